@@ -1,0 +1,102 @@
+/* vigil's entry point: dispatches to a subcommand from one table.
+ * Not for: any rule or I/O of its own beyond the dispatch. */
+#include "cli/cli.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+/* Subcommand declarations (each lives in its own file under src/cli/). */
+/* --- analyst tools and offline engines --- */
+
+/* --- server, store and client commands --- */
+
+static const struct vg_cli_cmd commands[] = {
+    {"version", "print the version", cmd_version},
+    {"help", "list the subcommands", cmd_help},
+    /* --- analyst tools and offline engines --- */
+
+    /* --- server, store and client commands --- */
+
+};
+
+static int cmd_version(int argc, char **argv)
+{
+    VG_UNUSED(argc);
+    VG_UNUSED(argv);
+    printf("vigil %s\n", VIGIL_VERSION);
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    VG_UNUSED(argc);
+    VG_UNUSED(argv);
+    printf("usage: vigil COMMAND [OPTIONS]\n\ncommands:\n");
+    for (size_t i = 0; i < VG_ARRAY_LEN(commands); i++)
+        printf("  %-14s %s\n", commands[i].name, commands[i].summary);
+    printf("\n'vigil COMMAND --help' describes a command's options.\n");
+    return 0;
+}
+
+char *vg_cli_slurp(const char *path, size_t max, size_t *n)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    size_t cap = 65536, len = 0;
+    char *p;
+    if (f == NULL) {
+        fprintf(stderr, "vigil: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    p = vg_xmalloc(cap);
+    for (;;) {
+        if (len + 1 >= cap) {
+            if (cap >= max + 1) {
+                fprintf(stderr, "vigil: %s: larger than %zu bytes\n", path, max);
+                free(p);
+                p = NULL;
+                break;
+            }
+            cap *= 2;
+            if (cap > max + 1)
+                cap = max + 1;
+            p = vg_xrealloc(p, cap);
+        }
+        size_t r = fread(p + len, 1, cap - 1 - len, f);
+        len += r;
+        if (r == 0) {
+            if (ferror(f)) {
+                fprintf(stderr, "vigil: %s: read error\n", path);
+                free(p);
+                p = NULL;
+            }
+            break;
+        }
+    }
+    if (f != stdin)
+        fclose(f);
+    if (p) {
+        p[len] = '\0';
+        if (n)
+            *n = len;
+    }
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return cmd_help(argc, argv), argc < 2 ? 2 : 0;
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(argc, argv);
+    for (size_t i = 0; i < VG_ARRAY_LEN(commands); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "vigil: unknown command '%s' (see 'vigil help')\n", argv[1]);
+    return 2;
+}

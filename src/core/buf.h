@@ -1,0 +1,25 @@
+/* A growable byte buffer (always NUL-terminated) for building output.
+ * Owned by the caller: vg_buf_free releases it. Not thread-safe. */
+#ifndef VG_BUF_H
+#define VG_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct vg_buf {
+    char *p;    /* NULL until the first append; then NUL-terminated */
+    size_t n;   /* bytes used, excluding the NUL */
+    size_t cap;
+};
+
+void vg_buf_append(struct vg_buf *b, const void *p, size_t n);
+void vg_buf_puts(struct vg_buf *b, const char *s);
+void vg_buf_putc(struct vg_buf *b, char c);
+void vg_buf_printf(struct vg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vg_buf_vprintf(struct vg_buf *b, const char *fmt, va_list ap);
+void vg_buf_reset(struct vg_buf *b);
+void vg_buf_free(struct vg_buf *b);
+/* Hands the bytes over (caller frees with free()); leaves b empty. */
+char *vg_buf_steal(struct vg_buf *b, size_t *n);
+
+#endif

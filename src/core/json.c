@@ -1,0 +1,258 @@
+/* Strict JSON intake and typed field access; RFC 3339 time parsing. */
+#include "core/json.h"
+#include "core/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int vg_json_parse(const char *s, size_t n, json_t **out, struct vg_err *err)
+{
+    json_error_t je;
+    *out = NULL;
+    if (n == 0)
+        return vg_err_set(err, VG_EJSON, "empty body: a JSON value is required");
+    if (memchr(s, '\0', n))
+        return vg_err_set(err, VG_EJSON, "body contains a NUL byte");
+    json_t *v = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+    if (v == NULL)
+        return vg_err_set(err, VG_EJSON, "invalid JSON at byte %d: %s", je.position, je.text);
+    *out = v;
+    return VG_OK;
+}
+
+static void path_of(char *buf, size_t n, const char *prefix, const char *key)
+{
+    if (prefix && *prefix)
+        snprintf(buf, n, "%s.%s", prefix, key);
+    else
+        snprintf(buf, n, "%s", key);
+}
+
+int vg_json_only(json_t *obj, const char *const *allowed, const char *prefix, struct vg_err *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        int ok = 0;
+        for (const char *const *a = allowed; *a; a++)
+            if (strcmp(*a, key) == 0) {
+                ok = 1;
+                break;
+            }
+        if (!ok) {
+            char p[64];
+            path_of(p, sizeof(p), prefix, key);
+            return vg_err_field(err, VG_EUNKNOWN, p, "%s: unknown field", p);
+        }
+    }
+    return VG_OK;
+}
+
+static json_t *field(json_t *obj, const char *key, int required, int *rc, struct vg_err *err)
+{
+    json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+    *rc = VG_OK;
+    if (v == NULL || json_is_null(v)) {
+        if (required)
+            *rc = vg_err_field(err, VG_EMISSING, key, "%s: required", key);
+        return NULL;
+    }
+    return v;
+}
+
+int vg_json_str(json_t *obj, const char *key, int required, size_t maxlen, const char **out,
+                struct vg_err *err)
+{
+    int rc;
+    json_t *v = field(obj, key, required, &rc, err);
+    if (v == NULL)
+        return rc;
+    if (!json_is_string(v))
+        return vg_err_field(err, VG_EINVAL, key, "%s: must be a string", key);
+    if (json_string_length(v) > maxlen)
+        return vg_err_field(err, VG_EINVAL, key, "%s: longer than %zu bytes", key, maxlen);
+    if (required && json_string_length(v) == 0)
+        return vg_err_field(err, VG_EINVAL, key, "%s: must not be empty", key);
+    *out = json_string_value(v);
+    return VG_OK;
+}
+
+int vg_json_int(json_t *obj, const char *key, int required, int64_t min, int64_t max,
+                int64_t *out, struct vg_err *err)
+{
+    int rc;
+    json_t *v = field(obj, key, required, &rc, err);
+    if (v == NULL)
+        return rc;
+    if (!json_is_integer(v))
+        return vg_err_field(err, VG_EINVAL, key, "%s: must be an integer", key);
+    json_int_t i = json_integer_value(v);
+    if (i < min || i > max)
+        return vg_err_field(err, VG_EINVAL, key, "%s: must be between %lld and %lld", key,
+                            (long long)min, (long long)max);
+    *out = i;
+    return VG_OK;
+}
+
+int vg_json_bool(json_t *obj, const char *key, int required, int *out, struct vg_err *err)
+{
+    int rc;
+    json_t *v = field(obj, key, required, &rc, err);
+    if (v == NULL)
+        return rc;
+    if (!json_is_boolean(v))
+        return vg_err_field(err, VG_EINVAL, key, "%s: must be true or false", key);
+    *out = json_is_true(v);
+    return VG_OK;
+}
+
+int vg_json_time(json_t *obj, const char *key, int required, int64_t *out, struct vg_err *err)
+{
+    int rc;
+    json_t *v = field(obj, key, required, &rc, err);
+    if (v == NULL)
+        return rc;
+    if (!json_is_string(v) || vg_time_parse(json_string_value(v), out) != 0)
+        return vg_err_field(err, VG_EINVAL, key, "%s: not an RFC 3339 time", key);
+    return VG_OK;
+}
+
+int vg_json_enum(json_t *obj, const char *key, int required, const char *const *choices,
+                 int *out, struct vg_err *err)
+{
+    const char *s = NULL;
+    int rc = vg_json_str(obj, key, required, 64, &s, err);
+    if (rc || s == NULL)
+        return rc;
+    for (int i = 0; choices[i]; i++)
+        if (strcmp(choices[i], s) == 0) {
+            *out = i;
+            return VG_OK;
+        }
+    char list[256] = "";
+    size_t n = 0;
+    for (int i = 0; choices[i] && n < sizeof(list) - 1; i++)
+        n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "", choices[i]);
+    return vg_err_field(err, VG_EINVAL, key, "%s: must be one of %s", key, list);
+}
+
+char *vg_json_canonical(const json_t *v, size_t *n)
+{
+    char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    if (s == NULL)
+        abort();
+    if (n)
+        *n = strlen(s);
+    return s;
+}
+
+char *vg_json_dump(const json_t *v, size_t *n)
+{
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (s == NULL)
+        abort();
+    if (n)
+        *n = strlen(s);
+    return s;
+}
+
+/* Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's
+ * well-known civil-from-days arithmetic, written out here). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int vg_time_parse(const char *s, int64_t *ms)
+{
+    int Y, M, D, h, m, sec, frac = 0;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    size_t len = strlen(s);
+    const char *p;
+    if (len < 20 || len > 40)
+        return -1;
+    if (digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) || s[7] != '-' ||
+        digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't') || digits(s + 11, 2, &h) ||
+        s[13] != ':' || digits(s + 14, 2, &m) || s[16] != ':' || digits(s + 17, 2, &sec))
+        return -1;
+    if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || h > 23 || m > 59 || sec > 60)
+        return -1;
+    int leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
+    if (M == 2 && D == 29 && !leap)
+        return -1;
+    if (sec == 60)
+        sec = 59; /* a leap second is kept as the last whole second */
+    p = s + 19;
+    if (*p == '.') {
+        int nd = 0;
+        p++;
+        while (*p >= '0' && *p <= '9') {
+            if (nd < 3)
+                frac = frac * 10 + (*p - '0');
+            nd++;
+            p++;
+        }
+        if (nd == 0 || nd > 9)
+            return -1;
+        for (int i = nd; i < 3; i++)
+            frac *= 10;
+    }
+    int64_t off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 || om > 59)
+            return -1;
+        off = (int64_t)(oh * 60 + om) * 60000;
+        if (*p == '+')
+            off = -off;
+        p += 6;
+    } else {
+        return -1;
+    }
+    if (*p != '\0')
+        return -1;
+    int64_t days = days_from_civil(Y, M, D);
+    *ms = ((days * 24 + h) * 60 + m) * 60000 + (int64_t)sec * 1000 + frac + off;
+    return 0;
+}
+
+void vg_time_format(int64_t ms, char out[32])
+{
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    int rem = (int)(ms - (int64_t)t * 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (rem)
+        snprintf(out + n, 32 - n, ".%03dZ", rem);
+    else
+        snprintf(out + n, 32 - n, "Z");
+}
+
+int64_t vg_time_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

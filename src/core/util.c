@@ -1,0 +1,80 @@
+/* Allocation wrappers that abort loudly, and bounded string helpers. */
+#include "core/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(const char *file, int line, size_t n)
+{
+    fprintf(stderr, "vigil: out of memory allocating %zu bytes at %s:%d\n", n, file, line);
+    abort();
+}
+
+void *vg__xmalloc(size_t n, const char *file, int line)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL)
+        oom(file, line, n);
+    return p;
+}
+
+void *vg__xcalloc(size_t nmemb, size_t n, const char *file, int line)
+{
+    void *p = calloc(nmemb ? nmemb : 1, n ? n : 1);
+    if (p == NULL)
+        oom(file, line, nmemb * n);
+    return p;
+}
+
+void *vg__xrealloc(void *p, size_t n, const char *file, int line)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (q == NULL)
+        oom(file, line, n);
+    return q;
+}
+
+char *vg__xstrdup(const char *s, const char *file, int line)
+{
+    size_t n = strlen(s) + 1;
+    char *p = vg__xmalloc(n, file, line);
+    memcpy(p, s, n);
+    return p;
+}
+
+size_t vg_strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t n = strlen(src);
+    if (size) {
+        size_t c = n < size - 1 ? n : size - 1;
+        memcpy(dst, src, c);
+        dst[c] = '\0';
+    }
+    return n;
+}
+
+int vg_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    char *end = NULL;
+    long long v;
+    if (s == NULL || *s == '\0')
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
+void vg_hex(const unsigned char *in, size_t n, char *out)
+{
+    static const char d[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = d[in[i] >> 4];
+        out[2 * i + 1] = d[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}

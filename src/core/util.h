@@ -1,0 +1,29 @@
+/* Small allocation and string helpers used everywhere.
+ * vg_x* abort with file and line on out-of-memory (internal sizes only; sizes
+ * that come from input are capped by the caller first). */
+#ifndef VG_UTIL_H
+#define VG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define VG_UNUSED(x) ((void)(x))
+
+void *vg__xmalloc(size_t n, const char *file, int line);
+void *vg__xcalloc(size_t nmemb, size_t n, const char *file, int line);
+void *vg__xrealloc(void *p, size_t n, const char *file, int line);
+char *vg__xstrdup(const char *s, const char *file, int line);
+#define vg_xmalloc(n) vg__xmalloc((n), __FILE__, __LINE__)
+#define vg_xcalloc(m, n) vg__xcalloc((m), (n), __FILE__, __LINE__)
+#define vg_xrealloc(p, n) vg__xrealloc((p), (n), __FILE__, __LINE__)
+#define vg_xstrdup(s) vg__xstrdup((s), __FILE__, __LINE__)
+
+/* Copies at most size-1 bytes and always terminates; returns strlen(src). */
+size_t vg_strlcpy(char *dst, const char *src, size_t size);
+/* Parses a whole decimal integer in [min,max]; 0 on success, -1 otherwise. */
+int vg_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void vg_hex(const unsigned char *in, size_t n, char *out);
+
+#endif

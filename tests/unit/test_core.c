@@ -1,0 +1,180 @@
+/* Unit tests for src/core: arena, buffer, error record, strict JSON, time. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/util.h"
+
+static int cleaned;
+static void on_clean(void *p)
+{
+    cleaned += *(int *)p;
+}
+
+static void test_arena(void **state)
+{
+    (void)state;
+    struct vg_arena *a = vg_arena_new(256);
+    int one = 1, two = 2;
+    char *s = vg_arena_strdup(a, "hello");
+    assert_string_equal(s, "hello");
+    void *p = vg_arena_alloc(a, 3);
+    assert_true(((uintptr_t)p & 15) == 0);
+    char *big = vg_arena_alloc(a, 100000); /* own chunk */
+    memset(big, 'x', 100000);
+    for (int i = 0; i < 1000; i++)
+        assert_non_null(vg_arena_printf(a, "n=%d", i));
+    assert_string_equal(vg_arena_printf(a, "%s-%d", "a", 7), "a-7");
+    assert_string_equal(s, "hello"); /* survives growth */
+    vg_arena_cleanup(a, on_clean, &one);
+    vg_arena_cleanup(a, on_clean, &two);
+    cleaned = 0;
+    vg_arena_reset(a);
+    assert_int_equal(cleaned, 3);
+    assert_int_equal(vg_arena_used(a), 0);
+    assert_string_equal(vg_arena_strndup(a, "abcdef", 3), "abc");
+    vg_arena_free(a);
+    vg_arena_free(NULL);
+}
+
+static void test_buf(void **state)
+{
+    (void)state;
+    struct vg_buf b = {0};
+    for (int i = 0; i < 1000; i++)
+        vg_buf_printf(&b, "%d,", i);
+    assert_true(b.n > 3000);
+    assert_memory_equal(b.p, "0,1,2,", 6);
+    vg_buf_reset(&b);
+    vg_buf_puts(&b, "x");
+    vg_buf_putc(&b, 'y');
+    assert_string_equal(b.p, "xy");
+    size_t n;
+    char *s = vg_buf_steal(&b, &n);
+    assert_int_equal(n, 2);
+    assert_null(b.p);
+    free(s);
+    vg_buf_free(&b);
+}
+
+static void test_err(void **state)
+{
+    (void)state;
+    struct vg_err e = {0};
+    assert_int_equal(vg_err_field(&e, VG_EINVAL, "tlp", "tlp: bad %d", 1), VG_EINVAL);
+    assert_int_equal(vg_err_set(&e, VG_ENOTFOUND, "second"), VG_ENOTFOUND);
+    assert_int_equal(e.code, VG_EINVAL); /* first wins */
+    assert_string_equal(e.field, "tlp");
+    assert_string_equal(e.msg, "tlp: bad 1");
+    assert_string_equal(vg_err_name(VG_EUNKNOWN), "unknown_field");
+    assert_int_equal(vg_err_set(NULL, VG_EIO, "x"), VG_EIO);
+}
+
+static void test_json_strict(void **state)
+{
+    (void)state;
+    struct vg_err e = {0};
+    json_t *v = NULL;
+    assert_int_equal(vg_json_parse("{\"a\":1,\"a\":2}", 13, &v, &e), VG_EJSON);
+    vg_err_clear(&e);
+    assert_int_equal(vg_json_parse("{\"a\":\"\xff\"}", 9, &v, &e), VG_EJSON);
+    vg_err_clear(&e);
+    assert_int_equal(vg_json_parse("{\"a\":1", 6, &v, &e), VG_EJSON);
+    vg_err_clear(&e);
+    assert_int_equal(vg_json_parse("{} x", 4, &v, &e), VG_EJSON);
+    vg_err_clear(&e);
+    assert_int_equal(vg_json_parse("", 0, &v, &e), VG_EJSON);
+    vg_err_clear(&e);
+    const char *ok = "{\"name\":\"x\",\"n\":5,\"b\":true,\"t\":\"2021-11-24T08:00:00Z\",\"k\":\"vendor\"}";
+    assert_int_equal(vg_json_parse(ok, strlen(ok), &v, &e), VG_OK);
+    static const char *const allowed[] = {"name", "n", "b", "t", "k", NULL};
+    static const char *const fewer[] = {"name", NULL};
+    assert_int_equal(vg_json_only(v, allowed, NULL, &e), VG_OK);
+    assert_int_equal(vg_json_only(v, fewer, "org", &e), VG_EUNKNOWN);
+    assert_string_equal(e.field, "org.n");
+    vg_err_clear(&e);
+    const char *s = NULL;
+    int64_t i = 0, t = 0;
+    int b = 0, k = -1;
+    assert_int_equal(vg_json_str(v, "name", 1, 10, &s, &e), VG_OK);
+    assert_string_equal(s, "x");
+    assert_int_equal(vg_json_int(v, "n", 1, 0, 10, &i, &e), VG_OK);
+    assert_int_equal(i, 5);
+    assert_int_equal(vg_json_bool(v, "b", 1, &b, &e), VG_OK);
+    assert_true(b);
+    assert_int_equal(vg_json_time(v, "t", 1, &t, &e), VG_OK);
+    assert_int_equal(t, 1637740800000LL);
+    static const char *const kinds[] = {"member", "vendor", NULL};
+    assert_int_equal(vg_json_enum(v, "k", 1, kinds, &k, &e), VG_OK);
+    assert_int_equal(k, 1);
+    assert_int_equal(vg_json_str(v, "missing", 1, 10, &s, &e), VG_EMISSING);
+    assert_string_equal(e.field, "missing");
+    vg_err_clear(&e);
+    assert_int_equal(vg_json_str(v, "n", 1, 10, &s, &e), VG_EINVAL);
+    vg_err_clear(&e);
+    assert_int_equal(vg_json_int(v, "n", 1, 6, 10, &i, &e), VG_EINVAL);
+    vg_err_clear(&e);
+    assert_int_equal(vg_json_time(v, "name", 1, &t, &e), VG_EINVAL);
+    vg_err_clear(&e);
+    char *c = vg_json_canonical(v, NULL);
+    assert_string_equal(c, "{\"b\":true,\"k\":\"vendor\",\"n\":5,\"name\":\"x\",\"t\":\"2021-11-24T08:00:00Z\"}");
+    free(c);
+    json_decref(v);
+}
+
+static void test_time(void **state)
+{
+    (void)state;
+    int64_t ms;
+    char out[32];
+    assert_int_equal(vg_time_parse("1970-01-01T00:00:00Z", &ms), 0);
+    assert_int_equal(ms, 0);
+    assert_int_equal(vg_time_parse("2021-11-24T10:00:00.5+02:00", &ms), 0);
+    assert_int_equal(ms, 1637740800500LL);
+    vg_time_format(ms, out);
+    assert_string_equal(out, "2021-11-24T08:00:00.500Z");
+    vg_time_format(1637740800000LL, out);
+    assert_string_equal(out, "2021-11-24T08:00:00Z");
+    assert_int_equal(vg_time_parse("2024-02-29T00:00:00Z", &ms), 0);
+    assert_int_equal(vg_time_parse("2023-02-29T00:00:00Z", &ms), -1);
+    assert_int_equal(vg_time_parse("2021-13-01T00:00:00Z", &ms), -1);
+    assert_int_equal(vg_time_parse("2021-11-24 08:00:00Z", &ms), -1);
+    assert_int_equal(vg_time_parse("2021-11-24T08:00:00", &ms), -1);
+    assert_int_equal(vg_time_parse("2021-11-24T08:00:00Zjunk", &ms), -1);
+    assert_int_equal(vg_time_parse("yesterday", &ms), -1);
+}
+
+static void test_util(void **state)
+{
+    (void)state;
+    char b[4];
+    int64_t v;
+    assert_int_equal(vg_strlcpy(b, "abcdef", sizeof(b)), 6);
+    assert_string_equal(b, "abc");
+    assert_int_equal(vg_parse_i64("42", 0, 100, &v), 0);
+    assert_int_equal(v, 42);
+    assert_int_equal(vg_parse_i64("42x", 0, 100, &v), -1);
+    assert_int_equal(vg_parse_i64("101", 0, 100, &v), -1);
+    assert_int_equal(vg_parse_i64("", 0, 100, &v), -1);
+    char hex[5];
+    vg_hex((const unsigned char *)"\x01\xab", 2, hex);
+    assert_string_equal(hex, "01ab");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_arena), cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_err),   cmocka_unit_test(test_json_strict),
+        cmocka_unit_test(test_time),  cmocka_unit_test(test_util),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
