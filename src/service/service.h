@@ -1,0 +1,157 @@
+/* The service layer: every rule, every authorization decision, every
+ * transaction with its audit entry. Handlers and the CLI call these and do no
+ * rule of their own. Results are allocated in the caller's arena.
+ *
+ * Thread safety: every function may be called from any thread; each takes a
+ * store connection from the server's pool for the duration of the call. */
+#ifndef VG_SERVICE_H
+#define VG_SERVICE_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "store/store.h"
+
+struct vg_store_pool;
+
+/* The one context object: config, store pool, secret key, workers. */
+struct vg_server {
+    struct vg_config cfg;
+    struct vg_store_pool *pool;
+    unsigned char key[32]; /* keys token hashes and receipts; from DATA/secret.key */
+    char store_uri[1100];
+    /* background sweeper */
+    pthread_t sweeper;
+    int sweeper_running;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stopping;
+};
+
+/* Who is calling: resolved from a token by vg_svc_authenticate. */
+struct vg_actor {
+    int64_t user_id, org_id, token_id;
+    int role;          /* enum vg_role */
+    int org_kind;      /* enum vg_org_kind */
+    int org_status;    /* enum vg_org_status */
+    int64_t status_until;
+    const char *user_name, *org_name;
+};
+
+/* The system actor (user 0, org 0) for work the platform does on its own. */
+extern const struct vg_actor vg_system_actor;
+
+/* Opens the store pool (size = threads + 2) and reads DATA/secret.key. */
+int vg_server_open(struct vg_server *srv, const struct vg_config *cfg, struct vg_err *err);
+/* Stops the sweeper and closes every connection. */
+void vg_server_close(struct vg_server *srv);
+/* Starts the thread that turns expired suspensions into review tasks. */
+int vg_server_start_sweeper(struct vg_server *srv, struct vg_err *err);
+
+/* Creates DATA, its secret key and the store, the operator org and its first
+ * admin with a token. VG_ECONFLICT when DATA is already initialised (nothing
+ * is changed then). token_out receives the token (shown once). */
+int vg_svc_init(const struct vg_config *cfg, int64_t *org_id, int64_t *user_id,
+                char token_out[80], struct vg_err *err);
+/* The demo units for `make run` (through the same audited service calls). */
+int vg_svc_seed_demo(struct vg_server *srv, const struct vg_actor *admin, struct vg_err *err);
+
+/* ---- identity and authorization ---- */
+
+/* VG_EUNAUTH for a missing, unknown, expired or revoked token. A revoked
+ * unit's tokens are VG_EFORBIDDEN. */
+int vg_svc_authenticate(struct vg_server *srv, const char *token, struct vg_arena *a,
+                        struct vg_actor *out, struct vg_err *err);
+/* Password login: a new token with a 12 h expiry. */
+int vg_svc_login(struct vg_server *srv, const char *name, const char *password,
+                 struct vg_arena *a, json_t **out, struct vg_err *err);
+/* Identity of the caller (allowed for a suspended unit: it says so). */
+int vg_svc_me(struct vg_server *srv, const struct vg_actor *who, struct vg_arena *a, json_t **out,
+              struct vg_err *err);
+
+/* ---- units and accounts (each write audited, all JSON results new refs) ---- */
+
+struct vg_org_create { const char *name; int kind; const char *country; };
+struct vg_user_create { int64_t org_id; const char *name; int role; const char *password; };
+struct vg_token_create { int64_t user_id; const char *name; int64_t expires_at; };
+struct vg_page { int64_t after; int limit; };
+
+int vg_svc_org_create(struct vg_server *srv, const struct vg_actor *who,
+                      const struct vg_org_create *req, json_t **out, struct vg_err *err);
+int vg_svc_org_get(struct vg_server *srv, const struct vg_actor *who, int64_t id, json_t **out,
+                   struct vg_err *err);
+int vg_svc_org_list(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
+                    json_t **out, struct vg_err *err);
+int vg_svc_org_suspend(struct vg_server *srv, const struct vg_actor *who, int64_t id,
+                       int64_t until, const char *reason, json_t **out, struct vg_err *err);
+int vg_svc_org_reinstate(struct vg_server *srv, const struct vg_actor *who, int64_t id,
+                         const char *reason, json_t **out, struct vg_err *err);
+int vg_svc_org_revoke(struct vg_server *srv, const struct vg_actor *who, int64_t id,
+                      const char *reason, json_t **out, struct vg_err *err);
+
+int vg_svc_user_create(struct vg_server *srv, const struct vg_actor *who,
+                       const struct vg_user_create *req, json_t **out, struct vg_err *err);
+int vg_svc_user_get(struct vg_server *srv, const struct vg_actor *who, int64_t id, json_t **out,
+                    struct vg_err *err);
+int vg_svc_user_list(struct vg_server *srv, const struct vg_actor *who, int64_t org_id,
+                     struct vg_page pg, json_t **out, struct vg_err *err);
+
+/* out: {id, token, user_id, name, created_at, expires_at}; the token only here. */
+int vg_svc_token_create(struct vg_server *srv, const struct vg_actor *who,
+                        const struct vg_token_create *req, json_t **out, struct vg_err *err);
+int vg_svc_token_revoke(struct vg_server *srv, const struct vg_actor *who, int64_t id,
+                        json_t **out, struct vg_err *err);
+int vg_svc_token_list(struct vg_server *srv, const struct vg_actor *who, int64_t user_id,
+                      json_t **out, struct vg_err *err);
+
+/* ---- audit and review tasks ---- */
+
+int vg_svc_audit_list(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
+                      json_t **out, struct vg_err *err);
+int vg_svc_task_list(struct vg_server *srv, const struct vg_actor *who, int open_only,
+                     struct vg_page pg, json_t **out, struct vg_err *err);
+int vg_svc_task_close(struct vg_server *srv, const struct vg_actor *who, int64_t id,
+                      const char *resolution, json_t **out, struct vg_err *err);
+/* Opens a review task for every suspension whose end has passed and that has
+ * none open yet; *created gets how many. */
+int vg_svc_sweep(struct vg_server *srv, int64_t now, int *created, struct vg_err *err);
+
+/* Store figures for /metrics. */
+int vg_svc_stats(struct vg_server *srv, struct vg_store_stats *out, struct vg_err *err);
+/* Online backup of the store into path. */
+int vg_svc_backup(struct vg_server *srv, const char *path, struct vg_err *err);
+
+/* ---- the audit chain (service/audit.c) ---- */
+
+/* Appends an entry in the caller's open write transaction. payload is hashed
+ * in canonical form (sorted keys, compact). */
+int vg_audit_append(struct vg_store *st, const struct vg_actor *who, const char *action,
+                    const char *object_type, const char *object_id, const json_t *payload,
+                    int64_t at, struct vg_err *err);
+/* Recomputes the chain. Returns VG_OK with *count entries, or VG_ECONFLICT
+ * with *bad_seq the first broken entry and why describing the break. */
+int vg_audit_verify(struct vg_store *st, int64_t *count, int64_t *bad_seq, char *why,
+                    size_t whylen, struct vg_err *err);
+/* hash = SHA-256 over the canonical JSON array
+ * [seq, at, actor_user, actor_org, action, object_type, object_id, payload_hash, prev_hash]. */
+void vg_audit_hash(const struct vg_audit *e, char out[65]);
+
+/* ---- token secrets (service/auth.c) ---- */
+
+/* A new token: "vg_" + 43 base64url characters (256 random bits). */
+void vg_token_generate(char out[80]);
+/* Keyed BLAKE2b-256 of the token under the server key. */
+void vg_token_hash(const unsigned char key[32], const char *token, unsigned char out[32]);
+
+/* ---- the store pool (service/pool.c) ---- */
+
+int vg_pool_open(const char *uri, int size, struct vg_store_pool **out, struct vg_err *err);
+void vg_pool_close(struct vg_store_pool *p);
+struct vg_store *vg_pool_get(struct vg_store_pool *p);
+void vg_pool_put(struct vg_store_pool *p, struct vg_store *s);
+
+#endif

@@ -1,0 +1,39 @@
+/* Internals shared by the service layer's files. */
+#ifndef VG_SERVICE_INT_H
+#define VG_SERVICE_INT_H
+
+#include "service/service.h"
+
+enum vg_action {
+    VG_ACT_ME,
+    VG_ACT_ORG_CREATE,
+    VG_ACT_ORG_READ_ANY,
+    VG_ACT_ORG_READ_OWN,
+    VG_ACT_ORG_STATUS,
+    VG_ACT_ORG_REVOKE,
+    VG_ACT_USER_CREATE,
+    VG_ACT_USER_READ_ANY,
+    VG_ACT_USER_READ_OWN_ORG,
+    VG_ACT_TOKEN_OWN,
+    VG_ACT_TOKEN_ANY,
+    VG_ACT_TOKEN_READ_OWN,
+    VG_ACT_AUDIT_READ,
+    VG_ACT_TASK_READ,
+    VG_ACT_TASK_CLOSE,
+    VG_ACT_COUNT
+};
+
+/* VG_OK, or VG_EFORBIDDEN / VG_ESUSPENDED with the reason. */
+int vg_authz(const struct vg_actor *who, int action, struct vg_err *err);
+/* 1 when allowed (no error recorded). */
+int vg_allowed(const struct vg_actor *who, int action);
+
+/* Runs one write transaction: begin, fn, commit; rollback when fn fails. */
+int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void *ctx),
+           void *ctx, struct vg_err *err);
+
+json_t *vg__org_json(const struct vg_org *o);
+json_t *vg__user_json(const struct vg_user *u);
+json_t *vg__time_json(int64_t ms); /* RFC 3339 string, or null for 0 */
+
+#endif

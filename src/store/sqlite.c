@@ -1,0 +1,881 @@
+/* The SQLite backend: WAL, foreign keys, busy timeout, statements prepared
+ * once per connection, migrations applied at open. One struct per connection.
+ * Not for: rules (service/) or SQL outside this folder. */
+#include "store/sqlite_int.h"
+#include "store/store.h"
+#include "core/util.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum {
+    Q_ORG_INSERT, Q_ORG_GET, Q_ORG_LIST, Q_ORG_LIST_ONE, Q_ORG_SET_STATUS, Q_ORG_EXPIRED,
+    Q_USER_INSERT, Q_USER_GET, Q_USER_BY_NAME, Q_USER_LIST, Q_USER_LIST_ORG,
+    Q_TOKEN_INSERT, Q_TOKEN_GET, Q_TOKEN_AUTH, Q_TOKEN_REVOKE, Q_TOKEN_LIST,
+    Q_AUDIT_HEAD, Q_AUDIT_INSERT, Q_AUDIT_ANCHOR_SET, Q_AUDIT_ANCHOR, Q_AUDIT_LIST,
+    Q_TASK_INSERT, Q_TASK_GET, Q_TASK_LIST, Q_TASK_LIST_OPEN, Q_TASK_CLOSE, Q_TASK_CLOSE_FOR,
+    Q_BEGIN, Q_BEGIN_IMMEDIATE, Q_COMMIT, Q_ROLLBACK,
+    Q_COUNT
+};
+
+#define ORG_COLS "id, name, kind, country, status, status_until, status_reason, created_at, updated_at"
+#define USER_COLS "id, org_id, name, role, pwhash, created_at"
+#define TOKEN_COLS "id, user_id, name, hash, created_at, expires_at, revoked_at"
+#define AUDIT_COLS                                                                                 \
+    "seq, at, actor_user, actor_org, action, object_type, object_id, payload, payload_hash, "      \
+    "prev_hash, hash"
+#define TASK_COLS                                                                                  \
+    "id, kind, object_type, object_id, summary, created_at, due_at, closed_at, closed_by, "        \
+    "resolution"
+
+static const char *const sql[Q_COUNT] = {
+    [Q_ORG_INSERT] = "INSERT INTO orgs (name, kind, country, status, status_until, status_reason,"
+                     " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+    [Q_ORG_GET] = "SELECT " ORG_COLS " FROM orgs WHERE id = ?",
+    [Q_ORG_LIST] = "SELECT " ORG_COLS " FROM orgs WHERE id > ? ORDER BY id LIMIT ?",
+    [Q_ORG_LIST_ONE] = "SELECT " ORG_COLS " FROM orgs WHERE id > ? AND id = ? ORDER BY id LIMIT ?",
+    [Q_ORG_SET_STATUS] = "UPDATE orgs SET status = ?, status_until = ?, status_reason = ?,"
+                         " updated_at = ? WHERE id = ?",
+    [Q_ORG_EXPIRED] = "SELECT " ORG_COLS " FROM orgs WHERE status = 'suspended'"
+                      " AND status_until > 0 AND status_until <= ? ORDER BY id",
+    [Q_USER_INSERT] = "INSERT INTO users (org_id, name, role, pwhash, created_at) VALUES (?,?,?,?,?)",
+    [Q_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?",
+    [Q_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE name = ?",
+    [Q_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE id > ? ORDER BY id LIMIT ?",
+    [Q_USER_LIST_ORG] = "SELECT " USER_COLS " FROM users WHERE org_id = ? AND id > ? ORDER BY id"
+                        " LIMIT ?",
+    [Q_TOKEN_INSERT] = "INSERT INTO tokens (user_id, name, hash, created_at, expires_at,"
+                       " revoked_at) VALUES (?,?,?,?,?,0)",
+    [Q_TOKEN_GET] = "SELECT " TOKEN_COLS " FROM tokens WHERE id = ?",
+    [Q_TOKEN_AUTH] = "SELECT t.id, t.user_id, t.name, t.hash, t.created_at, t.expires_at,"
+                     " t.revoked_at, u.id, u.org_id, u.name, u.role, NULL, u.created_at,"
+                     " o.id, o.name, o.kind, o.country, o.status, o.status_until,"
+                     " o.status_reason, o.created_at, o.updated_at"
+                     " FROM tokens t JOIN users u ON u.id = t.user_id"
+                     " JOIN orgs o ON o.id = u.org_id WHERE t.hash = ?",
+    [Q_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at = 0",
+    [Q_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM tokens WHERE user_id = ? ORDER BY id",
+    [Q_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+    [Q_AUDIT_INSERT] = "INSERT INTO audit (" AUDIT_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    [Q_AUDIT_ANCHOR_SET] = "INSERT INTO audit_anchor (id, seq, hash) VALUES (1, ?, ?)"
+                           " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq,"
+                           " hash = excluded.hash",
+    [Q_AUDIT_ANCHOR] = "SELECT seq, hash FROM audit_anchor WHERE id = 1",
+    [Q_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+    [Q_TASK_INSERT] = "INSERT INTO tasks (kind, object_type, object_id, summary, created_at,"
+                      " due_at) VALUES (?,?,?,?,?,?)",
+    [Q_TASK_GET] = "SELECT " TASK_COLS " FROM tasks WHERE id = ?",
+    [Q_TASK_LIST] = "SELECT " TASK_COLS " FROM tasks WHERE id > ? ORDER BY id LIMIT ?",
+    [Q_TASK_LIST_OPEN] = "SELECT " TASK_COLS " FROM tasks WHERE closed_at = 0 AND id > ?"
+                         " ORDER BY id LIMIT ?",
+    [Q_TASK_CLOSE] = "UPDATE tasks SET closed_at = ?, closed_by = ?, resolution = ?"
+                     " WHERE id = ? AND closed_at = 0",
+    [Q_TASK_CLOSE_FOR] = "UPDATE tasks SET closed_at = ?, closed_by = ?, resolution = ?"
+                         " WHERE kind = ? AND object_type = ? AND object_id = ? AND closed_at = 0",
+    [Q_BEGIN] = "BEGIN",
+    [Q_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+};
+
+struct sqlite_store {
+    struct vg_store base;
+    sqlite3 *db;
+    sqlite3_stmt *stmt[Q_COUNT];
+    int in_tx;
+};
+
+static const char *const kind_names[] = {"operator", "member", "vendor", "industry", "peer", NULL};
+static const char *const status_names[] = {"active", "suspended", "revoked", NULL};
+static const char *const role_names[] = {"admin", "analyst", "member", "vendor", "reader", NULL};
+
+static int lookup(const char *const *names, const char *s)
+{
+    for (int i = 0; s && names[i]; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+const char *vg_org_kind_name(int k)
+{
+    return k >= 0 && k < 5 ? kind_names[k] : "unknown";
+}
+const char *vg_org_status_name(int s)
+{
+    return s >= 0 && s < 3 ? status_names[s] : "unknown";
+}
+const char *vg_role_name(int r)
+{
+    return r >= 0 && r < 5 ? role_names[r] : "unknown";
+}
+int vg_org_kind_parse(const char *s)
+{
+    return lookup(kind_names, s);
+}
+int vg_role_parse(const char *s)
+{
+    return lookup(role_names, s);
+}
+
+static struct sqlite_store *S(struct vg_store *s)
+{
+    return (struct sqlite_store *)s;
+}
+
+/* Backend errors never reach clients: the message says which operation. */
+static int db_err(struct sqlite_store *s, int rc, const char *what, struct vg_err *err)
+{
+    int ext = sqlite3_extended_errcode(s->db);
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return vg_err_set(err, VG_ECONFLICT, "%s: already exists", what);
+    if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return vg_err_set(err, VG_EINVAL, "%s: refers to something that does not exist", what);
+    if (rc == SQLITE_FULL)
+        return vg_err_set(err, VG_EIO, "%s: disk full", what);
+    return vg_err_set(err, VG_EBACKEND, "%s: store error %d (%s)", what, ext,
+                      sqlite3_errmsg(s->db));
+}
+
+static sqlite3_stmt *prep(struct sqlite_store *s, int q, struct vg_err *err)
+{
+    if (s->stmt[q] == NULL) {
+        if (sqlite3_prepare_v3(s->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[q], NULL) !=
+            SQLITE_OK) {
+            db_err(s, SQLITE_ERROR, "prepare", err);
+            return NULL;
+        }
+    }
+    sqlite3_reset(s->stmt[q]);
+    sqlite3_clear_bindings(s->stmt[q]);
+    return s->stmt[q];
+}
+
+static const char *col_str(sqlite3_stmt *st, int i, struct vg_arena *a)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    if (t == NULL)
+        return NULL;
+    return vg_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, i));
+}
+
+static void bind_str(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Runs a statement expected to change rows; VG_ENOTFOUND when none changed
+ * and need_change is set. */
+static int exec_change(struct sqlite_store *s, sqlite3_stmt *st, const char *what,
+                       int need_change, struct vg_err *err)
+{
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE) {
+        int r = db_err(s, rc, what, err);
+        sqlite3_reset(st);
+        return r;
+    }
+    sqlite3_reset(st);
+    if (need_change && sqlite3_changes(s->db) == 0)
+        return vg_err_set(err, VG_ENOTFOUND, "%s: not found", what);
+    return VG_OK;
+}
+
+/* ---- transactions ---- */
+
+static int sq_simple(struct sqlite_store *s, int q, const char *what, struct vg_err *err)
+{
+    sqlite3_stmt *st = prep(s, q, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    return exec_change(s, st, what, 0, err);
+}
+
+static int sq_begin(struct vg_store *base, int write, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    int rc = sq_simple(s, write ? Q_BEGIN_IMMEDIATE : Q_BEGIN, "begin", err);
+    if (rc == VG_OK)
+        s->in_tx = 1;
+    return rc;
+}
+
+static int sq_commit(struct vg_store *base, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    int rc = sq_simple(s, Q_COMMIT, "commit", err);
+    if (rc == VG_OK)
+        s->in_tx = 0;
+    return rc;
+}
+
+static void sq_rollback(struct vg_store *base)
+{
+    struct sqlite_store *s = S(base);
+    if (s->in_tx) {
+        struct vg_err e = {0};
+        for (int q = 0; q < Q_COUNT; q++)
+            if (s->stmt[q])
+                sqlite3_reset(s->stmt[q]);
+        sq_simple(s, Q_ROLLBACK, "rollback", &e);
+        s->in_tx = 0;
+    }
+}
+
+/* ---- orgs ---- */
+
+static void read_org(sqlite3_stmt *st, int c, struct vg_arena *a, struct vg_org *o)
+{
+    o->id = sqlite3_column_int64(st, c + 0);
+    o->name = col_str(st, c + 1, a);
+    o->kind = lookup(kind_names, (const char *)sqlite3_column_text(st, c + 2));
+    o->country = col_str(st, c + 3, a);
+    o->status = lookup(status_names, (const char *)sqlite3_column_text(st, c + 4));
+    o->status_until = sqlite3_column_int64(st, c + 5);
+    o->status_reason = col_str(st, c + 6, a);
+    o->created_at = sqlite3_column_int64(st, c + 7);
+    o->updated_at = sqlite3_column_int64(st, c + 8);
+}
+
+static int sq_org_insert(struct vg_store *base, struct vg_org *o, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_ORG_INSERT, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    bind_str(st, 1, o->name);
+    bind_str(st, 2, vg_org_kind_name(o->kind));
+    bind_str(st, 3, o->country);
+    bind_str(st, 4, vg_org_status_name(o->status));
+    sqlite3_bind_int64(st, 5, o->status_until);
+    bind_str(st, 6, o->status_reason);
+    sqlite3_bind_int64(st, 7, o->created_at);
+    sqlite3_bind_int64(st, 8, o->updated_at);
+    int rc = exec_change(s, st, "org", 0, err);
+    if (rc == VG_OK)
+        o->id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+/* Steps a one-row query into out via read; VG_ENOTFOUND when no row. */
+#define GET_ONE(s, st, what, err, READ)                                                            \
+    do {                                                                                           \
+        int rc_ = sqlite3_step(st);                                                                \
+        if (rc_ == SQLITE_ROW) {                                                                   \
+            READ;                                                                                  \
+            sqlite3_reset(st);                                                                     \
+            return VG_OK;                                                                          \
+        }                                                                                          \
+        sqlite3_reset(st);                                                                         \
+        if (rc_ == SQLITE_DONE)                                                                    \
+            return vg_err_set(err, VG_ENOTFOUND, "%s not found", what);                            \
+        return db_err(s, rc_, what, err);                                                          \
+    } while (0)
+
+/* Steps a many-row query into an arena array. */
+#define GET_MANY(s, st, what, a, T, out, n, err, READ)                                             \
+    do {                                                                                           \
+        size_t cap_ = 16, cnt_ = 0;                                                                \
+        T *arr_ = vg_arena_alloc(a, cap_ * sizeof(T));                                             \
+        int rc_;                                                                                   \
+        while ((rc_ = sqlite3_step(st)) == SQLITE_ROW) {                                           \
+            if (cnt_ == cap_) {                                                                    \
+                T *na_ = vg_arena_alloc(a, 2 * cap_ * sizeof(T));                                  \
+                memcpy(na_, arr_, cap_ * sizeof(T));                                               \
+                arr_ = na_;                                                                        \
+                cap_ *= 2;                                                                         \
+            }                                                                                      \
+            T *it = &arr_[cnt_++];                                                                 \
+            memset(it, 0, sizeof(T));                                                              \
+            READ;                                                                                  \
+        }                                                                                          \
+        sqlite3_reset(st);                                                                         \
+        if (rc_ != SQLITE_DONE)                                                                    \
+            return db_err(s, rc_, what, err);                                                      \
+        *(out) = arr_;                                                                             \
+        *(n) = cnt_;                                                                               \
+        return VG_OK;                                                                              \
+    } while (0)
+
+static int sq_org_get(struct vg_store *base, int64_t id, struct vg_arena *a, struct vg_org *out,
+                      struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_ORG_GET, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, id);
+    GET_ONE(s, st, "org", err, read_org(st, 0, a, out));
+}
+
+static int sq_org_list(struct vg_store *base, int64_t after, int limit, int64_t only_id,
+                       struct vg_arena *a, struct vg_org **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, only_id ? Q_ORG_LIST_ONE : Q_ORG_LIST, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, after);
+    if (only_id) {
+        sqlite3_bind_int64(st, 2, only_id);
+        sqlite3_bind_int(st, 3, limit);
+    } else {
+        sqlite3_bind_int(st, 2, limit);
+    }
+    GET_MANY(s, st, "orgs", a, struct vg_org, out, n, err, read_org(st, 0, a, it));
+}
+
+static int sq_org_set_status(struct vg_store *base, int64_t id, int status, int64_t until,
+                             const char *reason, int64_t at, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_ORG_SET_STATUS, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    bind_str(st, 1, vg_org_status_name(status));
+    sqlite3_bind_int64(st, 2, until);
+    bind_str(st, 3, reason);
+    sqlite3_bind_int64(st, 4, at);
+    sqlite3_bind_int64(st, 5, id);
+    return exec_change(s, st, "org", 1, err);
+}
+
+static int sq_org_expired(struct vg_store *base, int64_t now, struct vg_arena *a,
+                          struct vg_org **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_ORG_EXPIRED, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, now);
+    GET_MANY(s, st, "orgs", a, struct vg_org, out, n, err, read_org(st, 0, a, it));
+}
+
+/* ---- users ---- */
+
+static void read_user(sqlite3_stmt *st, int c, struct vg_arena *a, struct vg_user *u)
+{
+    u->id = sqlite3_column_int64(st, c + 0);
+    u->org_id = sqlite3_column_int64(st, c + 1);
+    u->name = col_str(st, c + 2, a);
+    u->role = lookup(role_names, (const char *)sqlite3_column_text(st, c + 3));
+    u->pwhash = col_str(st, c + 4, a);
+    u->created_at = sqlite3_column_int64(st, c + 5);
+}
+
+static int sq_user_insert(struct vg_store *base, struct vg_user *u, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_USER_INSERT, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, u->org_id);
+    bind_str(st, 2, u->name);
+    bind_str(st, 3, vg_role_name(u->role));
+    bind_str(st, 4, u->pwhash);
+    sqlite3_bind_int64(st, 5, u->created_at);
+    int rc = exec_change(s, st, "user", 0, err);
+    if (rc == VG_OK)
+        u->id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static int sq_user_get(struct vg_store *base, int64_t id, struct vg_arena *a, struct vg_user *out,
+                       struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_USER_GET, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, id);
+    GET_ONE(s, st, "user", err, read_user(st, 0, a, out));
+}
+
+static int sq_user_by_name(struct vg_store *base, const char *name, struct vg_arena *a,
+                           struct vg_user *out, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_USER_BY_NAME, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    bind_str(st, 1, name);
+    GET_ONE(s, st, "user", err, read_user(st, 0, a, out));
+}
+
+static int sq_user_list(struct vg_store *base, int64_t org_id, int64_t after, int limit,
+                        struct vg_arena *a, struct vg_user **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, org_id ? Q_USER_LIST_ORG : Q_USER_LIST, err);
+    int i = 1;
+    if (st == NULL)
+        return VG_EBACKEND;
+    if (org_id)
+        sqlite3_bind_int64(st, i++, org_id);
+    sqlite3_bind_int64(st, i++, after);
+    sqlite3_bind_int(st, i, limit);
+    GET_MANY(s, st, "users", a, struct vg_user, out, n, err, read_user(st, 0, a, it));
+}
+
+/* ---- tokens ---- */
+
+static void read_token(sqlite3_stmt *st, int c, struct vg_arena *a, struct vg_token *t)
+{
+    t->id = sqlite3_column_int64(st, c + 0);
+    t->user_id = sqlite3_column_int64(st, c + 1);
+    t->name = col_str(st, c + 2, a);
+    if (sqlite3_column_bytes(st, c + 3) == 32)
+        memcpy(t->hash, sqlite3_column_blob(st, c + 3), 32);
+    t->created_at = sqlite3_column_int64(st, c + 4);
+    t->expires_at = sqlite3_column_int64(st, c + 5);
+    t->revoked_at = sqlite3_column_int64(st, c + 6);
+}
+
+static int sq_token_insert(struct vg_store *base, struct vg_token *t, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_TOKEN_INSERT, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, t->user_id);
+    bind_str(st, 2, t->name);
+    sqlite3_bind_blob(st, 3, t->hash, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, t->created_at);
+    sqlite3_bind_int64(st, 5, t->expires_at);
+    int rc = exec_change(s, st, "token", 0, err);
+    if (rc == VG_OK)
+        t->id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static int sq_token_get(struct vg_store *base, int64_t id, struct vg_arena *a,
+                        struct vg_token *out, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_TOKEN_GET, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, id);
+    GET_ONE(s, st, "token", err, read_token(st, 0, a, out));
+}
+
+static int sq_token_auth(struct vg_store *base, const unsigned char hash[32], struct vg_arena *a,
+                         struct vg_token *t, struct vg_user *u, struct vg_org *o,
+                         struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_TOKEN_AUTH, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    GET_ONE(s, st, "token", err, {
+        read_token(st, 0, a, t);
+        read_user(st, 7, a, u);
+        read_org(st, 13, a, o);
+    });
+}
+
+static int sq_token_revoke(struct vg_store *base, int64_t id, int64_t at, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_TOKEN_REVOKE, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, at);
+    sqlite3_bind_int64(st, 2, id);
+    return exec_change(s, st, "token", 1, err);
+}
+
+static int sq_token_list(struct vg_store *base, int64_t user_id, struct vg_arena *a,
+                         struct vg_token **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_TOKEN_LIST, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, user_id);
+    GET_MANY(s, st, "tokens", a, struct vg_token, out, n, err, read_token(st, 0, a, it));
+}
+
+/* ---- audit ---- */
+
+static void copy_hash(char dst[65], sqlite3_stmt *st, int c)
+{
+    const unsigned char *t = sqlite3_column_text(st, c);
+    vg_strlcpy(dst, t ? (const char *)t : "", 65);
+}
+
+static int head_of(struct sqlite_store *s, int q, int64_t *seq, char hash[65], struct vg_err *err)
+{
+    sqlite3_stmt *st = prep(s, q, err);
+    int rc;
+    if (st == NULL)
+        return VG_EBACKEND;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(st, 0);
+        copy_hash(hash, st, 1);
+        sqlite3_reset(st);
+        return VG_OK;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_err(s, rc, "audit", err);
+    *seq = 0;
+    memset(hash, '0', 64);
+    hash[64] = '\0';
+    return VG_OK;
+}
+
+static int sq_audit_head(struct vg_store *base, int64_t *seq, char hash[65], struct vg_err *err)
+{
+    return head_of(S(base), Q_AUDIT_HEAD, seq, hash, err);
+}
+
+static int sq_audit_anchor(struct vg_store *base, int64_t *seq, char hash[65], struct vg_err *err)
+{
+    return head_of(S(base), Q_AUDIT_ANCHOR, seq, hash, err);
+}
+
+static int sq_audit_insert(struct vg_store *base, const struct vg_audit *e, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_AUDIT_INSERT, err);
+    int rc;
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, e->seq);
+    sqlite3_bind_int64(st, 2, e->at);
+    sqlite3_bind_int64(st, 3, e->actor_user);
+    sqlite3_bind_int64(st, 4, e->actor_org);
+    bind_str(st, 5, e->action);
+    bind_str(st, 6, e->object_type);
+    bind_str(st, 7, e->object_id);
+    bind_str(st, 8, e->payload);
+    bind_str(st, 9, e->payload_hash);
+    bind_str(st, 10, e->prev_hash);
+    bind_str(st, 11, e->hash);
+    rc = exec_change(s, st, "audit entry", 0, err);
+    if (rc)
+        return rc;
+    st = prep(s, Q_AUDIT_ANCHOR_SET, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, e->seq);
+    bind_str(st, 2, e->hash);
+    return exec_change(s, st, "audit anchor", 0, err);
+}
+
+static int sq_audit_list(struct vg_store *base, int64_t after, int limit, struct vg_arena *a,
+                         struct vg_audit **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_AUDIT_LIST, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int(st, 2, limit);
+    GET_MANY(s, st, "audit", a, struct vg_audit, out, n, err, {
+        it->seq = sqlite3_column_int64(st, 0);
+        it->at = sqlite3_column_int64(st, 1);
+        it->actor_user = sqlite3_column_int64(st, 2);
+        it->actor_org = sqlite3_column_int64(st, 3);
+        it->action = col_str(st, 4, a);
+        it->object_type = col_str(st, 5, a);
+        it->object_id = col_str(st, 6, a);
+        it->payload = col_str(st, 7, a);
+        copy_hash(it->payload_hash, st, 8);
+        copy_hash(it->prev_hash, st, 9);
+        copy_hash(it->hash, st, 10);
+    });
+}
+
+/* ---- tasks ---- */
+
+static void read_task(sqlite3_stmt *st, struct vg_arena *a, struct vg_task *t)
+{
+    t->id = sqlite3_column_int64(st, 0);
+    t->kind = col_str(st, 1, a);
+    t->object_type = col_str(st, 2, a);
+    t->object_id = col_str(st, 3, a);
+    t->summary = col_str(st, 4, a);
+    t->created_at = sqlite3_column_int64(st, 5);
+    t->due_at = sqlite3_column_int64(st, 6);
+    t->closed_at = sqlite3_column_int64(st, 7);
+    t->closed_by = sqlite3_column_int64(st, 8);
+    t->resolution = col_str(st, 9, a);
+}
+
+static int sq_task_insert(struct vg_store *base, struct vg_task *t, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_TASK_INSERT, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    bind_str(st, 1, t->kind);
+    bind_str(st, 2, t->object_type);
+    bind_str(st, 3, t->object_id);
+    bind_str(st, 4, t->summary);
+    sqlite3_bind_int64(st, 5, t->created_at);
+    sqlite3_bind_int64(st, 6, t->due_at);
+    int rc = exec_change(s, st, "task", 0, err);
+    if (rc == VG_OK)
+        t->id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static int sq_task_get(struct vg_store *base, int64_t id, struct vg_arena *a, struct vg_task *out,
+                       struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_TASK_GET, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, id);
+    GET_ONE(s, st, "task", err, read_task(st, a, out));
+}
+
+static int sq_task_list(struct vg_store *base, int open_only, int64_t after, int limit,
+                        struct vg_arena *a, struct vg_task **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, open_only ? Q_TASK_LIST_OPEN : Q_TASK_LIST, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int(st, 2, limit);
+    GET_MANY(s, st, "tasks", a, struct vg_task, out, n, err, read_task(st, a, it));
+}
+
+static int sq_task_close(struct vg_store *base, int64_t id, int64_t by, const char *resolution,
+                         int64_t at, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_TASK_CLOSE, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, at);
+    sqlite3_bind_int64(st, 2, by);
+    bind_str(st, 3, resolution);
+    sqlite3_bind_int64(st, 4, id);
+    return exec_change(s, st, "open task", 1, err);
+}
+
+static int sq_task_close_for(struct vg_store *base, const char *kind, const char *object_type,
+                             const char *object_id, int64_t by, const char *resolution,
+                             int64_t at, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3_stmt *st = prep(s, Q_TASK_CLOSE_FOR, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, at);
+    sqlite3_bind_int64(st, 2, by);
+    bind_str(st, 3, resolution);
+    bind_str(st, 4, kind);
+    bind_str(st, 5, object_type);
+    bind_str(st, 6, object_id);
+    return exec_change(s, st, "tasks", 0, err);
+}
+
+/* ---- figures and maintenance ---- */
+
+static int sq_stats(struct vg_store *base, struct vg_store_stats *out, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    static const char q[] = "SELECT (SELECT count(*) FROM orgs), (SELECT count(*) FROM users),"
+                            " (SELECT count(*) FROM tokens WHERE revoked_at = 0),"
+                            " (SELECT count(*) FROM audit),"
+                            " (SELECT count(*) FROM tasks WHERE closed_at = 0)";
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, SQLITE_ERROR, "stats", err);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->orgs = sqlite3_column_int64(st, 0);
+        out->users = sqlite3_column_int64(st, 1);
+        out->tokens = sqlite3_column_int64(st, 2);
+        out->audit_entries = sqlite3_column_int64(st, 3);
+        out->open_tasks = sqlite3_column_int64(st, 4);
+        rc = VG_OK;
+    } else {
+        rc = db_err(s, rc, "stats", err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_backup(struct vg_store *base, const char *path, struct vg_err *err)
+{
+    struct sqlite_store *s = S(base);
+    sqlite3 *dst = NULL;
+    sqlite3_backup *b;
+    int rc = VG_OK;
+    if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        rc = vg_err_set(err, VG_EIO, "backup: cannot create %s", path);
+        goto out;
+    }
+    b = sqlite3_backup_init(dst, "main", s->db, "main");
+    if (b == NULL) {
+        rc = vg_err_set(err, VG_EBACKEND, "backup: %s", sqlite3_errmsg(dst));
+        goto out;
+    }
+    /* Copy in steps so writers are not blocked for the whole copy. */
+    int r;
+    while ((r = sqlite3_backup_step(b, 256)) == SQLITE_OK || r == SQLITE_BUSY || r == SQLITE_LOCKED)
+        sqlite3_sleep(5);
+    sqlite3_backup_finish(b);
+    if (r != SQLITE_DONE)
+        rc = vg_err_set(err, VG_EBACKEND, "backup: step failed (%d)", r);
+out:
+    sqlite3_close(dst);
+    return rc;
+}
+
+static void sq_close(struct vg_store *base)
+{
+    struct sqlite_store *s = S(base);
+    if (s == NULL)
+        return;
+    for (int q = 0; q < Q_COUNT; q++)
+        sqlite3_finalize(s->stmt[q]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static const struct vg_store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .org_insert = sq_org_insert,
+    .org_get = sq_org_get,
+    .org_list = sq_org_list,
+    .org_set_status = sq_org_set_status,
+    .org_expired = sq_org_expired,
+    .user_insert = sq_user_insert,
+    .user_get = sq_user_get,
+    .user_by_name = sq_user_by_name,
+    .user_list = sq_user_list,
+    .token_insert = sq_token_insert,
+    .token_get = sq_token_get,
+    .token_auth = sq_token_auth,
+    .token_revoke = sq_token_revoke,
+    .token_list = sq_token_list,
+    .audit_head = sq_audit_head,
+    .audit_insert = sq_audit_insert,
+    .audit_list = sq_audit_list,
+    .audit_anchor = sq_audit_anchor,
+    .task_insert = sq_task_insert,
+    .task_get = sq_task_get,
+    .task_list = sq_task_list,
+    .task_close = sq_task_close,
+    .task_close_for = sq_task_close_for,
+    .stats = sq_stats,
+    .backup = sq_backup,
+};
+
+static int migrate(struct sqlite_store *s, struct vg_err *err)
+{
+    char *msg = NULL;
+    int version = 0, rc = VG_OK;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_exec(s->db,
+                     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                     " applied_at INTEGER NOT NULL)",
+                     NULL, NULL, &msg) != SQLITE_OK)
+        goto fail;
+    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
+                           &st, NULL) != SQLITE_OK)
+        goto fail;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    for (int v = version; vg__sqlite_migrations[v]; v++) {
+        char stamp[128];
+        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+            goto fail;
+        if (sqlite3_exec(s->db, vg__sqlite_migrations[v], NULL, NULL, &msg) != SQLITE_OK) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            goto fail;
+        }
+        snprintf(stamp, sizeof(stamp),
+                 "INSERT INTO schema_migrations VALUES (%d, CAST(strftime('%%s','now') AS INTEGER)"
+                 " * 1000); COMMIT",
+                 v + 1);
+        if (sqlite3_exec(s->db, stamp, NULL, NULL, &msg) != SQLITE_OK) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            goto fail;
+        }
+    }
+    return rc;
+fail:
+    rc = vg_err_set(err, VG_EBACKEND, "migration failed: %s", msg ? msg : sqlite3_errmsg(s->db));
+    sqlite3_free(msg);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int vg_sqlite_open(const char *path, int create, int do_migrate, struct vg_store **out,
+                   struct vg_err *err)
+{
+    struct sqlite_store *s = vg_xcalloc(1, sizeof(*s));
+    struct stat sb;
+    int rc = VG_OK;
+    *out = NULL;
+    s->base.ops = &sqlite_ops;
+    if (!create && stat(path, &sb) != 0) {
+        rc = vg_err_set(err, VG_ENOTFOUND, "no database at %s (run 'vigil init' first)", path);
+        goto fail;
+    }
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
+                            SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        rc = vg_err_set(err, VG_EIO, "cannot open database %s: %s", path,
+                        s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_extended_result_codes(s->db, 1);
+    if (sqlite3_exec(s->db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                     " PRAGMA temp_store=MEMORY;",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        rc = vg_err_set(err, VG_EBACKEND, "cannot configure database: %s", sqlite3_errmsg(s->db));
+        goto fail;
+    }
+    if (do_migrate && (rc = migrate(s, err)) != VG_OK)
+        goto fail;
+    *out = &s->base;
+    return VG_OK;
+fail:
+    sq_close(&s->base);
+    return rc;
+}
+
+int vg_store_open(const char *uri, int create, int migrate_, struct vg_store **out,
+                  struct vg_err *err)
+{
+    if (strncmp(uri, "sqlite:", 7) == 0)
+        return vg_sqlite_open(uri + 7, create, migrate_, out, err);
+    if (strncmp(uri, "postgres://", 11) == 0 || strncmp(uri, "postgresql://", 13) == 0)
+        return vg_err_set(err, VG_EINVAL, "store: the PostgreSQL backend is not built yet");
+    return vg_sqlite_open(uri, create, migrate_, out, err);
+}
+
+void vg_store_close(struct vg_store *s)
+{
+    if (s)
+        s->ops->close(s);
+}
