@@ -13,6 +13,7 @@ static int cmd_help(int argc, char **argv);
 
 /* Subcommand declarations (each lives in its own file under src/cli/). */
 /* --- analyst tools and offline engines --- */
+int vg_cli_cvss(int, char **);
 
 /* --- server, store and client commands --- */
 
@@ -20,6 +21,7 @@ static const struct vg_cli_cmd commands[] = {
     {"version", "print the version", cmd_version},
     {"help", "list the subcommands", cmd_help},
     /* --- analyst tools and offline engines --- */
+    {"cvss", "score CVSS v2/v3.0/v3.1/v4.0 vectors (JSON per vector)", vg_cli_cvss},
 
     /* --- server, store and client commands --- */
 
