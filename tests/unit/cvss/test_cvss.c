@@ -276,6 +276,182 @@ static void test_grade(void **state)
     assert_string_equal(err.field, "grade");
 }
 
+
+/* A table written for these tests only: the indicator names follow GB/T
+ * 30279-2020's list, the rules are invented and are NOT the standard's. */
+static const char test_table[] =
+    "# test table for vigil's unit tests -- not the official GB/T 30279 tables\n"
+    "vigil-gbt30279 1\n"
+    "version test-2026.1\n"
+    "indicator access_path network adjacent local physical\n"
+    "indicator trigger low high\n"
+    "indicator privileges none low high\n"
+    "indicator interaction none required\n"
+    "indicator confidentiality none low high\n"
+    "indicator integrity none low high\n"
+    "indicator availability none low high\n"
+    "indicator exploit_cost low medium high\n"
+    "indicator fix_difficulty low medium high\n"
+    "indicator scope narrow wide\n"
+    "stage exploitability high medium low\n"
+    "rule exploitability access_path=network trigger=low privileges=none interaction=none -> high\n"
+    "rule exploitability access_path=network|adjacent privileges=none|low -> medium\n"
+    "rule exploitability access_path=* -> low   # fallback\n"
+    "stage impact high medium low none\n"
+    "rule impact confidentiality=high integrity=high -> high\n"
+    "rule impact confidentiality=high -> medium\n"
+    "rule impact integrity=high -> medium\n"
+    "rule impact availability=high -> medium\n"
+    "rule impact confidentiality=none integrity=none availability=none -> none\n"
+    "rule impact -> low\n"
+    "stage base 超危 高危 中危 低危 无\n"
+    "rule base impact=none -> 无\n"
+    "rule base exploitability=high impact=high -> 超危\n"
+    "rule base exploitability=high|medium impact=high|medium -> 高危\n"
+    "rule base impact=high|medium -> 中危\n"
+    "rule base -> 低危\n"
+    "stage final critical high medium low none\n"
+    "rule final base=超危 -> critical\n"
+    "rule final base=高危 exploit_cost=low scope=wide -> critical\n"
+    "rule final base=高危 -> high\n"
+    "rule final base=中危 fix_difficulty=high -> high\n"
+    "rule final base=中危 -> medium\n"
+    "rule final base=低危 -> low\n"
+    "rule final base=无 -> none\n"
+    "result final\n";
+
+static int grade_of(const struct vg_gbt *t, struct vg_arena *a, const char *inputs,
+                    struct vg_gbt_result *res, struct vg_err *err)
+{
+    struct vg_gbt_input in[16];
+    size_t n;
+    int rc = vg_gbt_parse_inputs(inputs, a, in, 16, &n, err);
+    if (rc == VG_OK)
+        rc = vg_gbt_grade(t, in, n, res, err);
+    return rc;
+}
+
+#define ALL_LOW "trigger=low, privileges=none, interaction=none, exploit_cost=medium, " \
+                "fix_difficulty=low, scope=narrow"
+
+static void test_gbt(void **state)
+{
+    (void)state;
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_gbt *t;
+    struct vg_err err = {0};
+    struct vg_gbt_result res;
+    int rc = vg_gbt_load(test_table, strlen(test_table), a, &t, &err);
+    if (rc)
+        fprintf(stderr, "%s: %s\n", err.field, err.msg);
+    assert_int_equal(rc, VG_OK);
+    assert_string_equal(vg_gbt_version(t), "test-2026.1");
+
+    assert_int_equal(grade_of(t, a, "access_path=network, " ALL_LOW ", confidentiality=high,"
+                             "integrity=high, availability=none", &res, &err), VG_OK);
+    assert_int_equal(res.grade, VG_GRADE_CRITICAL);
+    assert_string_equal(res.version, "test-2026.1");
+    assert_int_equal(grade_of(t, a, "access_path=physical, " ALL_LOW ", confidentiality=high,"
+                             "integrity=high, availability=none", &res, &err), VG_OK);
+    assert_int_equal(res.grade, VG_GRADE_MEDIUM);
+    assert_int_equal(grade_of(t, a, "access_path=adjacent, " ALL_LOW ", confidentiality=low,"
+                             "integrity=none, availability=high", &res, &err), VG_OK);
+    assert_int_equal(res.grade, VG_GRADE_HIGH);
+    assert_int_equal(grade_of(t, a, "access_path=local, " ALL_LOW ", confidentiality=none,"
+                             "integrity=none, availability=none", &res, &err), VG_OK);
+    assert_int_equal(res.grade, VG_GRADE_NONE);
+    assert_int_equal(grade_of(t, a, "access_path=local, " ALL_LOW ", confidentiality=low,"
+                             "integrity=none, availability=none", &res, &err), VG_OK);
+    assert_int_equal(res.grade, VG_GRADE_LOW);
+
+    /* input errors name the indicator */
+    vg_err_clear(&err);
+    assert_int_equal(grade_of(t, a, "access_path=network, " ALL_LOW ", confidentiality=high,"
+                             "integrity=high", &res, &err), VG_EMISSING);
+    assert_string_equal(err.field, "availability");
+    vg_err_clear(&err);
+    assert_int_equal(grade_of(t, a, "access_path=everywhere, " ALL_LOW ", confidentiality=high,"
+                             "integrity=high, availability=none", &res, &err), VG_EINVAL);
+    assert_string_equal(err.field, "access_path");
+    vg_err_clear(&err);
+    assert_int_equal(grade_of(t, a, "access_path=network, access_path=local", &res, &err),
+                     VG_EINVAL);
+    assert_string_equal(err.field, "access_path");
+    vg_err_clear(&err);
+    assert_int_equal(grade_of(t, a, "colour=red", &res, &err), VG_EUNKNOWN);
+    assert_string_equal(err.field, "colour");
+    vg_err_clear(&err);
+    assert_int_equal(grade_of(t, a, "base=超危", &res, &err), VG_EUNKNOWN); /* a stage */
+    vg_err_clear(&err);
+    assert_int_equal(grade_of(t, a, "novalue", &res, &err), VG_EINVAL);
+
+    /* an incomplete table: no rule matches */
+    static const char partial[] = "vigil-gbt30279 1\nversion p1\nindicator x a b\n"
+                                  "stage g high low\nrule g x=a -> high\nresult g\n";
+    assert_int_equal(vg_gbt_load(partial, strlen(partial), a, &t, &err), VG_OK);
+    vg_err_clear(&err);
+    assert_int_equal(grade_of(t, a, "x=b", &res, &err), VG_EINVAL);
+    assert_string_equal(err.field, "g");
+    vg_arena_free(a);
+}
+
+static void expect_load_err(const char *text, int code, const char *field, const char *part)
+{
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_gbt *t;
+    struct vg_err err = {0};
+    assert_int_equal(vg_gbt_load(text, strlen(text), a, &t, &err), code);
+    assert_null(t);
+    assert_string_equal(err.field, field);
+    if (strstr(err.msg, part) == NULL) {
+        fprintf(stderr, "message '%s' lacks '%s'\n", err.msg, part);
+        fail();
+    }
+    vg_arena_free(a);
+}
+
+static void test_gbt_load_errors(void **state)
+{
+    (void)state;
+    expect_load_err("", VG_EINVAL, "table", "header");
+    expect_load_err("vigil-gbt30279 2\n", VG_EINVAL, "line 1", "first line");
+    expect_load_err("# c\n\nvigil-gbt30279 1\nversion a\nversion b\n", VG_EINVAL, "line 5",
+                    "version");
+    expect_load_err("vigil-gbt30279 1\nversion a\nindicator x\n", VG_EINVAL, "line 3",
+                    "at least one value");
+    expect_load_err("vigil-gbt30279 1\nversion a\nindicator x a a\n", VG_EINVAL, "line 3",
+                    "duplicate value");
+    expect_load_err("vigil-gbt30279 1\nversion a\nindicator x a\nindicator x b\n", VG_EINVAL,
+                    "line 4", "duplicate name");
+    expect_load_err("vigil-gbt30279 1\nversion a\nindicator x a\nstage g low\nrule g x=b -> low\n",
+                    VG_EINVAL, "line 5", "not a value of x");
+    expect_load_err("vigil-gbt30279 1\nversion a\nindicator x a\nstage g low\nrule g y=a -> low\n",
+                    VG_EINVAL, "line 5", "not an indicator");
+    expect_load_err("vigil-gbt30279 1\nversion a\nindicator x a\nstage g low\nrule g x=a -> hi\n",
+                    VG_EINVAL, "line 5", "not an output");
+    expect_load_err("vigil-gbt30279 1\nversion a\nindicator x a\nstage g low\nrule h x=a -> low\n",
+                    VG_EINVAL, "line 5", "not a declared stage");
+    expect_load_err("vigil-gbt30279 1\nversion a\nindicator x a\nstage g low\nrule g x=a low\n",
+                    VG_EINVAL, "line 5", "expected");
+    expect_load_err("vigil-gbt30279 1\nversion a\nindicator x a\nstage g low\nrule g x -> low\n",
+                    VG_EINVAL, "line 5", "NAME=VALUE");
+    /* a stage may not test itself or a later stage */
+    expect_load_err("vigil-gbt30279 1\nversion a\nindicator x a\nstage g low\nstage h low\n"
+                    "rule g h=low -> low\n",
+                    VG_EINVAL, "line 6", "earlier stage");
+    expect_load_err("vigil-gbt30279 1\nversion a\nindicator x a\nstage g low\nindicator y a\n",
+                    VG_EINVAL, "line 5", "before stages");
+    expect_load_err("vigil-gbt30279 1\nversion a\nindicator x a\nstage g bad\nrule g -> bad\n"
+                    "result g\n",
+                    VG_EINVAL, "line 6", "not a grade");
+    expect_load_err("vigil-gbt30279 1\nversion a\nindicator x a\nstage g low\nstage h low\n"
+                    "rule g -> low\nresult h\n",
+                    VG_EINVAL, "h", "no rule");
+    expect_load_err("vigil-gbt30279 1\nversion a\nfoo bar\n", VG_EINVAL, "line 3", "keyword");
+    expect_load_err("vigil-gbt30279 1\nversion a\nindicator x a\nstage g low\nrule g -> low\n",
+                    VG_EINVAL, "table", "result");
+}
+
 /* Runs the real binary when the test environment names it. */
 static int run(const char *cmd, char *out, size_t size)
 {
@@ -321,6 +497,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_errors), cmocka_unit_test(test_v3),   cmocka_unit_test(test_v2),
         cmocka_unit_test(test_v4),     cmocka_unit_test(test_json), cmocka_unit_test(test_grade),
+        cmocka_unit_test(test_gbt),    cmocka_unit_test(test_gbt_load_errors),
         cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
