@@ -158,8 +158,8 @@ static int init_tx(struct vg_store *st, struct init_op *op)
     op->tok.created_at = now;
     if ((rc = st->ops->token_insert(st, &op->tok, op->err)) != VG_OK)
         return rc;
-    j = json_pack("{s:I, s:I, s:s}", (json_int_t)op->tok.id, (json_int_t)op->tok.user_id, "name",
-                  "init");
+    j = json_pack("{s:I, s:I, s:s}", "id", (json_int_t)op->tok.id, "user_id",
+                  (json_int_t)op->tok.user_id, "name", "init");
     snprintf(id, sizeof(id), "%lld", (long long)op->tok.id);
     rc = vg_audit_append(st, &vg_system_actor, "token.create", "token", id, j, now, op->err);
     json_decref(j);
@@ -291,7 +291,7 @@ static int sweep_tx(struct vg_store *st, void *c)
         }
         if (rc)
             return rc;
-        json_t *j = json_pack("{s:I, s:s, s:s, s:s}", (json_int_t)t.id, "kind", t.kind, "org",
+        json_t *j = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)t.id, "kind", t.kind, "org",
                               t.object_id, "summary", t.summary);
         rc = vg_audit_append(st, &vg_system_actor, "task.open", "task",
                              vg_arena_printf(op->a, "%lld", (long long)t.id), j, op->now, op->err);

@@ -1,0 +1,371 @@
+/* Request helpers and the handlers for the platform core: health, metrics,
+ * login, identity, units, users, tokens, audit and review tasks. Each handler
+ * decodes, calls one service function, encodes. */
+#include "http/http_int.h"
+#include "core/json.h"
+#include "core/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- helpers ---- */
+
+int vg_req_json_object(struct vg_req *r, json_t **out)
+{
+    json_t *v = NULL;
+    int rc = vg_json_parse(r->body.p ? r->body.p : "", r->body.n, &v, &r->err);
+    if (rc)
+        return rc;
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return vg_err_set(&r->err, VG_EJSON, "the body must be a JSON object");
+    }
+    vg_arena_cleanup(r->a, (void (*)(void *))json_decref, v);
+    *out = v;
+    return VG_OK;
+}
+
+const char *vg_req_query(struct vg_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int vg_req_page(struct vg_req *r, struct vg_page *pg)
+{
+    const char *l = vg_req_query(r, "limit"), *c = vg_req_query(r, "cursor");
+    int64_t v;
+    pg->limit = 100;
+    pg->after = 0;
+    if (l) {
+        if (vg_parse_i64(l, 1, INT64_MAX / 2, &v) != 0)
+            return vg_err_field(&r->err, VG_EINVAL, "limit", "limit: a positive integer");
+        pg->limit = v > 1000 ? 1000 : (int)v;
+    }
+    if (c && *c) {
+        if (vg_parse_i64(c, 0, INT64_MAX, &v) != 0)
+            return vg_err_field(&r->err, VG_EINVAL, "cursor", "cursor: not a cursor from this list");
+        pg->after = v;
+    }
+    return VG_OK;
+}
+
+int vg_req_id(struct vg_req *r, int i, int64_t *out)
+{
+    if (r->param[i] == NULL || vg_parse_i64(r->param[i], 1, INT64_MAX, out) != 0)
+        return vg_err_set(&r->err, VG_ENOTFOUND, "not found: %s", r->param[i] ? r->param[i] : "");
+    return VG_OK;
+}
+
+int vg_reply(struct vg_req *r, int status, json_t *j)
+{
+    r->status = status;
+    json_decref(r->json);
+    r->json = j;
+    return VG_OK;
+}
+
+/* Replies with the service's result or returns its error. */
+static int done(struct vg_req *r, int rc, int status, json_t *j)
+{
+    if (rc)
+        return rc;
+    return vg_reply(r, status, j);
+}
+
+/* ---- system ---- */
+
+static int h_healthz(struct vg_req *r)
+{
+    static const char ok[] = "{\"status\":\"ok\"}";
+    r->status = 200;
+    r->raw = vg_xstrdup(ok);
+    r->raw_len = sizeof(ok) - 1;
+    return VG_OK;
+}
+
+static int h_metrics(struct vg_req *r)
+{
+    struct vg_buf b = {0};
+    vg_metrics_render(vg__http_metrics(r->http), r->srv, &b);
+    vg_buf_printf(&b, "# HELP vigil_http_inflight Requests being served.\n"
+                      "# TYPE vigil_http_inflight gauge\nvigil_http_inflight %lld\n",
+                  (long long)vg__http_inflight(r->http));
+    r->status = 200;
+    r->raw = vg_buf_steal(&b, &r->raw_len);
+    r->ctype = "text/plain; version=0.0.4; charset=utf-8";
+    return VG_OK;
+}
+
+static int h_login(struct vg_req *r)
+{
+    static const char *const keys[] = {"name", "password", NULL};
+    const char *name = NULL, *pw = NULL;
+    json_t *b, *out = NULL;
+    int rc;
+    if ((rc = vg_req_json_object(r, &b)) || (rc = vg_json_only(b, keys, NULL, &r->err)) ||
+        (rc = vg_json_str(b, "name", 1, 200, &name, &r->err)) ||
+        (rc = vg_json_str(b, "password", 1, 1024, &pw, &r->err)))
+        return rc;
+    rc = vg_svc_login(r->srv, name, pw, r->a, &out, &r->err);
+    return done(r, rc, 201, out);
+}
+
+static int h_me(struct vg_req *r)
+{
+    json_t *out = NULL;
+    int rc = vg_svc_me(r->srv, &r->actor, r->a, &out, &r->err);
+    return done(r, rc, 200, out);
+}
+
+/* ---- orgs ---- */
+
+static int h_org_create(struct vg_req *r)
+{
+    static const char *const keys[] = {"name", "kind", "country", NULL};
+    static const char *const kinds[] = {"operator", "member", "vendor", "industry", "peer", NULL};
+    struct vg_org_create req = {0};
+    json_t *b, *out = NULL;
+    int rc;
+    if ((rc = vg_req_json_object(r, &b)) || (rc = vg_json_only(b, keys, NULL, &r->err)) ||
+        (rc = vg_json_str(b, "name", 1, 200, &req.name, &r->err)) ||
+        (rc = vg_json_enum(b, "kind", 1, kinds, &req.kind, &r->err)) ||
+        (rc = vg_json_str(b, "country", 0, 2, &req.country, &r->err)))
+        return rc;
+    if (req.country && (strlen(req.country) != 2 || req.country[0] < 'A' || req.country[0] > 'Z' ||
+                        req.country[1] < 'A' || req.country[1] > 'Z'))
+        return vg_err_field(&r->err, VG_EINVAL, "country",
+                            "country: an ISO 3166-1 alpha-2 code such as CN");
+    if (req.kind == 0)
+        return vg_err_field(&r->err, VG_EINVAL, "kind",
+                            "kind: there is one operator org, made by 'vigil init'");
+    rc = vg_svc_org_create(r->srv, &r->actor, &req, &out, &r->err);
+    return done(r, rc, 201, out);
+}
+
+static int h_org_list(struct vg_req *r)
+{
+    struct vg_page pg;
+    json_t *out = NULL;
+    int rc = vg_req_page(r, &pg);
+    if (rc)
+        return rc;
+    rc = vg_svc_org_list(r->srv, &r->actor, pg, &out, &r->err);
+    return done(r, rc, 200, out);
+}
+
+static int h_org_get(struct vg_req *r)
+{
+    int64_t id;
+    json_t *out = NULL;
+    int rc = vg_req_id(r, 0, &id);
+    if (rc)
+        return rc;
+    rc = vg_svc_org_get(r->srv, &r->actor, id, &out, &r->err);
+    return done(r, rc, 200, out);
+}
+
+static int h_org_suspend(struct vg_req *r)
+{
+    static const char *const keys[] = {"until", "reason", NULL};
+    const char *reason = NULL;
+    int64_t id, until = 0;
+    json_t *b, *out = NULL;
+    int rc;
+    if ((rc = vg_req_id(r, 0, &id)) || (rc = vg_req_json_object(r, &b)) ||
+        (rc = vg_json_only(b, keys, NULL, &r->err)) ||
+        (rc = vg_json_time(b, "until", 1, &until, &r->err)) ||
+        (rc = vg_json_str(b, "reason", 1, 2000, &reason, &r->err)))
+        return rc;
+    rc = vg_svc_org_suspend(r->srv, &r->actor, id, until, reason, &out, &r->err);
+    return done(r, rc, 200, out);
+}
+
+static int reason_only(struct vg_req *r, int64_t *id, const char **reason)
+{
+    static const char *const keys[] = {"reason", NULL};
+    json_t *b;
+    int rc;
+    if ((rc = vg_req_id(r, 0, id)) || (rc = vg_req_json_object(r, &b)) ||
+        (rc = vg_json_only(b, keys, NULL, &r->err)) ||
+        (rc = vg_json_str(b, "reason", 1, 2000, reason, &r->err)))
+        return rc;
+    return VG_OK;
+}
+
+static int h_org_reinstate(struct vg_req *r)
+{
+    const char *reason = NULL;
+    int64_t id;
+    json_t *out = NULL;
+    int rc = reason_only(r, &id, &reason);
+    if (rc)
+        return rc;
+    rc = vg_svc_org_reinstate(r->srv, &r->actor, id, reason, &out, &r->err);
+    return done(r, rc, 200, out);
+}
+
+static int h_org_revoke(struct vg_req *r)
+{
+    const char *reason = NULL;
+    int64_t id;
+    json_t *out = NULL;
+    int rc = reason_only(r, &id, &reason);
+    if (rc)
+        return rc;
+    rc = vg_svc_org_revoke(r->srv, &r->actor, id, reason, &out, &r->err);
+    return done(r, rc, 200, out);
+}
+
+/* ---- users ---- */
+
+static int h_user_create(struct vg_req *r)
+{
+    static const char *const keys[] = {"org_id", "name", "role", "password", NULL};
+    static const char *const roles[] = {"admin", "analyst", "member", "vendor", "reader", NULL};
+    struct vg_user_create req = {0};
+    json_t *b, *out = NULL;
+    int rc;
+    if ((rc = vg_req_json_object(r, &b)) || (rc = vg_json_only(b, keys, NULL, &r->err)) ||
+        (rc = vg_json_int(b, "org_id", 1, 1, INT64_MAX, &req.org_id, &r->err)) ||
+        (rc = vg_json_str(b, "name", 1, 200, &req.name, &r->err)) ||
+        (rc = vg_json_enum(b, "role", 1, roles, &req.role, &r->err)) ||
+        (rc = vg_json_str(b, "password", 0, 1024, &req.password, &r->err)))
+        return rc;
+    rc = vg_svc_user_create(r->srv, &r->actor, &req, &out, &r->err);
+    return done(r, rc, 201, out);
+}
+
+static int h_user_list(struct vg_req *r)
+{
+    struct vg_page pg;
+    const char *o = vg_req_query(r, "org_id");
+    int64_t org = 0;
+    json_t *out = NULL;
+    int rc = vg_req_page(r, &pg);
+    if (rc)
+        return rc;
+    if (o && vg_parse_i64(o, 1, INT64_MAX, &org) != 0)
+        return vg_err_field(&r->err, VG_EINVAL, "org_id", "org_id: a positive integer");
+    rc = vg_svc_user_list(r->srv, &r->actor, org, pg, &out, &r->err);
+    return done(r, rc, 200, out);
+}
+
+static int h_user_get(struct vg_req *r)
+{
+    int64_t id;
+    json_t *out = NULL;
+    int rc = vg_req_id(r, 0, &id);
+    if (rc)
+        return rc;
+    rc = vg_svc_user_get(r->srv, &r->actor, id, &out, &r->err);
+    return done(r, rc, 200, out);
+}
+
+/* ---- tokens ---- */
+
+static int h_token_create(struct vg_req *r)
+{
+    static const char *const keys[] = {"user_id", "name", "expires_at", NULL};
+    struct vg_token_create req = {0};
+    json_t *b, *out = NULL;
+    int rc;
+    req.user_id = r->actor.user_id;
+    if ((rc = vg_req_json_object(r, &b)) || (rc = vg_json_only(b, keys, NULL, &r->err)) ||
+        (rc = vg_json_int(b, "user_id", 0, 1, INT64_MAX, &req.user_id, &r->err)) ||
+        (rc = vg_json_str(b, "name", 0, 200, &req.name, &r->err)) ||
+        (rc = vg_json_time(b, "expires_at", 0, &req.expires_at, &r->err)))
+        return rc;
+    rc = vg_svc_token_create(r->srv, &r->actor, &req, &out, &r->err);
+    return done(r, rc, 201, out);
+}
+
+static int h_token_list(struct vg_req *r)
+{
+    const char *u = vg_req_query(r, "user_id");
+    int64_t user = 0;
+    json_t *out = NULL;
+    int rc;
+    if (u && vg_parse_i64(u, 1, INT64_MAX, &user) != 0)
+        return vg_err_field(&r->err, VG_EINVAL, "user_id", "user_id: a positive integer");
+    rc = vg_svc_token_list(r->srv, &r->actor, user, &out, &r->err);
+    return done(r, rc, 200, out);
+}
+
+static int h_token_revoke(struct vg_req *r)
+{
+    int64_t id;
+    json_t *out = NULL;
+    int rc = vg_req_id(r, 0, &id);
+    if (rc)
+        return rc;
+    rc = vg_svc_token_revoke(r->srv, &r->actor, id, &out, &r->err);
+    return done(r, rc, 200, out);
+}
+
+/* ---- audit and tasks ---- */
+
+static int h_audit(struct vg_req *r)
+{
+    struct vg_page pg;
+    json_t *out = NULL;
+    int rc = vg_req_page(r, &pg);
+    if (rc)
+        return rc;
+    rc = vg_svc_audit_list(r->srv, &r->actor, pg, &out, &r->err);
+    return done(r, rc, 200, out);
+}
+
+static int h_task_list(struct vg_req *r)
+{
+    struct vg_page pg;
+    const char *state = vg_req_query(r, "state");
+    json_t *out = NULL;
+    int rc = vg_req_page(r, &pg), open_only = 1;
+    if (rc)
+        return rc;
+    if (state && strcmp(state, "all") == 0)
+        open_only = 0;
+    else if (state && strcmp(state, "open") != 0)
+        return vg_err_field(&r->err, VG_EINVAL, "state", "state: open or all");
+    rc = vg_svc_task_list(r->srv, &r->actor, open_only, pg, &out, &r->err);
+    return done(r, rc, 200, out);
+}
+
+static int h_task_close(struct vg_req *r)
+{
+    static const char *const keys[] = {"resolution", NULL};
+    const char *res = NULL;
+    int64_t id;
+    json_t *b, *out = NULL;
+    int rc;
+    if ((rc = vg_req_id(r, 0, &id)) || (rc = vg_req_json_object(r, &b)) ||
+        (rc = vg_json_only(b, keys, NULL, &r->err)) ||
+        (rc = vg_json_str(b, "resolution", 1, 2000, &res, &r->err)))
+        return rc;
+    rc = vg_svc_task_close(r->srv, &r->actor, id, res, &out, &r->err);
+    return done(r, rc, 200, out);
+}
+
+/* The route table: later features add their rows here. */
+const struct vg_route vg_routes[] = {
+    {"GET", "/healthz", h_healthz, "healthz", 0},
+    {"GET", "/metrics", h_metrics, "metrics", 0},
+    {"POST", "/api/v1/login", h_login, "login", 0},
+    {"GET", "/api/v1/me", h_me, "me", 1},
+    {"GET", "/api/v1/orgs", h_org_list, "orgs.list", 1},
+    {"POST", "/api/v1/orgs", h_org_create, "orgs.create", 1},
+    {"GET", "/api/v1/orgs/{id}", h_org_get, "orgs.get", 1},
+    {"POST", "/api/v1/orgs/{id}/suspend", h_org_suspend, "orgs.suspend", 1},
+    {"POST", "/api/v1/orgs/{id}/reinstate", h_org_reinstate, "orgs.reinstate", 1},
+    {"POST", "/api/v1/orgs/{id}/revoke", h_org_revoke, "orgs.revoke", 1},
+    {"GET", "/api/v1/users", h_user_list, "users.list", 1},
+    {"POST", "/api/v1/users", h_user_create, "users.create", 1},
+    {"GET", "/api/v1/users/{id}", h_user_get, "users.get", 1},
+    {"GET", "/api/v1/tokens", h_token_list, "tokens.list", 1},
+    {"POST", "/api/v1/tokens", h_token_create, "tokens.create", 1},
+    {"DELETE", "/api/v1/tokens/{id}", h_token_revoke, "tokens.revoke", 1},
+    {"GET", "/api/v1/audit", h_audit, "audit.list", 1},
+    {"GET", "/api/v1/tasks", h_task_list, "tasks.list", 1},
+    {"POST", "/api/v1/tasks/{id}/close", h_task_close, "tasks.close", 1},
+};
+const int vg_nroutes = (int)VG_ARRAY_LEN(vg_routes);

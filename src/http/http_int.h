@@ -1,0 +1,79 @@
+/* Internals of the HTTP layer shared by its files: the request record, the
+ * route table and the helpers handlers use. */
+#ifndef VG_HTTP_INT_H
+#define VG_HTTP_INT_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "http/http.h"
+#include "service/service.h"
+
+#define VG_MAX_PARAMS 4
+
+struct vg_req {
+    struct vg_server *srv;
+    struct vg_http *http;
+    struct MHD_Connection *conn;
+    struct vg_arena *a;
+    char id[24];
+    const char *method, *url;
+    int route;                        /* index in the route table, -1 when none */
+    const char *param[VG_MAX_PARAMS]; /* {captures} of the pattern, arena-owned */
+    struct vg_buf body;
+    int too_large;
+    int64_t t0_ns;
+    struct vg_actor actor;
+    int authed;
+    /* the response */
+    int status;
+    json_t *json;       /* owned */
+    char *raw;          /* owned (malloc), with ctype */
+    size_t raw_len;
+    const char *ctype;
+    const char *allow;  /* Allow header for 405 */
+    struct vg_err err;
+};
+
+/* int fn(struct vg_req *r): VG_OK with r->status and r->json (or r->raw) set,
+ * or a VG_E* code with r->err filled (mapped to a 4xx by the dispatcher). */
+typedef int (*vg_handler_fn)(struct vg_req *r);
+
+struct vg_route {
+    const char *method;
+    const char *pattern; /* "/api/v1/orgs/{id}/suspend" */
+    vg_handler_fn fn;
+    const char *name;    /* the metrics label */
+    int auth;            /* 1: a bearer token is required */
+};
+
+extern const struct vg_route vg_routes[];
+extern const int vg_nroutes;
+
+/* ---- metrics (http/metrics.c) ---- */
+struct vg_metrics;
+struct vg_metrics *vg_metrics_new(int nroutes);
+void vg_metrics_free(struct vg_metrics *m);
+/* route -1 counts as "unmatched". */
+void vg_metrics_observe(struct vg_metrics *m, int route, int status, int64_t ns);
+void vg_metrics_render(struct vg_metrics *m, struct vg_server *srv, struct vg_buf *out);
+struct vg_metrics *vg__http_metrics(struct vg_http *h);
+int64_t vg__http_inflight(struct vg_http *h);
+
+/* ---- helpers for handlers (http/handlers.c) ---- */
+/* Parses the body as a JSON object (VG_EJSON / VG_EINVAL otherwise). */
+int vg_req_json_object(struct vg_req *r, json_t **out);
+const char *vg_req_query(struct vg_req *r, const char *name);
+/* ?limit=&cursor= (limit default 100, capped at 1000; cursor an opaque id). */
+int vg_req_page(struct vg_req *r, struct vg_page *pg);
+/* A path capture as a positive id; VG_ENOTFOUND otherwise. */
+int vg_req_id(struct vg_req *r, int i, int64_t *out);
+/* Sets status and takes ownership of j. */
+int vg_reply(struct vg_req *r, int status, json_t *j);
+
+#endif
