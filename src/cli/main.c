@@ -16,6 +16,17 @@ static int cmd_help(int argc, char **argv);
 int vg_cli_cvss(int, char **);
 
 /* --- server, store and client commands --- */
+int vg_cli_init(int argc, char **argv);
+int vg_cli_serve(int argc, char **argv);
+int vg_cli_audit(int argc, char **argv);
+int vg_cli_backup(int argc, char **argv);
+int vg_cli_api(int argc, char **argv);
+int vg_cli_me(int argc, char **argv);
+int vg_cli_orgs(int argc, char **argv);
+int vg_cli_users(int argc, char **argv);
+int vg_cli_tokens(int argc, char **argv);
+int vg_cli_tasks(int argc, char **argv);
+int vg_cli_audit_log(int argc, char **argv);
 
 static const struct vg_cli_cmd commands[] = {
     {"version", "print the version", cmd_version},
@@ -24,7 +35,17 @@ static const struct vg_cli_cmd commands[] = {
     {"cvss", "score CVSS v2/v3.0/v3.1/v4.0 vectors (JSON per vector)", vg_cli_cvss},
 
     /* --- server, store and client commands --- */
-
+    {"init", "create the data directory, the operator org and its first admin", vg_cli_init},
+    {"serve", "run the HTTP server", vg_cli_serve},
+    {"audit", "audit verify: check the audit hash chain offline", vg_cli_audit},
+    {"backup", "online backup of the store into a directory", vg_cli_backup},
+    {"api", "call any API endpoint (VIGIL_URL, VIGIL_TOKEN)", vg_cli_api},
+    {"me", "who the token belongs to", vg_cli_me},
+    {"orgs", "list, create, suspend, reinstate, revoke units", vg_cli_orgs},
+    {"users", "list and create users", vg_cli_users},
+    {"tokens", "list, create and revoke API tokens", vg_cli_tokens},
+    {"tasks", "review tasks (expired suspensions)", vg_cli_tasks},
+    {"audit-log", "read the audit trail", vg_cli_audit_log},
 };
 
 static int cmd_version(int argc, char **argv)
