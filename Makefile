@@ -22,7 +22,7 @@ build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 run: deps build
-	@bash scripts/run.sh "$(BUILD)/vigil" "$(DATA)" "$(LISTEN)"
+	@bash scripts/run.sh "$(BUILD)/src/cli/vigil" "$(DATA)" "$(LISTEN)"
 
 check-banned:
 	@bash scripts/check-banned.sh
