@@ -344,6 +344,20 @@ void vg_cvss_json(const struct vg_cvss *c, struct vg_buf *out)
                       c->score / 10, c->score % 10, vg_cvss_severity(c->version, c->score),
                       vg_cvss_nomenclature(c));
         vg_buf_printf(out, ",\"macrovector\":\"%s\"", c->macrovector);
+        if (c->groups & VG_CVSS_G_SUPPLEMENTAL) {
+            /* carried, never scored: {"S":"P","AU":"Y",...} with the defined ones */
+            const struct vg__cvss_def *def = vg__cvss_def(c->version);
+            int first = 1;
+            vg_buf_puts(out, ",\"supplemental\":{");
+            for (int m = V4_S; m <= V4_U; m++) {
+                if (!(c->present & (UINT32_C(1) << m)))
+                    continue;
+                vg_buf_printf(out, "%s\"%s\":\"%s\"", first ? "" : ",", def->metrics[m].abbr,
+                              def->metrics[m].values[c->val[m]]);
+                first = 0;
+            }
+            vg_buf_putc(out, '}');
+        }
     } else {
         if (c->groups & VG_CVSS_G_TEMPORAL)
             put_score(out, "temporal", c->version, c->temporal);

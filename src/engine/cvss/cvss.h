@@ -80,6 +80,7 @@ size_t vg_cvss_vector(const struct vg_cvss *c, char *buf, size_t size);
  *  v4:    "threat_score","threat_severity" when E is given,
  *         "environmental_score","environmental_severity" when environmental ones are,
  *         "score","severity","nomenclature","macrovector",
+ *         "supplemental":{"S":"P",...} with the supplemental metrics given (never scored),
  *  all:   "national_grade" (grade of the overall score, see grade.h)}
  * Scores are JSON numbers with one decimal ("9.8", "10.0"). */
 void vg_cvss_json(const struct vg_cvss *c, struct vg_buf *out);

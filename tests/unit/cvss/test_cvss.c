@@ -246,6 +246,12 @@ static void test_json(void **state)
              "\"environmental_severity\":\"HIGH\",\"score\":8.0,\"severity\":\"HIGH\","
              "\"nomenclature\":\"CVSS-BTE\",\"macrovector\":\"000220\","
              "\"national_grade\":\"high\"}");
+    vg_buf_reset(&b);
+    c = parse_ok("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N/U:Red/AU:Y/R:X");
+    vg_cvss_json(&c, &b);
+    assert_non_null(strstr(b.p, ",\"supplemental\":{\"AU\":\"Y\",\"U\":\"Red\"},"));
+    assert_non_null(strstr(b.p, "\"score\":0.0,\"severity\":\"NONE\""));
+    assert_non_null(strstr(b.p, "\"national_grade\":\"none\"}"));
     vg_buf_free(&b);
 }
 
