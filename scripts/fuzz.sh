@@ -13,12 +13,12 @@ ninja -C "$dir" >"$dir.ninja.log" 2>&1 || { cat "$dir.ninja.log" >&2; exit 1; }
 rc=0
 n=0
 for f in "$dir"/tests/fuzz/fuzz_*; do
-  [ -x "$f" ] || continue
+  [ -f "$f" ] && [ -x "$f" ] || continue
   name=${f##*/fuzz_}
   corpus="tests/fuzz/corpus/$name"
   work=$(mktemp -d)
   [ -d "$corpus" ] && cp -r "$corpus/." "$work/"
-  if ! "$f" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
+  if ! "$f" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$dir/" "$work" >"$dir/fuzz_$name.log" 2>&1; then
     echo "fuzz: $name FAILED (see $dir/fuzz_$name.log)" >&2
     tail -40 "$dir/fuzz_$name.log" >&2
