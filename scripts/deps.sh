@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libsodium-dev
-  libcurl4-openssl-dev libcmocka-dev libpq-dev
+  libcurl4-openssl-dev libcmocka-dev libpq-dev libzip-dev
   python3 python3-packaging curl ca-certificates unzip zip
   valgrind wrk nginx-light hyperfine
   rpm dpkg-dev default-jre-headless libmaven3-core-java

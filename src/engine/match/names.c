@@ -1,0 +1,111 @@
+/* Package-name normalisation per ecosystem, and purl -> (ecosystem, name,
+ * version). Not for: purl syntax (purl/) or versions (version/). */
+#include "engine/match/match.h"
+#include "engine/match/match_int.h"
+
+#include "engine/version/version.h"
+
+#include <string.h>
+
+static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+
+int vg_match_norm_name(int eco, const char *name, size_t n, char *out, size_t cap,
+                       size_t *outlen)
+{
+    int rc = VG_OK;
+    size_t j = 0, i = 0;
+
+    if (n > VG_MATCH_NAME_MAX || n > cap) {
+        rc = VG_ETOOBIG;
+        goto out;
+    }
+    switch (eco) {
+    case VG_ECO_PYPI: /* PEP 503: re.sub(r"[-_.]+", "-", name).lower() */
+        for (i = 0; i < n; i++) {
+            char c = name[i];
+            if (c == '-' || c == '_' || c == '.') {
+                while (i + 1 < n && (name[i + 1] == '-' || name[i + 1] == '_' || name[i + 1] == '.'))
+                    i++;
+                out[j++] = '-';
+            } else {
+                out[j++] = lower(c);
+            }
+        }
+        break;
+    case VG_ECO_CRATES: /* crates.io: case-insensitive, '-' and '_' equivalent */
+        for (i = 0; i < n; i++)
+            out[j++] = name[i] == '_' ? '-' : lower(name[i]);
+        break;
+    case VG_ECO_SWIFTURL: { /* URL identity: no scheme, no ".git", any case */
+        const char *p = name, *e = name + n;
+        const char *sep = NULL;
+        for (const char *q = p; q + 2 < e; q++)
+            if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
+                sep = q;
+                break;
+            }
+        if (sep)
+            p = sep + 3;
+        if (e - p > 4 && memcmp(e - 4, ".git", 4) == 0)
+            e -= 4;
+        while (e > p && e[-1] == '/')
+            e--;
+        for (; p < e; p++)
+            out[j++] = lower(*p);
+        break;
+    }
+    case VG_ECO_NUGET:
+    case VG_ECO_PACKAGIST:
+    case VG_ECO_HEX:
+    case VG_ECO_PUB:
+    case VG_ECO_GHACTIONS:
+    case VG_ECO_DEBIAN:
+    case VG_ECO_UBUNTU:
+    case VG_ECO_ALPINE:
+    case VG_ECO_WOLFI:
+    case VG_ECO_CHAINGUARD:
+    case VG_ECO_ALPM:
+    case VG_ECO_BITNAMI:
+        for (i = 0; i < n; i++)
+            out[j++] = lower(name[i]);
+        break;
+    default: /* Maven, npm, Go, RubyGems, RPM family, CRAN, Hackage...: as written */
+        memcpy(out, name, n);
+        j = n;
+        break;
+    }
+    *outlen = j;
+out:
+    return rc;
+}
+
+int vg_match_purl_pkg(const struct vg_purl *p, struct vg_arena *a, int *eco, const char **name,
+                      const char **version, struct vg_err *err)
+{
+    int rc = VG_OK;
+    const char *t = p->type;
+    int e = vg_eco_from_purl(t, strlen(t), p->ns, p->ns ? strlen(p->ns) : 0);
+
+    if (e < 0) {
+        rc = vg_err_set(err, VG_ENOTFOUND, "purl type '%s' has no OSV ecosystem", t);
+        goto out;
+    }
+    if (p->ns && (strcmp(t, "maven") == 0))
+        *name = vg_arena_printf(a, "%s:%s", p->ns, p->name);
+    else if (p->ns && (strcmp(t, "npm") == 0 || strcmp(t, "golang") == 0 ||
+                       strcmp(t, "composer") == 0 || strcmp(t, "swift") == 0 ||
+                       strcmp(t, "github") == 0 || strcmp(t, "hackage") == 0 ||
+                       strcmp(t, "conan") == 0))
+        *name = vg_arena_printf(a, "%s/%s", p->ns, p->name);
+    else
+        *name = p->name;
+    *version = p->version;
+    if (p->version && strcmp(t, "rpm") == 0 && strchr(p->version, ':') == NULL) {
+        const char *epoch = vg_purl_qual(p, "epoch");
+        if (epoch)
+            *version = vg_arena_printf(a, "%s:%s", epoch, p->version);
+    }
+    *eco = e;
+out:
+    return rc;
+}
