@@ -112,6 +112,12 @@ static void test_v3(void **state)
     assert_int_equal(c.score, 96); /* no environmental metric given */
     c = parse_ok("CVSS:3.0/AV:N/AC:L/PR:N/UI:R/S:C/C:H/I:H/A:H");
     assert_int_equal(c.environmental, 96);
+    /* Roundup: 10.0 * 0.92 is 9.200000000000001 in doubles; a plain ceiling (the
+     * 3.0 text, and the 3.0 JS calculator) gives 9.3, the float-safe one 9.2 */
+    c = parse_ok("CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H/RC:U");
+    assert_int_equal(c.temporal, 92);
+    c = parse_ok("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H/RC:U");
+    assert_int_equal(c.temporal, 92);
     /* temporal and environmental (FIRST v3.1 examples style) */
     c = parse_ok("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:P/RL:O/RC:C");
     assert_int_equal(c.temporal, 88); /* 9.8 * 0.94 * 0.95 = 8.7514 -> 8.8 */
