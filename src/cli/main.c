@@ -15,6 +15,7 @@ static int cmd_help(int argc, char **argv);
 /* --- analyst tools and offline engines --- */
 int vg_cli_cvss(int, char **);
 int vg_cli_purl(int, char **);
+int vg_cli_vercmp(int, char **);
 
 /* --- server, store and client commands --- */
 int vg_cli_init(int argc, char **argv);
@@ -35,6 +36,7 @@ static const struct vg_cli_cmd commands[] = {
     /* --- analyst tools and offline engines --- */
     {"cvss", "score CVSS v2/v3.0/v3.1/v4.0 vectors (JSON per vector)", vg_cli_cvss},
     {"purl", "print the canonical form of a package URL", vg_cli_purl},
+    {"vercmp", "compare two versions under an ecosystem's rules (<, =, >)", vg_cli_vercmp},
 
     /* --- server, store and client commands --- */
     {"init", "create the data directory, the operator org and its first admin", vg_cli_init},

@@ -65,10 +65,10 @@ int vg_ranges_contain_version(const struct vg_ranges *r, const char *v, size_t n
 int vg_ranges_from_osv(json_t *affected, int eco_override, struct vg_arena *a,
                        struct vg_ranges *out, struct vg_err *err);
 
-/* From a vers string ("vers:npm/>=1.0.0|<2.0.0", "vers:pypi/*", "!=" ...),
- * per vers-spec: constraints sorted by version, one of = != < <= > >= or
- * none (=), "*" alone for every version; validated (sorted, unique, allowed
- * sequences). Errors: VG_EINVAL with the offset or constraint at fault. */
+/* From a vers string ("vers:npm/>=1.0.0|<2.0.0", "vers:npm/!=1.0.0", a lone
+ * "*"...), per vers-spec: constraints (sorted by version here), one of
+ * = != < <= > >= or none (=), "*" alone for every version; validated (unique
+ * versions, no two lower or two upper bounds in a row, percent-decoding). Errors: VG_EINVAL with the offset or constraint at fault. */
 int vg_ranges_from_vers(const char *s, size_t n, struct vg_arena *a, struct vg_ranges *out,
                         struct vg_err *err);
 
