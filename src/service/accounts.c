@@ -259,6 +259,7 @@ static int org_status(struct vg_server *srv, const struct vg_actor *who, int act
     op.reason = reason;
     op.a = vg_arena_new(0);
     rc = vg__tx(srv, 1, org_status_tx, &op, err);
+    vg_auth_cache_invalidate(srv->auth_cache);
     vg_arena_free(op.a);
     if (rc) {
         json_decref(op.out);
@@ -538,6 +539,7 @@ int vg_svc_token_revoke(struct vg_server *srv, const struct vg_actor *who, int64
     op.id = id;
     op.a = vg_arena_new(0);
     rc = vg__tx(srv, 1, token_revoke_tx, &op, err);
+    vg_auth_cache_invalidate(srv->auth_cache);
     vg_arena_free(op.a);
     if (rc) {
         json_decref(op.out);

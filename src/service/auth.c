@@ -6,8 +6,106 @@
 #include "core/json.h"
 #include "core/util.h"
 
+#include <pthread.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Authenticating every request against the store costs a three-table join;
+ * identities are cached by token hash instead. Entries carry the generation
+ * they were read under; any change to tokens, users or a unit's status bumps
+ * the generation, so a revocation or suspension takes effect on the very next
+ * request. Expiry is checked on every hit. */
+#define AUTH_SLOTS 4096
+
+struct auth_entry {
+    unsigned char hash[32];
+    uint64_t gen; /* 0 = empty */
+    struct vg_actor actor;
+    int64_t expires_at;
+    char user_name[128], org_name[208];
+};
+
+struct vg_auth_cache {
+    pthread_mutex_t mu;
+    uint64_t gen;
+    struct auth_entry slot[AUTH_SLOTS];
+};
+
+struct vg_auth_cache *vg_auth_cache_new(void)
+{
+    struct vg_auth_cache *c = vg_xcalloc(1, sizeof(*c));
+    pthread_mutex_init(&c->mu, NULL);
+    c->gen = 1;
+    return c;
+}
+
+void vg_auth_cache_free(struct vg_auth_cache *c)
+{
+    if (c) {
+        pthread_mutex_destroy(&c->mu);
+        free(c);
+    }
+}
+
+void vg_auth_cache_invalidate(struct vg_auth_cache *c)
+{
+    if (c) {
+        pthread_mutex_lock(&c->mu);
+        c->gen++;
+        pthread_mutex_unlock(&c->mu);
+    }
+}
+
+static size_t slot_of(const unsigned char h[32])
+{
+    size_t i;
+    memcpy(&i, h, sizeof(i)); /* the hash is uniformly distributed */
+    return i % AUTH_SLOTS;
+}
+
+/* 1 and *out filled (strings in a) on a fresh hit. */
+static int cache_get(struct vg_auth_cache *c, const unsigned char h[32], struct vg_arena *a,
+                     struct vg_actor *out, int64_t *expires_at)
+{
+    struct auth_entry *e = &c->slot[slot_of(h)];
+    int hit = 0;
+    pthread_mutex_lock(&c->mu);
+    if (e->gen == c->gen && sodium_memcmp(e->hash, h, 32) == 0) {
+        *out = e->actor;
+        out->user_name = vg_arena_strdup(a, e->user_name);
+        out->org_name = vg_arena_strdup(a, e->org_name);
+        *expires_at = e->expires_at;
+        hit = 1;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return hit;
+}
+
+static void cache_put(struct vg_auth_cache *c, uint64_t gen, const unsigned char h[32],
+                      const struct vg_actor *a, int64_t expires_at)
+{
+    struct auth_entry *e = &c->slot[slot_of(h)];
+    pthread_mutex_lock(&c->mu);
+    if (gen == c->gen) { /* nothing changed while the store was read */
+        memcpy(e->hash, h, 32);
+        e->gen = gen;
+        e->actor = *a;
+        e->expires_at = expires_at;
+        vg_strlcpy(e->user_name, a->user_name ? a->user_name : "", sizeof(e->user_name));
+        vg_strlcpy(e->org_name, a->org_name ? a->org_name : "", sizeof(e->org_name));
+        e->actor.user_name = e->actor.org_name = NULL;
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+static uint64_t cache_gen(struct vg_auth_cache *c)
+{
+    pthread_mutex_lock(&c->mu);
+    uint64_t g = c->gen;
+    pthread_mutex_unlock(&c->mu);
+    return g;
+}
 
 const struct vg_actor vg_system_actor = {
     .user_id = 0, .org_id = 0, .role = VG_ROLE_ADMIN, .org_kind = VG_ORG_OPERATOR,
@@ -36,6 +134,8 @@ int vg_svc_authenticate(struct vg_server *srv, const char *token, struct vg_aren
     struct vg_user u;
     struct vg_org o;
     struct vg_store *st;
+    int64_t expires_at = 0;
+    uint64_t gen;
     int rc;
     size_t n;
     if (token == NULL || *token == '\0')
@@ -44,6 +144,9 @@ int vg_svc_authenticate(struct vg_server *srv, const char *token, struct vg_aren
     if (n < 10 || n > 200 || strncmp(token, "vg_", 3) != 0)
         return vg_err_set(err, VG_EUNAUTH, "unknown token");
     vg_token_hash(srv->key, token, h);
+    if (srv->auth_cache && cache_get(srv->auth_cache, h, a, out, &expires_at))
+        goto check;
+    gen = srv->auth_cache ? cache_gen(srv->auth_cache) : 0;
     st = vg_pool_get(srv->pool);
     rc = st->ops->token_auth(st, h, a, &t, &u, &o, err);
     vg_pool_put(srv->pool, st);
@@ -55,8 +158,6 @@ int vg_svc_authenticate(struct vg_server *srv, const char *token, struct vg_aren
         return rc;
     if (t.revoked_at)
         return vg_err_set(err, VG_EUNAUTH, "token revoked");
-    if (t.expires_at && t.expires_at <= vg_time_now_ms())
-        return vg_err_set(err, VG_EUNAUTH, "token expired");
     memset(out, 0, sizeof(*out));
     out->user_id = u.id;
     out->org_id = o.id;
@@ -67,8 +168,14 @@ int vg_svc_authenticate(struct vg_server *srv, const char *token, struct vg_aren
     out->status_until = o.status_until;
     out->user_name = u.name;
     out->org_name = o.name;
-    if (o.status == VG_ORG_REVOKED)
-        return vg_err_set(err, VG_EFORBIDDEN, "unit %s is revoked", o.name);
+    expires_at = t.expires_at;
+    if (srv->auth_cache)
+        cache_put(srv->auth_cache, gen, h, out, expires_at);
+check:
+    if (expires_at && expires_at <= vg_time_now_ms())
+        return vg_err_set(err, VG_EUNAUTH, "token expired");
+    if (out->org_status == VG_ORG_REVOKED)
+        return vg_err_set(err, VG_EFORBIDDEN, "unit %s is revoked", out->org_name);
     return VG_OK;
 }
 

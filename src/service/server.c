@@ -57,6 +57,7 @@ int vg_server_open(struct vg_server *srv, const struct vg_config *cfg, struct vg
     vg_config_store_uri(cfg, srv->store_uri, sizeof(srv->store_uri));
     if ((rc = read_key(cfg->data, srv->key, err)) != VG_OK)
         return rc;
+    srv->auth_cache = vg_auth_cache_new();
     return vg_pool_open(srv->store_uri, (int)cfg->threads + 2, &srv->pool, err);
 }
 
@@ -104,6 +105,8 @@ void vg_server_close(struct vg_server *srv)
     }
     vg_pool_close(srv->pool);
     srv->pool = NULL;
+    vg_auth_cache_free(srv->auth_cache);
+    srv->auth_cache = NULL;
     sodium_memzero(srv->key, sizeof(srv->key));
     pthread_mutex_destroy(&srv->mu);
     pthread_cond_destroy(&srv->cv);

@@ -17,6 +17,7 @@
 #include "store/store.h"
 
 struct vg_store_pool;
+struct vg_auth_cache;
 
 /* The one context object: config, store pool, secret key, workers. */
 struct vg_server {
@@ -24,6 +25,8 @@ struct vg_server {
     struct vg_store_pool *pool;
     unsigned char key[32]; /* keys token hashes and receipts; from DATA/secret.key */
     char store_uri[1100];
+    /* token -> identity, dropped whenever tokens, users or unit status change */
+    struct vg_auth_cache *auth_cache;
     /* background sweeper */
     pthread_t sweeper;
     int sweeper_running;
@@ -146,6 +149,14 @@ void vg_audit_hash(const struct vg_audit *e, char out[65]);
 void vg_token_generate(char out[80]);
 /* Keyed BLAKE2b-256 of the token under the server key. */
 void vg_token_hash(const unsigned char key[32], const char *token, unsigned char out[32]);
+
+/* ---- the authentication cache (service/auth.c) ---- */
+
+struct vg_auth_cache *vg_auth_cache_new(void);
+void vg_auth_cache_free(struct vg_auth_cache *c);
+/* Forgets every cached identity; called after a commit that changes tokens,
+ * users or a unit's status. */
+void vg_auth_cache_invalidate(struct vg_auth_cache *c);
 
 /* ---- the store pool (service/pool.c) ---- */
 

@@ -112,6 +112,7 @@ class Platform(unittest.TestCase):
         r = s.get("/api/v1/me", t.json["token"])
         self.assertEqual((r.status, r.code), (401, "unauthorized"))
         t2 = s.post("/api/v1/tokens", {"name": "revoke-me"}, self.tokens["member"]).json
+        self.assertEqual(s.get("/api/v1/me", t2["token"]).status, 200)  # now cached
         self.assertEqual(s.request("DELETE", "/api/v1/tokens/%d" % t2["id"],
                                    token=self.tokens["member"]).status, 200)
         self.assertEqual(s.get("/api/v1/me", t2["token"]).status, 401)
