@@ -2,7 +2,6 @@
  * once per connection, migrations applied at open. One struct per connection.
  * Not for: rules (service/) or SQL outside this folder. */
 #include "store/sqlite_int.h"
-#include "store/store.h"
 #include "core/util.h"
 
 #include <sqlite3.h>
@@ -81,13 +80,6 @@ static const char *const sql[Q_COUNT] = {
     [Q_ROLLBACK] = "ROLLBACK",
 };
 
-struct sqlite_store {
-    struct vg_store base;
-    sqlite3 *db;
-    sqlite3_stmt *stmt[Q_COUNT];
-    int in_tx;
-};
-
 static const char *const kind_names[] = {"operator", "member", "vendor", "industry", "peer", NULL};
 static const char *const status_names[] = {"active", "suspended", "revoked", NULL};
 static const char *const role_names[] = {"admin", "analyst", "member", "vendor", "reader", NULL};
@@ -121,13 +113,13 @@ int vg_role_parse(const char *s)
     return lookup(role_names, s);
 }
 
-static struct sqlite_store *S(struct vg_store *s)
+struct sqlite_store *vg__sq(struct vg_store *s)
 {
     return (struct sqlite_store *)s;
 }
 
 /* Backend errors never reach clients: the message says which operation. */
-static int db_err(struct sqlite_store *s, int rc, const char *what, struct vg_err *err)
+int vg__sq_err(struct sqlite_store *s, int rc, const char *what, struct vg_err *err)
 {
     int ext = sqlite3_extended_errcode(s->db);
     if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -140,21 +132,36 @@ static int db_err(struct sqlite_store *s, int rc, const char *what, struct vg_er
                       sqlite3_errmsg(s->db));
 }
 
-static sqlite3_stmt *prep(struct sqlite_store *s, int q, struct vg_err *err)
+/* Statements are prepared once per connection and cached by the address of
+ * their (static) SQL text. */
+sqlite3_stmt *vg__sq_prep(struct sqlite_store *s, const char *text, struct vg_err *err)
 {
-    if (s->stmt[q] == NULL) {
-        if (sqlite3_prepare_v3(s->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[q], NULL) !=
-            SQLITE_OK) {
-            db_err(s, SQLITE_ERROR, "prepare", err);
-            return NULL;
+    size_t h = ((uintptr_t)text >> 3) % VG_SQ_CACHE;
+    for (size_t i = 0; i < VG_SQ_CACHE; i++, h = (h + 1) % VG_SQ_CACHE) {
+        if (s->cache[h].sql == text)
+            break;
+        if (s->cache[h].sql == NULL) {
+            if (sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, &s->cache[h].st,
+                                   NULL) != SQLITE_OK) {
+                sqlite3_finalize(s->cache[h].st);
+                s->cache[h].st = NULL;
+                vg__sq_err(s, SQLITE_ERROR, "prepare", err);
+                return NULL;
+            }
+            s->cache[h].sql = text;
+            break;
         }
     }
-    sqlite3_reset(s->stmt[q]);
-    sqlite3_clear_bindings(s->stmt[q]);
-    return s->stmt[q];
+    if (s->cache[h].sql != text) {
+        vg_err_set(err, VG_EBACKEND, "statement cache full");
+        return NULL;
+    }
+    sqlite3_reset(s->cache[h].st);
+    sqlite3_clear_bindings(s->cache[h].st);
+    return s->cache[h].st;
 }
 
-static const char *col_str(sqlite3_stmt *st, int i, struct vg_arena *a)
+const char *vg__sq_str(sqlite3_stmt *st, int i, struct vg_arena *a)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     if (t == NULL)
@@ -162,7 +169,7 @@ static const char *col_str(sqlite3_stmt *st, int i, struct vg_arena *a)
     return vg_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, i));
 }
 
-static void bind_str(sqlite3_stmt *st, int i, const char *v)
+void vg__sq_bind_str(sqlite3_stmt *st, int i, const char *v)
 {
     if (v)
         sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
@@ -170,14 +177,12 @@ static void bind_str(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
-/* Runs a statement expected to change rows; VG_ENOTFOUND when none changed
- * and need_change is set. */
-static int exec_change(struct sqlite_store *s, sqlite3_stmt *st, const char *what,
-                       int need_change, struct vg_err *err)
+int vg__sq_exec(struct sqlite_store *s, sqlite3_stmt *st, const char *what, int need_change,
+                struct vg_err *err)
 {
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE) {
-        int r = db_err(s, rc, what, err);
+        int r = vg__sq_err(s, rc, what, err);
         sqlite3_reset(st);
         return r;
     }
@@ -187,6 +192,11 @@ static int exec_change(struct sqlite_store *s, sqlite3_stmt *st, const char *wha
     return VG_OK;
 }
 
+static sqlite3_stmt *prep(struct sqlite_store *s, int q, struct vg_err *err)
+{
+    return vg__sq_prep(s, sql[q], err);
+}
+
 /* ---- transactions ---- */
 
 static int sq_simple(struct sqlite_store *s, int q, const char *what, struct vg_err *err)
@@ -194,12 +204,12 @@ static int sq_simple(struct sqlite_store *s, int q, const char *what, struct vg_
     sqlite3_stmt *st = prep(s, q, err);
     if (st == NULL)
         return VG_EBACKEND;
-    return exec_change(s, st, what, 0, err);
+    return vg__sq_exec(s, st, what, 0, err);
 }
 
 static int sq_begin(struct vg_store *base, int write, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     int rc = sq_simple(s, write ? Q_BEGIN_IMMEDIATE : Q_BEGIN, "begin", err);
     if (rc == VG_OK)
         s->in_tx = 1;
@@ -208,7 +218,7 @@ static int sq_begin(struct vg_store *base, int write, struct vg_err *err)
 
 static int sq_commit(struct vg_store *base, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     int rc = sq_simple(s, Q_COMMIT, "commit", err);
     if (rc == VG_OK)
         s->in_tx = 0;
@@ -217,12 +227,12 @@ static int sq_commit(struct vg_store *base, struct vg_err *err)
 
 static void sq_rollback(struct vg_store *base)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     if (s->in_tx) {
         struct vg_err e = {0};
-        for (int q = 0; q < Q_COUNT; q++)
-            if (s->stmt[q])
-                sqlite3_reset(s->stmt[q]);
+        for (int i = 0; i < VG_SQ_CACHE; i++)
+            if (s->cache[i].st)
+                sqlite3_reset(s->cache[i].st);
         sq_simple(s, Q_ROLLBACK, "rollback", &e);
         s->in_tx = 0;
     }
@@ -233,80 +243,40 @@ static void sq_rollback(struct vg_store *base)
 static void read_org(sqlite3_stmt *st, int c, struct vg_arena *a, struct vg_org *o)
 {
     o->id = sqlite3_column_int64(st, c + 0);
-    o->name = col_str(st, c + 1, a);
+    o->name = vg__sq_str(st, c + 1, a);
     o->kind = lookup(kind_names, (const char *)sqlite3_column_text(st, c + 2));
-    o->country = col_str(st, c + 3, a);
+    o->country = vg__sq_str(st, c + 3, a);
     o->status = lookup(status_names, (const char *)sqlite3_column_text(st, c + 4));
     o->status_until = sqlite3_column_int64(st, c + 5);
-    o->status_reason = col_str(st, c + 6, a);
+    o->status_reason = vg__sq_str(st, c + 6, a);
     o->created_at = sqlite3_column_int64(st, c + 7);
     o->updated_at = sqlite3_column_int64(st, c + 8);
 }
 
 static int sq_org_insert(struct vg_store *base, struct vg_org *o, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_ORG_INSERT, err);
     if (st == NULL)
         return VG_EBACKEND;
-    bind_str(st, 1, o->name);
-    bind_str(st, 2, vg_org_kind_name(o->kind));
-    bind_str(st, 3, o->country);
-    bind_str(st, 4, vg_org_status_name(o->status));
+    vg__sq_bind_str(st, 1, o->name);
+    vg__sq_bind_str(st, 2, vg_org_kind_name(o->kind));
+    vg__sq_bind_str(st, 3, o->country);
+    vg__sq_bind_str(st, 4, vg_org_status_name(o->status));
     sqlite3_bind_int64(st, 5, o->status_until);
-    bind_str(st, 6, o->status_reason);
+    vg__sq_bind_str(st, 6, o->status_reason);
     sqlite3_bind_int64(st, 7, o->created_at);
     sqlite3_bind_int64(st, 8, o->updated_at);
-    int rc = exec_change(s, st, "org", 0, err);
+    int rc = vg__sq_exec(s, st, "org", 0, err);
     if (rc == VG_OK)
         o->id = sqlite3_last_insert_rowid(s->db);
     return rc;
 }
 
-/* Steps a one-row query into out via read; VG_ENOTFOUND when no row. */
-#define GET_ONE(s, st, what, err, READ)                                                            \
-    do {                                                                                           \
-        int rc_ = sqlite3_step(st);                                                                \
-        if (rc_ == SQLITE_ROW) {                                                                   \
-            READ;                                                                                  \
-            sqlite3_reset(st);                                                                     \
-            return VG_OK;                                                                          \
-        }                                                                                          \
-        sqlite3_reset(st);                                                                         \
-        if (rc_ == SQLITE_DONE)                                                                    \
-            return vg_err_set(err, VG_ENOTFOUND, "%s not found", what);                            \
-        return db_err(s, rc_, what, err);                                                          \
-    } while (0)
-
-/* Steps a many-row query into an arena array. */
-#define GET_MANY(s, st, what, a, T, out, n, err, READ)                                             \
-    do {                                                                                           \
-        size_t cap_ = 16, cnt_ = 0;                                                                \
-        T *arr_ = vg_arena_alloc(a, cap_ * sizeof(T));                                             \
-        int rc_;                                                                                   \
-        while ((rc_ = sqlite3_step(st)) == SQLITE_ROW) {                                           \
-            if (cnt_ == cap_) {                                                                    \
-                T *na_ = vg_arena_alloc(a, 2 * cap_ * sizeof(T));                                  \
-                memcpy(na_, arr_, cap_ * sizeof(T));                                               \
-                arr_ = na_;                                                                        \
-                cap_ *= 2;                                                                         \
-            }                                                                                      \
-            T *it = &arr_[cnt_++];                                                                 \
-            memset(it, 0, sizeof(T));                                                              \
-            READ;                                                                                  \
-        }                                                                                          \
-        sqlite3_reset(st);                                                                         \
-        if (rc_ != SQLITE_DONE)                                                                    \
-            return db_err(s, rc_, what, err);                                                      \
-        *(out) = arr_;                                                                             \
-        *(n) = cnt_;                                                                               \
-        return VG_OK;                                                                              \
-    } while (0)
-
 static int sq_org_get(struct vg_store *base, int64_t id, struct vg_arena *a, struct vg_org *out,
                       struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_ORG_GET, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -317,7 +287,7 @@ static int sq_org_get(struct vg_store *base, int64_t id, struct vg_arena *a, str
 static int sq_org_list(struct vg_store *base, int64_t after, int limit, int64_t only_id,
                        struct vg_arena *a, struct vg_org **out, size_t *n, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, only_id ? Q_ORG_LIST_ONE : Q_ORG_LIST, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -334,22 +304,22 @@ static int sq_org_list(struct vg_store *base, int64_t after, int limit, int64_t 
 static int sq_org_set_status(struct vg_store *base, int64_t id, int status, int64_t until,
                              const char *reason, int64_t at, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_ORG_SET_STATUS, err);
     if (st == NULL)
         return VG_EBACKEND;
-    bind_str(st, 1, vg_org_status_name(status));
+    vg__sq_bind_str(st, 1, vg_org_status_name(status));
     sqlite3_bind_int64(st, 2, until);
-    bind_str(st, 3, reason);
+    vg__sq_bind_str(st, 3, reason);
     sqlite3_bind_int64(st, 4, at);
     sqlite3_bind_int64(st, 5, id);
-    return exec_change(s, st, "org", 1, err);
+    return vg__sq_exec(s, st, "org", 1, err);
 }
 
 static int sq_org_expired(struct vg_store *base, int64_t now, struct vg_arena *a,
                           struct vg_org **out, size_t *n, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_ORG_EXPIRED, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -363,24 +333,24 @@ static void read_user(sqlite3_stmt *st, int c, struct vg_arena *a, struct vg_use
 {
     u->id = sqlite3_column_int64(st, c + 0);
     u->org_id = sqlite3_column_int64(st, c + 1);
-    u->name = col_str(st, c + 2, a);
+    u->name = vg__sq_str(st, c + 2, a);
     u->role = lookup(role_names, (const char *)sqlite3_column_text(st, c + 3));
-    u->pwhash = col_str(st, c + 4, a);
+    u->pwhash = vg__sq_str(st, c + 4, a);
     u->created_at = sqlite3_column_int64(st, c + 5);
 }
 
 static int sq_user_insert(struct vg_store *base, struct vg_user *u, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_USER_INSERT, err);
     if (st == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, u->org_id);
-    bind_str(st, 2, u->name);
-    bind_str(st, 3, vg_role_name(u->role));
-    bind_str(st, 4, u->pwhash);
+    vg__sq_bind_str(st, 2, u->name);
+    vg__sq_bind_str(st, 3, vg_role_name(u->role));
+    vg__sq_bind_str(st, 4, u->pwhash);
     sqlite3_bind_int64(st, 5, u->created_at);
-    int rc = exec_change(s, st, "user", 0, err);
+    int rc = vg__sq_exec(s, st, "user", 0, err);
     if (rc == VG_OK)
         u->id = sqlite3_last_insert_rowid(s->db);
     return rc;
@@ -389,7 +359,7 @@ static int sq_user_insert(struct vg_store *base, struct vg_user *u, struct vg_er
 static int sq_user_get(struct vg_store *base, int64_t id, struct vg_arena *a, struct vg_user *out,
                        struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_USER_GET, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -400,18 +370,18 @@ static int sq_user_get(struct vg_store *base, int64_t id, struct vg_arena *a, st
 static int sq_user_by_name(struct vg_store *base, const char *name, struct vg_arena *a,
                            struct vg_user *out, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_USER_BY_NAME, err);
     if (st == NULL)
         return VG_EBACKEND;
-    bind_str(st, 1, name);
+    vg__sq_bind_str(st, 1, name);
     GET_ONE(s, st, "user", err, read_user(st, 0, a, out));
 }
 
 static int sq_user_list(struct vg_store *base, int64_t org_id, int64_t after, int limit,
                         struct vg_arena *a, struct vg_user **out, size_t *n, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, org_id ? Q_USER_LIST_ORG : Q_USER_LIST, err);
     int i = 1;
     if (st == NULL)
@@ -429,7 +399,7 @@ static void read_token(sqlite3_stmt *st, int c, struct vg_arena *a, struct vg_to
 {
     t->id = sqlite3_column_int64(st, c + 0);
     t->user_id = sqlite3_column_int64(st, c + 1);
-    t->name = col_str(st, c + 2, a);
+    t->name = vg__sq_str(st, c + 2, a);
     if (sqlite3_column_bytes(st, c + 3) == 32)
         memcpy(t->hash, sqlite3_column_blob(st, c + 3), 32);
     t->created_at = sqlite3_column_int64(st, c + 4);
@@ -439,16 +409,16 @@ static void read_token(sqlite3_stmt *st, int c, struct vg_arena *a, struct vg_to
 
 static int sq_token_insert(struct vg_store *base, struct vg_token *t, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_TOKEN_INSERT, err);
     if (st == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, t->user_id);
-    bind_str(st, 2, t->name);
+    vg__sq_bind_str(st, 2, t->name);
     sqlite3_bind_blob(st, 3, t->hash, 32, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 4, t->created_at);
     sqlite3_bind_int64(st, 5, t->expires_at);
-    int rc = exec_change(s, st, "token", 0, err);
+    int rc = vg__sq_exec(s, st, "token", 0, err);
     if (rc == VG_OK)
         t->id = sqlite3_last_insert_rowid(s->db);
     return rc;
@@ -457,7 +427,7 @@ static int sq_token_insert(struct vg_store *base, struct vg_token *t, struct vg_
 static int sq_token_get(struct vg_store *base, int64_t id, struct vg_arena *a,
                         struct vg_token *out, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_TOKEN_GET, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -469,7 +439,7 @@ static int sq_token_auth(struct vg_store *base, const unsigned char hash[32], st
                          struct vg_token *t, struct vg_user *u, struct vg_org *o,
                          struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_TOKEN_AUTH, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -483,19 +453,19 @@ static int sq_token_auth(struct vg_store *base, const unsigned char hash[32], st
 
 static int sq_token_revoke(struct vg_store *base, int64_t id, int64_t at, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_TOKEN_REVOKE, err);
     if (st == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, at);
     sqlite3_bind_int64(st, 2, id);
-    return exec_change(s, st, "token", 1, err);
+    return vg__sq_exec(s, st, "token", 1, err);
 }
 
 static int sq_token_list(struct vg_store *base, int64_t user_id, struct vg_arena *a,
                          struct vg_token **out, size_t *n, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_TOKEN_LIST, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -526,7 +496,7 @@ static int head_of(struct sqlite_store *s, int q, int64_t *seq, char hash[65], s
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
-        return db_err(s, rc, "audit", err);
+        return vg__sq_err(s, rc, "audit", err);
     *seq = 0;
     memset(hash, '0', 64);
     hash[64] = '\0';
@@ -535,17 +505,17 @@ static int head_of(struct sqlite_store *s, int q, int64_t *seq, char hash[65], s
 
 static int sq_audit_head(struct vg_store *base, int64_t *seq, char hash[65], struct vg_err *err)
 {
-    return head_of(S(base), Q_AUDIT_HEAD, seq, hash, err);
+    return head_of(vg__sq(base), Q_AUDIT_HEAD, seq, hash, err);
 }
 
 static int sq_audit_anchor(struct vg_store *base, int64_t *seq, char hash[65], struct vg_err *err)
 {
-    return head_of(S(base), Q_AUDIT_ANCHOR, seq, hash, err);
+    return head_of(vg__sq(base), Q_AUDIT_ANCHOR, seq, hash, err);
 }
 
 static int sq_audit_insert(struct vg_store *base, const struct vg_audit *e, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_AUDIT_INSERT, err);
     int rc;
     if (st == NULL)
@@ -554,28 +524,28 @@ static int sq_audit_insert(struct vg_store *base, const struct vg_audit *e, stru
     sqlite3_bind_int64(st, 2, e->at);
     sqlite3_bind_int64(st, 3, e->actor_user);
     sqlite3_bind_int64(st, 4, e->actor_org);
-    bind_str(st, 5, e->action);
-    bind_str(st, 6, e->object_type);
-    bind_str(st, 7, e->object_id);
-    bind_str(st, 8, e->payload);
-    bind_str(st, 9, e->payload_hash);
-    bind_str(st, 10, e->prev_hash);
-    bind_str(st, 11, e->hash);
-    rc = exec_change(s, st, "audit entry", 0, err);
+    vg__sq_bind_str(st, 5, e->action);
+    vg__sq_bind_str(st, 6, e->object_type);
+    vg__sq_bind_str(st, 7, e->object_id);
+    vg__sq_bind_str(st, 8, e->payload);
+    vg__sq_bind_str(st, 9, e->payload_hash);
+    vg__sq_bind_str(st, 10, e->prev_hash);
+    vg__sq_bind_str(st, 11, e->hash);
+    rc = vg__sq_exec(s, st, "audit entry", 0, err);
     if (rc)
         return rc;
     st = prep(s, Q_AUDIT_ANCHOR_SET, err);
     if (st == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, e->seq);
-    bind_str(st, 2, e->hash);
-    return exec_change(s, st, "audit anchor", 0, err);
+    vg__sq_bind_str(st, 2, e->hash);
+    return vg__sq_exec(s, st, "audit anchor", 0, err);
 }
 
 static int sq_audit_list(struct vg_store *base, int64_t after, int limit, struct vg_arena *a,
                          struct vg_audit **out, size_t *n, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_AUDIT_LIST, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -586,10 +556,10 @@ static int sq_audit_list(struct vg_store *base, int64_t after, int limit, struct
         it->at = sqlite3_column_int64(st, 1);
         it->actor_user = sqlite3_column_int64(st, 2);
         it->actor_org = sqlite3_column_int64(st, 3);
-        it->action = col_str(st, 4, a);
-        it->object_type = col_str(st, 5, a);
-        it->object_id = col_str(st, 6, a);
-        it->payload = col_str(st, 7, a);
+        it->action = vg__sq_str(st, 4, a);
+        it->object_type = vg__sq_str(st, 5, a);
+        it->object_id = vg__sq_str(st, 6, a);
+        it->payload = vg__sq_str(st, 7, a);
         copy_hash(it->payload_hash, st, 8);
         copy_hash(it->prev_hash, st, 9);
         copy_hash(it->hash, st, 10);
@@ -601,30 +571,30 @@ static int sq_audit_list(struct vg_store *base, int64_t after, int limit, struct
 static void read_task(sqlite3_stmt *st, struct vg_arena *a, struct vg_task *t)
 {
     t->id = sqlite3_column_int64(st, 0);
-    t->kind = col_str(st, 1, a);
-    t->object_type = col_str(st, 2, a);
-    t->object_id = col_str(st, 3, a);
-    t->summary = col_str(st, 4, a);
+    t->kind = vg__sq_str(st, 1, a);
+    t->object_type = vg__sq_str(st, 2, a);
+    t->object_id = vg__sq_str(st, 3, a);
+    t->summary = vg__sq_str(st, 4, a);
     t->created_at = sqlite3_column_int64(st, 5);
     t->due_at = sqlite3_column_int64(st, 6);
     t->closed_at = sqlite3_column_int64(st, 7);
     t->closed_by = sqlite3_column_int64(st, 8);
-    t->resolution = col_str(st, 9, a);
+    t->resolution = vg__sq_str(st, 9, a);
 }
 
 static int sq_task_insert(struct vg_store *base, struct vg_task *t, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_TASK_INSERT, err);
     if (st == NULL)
         return VG_EBACKEND;
-    bind_str(st, 1, t->kind);
-    bind_str(st, 2, t->object_type);
-    bind_str(st, 3, t->object_id);
-    bind_str(st, 4, t->summary);
+    vg__sq_bind_str(st, 1, t->kind);
+    vg__sq_bind_str(st, 2, t->object_type);
+    vg__sq_bind_str(st, 3, t->object_id);
+    vg__sq_bind_str(st, 4, t->summary);
     sqlite3_bind_int64(st, 5, t->created_at);
     sqlite3_bind_int64(st, 6, t->due_at);
-    int rc = exec_change(s, st, "task", 0, err);
+    int rc = vg__sq_exec(s, st, "task", 0, err);
     if (rc == VG_OK)
         t->id = sqlite3_last_insert_rowid(s->db);
     return rc;
@@ -633,7 +603,7 @@ static int sq_task_insert(struct vg_store *base, struct vg_task *t, struct vg_er
 static int sq_task_get(struct vg_store *base, int64_t id, struct vg_arena *a, struct vg_task *out,
                        struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_TASK_GET, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -644,7 +614,7 @@ static int sq_task_get(struct vg_store *base, int64_t id, struct vg_arena *a, st
 static int sq_task_list(struct vg_store *base, int open_only, int64_t after, int limit,
                         struct vg_arena *a, struct vg_task **out, size_t *n, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, open_only ? Q_TASK_LIST_OPEN : Q_TASK_LIST, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -656,39 +626,39 @@ static int sq_task_list(struct vg_store *base, int open_only, int64_t after, int
 static int sq_task_close(struct vg_store *base, int64_t id, int64_t by, const char *resolution,
                          int64_t at, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_TASK_CLOSE, err);
     if (st == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, at);
     sqlite3_bind_int64(st, 2, by);
-    bind_str(st, 3, resolution);
+    vg__sq_bind_str(st, 3, resolution);
     sqlite3_bind_int64(st, 4, id);
-    return exec_change(s, st, "open task", 1, err);
+    return vg__sq_exec(s, st, "open task", 1, err);
 }
 
 static int sq_task_close_for(struct vg_store *base, const char *kind, const char *object_type,
                              const char *object_id, int64_t by, const char *resolution,
                              int64_t at, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = prep(s, Q_TASK_CLOSE_FOR, err);
     if (st == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, at);
     sqlite3_bind_int64(st, 2, by);
-    bind_str(st, 3, resolution);
-    bind_str(st, 4, kind);
-    bind_str(st, 5, object_type);
-    bind_str(st, 6, object_id);
-    return exec_change(s, st, "tasks", 0, err);
+    vg__sq_bind_str(st, 3, resolution);
+    vg__sq_bind_str(st, 4, kind);
+    vg__sq_bind_str(st, 5, object_type);
+    vg__sq_bind_str(st, 6, object_id);
+    return vg__sq_exec(s, st, "tasks", 0, err);
 }
 
 /* ---- figures and maintenance ---- */
 
 static int sq_stats(struct vg_store *base, struct vg_store_stats *out, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     static const char q[] = "SELECT (SELECT count(*) FROM orgs), (SELECT count(*) FROM users),"
                             " (SELECT count(*) FROM tokens WHERE revoked_at = 0),"
                             " (SELECT count(*) FROM audit),"
@@ -696,7 +666,7 @@ static int sq_stats(struct vg_store *base, struct vg_store_stats *out, struct vg
     sqlite3_stmt *st = NULL;
     int rc;
     if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
-        return db_err(s, SQLITE_ERROR, "stats", err);
+        return vg__sq_err(s, SQLITE_ERROR, "stats", err);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         out->orgs = sqlite3_column_int64(st, 0);
@@ -706,7 +676,7 @@ static int sq_stats(struct vg_store *base, struct vg_store_stats *out, struct vg
         out->open_tasks = sqlite3_column_int64(st, 4);
         rc = VG_OK;
     } else {
-        rc = db_err(s, rc, "stats", err);
+        rc = vg__sq_err(s, rc, "stats", err);
     }
     sqlite3_finalize(st);
     return rc;
@@ -714,7 +684,7 @@ static int sq_stats(struct vg_store *base, struct vg_store_stats *out, struct vg
 
 static int sq_backup(struct vg_store *base, const char *path, struct vg_err *err)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     sqlite3 *dst = NULL;
     sqlite3_backup *b;
     int rc = VG_OK;
@@ -742,11 +712,11 @@ out:
 
 static void sq_close(struct vg_store *base)
 {
-    struct sqlite_store *s = S(base);
+    struct sqlite_store *s = vg__sq(base);
     if (s == NULL)
         return;
-    for (int q = 0; q < Q_COUNT; q++)
-        sqlite3_finalize(s->stmt[q]);
+    for (int i = 0; i < VG_SQ_CACHE; i++)
+        sqlite3_finalize(s->cache[i].st);
     sqlite3_close(s->db);
     free(s);
 }

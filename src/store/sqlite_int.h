@@ -1,7 +1,79 @@
-/* Internals shared by the SQLite backend's files. */
+/* Internals shared by the SQLite backend's files: the connection record,
+ * the statement cache and row helpers. */
 #ifndef VG_SQLITE_INT_H
 #define VG_SQLITE_INT_H
 
+#include <sqlite3.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "store/store.h"
+
 extern const char *const vg__sqlite_migrations[];
+
+#define VG_SQ_CACHE 256
+
+struct sqlite_store {
+    struct vg_store base;
+    sqlite3 *db;
+    struct {
+        const char *sql; /* static text; its address is the key */
+        sqlite3_stmt *st;
+    } cache[VG_SQ_CACHE];
+    int in_tx;
+};
+
+struct sqlite_store *vg__sq(struct vg_store *s);
+/* Maps a SQLite failure to VG_E* (unique -> VG_ECONFLICT, ...). */
+int vg__sq_err(struct sqlite_store *s, int rc, const char *what, struct vg_err *err);
+/* The cached, reset statement for text (a static string); NULL on error. */
+sqlite3_stmt *vg__sq_prep(struct sqlite_store *s, const char *text, struct vg_err *err);
+const char *vg__sq_str(sqlite3_stmt *st, int i, struct vg_arena *a);
+void vg__sq_bind_str(sqlite3_stmt *st, int i, const char *v);
+/* Runs a statement that changes rows; VG_ENOTFOUND when none changed and
+ * need_change is set. */
+int vg__sq_exec(struct sqlite_store *s, sqlite3_stmt *st, const char *what, int need_change,
+                struct vg_err *err);
+
+/* Steps a one-row query into out via read; VG_ENOTFOUND when no row. */
+#define GET_ONE(s, st, what, err, READ)                                                            \
+    do {                                                                                           \
+        int rc_ = sqlite3_step(st);                                                                \
+        if (rc_ == SQLITE_ROW) {                                                                   \
+            READ;                                                                                  \
+            sqlite3_reset(st);                                                                     \
+            return VG_OK;                                                                          \
+        }                                                                                          \
+        sqlite3_reset(st);                                                                         \
+        if (rc_ == SQLITE_DONE)                                                                    \
+            return vg_err_set(err, VG_ENOTFOUND, "%s not found", what);                            \
+        return vg__sq_err(s, rc_, what, err);                                                          \
+    } while (0)
+
+/* Steps a many-row query into an arena array. */
+#define GET_MANY(s, st, what, a, T, out, n, err, READ)                                             \
+    do {                                                                                           \
+        size_t cap_ = 16, cnt_ = 0;                                                                \
+        T *arr_ = vg_arena_alloc(a, cap_ * sizeof(T));                                             \
+        int rc_;                                                                                   \
+        while ((rc_ = sqlite3_step(st)) == SQLITE_ROW) {                                           \
+            if (cnt_ == cap_) {                                                                    \
+                T *na_ = vg_arena_alloc(a, 2 * cap_ * sizeof(T));                                  \
+                memcpy(na_, arr_, cap_ * sizeof(T));                                               \
+                arr_ = na_;                                                                        \
+                cap_ *= 2;                                                                         \
+            }                                                                                      \
+            T *it = &arr_[cnt_++];                                                                 \
+            memset(it, 0, sizeof(T));                                                              \
+            READ;                                                                                  \
+        }                                                                                          \
+        sqlite3_reset(st);                                                                         \
+        if (rc_ != SQLITE_DONE)                                                                    \
+            return vg__sq_err(s, rc_, what, err);                                                      \
+        *(out) = arr_;                                                                             \
+        *(n) = cnt_;                                                                               \
+        return VG_OK;                                                                              \
+    } while (0)
+
 
 #endif
