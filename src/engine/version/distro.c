@@ -182,96 +182,158 @@ int vg__key_rpm(const char *v, size_t n, struct vg__kb *k)
 
 /* ---- Alpine (apk) ------------------------------------------------------- */
 
-/* apk-tools version order: digits{.digits}[letter]{_suffix[digits]}[~hash][-rN].
- * Numbers after the first compare as strings when either has a leading zero
- * (apk's fractional rule). Suffixes: _alpha < _beta < _pre < _rc < (none) <
- * _cvs < _svn < _git < _hg < _p. */
-static const char *const apk_suffixes[] = {"alpha", "beta", "pre", "rc", "cvs", "svn", "git", "hg", "p"};
-static const unsigned apk_suffix_w[] = {1, 2, 3, 4, 6, 7, 8, 9, 10};
+/* apk-tools' token machine: digits, '.'digits (a run of leading zeros is its
+ * own token, more zeros sorting lower), a lower-case letter (which may be
+ * followed by digits), _suffix (alpha beta pre rc before the release; cvs
+ * svn git hg p after) with its number, -rN. Versions compare token by
+ * token; where the token types differ, the one that goes on is newer unless
+ * what follows is a pre-release suffix. Each token is keyed as a class byte
+ * (ordered as that rule orders the types) and its value. A version apk
+ * rejects (a token out of order, an unknown suffix, upper case) is invalid. */
+enum { AT_DIGIT_OR_ZERO, AT_DIGIT, AT_LETTER, AT_SUFFIX, AT_SUFFIX_NO, AT_REVISION_NO, AT_END,
+       AT_INVALID };
+
+static const char *const apk_pre[] = {"alpha", "beta", "pre", "rc"};
+static const char *const apk_post[] = {"cvs", "svn", "git", "hg", "p"};
+
+static int apk_next(int type, const char *v, size_t n, size_t *i)
+{
+    int t;
+    if (*i >= n)
+        return AT_END;
+    int c = (unsigned char)v[*i];
+    if ((type == AT_DIGIT || type == AT_DIGIT_OR_ZERO) && c >= 'a' && c <= 'z')
+        return AT_LETTER;
+    if (type == AT_LETTER && vg__isdigit(c))
+        return AT_DIGIT;
+    if (type == AT_SUFFIX && vg__isdigit(c))
+        return AT_SUFFIX_NO;
+    if (c == '.')
+        t = AT_DIGIT_OR_ZERO;
+    else if (c == '_')
+        t = AT_SUFFIX;
+    else if (c == '-' && *i + 1 < n && v[*i + 1] == 'r') {
+        t = AT_REVISION_NO;
+        (*i)++;
+    } else
+        return AT_INVALID;
+    (*i)++;
+    if (t < type && !((t == AT_DIGIT_OR_ZERO && type == AT_DIGIT) ||
+                      (t == AT_SUFFIX && type == AT_SUFFIX_NO) ||
+                      (t == AT_DIGIT && type == AT_LETTER)))
+        return AT_INVALID;
+    return t;
+}
+
+/* class bytes: where two versions part, the one whose next token has the
+ * higher class is newer */
+static unsigned apk_class(int type, int pre_suffix)
+{
+    switch (type) {
+    case AT_SUFFIX:
+        return pre_suffix ? 0x01 : 0x05;
+    case AT_END:
+        return 0x02;
+    case AT_REVISION_NO:
+        return 0x03;
+    case AT_SUFFIX_NO:
+        return 0x04;
+    case AT_LETTER:
+        return 0x06;
+    case AT_DIGIT:
+        return 0x07;
+    default:
+        return 0x08; /* AT_DIGIT_OR_ZERO */
+    }
+}
+
+static int apk_suffix(const char *v, size_t n, size_t i, int *pre, unsigned *idx, size_t *len)
+{
+    for (unsigned x = 0; x < 4; x++) {
+        size_t l = strlen(apk_pre[x]);
+        if (n - i >= l && memcmp(v + i, apk_pre[x], l) == 0) {
+            *pre = 1, *idx = x, *len = l;
+            return 1;
+        }
+    }
+    for (unsigned x = 0; x < 5; x++) {
+        size_t l = strlen(apk_post[x]);
+        if (n - i >= l && memcmp(v + i, apk_post[x], l) == 0) {
+            *pre = 0, *idx = x, *len = l;
+            return 1;
+        }
+    }
+    return 0;
+}
 
 int vg__key_alpine(const char *v, size_t n, struct vg__kb *k)
 {
     size_t i = 0;
-    int first = 1;
-    /* numbers */
-    for (;;) {
-        size_t st = i;
-        while (i < n && vg__isdigit((unsigned char)v[i]))
-            i++;
-        if (i == st)
-            return VG_EINVAL;
-        if (first || v[st] != '0') {
-            /* numeric: 0x03 + number */
-            vg__kb_byte(k, 0x03);
-            vg__kb_num(k, v + st, i - st);
-        } else {
-            /* leading zero: compared as a decimal fraction (string order);
-             * sorts with numbers by its digits */
-            vg__kb_byte(k, 0x02);
-            vg__kb_str(k, v + st, i - st);
-        }
-        first = 0;
-        if (i < n && v[i] == '.' && i + 1 < n && vg__isdigit((unsigned char)v[i + 1])) {
-            i++;
-            continue;
-        }
-        break;
-    }
-    /* end of numbers: below any further number, above nothing */
-    vg__kb_byte(k, 0x01);
-    if (i < n && v[i] >= 'a' && v[i] <= 'z') {
-        vg__kb_byte(k, 0x02);
-        vg__kb_byte(k, (unsigned char)v[i]);
-        i++;
-    } else {
-        vg__kb_byte(k, 0x01);
-    }
-    while (i < n && v[i] == '_') {
-        i++;
-        int w = -1;
-        size_t l = 0;
-        for (size_t x = 0; x < (sizeof(apk_suffixes) / sizeof(apk_suffixes[0])); x++) {
-            size_t sl = strlen(apk_suffixes[x]);
-            if (n - i >= sl && memcmp(v + i, apk_suffixes[x], sl) == 0 && sl > l) {
-                w = (int)x;
-                l = sl;
-            }
-        }
-        if (w < 0)
-            return VG_EINVAL;
-        i += l;
-        size_t st = i;
-        while (i < n && vg__isdigit((unsigned char)v[i]))
-            i++;
-        vg__kb_byte(k, apk_suffix_w[w]);
-        vg__kb_num(k, v + st, i - st);
-    }
-    vg__kb_byte(k, 0x05); /* no (more) suffix */
-    if (i < n && v[i] == '~') {
-        size_t st = ++i;
-        while (i < n && ((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
-            i++;
-        if (i == st)
-            return VG_EINVAL;
-        vg__kb_byte(k, 0x02);
-        vg__kb_str(k, v + st, i - st);
-    } else {
-        vg__kb_byte(k, 0x01);
-    }
-    if (i < n && v[i] == '-') {
-        if (i + 1 >= n || v[i + 1] != 'r')
-            return VG_EINVAL;
-        i += 2;
-        size_t st = i;
-        while (i < n && vg__isdigit((unsigned char)v[i]))
-            i++;
-        if (i == st)
-            return VG_EINVAL;
-        vg__kb_num(k, v + st, i - st);
-    } else {
-        vg__kb_num(k, "", 0);
-    }
-    if (i != n)
+    int type = AT_DIGIT;
+    if (n == 0 || !vg__isdigit((unsigned char)v[0]))
         return VG_EINVAL;
+    for (;;) {
+        int nt = AT_INVALID;
+        size_t st = i;
+        switch (type) {
+        case AT_DIGIT_OR_ZERO:
+            if (i < n && v[i] == '0') {
+                while (i < n && v[i] == '0')
+                    i++;
+                /* -count: more zeros sort lower */
+                vg__kb_byte(k, 0x01);
+                vg__kb_byte(k, 0xff - (unsigned)((i - st) >> 8));
+                vg__kb_byte(k, 0xff - (unsigned)((i - st) & 0xff));
+                nt = AT_DIGIT;
+                break;
+            }
+            /* fall through */
+        case AT_DIGIT:
+        case AT_SUFFIX_NO:
+        case AT_REVISION_NO:
+            while (i < n && vg__isdigit((unsigned char)v[i]))
+                i++;
+            vg__kb_byte(k, 0x02);
+            vg__kb_num(k, v + st, i - st);
+            break;
+        case AT_LETTER:
+            vg__kb_byte(k, (unsigned char)v[i]);
+            i++;
+            break;
+        case AT_SUFFIX: {
+            int pre;
+            unsigned idx;
+            size_t l;
+            if (!apk_suffix(v, n, i, &pre, &idx, &l))
+                return VG_EINVAL;
+            vg__kb_byte(k, idx);
+            i += l;
+            /* "_alpha_pre2": with no number the next suffix follows directly
+             * (apk's own test data orders it below "_alpha") */
+            nt = (i < n && v[i] == '_') ? AT_INVALID : AT_SUFFIX_NO;
+            break;
+        }
+        default:
+            return VG_EINVAL;
+        }
+        if (i >= n && !(type == AT_SUFFIX && nt == AT_SUFFIX_NO))
+            type = AT_END;
+        else if (nt != AT_INVALID)
+            type = nt;
+        else
+            type = apk_next(type, v, n, &i);
+        if (type == AT_INVALID)
+            return VG_EINVAL;
+        int pre = 0;
+        if (type == AT_SUFFIX) {
+            unsigned idx;
+            size_t l;
+            if (!apk_suffix(v, n, i, &pre, &idx, &l))
+                return VG_EINVAL;
+        }
+        vg__kb_byte(k, apk_class(type, pre));
+        if (type == AT_END)
+            break;
+    }
     return VG_OK;
 }

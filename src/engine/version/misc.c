@@ -90,8 +90,9 @@ int vg__key_packagist(const char *v, size_t n, struct vg__kb *k)
 /* ---- Conan -------------------------------------------------------------- */
 
 /* main[-pre][+build], each a dot list; items: numbers (numeric) below words
- * (byte order); trailing zero items dropped (1 = 1.0); a pre-release sorts
- * before the release, a build after it. */
+ * (byte order), an item starting with digits ("1*") by its number then its
+ * text; trailing zero items dropped (1 = 1.0); a pre-release sorts before
+ * the release, a build after it. */
 static int conan_items(const char *s, size_t n, struct vg__kb *k)
 {
     const char *it[VG_VERSION_MAX + 1];
@@ -117,9 +118,18 @@ static int conan_items(const char *s, size_t n, struct vg__kb *k)
         for (size_t y = 0; y < itn[x]; y++)
             if (!vg__isdigit((unsigned char)it[x][y]))
                 dig = 0;
+        size_t d = 0;
+        while (d < itn[x] && vg__isdigit((unsigned char)it[x][d]))
+            d++;
         if (dig) {
             vg__kb_byte(k, 0x02);
             vg__kb_num(k, it[x], itn[x]);
+        } else if (d > 0) {
+            /* "1*", "1a": conan compares mixed items as text, so "1" < "1*" < "2" */
+            vg__kb_byte(k, 0x02);
+            vg__kb_num(k, it[x], d);
+            vg__kb_byte(k, 0x04);
+            vg__kb_str(k, it[x] + d, itn[x] - d);
         } else {
             vg__kb_byte(k, 0x03);
             vg__kb_str(k, it[x], itn[x]);
@@ -315,8 +325,8 @@ int vg__key_gentoo(const char *v, size_t n, struct vg__kb *k)
 /* ---- OpenSSL ------------------------------------------------------------ */
 
 /* major.minor.patch then a letter release (0.9.8zh: letters compared by
- * byte order, none first), or (3.x) an optional -alphaN / -betaN before the
- * release. */
+ * byte order, none first); -alphaN / -betaN before the release, any other
+ * -word (-dev, -cvs snapshots) right after its base. */
 int vg__key_openssl(const char *v, size_t n, struct vg__kb *k)
 {
     size_t i = 0;
@@ -337,27 +347,42 @@ int vg__key_openssl(const char *v, size_t n, struct vg__kb *k)
         break;
     }
     vg__kb_byte(k, 0x01);
+    size_t ls = i;
+    while (i < n && v[i] >= 'a' && v[i] <= 'z')
+        i++;
+    size_t le = i;
+    const char *w = NULL;
+    size_t wn = 0, ds = n, dn = 0;
     if (i < n && v[i] == '-') {
-        /* 3.0.0-alpha1 < 3.0.0-beta1 < 3.0.0 */
         size_t st = ++i;
         while (i < n && vg__isalpha((unsigned char)v[i]))
             i++;
-        size_t ds = i;
+        w = v + st;
+        wn = i - st;
+        ds = i;
         while (i < n && vg__isdigit((unsigned char)v[i]))
             i++;
-        if (ds == st || i != n)
+        dn = i - ds;
+        if (wn == 0)
             return VG_EINVAL;
+    }
+    if (i != n)
+        return VG_EINVAL;
+    if (w != NULL && le == ls && ((wn == 5 && memcmp(w, "alpha", 5) == 0) ||
+                                  (wn == 4 && memcmp(w, "beta", 4) == 0))) {
+        /* 0.9.7-beta1 < 0.9.7: pre-releases */
         vg__kb_byte(k, 0x01);
-        vg__kb_str(k, v + st, ds - st);
-        vg__kb_num(k, v + ds, i - ds);
+        vg__kb_str(k, w, wn);
+        vg__kb_num(k, v + ds, dn);
         return VG_OK;
     }
     vg__kb_byte(k, 0x02);
-    size_t st = i;
-    while (i < n && v[i] >= 'a' && v[i] <= 'z')
-        i++;
-    if (i != n)
-        return VG_EINVAL;
-    vg__kb_str(k, v + st, i - st);
+    vg__kb_str(k, v + ls, le - ls);
+    if (w != NULL) {
+        /* 1.0.2zc < 1.0.2zc-dev < 1.0.2zd: snapshots after their base */
+        vg__kb_byte(k, 0x01);
+        vg__kb_str(k, w, wn);
+        vg__kb_num(k, v + ds, dn);
+    }
     return VG_OK;
 }

@@ -183,7 +183,7 @@ def main():
                 exc += 1
                 continue
             total_fail += 1
-            if total_fail <= 60:
+            if total_fail <= 400:
                 print("FAIL %s [%s]: %s %s %s, vigil says %s (reverse %s)"
                       % (label, eco, a, op, b, r1, r2))
         total_exc += exc
