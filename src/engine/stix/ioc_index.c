@@ -1,0 +1,401 @@
+/* Indicator lookup index: two open-addressing tables (exact values, and
+ * CIDR blocks shorter than a host address) of 32-byte slots holding a
+ * 128-bit SipHash digest of (type, normalised value[, prefix]), the
+ * indicator id and its expiry. Not for: TLP or persistence. */
+#include "engine/stix/ioc_index.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+#define EMPTY INT64_MIN
+#define TOMB (INT64_MIN + 1)
+
+enum { TAB_EXACT = 0, TAB_NET = 1 };
+
+struct slot {
+    uint64_t k0, k1;
+    int64_t id;
+    int64_t valid_until;
+};
+
+struct table {
+    struct slot *s;
+    size_t cap;  /* power of two */
+    size_t used; /* live + tombstones */
+    size_t live;
+};
+
+struct vg_ioc_index {
+    uint64_t seed0, seed1;
+    struct table t[2];
+    size_t net4[33], net6[129]; /* live CIDR entries per prefix length */
+};
+
+/* ---- SipHash-2-4, 128-bit output (Aumasson & Bernstein) ---- */
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                                                   \
+    do {                                                                                           \
+        v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);                                  \
+        v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                                                     \
+        v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                                                     \
+        v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);                                  \
+    } while (0)
+
+void vg_siphash128(const void *in, size_t n, uint64_t k0, uint64_t k1, uint64_t out[2])
+{
+    const unsigned char *p = in;
+    uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
+    uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
+    v1 ^= 0xee;
+    size_t end = n - n % 8;
+    for (size_t i = 0; i < end; i += 8) {
+        uint64_t m = 0;
+        for (int j = 7; j >= 0; j--)
+            m = m << 8 | p[i + (size_t)j];
+        v3 ^= m;
+        SIPROUND;
+        SIPROUND;
+        v0 ^= m;
+    }
+    uint64_t b = (uint64_t)n << 56;
+    for (size_t j = 0; j < n % 8; j++)
+        b |= (uint64_t)p[end + j] << (8 * j);
+    v3 ^= b;
+    SIPROUND;
+    SIPROUND;
+    v0 ^= b;
+    v2 ^= 0xee;
+    SIPROUND; SIPROUND; SIPROUND; SIPROUND;
+    out[0] = v0 ^ v1 ^ v2 ^ v3;
+    v1 ^= 0xdd;
+    SIPROUND; SIPROUND; SIPROUND; SIPROUND;
+    out[1] = v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* ---- tables ---- */
+
+static void table_init(struct table *t, size_t cap)
+{
+    t->cap = cap;
+    t->used = t->live = 0;
+    t->s = vg_xmalloc(cap * sizeof(*t->s));
+    for (size_t i = 0; i < cap; i++)
+        t->s[i].id = EMPTY;
+}
+
+static void table_put_raw(struct table *t, const struct slot *e)
+{
+    size_t m = t->cap - 1, i = (size_t)e->k0 & m;
+    while (t->s[i].id != EMPTY)
+        i = (i + 1) & m;
+    t->s[i] = *e;
+    t->used++;
+    t->live++;
+}
+
+static void table_grow(struct table *t)
+{
+    struct table nt;
+    size_t cap = t->cap;
+    if (t->live * 2 >= t->cap)
+        cap *= 2; /* else mostly tombstones: rebuild at the same size */
+    table_init(&nt, cap);
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->s[i].id >= 0)
+            table_put_raw(&nt, &t->s[i]);
+    free(t->s);
+    *t = nt;
+}
+
+/* Returns 1 when a new entry was made, 0 when (key, id) existed. */
+static int table_add(struct table *t, uint64_t k0, uint64_t k1, int64_t id, int64_t vu)
+{
+    size_t m = t->cap - 1, i = (size_t)k0 & m;
+    for (; t->s[i].id != EMPTY; i = (i + 1) & m)
+        if (t->s[i].id == id && t->s[i].k0 == k0 && t->s[i].k1 == k1) {
+            t->s[i].valid_until = vu;
+            return 0;
+        }
+    if ((t->used + 1) * 10 > t->cap * 7) {
+        table_grow(t);
+        return table_add(t, k0, k1, id, vu);
+    }
+    struct slot e = {k0, k1, id, vu};
+    table_put_raw(t, &e);
+    return 1;
+}
+
+static int table_del(struct table *t, uint64_t k0, uint64_t k1, int64_t id)
+{
+    size_t m = t->cap - 1, i = (size_t)k0 & m;
+    for (; t->s[i].id != EMPTY; i = (i + 1) & m)
+        if (t->s[i].id == id && t->s[i].k0 == k0 && t->s[i].k1 == k1) {
+            t->s[i].id = TOMB;
+            t->live--;
+            return 1;
+        }
+    return 0;
+}
+
+struct vg_ioc_index *vg_ioc_index_new(uint64_t seed0, uint64_t seed1)
+{
+    struct vg_ioc_index *ix = vg_xcalloc(1, sizeof(*ix));
+    ix->seed0 = seed0;
+    ix->seed1 = seed1;
+    table_init(&ix->t[TAB_EXACT], 1024);
+    table_init(&ix->t[TAB_NET], 64);
+    return ix;
+}
+
+void vg_ioc_index_free(struct vg_ioc_index *ix)
+{
+    if (ix == NULL)
+        return;
+    free(ix->t[0].s);
+    free(ix->t[1].s);
+    free(ix);
+}
+
+/* ---- keys ---- */
+
+static void key_of(const struct vg_ioc_index *ix, int type, int prefix, const void *v, size_t n,
+                   uint64_t out[2])
+{
+    unsigned char buf[VG_IOC_MAX + 8];
+    buf[0] = (unsigned char)type;
+    buf[1] = (unsigned char)prefix;
+    memcpy(buf + 2, v, n);
+    vg_siphash128(buf, n + 2, ix->seed0, ix->seed1, out);
+}
+
+static void ip_key(const struct vg_ioc_index *ix, const struct vg_ip *ip, int prefix,
+                   uint64_t out[2])
+{
+    unsigned char a[16];
+    int bytes = ip->family == 4 ? 4 : 16;
+    memcpy(a, ip->addr, 16);
+    for (int b = 0; b < bytes; b++) {
+        int keep = prefix - b * 8;
+        unsigned char mask = keep >= 8 ? 0xff : keep <= 0 ? 0 : (unsigned char)(0xff << (8 - keep));
+        a[b] &= mask;
+    }
+    /* type tag 100+family keeps IP keys apart from text keys */
+    key_of(ix, 100 + ip->family, prefix, a, (size_t)bytes, out);
+}
+
+static int add_key(struct vg_ioc_query *q, const uint64_t k[2], int table, int match, int type,
+                   int prefix)
+{
+    if (q->nkeys >= VG_IOC_QUERY_MAX_KEYS)
+        return -1;
+    q->keys[q->nkeys].k0 = k[0];
+    q->keys[q->nkeys].k1 = k[1];
+    q->keys[q->nkeys].table = (unsigned char)table;
+    q->keys[q->nkeys].match = (unsigned char)match;
+    q->keys[q->nkeys].type = (unsigned char)type;
+    q->keys[q->nkeys].prefix = (short)prefix;
+    q->nkeys++;
+    return 0;
+}
+
+static void ip_query(const struct vg_ioc_index *ix, const struct vg_ip *ip, int match_base,
+                     struct vg_ioc_query *q)
+{
+    uint64_t k[2];
+    int full = ip->family == 4 ? 32 : 128;
+    const size_t *counts = ip->family == 4 ? ix->net4 : ix->net6;
+    if (ip->prefix == full) {
+        ip_key(ix, ip, full, k);
+        add_key(q, k, TAB_EXACT, match_base ? match_base : VG_IOC_MATCH_EXACT, VG_IOC_IP, full);
+    }
+    for (int l = ip->prefix == full ? full - 1 : ip->prefix; l >= 0; l--) {
+        if (counts[l] == 0)
+            continue;
+        ip_key(ix, ip, l, k);
+        int m = match_base ? match_base
+                : l == ip->prefix ? VG_IOC_MATCH_EXACT : VG_IOC_MATCH_CIDR;
+        add_key(q, k, TAB_NET, m, VG_IOC_IP, l);
+    }
+}
+
+static void domain_query(const struct vg_ioc_index *ix, const char *d, size_t n, int match_base,
+                         struct vg_ioc_query *q)
+{
+    uint64_t k[2];
+    int labels = 1;
+    for (size_t i = 0; i < n; i++)
+        labels += d[i] == '.';
+    size_t i = 0;
+    for (int l = labels; l >= 1; l--) {
+        key_of(ix, VG_IOC_DOMAIN, 0, d + i, n - i, k);
+        int m = match_base ? match_base : l == labels ? VG_IOC_MATCH_EXACT : VG_IOC_MATCH_PARENT;
+        if (add_key(q, k, TAB_EXACT, m, VG_IOC_DOMAIN, l))
+            return;
+        while (i < n && d[i] != '.')
+            i++;
+        i++;
+    }
+}
+
+int vg_ioc_query_prepare(const struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
+                         size_t n, struct vg_ioc_query *q, struct vg_err *err)
+{
+    char norm[VG_IOC_MAX + 1];
+    size_t nn;
+    int rc;
+    uint64_t k[2];
+    q->nkeys = 0;
+    if (t == VG_IOC_NONE)
+        t = vg_ioc_guess(value, n);
+    q->type = t;
+    if ((rc = vg_ioc_normalize(t, value, n, norm, sizeof(norm), &nn, err)))
+        goto out;
+    switch (t) {
+    case VG_IOC_IP: {
+        struct vg_ip ip;
+        vg_ip_parse(norm, nn, 1, &ip);
+        ip_query(ix, &ip, 0, q);
+        break;
+    }
+    case VG_IOC_DOMAIN:
+        domain_query(ix, norm, nn, 0, q);
+        break;
+    case VG_IOC_URL: {
+        key_of(ix, VG_IOC_URL, 0, norm, nn, k);
+        add_key(q, k, TAB_EXACT, VG_IOC_MATCH_EXACT, VG_IOC_URL, 0);
+        /* the host: after "://", up to '/', ':' or '?', without userinfo */
+        const char *h = strstr(norm, "://") + 3;
+        const char *e = h + strcspn(h, "/?#");
+        const char *at = memchr(h, '@', (size_t)(e - h));
+        if (at)
+            h = at + 1;
+        if (*h == '[') {
+            const char *rb = memchr(h, ']', (size_t)(e - h));
+            struct vg_ip ip;
+            if (rb && vg_ip_parse(h + 1, (size_t)(rb - h - 1), 1, &ip) == 0)
+                ip_query(ix, &ip, VG_IOC_MATCH_HOST, q);
+        } else {
+            const char *c = memchr(h, ':', (size_t)(e - h));
+            size_t hn = (size_t)((c ? c : e) - h);
+            struct vg_ip ip;
+            if (vg_ip_parse(h, hn, 1, &ip) == 0)
+                ip_query(ix, &ip, VG_IOC_MATCH_HOST, q);
+            else
+                domain_query(ix, h, hn, VG_IOC_MATCH_HOST, q);
+        }
+        break;
+    }
+    default:
+        key_of(ix, t, 0, norm, nn, k);
+        add_key(q, k, TAB_EXACT, VG_IOC_MATCH_EXACT, t, 0);
+        break;
+    }
+out:
+    return rc;
+}
+
+size_t vg_ioc_index_lookup_query(const struct vg_ioc_index *ix, const struct vg_ioc_query *q,
+                                 int64_t now, struct vg_ioc_hit *hits, size_t max)
+{
+    size_t found = 0;
+    for (int j = 0; j < q->nkeys; j++) {
+        const struct table *t = &ix->t[q->keys[j].table];
+        size_t m = t->cap - 1, i = (size_t)q->keys[j].k0 & m;
+        for (; t->s[i].id != EMPTY; i = (i + 1) & m) {
+            const struct slot *s = &t->s[i];
+            if (s->k0 != q->keys[j].k0 || s->k1 != q->keys[j].k1 || s->id < 0 ||
+                s->valid_until <= now)
+                continue;
+            if (found < max) {
+                hits[found].indicator_id = s->id;
+                hits[found].valid_until = s->valid_until;
+                hits[found].type = (enum vg_ioc_type)q->keys[j].type;
+                hits[found].match = (enum vg_ioc_match)q->keys[j].match;
+                hits[found].prefix = q->keys[j].prefix;
+            }
+            found++;
+        }
+    }
+    return found;
+}
+
+int vg_ioc_index_lookup(const struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
+                        size_t n, int64_t now, struct vg_ioc_hit *hits, size_t max,
+                        size_t *nhits, struct vg_err *err)
+{
+    struct vg_ioc_query q;
+    int rc = vg_ioc_query_prepare(ix, t, value, n, &q, err);
+    *nhits = rc ? 0 : vg_ioc_index_lookup_query(ix, &q, now, hits, max);
+    return rc;
+}
+
+/* The table and key an entry is stored under. */
+static int entry_key(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value, size_t n,
+                     int *table, uint64_t k[2], struct vg_ip *ipo, struct vg_err *err)
+{
+    char norm[VG_IOC_MAX + 1];
+    size_t nn;
+    int rc = vg_ioc_normalize(t, value, n, norm, sizeof(norm), &nn, err);
+    if (rc)
+        return rc;
+    *table = TAB_EXACT;
+    ipo->family = 0;
+    if (t == VG_IOC_IP) {
+        vg_ip_parse(norm, nn, 1, ipo);
+        ip_key(ix, ipo, ipo->prefix, k);
+        if (ipo->prefix != (ipo->family == 4 ? 32 : 128))
+            *table = TAB_NET;
+    } else {
+        key_of(ix, t, 0, norm, nn, k);
+    }
+    return VG_OK;
+}
+
+int vg_ioc_index_add(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value, size_t n,
+                     int64_t indicator_id, int64_t valid_until, struct vg_err *err)
+{
+    uint64_t k[2];
+    int table, rc;
+    struct vg_ip ip;
+    if (indicator_id < 0)
+        return vg_err_set(err, VG_EINVAL, "indicator id must be >= 0");
+    if ((rc = entry_key(ix, t, value, n, &table, k, &ip, err)))
+        return rc;
+    if (table_add(&ix->t[table], k[0], k[1], indicator_id, valid_until) && table == TAB_NET) {
+        if (ip.family == 4)
+            ix->net4[ip.prefix]++;
+        else
+            ix->net6[ip.prefix]++;
+    }
+    return VG_OK;
+}
+
+int vg_ioc_index_remove(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
+                        size_t n, int64_t indicator_id, struct vg_err *err)
+{
+    uint64_t k[2];
+    int table, rc;
+    struct vg_ip ip;
+    if ((rc = entry_key(ix, t, value, n, &table, k, &ip, err)))
+        return rc;
+    if (!table_del(&ix->t[table], k[0], k[1], indicator_id))
+        return vg_err_set(err, VG_ENOTFOUND, "no such indicator entry");
+    if (table == TAB_NET) {
+        if (ip.family == 4)
+            ix->net4[ip.prefix]--;
+        else
+            ix->net6[ip.prefix]--;
+    }
+    return VG_OK;
+}
+
+void vg_ioc_index_stats(const struct vg_ioc_index *ix, struct vg_ioc_index_stats *st)
+{
+    st->entries = ix->t[0].live + ix->t[1].live;
+    st->exact_capacity = ix->t[0].cap;
+    st->net_capacity = ix->t[1].cap;
+    st->bytes = sizeof(*ix) + (ix->t[0].cap + ix->t[1].cap) * sizeof(struct slot);
+}

@@ -1,0 +1,90 @@
+/* STIX 2.1 objects: parse a bundle (or one object) and validate every object
+ * against the specification's rules (common properties, the required
+ * properties of each SDO, SRO, SCO and meta type, custom types/properties).
+ * Not for: storing objects or serving TAXII (store/, http/ do that). */
+#ifndef VG_STIX_H
+#define VG_STIX_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+
+#define VG_STIX_TIME_NONE INT64_MIN   /* a timestamp property that is absent */
+#define VG_STIX_MAX_OBJECTS 20000000  /* objects in one bundle */
+
+enum vg_stix_kind {
+    VG_STIX_SDO = 1,   /* attack-pattern … vulnerability */
+    VG_STIX_SRO,       /* relationship, sighting */
+    VG_STIX_SCO,       /* artifact … x509-certificate */
+    VG_STIX_META,      /* marking-definition, language-content, extension-definition */
+    VG_STIX_CUSTOM,    /* a type the spec does not define (x-mitre-tactic, …) */
+};
+
+/* One validated object. Strings are borrowed from json (which the bundle
+ * holds), json is borrowed: both live as long as the arena given to the parse. */
+struct vg_stix_object {
+    const char *type;
+    const char *id;
+    enum vg_stix_kind kind;
+    int64_t created, modified;   /* ms since the epoch, VG_STIX_TIME_NONE when absent */
+    const char *created_by_ref;  /* NULL when absent */
+    int revoked;                 /* 0/1 */
+    int confidence;              /* 0..100, -1 when absent */
+    /* indicator only (NULL / VG_STIX_TIME_NONE otherwise) */
+    const char *pattern, *pattern_type;
+    int64_t valid_from, valid_until;
+    json_t *json;
+    /* with VG_STIX_KEEP_INVALID: rc != VG_OK for an invalid object, with the
+     * message and the path at fault (arena-owned); otherwise always VG_OK */
+    int rc;
+    const char *error, *error_field;
+};
+
+struct vg_stix_bundle {
+    const char *id;          /* "bundle--…", NULL when the input was one object */
+    struct vg_stix_object *objects; /* arena-owned array */
+    size_t n;
+    size_t n_invalid;        /* with VG_STIX_KEEP_INVALID */
+    json_t *root;            /* borrowed: released when the arena is freed */
+};
+
+/* Flags for vg_stix_parse_bundle. */
+#define VG_STIX_KEEP_INVALID 1u  /* record per-object failures instead of failing the call */
+
+/* Parses buf[0..n) (strict JSON: duplicate keys and bad UTF-8 are VG_EJSON)
+ * holding a bundle or a single STIX object, and validates every object.
+ * Everything in *out lives in a (a cleanup on a releases the JSON tree).
+ * Errors: VG_EJSON, VG_EINVAL / VG_EMISSING naming the path at fault
+ * ("objects[3].pattern"), VG_ETOOBIG over VG_STIX_MAX_OBJECTS. With
+ * VG_STIX_KEEP_INVALID only a malformed document fails the call; invalid
+ * objects are kept with rc/error set and counted in n_invalid.
+ * Pure and reentrant: no shared state. */
+int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_arena *a,
+                         struct vg_stix_bundle *out, struct vg_err *err);
+
+/* Validates one object. path prefixes the field named on error (NULL or ""
+ * for none, e.g. "objects[3]"). Indicators with pattern_type "stix" have
+ * their pattern parsed. Returns VG_OK, VG_EINVAL or VG_EMISSING. */
+int vg_stix_validate_object(json_t *obj, const char *path, struct vg_err *err);
+
+/* As vg_stix_validate_object, also filling *out (borrowing from obj). */
+int vg_stix_object_read(json_t *obj, const char *path, struct vg_stix_object *out,
+                        struct vg_err *err);
+
+/* The kind of a type name; VG_STIX_CUSTOM for any other syntactically valid
+ * type name, 0 for a name that is not a valid type ("a", "Foo", "x--y"). */
+enum vg_stix_kind vg_stix_type_kind(const char *type);
+
+/* "type--UUID" with an RFC 4122 UUID (version 1-5, variant 10xx). When type
+ * is not NULL the prefix must equal it. 1 when valid. */
+int vg_stix_id_valid(const char *id, const char *type);
+
+/* STIX timestamp: YYYY-MM-DDTHH:MM:SS[.fraction]Z (UTC, "Z" required).
+ * min_frac: fraction digits required (3 for created/modified). Returns 0 and
+ * ms since the epoch (fraction truncated to ms), or -1. */
+int vg_stix_time_parse(const char *s, int min_frac, int64_t *ms);
+
+#endif
