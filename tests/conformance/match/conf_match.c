@@ -80,6 +80,14 @@ struct probe {
     const char *version;
 };
 
+struct entry {
+    int eco;
+    char norm[VG_MATCH_NAME_MAX];
+    size_t nlen;
+    size_t vuln;
+    struct vg_ranges r;
+};
+
 static int u64cmp(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -96,6 +104,8 @@ static void differential(const char *td)
     struct vg_arena *a = vg_arena_new(0);
     struct probe *pr = NULL;
     size_t np = 0, cap = 0, i, j, checks = 0, hits = 0;
+    struct entry *ent = NULL;
+    size_t nent = 0, *adv2v = NULL, nadv2v = 0;
     uint64_t **fwd = NULL; /* per advisory: probes the forward index puts inside */
     size_t *nfwd = NULL;
 
@@ -152,6 +162,38 @@ static void differential(const char *td)
             }
         }
     }
+    /* advisory number -> position in the file */
+    {
+        const struct vg_match_advisory *ad;
+        while ((ad = vg_match_advisory(ix, (uint32_t)nadv2v)) != NULL) {
+            adv2v = vg_xrealloc(adv2v, (nadv2v + 1) * sizeof(*adv2v));
+            adv2v[nadv2v] = 0;
+            json_array_foreach(vulns, i, v) if (strcmp(json_string_value(json_object_get(v, "id")),
+                                                       ad->id) == 0) adv2v[nadv2v] = i;
+            nadv2v++;
+        }
+    }
+    /* every affected entry's ranges, built once, for the brute force */
+    json_array_foreach(vulns, i, v)
+        nent += json_array_size(json_object_get(v, "affected"));
+    ent = vg_xcalloc(nent + 1, sizeof(*ent));
+    nent = 0;
+    json_array_foreach(vulns, i, v)
+    {
+        json_array_foreach(json_object_get(v, "affected"), j, aff)
+        {
+            json_t *pkg = json_object_get(aff, "package");
+            const char *es = json_string_value(json_object_get(pkg, "ecosystem"));
+            const char *nm = json_string_value(json_object_get(pkg, "name"));
+            struct entry *x = &ent[nent];
+            if (es == NULL || nm == NULL || (x->eco = vg_eco_parse(es, strlen(es))) < 0 ||
+                vg_match_norm_name(x->eco, nm, strlen(nm), x->norm, sizeof(x->norm), &x->nlen) ||
+                vg_ranges_from_osv(aff, -1, a, &x->r, NULL) != VG_OK)
+                continue;
+            x->vuln = i;
+            nent++;
+        }
+    }
     fwd = vg_xcalloc(json_array_size(vulns) + 1, sizeof(*fwd));
     nfwd = vg_xcalloc(json_array_size(vulns) + 1, sizeof(*nfwd));
     for (size_t p = 0; p < np; p++)
@@ -169,39 +211,26 @@ static void differential(const char *td)
         if (vg_match_query(ix, pr[p].eco, pr[p].name, strlen(pr[p].name), pr[p].version,
                            strlen(pr[p].version), h, 512, &n, &err) != VG_OK)
             continue; /* not a valid version of the ecosystem: the brute force skips it too */
+        char pn[VG_MATCH_NAME_MAX];
+        size_t pn_len = 0;
+        if (vg_match_norm_name(pr[p].eco, pr[p].name, strlen(pr[p].name), pn, sizeof(pn),
+                               &pn_len) != VG_OK)
+            continue;
         got = calloc(json_array_size(vulns) + 1, 1);
         want = calloc(json_array_size(vulns) + 1, 1);
-        for (size_t k = 0; k < n && k < 512; k++) {
-            const char *id = vg_match_advisory(ix, h[k].adv)->id;
-            json_array_foreach(vulns, i, v) if (strcmp(json_string_value(json_object_get(v, "id")),
-                                                       id) == 0) got[i] = 1;
+        for (size_t k = 0; k < n && k < 512; k++)
+            if (h[k].adv < nadv2v)
+                got[adv2v[h[k].adv]] = 1;
+        for (size_t k = 0; k < nent; k++) {
+            int inside = 0;
+            if (ent[k].eco != pr[p].eco || ent[k].nlen != pn_len ||
+                memcmp(ent[k].norm, pn, pn_len) != 0)
+                continue;
+            if (vg_ranges_contain_version(&ent[k].r, pr[p].version, strlen(pr[p].version), &inside,
+                                          NULL) == VG_OK &&
+                inside)
+                want[ent[k].vuln] = 1;
         }
-        json_array_foreach(vulns, i, v)
-        {
-            json_array_foreach(json_object_get(v, "affected"), j, aff)
-            {
-                json_t *pkg = json_object_get(aff, "package");
-                const char *es = json_string_value(json_object_get(pkg, "ecosystem"));
-                const char *nm = json_string_value(json_object_get(pkg, "name"));
-                char n1[VG_MATCH_NAME_MAX], n2[VG_MATCH_NAME_MAX];
-                size_t l1, l2;
-                struct vg_ranges rg;
-                int inside = 0;
-                if (es == NULL || nm == NULL || vg_eco_parse(es, strlen(es)) != pr[p].eco)
-                    continue;
-                if (vg_match_norm_name(pr[p].eco, nm, strlen(nm), n1, sizeof(n1), &l1) ||
-                    vg_match_norm_name(pr[p].eco, pr[p].name, strlen(pr[p].name), n2, sizeof(n2),
-                                       &l2) ||
-                    l1 != l2 || memcmp(n1, n2, l1))
-                    continue;
-                if (vg_ranges_from_osv(aff, -1, a, &rg, NULL) == VG_OK &&
-                    vg_ranges_contain_version(&rg, pr[p].version, strlen(pr[p].version), &inside,
-                                              NULL) == VG_OK &&
-                    inside)
-                    want[i] = 1;
-            }
-        }
-        vg_arena_reset(a);
         for (i = 0; i < json_array_size(vulns); i++) {
             gl += got[i];
             wl += want[i];
@@ -244,6 +273,8 @@ out:
             free(fwd[i]);
     free(fwd);
     free(nfwd);
+    free(ent);
+    free(adv2v);
     free(pr);
     vg_arena_free(a);
     vg_match_comps_free(comps);

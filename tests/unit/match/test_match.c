@@ -77,7 +77,7 @@ static void test_purl_pkg(void **state)
     struct vg_purl p;
     const char *name, *ver;
     int eco;
-    assert_int_equal(vg_purl_parse("pkg:generic/x@1", 15, a, &p, NULL), VG_OK);
+    assert_int_equal(vg_purl_parse("pkg:docker/x@1", 14, a, &p, NULL), VG_OK);
     assert_int_equal(vg_match_purl_pkg(&p, a, &eco, &name, &ver, NULL), VG_ENOTFOUND);
     vg_arena_free(a);
 }
