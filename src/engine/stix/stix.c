@@ -892,6 +892,9 @@ static int check_props(struct vctx *c, json_t *o, int known)
             rc = fail(c, VG_EINVAL, k, "null is not a STIX value%s", NULL);
             break;
         }
+        if (strncmp(k, "x_", 2) == 0)
+            continue; /* custom property: only its name has rules (x_mitre_data_source_ref
+                       * is "" in ATT&CK) */
         if (n > 4 && strcmp(k + n - 4, "_ref") == 0)
             rc = check_ref(c, k, v);
         else if (n > 5 && strcmp(k + n - 5, "_refs") == 0)
