@@ -98,6 +98,32 @@ def inv(op):
     return {"<": ">", ">": "<", "=": "="}[op]
 
 
+def containment():
+    """vers-spec containment tests through the range tool (argv[1])."""
+    tool = sys.argv[1] if len(sys.argv) > 1 else ""
+    if not tool or not os.access(tool, os.X_OK):
+        skip_or_fail("range tool missing")
+    fails = 0
+    for name in ("npm_range_containment_test.json", "pypi_range_containment_test.json"):
+        path = os.path.join(TD, "vers-spec", "tests", name)
+        with open(path, encoding="utf-8") as f:
+            tests = json.load(f)["tests"]
+        data = "".join("%s\t%s\n" % (t["input"]["vers"], t["input"]["version"]) for t in tests)
+        p = subprocess.run([tool, "vers"], input=data.encode(), stdout=subprocess.PIPE)
+        got = p.stdout.decode().split("\n")
+        passed = 0
+        for t, g in zip(tests, got):
+            exp = "1" if t["expected_output"] else "0"
+            if g == exp:
+                passed += 1
+            else:
+                fails += 1
+                print("FAIL vers-spec/%s: %s contains %s: expected %s, vigil %s"
+                      % (name, t["input"]["vers"], t["input"]["version"], exp, g))
+        print("%-50s %-10s %5d/%5d passed" % ("vers-spec/" + name, "vers", passed, len(tests)))
+    return fails
+
+
 def main():
     if not TD or not os.path.isdir(TD):
         skip_or_fail("VIGIL_TESTDATA not set or missing")
@@ -188,6 +214,7 @@ def main():
                       % (label, eco, a, op, b, r1, r2))
         total_exc += exc
         print("%-50s %-10s %5d/%5d passed, %d listed exceptions" % (label, eco, passed, n, exc))
+    total_fail += containment()
     print("failures: %d, exceptions: %d" % (total_fail, total_exc))
     sys.exit(1 if total_fail else 0)
 
