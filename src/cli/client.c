@@ -160,7 +160,9 @@ static const char usage[] =
     "       vigil users [list [ORG_ID] | get ID | create ORG_ID NAME ROLE]\n"
     "       vigil tokens [list | create [USER_ID] [NAME] [EXPIRES_AT] | revoke ID]\n"
     "       vigil tasks [list | close ID RESOLUTION]\n"
-    "       vigil audit-log [CURSOR]";
+    "       vigil audit-log [CURSOR]\n"
+    "       vigil cases [list [STATE] | get ID | submit FILE | move ID STATE [NOTE] |\n"
+    "                    comment ID TEXT | timeline ID | deliveries ID | overdue | compliance]";
 
 static int setup(struct vg_config *cfg, int argc, char **argv, char **pos, int *npos)
 {
@@ -364,4 +366,58 @@ int vg_cli_audit_log(int argc, char **argv)
     snprintf(path, sizeof(path), "/api/v1/audit?limit=1000%s%s", np ? "&cursor=" : "",
              np ? pos[0] : "");
     return call(&cfg, "GET", path, NULL);
+}
+
+int vg_cli_cases(int argc, char **argv)
+{
+    struct vg_config cfg;
+    char *pos[8], path[256];
+    int np = 0, rc = setup(&cfg, argc, argv, pos, &np);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    const char *sub = np ? pos[0] : "list";
+    if (strcmp(sub, "list") == 0) {
+        snprintf(path, sizeof(path), "/api/v1/cases?limit=1000%s%s", np > 1 ? "&state=" : "",
+                 np > 1 ? pos[1] : "");
+        return call(&cfg, "GET", path, NULL);
+    }
+    if (strcmp(sub, "overdue") == 0)
+        return call(&cfg, "GET", "/api/v1/cases?overdue=true&limit=1000", NULL);
+    if (strcmp(sub, "compliance") == 0)
+        return call(&cfg, "GET", "/api/v1/stats/compliance", NULL);
+    NEED(2);
+    if (strcmp(sub, "get") == 0 || strcmp(sub, "timeline") == 0 || strcmp(sub, "deliveries") == 0) {
+        snprintf(path, sizeof(path), "/api/v1/cases/%s%s%s", pos[1], strcmp(sub, "get") ? "/" : "",
+                 strcmp(sub, "get") ? sub : "");
+        return call(&cfg, "GET", path, NULL);
+    }
+    if (strcmp(sub, "submit") == 0) {
+        json_error_t je;
+        char *text = vg_cli_slurp(pos[1], 64u << 20, NULL);
+        json_t *b;
+        if (text == NULL)
+            return 2;
+        b = json_loads(text, 0, &je);
+        free(text);
+        if (b == NULL) {
+            fprintf(stderr, "vigil cases submit: %s: %s\n", pos[1], je.text);
+            return 2;
+        }
+        return call(&cfg, "POST", "/api/v1/cases", b);
+    }
+    if (strcmp(sub, "move") == 0) {
+        NEED(3);
+        json_t *b = json_pack("{s:s}", "to", pos[2]);
+        if (np > 3)
+            json_object_set_new(b, "note", json_string(pos[3]));
+        snprintf(path, sizeof(path), "/api/v1/cases/%s/transition", pos[1]);
+        return call(&cfg, "POST", path, b);
+    }
+    if (strcmp(sub, "comment") == 0) {
+        NEED(3);
+        snprintf(path, sizeof(path), "/api/v1/cases/%s/comments", pos[1]);
+        return call(&cfg, "POST", path, json_pack("{s:s}", "body", pos[2]));
+    }
+    fprintf(stderr, "usage: %s\n", usage);
+    return 2;
 }

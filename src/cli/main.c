@@ -30,6 +30,8 @@ int vg_cli_users(int argc, char **argv);
 int vg_cli_tokens(int argc, char **argv);
 int vg_cli_tasks(int argc, char **argv);
 int vg_cli_audit_log(int argc, char **argv);
+int vg_cli_receipt(int argc, char **argv);
+int vg_cli_cases(int argc, char **argv);
 
 static const struct vg_cli_cmd commands[] = {
     {"version", "print the version", cmd_version},
@@ -52,6 +54,8 @@ static const struct vg_cli_cmd commands[] = {
     {"tokens", "list, create and revoke API tokens", vg_cli_tokens},
     {"tasks", "review tasks (expired suspensions)", vg_cli_tasks},
     {"audit-log", "read the audit trail", vg_cli_audit_log},
+    {"receipt", "receipt verify: check a case receipt's signature offline", vg_cli_receipt},
+    {"cases", "list, show, submit and move vulnerability cases", vg_cli_cases},
 };
 
 static int cmd_version(int argc, char **argv)

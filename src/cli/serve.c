@@ -7,6 +7,7 @@
 #include "http/http.h"
 #include "service/service.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -97,7 +98,9 @@ int vg_cli_serve(int argc, char **argv)
         vg_server_close(&srv);
         return 2;
     }
-    if (vg_server_start_sweeper(&srv, &err) != VG_OK || vg_http_start(&srv, &http, &err) != VG_OK) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (vg_server_start_sweeper(&srv, &err) != VG_OK ||
+        vg_server_start_notifier(&srv, &err) != VG_OK || vg_http_start(&srv, &http, &err) != VG_OK) {
         fprintf(stderr, "vigil serve: %s\n", err.msg);
         vg_server_close(&srv);
         return 2;
@@ -112,6 +115,7 @@ int vg_cli_serve(int argc, char **argv)
     VG_LOG(VG_LOG_INFO, "event=stopping signal=%d", sig);
     vg_http_stop(http, (int)cfg.shutdown_grace);
     vg_server_close(&srv);
+    curl_global_cleanup();
     VG_LOG(VG_LOG_INFO, "event=stopped");
     return 0;
 }

@@ -27,7 +27,8 @@ struct opt {
 #define F(field) OPT_FLAG, offsetof(struct vg_config, field), 0
 
 static const struct opt opts[] = {
-    {"data", S(data), "./var", 0, 0, 0, VG_CMD_INIT | VG_CMD_SERVE | VG_CMD_AUDIT | VG_CMD_BACKUP,
+    {"data", S(data), "./var", 0, 0, 0,
+     VG_CMD_INIT | VG_CMD_SERVE | VG_CMD_AUDIT | VG_CMD_BACKUP | VG_CMD_RECEIPT,
      "data directory (database, secret key)"},
     {"store", S(store), "", 0, 0, 0, VG_CMD_INIT | VG_CMD_SERVE | VG_CMD_AUDIT | VG_CMD_BACKUP,
      "store URI: sqlite:PATH (default sqlite:DATA/vigil.db) or postgres://..."},
@@ -40,6 +41,18 @@ static const struct opt opts[] = {
      "seconds between checks for expired suspensions"},
     {"shutdown-grace", I(shutdown_grace), "10", 0, 600, 0, VG_CMD_SERVE,
      "seconds in-flight requests get to finish on SIGTERM"},
+    {"case-prefix", S(case_prefix), "VG", 0, 0, 0, VG_CMD_SERVE,
+     "prefix of case ids (PREFIX-YYYY-NNNNN)"},
+    {"report-deadline", I(deadline), "2", 1, 10000, 0, VG_CMD_SERVE,
+     "how long after discovery a provider has to report (Art. 7: 2 days)"},
+    {"report-deadline-unit", S(deadline_unit), "calendar_days", 0, 0, 0, VG_CMD_SERVE,
+     "calendar_days | working_days (Mon-Fri, UTC) | hours"},
+    {"webhook-backoff-ms", I(webhook_backoff_ms), "1000", 1, 3600000, 0, VG_CMD_SERVE,
+     "first webhook retry delay, doubled per attempt"},
+    {"webhook-max-attempts", I(webhook_max_attempts), "12", 1, 1000, 0, VG_CMD_SERVE,
+     "attempts before a webhook delivery is marked failed"},
+    {"webhook-timeout", I(webhook_timeout), "10", 1, 600, 0, VG_CMD_SERVE,
+     "seconds per webhook request"},
     {"log-level", S(log_level), "info", 0, 0, 0, VG_CMD_SERVE | VG_CMD_INIT,
      "error | warn | info | debug"},
     {"org", S(org), "National Coordination Centre", 0, 0, 0, VG_CMD_INIT,
@@ -49,6 +62,8 @@ static const struct opt opts[] = {
      "also create demo units (members, a vendor, industry units, a peer centre)"},
     {"url", S(url), "http://127.0.0.1:8080", 0, 0, 0, VG_CMD_CLIENT, "server URL"},
     {"token", S(token), "", 0, 0, 1, VG_CMD_CLIENT, "API token (prefer the environment)"},
+    {"key", S(key), "", 0, 0, 0, VG_CMD_RECEIPT,
+     "receipt verify: the platform's public key (base64, from GET /api/v1/keys)"},
     {"format", S(format), "table", 0, 0, 0, VG_CMD_CLIENT, "output: table | json"},
 };
 

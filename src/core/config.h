@@ -19,12 +19,17 @@ struct vg_config {
     char url[512];        /* client: server URL */
     char token[256];      /* client: API token (secret) */
     char format[16];      /* output format: table | json */
+    char case_prefix[16]; /* case ids: PREFIX-YYYY-NNNNN */
+    char deadline_unit[16]; /* calendar_days | working_days | hours */
+    char key[128];        /* receipt verify: public key (base64) */
     int64_t threads;      /* HTTP worker threads */
     int64_t body_limit;   /* bytes */
     int64_t timeout;      /* idle connection timeout, seconds */
     int64_t sweep_interval; /* seconds between suspension-expiry sweeps */
     int64_t shutdown_grace; /* seconds to let in-flight requests finish */
     int64_t demo;         /* init: also create demo units */
+    int64_t deadline;     /* report deadline after discovery, in deadline_unit */
+    int64_t webhook_backoff_ms, webhook_max_attempts, webhook_timeout;
 };
 
 /* Which commands an option applies to (bit mask). */
@@ -34,6 +39,7 @@ enum {
     VG_CMD_AUDIT = 1 << 2,
     VG_CMD_CLIENT = 1 << 3,
     VG_CMD_BACKUP = 1 << 4,
+    VG_CMD_RECEIPT = 1 << 5,
 };
 
 /* Fills defaults, then VIGIL_* environment, then flags from argv (flags win).

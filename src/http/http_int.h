@@ -49,8 +49,29 @@ struct vg_route {
     const char *pattern; /* "/api/v1/orgs/{id}/suspend" */
     vg_handler_fn fn;
     const char *name;    /* the metrics label */
-    int auth;            /* 1: a bearer token is required */
+    int auth;            /* VG_AUTH_* */
 };
+
+enum {
+    VG_AUTH_NONE = 0,     /* public; the token is not looked at */
+    VG_AUTH_REQUIRED = 1, /* a valid bearer token or 401 */
+    VG_AUTH_OPTIONAL = 2, /* anonymous allowed; a token given must be valid */
+};
+
+/* Handlers in handlers_cases.c. */
+int vg_h_case_create(struct vg_req *r);
+int vg_h_case_list(struct vg_req *r);
+int vg_h_case_get(struct vg_req *r);
+int vg_h_case_transition(struct vg_req *r);
+int vg_h_case_comment(struct vg_req *r);
+int vg_h_case_timeline(struct vg_req *r);
+int vg_h_case_deliveries(struct vg_req *r);
+int vg_h_compliance(struct vg_req *r);
+int vg_h_keys(struct vg_req *r);
+int vg_h_sub_create(struct vg_req *r);
+int vg_h_sub_list(struct vg_req *r);
+int vg_h_sub_delete(struct vg_req *r);
+int vg_h_inbox(struct vg_req *r);
 
 extern const struct vg_route vg_routes[];
 extern const int vg_nroutes;

@@ -116,9 +116,13 @@ void vg_metrics_render(struct vg_metrics *m, struct vg_server *srv, struct vg_bu
                       "vigil_store_objects{kind=\"users\"} %lld\n"
                       "vigil_store_objects{kind=\"live_tokens\"} %lld\n"
                       "vigil_store_objects{kind=\"audit_entries\"} %lld\n"
-                      "vigil_store_objects{kind=\"open_tasks\"} %lld\n",
+                      "vigil_store_objects{kind=\"open_tasks\"} %lld\n"
+                      "vigil_store_objects{kind=\"cases\"} %lld\n"
+                      "# HELP vigil_outbox_pending Notifications waiting for delivery.\n"
+                      "# TYPE vigil_outbox_pending gauge\nvigil_outbox_pending %lld\n",
                       (long long)st.orgs, (long long)st.users, (long long)st.tokens,
-                      (long long)st.audit_entries, (long long)st.open_tasks);
+                      (long long)st.audit_entries, (long long)st.open_tasks, (long long)st.cases,
+                      (long long)st.outbox_pending);
     }
     vg_buf_printf(out, "# HELP vigil_store_up 1 when the store answered.\n"
                        "# TYPE vigil_store_up gauge\nvigil_store_up %d\n",

@@ -165,8 +165,10 @@ static void dispatch(struct vg_req *r)
         return;
     }
     const struct vg_route *rt = &vg_routes[r->route];
-    if (rt->auth) {
-        const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+    const char *h = rt->auth ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+                                                            "Authorization")
+                             : NULL;
+    if (rt->auth == VG_AUTH_REQUIRED || (rt->auth == VG_AUTH_OPTIONAL && h)) {
         const char *tok = NULL;
         if (h && strncasecmp(h, "Bearer ", 7) == 0)
             tok = h + 7;

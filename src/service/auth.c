@@ -209,6 +209,17 @@ static const struct rule rules[VG_ACT_COUNT] = {
     [VG_ACT_AUDIT_READ] = {STAFF, 0, 0},
     [VG_ACT_TASK_READ] = {STAFF, 0, 0},
     [VG_ACT_TASK_CLOSE] = {STAFF, 1, 0},
+    [VG_ACT_CASE_SUBMIT] = {R(VG_ROLE_ADMIN) | R(VG_ROLE_ANALYST) | R(VG_ROLE_MEMBER) | R(VG_ROLE_VENDOR),
+                            ALL_KINDS, 1, 0},
+    [VG_ACT_CASE_READ] = {ALL_ROLES, ALL_KINDS, 0, 0},
+    [VG_ACT_CASE_STAFF] = {STAFF, 1, 0},
+    [VG_ACT_CASE_COMMENT] = {R(VG_ROLE_ADMIN) | R(VG_ROLE_ANALYST) | R(VG_ROLE_MEMBER) | R(VG_ROLE_VENDOR),
+                             ALL_KINDS, 1, 0},
+    [VG_ACT_CASE_FIX] = {R(VG_ROLE_ADMIN) | R(VG_ROLE_ANALYST) | R(VG_ROLE_VENDOR),
+                         R(VG_ORG_OPERATOR) | R(VG_ORG_VENDOR), 1, 0},
+    [VG_ACT_SUB_MANAGE] = {R(VG_ROLE_ADMIN) | R(VG_ROLE_ANALYST) | R(VG_ROLE_MEMBER) | R(VG_ROLE_VENDOR),
+                           ALL_KINDS, 1, 0},
+    [VG_ACT_INBOX_READ] = {ALL_ROLES, ALL_KINDS, 0, 0},
 };
 
 int vg_authz(const struct vg_actor *who, int action, struct vg_err *err)

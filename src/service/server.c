@@ -4,6 +4,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "notify/notify.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +46,37 @@ static int read_key(const char *data, unsigned char key[32], struct vg_err *err)
     return VG_OK;
 }
 
+/* Reads DATA/signing.key, creating it on first use. */
+static int signing_key(struct vg_server *srv, struct vg_err *err)
+{
+    char path[600];
+    unsigned char h[32];
+    int fd;
+    snprintf(path, sizeof(path), "%s/signing.key", srv->cfg.data);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        crypto_sign_keypair(srv->sign_pk, srv->sign_sk);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 || write(fd, srv->sign_sk, 64) != 64) {
+            if (fd >= 0)
+                close(fd);
+            return vg_err_set(err, VG_EIO, "cannot write %s: %s", path, strerror(errno));
+        }
+        close(fd);
+    } else if (fd < 0) {
+        return vg_err_set(err, VG_EIO, "%s: %s", path, strerror(errno));
+    } else {
+        ssize_t n = read(fd, srv->sign_sk, 64);
+        close(fd);
+        if (n != 64)
+            return vg_err_set(err, VG_EIO, "%s: not a 64-byte Ed25519 key", path);
+        crypto_sign_ed25519_sk_to_pk(srv->sign_pk, srv->sign_sk);
+    }
+    crypto_hash_sha256(h, srv->sign_pk, 32);
+    vg_hex(h, 8, srv->key_id);
+    return VG_OK;
+}
+
 int vg_server_open(struct vg_server *srv, const struct vg_config *cfg, struct vg_err *err)
 {
     int rc;
@@ -56,6 +88,8 @@ int vg_server_open(struct vg_server *srv, const struct vg_config *cfg, struct vg
         return vg_err_set(err, VG_EBACKEND, "libsodium failed to initialise");
     vg_config_store_uri(cfg, srv->store_uri, sizeof(srv->store_uri));
     if ((rc = read_key(cfg->data, srv->key, err)) != VG_OK)
+        return rc;
+    if ((rc = signing_key(srv, err)) != VG_OK)
         return rc;
     srv->auth_cache = vg_auth_cache_new();
     return vg_pool_open(srv->store_uri, (int)cfg->threads + 2, &srv->pool, err);
@@ -93,8 +127,19 @@ int vg_server_start_sweeper(struct vg_server *srv, struct vg_err *err)
     return VG_OK;
 }
 
+int vg_server_start_notifier(struct vg_server *srv, struct vg_err *err)
+{
+    struct vg_notify_cfg nc = {.backoff_ms = srv->cfg.webhook_backoff_ms,
+                               .max_backoff_ms = 3600 * 1000,
+                               .max_attempts = (int)srv->cfg.webhook_max_attempts,
+                               .timeout_s = (int)srv->cfg.webhook_timeout};
+    return vg_notifier_start(srv->pool, &nc, &srv->notifier, err);
+}
+
 void vg_server_close(struct vg_server *srv)
 {
+    vg_notifier_stop(srv->notifier);
+    srv->notifier = NULL;
     if (srv->sweeper_running) {
         pthread_mutex_lock(&srv->mu);
         srv->stopping = 1;
@@ -108,6 +153,7 @@ void vg_server_close(struct vg_server *srv)
     vg_auth_cache_free(srv->auth_cache);
     srv->auth_cache = NULL;
     sodium_memzero(srv->key, sizeof(srv->key));
+    sodium_memzero(srv->sign_sk, sizeof(srv->sign_sk));
     pthread_mutex_destroy(&srv->mu);
     pthread_cond_destroy(&srv->cv);
 }

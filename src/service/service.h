@@ -18,6 +18,7 @@
 
 struct vg_store_pool;
 struct vg_auth_cache;
+struct vg_notifier;
 
 /* The one context object: config, store pool, secret key, workers. */
 struct vg_server {
@@ -27,6 +28,12 @@ struct vg_server {
     char store_uri[1100];
     /* token -> identity, dropped whenever tokens, users or unit status change */
     struct vg_auth_cache *auth_cache;
+    /* receipts: Ed25519 key pair from DATA/signing.key; key_id = hex of the
+     * first 8 bytes of SHA-256(public key) */
+    unsigned char sign_sk[64], sign_pk[32];
+    char key_id[17];
+    /* the outbox worker (NULL when not started: init, CLI tools) */
+    struct vg_notifier *notifier;
     /* background sweeper */
     pthread_t sweeper;
     int sweeper_running;
@@ -54,6 +61,8 @@ int vg_server_open(struct vg_server *srv, const struct vg_config *cfg, struct vg
 void vg_server_close(struct vg_server *srv);
 /* Starts the thread that turns expired suspensions into review tasks. */
 int vg_server_start_sweeper(struct vg_server *srv, struct vg_err *err);
+/* Starts the outbox worker (webhook deliveries). */
+int vg_server_start_notifier(struct vg_server *srv, struct vg_err *err);
 
 /* Creates DATA, its secret key and the store, the operator org and its first
  * admin with a token. VG_ECONFLICT when DATA is already initialised (nothing
@@ -111,6 +120,52 @@ int vg_svc_token_revoke(struct vg_server *srv, const struct vg_actor *who, int64
 int vg_svc_token_list(struct vg_server *srv, const struct vg_actor *who, int64_t user_id,
                       json_t **out, struct vg_err *err);
 
+/* ---- vulnerability cases (service/cases.c) ---- */
+
+struct vg_case_query {
+    const char *state, *library, *vendor;
+    int overdue;
+    struct vg_page pg;
+};
+
+/* Intake: body is the parsed submission (borrowed), raw/rawlen its exact
+ * bytes (hashed into the signed receipt). who may be any active unit's
+ * non-reader user. 201 body in *out. */
+int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who, json_t *body,
+                       const char *raw, size_t rawlen, json_t **out, struct vg_err *err);
+/* who NULL = anonymous (published cases only). */
+int vg_svc_case_get(struct vg_server *srv, const struct vg_actor *who, const char *id,
+                    json_t **out, struct vg_err *err);
+int vg_svc_case_list(struct vg_server *srv, const struct vg_actor *who,
+                     const struct vg_case_query *q, json_t **out, struct vg_err *err);
+/* body: {"to", "note"?, "vendor_org_id"?, "duplicate_of"?, "fix"?, "early_publication"?} */
+int vg_svc_case_transition(struct vg_server *srv, const struct vg_actor *who, const char *id,
+                           json_t *body, json_t **out, struct vg_err *err);
+/* kind: "comment" or "information" */
+int vg_svc_case_comment(struct vg_server *srv, const struct vg_actor *who, const char *id,
+                        const char *kind, const char *text, json_t **out, struct vg_err *err);
+int vg_svc_case_timeline(struct vg_server *srv, const struct vg_actor *who, const char *id,
+                         json_t **out, struct vg_err *err);
+int vg_svc_case_deliveries(struct vg_server *srv, const struct vg_actor *who, const char *id,
+                           json_t **out, struct vg_err *err);
+int vg_svc_compliance(struct vg_server *srv, const struct vg_actor *who, json_t **out,
+                      struct vg_err *err);
+/* {"keys":[{"id","alg":"Ed25519","public_key"}]} */
+int vg_svc_keys(struct vg_server *srv, json_t **out, struct vg_err *err);
+/* Checks a receipt object against a public key (32 bytes). VG_OK or VG_EINVAL. */
+int vg_receipt_verify(json_t *receipt, const unsigned char pk[32], struct vg_err *err);
+
+/* ---- inbox and subscriptions (service/cases.c) ---- */
+
+int vg_svc_sub_create(struct vg_server *srv, const struct vg_actor *who, const char *url,
+                      const char *secret, json_t *filter, json_t **out, struct vg_err *err);
+int vg_svc_sub_list(struct vg_server *srv, const struct vg_actor *who, json_t **out,
+                    struct vg_err *err);
+int vg_svc_sub_delete(struct vg_server *srv, const struct vg_actor *who, int64_t id,
+                      struct vg_err *err);
+int vg_svc_inbox(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
+                 json_t **out, struct vg_err *err);
+
 /* ---- audit and review tasks ---- */
 
 int vg_svc_audit_list(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
@@ -157,12 +212,5 @@ void vg_auth_cache_free(struct vg_auth_cache *c);
 /* Forgets every cached identity; called after a commit that changes tokens,
  * users or a unit's status. */
 void vg_auth_cache_invalidate(struct vg_auth_cache *c);
-
-/* ---- the store pool (service/pool.c) ---- */
-
-int vg_pool_open(const char *uri, int size, struct vg_store_pool **out, struct vg_err *err);
-void vg_pool_close(struct vg_store_pool *p);
-struct vg_store *vg_pool_get(struct vg_store_pool *p);
-void vg_pool_put(struct vg_store_pool *p, struct vg_store *s);
 
 #endif

@@ -20,6 +20,13 @@ enum vg_action {
     VG_ACT_AUDIT_READ,
     VG_ACT_TASK_READ,
     VG_ACT_TASK_CLOSE,
+    VG_ACT_CASE_SUBMIT,     /* any non-reader of an active unit */
+    VG_ACT_CASE_READ,       /* non-public case reads */
+    VG_ACT_CASE_STAFF,      /* triage, confirm, notify, publish, reject; read everything */
+    VG_ACT_CASE_COMMENT,
+    VG_ACT_CASE_FIX,        /* record fix availability (vendor unit) */
+    VG_ACT_SUB_MANAGE,      /* a unit's own webhook subscriptions */
+    VG_ACT_INBOX_READ,
     VG_ACT_COUNT
 };
 
@@ -35,5 +42,11 @@ int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void
 json_t *vg__org_json(const struct vg_org *o);
 json_t *vg__user_json(const struct vg_user *u);
 json_t *vg__time_json(int64_t ms); /* RFC 3339 string, or null for 0 */
+
+/* Writes an inbox entry for org and one outbox row per webhook subscription
+ * of org whose filter takes topic, in the caller's transaction. */
+int vg__notify_org(struct vg_store *st, int64_t org_id, const char *topic,
+                   const char *object_type, const char *object_id, json_t *body, int64_t origin_at,
+                   struct vg_arena *a, int *queued, struct vg_err *err);
 
 #endif

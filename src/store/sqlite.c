@@ -662,7 +662,9 @@ static int sq_stats(struct vg_store *base, struct vg_store_stats *out, struct vg
     static const char q[] = "SELECT (SELECT count(*) FROM orgs), (SELECT count(*) FROM users),"
                             " (SELECT count(*) FROM tokens WHERE revoked_at = 0),"
                             " (SELECT count(*) FROM audit),"
-                            " (SELECT count(*) FROM tasks WHERE closed_at = 0)";
+                            " (SELECT count(*) FROM tasks WHERE closed_at = 0),"
+                            " (SELECT count(*) FROM cases),"
+                            " (SELECT count(*) FROM outbox WHERE state = 'pending')";
     sqlite3_stmt *st = NULL;
     int rc;
     if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
@@ -674,6 +676,8 @@ static int sq_stats(struct vg_store *base, struct vg_store_stats *out, struct vg
         out->tokens = sqlite3_column_int64(st, 2);
         out->audit_entries = sqlite3_column_int64(st, 3);
         out->open_tasks = sqlite3_column_int64(st, 4);
+        out->cases = sqlite3_column_int64(st, 5);
+        out->outbox_pending = sqlite3_column_int64(st, 6);
         rc = VG_OK;
     } else {
         rc = vg__sq_err(s, rc, "stats", err);
@@ -752,6 +756,30 @@ static const struct vg_store_ops sqlite_ops = {
     .task_close_for = sq_task_close_for,
     .stats = sq_stats,
     .backup = sq_backup,
+    .org_by_name = vg__sq_org_by_name,
+    .org_list_kind = vg__sq_org_list_kind,
+    .case_next_seq = vg__sq_case_next_seq,
+    .case_insert = vg__sq_case_insert,
+    .case_get = vg__sq_case_get,
+    .case_update = vg__sq_case_update,
+    .case_list = vg__sq_case_list,
+    .case_key_put = vg__sq_case_key_put,
+    .case_find_key = vg__sq_case_find_key,
+    .case_event_insert = vg__sq_case_event_insert,
+    .case_events = vg__sq_case_events,
+    .case_delays = vg__sq_case_delays,
+    .notif_insert = vg__sq_notif_insert,
+    .notif_list = vg__sq_notif_list,
+    .sub_insert = vg__sq_sub_insert,
+    .sub_get = vg__sq_sub_get,
+    .sub_list = vg__sq_sub_list,
+    .sub_delete = vg__sq_sub_delete,
+    .outbox_insert = vg__sq_outbox_insert,
+    .outbox_due = vg__sq_outbox_due,
+    .outbox_next = vg__sq_outbox_next,
+    .outbox_update = vg__sq_outbox_update,
+    .delivery_insert = vg__sq_delivery_insert,
+    .delivery_list = vg__sq_delivery_list,
 };
 
 static int migrate(struct sqlite_store *s, struct vg_err *err)

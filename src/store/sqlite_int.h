@@ -76,4 +76,44 @@ int vg__sq_exec(struct sqlite_store *s, sqlite3_stmt *st, const char *what, int 
     } while (0)
 
 
+/* Ops implemented in sqlite_cases.c (signatures as in struct vg_store_ops). */
+int vg__sq_org_by_name(struct vg_store *, const char *, struct vg_arena *, struct vg_org *,
+                       struct vg_err *);
+int vg__sq_org_list_kind(struct vg_store *, int, struct vg_arena *, struct vg_org **, size_t *,
+                         struct vg_err *);
+int vg__sq_case_next_seq(struct vg_store *, int, int64_t *, struct vg_err *);
+int vg__sq_case_insert(struct vg_store *, struct vg_case *, struct vg_err *);
+int vg__sq_case_get(struct vg_store *, const char *, struct vg_arena *, struct vg_case *,
+                    struct vg_err *);
+int vg__sq_case_update(struct vg_store *, const struct vg_case *, struct vg_err *);
+int vg__sq_case_list(struct vg_store *, const struct vg_case_filter *, int64_t, int,
+                     struct vg_arena *, struct vg_case **, size_t *, struct vg_err *);
+int vg__sq_case_key_put(struct vg_store *, const char *, const char *, const char *,
+                        struct vg_err *);
+int vg__sq_case_find_key(struct vg_store *, const char *, const char *, const char *,
+                         struct vg_arena *, struct vg_case **, size_t *, struct vg_err *);
+int vg__sq_case_event_insert(struct vg_store *, struct vg_case_event *, struct vg_err *);
+int vg__sq_case_events(struct vg_store *, const char *, struct vg_arena *, struct vg_case_event **,
+                       size_t *, struct vg_err *);
+int vg__sq_case_delays(struct vg_store *, struct vg_arena *, struct vg_case_delay **, size_t *,
+                       struct vg_err *);
+int vg__sq_notif_insert(struct vg_store *, struct vg_notification *, struct vg_err *);
+int vg__sq_notif_list(struct vg_store *, int64_t, int64_t, int, struct vg_arena *,
+                      struct vg_notification **, size_t *, struct vg_err *);
+int vg__sq_sub_insert(struct vg_store *, struct vg_subscription *, struct vg_err *);
+int vg__sq_sub_get(struct vg_store *, int64_t, struct vg_arena *, struct vg_subscription *,
+                   struct vg_err *);
+int vg__sq_sub_list(struct vg_store *, int64_t, struct vg_arena *, struct vg_subscription **,
+                    size_t *, struct vg_err *);
+int vg__sq_sub_delete(struct vg_store *, int64_t, struct vg_err *);
+int vg__sq_outbox_insert(struct vg_store *, struct vg_outbox *, struct vg_err *);
+int vg__sq_outbox_due(struct vg_store *, int64_t, int, struct vg_arena *, struct vg_outbox **,
+                      size_t *, struct vg_err *);
+int vg__sq_outbox_next(struct vg_store *, int64_t *, struct vg_err *);
+int vg__sq_outbox_update(struct vg_store *, int64_t, const char *, int, int64_t, int64_t,
+                         struct vg_err *);
+int vg__sq_delivery_insert(struct vg_store *, struct vg_delivery *, struct vg_err *);
+int vg__sq_delivery_list(struct vg_store *, const char *, const char *, struct vg_arena *,
+                         struct vg_delivery **, size_t *, struct vg_err *);
+
 #endif

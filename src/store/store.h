@@ -72,6 +72,93 @@ struct vg_task {
 
 struct vg_store_stats {
     int64_t orgs, users, tokens, audit_entries, open_tasks;
+    int64_t cases, outbox_pending;
+};
+
+/* A vulnerability case. Queried fields are columns; the rest of the case
+ * (what the reporter submitted, the fix, assessments, the receipt) is the
+ * JSON document doc, which the service owns. */
+struct vg_case {
+    int64_t rid;          /* row id: the paging cursor */
+    const char *id;       /* "VG-2021-00001" */
+    int year;
+    int64_t seq;
+    const char *state;    /* received, triaging, ... */
+    const char *library;  /* general, ics, mobile, vehicle */
+    const char *tlp;
+    int64_t reporter_org, reporter_user;
+    int64_t vendor_org;   /* the product's vendor unit, 0 when unknown */
+    const char *product_vendor, *product_name;
+    int64_t discovered_at, received_at, report_due;
+    int late;
+    int64_t late_by_ms;
+    const char *duplicate_of;
+    int score;            /* highest CVSS score in tenths, -1 when none */
+    int64_t vendor_notified_at, published_at, updated_at;
+    const char *doc;      /* canonical JSON */
+};
+
+struct vg_case_filter {
+    const char *state, *library, *vendor; /* NULL = any; vendor matches product_vendor */
+    int overdue;                          /* 1: only late reports */
+    int all;                              /* 1: every case (operator staff) */
+    int64_t viewer_org;                   /* else: published, or reported by / vendor of this org */
+    int public_only;                      /* 1: published only (anonymous or suspended) */
+};
+
+struct vg_case_event {
+    int64_t id;
+    const char *case_id;
+    int64_t at, actor_user, actor_org;
+    const char *kind;  /* "transition", "comment", "information", "duplicate_link" */
+    const char *from_state, *to_state;
+    const char *body;  /* note or comment text */
+};
+
+/* One (reporter unit, library) sample for compliance figures. */
+struct vg_case_delay {
+    int64_t reporter_org;
+    const char *library;
+    int64_t delay_ms; /* received_at - discovered_at */
+    int late;
+};
+
+/* A unit's inbox entry. */
+struct vg_notification {
+    int64_t id, org_id, created_at;
+    const char *topic;       /* "case.received", "case.vendor_notified", ... */
+    const char *object_type, *object_id;
+    const char *body;        /* JSON */
+};
+
+struct vg_subscription {
+    int64_t id, org_id, created_at, created_by;
+    const char *channel;     /* "webhook" */
+    const char *url;
+    const char *secret;      /* HMAC key; never returned by the API */
+    const char *filter;      /* JSON */
+};
+
+/* A message to deliver, written in the transaction of the change it tells. */
+struct vg_outbox {
+    int64_t id, created_at, org_id, subscription_id;
+    const char *topic, *object_type, *object_id;
+    const char *idempotency_key; /* unique */
+    const char *url, *secret, *body;
+    const char *state;           /* pending, delivered, failed */
+    int attempts;
+    int64_t next_attempt_at, delivered_at;
+    int64_t origin_at;           /* when the reported event happened (delay is measured from it) */
+};
+
+struct vg_delivery {
+    int64_t id, outbox_id, at;
+    int status;                  /* HTTP status, 0 when no response */
+    const char *error;
+    int64_t delay_ms;            /* at - origin_at */
+    /* joined from the outbox row on listing */
+    const char *topic, *url, *idempotency_key;
+    int64_t org_id;
 };
 
 struct vg_store;
@@ -141,6 +228,63 @@ struct vg_store_ops {
     int (*stats)(struct vg_store *s, struct vg_store_stats *out, struct vg_err *err);
     /* Online backup into a new file (SQLite backup API). */
     int (*backup)(struct vg_store *s, const char *path, struct vg_err *err);
+
+    /* ---- orgs by name and kind ---- */
+    /* Case-insensitive name match; VG_ENOTFOUND when none. */
+    int (*org_by_name)(struct vg_store *s, const char *name, struct vg_arena *a,
+                       struct vg_org *out, struct vg_err *err);
+    /* Active orgs of one kind. */
+    int (*org_list_kind)(struct vg_store *s, int kind, struct vg_arena *a, struct vg_org **out,
+                         size_t *n, struct vg_err *err);
+
+    /* ---- cases ---- */
+    /* The next gap-free number of year (call inside the write transaction). */
+    int (*case_next_seq)(struct vg_store *s, int year, int64_t *seq, struct vg_err *err);
+    int (*case_insert)(struct vg_store *s, struct vg_case *c, struct vg_err *err); /* sets rid */
+    int (*case_get)(struct vg_store *s, const char *id, struct vg_arena *a, struct vg_case *out,
+                    struct vg_err *err);
+    /* Writes state, vendor_org, duplicate_of, vendor_notified_at, published_at,
+     * updated_at, score and doc of the case with c->id. */
+    int (*case_update)(struct vg_store *s, const struct vg_case *c, struct vg_err *err);
+    int (*case_list)(struct vg_store *s, const struct vg_case_filter *f, int64_t after, int limit,
+                     struct vg_arena *a, struct vg_case **out, size_t *n, struct vg_err *err);
+    /* Dedup keys (kind "alias" or "product", value normalised by the service). */
+    int (*case_key_put)(struct vg_store *s, const char *case_id, const char *kind,
+                        const char *value, struct vg_err *err);
+    /* Open cases (not rejected, duplicate) other than exclude_id holding a key. */
+    int (*case_find_key)(struct vg_store *s, const char *kind, const char *value,
+                         const char *exclude_id, struct vg_arena *a, struct vg_case **out,
+                         size_t *n, struct vg_err *err);
+    int (*case_event_insert)(struct vg_store *s, struct vg_case_event *e, struct vg_err *err);
+    int (*case_events)(struct vg_store *s, const char *case_id, struct vg_arena *a,
+                       struct vg_case_event **out, size_t *n, struct vg_err *err);
+    int (*case_delays)(struct vg_store *s, struct vg_arena *a, struct vg_case_delay **out,
+                       size_t *n, struct vg_err *err);
+
+    /* ---- inbox, subscriptions, outbox ---- */
+    int (*notif_insert)(struct vg_store *s, struct vg_notification *n, struct vg_err *err);
+    int (*notif_list)(struct vg_store *s, int64_t org_id, int64_t after, int limit,
+                      struct vg_arena *a, struct vg_notification **out, size_t *n,
+                      struct vg_err *err);
+    int (*sub_insert)(struct vg_store *s, struct vg_subscription *sub, struct vg_err *err);
+    int (*sub_get)(struct vg_store *s, int64_t id, struct vg_arena *a, struct vg_subscription *out,
+                   struct vg_err *err);
+    /* org_id 0: every subscription. */
+    int (*sub_list)(struct vg_store *s, int64_t org_id, struct vg_arena *a,
+                    struct vg_subscription **out, size_t *n, struct vg_err *err);
+    int (*sub_delete)(struct vg_store *s, int64_t id, struct vg_err *err);
+    int (*outbox_insert)(struct vg_store *s, struct vg_outbox *o, struct vg_err *err);
+    /* Pending rows with next_attempt_at <= now, oldest first. */
+    int (*outbox_due)(struct vg_store *s, int64_t now, int limit, struct vg_arena *a,
+                      struct vg_outbox **out, size_t *n, struct vg_err *err);
+    /* Earliest next_attempt_at of a pending row (0 when none). */
+    int (*outbox_next)(struct vg_store *s, int64_t *at, struct vg_err *err);
+    int (*outbox_update)(struct vg_store *s, int64_t id, const char *state, int attempts,
+                         int64_t next_attempt_at, int64_t delivered_at, struct vg_err *err);
+    int (*delivery_insert)(struct vg_store *s, struct vg_delivery *d, struct vg_err *err);
+    int (*delivery_list)(struct vg_store *s, const char *object_type, const char *object_id,
+                         struct vg_arena *a, struct vg_delivery **out, size_t *n,
+                         struct vg_err *err);
 };
 
 struct vg_store {
@@ -156,6 +300,14 @@ void vg_store_close(struct vg_store *s); /* NULL-safe */
 
 int vg_sqlite_open(const char *path, int create, int migrate, struct vg_store **out,
                    struct vg_err *err);
+
+/* A fixed pool of connections handed out one per operation (store/pool.c).
+ * vg_pool_get blocks while every connection is in use. */
+struct vg_store_pool;
+int vg_pool_open(const char *uri, int size, struct vg_store_pool **out, struct vg_err *err);
+void vg_pool_close(struct vg_store_pool *p);
+struct vg_store *vg_pool_get(struct vg_store_pool *p);
+void vg_pool_put(struct vg_store_pool *p, struct vg_store *s);
 
 /* Names for the enums (and back; -1 when unknown). */
 const char *vg_org_kind_name(int k);

@@ -1,6 +1,6 @@
 /* A fixed pool of store connections handed out one per request. A caller
  * blocks while every connection is in use. */
-#include "service/service.h"
+#include "store/store.h"
 #include "core/util.h"
 
 #include <pthread.h>

@@ -1,0 +1,1563 @@
+/* Vulnerability cases: regulated intake (Art. 7 fields, the 2-day deadline
+ * clock, a signed receipt), the lifecycle with its role rules, visibility,
+ * duplicate detection, the publication gate (Art. 9), and notifications to
+ * peer centres, vendors and reporters through the transactional outbox.
+ * Not for: matching cases against SBOMs (exposure) or the knowledge base. */
+#include "service/service_int.h"
+#include "core/buf.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "engine/cvss/cvss.h"
+#include "engine/cvss/grade.h"
+#include "engine/purl/purl.h"
+#include "engine/version/range.h"
+#include "engine/version/version.h"
+#include "notify/notify.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const libraries[] = {"general", "ics", "mobile", "vehicle", NULL};
+static const char *const reporter_roles[] = {"provider", "finder", "collector", "operator", NULL};
+static const char *const tlps[] = {"clear", "green", "amber", "amber+strict", "red", NULL};
+static const char *const ref_types[] = {"ADVISORY", "ARTICLE", "DETECTION", "DISCUSSION",
+                                        "REPORT",   "FIX",     "INTRODUCED", "PACKAGE",
+                                        "EVIDENCE", "WEB",     "EXPLOIT",    NULL};
+
+#define DAY_MS (24LL * 3600 * 1000)
+
+/* ---- the deadline clock ---- */
+
+/* discovered + the configured deadline. Working days skip Saturday and
+ * Sunday (UTC); a discovery on a weekend starts counting on Monday. */
+static int64_t report_due(const struct vg_config *cfg, int64_t discovered)
+{
+    if (strcmp(cfg->deadline_unit, "hours") == 0)
+        return discovered + cfg->deadline * 3600 * 1000;
+    if (strcmp(cfg->deadline_unit, "working_days") == 0) {
+        int64_t t = discovered;
+        for (int64_t left = cfg->deadline; left > 0;) {
+            t += DAY_MS;
+            int64_t days = t >= 0 ? t / DAY_MS : (t - DAY_MS + 1) / DAY_MS;
+            int wd = (int)((days + 4) % 7); /* 1970-01-01 was a Thursday: 0 = Sunday */
+            if (wd < 0)
+                wd += 7;
+            if (wd != 0 && wd != 6)
+                left--;
+        }
+        return t;
+    }
+    return discovered + cfg->deadline * DAY_MS;
+}
+
+/* ISO 8601 duration, e.g. "P13D", "P1DT2H30M", "PT0S". */
+static void duration(int64_t ms, char *out, size_t n)
+{
+    int64_t s = ms / 1000, d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60, sec = s % 60;
+    size_t k = (size_t)snprintf(out, n, "P");
+    if (d)
+        k += (size_t)snprintf(out + k, n - k, "%lldD", (long long)d);
+    if (h || m || sec || !d) {
+        k += (size_t)snprintf(out + k, n - k, "T");
+        if (h)
+            k += (size_t)snprintf(out + k, n - k, "%lldH", (long long)h);
+        if (m)
+            k += (size_t)snprintf(out + k, n - k, "%lldM", (long long)m);
+        if (sec || (!h && !m))
+            snprintf(out + k, n - k, "%lldS", (long long)sec);
+    }
+}
+
+/* ---- decoding and validating a submission ---- */
+
+static int str_field(json_t *o, const char *key, const char *path, int required, size_t max,
+                     const char **out, struct vg_err *err)
+{
+    json_t *v = json_object_get(o, key);
+    char p[64];
+    snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", key);
+    if (v == NULL || json_is_null(v)) {
+        if (required)
+            return vg_err_field(err, VG_EMISSING, p, "%s: required", p);
+        return VG_OK;
+    }
+    if (!json_is_string(v))
+        return vg_err_field(err, VG_EINVAL, p, "%s: must be a string", p);
+    if (json_string_length(v) > max)
+        return vg_err_field(err, VG_EINVAL, p, "%s: longer than %zu bytes", p, max);
+    if (required && json_string_length(v) == 0)
+        return vg_err_field(err, VG_EINVAL, p, "%s: must not be empty", p);
+    *out = json_string_value(v);
+    return VG_OK;
+}
+
+static int enum_index(const char *const *names, const char *s)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+static int enum_field(json_t *o, const char *key, int required, const char *const *names,
+                      const char **out, struct vg_err *err)
+{
+    const char *s = NULL;
+    int rc = str_field(o, key, "", required, 64, &s, err);
+    if (rc || s == NULL)
+        return rc;
+    if (enum_index(names, s) < 0) {
+        char list[160] = "";
+        size_t k = 0;
+        for (int i = 0; names[i] && k < sizeof(list); i++)
+            k += (size_t)snprintf(list + k, sizeof(list) - k, "%s%s", i ? ", " : "", names[i]);
+        return vg_err_field(err, VG_EINVAL, key, "%s: must be one of %s", key, list);
+    }
+    *out = s;
+    return VG_OK;
+}
+
+struct intake {
+    json_t *doc;          /* normalised submission, owned */
+    struct vg_case c;
+    const char **aliases; /* upper-cased, arena */
+    size_t naliases;
+    const char **products; /* dedup keys "vendor|name|purl-without-version" */
+    size_t nproducts;
+};
+
+static int lower_dup(struct vg_arena *a, const char *s, const char **out)
+{
+    char *p = vg_arena_strdup(a, s);
+    for (char *q = p; *q; q++)
+        *q = (char)tolower((unsigned char)*q);
+    *out = p;
+    return 0;
+}
+
+/* Validates one affected entry and returns its normalised copy. */
+static int decode_affected(json_t *e, size_t i, struct vg_arena *a, json_t **out,
+                           const char **key_purl, struct vg_err *err)
+{
+    static const char *const keys[] = {"purl", "ranges", "versions", NULL};
+    char path[128];
+    const char *purl = NULL;
+    struct vg_purl p;
+    char *canon;
+    int rc;
+    snprintf(path, sizeof(path), "affected[%zu]", i);
+    if (!json_is_object(e))
+        return vg_err_field(err, VG_EINVAL, path, "%s: must be an object", path);
+    if ((rc = vg_json_only(e, keys, path, err)) ||
+        (rc = str_field(e, "purl", path, 1, 1024, &purl, err)))
+        return rc;
+    snprintf(path, sizeof(path), "affected[%zu].purl", i);
+    struct vg_err pe = {0};
+    if (vg_purl_parse(purl, strlen(purl), a, &p, &pe) != VG_OK)
+        return vg_err_field(err, VG_EINVAL, path, "%s: %s", path, pe.msg);
+    if (p.version)
+        return vg_err_field(err, VG_EINVAL, path,
+                            "%s: name the package without a version; give versions in ranges",
+                            path);
+    if (vg_purl_build(&p, a, &canon, NULL, &pe) != VG_OK)
+        return vg_err_field(err, VG_EINVAL, path, "%s: %s", path, pe.msg);
+    json_t *ranges = json_object_get(e, "ranges"), *versions = json_object_get(e, "versions");
+    if ((ranges && !json_is_array(ranges)) || (versions && !json_is_array(versions))) {
+        snprintf(path, sizeof(path), "affected[%zu].%s", i,
+                 ranges && !json_is_array(ranges) ? "ranges" : "versions");
+        return vg_err_field(err, VG_EINVAL, path, "%s: must be an array", path);
+    }
+    if (json_array_size(ranges) == 0 && json_array_size(versions) == 0) {
+        snprintf(path, sizeof(path), "affected[%zu].ranges", i);
+        return vg_err_field(err, VG_EMISSING, path, "%s: give ranges or versions", path);
+    }
+    int eco = vg_eco_from_purl_type(p.type, strlen(p.type));
+    if (eco < 0) {
+        snprintf(path, sizeof(path), "affected[%zu].purl", i);
+        return vg_err_field(err, VG_EINVAL, path, "%s: no version rules known for type %s", path,
+                            p.type);
+    }
+    /* The range engine checks events and versions under the ecosystem's rules. */
+    struct vg_ranges r;
+    json_t *probe = json_pack("{s:{s:s}}", "package", "purl", canon);
+    if (ranges)
+        json_object_set(probe, "ranges", ranges);
+    if (versions)
+        json_object_set(probe, "versions", versions);
+    pe = (struct vg_err){0};
+    rc = vg_ranges_from_osv(probe, eco, a, &r, &pe);
+    json_decref(probe);
+    if (rc) {
+        snprintf(path, sizeof(path), "affected[%zu].%.40s", i, pe.field[0] ? pe.field : "ranges");
+        return vg_err_field(err, rc == VG_ETOOBIG ? VG_ETOOBIG : VG_EINVAL, path, "%s: %s", path,
+                            pe.msg);
+    }
+    *out = json_pack("{s:s}", "purl", canon);
+    if (ranges)
+        json_object_set(*out, "ranges", ranges);
+    if (versions)
+        json_object_set(*out, "versions", versions);
+    *key_purl = canon;
+    return VG_OK;
+}
+
+static json_t *string_array_or_err(json_t *v, const char *key, size_t maxn, size_t maxlen,
+                                   struct vg_err *err)
+{
+    size_t i;
+    json_t *x;
+    if (v == NULL || json_is_null(v))
+        return json_array();
+    if (!json_is_array(v)) {
+        vg_err_field(err, VG_EINVAL, key, "%s: must be an array of strings", key);
+        return NULL;
+    }
+    if (json_array_size(v) > maxn) {
+        vg_err_field(err, VG_EINVAL, key, "%s: at most %zu entries", key, maxn);
+        return NULL;
+    }
+    json_array_foreach(v, i, x) {
+        if (!json_is_string(x) || json_string_length(x) == 0 || json_string_length(x) > maxlen) {
+            char p[64];
+            snprintf(p, sizeof(p), "%s[%zu]", key, i);
+            vg_err_field(err, VG_EINVAL, p, "%s: a non-empty string of at most %zu bytes", p,
+                         maxlen);
+            return NULL;
+        }
+    }
+    return json_copy(v);
+}
+
+/* Scores every vector; the case's score is the highest. Returns the JSON
+ * array of scored vectors, or NULL with err set. */
+static json_t *score_vectors(json_t *vectors, int *best, json_t **grade, struct vg_err *err)
+{
+    size_t i;
+    json_t *v, *out = json_array();
+    *best = -1;
+    *grade = NULL;
+    json_array_foreach(vectors, i, v) {
+        struct vg_cvss c;
+        struct vg_err ce = {0};
+        const char *s = json_string_value(v);
+        if (vg_cvss_parse(s, strlen(s), &c, &ce) != VG_OK) {
+            char p[64];
+            snprintf(p, sizeof(p), "cvss[%zu]", i);
+            vg_err_field(err, VG_EINVAL, p, "%s: %s%s%s", p, ce.field[0] ? ce.field : "",
+                         ce.field[0] ? ": " : "", ce.msg);
+            json_decref(out);
+            return NULL;
+        }
+        struct vg_buf b = {0};
+        vg_cvss_json(&c, &b);
+        json_t *j = json_loads(b.p, 0, NULL);
+        vg_buf_free(&b);
+        if (j == NULL) {
+            vg_err_set(err, VG_EBACKEND, "cvss encoding failed");
+            json_decref(out);
+            return NULL;
+        }
+        json_array_append_new(out, j);
+        if (c.score > *best) {
+            *best = c.score;
+            *grade = json_object_get(j, "national_grade");
+        }
+    }
+    return out;
+}
+
+static int decode(struct vg_server *srv, const struct vg_actor *who, json_t *b, int64_t now,
+                  struct vg_arena *a, struct intake *in, struct vg_err *err)
+{
+    static const char *const keys[] = {
+        "title", "library", "reporter_role", "product", "technical_characteristics", "harm",
+        "scope", "discovered_at", "received_at", "affected", "cvss", "aliases", "tlp", "upstream",
+        "exploit_material", "references", NULL};
+    static const char *const pkeys[] = {"vendor", "name", "model", "versions", NULL};
+    static const char *const ukeys[] = {"vendor", "notified_at", NULL};
+    const char *title = NULL, *library = "general", *role = NULL, *tc = NULL, *harm = NULL,
+               *scope = NULL, *tlp = "amber", *exploit = NULL;
+    const char *pv = NULL, *pn = NULL, *pm = NULL, *pver = NULL;
+    int64_t discovered = 0, received = now;
+    json_t *product, *upstream = NULL, *affected, *aliases = NULL, *cvss = NULL, *scored = NULL;
+    json_t *refs = NULL, *grade = NULL;
+    int rc, best = -1;
+
+    if ((rc = vg_json_only(b, keys, NULL, err)) ||
+        (rc = str_field(b, "title", "", 1, 500, &title, err)) ||
+        (rc = enum_field(b, "library", 0, libraries, &library, err)) ||
+        (rc = enum_field(b, "reporter_role", 1, reporter_roles, &role, err)) ||
+        (rc = str_field(b, "technical_characteristics", "", 1, 65536, &tc, err)) ||
+        (rc = str_field(b, "harm", "", 1, 65536, &harm, err)) ||
+        (rc = str_field(b, "scope", "", 1, 65536, &scope, err)) ||
+        (rc = vg_json_time(b, "discovered_at", 1, &discovered, err)) ||
+        (rc = enum_field(b, "tlp", 0, tlps, &tlp, err)) ||
+        (rc = str_field(b, "exploit_material", "", 0, 1 << 20, &exploit, err)))
+        return rc;
+    product = json_object_get(b, "product");
+    if (product == NULL || json_is_null(product))
+        return vg_err_field(err, VG_EMISSING, "product", "product: required");
+    if (!json_is_object(product))
+        return vg_err_field(err, VG_EINVAL, "product", "product: must be an object");
+    if ((rc = vg_json_only(product, pkeys, "product", err)) ||
+        (rc = str_field(product, "vendor", "product", 1, 200, &pv, err)) ||
+        (rc = str_field(product, "name", "product", 1, 200, &pn, err)) ||
+        (rc = str_field(product, "model", "product", 1, 200, &pm, err)) ||
+        (rc = str_field(product, "versions", "product", 1, 2000, &pver, err)))
+        return rc;
+    if (discovered > now + 60 * 1000)
+        return vg_err_field(err, VG_EINVAL, "discovered_at", "discovered_at: in the future");
+    if (json_object_get(b, "received_at") && !json_is_null(json_object_get(b, "received_at"))) {
+        /* Backfilling a report that reached the operator by another channel. */
+        if (!vg_allowed(who, VG_ACT_CASE_STAFF))
+            return vg_err_field(err, VG_EFORBIDDEN, "received_at",
+                                "received_at: only operator staff may backfill the receipt time");
+        if ((rc = vg_json_time(b, "received_at", 1, &received, err)))
+            return rc;
+        if (received > now + 60 * 1000 || received < discovered)
+            return vg_err_field(err, VG_EINVAL, "received_at",
+                                "received_at: between discovered_at and now");
+    }
+    if (strcmp(role, "provider") == 0 && who->org_kind != VG_ORG_VENDOR &&
+        who->org_kind != VG_ORG_OPERATOR)
+        return vg_err_field(err, VG_EINVAL, "reporter_role",
+                            "reporter_role: provider reports come from a vendor unit");
+    upstream = json_object_get(b, "upstream");
+    if (upstream && !json_is_null(upstream)) {
+        const char *uv = NULL;
+        int64_t un = 0;
+        if (!json_is_object(upstream))
+            return vg_err_field(err, VG_EINVAL, "upstream", "upstream: must be an object");
+        if ((rc = vg_json_only(upstream, ukeys, "upstream", err)) ||
+            (rc = str_field(upstream, "vendor", "upstream", 1, 200, &uv, err)))
+            return rc;
+        json_t *na = json_object_get(upstream, "notified_at");
+        if (na && !json_is_null(na) &&
+            (!json_is_string(na) || vg_time_parse(json_string_value(na), &un) != 0))
+            return vg_err_field(err, VG_EINVAL, "upstream.notified_at",
+                                "upstream.notified_at: not an RFC 3339 time");
+    } else {
+        upstream = NULL;
+    }
+
+    /* affected packages */
+    affected = json_object_get(b, "affected");
+    json_t *aff = json_array();
+    if (affected && !json_is_null(affected)) {
+        size_t i;
+        json_t *e;
+        if (!json_is_array(affected) || json_array_size(affected) > 1000) {
+            json_decref(aff);
+            return vg_err_field(err, VG_EINVAL, "affected", "affected: an array of at most 1000");
+        }
+        in->products = vg_arena_calloc(a, json_array_size(affected) + 1, sizeof(char *));
+        json_array_foreach(affected, i, e) {
+            json_t *one = NULL;
+            const char *kp = NULL;
+            if ((rc = decode_affected(e, i, a, &one, &kp, err)) != VG_OK) {
+                json_decref(aff);
+                return rc;
+            }
+            json_array_append_new(aff, one);
+            const char *key;
+            lower_dup(a, vg_arena_printf(a, "%s|%s|%s", pv, pn, kp), &key);
+            in->products[in->nproducts++] = key;
+        }
+    }
+    if ((aliases = string_array_or_err(json_object_get(b, "aliases"), "aliases", 100, 100, err)) ==
+        NULL) {
+        json_decref(aff);
+        return err->code;
+    }
+    if ((cvss = string_array_or_err(json_object_get(b, "cvss"), "cvss", 10, 512, err)) == NULL ||
+        (scored = score_vectors(cvss, &best, &grade, err)) == NULL) {
+        json_decref(aff);
+        json_decref(aliases);
+        json_decref(cvss);
+        return err->code;
+    }
+    refs = json_object_get(b, "references");
+    if (refs && !json_is_null(refs)) {
+        static const char *const rkeys[] = {"type", "url", NULL};
+        size_t i;
+        json_t *r;
+        rc = VG_OK;
+        if (!json_is_array(refs) || json_array_size(refs) > 200)
+            rc = vg_err_field(err, VG_EINVAL, "references", "references: an array of at most 200");
+        else
+            json_array_foreach(refs, i, r) {
+                char p[64];
+                const char *t = NULL, *u = NULL;
+                snprintf(p, sizeof(p), "references[%zu]", i);
+                if (!json_is_object(r)) {
+                    rc = vg_err_field(err, VG_EINVAL, p, "%s: must be an object", p);
+                    break;
+                }
+                if ((rc = vg_json_only(r, rkeys, p, err)) ||
+                    (rc = str_field(r, "type", p, 1, 32, &t, err)) ||
+                    (rc = str_field(r, "url", p, 1, 2048, &u, err)))
+                    break;
+                if (enum_index(ref_types, t) < 0) {
+                    snprintf(p, sizeof(p), "references[%zu].type", i);
+                    rc = vg_err_field(err, VG_EINVAL, p, "%s: one of the OSV reference types", p);
+                    break;
+                }
+            }
+        if (rc) {
+            json_decref(aff);
+            json_decref(aliases);
+            json_decref(cvss);
+            json_decref(scored);
+            return rc;
+        }
+    } else {
+        refs = NULL;
+    }
+
+    in->aliases = vg_arena_calloc(a, json_array_size(aliases) + 1, sizeof(char *));
+    {
+        size_t i;
+        json_t *x;
+        json_array_foreach(aliases, i, x) {
+            char *u = vg_arena_strdup(a, json_string_value(x));
+            for (char *q = u; *q; q++)
+                *q = (char)toupper((unsigned char)*q);
+            in->aliases[in->naliases++] = u;
+        }
+    }
+
+    json_t *d = json_object();
+    json_object_set_new(d, "title", json_string(title));
+    json_object_set_new(d, "library", json_string(library));
+    json_object_set_new(d, "reporter_role", json_string(role));
+    json_object_set(d, "product", product);
+    json_object_set_new(d, "technical_characteristics", json_string(tc));
+    json_object_set_new(d, "harm", json_string(harm));
+    json_object_set_new(d, "scope", json_string(scope));
+    json_object_set_new(d, "affected", aff);
+    json_object_set_new(d, "cvss", scored);
+    json_decref(cvss);
+    json_object_set_new(d, "severity",
+                        best < 0 ? json_null()
+                                 : json_pack("{s:f, s:s, s:O}", "score", best / 10.0, "rating",
+                                             vg_cvss_severity(40, best), "national_grade",
+                                             grade ? grade : json_null()));
+    json_object_set_new(d, "aliases", aliases);
+    json_object_set_new(d, "upstream", upstream ? json_deep_copy(upstream) : json_null());
+    json_object_set_new(d, "references", refs ? json_deep_copy(refs) : json_array());
+    json_object_set_new(d, "exploit_material", exploit ? json_string(exploit) : json_null());
+    json_object_set_new(d, "fix", json_null());
+    json_object_set_new(d, "early_publication", json_null());
+    json_object_set_new(d, "possible_duplicates", json_array());
+    in->doc = d;
+
+    struct vg_case *c = &in->c;
+    memset(c, 0, sizeof(*c));
+    c->state = "received";
+    c->library = library;
+    c->tlp = tlp;
+    c->reporter_org = who->org_id;
+    c->reporter_user = who->user_id;
+    c->product_vendor = pv;
+    c->product_name = pn;
+    c->discovered_at = discovered;
+    c->received_at = received;
+    c->report_due = report_due(&srv->cfg, discovered);
+    c->late = received > c->report_due;
+    c->late_by_ms = c->late ? received - c->report_due : 0;
+    c->score = best;
+    c->updated_at = now;
+    /* A provider reporting its own product is the vendor unit. */
+    if (strcmp(role, "provider") == 0 && who->org_kind == VG_ORG_VENDOR)
+        c->vendor_org = who->org_id;
+    return VG_OK;
+}
+
+/* ---- receipts ---- */
+
+static json_t *receipt_payload(const char *case_id, const char *received_at, const char *sha)
+{
+    return json_pack("{s:s, s:s, s:s}", "case_id", case_id, "received_at", received_at, "sha256",
+                     sha);
+}
+
+static json_t *make_receipt(struct vg_server *srv, const char *case_id, int64_t received,
+                            const char *raw, size_t rawlen)
+{
+    unsigned char h[32], sig[crypto_sign_BYTES];
+    char sha[65], at[32], b64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES,
+                                                        sodium_base64_VARIANT_ORIGINAL)];
+    crypto_hash_sha256(h, (const unsigned char *)raw, rawlen);
+    vg_hex(h, 32, sha);
+    vg_time_format(received, at);
+    json_t *p = receipt_payload(case_id, at, sha);
+    size_t n;
+    char *canon = vg_json_canonical(p, &n);
+    crypto_sign_detached(sig, NULL, (const unsigned char *)canon, n, srv->sign_sk);
+    free(canon);
+    sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
+    json_object_set_new(p, "alg", json_string("Ed25519"));
+    json_object_set_new(p, "key_id", json_string(srv->key_id));
+    json_object_set_new(p, "signature", json_string(b64));
+    return p;
+}
+
+int vg_receipt_verify(json_t *r, const unsigned char pk[32], struct vg_err *err)
+{
+    const char *id = json_string_value(json_object_get(r, "case_id"));
+    const char *at = json_string_value(json_object_get(r, "received_at"));
+    const char *sha = json_string_value(json_object_get(r, "sha256"));
+    const char *sig = json_string_value(json_object_get(r, "signature"));
+    unsigned char bin[crypto_sign_BYTES];
+    size_t binlen = 0, n;
+    int rc = VG_OK;
+    if (!id || !at || !sha || !sig)
+        return vg_err_set(err, VG_EINVAL, "not a receipt: case_id, received_at, sha256 and "
+                                          "signature are required");
+    if (sodium_base642bin(bin, sizeof(bin), sig, strlen(sig), NULL, &binlen, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        binlen != sizeof(bin))
+        return vg_err_field(err, VG_EINVAL, "signature", "signature: not a base64 Ed25519 signature");
+    json_t *p = receipt_payload(id, at, sha);
+    char *canon = vg_json_canonical(p, &n);
+    if (crypto_sign_verify_detached(bin, (const unsigned char *)canon, n, pk) != 0)
+        rc = vg_err_field(err, VG_EINVAL, "signature",
+                          "signature does not match: the receipt was altered or signed by "
+                          "another key");
+    free(canon);
+    json_decref(p);
+    return rc;
+}
+
+int vg_svc_keys(struct vg_server *srv, json_t **out, struct vg_err *err)
+{
+    char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+    (void)err;
+    sodium_bin2base64(b64, sizeof(b64), srv->sign_pk, 32, sodium_base64_VARIANT_ORIGINAL);
+    *out = json_pack("{s:[{s:s, s:s, s:s, s:s}]}", "keys", "id", srv->key_id, "alg", "Ed25519",
+                     "use", "receipts", "public_key", b64);
+    return VG_OK;
+}
+
+/* ---- visibility and views ---- */
+
+enum { SEE_NONE, SEE_PUBLIC, SEE_FULL };
+
+static int staff(const struct vg_actor *who)
+{
+    return who && who->org_kind == VG_ORG_OPERATOR &&
+           (who->role == VG_ROLE_ADMIN || who->role == VG_ROLE_ANALYST) &&
+           who->org_status == VG_ORG_ACTIVE;
+}
+
+/* What who may see of c: operator staff, the reporter's unit and (from
+ * vendor_notified on, TLP:RED excepted) the vendor unit see everything but
+ * what is restricted below; everyone else, and a suspended unit, only a
+ * published case's public view. */
+static int sight(const struct vg_actor *who, const struct vg_case *c)
+{
+    int pub = strcmp(c->state, "published") == 0;
+    if (who && who->org_status == VG_ORG_ACTIVE) {
+        if (staff(who) || c->reporter_org == who->org_id)
+            return SEE_FULL;
+        if (c->vendor_org == who->org_id && c->vendor_notified_at > 0 && strcmp(c->tlp, "red") != 0)
+            return SEE_FULL;
+    }
+    return pub ? SEE_PUBLIC : SEE_NONE;
+}
+
+static json_t *case_json(const struct vg_case *c, const struct vg_actor *who, int view)
+{
+    json_t *doc = json_loads(c->doc, 0, NULL), *j = json_object();
+    char dur[48];
+    if (doc == NULL)
+        doc = json_object();
+    json_object_set_new(j, "id", json_string(c->id));
+    json_object_set_new(j, "state", json_string(c->state));
+    json_object_update(j, doc);
+    json_object_set_new(j, "tlp", json_string(c->tlp));
+    json_object_set_new(j, "discovered_at", vg__time_json(c->discovered_at));
+    json_object_set_new(j, "received_at", vg__time_json(c->received_at));
+    json_object_set_new(j, "report_due", vg__time_json(c->report_due));
+    json_object_set_new(j, "late", json_boolean(c->late));
+    duration(c->late_by_ms, dur, sizeof(dur));
+    json_object_set_new(j, "late_by", c->late ? json_string(dur) : json_null());
+    json_object_set_new(j, "late_by_seconds", json_integer(c->late_by_ms / 1000));
+    json_object_set_new(j, "duplicate_of", c->duplicate_of ? json_string(c->duplicate_of) : json_null());
+    json_object_set_new(j, "vendor_notified_at", vg__time_json(c->vendor_notified_at));
+    json_object_set_new(j, "published_at", vg__time_json(c->published_at));
+    json_object_set_new(j, "updated_at", vg__time_json(c->updated_at));
+    if (view == SEE_FULL) {
+        json_object_set_new(j, "reporter",
+                            json_pack("{s:I, s:I}", "org_id", (json_int_t)c->reporter_org,
+                                      "user_id", (json_int_t)c->reporter_user));
+        json_object_set_new(j, "vendor_org_id",
+                            c->vendor_org ? json_integer(c->vendor_org) : json_null());
+    } else {
+        /* The public view: never exploit material (Art. 9), no reporter
+         * identity, no receipt, no internal links. */
+        json_object_del(j, "exploit_material");
+        json_object_del(j, "receipt");
+        json_object_del(j, "possible_duplicates");
+        json_object_del(j, "early_publication");
+        json_t *refs = json_object_get(j, "references"), *kept = json_array(), *r;
+        size_t i;
+        json_array_foreach(refs, i, r) {
+            const char *t = json_string_value(json_object_get(r, "type"));
+            if (t == NULL || strcmp(t, "EXPLOIT") != 0)
+                json_array_append(kept, r);
+        }
+        json_object_set_new(j, "references", kept);
+    }
+    (void)who;
+    json_decref(doc);
+    return j;
+}
+
+/* A short form for notifications: enough to act on, nothing restricted. */
+static json_t *case_summary(const struct vg_case *c, json_t *doc)
+{
+    return json_pack("{s:s, s:s, s:O, s:O, s:s, s:s, s:O, s:o, s:o, s:o, s:b}", "id", c->id,
+                     "state", c->state, "title", json_object_get(doc, "title"), "product",
+                     json_object_get(doc, "product"), "library", c->library, "tlp", c->tlp,
+                     "severity", json_object_get(doc, "severity"), "discovered_at",
+                     vg__time_json(c->discovered_at), "received_at",
+                     vg__time_json(c->received_at), "report_due", vg__time_json(c->report_due),
+                     "late", c->late);
+}
+
+/* ---- notifications ---- */
+
+static int filter_takes(const char *filter, const char *topic, const char *library)
+{
+    json_t *f = filter ? json_loads(filter, 0, NULL) : NULL;
+    int ok = 1;
+    json_t *topics = json_object_get(f, "topics"), *libs = json_object_get(f, "libraries");
+    if (json_is_array(topics) && json_array_size(topics)) {
+        size_t i;
+        json_t *t;
+        ok = 0;
+        json_array_foreach(topics, i, t) {
+            const char *s = json_string_value(t);
+            size_t n = s ? strlen(s) : 0;
+            if (s && (strcmp(s, topic) == 0 ||
+                      (n >= 2 && s[n - 1] == '*' && strncmp(s, topic, n - 1) == 0)))
+                ok = 1;
+        }
+    }
+    if (ok && library && json_is_array(libs) && json_array_size(libs)) {
+        size_t i;
+        json_t *t;
+        ok = 0;
+        json_array_foreach(libs, i, t)
+            if (json_is_string(t) && strcmp(json_string_value(t), library) == 0)
+                ok = 1;
+    }
+    json_decref(f);
+    return ok;
+}
+
+int vg__notify_org(struct vg_store *st, int64_t org_id, const char *topic,
+                   const char *object_type, const char *object_id, json_t *body, int64_t origin_at,
+                   struct vg_arena *a, int *queued, struct vg_err *err)
+{
+    struct vg_subscription *subs;
+    size_t nsubs;
+    int64_t now = vg_time_now_ms();
+    json_t *env = json_pack("{s:s, s:s, s:s, s:I, s:o, s:O}", "topic", topic, "object_type",
+                            object_type, "object_id", object_id, "org_id", (json_int_t)org_id,
+                            "at", vg__time_json(now), "data", body);
+    char *text = vg_json_dump(env, NULL);
+    struct vg_notification no = {.org_id = org_id, .created_at = now, .topic = topic,
+                                 .object_type = object_type, .object_id = object_id, .body = text};
+    const char *library = json_string_value(json_object_get(body, "library"));
+    int rc = st->ops->notif_insert(st, &no, err);
+    if (rc == VG_OK)
+        rc = st->ops->sub_list(st, org_id, a, &subs, &nsubs, err);
+    for (size_t i = 0; rc == VG_OK && i < nsubs; i++) {
+        if (strcmp(subs[i].channel, "webhook") != 0 ||
+            !filter_takes(subs[i].filter, topic, library))
+            continue;
+        /* The envelope names the inbox entry, so a receiver can de-duplicate
+         * by idempotency key and find the same message in GET /notifications. */
+        json_object_set_new(env, "notification_id", json_integer(no.id));
+        char *payload = vg_json_dump(env, NULL);
+        struct vg_outbox o = {.created_at = now, .origin_at = origin_at, .org_id = org_id,
+                              .subscription_id = subs[i].id, .topic = topic,
+                              .object_type = object_type, .object_id = object_id,
+                              .idempotency_key = vg_arena_printf(a, "vg-%lld-%lld",
+                                                                 (long long)no.id,
+                                                                 (long long)subs[i].id),
+                              .url = subs[i].url, .secret = subs[i].secret, .body = payload,
+                              .next_attempt_at = now};
+        rc = st->ops->outbox_insert(st, &o, err);
+        free(payload);
+        if (rc == VG_OK && queued)
+            (*queued)++;
+    }
+    free(text);
+    json_decref(env);
+    return rc;
+}
+
+/* ---- intake ---- */
+
+struct create_op {
+    struct vg_server *srv;
+    const struct vg_actor *who;
+    struct intake *in;
+    const char *raw;
+    size_t rawlen;
+    struct vg_arena *a;
+    json_t *out;
+    int queued;
+    struct vg_err *err;
+};
+
+static int event(struct vg_store *st, const char *case_id, const struct vg_actor *who, int64_t at,
+                 const char *kind, const char *from, const char *to, const char *body,
+                 struct vg_err *err)
+{
+    struct vg_case_event e = {.case_id = case_id, .at = at, .actor_user = who->user_id,
+                              .actor_org = who->org_id, .kind = kind, .from_state = from,
+                              .to_state = to, .body = body};
+    return st->ops->case_event_insert(st, &e, err);
+}
+
+static int create_tx(struct vg_store *st, void *ctx)
+{
+    struct create_op *op = ctx;
+    struct vg_case *c = &op->in->c;
+    struct vg_arena *a = op->a;
+    struct tm tm;
+    time_t t = (time_t)(c->received_at / 1000);
+    int64_t seq;
+    int rc;
+    gmtime_r(&t, &tm);
+    c->year = tm.tm_year + 1900;
+    if ((rc = st->ops->case_next_seq(st, c->year, &seq, op->err)))
+        return rc;
+    c->seq = seq;
+    c->id = vg_arena_printf(a, "%s-%04d-%05lld", op->srv->cfg.case_prefix, c->year, (long long)seq);
+    /* The vendor unit, when the product's vendor is a registered vendor unit. */
+    if (c->vendor_org == 0) {
+        struct vg_org vo;
+        struct vg_err e2 = {0};
+        if (st->ops->org_by_name(st, c->product_vendor, a, &vo, &e2) == VG_OK &&
+            vo.kind == VG_ORG_VENDOR)
+            c->vendor_org = vo.id;
+    }
+    /* Possible duplicates: an open case sharing an alias, or vendor + product
+     * + affected package. The earliest report keeps the credit. */
+    json_t *dups = json_object_get(op->in->doc, "possible_duplicates");
+    for (int pass = 0; pass < 2; pass++) {
+        const char **vals = pass == 0 ? op->in->aliases : op->in->products;
+        size_t nv = pass == 0 ? op->in->naliases : op->in->nproducts;
+        for (size_t i = 0; i < nv; i++) {
+            struct vg_case *found;
+            size_t nf;
+            if ((rc = st->ops->case_find_key(st, pass == 0 ? "alias" : "product", vals[i], c->id,
+                                             a, &found, &nf, op->err)))
+                return rc;
+            for (size_t k = 0; k < nf; k++) {
+                size_t m;
+                json_t *d;
+                int seen = 0;
+                json_array_foreach(dups, m, d)
+                    if (strcmp(json_string_value(json_object_get(d, "id")), found[k].id) == 0)
+                        seen = 1;
+                if (seen)
+                    continue;
+                json_array_append_new(dups, json_pack("{s:s, s:o, s:s, s:s}", "id", found[k].id,
+                                                      "received_at",
+                                                      vg__time_json(found[k].received_at),
+                                                      "matched_on", pass == 0 ? "alias" : "product",
+                                                      "key", vals[i]));
+            }
+        }
+    }
+    json_object_set_new(op->in->doc, "receipt",
+                        make_receipt(op->srv, c->id, c->received_at, op->raw, op->rawlen));
+    char *doc = vg_json_canonical(op->in->doc, NULL);
+    c->doc = vg_arena_strdup(a, doc);
+    free(doc);
+    if ((rc = st->ops->case_insert(st, c, op->err)))
+        return rc;
+    for (size_t i = 0; i < op->in->naliases; i++)
+        if ((rc = st->ops->case_key_put(st, c->id, "alias", op->in->aliases[i], op->err)))
+            return rc;
+    for (size_t i = 0; i < op->in->nproducts; i++)
+        if ((rc = st->ops->case_key_put(st, c->id, "product", op->in->products[i], op->err)))
+            return rc;
+    if ((rc = event(st, c->id, op->who, c->received_at, "transition", NULL, "received",
+                    c->late ? "received after the reporting deadline" : "received", op->err)))
+        return rc;
+    {
+        size_t m;
+        json_t *d;
+        json_array_foreach(dups, m, d) {
+            const char *other = json_string_value(json_object_get(d, "id"));
+            char *note = vg_arena_printf(a, "possible duplicate of %s (reported earlier)", other);
+            if ((rc = event(st, c->id, op->who, c->received_at, "duplicate_link", NULL, NULL, note,
+                            op->err)) ||
+                (rc = event(st, other, op->who, c->received_at, "duplicate_link", NULL, NULL,
+                            vg_arena_printf(a, "%s may report the same flaw (reported later)",
+                                            c->id),
+                            op->err)))
+                return rc;
+        }
+    }
+    op->out = case_json(c, op->who, SEE_FULL);
+    if ((rc = vg_audit_append(st, op->who, "case.create", "case", c->id, op->out, c->received_at,
+                              op->err)))
+        return rc;
+    /* Simultaneous forwarding: every active peer centre, in this transaction. */
+    struct vg_org *peers;
+    size_t np;
+    if ((rc = st->ops->org_list_kind(st, VG_ORG_PEER, a, &peers, &np, op->err)))
+        return rc;
+    json_t *sum = case_summary(c, op->in->doc);
+    for (size_t i = 0; rc == VG_OK && i < np; i++)
+        rc = vg__notify_org(st, peers[i].id, "case.received", "case", c->id, sum, c->received_at,
+                            a, &op->queued, op->err);
+    json_decref(sum);
+    return rc;
+}
+
+int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who, json_t *body,
+                       const char *raw, size_t rawlen, json_t **out, struct vg_err *err)
+{
+    struct intake in;
+    struct create_op op;
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_CASE_SUBMIT, err)))
+        return rc;
+    memset(&in, 0, sizeof(in));
+    memset(&op, 0, sizeof(op));
+    op.a = vg_arena_new(0);
+    if ((rc = decode(srv, who, body, vg_time_now_ms(), op.a, &in, err)) == VG_OK) {
+        op.srv = srv;
+        op.who = who;
+        op.in = &in;
+        op.raw = raw;
+        op.rawlen = rawlen;
+        op.err = err;
+        rc = vg__tx(srv, 1, create_tx, &op, err);
+    }
+    json_decref(in.doc);
+    vg_arena_free(op.a);
+    if (rc) {
+        json_decref(op.out);
+        return rc;
+    }
+    if (op.queued)
+        vg_notifier_kick(srv->notifier);
+    *out = op.out;
+    return VG_OK;
+}
+
+/* ---- reading ---- */
+
+static int load_visible(struct vg_store *st, const struct vg_actor *who, const char *id,
+                        struct vg_arena *a, struct vg_case *c, int *view, struct vg_err *err)
+{
+    int rc = st->ops->case_get(st, id, a, c, err);
+    if (rc == VG_ENOTFOUND) {
+        vg_err_clear(err);
+        return vg_err_set(err, VG_ENOTFOUND, "case %s not found", id);
+    }
+    if (rc)
+        return rc;
+    *view = sight(who, c);
+    if (*view == SEE_NONE) {
+        /* A suspended unit is told why rather than handed a 404. */
+        if (who && who->org_status == VG_ORG_SUSPENDED)
+            return vg_err_set(err, VG_ESUSPENDED, "unit %s is suspended", who->org_name);
+        return vg_err_set(err, VG_ENOTFOUND, "case %s not found", id);
+    }
+    return VG_OK;
+}
+
+int vg_svc_case_get(struct vg_server *srv, const struct vg_actor *who, const char *id,
+                    json_t **out, struct vg_err *err)
+{
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_store *st = vg_pool_get(srv->pool);
+    struct vg_case c;
+    int view, rc = load_visible(st, who, id, a, &c, &view, err);
+    vg_pool_put(srv->pool, st);
+    if (rc == VG_OK)
+        *out = case_json(&c, who, view);
+    vg_arena_free(a);
+    return rc;
+}
+
+int vg_svc_case_list(struct vg_server *srv, const struct vg_actor *who,
+                     const struct vg_case_query *q, json_t **out, struct vg_err *err)
+{
+    struct vg_case_filter f = {.state = q->state, .library = q->library, .vendor = q->vendor,
+                               .overdue = q->overdue};
+    struct vg_arena *a;
+    struct vg_store *st;
+    struct vg_case *cs;
+    size_t n;
+    int rc;
+    if (who == NULL || who->org_status != VG_ORG_ACTIVE) {
+        if (who && who->org_status == VG_ORG_REVOKED)
+            return vg_err_set(err, VG_EFORBIDDEN, "unit is revoked");
+        f.public_only = 1;
+    } else if (staff(who)) {
+        f.all = 1;
+    } else {
+        f.viewer_org = who->org_id;
+    }
+    a = vg_arena_new(0);
+    st = vg_pool_get(srv->pool);
+    rc = st->ops->case_list(st, &f, q->pg.after, q->pg.limit, a, &cs, &n, err);
+    vg_pool_put(srv->pool, st);
+    if (rc == VG_OK) {
+        json_t *items = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(items, case_json(&cs[i], who, sight(who, &cs[i])));
+        json_t *j = json_object();
+        json_object_set_new(j, "items", items);
+        json_object_set_new(j, "next_cursor",
+                            (int)n == q->pg.limit && n
+                                ? json_string(vg_arena_printf(a, "%lld", (long long)cs[n - 1].rid))
+                                : json_null());
+        *out = j;
+    }
+    vg_arena_free(a);
+    return rc;
+}
+
+/* ---- the lifecycle ---- */
+
+enum { WHO_STAFF = 1, WHO_VENDOR = 2 };
+
+static const struct move {
+    const char *from, *to;
+    int who;
+} moves[] = {
+    {"received", "triaging", WHO_STAFF},
+    {"triaging", "confirmed", WHO_STAFF},
+    {"confirmed", "vendor_notified", WHO_STAFF},
+    {"vendor_notified", "fix_available", WHO_STAFF | WHO_VENDOR},
+    {"fix_available", "published", WHO_STAFF},
+    {"confirmed", "published", WHO_STAFF},       /* early publication only */
+    {"vendor_notified", "published", WHO_STAFF}, /* early publication only */
+    {"received", "rejected", WHO_STAFF},
+    {"triaging", "rejected", WHO_STAFF},
+    {"confirmed", "rejected", WHO_STAFF},
+    {"received", "duplicate", WHO_STAFF},
+    {"triaging", "duplicate", WHO_STAFF},
+    {"confirmed", "duplicate", WHO_STAFF},
+};
+
+static const char *const states[] = {"received",      "triaging",  "confirmed", "vendor_notified",
+                                     "fix_available", "published", "rejected",  "duplicate",
+                                     NULL};
+
+struct move_op {
+    struct vg_server *srv;
+    const struct vg_actor *who;
+    const char *id;
+    json_t *body;
+    struct vg_arena *a;
+    json_t *out;
+    int queued;
+    struct vg_err *err;
+};
+
+static int decode_fix(json_t *fix, json_t **out, struct vg_err *err)
+{
+    static const char *const keys[] = {"fixed_versions", "remediation", "references", NULL};
+    const char *rem = NULL;
+    int rc;
+    if (!json_is_object(fix))
+        return vg_err_field(err, VG_EINVAL, "fix", "fix: must be an object");
+    if ((rc = vg_json_only(fix, keys, "fix", err)) ||
+        (rc = str_field(fix, "remediation", "fix", 1, 65536, &rem, err)))
+        return rc;
+    json_t *fv = string_array_or_err(json_object_get(fix, "fixed_versions"), "fix.fixed_versions",
+                                     1000, 200, err);
+    if (fv == NULL)
+        return err->code;
+    json_t *refs = string_array_or_err(json_object_get(fix, "references"), "fix.references", 100,
+                                       2048, err);
+    if (refs == NULL) {
+        json_decref(fv);
+        return err->code;
+    }
+    *out = json_pack("{s:o, s:s, s:o}", "fixed_versions", fv, "remediation", rem, "references", refs);
+    return VG_OK;
+}
+
+static int move_tx(struct vg_store *st, void *ctx)
+{
+    static const char *const keys[] = {"to", "note", "vendor_org_id", "duplicate_of", "fix",
+                                       "early_publication", "remediation", NULL};
+    struct move_op *op = ctx;
+    const struct vg_actor *who = op->who;
+    struct vg_arena *a = op->a;
+    struct vg_case c;
+    const char *to = NULL, *note = NULL;
+    int view, rc, allowed = -1;
+    int64_t now = vg_time_now_ms();
+    json_t *doc = NULL;
+
+    if ((rc = load_visible(st, who, op->id, a, &c, &view, op->err)))
+        return rc;
+    if (view != SEE_FULL)
+        return vg_err_set(op->err, VG_ENOTFOUND, "case %s not found", op->id);
+    if ((rc = vg_json_only(op->body, keys, NULL, op->err)) ||
+        (rc = str_field(op->body, "to", "", 1, 32, &to, op->err)) ||
+        (rc = str_field(op->body, "note", "", 0, 65536, &note, op->err)))
+        return rc;
+    if (enum_index(states, to) < 0)
+        return vg_err_field(op->err, VG_EINVAL, "to", "to: not a case state");
+    for (size_t i = 0; i < VG_ARRAY_LEN(moves); i++)
+        if (strcmp(moves[i].from, c.state) == 0 && strcmp(moves[i].to, to) == 0)
+            allowed = moves[i].who;
+    if (allowed < 0)
+        return vg_err_set(op->err, VG_ETRANSITION, "a case in state %s cannot move to %s", c.state,
+                          to);
+    int is_staff = staff(who) && vg_allowed(who, VG_ACT_CASE_STAFF);
+    int is_vendor = c.vendor_org == who->org_id && vg_allowed(who, VG_ACT_CASE_FIX);
+    if (!((allowed & WHO_STAFF) && is_staff) && !((allowed & WHO_VENDOR) && is_vendor)) {
+        if ((rc = vg_authz(who, (allowed & WHO_VENDOR) ? VG_ACT_CASE_FIX : VG_ACT_CASE_STAFF,
+                           op->err)))
+            return rc;
+        return vg_err_set(op->err, VG_EFORBIDDEN, "only %s may move a case from %s to %s",
+                          (allowed & WHO_VENDOR) ? "operator staff or the product's vendor unit"
+                                                 : "operator staff",
+                          c.state, to);
+    }
+    doc = json_loads(c.doc, 0, NULL);
+    if (doc == NULL)
+        return vg_err_set(op->err, VG_EBACKEND, "case %s: stored document unreadable", c.id);
+    const char *from = c.state;
+    /* Per-target rules. */
+    if (strcmp(to, "vendor_notified") == 0) {
+        int64_t vid = c.vendor_org;
+        json_t *v = json_object_get(op->body, "vendor_org_id");
+        if (v && !json_is_null(v)) {
+            if (!json_is_integer(v)) {
+                rc = vg_err_field(op->err, VG_EINVAL, "vendor_org_id", "vendor_org_id: an org id");
+                goto out;
+            }
+            vid = json_integer_value(v);
+        }
+        struct vg_org vo;
+        if (vid == 0) {
+            rc = vg_err_field(op->err, VG_EMISSING, "vendor_org_id",
+                              "vendor_org_id: no vendor unit is known for %s; name one",
+                              c.product_vendor);
+            goto out;
+        }
+        if ((rc = st->ops->org_get(st, vid, a, &vo, op->err)) || vo.kind != VG_ORG_VENDOR) {
+            vg_err_clear(op->err);
+            rc = vg_err_field(op->err, VG_EINVAL, "vendor_org_id",
+                              "vendor_org_id: %lld is not a vendor unit", (long long)vid);
+            goto out;
+        }
+        c.vendor_org = vid;
+        c.vendor_notified_at = now;
+    } else if (strcmp(to, "fix_available") == 0) {
+        json_t *fix = json_object_get(op->body, "fix"), *f = NULL;
+        if (fix == NULL || json_is_null(fix)) {
+            rc = vg_err_field(op->err, VG_EMISSING, "fix", "fix: required (remediation, fixed_versions)");
+            goto out;
+        }
+        if ((rc = decode_fix(fix, &f, op->err)))
+            goto out;
+        json_object_set_new(f, "recorded_at", vg__time_json(now));
+        json_object_set_new(f, "recorded_by", json_integer(who->user_id));
+        json_object_set_new(doc, "fix", f);
+    } else if (strcmp(to, "published") == 0) {
+        json_t *ep = json_object_get(op->body, "early_publication");
+        json_t *fix = json_object_get(doc, "fix");
+        const char *rem = json_string_value(json_object_get(op->body, "remediation"));
+        if (strcmp(from, "fix_available") != 0) {
+            /* Art. 9: before a fix only with a recorded joint assessment. */
+            static const char *const ekeys[] = {"assessment", "approved_by", NULL};
+            const char *as = NULL, *by = NULL;
+            if (ep == NULL || json_is_null(ep)) {
+                rc = vg_err_set(op->err, VG_ETRANSITION,
+                                "publication needs fix_available, or an early_publication "
+                                "{assessment, approved_by} record");
+                goto out;
+            }
+            if (!json_is_object(ep)) {
+                rc = vg_err_field(op->err, VG_EINVAL, "early_publication",
+                                  "early_publication: must be an object");
+                goto out;
+            }
+            if ((rc = vg_json_only(ep, ekeys, "early_publication", op->err)) ||
+                (rc = str_field(ep, "assessment", "early_publication", 1, 65536, &as, op->err)) ||
+                (rc = str_field(ep, "approved_by", "early_publication", 1, 500, &by, op->err)))
+                goto out;
+            if (rem == NULL || *rem == '\0') {
+                rc = vg_err_field(op->err, VG_EMISSING, "remediation",
+                                  "remediation: an early publication must carry mitigation "
+                                  "advice");
+                goto out;
+            }
+            json_object_set_new(doc, "early_publication",
+                                json_pack("{s:s, s:s, s:o, s:I}", "assessment", as, "approved_by",
+                                          by, "recorded_at", vg__time_json(now), "recorded_by",
+                                          (json_int_t)who->user_id));
+            json_object_set_new(doc, "fix", json_pack("{s:[], s:s, s:[]}", "fixed_versions",
+                                                      "remediation", rem, "references"));
+        } else if (!json_is_object(fix) ||
+                   !json_string_value(json_object_get(fix, "remediation"))) {
+            rc = vg_err_set(op->err, VG_ETRANSITION, "publication carries remediation: record it "
+                                                     "with the fix first");
+            goto out;
+        }
+        c.published_at = now;
+    } else if (strcmp(to, "duplicate") == 0) {
+        const char *of = NULL;
+        struct vg_case other;
+        if ((rc = str_field(op->body, "duplicate_of", "", 1, 64, &of, op->err)))
+            goto out;
+        if (strcmp(of, c.id) == 0 || st->ops->case_get(st, of, a, &other, op->err) != VG_OK) {
+            vg_err_clear(op->err);
+            rc = vg_err_field(op->err, VG_EINVAL, "duplicate_of",
+                              "duplicate_of: %s is not another case", of);
+            goto out;
+        }
+        c.duplicate_of = vg_arena_strdup(a, of);
+    } else if (strcmp(to, "rejected") == 0 && (note == NULL || *note == '\0')) {
+        rc = vg_err_field(op->err, VG_EMISSING, "note", "note: say why the report is rejected");
+        goto out;
+    }
+    c.state = to;
+    c.updated_at = now;
+    char *d = vg_json_canonical(doc, NULL);
+    c.doc = vg_arena_strdup(a, d);
+    free(d);
+    if ((rc = st->ops->case_update(st, &c, op->err)) ||
+        (rc = event(st, c.id, who, now, "transition", from, to, note, op->err)))
+        goto out;
+    op->out = case_json(&c, who, SEE_FULL);
+    json_t *payload = json_pack("{s:s, s:s, s:s?, s:O}", "from", from, "to", to, "note", note,
+                                "case", op->out);
+    rc = vg_audit_append(st, who, "case.transition", "case", c.id, payload, now, op->err);
+    json_decref(payload);
+    if (rc)
+        goto out;
+    /* Who hears of it: the vendor unit when notified, the reporter always. */
+    json_t *sum = case_summary(&c, doc);
+    json_object_set_new(sum, "from", json_string(from));
+    if (note)
+        json_object_set_new(sum, "note", json_string(note));
+    if (strcmp(to, "vendor_notified") == 0)
+        rc = vg__notify_org(st, c.vendor_org, "case.vendor_notified", "case", c.id, sum, now, a,
+                            &op->queued, op->err);
+    if (rc == VG_OK && c.reporter_org != who->org_id)
+        rc = vg__notify_org(st, c.reporter_org, "case.state_changed", "case", c.id, sum, now, a,
+                            &op->queued, op->err);
+    json_decref(sum);
+out:
+    json_decref(doc);
+    return rc;
+}
+
+int vg_svc_case_transition(struct vg_server *srv, const struct vg_actor *who, const char *id,
+                           json_t *body, json_t **out, struct vg_err *err)
+{
+    struct move_op op = {.srv = srv, .who = who, .id = id, .body = body, .err = err};
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_CASE_READ, err)))
+        return rc;
+    op.a = vg_arena_new(0);
+    rc = vg__tx(srv, 1, move_tx, &op, err);
+    vg_arena_free(op.a);
+    if (rc) {
+        json_decref(op.out);
+        return rc;
+    }
+    if (op.queued)
+        vg_notifier_kick(srv->notifier);
+    *out = op.out;
+    return VG_OK;
+}
+
+/* ---- comments, timeline, deliveries ---- */
+
+struct comment_op {
+    const struct vg_actor *who;
+    const char *id, *kind, *text;
+    struct vg_arena *a;
+    json_t *out;
+    struct vg_err *err;
+};
+
+static json_t *event_json(const struct vg_case_event *e)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(e->id));
+    json_object_set_new(j, "at", vg__time_json(e->at));
+    json_object_set_new(j, "kind", json_string(e->kind));
+    json_object_set_new(j, "actor_user", e->actor_user ? json_integer(e->actor_user) : json_null());
+    json_object_set_new(j, "actor_org", e->actor_org ? json_integer(e->actor_org) : json_null());
+    json_object_set_new(j, "from", e->from_state ? json_string(e->from_state) : json_null());
+    json_object_set_new(j, "to", e->to_state ? json_string(e->to_state) : json_null());
+    json_object_set_new(j, "note", e->body ? json_string(e->body) : json_null());
+    return j;
+}
+
+static int comment_tx(struct vg_store *st, void *ctx)
+{
+    struct comment_op *op = ctx;
+    struct vg_case c;
+    int view, rc;
+    int64_t now = vg_time_now_ms();
+    if ((rc = load_visible(st, op->who, op->id, op->a, &c, &view, op->err)))
+        return rc;
+    if (view != SEE_FULL)
+        return vg_err_set(op->err, VG_EFORBIDDEN, "only the reporter, the vendor unit and "
+                                                  "operator staff comment on a case");
+    struct vg_case_event e = {.case_id = c.id, .at = now, .actor_user = op->who->user_id,
+                              .actor_org = op->who->org_id, .kind = op->kind, .body = op->text};
+    if ((rc = st->ops->case_event_insert(st, &e, op->err)))
+        return rc;
+    op->out = event_json(&e);
+    return vg_audit_append(st, op->who, "case.comment", "case", c.id, op->out, now, op->err);
+}
+
+int vg_svc_case_comment(struct vg_server *srv, const struct vg_actor *who, const char *id,
+                        const char *kind, const char *text, json_t **out, struct vg_err *err)
+{
+    struct comment_op op = {.who = who, .id = id, .kind = kind, .text = text, .err = err};
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_CASE_COMMENT, err)))
+        return rc;
+    op.a = vg_arena_new(0);
+    rc = vg__tx(srv, 1, comment_tx, &op, err);
+    vg_arena_free(op.a);
+    if (rc) {
+        json_decref(op.out);
+        return rc;
+    }
+    *out = op.out;
+    return VG_OK;
+}
+
+int vg_svc_case_timeline(struct vg_server *srv, const struct vg_actor *who, const char *id,
+                         json_t **out, struct vg_err *err)
+{
+    struct vg_arena *a;
+    struct vg_store *st;
+    struct vg_case c;
+    struct vg_case_event *es;
+    size_t n;
+    int view, rc;
+    if ((rc = vg_authz(who, VG_ACT_CASE_READ, err)))
+        return rc;
+    a = vg_arena_new(0);
+    st = vg_pool_get(srv->pool);
+    rc = load_visible(st, who, id, a, &c, &view, err);
+    if (rc == VG_OK && view != SEE_FULL)
+        rc = vg_err_set(err, VG_ENOTFOUND, "case %s not found", id);
+    if (rc == VG_OK)
+        rc = st->ops->case_events(st, c.id, a, &es, &n, err);
+    vg_pool_put(srv->pool, st);
+    if (rc == VG_OK) {
+        json_t *items = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(items, event_json(&es[i]));
+        *out = json_pack("{s:s, s:o}", "case_id", c.id, "items", items);
+    }
+    vg_arena_free(a);
+    return rc;
+}
+
+int vg_svc_case_deliveries(struct vg_server *srv, const struct vg_actor *who, const char *id,
+                           json_t **out, struct vg_err *err)
+{
+    struct vg_arena *a;
+    struct vg_store *st;
+    struct vg_case c;
+    struct vg_delivery *ds;
+    size_t n;
+    int view, rc;
+    if ((rc = vg_authz(who, VG_ACT_CASE_STAFF, err)))
+        return rc;
+    a = vg_arena_new(0);
+    st = vg_pool_get(srv->pool);
+    rc = load_visible(st, who, id, a, &c, &view, err);
+    if (rc == VG_OK)
+        rc = st->ops->delivery_list(st, "case", c.id, a, &ds, &n, err);
+    vg_pool_put(srv->pool, st);
+    if (rc == VG_OK) {
+        json_t *items = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(
+                items, json_pack("{s:I, s:I, s:s, s:I, s:s, s:o, s:i, s:s?, s:I, s:s}", "id",
+                                 (json_int_t)ds[i].id, "outbox_id", (json_int_t)ds[i].outbox_id,
+                                 "topic", ds[i].topic, "org_id", (json_int_t)ds[i].org_id, "url",
+                                 ds[i].url, "at", vg__time_json(ds[i].at), "status", ds[i].status,
+                                 "error", ds[i].error, "delay_ms", (json_int_t)ds[i].delay_ms,
+                                 "idempotency_key", ds[i].idempotency_key));
+        *out = json_pack("{s:s, s:o}", "case_id", c.id, "items", items);
+    }
+    vg_arena_free(a);
+    return rc;
+}
+
+/* ---- compliance figures ---- */
+
+static int cmp_i64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static json_t *figures(int64_t *delays, size_t n, int64_t late)
+{
+    char med[48], worst[48];
+    qsort(delays, n, sizeof(*delays), cmp_i64);
+    int64_t m = n == 0 ? 0 : n % 2 ? delays[n / 2] : (delays[n / 2 - 1] + delays[n / 2]) / 2;
+    duration(m, med, sizeof(med));
+    duration(n ? delays[n - 1] : 0, worst, sizeof(worst));
+    return json_pack("{s:I, s:I, s:s, s:I, s:s, s:I}", "reports", (json_int_t)n, "late_reports",
+                     (json_int_t)late, "median_delay", med, "median_delay_seconds",
+                     (json_int_t)(m / 1000), "worst_delay", worst, "worst_delay_seconds",
+                     (json_int_t)(n ? delays[n - 1] / 1000 : 0));
+}
+
+int vg_svc_compliance(struct vg_server *srv, const struct vg_actor *who, json_t **out,
+                      struct vg_err *err)
+{
+    struct vg_arena *a;
+    struct vg_store *st;
+    struct vg_case_delay *ds;
+    size_t n;
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_CASE_READ, err)))
+        return rc;
+    int all = staff(who);
+    a = vg_arena_new(0);
+    st = vg_pool_get(srv->pool);
+    rc = st->ops->case_delays(st, a, &ds, &n, err);
+    vg_pool_put(srv->pool, st);
+    if (rc == VG_OK) {
+        /* Rows come sorted by unit then library. */
+        json_t *units = json_array();
+        int64_t *buf = vg_arena_alloc(a, (n + 1) * sizeof(int64_t));
+        int64_t *lbuf = vg_arena_alloc(a, (n + 1) * sizeof(int64_t));
+        for (size_t i = 0; i < n;) {
+            size_t j = i, k = 0;
+            int64_t late = 0;
+            json_t *libs = json_object();
+            while (j < n && ds[j].reporter_org == ds[i].reporter_org) {
+                size_t l = j, lk = 0;
+                int64_t llate = 0;
+                while (l < n && ds[l].reporter_org == ds[i].reporter_org &&
+                       strcmp(ds[l].library, ds[j].library) == 0) {
+                    lbuf[lk++] = ds[l].delay_ms;
+                    buf[k++] = ds[l].delay_ms;
+                    llate += ds[l].late;
+                    late += ds[l].late;
+                    l++;
+                }
+                json_object_set_new(libs, ds[j].library, figures(lbuf, lk, llate));
+                j = l;
+            }
+            if (all || ds[i].reporter_org == who->org_id) {
+                json_t *u = figures(buf, k, late);
+                json_object_set_new(u, "org_id", json_integer(ds[i].reporter_org));
+                json_object_set_new(u, "libraries", libs);
+                json_array_append_new(units, u);
+            } else {
+                json_decref(libs);
+            }
+            i = j;
+        }
+        *out = json_pack("{s:o, s:s}", "units", units, "deadline",
+                         vg_arena_printf(a, "%lld %s", (long long)srv->cfg.deadline,
+                                         srv->cfg.deadline_unit));
+    }
+    vg_arena_free(a);
+    return rc;
+}
+
+/* ---- subscriptions and the inbox ---- */
+
+struct sub_op {
+    const struct vg_actor *who;
+    struct vg_subscription sub;
+    int64_t id;
+    struct vg_arena *a;
+    json_t *out;
+    struct vg_err *err;
+};
+
+static json_t *sub_json(const struct vg_subscription *s)
+{
+    json_t *f = json_loads(s->filter ? s->filter : "{}", 0, NULL);
+    return json_pack("{s:I, s:I, s:s, s:s, s:o, s:o}", "id", (json_int_t)s->id, "org_id",
+                     (json_int_t)s->org_id, "channel", s->channel, "url", s->url, "filter",
+                     f ? f : json_object(), "created_at", vg__time_json(s->created_at));
+}
+
+static int sub_create_tx(struct vg_store *st, void *ctx)
+{
+    struct sub_op *op = ctx;
+    int rc = st->ops->sub_insert(st, &op->sub, op->err);
+    if (rc)
+        return rc;
+    op->out = sub_json(&op->sub);
+    return vg_audit_append(st, op->who, "subscription.create", "subscription",
+                           vg_arena_printf(op->a, "%lld", (long long)op->sub.id), op->out,
+                           op->sub.created_at, op->err);
+}
+
+int vg_svc_sub_create(struct vg_server *srv, const struct vg_actor *who, const char *url,
+                      const char *secret, json_t *filter, json_t **out, struct vg_err *err)
+{
+    static const char *const fkeys[] = {"topics",   "severity_min", "kev",       "ecosystems",
+                                        "packages", "vendors",      "libraries", NULL};
+    struct sub_op op = {.who = who, .err = err};
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_SUB_MANAGE, err)))
+        return rc;
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+        return vg_err_field(err, VG_EINVAL, "url", "url: an http:// or https:// URL");
+    if (strlen(secret) < 16)
+        return vg_err_field(err, VG_EINVAL, "secret", "secret: at least 16 characters");
+    if (filter && !json_is_object(filter))
+        return vg_err_field(err, VG_EINVAL, "filter", "filter: must be an object");
+    if (filter && (rc = vg_json_only(filter, fkeys, "filter", err)))
+        return rc;
+    if (filter) {
+        const char *arrays[] = {"topics", "ecosystems", "packages", "vendors", "libraries"};
+        for (size_t i = 0; i < VG_ARRAY_LEN(arrays); i++) {
+            json_t *v = json_object_get(filter, arrays[i]);
+            char p[64];
+            snprintf(p, sizeof(p), "filter.%s", arrays[i]);
+            json_t *ok = string_array_or_err(v, p, 1000, 500, err);
+            if (ok == NULL)
+                return err->code;
+            json_decref(ok);
+        }
+    }
+    op.a = vg_arena_new(0);
+    char *f = filter ? vg_json_canonical(filter, NULL) : NULL;
+    op.sub.org_id = who->org_id;
+    op.sub.channel = "webhook";
+    op.sub.url = url;
+    op.sub.secret = secret;
+    op.sub.filter = f ? f : "{}";
+    op.sub.created_at = vg_time_now_ms();
+    op.sub.created_by = who->user_id;
+    rc = vg__tx(srv, 1, sub_create_tx, &op, err);
+    free(f);
+    vg_arena_free(op.a);
+    if (rc) {
+        json_decref(op.out);
+        return rc;
+    }
+    *out = op.out;
+    return VG_OK;
+}
+
+int vg_svc_sub_list(struct vg_server *srv, const struct vg_actor *who, json_t **out,
+                    struct vg_err *err)
+{
+    struct vg_arena *a;
+    struct vg_store *st;
+    struct vg_subscription *ss;
+    size_t n;
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_INBOX_READ, err)))
+        return rc;
+    a = vg_arena_new(0);
+    st = vg_pool_get(srv->pool);
+    rc = st->ops->sub_list(st, who->org_id, a, &ss, &n, err);
+    vg_pool_put(srv->pool, st);
+    if (rc == VG_OK) {
+        json_t *items = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(items, sub_json(&ss[i]));
+        *out = json_pack("{s:o, s:n}", "items", items, "next_cursor");
+    }
+    vg_arena_free(a);
+    return rc;
+}
+
+static int sub_delete_tx(struct vg_store *st, void *ctx)
+{
+    struct sub_op *op = ctx;
+    struct vg_subscription s;
+    int rc = st->ops->sub_get(st, op->id, op->a, &s, op->err);
+    if (rc == VG_OK && s.org_id != op->who->org_id)
+        rc = vg_err_set(op->err, VG_ENOTFOUND, "subscription %lld not found", (long long)op->id);
+    if (rc)
+        return rc;
+    if ((rc = st->ops->sub_delete(st, s.id, op->err)))
+        return rc;
+    json_t *j = sub_json(&s);
+    rc = vg_audit_append(st, op->who, "subscription.delete", "subscription",
+                         vg_arena_printf(op->a, "%lld", (long long)s.id), j, vg_time_now_ms(),
+                         op->err);
+    json_decref(j);
+    return rc;
+}
+
+int vg_svc_sub_delete(struct vg_server *srv, const struct vg_actor *who, int64_t id,
+                      struct vg_err *err)
+{
+    struct sub_op op = {.who = who, .id = id, .err = err};
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_SUB_MANAGE, err)))
+        return rc;
+    op.a = vg_arena_new(0);
+    rc = vg__tx(srv, 1, sub_delete_tx, &op, err);
+    vg_arena_free(op.a);
+    return rc;
+}
+
+int vg_svc_inbox(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
+                 json_t **out, struct vg_err *err)
+{
+    struct vg_arena *a;
+    struct vg_store *st;
+    struct vg_notification *ns;
+    size_t n;
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_INBOX_READ, err)))
+        return rc;
+    a = vg_arena_new(0);
+    st = vg_pool_get(srv->pool);
+    rc = st->ops->notif_list(st, who->org_id, pg.after, pg.limit, a, &ns, &n, err);
+    vg_pool_put(srv->pool, st);
+    if (rc == VG_OK) {
+        json_t *items = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_t *b = json_loads(ns[i].body, 0, NULL);
+            json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)ns[i].id,
+                                  "topic", ns[i].topic, "object_type", ns[i].object_type,
+                                  "object_id", ns[i].object_id, "created_at",
+                                  vg__time_json(ns[i].created_at), "message",
+                                  b ? b : json_null());
+            json_array_append_new(items, j);
+        }
+        json_t *j = json_object();
+        json_object_set_new(j, "items", items);
+        json_object_set_new(j, "next_cursor",
+                            (int)n == pg.limit && n
+                                ? json_string(vg_arena_printf(a, "%lld", (long long)ns[n - 1].id))
+                                : json_null());
+        *out = j;
+    }
+    vg_arena_free(a);
+    return rc;
+}
