@@ -111,7 +111,7 @@ static void check_file(const char *path, struct tally *t)
 static void t_examples(void **state)
 {
     (void)state;
-    char dir[1024], path[1200];
+    char dir[1024], path[1400];
     struct tally t = {0};
     const char *subs[] = {"examples", "examples/threat-reports"};
     ix = vg_ioc_index_new(1, 2);
