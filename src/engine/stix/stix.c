@@ -239,10 +239,12 @@ struct vctx {
 static int fail(struct vctx *c, int code, const char *prop, const char *fmt, const char *arg)
 {
     char field[256];
-    if (prop && *prop)
-        snprintf(field, sizeof(field), "%s%s%s", c->base, *c->base ? "." : "", prop);
-    else
-        snprintf(field, sizeof(field), "%s", c->base);
+    size_t k = vg_strlcpy(field, c->base, sizeof(field));
+    if (prop && *prop && k + 1 < sizeof(field)) {
+        if (k)
+            field[k++] = '.';
+        vg_strlcpy(field + k, prop, sizeof(field) - k);
+    }
     char msg[200];
     snprintf(msg, sizeof(msg), fmt, arg ? arg : "");
     return vg_err_field(c->err, code, field, "%s: %s", field[0] ? field : "object", msg);
@@ -685,7 +687,7 @@ static int check_specific(struct vctx *c, int t, json_t *o, struct vg_stix_objec
         rc = check_time(c, o, "published", 0, NULL);
         break;
     case T_RELATIONSHIP: {
-        const char *rt;
+        const char *rt = NULL;
         if ((rc = need_string(c, o, "relationship_type", &rt)))
             break;
         int ok = *rt != '\0';
@@ -748,7 +750,7 @@ static int check_specific(struct vctx *c, int t, json_t *o, struct vg_stix_objec
         break;
     case T_IPV4_ADDR:
     case T_IPV6_ADDR: {
-        const char *v;
+        const char *v = NULL;
         struct vg_ip ip;
         if ((rc = need_string(c, o, "value", &v)))
             break;
@@ -758,7 +760,7 @@ static int check_specific(struct vctx *c, int t, json_t *o, struct vg_stix_objec
         break;
     }
     case T_MAC_ADDR: {
-        const char *v;
+        const char *v = NULL;
         if ((rc = need_string(c, o, "value", &v)))
             break;
         int ok = strlen(v) == 17;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# bench/ioc: STIX bundle parse+validate (objects/s), indicator index lookups/s
+# and memory per indicator, in process; python stix2 as the parsing peer when
+# STIX2_PY points at a checkout of oasis-open/cti-python-stix2.
+# Usage: bench/ioc/run.sh [N_BUNDLE=1000000] [M_INDEX=10000000]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+n=${1:-1000000}
+m=${2:-10000000}
+build=${BUILD:-build-bench-ioc}
+if [ ! -f "$build/build.ninja" ]; then
+  meson setup "$build" --buildtype=release -Dtests=false >/dev/null || exit 1
+fi
+ninja -C "$build" src/engine/libvg_engine.a >"$build.log" 2>&1 || { tail -30 "$build.log" >&2; exit 1; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+cc -O2 -std=c11 -D_GNU_SOURCE -Isrc -o "$out/bench_ioc" bench/ioc/bench_ioc.c \
+  "$build/src/engine/libvg_engine.a" $(pkg-config --cflags --libs jansson) -lm || exit 1
+"$out/bench_ioc" "$n" "$m" "$out/peer.json" | tee "$out/ours.txt" || exit 1
+if [ -z "${STIX2_PY:-}" ]; then
+  echo "peer skipped: set STIX2_PY"
+  exit 0
+fi
+ours=$("$out/bench_ioc" 20000 0 | sed -n 's/.*s, \([0-9]*\) objects\/s.*/\1/p')
+peer=$(PYTHONPATH="$STIX2_PY${PYTHONPATH:+:$PYTHONPATH}" python3 - "$out/peer.json" <<'PY'
+import sys, time
+import stix2
+data = open(sys.argv[1]).read()
+t = time.monotonic()
+b = stix2.parse(data, allow_custom=True)
+dt = time.monotonic() - t
+print(int(len(b.objects) / dt))
+PY
+) || { echo "peer failed: python stix2 at $STIX2_PY did not run"; exit 0; }
+echo "peer python stix2 parse (20000 objects): $peer objects/s; ours (same bundle): $ours objects/s"
+awk -v a="$ours" -v b="$peer" 'BEGIN { if (b > 0) printf "ratio ours/peer: %.1fx\n", a / b }'
