@@ -75,10 +75,14 @@ class Server:
         self.admin = self.init["token"]
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
+        self.extra = list(extra)
         self.log = open(os.path.join(self.dir.name, "serve.log"), "w+")
+        self.start()
+
+    def start(self):
         self.proc = subprocess.Popen(
             [VIGIL, "serve", "--data", self.data, "--listen", "127.0.0.1:%d" % self.port,
-             "--threads", "4", "--sweep-interval", "1", *extra],
+             "--threads", "4", "--sweep-interval", "1", *self.extra],
             stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -119,6 +123,11 @@ class Server:
     def post(self, path, body=None, token=None, raw=None):
         return self.request("POST", path, body=body, token=token, raw=raw)
 
+    def kill9(self):
+        """SIGKILL: no graceful stop, nothing flushed beyond what was committed."""
+        self.proc.kill()
+        self.proc.wait()
+
     def stop(self):
         """SIGTERM, wait, and fail on a bad exit or a sanitizer report."""
         if self.proc.poll() is None:
@@ -148,3 +157,55 @@ def main():
     if not os.path.exists(VIGIL):
         raise SystemExit("vigil binary not found at %s (set VIGIL_BIN)" % VIGIL)
     unittest.main(verbosity=2)
+
+
+class Receiver:
+    """A webhook receiver on loopback: records every request (headers, body),
+    answers with the statuses queued in .script (default 200), optionally
+    holding a request for .hold seconds first."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        self.requests = []
+        self.script = []
+        self.hold = 0
+        self.lock = threading.Lock()
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with outer.lock:
+                    outer.requests.append({"path": self.path, "headers": dict(self.headers),
+                                           "body": body})
+                    status = outer.script.pop(0) if outer.script else 200
+                    hold = outer.hold
+                if hold:
+                    time.sleep(hold)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.httpd.server_address[1]
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def wait_for(self, pred, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                got = [r for r in self.requests if pred(r)]
+            if got:
+                return got
+            time.sleep(0.05)
+        return []
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
