@@ -82,7 +82,9 @@ size_t vg_cvss_vector(const struct vg_cvss *c, char *buf, size_t size);
  *         "score","severity","nomenclature","macrovector",
  *         "supplemental":{"S":"P",...} with the supplemental metrics given (never scored),
  *  all:   "national_grade" (grade of the overall score, see grade.h)}
- * Scores are JSON numbers with one decimal ("9.8", "10.0"). */
+ * Scores are JSON numbers with one decimal ("9.8", "10.0"). Callers building
+ * jansson objects instead: json_real(tenths / 10.0) prints as 9.8000000000000007
+ * by default; dump it with JSON_REAL_PRECISION(3) to get "9.8" / "10.0". */
 void vg_cvss_json(const struct vg_cvss *c, struct vg_buf *out);
 
 #endif
