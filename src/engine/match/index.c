@@ -1,6 +1,8 @@
 /* Forward index: OSV records -> (ecosystem, name) hash -> elementary key
- * regions with the affected entries covering each. Not for: the reverse
- * (component) index, see comps.c. */
+ * regions with the affected entries covering each. Records are read by the
+ * OSV scanner (osvscan.c); their ranges become key intervals here with the
+ * OSV rules of version/range.c's vg_ranges_from_osv (the conformance suite
+ * checks the two agree). Not for: the reverse (component) index, see comps.c. */
 #include "engine/match/match.h"
 #include "engine/match/match_int.h"
 
@@ -25,36 +27,41 @@ struct ixaff {
     struct vg_ranges r;
 };
 
+/* Hot fields first: a query reads the first cache line, then the package's
+ * block (name, boundary prefixes, region offsets and lists, contiguous). */
 struct ixpkg {
     uint64_t hash;
-    const char *name;
+    int32_t eco;
+    int32_t key_eco;   /* keys of the regions are made with this */
     uint32_t nlen;
-    int eco;
-    int key_eco;         /* keys of the regions are made with this */
-    uint32_t head, tail; /* build-time list of affected entries, +1 */
-    uint32_t naff;
-    uint32_t *affs;      /* all affected entries of the package, ascending */
-    int linear;          /* 1: no regions, test every entry */
-    int verify;          /* 1: regions give candidates, vg_ranges_contain confirms */
-    uint32_t nodd;       /* entries keyed under another scheme: tested one by one */
-    uint32_t *odd;
-    uint32_t nb;         /* boundaries */
-    uint64_t *bpre;      /* big-endian 8-byte prefixes of the boundaries */
+    uint32_t nb;       /* boundaries */
+    uint8_t linear;    /* 1: no regions, test every entry */
+    uint8_t verify;    /* 1: regions give candidates, vg_ranges_contain confirms */
+    uint32_t nodd;     /* entries keyed under another scheme: tested one by one */
+    const char *name;  /* in the block */
+    uint64_t *bpre;    /* big-endian 8-byte prefixes of the boundaries */
+    uint32_t *roff;    /* 2*nb+2 offsets into rids */
+    uint32_t *rids;    /* affected entry numbers */
+    /* cold */
     const unsigned char **bk;
     uint32_t *bl;
-    uint32_t *roff;      /* 2*nb+2 offsets into rids */
-    uint32_t *rids;      /* affected entry numbers */
+    uint32_t *odd;
+    uint32_t *affs;    /* all affected entries of the package, ascending */
+    uint32_t naff;
+    uint32_t head, tail; /* build-time list of affected entries, +1 */
 };
 
 struct vg_match_index {
-    struct vg_arena *a;
+    struct vg_arena *a;       /* everything kept */
+    struct vg_arena *scratch; /* one record's temporaries */
     struct vg_match_advisory *adv;
     size_t nadv, capadv;
     struct ixaff *aff;
+    uint32_t *aff_adv; /* aff -> adv, compact, built by finish */
     size_t naff, capaff;
     struct ixpkg *pkg;
     size_t npkg, cappkg;
-    uint32_t *slots; /* package number + 1; 0 = empty */
+    uint64_t *slots; /* (hash >> 32) << 32 | package number + 1; 0 = empty */
     size_t nslots;
     int finished;
     size_t withdrawn, skipped, intervals;
@@ -65,6 +72,7 @@ struct vg_match_index *vg_match_index_new(void)
 {
     struct vg_match_index *ix = vg_xcalloc(1, sizeof(*ix));
     ix->a = vg_arena_new(1u << 20);
+    ix->scratch = vg_arena_new(1u << 16);
     ix->nslots = 1024;
     ix->slots = vg_xcalloc(ix->nslots, sizeof(*ix->slots));
     return ix;
@@ -76,9 +84,11 @@ void vg_match_index_free(struct vg_match_index *ix)
         return;
     free(ix->adv);
     free(ix->aff);
+    free(ix->aff_adv);
     free(ix->pkg);
     free(ix->slots);
     vg_arena_free(ix->a);
+    vg_arena_free(ix->scratch);
     free(ix);
 }
 
@@ -93,14 +103,14 @@ static uint64_t key_prefix(const unsigned char *k, size_t n)
 static void grow_slots(struct vg_match_index *ix)
 {
     size_t ns = ix->nslots * 2;
-    uint32_t *s = vg_xcalloc(ns, sizeof(*s));
+    uint64_t *s = vg_xcalloc(ns, sizeof(*s));
     for (size_t i = 0; i < ix->nslots; i++) {
-        uint32_t p = ix->slots[i];
-        if (p) {
-            size_t j = ix->pkg[p - 1].hash & (ns - 1);
+        uint64_t v = ix->slots[i];
+        if (v) {
+            size_t j = ix->pkg[(uint32_t)v - 1].hash & (ns - 1);
             while (s[j])
                 j = (j + 1) & (ns - 1);
-            s[j] = p;
+            s[j] = v;
         }
     }
     free(ix->slots);
@@ -112,13 +122,16 @@ static const struct ixpkg *find_pkg(const struct vg_match_index *ix, int eco, co
                                     size_t n, uint64_t h)
 {
     size_t mask = ix->nslots - 1, j = h & mask;
+    uint64_t tag = h >> 32;
     for (;;) {
-        uint32_t p = ix->slots[j];
-        if (p == 0)
+        uint64_t v = ix->slots[j];
+        if (v == 0)
             return NULL;
-        const struct ixpkg *k = &ix->pkg[p - 1];
-        if (k->hash == h && k->eco == eco && k->nlen == n && memcmp(k->name, name, n) == 0)
-            return k;
+        if ((v >> 32) == tag) {
+            const struct ixpkg *k = &ix->pkg[(uint32_t)v - 1];
+            if (k->hash == h && k->eco == eco && k->nlen == n && memcmp(k->name, name, n) == 0)
+                return k;
+        }
         j = (j + 1) & mask;
     }
 }
@@ -140,50 +153,324 @@ static uint32_t get_pkg(struct vg_match_index *ix, int eco, const char *name, si
     p = &ix->pkg[ix->npkg];
     memset(p, 0, sizeof(*p));
     p->hash = h;
-    p->name = vg_arena_strndup(ix->a, name, n);
+    p->name = vg_arena_strndup(ix->a, name, n); /* moved next to the regions by finish */
     p->nlen = (uint32_t)n;
     p->eco = eco;
     p->key_eco = -1;
     j = h & (ix->nslots - 1);
     while (ix->slots[j])
         j = (j + 1) & (ix->nslots - 1);
-    ix->slots[j] = (uint32_t)(ix->npkg + 1);
+    ix->slots[j] = ((h >> 32) << 32) | (uint64_t)(ix->npkg + 1);
     return (uint32_t)ix->npkg++;
 }
 
-static const char *severity_of(json_t *osv)
+/* ---- OSV ranges to intervals (the rules of vg_ranges_from_osv) ----------- */
+
+struct kv {
+    const unsigned char *p;
+    size_t n;
+};
+
+struct ev {
+    int kind, zero;
+    size_t order;
+    struct kv k;
+};
+
+static int ev_cmp(const void *x, const void *y)
 {
-    json_t *ds = json_object_get(osv, "database_specific"), *sev;
-    if (json_is_object(ds) && json_is_string(json_object_get(ds, "severity")))
-        return json_string_value(json_object_get(ds, "severity"));
-    sev = json_object_get(osv, "severity");
-    if (json_is_array(sev) && json_array_size(sev) > 0) {
-        json_t *s = json_object_get(json_array_get(sev, 0), "score");
-        if (json_is_string(s))
-            return json_string_value(s);
+    const struct ev *a = x, *b = y;
+    if (a->zero != b->zero)
+        return a->zero ? -1 : 1;
+    if (!a->zero) {
+        int c = vg_key_cmp(a->k.p, a->k.n, b->k.p, b->k.n);
+        if (c)
+            return c;
     }
-    return NULL;
+    return a->order < b->order ? -1 : a->order > b->order;
 }
 
-int vg_match_index_add(struct vg_match_index *ix, json_t *osv, struct vg_err *err)
+static int iv_lo_cmp(const void *x, const void *y)
+{
+    const struct vg_interval *a = x, *b = y;
+    int au = (a->flags & VG_IV_LO_UNBOUNDED) != 0, bu = (b->flags & VG_IV_LO_UNBOUNDED) != 0;
+    if (au != bu)
+        return au ? -1 : 1;
+    if (!au) {
+        int c = vg_key_cmp(a->lo, a->lolen, b->lo, b->lolen);
+        if (c)
+            return c;
+        return (int)((b->flags & VG_IV_LO_INCL) != 0) - (int)((a->flags & VG_IV_LO_INCL) != 0);
+    }
+    return 0;
+}
+
+struct ivset {
+    struct vg_interval *iv;
+    size_t n, cap;
+};
+
+static void iv_push(struct ivset *s, struct vg_arena *a, const struct vg_interval *iv)
+{
+    if (s->n == s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 8;
+        struct vg_interval *p = vg_arena_alloc(a, nc * sizeof(*p));
+        if (s->n)
+            memcpy(p, s->iv, s->n * sizeof(*p));
+        s->iv = p;
+        s->cap = nc;
+    }
+    s->iv[s->n++] = *iv;
+}
+
+static int key_of(int eco, const char *v, size_t n, struct vg_arena *a, struct kv *k)
+{
+    unsigned char buf[VG_VERSION_KEY_MAX];
+    size_t kl = 0;
+    if (vg_version_key_buf(eco, v, n, buf, sizeof(buf), &kl, NULL) != VG_OK)
+        return -1;
+    k->p = vg_arena_memdup(a, buf, kl ? kl : 1);
+    k->n = kl;
+    return 0;
+}
+
+static int empty_iv(const struct vg_interval *iv)
+{
+    int c;
+    if (iv->flags & (VG_IV_LO_UNBOUNDED | VG_IV_HI_UNBOUNDED))
+        return 0;
+    c = vg_key_cmp(iv->lo, iv->lolen, iv->hi, iv->hilen);
+    return c > 0 || (c == 0 && !((iv->flags & VG_IV_LO_INCL) && (iv->flags & VG_IV_HI_INCL)));
+}
+
+/* Builds r (eco's keys) from a scanned affected entry; temporaries in s,
+ * results in a. -1 when the entry is malformed (range.c would refuse it). */
+static int build_ranges(const struct vg__osv_aff *f, int eco, struct vg_arena *s,
+                        struct vg_arena *a, struct vg_ranges *r, const char **why)
+{
+    struct ivset raw = {NULL, 0, 0};
+    const char **fixed = NULL;
+    size_t nfixed = 0, fixcap = 0;
+
+    memset(r, 0, sizeof(*r));
+    r->eco = eco;
+    if (f->bad) {
+        *why = "malformed entry";
+        return -1;
+    }
+    for (size_t ri = 0; ri < f->nr; ri++) {
+        const struct vg__osv_range *g = &f->r[ri];
+        struct ev *ev;
+        size_t nev = 0;
+        int have_limit = 0, limit_inf = 0, open = 0;
+        struct kv limit = {NULL, 0};
+        struct vg_interval cur;
+        size_t first = raw.n;
+
+        if (g->type == NULL || !g->has_events) {
+            *why = "range without type or events";
+            return -1;
+        }
+        if (!((g->type_n == 6 && memcmp(g->type, "SEMVER", 6) == 0) ||
+              (g->type_n == 9 && memcmp(g->type, "ECOSYSTEM", 9) == 0)))
+            continue; /* GIT: commits, not versions */
+        if (g->bad) {
+            *why = "malformed event";
+            return -1;
+        }
+        ev = vg_arena_alloc(s, (g->nev + 1) * sizeof(*ev));
+        for (size_t i = 0; i < g->nev; i++) {
+            const struct vg__osv_event *e = &g->ev[i];
+            if (e->kind == 3) {
+                struct kv lk;
+                if (e->vn == 1 && e->v[0] == '*') {
+                    limit_inf = 1;
+                    continue;
+                }
+                if (key_of(eco, e->v, e->vn, s, &lk)) {
+                    *why = "invalid version in a limit event";
+                    return -1;
+                }
+                if (!have_limit || vg_key_cmp(lk.p, lk.n, limit.p, limit.n) > 0)
+                    limit = lk;
+                have_limit = 1;
+                continue;
+            }
+            ev[nev].kind = e->kind;
+            ev[nev].order = i;
+            ev[nev].zero = e->kind == 0 && e->vn == 1 && e->v[0] == '0';
+            if (!ev[nev].zero && key_of(eco, e->v, e->vn, s, &ev[nev].k)) {
+                *why = "invalid version in an event";
+                return -1;
+            }
+            if (e->kind == 1) {
+                size_t k;
+                for (k = 0; k < nfixed; k++)
+                    if (strlen(fixed[k]) == e->vn && memcmp(fixed[k], e->v, e->vn) == 0)
+                        break;
+                if (k == nfixed) {
+                    if (nfixed == fixcap) {
+                        size_t nc = fixcap ? fixcap * 2 : 4;
+                        const char **p = vg_arena_alloc(s, nc * sizeof(*p));
+                        if (nfixed)
+                            memcpy(p, fixed, nfixed * sizeof(*p));
+                        fixed = p;
+                        fixcap = nc;
+                    }
+                    fixed[nfixed++] = vg_arena_strndup(s, e->v, e->vn);
+                }
+            }
+            nev++;
+        }
+        qsort(ev, nev, sizeof(*ev), ev_cmp);
+        memset(&cur, 0, sizeof(cur));
+        for (size_t i = 0; i < nev; i++) {
+            if (ev[i].kind == 0) {
+                if (open)
+                    continue;
+                open = 1;
+                memset(&cur, 0, sizeof(cur));
+                if (ev[i].zero) {
+                    cur.flags = VG_IV_LO_UNBOUNDED;
+                } else {
+                    cur.lo = ev[i].k.p;
+                    cur.lolen = ev[i].k.n;
+                    cur.flags = VG_IV_LO_INCL;
+                }
+            } else if (open) {
+                cur.hi = ev[i].k.p;
+                cur.hilen = ev[i].k.n;
+                if (ev[i].kind == 2)
+                    cur.flags |= VG_IV_HI_INCL;
+                iv_push(&raw, s, &cur);
+                open = 0;
+            }
+        }
+        if (open) {
+            cur.flags |= VG_IV_HI_UNBOUNDED;
+            iv_push(&raw, s, &cur);
+        }
+        if (have_limit && !limit_inf) {
+            /* range.c caps every interval gathered so far at the largest limit */
+            VG_UNUSED(first);
+            for (size_t i = 0; i < raw.n; i++) {
+                struct vg_interval *iv = &raw.iv[i];
+                if (iv->flags & VG_IV_HI_UNBOUNDED) {
+                    iv->flags &= ~(unsigned)(VG_IV_HI_UNBOUNDED | VG_IV_HI_INCL);
+                    iv->hi = limit.p;
+                    iv->hilen = limit.n;
+                } else if (vg_key_cmp(iv->hi, iv->hilen, limit.p, limit.n) >= 0) {
+                    iv->hi = limit.p;
+                    iv->hilen = limit.n;
+                    iv->flags &= ~(unsigned)VG_IV_HI_INCL;
+                }
+            }
+        }
+    }
+    for (size_t i = 0; i < f->nv; i++) {
+        struct kv k;
+        struct vg_interval pt;
+        if (f->v[i].s == NULL || key_of(eco, f->v[i].s, f->v[i].n, s, &k)) {
+            r->nskipped++;
+            continue;
+        }
+        pt.lo = pt.hi = k.p;
+        pt.lolen = pt.hilen = k.n;
+        pt.flags = VG_IV_LO_INCL | VG_IV_HI_INCL;
+        iv_push(&raw, s, &pt);
+    }
+    /* union: drop empty intervals, sort by lower bound, merge overlapping or
+     * touching ones; keys are copied into a */
+    {
+        size_t m = 0, out = 0;
+        for (size_t i = 0; i < raw.n; i++)
+            if (!empty_iv(&raw.iv[i]))
+                raw.iv[m++] = raw.iv[i];
+        qsort(raw.iv, m, sizeof(*raw.iv), iv_lo_cmp);
+        for (size_t i = 0; i < m; i++) {
+            struct vg_interval *c = out ? &raw.iv[out - 1] : NULL, *nx = &raw.iv[i];
+            int join = 0;
+            if (c) {
+                if (c->flags & VG_IV_HI_UNBOUNDED) {
+                    join = 1;
+                } else if (nx->flags & VG_IV_LO_UNBOUNDED) {
+                    join = 1;
+                } else {
+                    int k = vg_key_cmp(nx->lo, nx->lolen, c->hi, c->hilen);
+                    join = k < 0 || (k == 0 && ((c->flags & VG_IV_HI_INCL) ||
+                                                (nx->flags & VG_IV_LO_INCL)));
+                }
+            }
+            if (!join) {
+                raw.iv[out++] = *nx;
+                continue;
+            }
+            if (c->flags & VG_IV_HI_UNBOUNDED)
+                continue;
+            if (nx->flags & VG_IV_HI_UNBOUNDED) {
+                c->flags |= VG_IV_HI_UNBOUNDED;
+                c->flags &= ~(unsigned)VG_IV_HI_INCL;
+                c->hi = NULL;
+                c->hilen = 0;
+            } else {
+                int k = vg_key_cmp(nx->hi, nx->hilen, c->hi, c->hilen);
+                if (k > 0) {
+                    c->hi = nx->hi;
+                    c->hilen = nx->hilen;
+                    c->flags = (c->flags & ~(unsigned)VG_IV_HI_INCL) |
+                               (nx->flags & VG_IV_HI_INCL);
+                } else if (k == 0) {
+                    c->flags |= nx->flags & VG_IV_HI_INCL;
+                }
+            }
+        }
+        r->iv = out ? vg_arena_alloc(a, out * sizeof(*r->iv)) : NULL;
+        for (size_t i = 0; i < out; i++) {
+            struct vg_interval iv = raw.iv[i];
+            if (!(iv.flags & VG_IV_LO_UNBOUNDED))
+                iv.lo = vg_arena_memdup(a, iv.lo, iv.lolen ? iv.lolen : 1);
+            else
+                iv.lo = NULL, iv.lolen = 0;
+            if (!(iv.flags & VG_IV_HI_UNBOUNDED))
+                iv.hi = (raw.iv[i].hi == raw.iv[i].lo && !(iv.flags & VG_IV_LO_UNBOUNDED))
+                            ? iv.lo
+                            : vg_arena_memdup(a, iv.hi, iv.hilen ? iv.hilen : 1);
+            else
+                iv.hi = NULL, iv.hilen = 0;
+            r->iv[i] = iv;
+        }
+        r->n = out;
+    }
+    if (nfixed) {
+        r->fixed = vg_arena_alloc(a, nfixed * sizeof(*r->fixed));
+        for (size_t i = 0; i < nfixed; i++)
+            r->fixed[i] = vg_arena_strdup(a, fixed[i]);
+        r->nfixed = nfixed;
+    }
+    return 0;
+}
+
+/* ---- adding records ------------------------------------------------------ */
+
+static void note_skip(struct vg_match_index *ix, const struct vg__osv *o, size_t i, const char *why)
+{
+    ix->skipped++;
+    if (ix->first_skip[0] == '\0')
+        snprintf(ix->first_skip, sizeof(ix->first_skip), "%.*s: affected[%zu]: %s",
+                 (int)(o->id.n > 64 ? 64 : o->id.n), o->id.s, i, why);
+}
+
+static int add_scanned(struct vg_match_index *ix, const struct vg__osv *o, struct vg_err *err)
 {
     int rc = VG_OK;
-    json_t *id, *affected, *aff, *aliases, *w;
     struct vg_match_advisory *adv;
-    size_t i, added = 0;
     uint32_t advno;
 
-    if (ix->finished) {
-        rc = vg_err_set(err, VG_EINVAL, "match: index already finished");
-        goto out;
-    }
-    id = json_object_get(osv, "id");
-    if (!json_is_object(osv) || !json_is_string(id)) {
+    if (o->id.s == NULL) {
         rc = vg_err_field(err, VG_EINVAL, "id", "OSV record without a string id");
         goto out;
     }
-    w = json_object_get(osv, "withdrawn");
-    if (json_is_string(w) && json_string_length(w) > 0) {
+    if (o->withdrawn) {
         ix->withdrawn++;
         goto out;
     }
@@ -194,40 +481,32 @@ int vg_match_index_add(struct vg_match_index *ix, json_t *osv, struct vg_err *er
     advno = (uint32_t)ix->nadv;
     adv = &ix->adv[advno];
     memset(adv, 0, sizeof(*adv));
-    adv->id = vg_arena_strdup(ix->a, json_string_value(id));
-    aliases = json_object_get(osv, "aliases");
-    if (json_is_array(aliases) && json_array_size(aliases)) {
-        json_t *al;
-        adv->aliases = vg_arena_calloc(ix->a, json_array_size(aliases), sizeof(char *));
-        json_array_foreach(aliases, i, al)
-            if (json_is_string(al))
-                adv->aliases[adv->naliases++] = vg_arena_strdup(ix->a, json_string_value(al));
+    adv->id = vg_arena_strndup(ix->a, o->id.s, o->id.n);
+    if (o->naliases) {
+        adv->aliases = vg_arena_alloc(ix->a, o->naliases * sizeof(char *));
+        for (size_t i = 0; i < o->naliases; i++)
+            adv->aliases[adv->naliases++] =
+                vg_arena_strndup(ix->a, o->aliases[i].s, o->aliases[i].n);
     }
-    if (severity_of(osv))
-        adv->severity = vg_arena_strdup(ix->a, severity_of(osv));
-    if (json_is_string(json_object_get(osv, "summary")))
-        adv->summary = vg_arena_strdup(ix->a, json_string_value(json_object_get(osv, "summary")));
+    if (o->dbsev.s)
+        adv->severity = vg_arena_strndup(ix->a, o->dbsev.s, o->dbsev.n);
+    else if (o->score.s)
+        adv->severity = vg_arena_strndup(ix->a, o->score.s, o->score.n);
+    if (o->summary.s)
+        adv->summary = vg_arena_strndup(ix->a, o->summary.s, o->summary.n);
 
-    affected = json_object_get(osv, "affected");
-    json_array_foreach(affected, i, aff)
-    {
-        json_t *pkg = json_object_get(aff, "package");
-        const char *eco_s = json_string_value(json_object_get(pkg, "ecosystem"));
-        const char *name = json_string_value(json_object_get(pkg, "name"));
+    for (size_t i = 0; i < o->naff; i++) {
+        const struct vg__osv_aff *f = &o->aff[i];
         char norm[VG_MATCH_NAME_MAX];
         size_t nl;
         int eco;
-        struct vg_err e = {0};
         struct ixaff *x;
+        const char *why = NULL;
         uint32_t pno;
 
-        if (eco_s == NULL || name == NULL ||
-            (eco = vg_eco_parse(eco_s, strlen(eco_s))) < 0 ||
-            vg_match_norm_name(eco, name, strlen(name), norm, sizeof(norm), &nl) != VG_OK) {
-            ix->skipped++;
-            if (ix->first_skip[0] == '\0')
-                snprintf(ix->first_skip, sizeof(ix->first_skip),
-                         "%s: affected[%zu]: unknown ecosystem or bad package name", adv->id, i);
+        if (f->eco == NULL || f->name == NULL || (eco = vg_eco_parse(f->eco, f->eco_n)) < 0 ||
+            vg_match_norm_name(eco, f->name, f->name_n, norm, sizeof(norm), &nl) != VG_OK) {
+            note_skip(ix, o, i, "unknown ecosystem or bad package name");
             continue;
         }
         if (ix->naff == ix->capaff) {
@@ -236,11 +515,8 @@ int vg_match_index_add(struct vg_match_index *ix, json_t *osv, struct vg_err *er
         }
         x = &ix->aff[ix->naff];
         memset(x, 0, sizeof(*x));
-        if (vg_ranges_from_osv(aff, eco, ix->a, &x->r, &e) != VG_OK) {
-            ix->skipped++;
-            if (ix->first_skip[0] == '\0')
-                snprintf(ix->first_skip, sizeof(ix->first_skip), "%.64s: affected[%zu]: %.160s",
-                         adv->id, i, e.msg);
+        if (build_ranges(f, eco, ix->scratch, ix->a, &x->r, &why) != 0) {
+            note_skip(ix, o, i, why);
             continue;
         }
         if (x->r.n == 0)
@@ -256,31 +532,60 @@ int vg_match_index_add(struct vg_match_index *ix, json_t *osv, struct vg_err *er
         ix->pkg[pno].naff++;
         ix->intervals += x->r.n;
         ix->naff++;
-        added++;
     }
-    VG_UNUSED(added);
     ix->nadv++;
 out:
+    return rc;
+}
+
+/* Scans s[0..n) as one document; -1 when it is not valid JSON. */
+static int add_text(struct vg_match_index *ix, const char *s, size_t n, int lines_mode,
+                    size_t *bad, struct vg_err *err)
+{
+    struct vg__osv_list l;
+    int rc = 0;
+    vg_arena_reset(ix->scratch);
+    if (vg__osv_scan(s, n, ix->scratch, &l) != 0)
+        return -1;
+    for (size_t i = 0; i < l.n; i++) {
+        /* NeDB lines without an id (index definitions, deletion markers) */
+        if (lines_mode && l.r[i].id.s == NULL && !l.r[i].has_affected)
+            continue;
+        if (add_scanned(ix, &l.r[i], err) != VG_OK) {
+            if (bad)
+                (*bad)++;
+            rc = 1;
+        }
+    }
     return rc;
 }
 
 int vg_match_index_add_doc(struct vg_match_index *ix, json_t *doc, struct vg_err *err)
 {
     int rc = VG_OK;
-    json_t *list = doc, *v;
-    size_t i;
-    if (json_is_object(doc) && json_is_array(json_object_get(doc, "vulns")))
-        list = json_object_get(doc, "vulns");
-    if (json_is_array(list)) {
-        json_array_foreach(list, i, v)
-        {
-            rc = vg_match_index_add(ix, v, err);
-            if (rc)
-                goto out;
-        }
-    } else {
-        rc = vg_match_index_add(ix, doc, err);
+    size_t n;
+    char *s;
+    if (ix->finished) {
+        rc = vg_err_set(err, VG_EINVAL, "match: index already finished");
+        goto out;
     }
+    s = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+    n = s ? strlen(s) : 0;
+    if (s == NULL || add_text(ix, s, n, 0, NULL, err) != 0)
+        rc = err && err->code ? err->code : vg_err_set(err, VG_EINVAL, "not an OSV document");
+    free(s);
+out:
+    return rc;
+}
+
+int vg_match_index_add(struct vg_match_index *ix, json_t *osv, struct vg_err *err)
+{
+    int rc = VG_OK;
+    if (!json_is_object(osv) || !json_is_string(json_object_get(osv, "id"))) {
+        rc = vg_err_field(err, VG_EINVAL, "id", "OSV record without a string id");
+        goto out;
+    }
+    rc = vg_match_index_add_doc(ix, osv, err);
 out:
     return rc;
 }
@@ -288,34 +593,27 @@ out:
 int vg_match_index_add_buffer(struct vg_match_index *ix, const char *buf, size_t n, size_t *bad,
                               struct vg_err *err)
 {
-    json_error_t je;
-    json_t *doc;
     size_t i = 0, line = 0, nbad = 0;
+    int r;
 
-    doc = json_loadb(buf, n, 0, &je);
-    if (doc) {
-        if (vg_match_index_add_doc(ix, doc, err) != VG_OK)
-            nbad++;
-        json_decref(doc);
-        goto out;
+    if (ix->finished) {
+        if (bad)
+            (*bad)++;
+        return vg_err_set(err, VG_EINVAL, "match: index already finished");
     }
+    r = add_text(ix, buf, n, 0, &nbad, err);
+    if (r >= 0)
+        goto out;
+    /* not one document: one per line */
     while (i < n) {
-        size_t e = i;
         const char *nl = memchr(buf + i, '\n', n - i);
-        e = nl ? (size_t)(nl - buf) : n;
+        size_t e = nl ? (size_t)(nl - buf) : n, b = i;
         line++;
-        if (e > i) {
-            json_t *d = json_loadb(buf + i, e - i, 0, &je);
-            if (d == NULL) {
-                nbad++;
-                vg_err_set(err, VG_EJSON, "line %zu: %s", line, je.text);
-            } else {
-                if (json_is_string(json_object_get(d, "id")) ||
-                    json_is_array(json_object_get(d, "vulns")))
-                    if (vg_match_index_add_doc(ix, d, err) != VG_OK)
-                        nbad++;
-                json_decref(d);
-            }
+        while (b < e && (buf[b] == ' ' || buf[b] == '\t' || buf[b] == '\r'))
+            b++;
+        if (e > b && add_text(ix, buf + b, e - b, 1, &nbad, err) < 0) {
+            nbad++;
+            vg_err_set(err, VG_EJSON, "line %zu: not a JSON document", line);
         }
         i = e + 1;
     }
@@ -324,6 +622,8 @@ out:
         *bad += nbad;
     return VG_OK;
 }
+
+/* ---- finishing ----------------------------------------------------------- */
 
 struct bkey {
     const unsigned char *k;
@@ -367,12 +667,20 @@ static void interval_regions(const struct ixpkg *p, const struct vg_interval *iv
     }
 }
 
+static int same_scheme(const struct vg_match_index *ix, const struct ixpkg *p, uint32_t aff)
+{
+    return vg_eco_scheme(ix->aff[aff].r.eco) == vg_eco_scheme(p->key_eco);
+}
+
 static void build_pkg(struct vg_match_index *ix, struct ixpkg *p)
 {
     struct vg_arena *a = ix->a;
     size_t nkeys = 0, nint = 0, total = 0, nregions;
     struct bkey *keys;
     uint32_t *cnt, nb = 0, nodd = 0;
+    int32_t *diff;
+    char *block;
+    size_t nameb;
 
     p->affs = vg_arena_alloc(a, p->naff * sizeof(uint32_t));
     {
@@ -383,7 +691,7 @@ static void build_pkg(struct vg_match_index *ix, struct ixpkg *p)
     p->key_eco = ix->aff[p->affs[0]].r.eco;
     for (uint32_t k = 0; k < p->naff; k++) {
         const struct ixaff *x = &ix->aff[p->affs[k]];
-        if (vg_eco_scheme(x->r.eco) != vg_eco_scheme(p->key_eco)) {
+        if (!same_scheme(ix, p, p->affs[k])) {
             nodd++;
             continue;
         }
@@ -395,13 +703,13 @@ static void build_pkg(struct vg_match_index *ix, struct ixpkg *p)
     if (nodd) {
         p->odd = vg_arena_alloc(a, nodd * sizeof(uint32_t));
         for (uint32_t k = 0; k < p->naff; k++)
-            if (vg_eco_scheme(ix->aff[p->affs[k]].r.eco) != vg_eco_scheme(p->key_eco))
+            if (!same_scheme(ix, p, p->affs[k]))
                 p->odd[p->nodd++] = p->affs[k];
     }
     keys = vg_xmalloc((2 * nint + 1) * sizeof(*keys));
     for (uint32_t k = 0; k < p->naff; k++) {
         const struct ixaff *x = &ix->aff[p->affs[k]];
-        if (vg_eco_scheme(x->r.eco) != vg_eco_scheme(p->key_eco))
+        if (!same_scheme(ix, p, p->affs[k]))
             continue;
         for (size_t i = 0; i < x->r.n; i++) {
             const struct vg_interval *iv = &x->r.iv[i];
@@ -418,61 +726,66 @@ static void build_pkg(struct vg_match_index *ix, struct ixpkg *p)
     p->nb = nb;
     p->bk = vg_arena_alloc(a, (nb + 1) * sizeof(*p->bk));
     p->bl = vg_arena_alloc(a, (nb + 1) * sizeof(*p->bl));
-    p->bpre = vg_arena_alloc(a, (nb + 1) * sizeof(*p->bpre));
     for (uint32_t i = 0; i < nb; i++) {
         p->bk[i] = keys[i].k;
         p->bl[i] = (uint32_t)keys[i].n;
-        p->bpre[i] = key_prefix(keys[i].k, keys[i].n);
     }
-    free(keys);
-
     nregions = 2 * (size_t)nb + 1;
     cnt = vg_xcalloc(nregions + 1, sizeof(*cnt));
-    /* pass 1: sizes (difference array), with the fan-out cap */
-    {
-        int32_t *diff = vg_xcalloc(nregions + 1, sizeof(*diff));
-        for (uint32_t k = 0; k < p->naff; k++) {
-            const struct ixaff *x = &ix->aff[p->affs[k]];
-            if (vg_eco_scheme(x->r.eco) != vg_eco_scheme(p->key_eco))
+    diff = vg_xcalloc(nregions + 1, sizeof(*diff));
+    for (uint32_t k = 0; k < p->naff; k++) {
+        const struct ixaff *x = &ix->aff[p->affs[k]];
+        if (!same_scheme(ix, p, p->affs[k]))
+            continue;
+        for (size_t i = 0; i < x->r.n; i++) {
+            uint32_t s, e;
+            interval_regions(p, &x->r.iv[i], &s, &e);
+            if (s > e)
                 continue;
-            for (size_t i = 0; i < x->r.n; i++) {
-                uint32_t s, e;
-                interval_regions(p, &x->r.iv[i], &s, &e);
-                if (s > e)
-                    continue;
-                diff[s]++;
-                diff[e + 1]--;
-            }
+            diff[s]++;
+            diff[e + 1]--;
         }
+    }
+    {
         int32_t run = 0;
         for (size_t r = 0; r < nregions; r++) {
             run += diff[r];
             cnt[r] = (uint32_t)run;
             total += (size_t)run;
         }
-        free(diff);
     }
-    if (total > (size_t)REGION_FANOUT * (nint + 1)) {
+    free(diff);
+    if (total > (size_t)REGION_FANOUT * (nint + 1))
         p->linear = 1;
-        free(cnt);
-        return;
-    }
-    p->roff = vg_arena_alloc(a, (nregions + 1) * sizeof(uint32_t));
-    p->rids = vg_arena_alloc(a, (total + 1) * sizeof(uint32_t));
-    p->roff[0] = 0;
-    for (size_t r = 0; r < nregions; r++)
-        p->roff[r + 1] = p->roff[r] + cnt[r];
-    /* pass 2: fill, entry by entry so that each list stays ascending */
-    memset(cnt, 0, (nregions + 1) * sizeof(*cnt));
-    for (uint32_t k = 0; k < p->naff; k++) {
-        const struct ixaff *x = &ix->aff[p->affs[k]];
-        if (vg_eco_scheme(x->r.eco) != vg_eco_scheme(p->key_eco))
-            continue;
-        for (size_t i = 0; i < x->r.n; i++) {
-            uint32_t s, e;
-            interval_regions(p, &x->r.iv[i], &s, &e);
-            for (uint32_t r = s; r <= e && s <= e; r++)
-                p->rids[p->roff[r] + cnt[r]++] = p->affs[k];
+    /* one block: name, boundary prefixes, region offsets, region lists */
+    nameb = (p->nlen + 8) & ~(size_t)7;
+    block = vg_arena_alloc(a, nameb + nb * sizeof(uint64_t) +
+                                  (p->linear ? 0 : (nregions + 1 + total) * sizeof(uint32_t)));
+    memcpy(block, p->name, p->nlen);
+    block[p->nlen] = '\0';
+    p->name = block;
+    p->bpre = (uint64_t *)(void *)(block + nameb);
+    for (uint32_t i = 0; i < nb; i++)
+        p->bpre[i] = key_prefix(keys[i].k, keys[i].n);
+    free(keys);
+    if (!p->linear) {
+        p->roff = (uint32_t *)(void *)(p->bpre + nb);
+        p->rids = p->roff + nregions + 1;
+        p->roff[0] = 0;
+        for (size_t r = 0; r < nregions; r++)
+            p->roff[r + 1] = p->roff[r] + cnt[r];
+        /* fill entry by entry so that each list stays ascending */
+        memset(cnt, 0, (nregions + 1) * sizeof(*cnt));
+        for (uint32_t k = 0; k < p->naff; k++) {
+            const struct ixaff *x = &ix->aff[p->affs[k]];
+            if (!same_scheme(ix, p, p->affs[k]))
+                continue;
+            for (size_t i = 0; i < x->r.n; i++) {
+                uint32_t s, e;
+                interval_regions(p, &x->r.iv[i], &s, &e);
+                for (uint32_t r = s; r <= e && s <= e; r++)
+                    p->rids[p->roff[r] + cnt[r]++] = p->affs[k];
+            }
         }
     }
     free(cnt);
@@ -485,9 +798,16 @@ int vg_match_index_finish(struct vg_match_index *ix, struct vg_err *err)
         return VG_OK;
     for (size_t i = 0; i < ix->npkg; i++)
         build_pkg(ix, &ix->pkg[i]);
+    ix->aff_adv = vg_xmalloc((ix->naff + 1) * sizeof(*ix->aff_adv));
+    for (size_t i = 0; i < ix->naff; i++)
+        ix->aff_adv[i] = ix->aff[i].adv;
+    vg_arena_free(ix->scratch);
+    ix->scratch = NULL;
     ix->finished = 1;
     return VG_OK;
 }
+
+/* ---- queries ------------------------------------------------------------- */
 
 /* Region of key: 2i+1 when it equals boundary i, else 2i where i is the
  * number of boundaries below it. */
@@ -497,7 +817,9 @@ static uint32_t region_of(const struct ixpkg *p, const unsigned char *k, size_t 
     uint32_t lo = 0, hi = p->nb;
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
-        int c = p->bpre[mid] < kp ? -1 : p->bpre[mid] > kp ? 1 : vg_key_cmp(p->bk[mid], p->bl[mid], k, n);
+        int c = p->bpre[mid] < kp   ? -1
+                : p->bpre[mid] > kp ? 1
+                                    : vg_key_cmp(p->bk[mid], p->bl[mid], k, n);
         if (c < 0)
             lo = mid + 1;
         else if (c > 0)
@@ -511,10 +833,12 @@ static uint32_t region_of(const struct ixpkg *p, const unsigned char *k, size_t 
 static void add_hit(const struct vg_match_index *ix, uint32_t affno, struct vg_match_hit *hits,
                     size_t cap, size_t *n)
 {
-    uint32_t adv = ix->aff[affno].adv;
+    uint32_t adv = ix->aff_adv[affno];
     size_t m = *n < cap ? *n : cap;
-    for (size_t i = 0; i < m; i++)
-        if (hits[i].adv == adv)
+    /* entries come in ascending order and one record's are consecutive, so a
+     * repeated advisory is almost always the previous hit */
+    for (size_t i = m; i > 0; i--)
+        if (hits[i - 1].adv == adv)
             return;
     if (*n < cap) {
         hits[*n].adv = adv;
@@ -605,7 +929,8 @@ void vg_match_index_stats(const struct vg_match_index *ix, struct vg_match_stats
     st->intervals = ix->intervals;
     st->bytes = sizeof(*ix) + vg_arena_used(ix->a) + ix->capadv * sizeof(*ix->adv) +
                 ix->capaff * sizeof(*ix->aff) + ix->cappkg * sizeof(*ix->pkg) +
-                ix->nslots * sizeof(*ix->slots);
+                ix->nslots * sizeof(*ix->slots) +
+                (ix->aff_adv ? (ix->naff + 1) * sizeof(*ix->aff_adv) : 0);
     st->bytes_per_advisory = ix->nadv ? (double)st->bytes / (double)ix->nadv : 0.0;
     st->first_skip = ix->first_skip[0] ? ix->first_skip : NULL;
 }
