@@ -152,6 +152,8 @@ static int lex_number(struct parser *p)
     memcpy(tmp, p->s + p->pos, len);
     tmp[len] = '\0';
     memset(&p->lit, 0, sizeof(p->lit));
+    p->lit.s = vg_arena_strndup(p->a, tmp, len);
+    p->lit.n = len;
     if (is_float) {
         p->t = K_FLOAT;
         p->lit.kind = VG_PAT_FLOAT;
@@ -612,9 +614,10 @@ static struct vg_pat_node *obs_expr(struct parser *p)
             if (next(p) || (q = node(p, VG_PAT_QUALIFIED)) == NULL)
                 return NULL;
             q->qual = VG_PAT_WITHIN;
+            q->within_text = p->lit.s;
             if (p->t == K_INT && p->lit.i > 0 && p->s[p->tstart] != '-')
                 q->within_seconds = (double)p->lit.i;
-            else if (p->t == K_FLOAT && p->lit.f > 0)
+            else if (p->t == K_FLOAT && p->lit.f > 0 && p->s[p->tstart] != '-')
                 q->within_seconds = p->lit.f;
             else {
                 perr(p, p->tstart, "positive number of seconds expected after WITHIN");
@@ -857,7 +860,7 @@ static void fmt_lit(struct vg_buf *b, const struct vg_pat_literal *l)
         vg_buf_putc(b, '\'');
         break;
     case VG_PAT_INT: vg_buf_printf(b, "%lld", (long long)l->i); break;
-    case VG_PAT_FLOAT: vg_buf_printf(b, "%.17g", l->f); break;
+    case VG_PAT_FLOAT: vg_buf_puts(b, l->s); break; /* as written: %g may use exponents */
     case VG_PAT_BOOL: vg_buf_puts(b, l->i ? "true" : "false"); break;
     case VG_PAT_HEX:
         vg_buf_puts(b, "h'");
@@ -937,7 +940,7 @@ static void fmt(struct vg_buf *b, const struct vg_pat_node *n, int depth)
     case VG_PAT_QUALIFIED:
         fmt(b, n->left, depth + 1);
         if (n->qual == VG_PAT_WITHIN)
-            vg_buf_printf(b, " WITHIN %.17g SECONDS", n->within_seconds);
+            vg_buf_printf(b, " WITHIN %s SECONDS", n->within_text);
         else if (n->qual == VG_PAT_REPEATS)
             vg_buf_printf(b, " REPEATS %lld TIMES", (long long)n->repeats);
         else {

@@ -39,7 +39,8 @@ enum vg_pat_lit_kind {
 
 struct vg_pat_literal {
     enum vg_pat_lit_kind kind;
-    const char *s;   /* STR: unescaped text; HEX/BIN: decoded bytes; NUL-terminated */
+    const char *s;   /* STR: unescaped text; HEX/BIN: decoded bytes; INT/FLOAT: the
+                      * literal as written; TIME: the text inside t'…'; NUL-terminated */
     size_t n;        /* bytes in s */
     int64_t i;       /* INT; BOOL (0/1); TIME (ms since the epoch) */
     double f;        /* FLOAT */
@@ -73,6 +74,7 @@ struct vg_pat_node {
     /* QUALIFIED */
     enum vg_pat_qual qual;
     double within_seconds;
+    const char *within_text;     /* the WITHIN number as written */
     int64_t start, stop;         /* ms since the epoch */
     int64_t repeats;
 };
