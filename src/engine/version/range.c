@@ -730,6 +730,14 @@ static int parse_partial(const char *s, size_t n, struct partial *p)
     return i == n ? VG_OK : VG_EINVAL;
 }
 
+static int all_zero(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '0')
+            return 0;
+    return 1;
+}
+
 /* decimal string + 1 */
 static char *dec_inc(struct vg_arena *a, const char *d, size_t n)
 {
@@ -872,8 +880,8 @@ static int npm_comparator(int eco, const char *op, size_t opn, const struct part
     if (op[0] == '^') {
         if (np == 0)
             goto out;
-        int z0 = p->numn[0] == 0 || strspn(p->num[0], "0") >= p->numn[0];
-        int z1 = np > 1 && strspn(p->num[1], "0") >= p->numn[1];
+        int z0 = all_zero(p->num[0], p->numn[0]);
+        int z1 = np > 1 && all_zero(p->num[1], p->numn[1]);
         if (np == 3) {
             if ((rc = FULL(&k)))
                 goto out;
