@@ -582,6 +582,24 @@ def oracle_npm_range(tool):
         if rnd.random() < 0.3:
             v += "-" + rnd.choice(["alpha", "beta.1", "rc.2", "0", "beta.2"])
         cases.append((gen_range(), v))
+    # real advisory ranges (univers' npm_advisory.json), each with versions
+    # around the numbers it names
+    path = os.path.join(TD, "univers", "npm_advisory.json")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            adv = json.load(f)
+        for a in adv:
+            rg = a.get("npm_native", "")
+            if not rg or "\t" in rg or "\n" in rg:
+                continue
+            nums = re.findall(r"(\d+)\.(\d+)\.(\d+)", rg) or [("1", "0", "0")]
+            for _ in range(6):
+                x, y, z = (int(t) for t in rnd.choice(nums))
+                v = "%d.%d.%d" % (max(0, x + rnd.randint(-1, 1)), max(0, y + rnd.randint(-1, 1)),
+                                  max(0, z + rnd.randint(-1, 1)))
+                if rnd.random() < 0.2:
+                    v += "-" + rnd.choice(["beta", "rc.1", "0"])
+                cases.append((rg, v))
     data = "".join("%s\t%s\n" % c for c in cases).encode()
     r = subprocess.run(["node", "-e", RANGE_DRIVER, nm], input=data, stdout=subprocess.PIPE)
     oracle = r.stdout.decode().split("\n")[: len(cases)]
