@@ -209,20 +209,24 @@ void vg__kb_num(struct vg__kb *k, const char *d, size_t n)
         d++;
         n--;
     }
-    if (n > 255) {
+    if (n > 255 || k->cap - k->n < n + 1) {
         k->over = 1;
         return;
     }
-    vg__kb_byte(k, (unsigned)n);
-    for (size_t i = 0; i < n; i++)
-        vg__kb_byte(k, (unsigned char)d[i]);
+    k->p[k->n++] = (unsigned char)n;
+    memcpy(k->p + k->n, d, n);
+    k->n += n;
 }
 
 void vg__kb_str(struct vg__kb *k, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        vg__kb_byte(k, (unsigned char)s[i]);
-    vg__kb_byte(k, 0);
+    if (k->cap - k->n < n + 1) {
+        k->over = 1;
+        return;
+    }
+    memcpy(k->p + k->n, s, n);
+    k->n += n;
+    k->p[k->n++] = 0;
 }
 
 int vg_version_key_buf(int eco, const char *v, size_t n, unsigned char *out, size_t cap,
