@@ -132,7 +132,7 @@ static int drain(struct vg_notifier *nt)
                                 .error = status >= 200 && status < 300 ? NULL : why,
                                 .delay_ms = now - o->origin_at};
         int attempts = o->attempts + 1;
-        st = vg_pool_get(nt->pool);
+        st = vg_pool_writer(nt->pool);
         if (status >= 200 && status < 300) {
             record(st, o, &d, "delivered", attempts, o->next_attempt_at, now);
             VG_LOG(VG_LOG_INFO, "event=webhook_delivered outbox=%lld topic=%s status=%ld delay_ms=%lld",
@@ -148,7 +148,7 @@ static int drain(struct vg_notifier *nt)
             VG_LOG(VG_LOG_WARN, "event=webhook_failed outbox=%lld attempt=%d next_in_ms=%lld why=\"%s\"",
                    (long long)o->id, attempts, (long long)delay, why);
         }
-        vg_pool_put(nt->pool, st);
+        vg_pool_writer_put(nt->pool);
     }
     vg_arena_free(a);
     return (int)n;

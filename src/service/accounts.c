@@ -11,7 +11,7 @@
 int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void *ctx),
            void *ctx, struct vg_err *err)
 {
-    struct vg_store *st = vg_pool_get(srv->pool);
+    struct vg_store *st = write ? vg_pool_writer(srv->pool) : vg_pool_get(srv->pool);
     int rc = st->ops->begin(st, write, err);
     if (rc == VG_OK) {
         rc = fn(st, ctx);
@@ -20,7 +20,10 @@ int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void
         if (rc != VG_OK)
             st->ops->rollback(st);
     }
-    vg_pool_put(srv->pool, st);
+    if (write)
+        vg_pool_writer_put(srv->pool);
+    else
+        vg_pool_put(srv->pool, st);
     return rc;
 }
 

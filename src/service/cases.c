@@ -631,6 +631,19 @@ static json_t *case_summary(const struct vg_case *c, json_t *doc)
                      "late", c->late);
 }
 
+/* The audit entry of a case write names the stored document by its hash
+ * rather than copying it: the chain still proves what was stored when. */
+static json_t *doc_ref(const struct vg_case *c)
+{
+    unsigned char h[32];
+    char hex[65];
+    crypto_hash_sha256(h, (const unsigned char *)c->doc, strlen(c->doc));
+    vg_hex(h, 32, hex);
+    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "case_id", c->id, "state", c->state,
+                     "doc_sha256", hex, "reporter_org", (json_int_t)c->reporter_org, "vendor_org",
+                     (json_int_t)c->vendor_org, "tlp", c->tlp);
+}
+
 /* ---- notifications ---- */
 
 static int filter_takes(const char *filter, const char *topic, const char *library)
@@ -813,8 +826,12 @@ static int create_tx(struct vg_store *st, void *ctx)
         }
     }
     op->out = case_json(c, op->who, SEE_FULL);
-    if ((rc = vg_audit_append(st, op->who, "case.create", "case", c->id, op->out, c->received_at,
-                              op->err)))
+    json_t *ref = doc_ref(c);
+    json_object_set(ref, "receipt", json_object_get(op->in->doc, "receipt"));
+    json_object_set_new(ref, "late", json_boolean(c->late));
+    rc = vg_audit_append(st, op->who, "case.create", "case", c->id, ref, c->received_at, op->err);
+    json_decref(ref);
+    if (rc)
         return rc;
     /* Simultaneous forwarding: every active peer centre, in this transaction. */
     struct vg_org *peers;
@@ -1146,8 +1163,8 @@ static int move_tx(struct vg_store *st, void *ctx)
         (rc = event(st, c.id, who, now, "transition", from, to, note, op->err)))
         goto out;
     op->out = case_json(&c, who, SEE_FULL);
-    json_t *payload = json_pack("{s:s, s:s, s:s?, s:O}", "from", from, "to", to, "note", note,
-                                "case", op->out);
+    json_t *payload = json_pack("{s:s, s:s, s:s?, s:o}", "from", from, "to", to, "note", note,
+                                "case", doc_ref(&c));
     rc = vg_audit_append(st, who, "case.transition", "case", c.id, payload, now, op->err);
     json_decref(payload);
     if (rc)

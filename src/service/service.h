@@ -40,6 +40,7 @@ struct vg_server {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stopping;
+
 };
 
 /* Who is calling: resolved from a token by vg_svc_authenticate. */

@@ -6,9 +6,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+/* Connection 0 is the writer: every write transaction runs on it, one at a
+ * time, so its page cache stays warm (a connection's cache is invalidated by
+ * other connections' commits) and SQLite's sleeping busy handler never runs
+ * inside this process. The others serve reads. */
 struct vg_store_pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    pthread_mutex_t write_mu;
     int size, free_n;
     struct vg_store **all, **free_list;
 };
@@ -19,13 +24,17 @@ int vg_pool_open(const char *uri, int size, struct vg_store_pool **out, struct v
     int rc = VG_OK;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    pthread_mutex_init(&p->write_mu, NULL);
+    if (size < 2)
+        size = 2;
     p->all = vg_xcalloc((size_t)size, sizeof(*p->all));
     p->free_list = vg_xcalloc((size_t)size, sizeof(*p->free_list));
     for (int i = 0; i < size; i++) {
         /* the first connection applies pending migrations */
         if ((rc = vg_store_open(uri, 0, i == 0, &p->all[i], err)) != VG_OK)
             break;
-        p->free_list[p->free_n++] = p->all[i];
+        if (i > 0)
+            p->free_list[p->free_n++] = p->all[i];
         p->size++;
     }
     if (rc) {
@@ -44,6 +53,7 @@ void vg_pool_close(struct vg_store_pool *p)
         vg_store_close(p->all[i]);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->write_mu);
     free(p->all);
     free(p->free_list);
     free(p);
@@ -68,4 +78,15 @@ void vg_pool_put(struct vg_store_pool *p, struct vg_store *s)
     p->free_list[p->free_n++] = s;
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
+}
+
+struct vg_store *vg_pool_writer(struct vg_store_pool *p)
+{
+    pthread_mutex_lock(&p->write_mu);
+    return p->all[0];
+}
+
+void vg_pool_writer_put(struct vg_store_pool *p)
+{
+    pthread_mutex_unlock(&p->write_mu);
 }

@@ -40,7 +40,8 @@ static const char q_key_put[] =
     "INSERT INTO case_keys (case_id, kind, value) VALUES (?,?,?) ON CONFLICT DO NOTHING";
 static const char q_find_key[] =
     "SELECT " CASE_COLS " FROM cases WHERE id IN (SELECT case_id FROM case_keys WHERE kind = ?"
-    " AND value = ?) AND id <> ? AND state NOT IN ('rejected', 'duplicate') ORDER BY received_at, rid";
+    " AND value = ?) AND id <> ? AND state NOT IN ('rejected', 'duplicate') ORDER BY received_at, rid"
+    " LIMIT 10";
 static const char q_event_insert[] =
     "INSERT INTO case_events (case_id, at, actor_user, actor_org, kind, from_state, to_state, body)"
     " VALUES (?,?,?,?,?,?,?,?)";

@@ -308,6 +308,9 @@ int vg_pool_open(const char *uri, int size, struct vg_store_pool **out, struct v
 void vg_pool_close(struct vg_store_pool *p);
 struct vg_store *vg_pool_get(struct vg_store_pool *p);
 void vg_pool_put(struct vg_store_pool *p, struct vg_store *s);
+/* The writer connection, exclusively, until vg_pool_writer_put. */
+struct vg_store *vg_pool_writer(struct vg_store_pool *p);
+void vg_pool_writer_put(struct vg_store_pool *p);
 
 /* Names for the enums (and back; -1 when unknown). */
 const char *vg_org_kind_name(int k);

@@ -1,0 +1,33 @@
+-- wrk script: POST a realistic, distinct case submission per request.
+local counter = 0
+local token = os.getenv("VIGIL_TOKEN")
+local products = {"log4j-core", "spring-web", "openssl", "struts2-core", "jackson-databind",
+                  "tomcat-embed-core", "netty-handler", "commons-text", "snakeyaml", "xstream"}
+
+request = function()
+  counter = counter + 1
+  local p = products[(counter % #products) + 1]
+  local body = string.format([[{"title":"Flaw %d in %s","library":"general","reporter_role":"finder",
+"product":{"vendor":"Vendor %d","name":"%s","model":"%s","versions":"1.0 to 2.%d"},
+"technical_characteristics":"input validation flaw in the parser reachable over the network",
+"harm":"remote code execution","scope":"internet-facing deployments",
+"discovered_at":"2026-11-30T08:00:00Z",
+"affected":[{"purl":"pkg:maven/org.example.v%d/%s","ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"1.0"},{"fixed":"2.%d"}]}]}],
+"cvss":["CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"],"aliases":["CVE-2099-%d-%d"],"tlp":"amber"}]],
+    counter, p, counter % 97, p, p, counter % 50, counter % 97, p, counter % 50, math.random(1, 1000000000), counter)
+  return wrk.format("POST", "/api/v1/cases",
+                    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token},
+                    body)
+end
+
+local statuses = {}
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("p50_ms %.2f\np99_ms %.2f\nrps %.1f\nerrors %d\n",
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.requests / (summary.duration / 1e6),
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
