@@ -21,19 +21,33 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <zip.h>
 
 #define DB_FILE_MAX ((size_t)2 << 30) /* one database file */
 #define DB_DEPTH_MAX 32
 #define HITS_MAX 256
 
+/* A piece of the database text to index: a whole file, a zip entry, or a
+ * run of lines of a NeDB / JSON-lines file (split so that threads share it). */
+struct work {
+    char *buf;   /* owned when own is set */
+    size_t n;
+    int own;
+    char *where; /* file (and entry) name, owned */
+};
+
 struct loader {
-    struct vg_match_index *ix;
-    size_t files, records, bad;
+    struct work *w;
+    size_t nw, capw;
+    size_t files, bytes, bad;
     int progress;     /* stderr is a terminal */
     double last_draw; /* seconds */
     char bad_msg[512];
 };
+
+#define CHUNK ((size_t)4 << 20)
+#define THREADS_MAX 16
 
 static double now_s(void)
 {
@@ -51,31 +65,120 @@ static void draw(struct loader *l, int final)
     if (!final && t - l->last_draw < 0.1)
         return;
     l->last_draw = t;
-    fprintf(stderr, "\r\033[Kloading advisories: %zu files, %zu records", l->files, l->records);
+    fprintf(stderr, "\r\033[Kreading advisories: %zu files, %zu MB", l->files, l->bytes >> 20);
     if (final)
         fputc('\n', stderr);
 }
 
-static void note_bad(struct loader *l, const char *where, const char *msg)
+static int has_suffix(const char *s, const char *suf)
 {
-    l->bad++;
-    if (l->bad_msg[0] == '\0')
-        snprintf(l->bad_msg, sizeof(l->bad_msg), "%.300s: %.200s", where, msg);
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
-/* One buffer: a JSON document, or (NeDB / JSON lines) one document per line. */
-static void load_buffer(struct loader *l, const char *buf, size_t n, const char *where)
+static void push_work(struct loader *l, char *buf, size_t n, int own, const char *where)
 {
-    struct vg_err err = {0};
-    size_t before = vg_match_index_count(l->ix), bad = 0;
-    vg_match_index_add_buffer(l->ix, buf, n, &bad, &err);
+    if (l->nw == l->capw) {
+        l->capw = l->capw ? l->capw * 2 : 64;
+        l->w = vg_xrealloc(l->w, l->capw * sizeof(*l->w));
+    }
+    l->w[l->nw].buf = buf;
+    l->w[l->nw].n = n;
+    l->w[l->nw].own = own;
+    l->w[l->nw].where = vg_xstrdup(where);
+    l->nw++;
+}
+
+/* Takes buf (malloc'd). One document per line (split) or one document. */
+static void load_buffer(struct loader *l, char *buf, size_t n, const char *where, int lines)
+{
+    size_t i = 0;
     l->files++;
-    l->records += vg_match_index_count(l->ix) - before;
-    if (bad) {
-        l->bad += bad - 1;
-        note_bad(l, where, err.msg);
+    l->bytes += n;
+    if (!lines || n <= CHUNK) {
+        push_work(l, buf, n, 1, where);
+    } else {
+        while (i < n) {
+            size_t e = i + CHUNK < n ? i + CHUNK : n;
+            const char *nl;
+            if (e < n && (nl = memchr(buf + e, '\n', n - e)) != NULL)
+                e = (size_t)(nl - buf) + 1;
+            else
+                e = n;
+            push_work(l, buf + i, e - i, i == 0, where);
+            i = e;
+        }
     }
     draw(l, 0);
+}
+
+struct job {
+    struct loader *l;
+    struct vg_match_index *ix;
+    size_t first, step, bad;
+    struct vg_err err;
+};
+
+static void *index_job(void *arg)
+{
+    struct job *j = arg;
+    for (size_t i = j->first; i < j->l->nw; i += j->step)
+        vg_match_index_add_buffer(j->ix, j->l->w[i].buf, j->l->w[i].n, &j->bad, &j->err);
+    return NULL;
+}
+
+/* Indexes every piece with up to THREADS_MAX threads (one index each, pieces
+ * dealt round-robin so the result does not depend on timing), then merges. */
+static struct vg_match_index *index_all(struct loader *l)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = ncpu < 1 ? 1 : (size_t)ncpu;
+    struct job jobs[THREADS_MAX];
+    pthread_t th[THREADS_MAX];
+    int started[THREADS_MAX] = {0};
+    struct vg_match_index *ix;
+
+    if (nt > THREADS_MAX)
+        nt = THREADS_MAX;
+    if (nt > l->nw)
+        nt = l->nw ? l->nw : 1;
+    for (size_t t = 0; t < nt; t++) {
+        memset(&jobs[t], 0, sizeof(jobs[t]));
+        jobs[t].l = l;
+        jobs[t].ix = vg_match_index_new();
+        jobs[t].first = t;
+        jobs[t].step = nt;
+    }
+    for (size_t t = 1; t < nt; t++)
+        started[t] = pthread_create(&th[t], NULL, index_job, &jobs[t]) == 0;
+    index_job(&jobs[0]);
+    for (size_t t = 1; t < nt; t++)
+        if (!started[t])
+            index_job(&jobs[t]); /* no thread: do its share here */
+    ix = jobs[0].ix;
+    for (size_t t = 1; t < nt; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        vg_match_index_merge(ix, jobs[t].ix, NULL);
+    }
+    for (size_t t = 0; t < nt; t++) {
+        l->bad += jobs[t].bad;
+        if (jobs[t].bad && l->bad_msg[0] == '\0')
+            snprintf(l->bad_msg, sizeof(l->bad_msg), "%.500s", jobs[t].err.msg);
+    }
+    return ix;
+}
+
+static void free_work(struct loader *l)
+{
+    for (size_t i = 0; i < l->nw; i++) {
+        if (l->w[i].own)
+            free(l->w[i].buf);
+        free(l->w[i].where);
+    }
+    free(l->w);
+    l->w = NULL;
+    l->nw = l->capw = 0;
 }
 
 static int load_file(struct loader *l, const char *path)
@@ -103,7 +206,8 @@ static int load_file(struct loader *l, const char *path)
         fprintf(stderr, "vigil scan: %s: read error\n", path);
         rc = -1;
     } else {
-        load_buffer(l, buf, n, path);
+        load_buffer(l, buf, n, path, !has_suffix(path, ".json"));
+        buf = NULL;
     }
     free(buf);
     fclose(f);
@@ -153,7 +257,8 @@ static int load_zip(struct loader *l, const char *path)
         } else {
             char where[600];
             snprintf(where, sizeof(where), "%.300s:%.290s", path, zs.name);
-            load_buffer(l, buf, (size_t)zs.size, where);
+            load_buffer(l, buf, (size_t)zs.size, where, 0);
+            buf = NULL;
         }
         free(buf);
         zip_fclose(zf);
@@ -165,12 +270,6 @@ static int load_zip(struct loader *l, const char *path)
 static int name_cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int has_suffix(const char *s, const char *suf)
-{
-    size_t n = strlen(s), m = strlen(suf);
-    return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
 /* Directory: *.json files (recursively), *.zip, and NeDB files (*.db, *.nedb)
@@ -282,6 +381,7 @@ int vg_cli_scan(int argc, char **argv)
 {
     const char *file = NULL, *db = NULL, *format = "table";
     struct loader l;
+    struct vg_match_index *ix = NULL;
     struct vg_sbom sbom;
     struct vg_err err = {0};
     struct vg_arena *a = NULL, *qa = NULL;
@@ -334,14 +434,23 @@ int vg_cli_scan(int argc, char **argv)
         goto out;
     }
 
-    l.ix = vg_match_index_new();
     l.progress = isatty(STDERR_FILENO);
     if (load_db(&l, db) != 0)
         goto out;
     draw(&l, 1);
-    if (vg_match_index_finish(l.ix, &err) != VG_OK) {
+    if (l.progress)
+        fprintf(stderr, "indexing...");
+    ix = index_all(&l);
+    free_work(&l);
+    if (vg_match_index_finish(ix, &err) != VG_OK) {
         fprintf(stderr, "vigil scan: %s\n", err.msg);
         goto out;
+    }
+    if (l.progress) {
+        struct vg_match_stats st;
+        vg_match_index_stats(ix, &st);
+        fprintf(stderr, "\r\033[K%zu advisories indexed over %zu packages\n", st.advisories,
+                st.packages);
     }
     if (l.bad)
         fprintf(stderr, "vigil scan: %zu malformed database entries skipped (first: %s)\n",
@@ -368,7 +477,7 @@ int vg_cli_scan(int argc, char **argv)
             }
             if (version == NULL)
                 continue;
-            if (vg_match_query(l.ix, eco, name, strlen(name), version, strlen(version), hits,
+            if (vg_match_query(ix, eco, name, strlen(name), version, strlen(version), hits,
                                HITS_MAX, &nh, &qe) != VG_OK) {
                 if (invalid++ == 0)
                     fprintf(stderr, "vigil scan: %s: %s (not matched)\n", c->path, qe.msg);
@@ -378,7 +487,7 @@ int vg_cli_scan(int argc, char **argv)
                 continue;
             if (nh > HITS_MAX)
                 nh = HITS_MAX;
-            qsort_r(hits, nh, sizeof(hits[0]), hit_cmp_id, l.ix);
+            qsort_r(hits, nh, sizeof(hits[0]), hit_cmp_id, ix);
             vulnerable++;
             nadv += nh;
             vg_buf_puts(&fb, vulnerable > 1 ? ",{\"purl\":" : "{\"purl\":");
@@ -391,10 +500,10 @@ int vg_cli_scan(int argc, char **argv)
             json_str(&fb, version);
             vg_buf_puts(&fb, ",\"vulns\":[");
             for (size_t h = 0; h < nh; h++) {
-                const struct vg_match_advisory *ad = vg_match_advisory(l.ix, hits[h].adv);
+                const struct vg_match_advisory *ad = vg_match_advisory(ix, hits[h].adv);
                 const char *const *fixed;
                 size_t nf;
-                vg_match_fixed(l.ix, hits[h].aff, &fixed, &nf);
+                vg_match_fixed(ix, hits[h].aff, &fixed, &nf);
                 vg_buf_puts(&fb, h ? ",{\"id\":" : "{\"id\":");
                 json_str(&fb, ad->id);
                 vg_buf_puts(&fb, ",\"aliases\":[");
@@ -464,7 +573,8 @@ out:
     vg_buf_free(&out);
     vg_buf_free(&table);
     free(buf);
-    vg_match_index_free(l.ix);
+    free_work(&l);
+    vg_match_index_free(ix);
     vg_arena_free(a);
     vg_arena_free(qa);
     return rc;

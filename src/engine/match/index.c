@@ -11,9 +11,11 @@
 #include "engine/version/range.h"
 #include "engine/version/version.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* A package's region lists may not exceed this many entries per interval on
  * average; beyond it (heavily overlapping advisories) the package is answered
@@ -49,6 +51,7 @@ struct ixpkg {
     uint32_t *affs;    /* all affected entries of the package, ascending */
     uint32_t naff;
     uint32_t head, tail; /* build-time list of affected entries, +1 */
+    size_t blen;         /* bytes of the block (name, bpre, roff, rids) */
 };
 
 struct vg_match_index {
@@ -63,6 +66,10 @@ struct vg_match_index {
     size_t npkg, cappkg;
     uint64_t *slots; /* (hash >> 32) << 32 | package number + 1; 0 = empty */
     size_t nslots;
+    void *hot;       /* after finish: slots, packages, blocks, aff -> adv, on huge pages */
+    size_t hot_len;
+    struct vg_arena **adopted; /* arenas of merged indexes */
+    size_t nadopted;
     int finished;
     size_t withdrawn, skipped, intervals;
     char first_skip[320];
@@ -84,9 +91,15 @@ void vg_match_index_free(struct vg_match_index *ix)
         return;
     free(ix->adv);
     free(ix->aff);
-    free(ix->aff_adv);
-    free(ix->pkg);
-    free(ix->slots);
+    if (ix->hot == NULL) {
+        free(ix->aff_adv);
+        free(ix->pkg);
+        free(ix->slots);
+    }
+    free(ix->hot);
+    for (size_t i = 0; i < ix->nadopted; i++)
+        vg_arena_free(ix->adopted[i]);
+    free(ix->adopted);
     vg_arena_free(ix->a);
     vg_arena_free(ix->scratch);
     free(ix);
@@ -623,6 +636,65 @@ out:
     return VG_OK;
 }
 
+int vg_match_index_merge(struct vg_match_index *dst, struct vg_match_index *src,
+                         struct vg_err *err)
+{
+    int rc = VG_OK;
+    uint32_t advoff;
+
+    if (dst->finished || src->finished) {
+        rc = vg_err_set(err, VG_EINVAL, "match: merge needs two unfinished indexes");
+        goto out;
+    }
+    advoff = (uint32_t)dst->nadv;
+    if (dst->nadv + src->nadv > dst->capadv) {
+        dst->capadv = dst->nadv + src->nadv;
+        dst->adv = vg_xrealloc(dst->adv, dst->capadv * sizeof(*dst->adv));
+    }
+    if (src->nadv)
+        memcpy(dst->adv + dst->nadv, src->adv, src->nadv * sizeof(*src->adv));
+    dst->nadv += src->nadv;
+    for (size_t i = 0; i < src->naff; i++) {
+        const struct ixpkg *sp = &src->pkg[src->aff[i].pkg];
+        uint32_t pno = get_pkg(dst, sp->eco, sp->name, sp->nlen);
+        struct ixaff *x;
+        if (dst->naff == dst->capaff) {
+            dst->capaff = dst->capaff ? dst->capaff * 2 : 1024;
+            dst->aff = vg_xrealloc(dst->aff, dst->capaff * sizeof(*dst->aff));
+        }
+        x = &dst->aff[dst->naff];
+        *x = src->aff[i];
+        x->adv += advoff;
+        x->pkg = pno;
+        x->next = 0;
+        if (dst->pkg[pno].tail)
+            dst->aff[dst->pkg[pno].tail - 1].next = (uint32_t)dst->naff + 1;
+        else
+            dst->pkg[pno].head = (uint32_t)dst->naff + 1;
+        dst->pkg[pno].tail = (uint32_t)dst->naff + 1;
+        dst->pkg[pno].naff++;
+        dst->naff++;
+    }
+    dst->withdrawn += src->withdrawn;
+    dst->skipped += src->skipped;
+    dst->intervals += src->intervals;
+    if (dst->first_skip[0] == '\0')
+        memcpy(dst->first_skip, src->first_skip, sizeof(dst->first_skip));
+    /* the strings, keys and intervals stay where they are: adopt the arenas */
+    dst->adopted = vg_xrealloc(dst->adopted,
+                               (dst->nadopted + src->nadopted + 1) * sizeof(*dst->adopted));
+    dst->adopted[dst->nadopted++] = src->a;
+    for (size_t i = 0; i < src->nadopted; i++)
+        dst->adopted[dst->nadopted++] = src->adopted[i];
+    free(src->adopted);
+    src->adopted = NULL;
+    src->nadopted = 0;
+    src->a = NULL;
+    vg_match_index_free(src);
+out:
+    return rc;
+}
+
 /* ---- finishing ----------------------------------------------------------- */
 
 struct bkey {
@@ -759,8 +831,9 @@ static void build_pkg(struct vg_match_index *ix, struct ixpkg *p)
         p->linear = 1;
     /* one block: name, boundary prefixes, region offsets, region lists */
     nameb = (p->nlen + 8) & ~(size_t)7;
-    block = vg_arena_alloc(a, nameb + nb * sizeof(uint64_t) +
-                                  (p->linear ? 0 : (nregions + 1 + total) * sizeof(uint32_t)));
+    p->blen = nameb + nb * sizeof(uint64_t) +
+              (p->linear ? 0 : (nregions + 1 + total) * sizeof(uint32_t));
+    block = vg_xmalloc(p->blen); /* moved into the index's hot region by finish */
     memcpy(block, p->name, p->nlen);
     block[p->nlen] = '\0';
     p->name = block;
@@ -791,16 +864,68 @@ static void build_pkg(struct vg_match_index *ix, struct ixpkg *p)
     free(cnt);
 }
 
+/* One region for everything a query touches, 2 MiB aligned and offered to
+ * the kernel for transparent huge pages: with a 100 MB index, 4 KiB pages
+ * make nearly every lookup a TLB miss as well as a cache miss. */
+static void *hot_alloc(size_t n)
+{
+    void *p = NULL;
+    size_t align = (size_t)2 << 20, len = (n + align - 1) & ~(align - 1);
+    if (posix_memalign(&p, align, len) != 0)
+        return vg_xmalloc(n);
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, len, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
 int vg_match_index_finish(struct vg_match_index *ix, struct vg_err *err)
 {
+    size_t total, off;
+    char *h;
+
     VG_UNUSED(err);
     if (ix->finished)
         return VG_OK;
     for (size_t i = 0; i < ix->npkg; i++)
         build_pkg(ix, &ix->pkg[i]);
-    ix->aff_adv = vg_xmalloc((ix->naff + 1) * sizeof(*ix->aff_adv));
+    total = ix->nslots * sizeof(*ix->slots) + ix->npkg * sizeof(*ix->pkg) + 64 +
+            (ix->naff + 1) * sizeof(uint32_t) + 64;
+    for (size_t i = 0; i < ix->npkg; i++)
+        total += (ix->pkg[i].blen + 7) & ~(size_t)7;
+    h = hot_alloc(total);
+    off = 0;
+    memcpy(h + off, ix->slots, ix->nslots * sizeof(*ix->slots));
+    free(ix->slots);
+    ix->slots = (uint64_t *)(void *)(h + off);
+    off += ix->nslots * sizeof(*ix->slots);
+    off = (off + 63) & ~(size_t)63;
+    memcpy(h + off, ix->pkg, ix->npkg * sizeof(*ix->pkg));
+    free(ix->pkg);
+    ix->pkg = (struct ixpkg *)(void *)(h + off);
+    ix->cappkg = ix->npkg;
+    off += ix->npkg * sizeof(*ix->pkg);
+    ix->aff_adv = (uint32_t *)(void *)(h + off);
     for (size_t i = 0; i < ix->naff; i++)
         ix->aff_adv[i] = ix->aff[i].adv;
+    off += (ix->naff + 1) * sizeof(uint32_t);
+    off = (off + 63) & ~(size_t)63;
+    for (size_t i = 0; i < ix->npkg; i++) {
+        struct ixpkg *p = &ix->pkg[i];
+        char *b = h + off, *old = (char *)p->name;
+        ptrdiff_t d = b - old;
+        memcpy(b, old, p->blen);
+        p->name = b;
+        p->bpre = (uint64_t *)(void *)((char *)p->bpre + d);
+        if (p->roff) {
+            p->roff = (uint32_t *)(void *)((char *)p->roff + d);
+            p->rids = (uint32_t *)(void *)((char *)p->rids + d);
+        }
+        free(old);
+        off += (p->blen + 7) & ~(size_t)7;
+    }
+    ix->hot = h;
+    ix->hot_len = total;
     vg_arena_free(ix->scratch);
     ix->scratch = NULL;
     ix->finished = 1;
@@ -847,6 +972,36 @@ static void add_hit(const struct vg_match_index *ix, uint32_t affno, struct vg_m
     (*n)++;
 }
 
+/* The hits of key (made with p->key_eco) in package p. */
+static void collect(const struct vg_match_index *ix, const struct ixpkg *p,
+                    const unsigned char *key, size_t kl, uint32_t region, const char *version,
+                    size_t vlen, struct vg_match_hit *hits, size_t cap, size_t *n)
+{
+    if (p->linear) {
+        for (uint32_t k = 0; k < p->naff; k++) {
+            const struct ixaff *x = &ix->aff[p->affs[k]];
+            if (vg_eco_scheme(x->r.eco) == vg_eco_scheme(p->key_eco) &&
+                vg_ranges_contain(&x->r, key, kl))
+                add_hit(ix, p->affs[k], hits, cap, n);
+        }
+    } else {
+        for (uint32_t i = p->roff[region]; i < p->roff[region + 1]; i++) {
+            uint32_t affno = p->rids[i];
+            if (p->verify && !vg_ranges_contain(&ix->aff[affno].r, key, kl))
+                continue;
+            add_hit(ix, affno, hits, cap, n);
+        }
+    }
+    for (uint32_t k = 0; k < p->nodd; k++) {
+        int inside = 0;
+        struct vg_err e = {0};
+        if (vg_ranges_contain_version(&ix->aff[p->odd[k]].r, version, vlen, &inside, &e) ==
+                VG_OK &&
+            inside)
+            add_hit(ix, p->odd[k], hits, cap, n);
+    }
+}
+
 int vg_match_query(const struct vg_match_index *ix, int eco, const char *name, size_t nlen,
                    const char *version, size_t vlen, struct vg_match_hit *hits, size_t cap,
                    size_t *n, struct vg_err *err)
@@ -873,32 +1028,122 @@ int vg_match_query(const struct vg_match_index *ix, int eco, const char *name, s
     rc = vg_version_key_buf(p->key_eco, version, vlen, key, sizeof(key), &kl, err);
     if (rc)
         goto out;
-    if (p->linear) {
-        for (uint32_t k = 0; k < p->naff; k++) {
-            const struct ixaff *x = &ix->aff[p->affs[k]];
-            if (vg_eco_scheme(x->r.eco) == vg_eco_scheme(p->key_eco) &&
-                vg_ranges_contain(&x->r, key, kl))
-                add_hit(ix, p->affs[k], hits, cap, n);
-        }
-    } else {
-        uint32_t r = region_of(p, key, kl);
-        for (uint32_t i = p->roff[r]; i < p->roff[r + 1]; i++) {
-            uint32_t affno = p->rids[i];
-            if (p->verify && !vg_ranges_contain(&ix->aff[affno].r, key, kl))
-                continue;
-            add_hit(ix, affno, hits, cap, n);
-        }
-    }
-    for (uint32_t k = 0; k < p->nodd; k++) {
-        int inside = 0;
-        struct vg_err e = {0};
-        if (vg_ranges_contain_version(&ix->aff[p->odd[k]].r, version, vlen, &inside, &e) ==
-                VG_OK &&
-            inside)
-            add_hit(ix, p->odd[k], hits, cap, n);
-    }
+    collect(ix, p, key, kl, p->linear ? 0 : region_of(p, key, kl), version, vlen, hits, cap, n);
 out:
     return rc;
+}
+
+/* Batched queries: G at a time, each stage starting the memory fetch the
+ * next stage needs (hash slot, package record, package block, region list)
+ * so that the cache misses of G queries overlap instead of adding up. */
+#define GROUP 64
+
+struct qstate {
+    const struct ixpkg *p;
+    uint64_t h;
+    size_t nl, kl, slot;
+    int rc, keyrc;
+    uint32_t cand; /* package number + 1 of the first slot whose tag matches */
+    uint32_t region;
+    char norm[VG_MATCH_NAME_MAX];
+    unsigned char key[VG_VERSION_KEY_MAX];
+};
+
+int vg_match_query_many(const struct vg_match_index *ix, const struct vg_match_q *q, size_t n,
+                        struct vg_match_hit *hits, size_t cap, size_t *counts, int *rcs)
+{
+    struct qstate *st;
+    size_t mask = ix->nslots - 1;
+
+    if (!ix->finished) {
+        for (size_t i = 0; i < n; i++) {
+            counts[i] = 0;
+            rcs[i] = VG_EINVAL;
+        }
+        return VG_EINVAL;
+    }
+    st = vg_xmalloc(GROUP * sizeof(*st));
+    for (size_t base = 0; base < n; base += GROUP) {
+        size_t g = n - base < GROUP ? n - base : GROUP;
+        for (size_t i = 0; i < g; i++) {
+            const struct vg_match_q *x = &q[base + i];
+            struct qstate *s = &st[i];
+            counts[base + i] = 0;
+            s->p = NULL;
+            s->cand = 0;
+            s->rc = vg_match_norm_name(x->eco, x->name, x->nlen, s->norm, sizeof(s->norm), &s->nl);
+            if (s->rc)
+                continue;
+            s->h = vg__match_hash(x->eco, s->norm, s->nl);
+            s->slot = s->h & mask;
+            __builtin_prefetch(&ix->slots[s->slot]);
+        }
+        /* keying overlaps the slot fetches */
+        for (size_t i = 0; i < g; i++)
+            if (st[i].rc == VG_OK)
+                st[i].keyrc = vg_version_key_buf(q[base + i].eco, q[base + i].version,
+                                                 q[base + i].vlen, st[i].key, sizeof(st[i].key),
+                                                 &st[i].kl, NULL);
+        for (size_t i = 0; i < g; i++) {
+            struct qstate *s = &st[i];
+            if (s->rc)
+                continue;
+            for (size_t j = s->slot;; j = (j + 1) & mask) {
+                uint64_t v = ix->slots[j];
+                if (v == 0)
+                    break;
+                if ((v >> 32) == (s->h >> 32)) {
+                    s->cand = (uint32_t)v;
+                    __builtin_prefetch(&ix->pkg[s->cand - 1]);
+                    break;
+                }
+            }
+        }
+        for (size_t i = 0; i < g; i++) {
+            struct qstate *s = &st[i];
+            const struct ixpkg *k;
+            if (s->rc || s->cand == 0)
+                continue;
+            k = &ix->pkg[s->cand - 1];
+            if (k->hash == s->h && k->eco == q[base + i].eco && k->nlen == s->nl) {
+                s->p = k;
+                __builtin_prefetch(k->name);
+                if (k->nb)
+                    __builtin_prefetch(&k->bpre[k->nb / 2]);
+            } else {
+                s->p = find_pkg(ix, q[base + i].eco, s->norm, s->nl, s->h);
+            }
+        }
+        for (size_t i = 0; i < g; i++) {
+            struct qstate *s = &st[i];
+            if (s->rc || s->p == NULL)
+                continue;
+            if (memcmp(s->p->name, s->norm, s->nl) != 0) {
+                s->p = find_pkg(ix, q[base + i].eco, s->norm, s->nl, s->h);
+                if (s->p == NULL)
+                    continue;
+            }
+            if (s->keyrc) {
+                s->rc = s->keyrc;
+                continue;
+            }
+            if (!s->p->linear) {
+                s->region = region_of(s->p, s->key, s->kl);
+                __builtin_prefetch(&s->p->roff[s->region]);
+                __builtin_prefetch(&s->p->rids[s->p->roff[s->region]]);
+            }
+        }
+        for (size_t i = 0; i < g; i++) {
+            struct qstate *s = &st[i];
+            rcs[base + i] = s->rc;
+            if (s->rc || s->p == NULL)
+                continue;
+            collect(ix, s->p, s->key, s->kl, s->region, q[base + i].version, q[base + i].vlen,
+                    hits + (base + i) * cap, cap, &counts[base + i]);
+        }
+    }
+    free(st);
+    return VG_OK;
 }
 
 const struct vg_match_advisory *vg_match_advisory(const struct vg_match_index *ix, uint32_t adv)
@@ -928,9 +1173,9 @@ void vg_match_index_stats(const struct vg_match_index *ix, struct vg_match_stats
     st->packages = ix->npkg;
     st->intervals = ix->intervals;
     st->bytes = sizeof(*ix) + vg_arena_used(ix->a) + ix->capadv * sizeof(*ix->adv) +
-                ix->capaff * sizeof(*ix->aff) + ix->cappkg * sizeof(*ix->pkg) +
-                ix->nslots * sizeof(*ix->slots) +
-                (ix->aff_adv ? (ix->naff + 1) * sizeof(*ix->aff_adv) : 0);
+                ix->capaff * sizeof(*ix->aff) +
+                (ix->hot ? ix->hot_len
+                         : ix->cappkg * sizeof(*ix->pkg) + ix->nslots * sizeof(*ix->slots));
     st->bytes_per_advisory = ix->nadv ? (double)st->bytes / (double)ix->nadv : 0.0;
     st->first_skip = ix->first_skip[0] ? ix->first_skip : NULL;
 }

@@ -110,6 +110,12 @@ int vg_match_index_add_doc(struct vg_match_index *ix, json_t *doc, struct vg_err
 int vg_match_index_add_buffer(struct vg_match_index *ix, const char *buf, size_t n, size_t *bad,
                               struct vg_err *err);
 
+/* Moves everything src holds into dst and frees src (both unfinished), so
+ * that several threads can each fill an index of their own and one of them
+ * merges the results. src's advisories follow dst's. */
+int vg_match_index_merge(struct vg_match_index *dst, struct vg_match_index *src,
+                         struct vg_err *err);
+
 /* Builds the hash table and region lists; the index becomes read-only. */
 int vg_match_index_finish(struct vg_match_index *ix, struct vg_err *err);
 
@@ -121,6 +127,23 @@ int vg_match_index_finish(struct vg_match_index *ix, struct vg_err *err);
 int vg_match_query(const struct vg_match_index *ix, int eco, const char *name, size_t nlen,
                    const char *version, size_t vlen, struct vg_match_hit *hits, size_t cap,
                    size_t *n, struct vg_err *err);
+
+struct vg_match_q {
+    int eco;
+    const char *name; /* as the ecosystem spells it; normalised here */
+    size_t nlen;
+    const char *version;
+    size_t vlen;
+};
+
+/* n queries at once, with the answers of n vg_match_query calls: query i's
+ * hits go to hits[i * cap ...], its advisory count to counts[i] (may exceed
+ * cap), its status to rcs[i] (VG_OK, VG_EINVAL for a version invalid in a
+ * known package, VG_ETOOBIG for a long name). Faster than one by one: the
+ * memory fetches of a group of queries overlap. Returns VG_EINVAL before
+ * finish. Thread-safe after finish. */
+int vg_match_query_many(const struct vg_match_index *ix, const struct vg_match_q *q, size_t n,
+                        struct vg_match_hit *hits, size_t cap, size_t *counts, int *rcs);
 
 /* Advisory adv (from a hit); the struct and its strings are owned by ix. */
 const struct vg_match_advisory *vg_match_advisory(const struct vg_match_index *ix, uint32_t adv);

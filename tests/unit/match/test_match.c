@@ -188,6 +188,48 @@ static void test_index(void **state)
     vg_match_index_free(NULL);
 }
 
+/* Two indexes filled apart (as threads do) and merged answer as one. */
+static void test_merge(void **state)
+{
+    (void)state;
+    struct vg_match_index *a = vg_match_index_new(), *b = vg_match_index_new();
+    json_t *recs = J(RECORDS);
+    char *first = json_dumps(json_array_get(recs, 0), JSON_COMPACT);
+    char *rest;
+    size_t bad = 0;
+    json_array_remove(recs, 0);
+    rest = json_dumps(recs, JSON_COMPACT);
+    assert_int_equal(vg_match_index_add_buffer(a, first, strlen(first), &bad, NULL), VG_OK);
+    assert_int_equal(vg_match_index_add_buffer(b, rest, strlen(rest), &bad, NULL), VG_OK);
+    assert_int_equal(vg_match_index_merge(a, b, NULL), VG_OK);
+    assert_int_equal(vg_match_index_finish(a, NULL), VG_OK);
+    assert_string_equal(q(a, VG_ECO_NPM, "left-pad", "1.0.5"), "A-1,A-2");
+    assert_string_equal(q(a, VG_ECO_NPM, "left-pad", "2.1.0"), "A-1");
+    assert_string_equal(q(a, VG_ECO_PYPI, "foo.bar", "0.5"), "A-2");
+    struct vg_match_stats st;
+    vg_match_index_stats(a, &st);
+    assert_int_equal(st.advisories, 3);
+    assert_int_equal(st.withdrawn, 1);
+    /* NeDB lines: index markers and deletions are ignored, bad lines counted */
+    struct vg_match_index *c = vg_match_index_new();
+    const char *nedb = "{\"$$indexCreated\":{\"fieldName\":\"id\"}}\n"
+                       "{\"id\":\"N-1\",\"affected\":[{\"package\":{\"ecosystem\":\"npm\","
+                       "\"name\":\"x\"},\"ranges\":[{\"type\":\"SEMVER\",\"events\":["
+                       "{\"introduced\":\"0\"}]}]}]}\n"
+                       "{\"$$deleted\":true,\"_id\":\"abc\"}\n"
+                       "{broken\n";
+    bad = 0;
+    assert_int_equal(vg_match_index_add_buffer(c, nedb, strlen(nedb), &bad, NULL), VG_OK);
+    assert_int_equal(bad, 1);
+    vg_match_index_finish(c, NULL);
+    assert_string_equal(q(c, VG_ECO_NPM, "x", "9.9.9"), "N-1");
+    vg_match_index_free(c);
+    free(first);
+    free(rest);
+    json_decref(recs);
+    vg_match_index_free(a);
+}
+
 /* Many overlapping advisories (past the region fan-out cap) and many
  * disjoint ones, each checked against brute force over a version grid. */
 static void test_overlap_bruteforce(void **state)
@@ -211,6 +253,40 @@ static void test_overlap_bruteforce(void **state)
     add(ix, b.p);
     vg_buf_free(&b);
     assert_int_equal(vg_match_index_finish(ix, NULL), VG_OK);
+    /* the batched form answers exactly as one query at a time */
+    {
+        enum { NQ = 2 * (N / 7 + 2) * 7 + 2 };
+        struct vg_match_q qs[NQ];
+        char vs[NQ][32];
+        size_t nq = 0, counts[NQ];
+        int rcs[NQ];
+        struct vg_match_hit *hh = calloc(NQ * 8, sizeof(*hh));
+        for (int minor = 0; minor <= N + 1; minor += 7)
+            for (int patch = 0; patch <= 6; patch++)
+                for (int w = 0; w < 2; w++) {
+                    snprintf(vs[nq], sizeof(vs[nq]), "1.%d.%d", minor, patch);
+                    qs[nq] = (struct vg_match_q){VG_ECO_NPM, w ? "small" : "big", w ? 5u : 3u,
+                                                 vs[nq], strlen(vs[nq])};
+                    nq++;
+                }
+        qs[nq++] = (struct vg_match_q){VG_ECO_NPM, "unknown", 7, "1.0.0", 5};
+        qs[nq++] = (struct vg_match_q){VG_ECO_NPM, "big", 3, "not-a-version", 13};
+        assert_true(nq <= NQ);
+        assert_int_equal(vg_match_query_many(ix, qs, nq, hh, 8, counts, rcs), VG_OK);
+        for (size_t i = 0; i < nq; i++) {
+            struct vg_match_hit h1[8];
+            size_t n1 = 0;
+            int rc1 = vg_match_query(ix, qs[i].eco, qs[i].name, qs[i].nlen, qs[i].version,
+                                     qs[i].vlen, h1, 8, &n1, NULL);
+            assert_int_equal(rcs[i], rc1);
+            assert_int_equal(counts[i], n1);
+            for (size_t k = 0; k < n1 && k < 8; k++)
+                assert_int_equal(hh[i * 8 + k].adv, h1[k].adv);
+        }
+        assert_int_equal(rcs[nq - 1], VG_EINVAL);
+        assert_int_equal(counts[nq - 2], 0);
+        free(hh);
+    }
     for (int minor = 0; minor <= N + 1; minor += 7)
         for (int patch = 0; patch <= 6; patch++) {
             char v[32];
@@ -276,7 +352,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names), cmocka_unit_test(test_purl_pkg),
-        cmocka_unit_test(test_index), cmocka_unit_test(test_overlap_bruteforce),
+        cmocka_unit_test(test_index), cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_overlap_bruteforce),
         cmocka_unit_test(test_comps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
