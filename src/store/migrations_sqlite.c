@@ -1,12 +1,15 @@
-/* Versioned schema migrations for the SQLite backend, applied in order at
- * start. Append only: a released migration is never edited. The SQL keeps to
- * what PostgreSQL also accepts (TEXT, INTEGER, partial indexes). */
+/* Versioned schema migrations for the SQLite backend. At start every
+ * migration not yet recorded in schema_migrations is applied, in ascending
+ * version order (modules own version ranges, so their entries can land in any
+ * order). A released migration is never edited. The SQL keeps to what
+ * PostgreSQL also accepts (TEXT, INTEGER, partial indexes). */
 #include "store/sqlite_int.h"
 
 #include <stddef.h>
 
-const char *const vg__sqlite_migrations[] = {
-    /* 1: units, accounts, audit chain, review tasks */
+const struct vg__migration vg__sqlite_migrations[] = {
+    /* units, accounts, audit chain, review tasks */
+    {1,
     "CREATE TABLE orgs ("
     " id INTEGER PRIMARY KEY,"
     " name TEXT NOT NULL UNIQUE,"
@@ -61,8 +64,9 @@ const char *const vg__sqlite_migrations[] = {
     " closed_at INTEGER NOT NULL DEFAULT 0,"
     " closed_by INTEGER NOT NULL DEFAULT 0,"
     " resolution TEXT);"
-    "CREATE UNIQUE INDEX tasks_open ON tasks(kind, object_type, object_id) WHERE closed_at = 0;",
-    /* 2: vulnerability cases, their timeline, dedup keys; inbox, subscriptions, outbox */
+    "CREATE UNIQUE INDEX tasks_open ON tasks(kind, object_type, object_id) WHERE closed_at = 0;"},
+    /* vulnerability cases, their timeline, dedup keys; inbox, subscriptions, outbox */
+    {2,
     "CREATE TABLE cases ("
     " rid INTEGER PRIMARY KEY,"
     " id TEXT NOT NULL UNIQUE,"
@@ -152,6 +156,9 @@ const char *const vg__sqlite_migrations[] = {
     " status INTEGER NOT NULL,"
     " error TEXT,"
     " delay_ms INTEGER NOT NULL);"
-    "CREATE INDEX deliveries_outbox ON deliveries(outbox_id);",
-    NULL,
+    "CREATE INDEX deliveries_outbox ON deliveries(outbox_id);"},
+    /* 3: knowledge base (vulnerability records) -- reserved for the knowledge-base module */
+    /* 40..49: threat indicators and TAXII -- reserved for the indicator module */
+    /* 5: SBOM registry and exposures -- reserved for the exposure module */
+    {0, NULL},
 };

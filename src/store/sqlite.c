@@ -782,35 +782,54 @@ static const struct vg_store_ops sqlite_ops = {
     .delivery_list = vg__sq_delivery_list,
 };
 
+static int applied(sqlite3 *db, int version)
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM schema_migrations WHERE version = ?", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_int(st, 1, version);
+        found = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
 static int migrate(struct sqlite_store *s, struct vg_err *err)
 {
     char *msg = NULL;
-    int version = 0, rc = VG_OK;
-    sqlite3_stmt *st = NULL;
+    int rc = VG_OK;
+    const struct vg__migration *m = vg__sqlite_migrations;
+    size_t n = 0;
     if (sqlite3_exec(s->db,
                      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
                      " applied_at INTEGER NOT NULL)",
                      NULL, NULL, &msg) != SQLITE_OK)
         goto fail;
-    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
-                           &st, NULL) != SQLITE_OK)
-        goto fail;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    for (int v = version; vg__sqlite_migrations[v]; v++) {
+    while (m[n].version)
+        n++;
+    /* ascending version order, whatever the order of the table */
+    for (int last = 0;;) {
+        const struct vg__migration *next = NULL;
+        for (size_t i = 0; i < n; i++)
+            if (m[i].version > last && (next == NULL || m[i].version < next->version))
+                next = &m[i];
+        if (next == NULL)
+            break;
+        last = next->version;
+        if (applied(s->db, next->version))
+            continue;
         char stamp[128];
         if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
             goto fail;
-        if (sqlite3_exec(s->db, vg__sqlite_migrations[v], NULL, NULL, &msg) != SQLITE_OK) {
+        if (sqlite3_exec(s->db, next->sql, NULL, NULL, &msg) != SQLITE_OK) {
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             goto fail;
         }
         snprintf(stamp, sizeof(stamp),
                  "INSERT INTO schema_migrations VALUES (%d, CAST(strftime('%%s','now') AS INTEGER)"
                  " * 1000); COMMIT",
-                 v + 1);
+                 next->version);
         if (sqlite3_exec(s->db, stamp, NULL, NULL, &msg) != SQLITE_OK) {
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             goto fail;
@@ -820,7 +839,6 @@ static int migrate(struct sqlite_store *s, struct vg_err *err)
 fail:
     rc = vg_err_set(err, VG_EBACKEND, "migration failed: %s", msg ? msg : sqlite3_errmsg(s->db));
     sqlite3_free(msg);
-    sqlite3_finalize(st);
     return rc;
 }
 

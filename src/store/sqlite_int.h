@@ -9,7 +9,11 @@
 
 #include "store/store.h"
 
-extern const char *const vg__sqlite_migrations[];
+struct vg__migration {
+    int version; /* unique; 0 ends the list */
+    const char *sql;
+};
+extern const struct vg__migration vg__sqlite_migrations[];
 
 #define VG_SQ_CACHE 256
 
