@@ -70,6 +70,8 @@ struct vg_match_index {
     size_t hot_len;
     struct vg_arena **adopted; /* arenas of merged indexes */
     size_t nadopted;
+    uint64_t *ids;   /* advisory ids seen: (hash >> 32) << 32 | advisory number + 1 */
+    size_t nids_slots, duplicates;
     int finished;
     size_t withdrawn, skipped, intervals;
     char first_skip[320];
@@ -100,6 +102,7 @@ void vg_match_index_free(struct vg_match_index *ix)
     for (size_t i = 0; i < ix->nadopted; i++)
         vg_arena_free(ix->adopted[i]);
     free(ix->adopted);
+    free(ix->ids);
     vg_arena_free(ix->a);
     vg_arena_free(ix->scratch);
     free(ix);
@@ -473,11 +476,53 @@ static void note_skip(struct vg_match_index *ix, const struct vg__osv *o, size_t
                  (int)(o->id.n > 64 ? 64 : o->id.n), o->id.s, i, why);
 }
 
+/* The advisory numbered like id, or -1. */
+static long id_find(const struct vg_match_index *ix, const char *id, size_t n, uint64_t h)
+{
+    if (ix->nids_slots == 0)
+        return -1;
+    for (size_t j = h & (ix->nids_slots - 1);; j = (j + 1) & (ix->nids_slots - 1)) {
+        uint64_t v = ix->ids[j];
+        if (v == 0)
+            return -1;
+        if ((v >> 32) == (h >> 32)) {
+            const char *s = ix->adv[(uint32_t)v - 1].id;
+            if (strncmp(s, id, n) == 0 && s[n] == '\0')
+                return (long)((uint32_t)v - 1);
+        }
+    }
+}
+
+static void id_insert(struct vg_match_index *ix, uint64_t h, uint32_t advno)
+{
+    if ((ix->nadv + 1) * 2 > ix->nids_slots) {
+        size_t ns = ix->nids_slots ? ix->nids_slots * 2 : 1024;
+        uint64_t *t = vg_xcalloc(ns, sizeof(*t));
+        for (size_t i = 0; i < ix->nids_slots; i++)
+            if (ix->ids[i]) {
+                const char *s = ix->adv[(uint32_t)ix->ids[i] - 1].id;
+                size_t j = vg__match_hash(0, s, strlen(s)) & (ns - 1);
+                while (t[j])
+                    j = (j + 1) & (ns - 1);
+                t[j] = ix->ids[i];
+            }
+        free(ix->ids);
+        ix->ids = t;
+        ix->nids_slots = ns;
+    }
+    for (size_t j = h & (ix->nids_slots - 1);; j = (j + 1) & (ix->nids_slots - 1))
+        if (ix->ids[j] == 0) {
+            ix->ids[j] = ((h >> 32) << 32) | (uint64_t)(advno + 1);
+            return;
+        }
+}
+
 static int add_scanned(struct vg_match_index *ix, const struct vg__osv *o, struct vg_err *err)
 {
     int rc = VG_OK;
     struct vg_match_advisory *adv;
     uint32_t advno;
+    uint64_t idh;
 
     if (o->id.s == NULL) {
         rc = vg_err_field(err, VG_EINVAL, "id", "OSV record without a string id");
@@ -485,6 +530,13 @@ static int add_scanned(struct vg_match_index *ix, const struct vg__osv *o, struc
     }
     if (o->withdrawn) {
         ix->withdrawn++;
+        goto out;
+    }
+    /* one record may sit in several files (osv.dev and osv-offline keep one
+     * file per ecosystem): the first copy counts */
+    idh = vg__match_hash(0, o->id.s, o->id.n);
+    if (id_find(ix, o->id.s, o->id.n, idh) >= 0) {
+        ix->duplicates++;
         goto out;
     }
     if (ix->nadv == ix->capadv) {
@@ -507,6 +559,7 @@ static int add_scanned(struct vg_match_index *ix, const struct vg__osv *o, struc
         adv->severity = vg_arena_strndup(ix->a, o->score.s, o->score.n);
     if (o->summary.s)
         adv->summary = vg_arena_strndup(ix->a, o->summary.s, o->summary.n);
+    id_insert(ix, idh, advno);
 
     for (size_t i = 0; i < o->naff; i++) {
         const struct vg__osv_aff *f = &o->aff[i];
@@ -640,31 +693,45 @@ int vg_match_index_merge(struct vg_match_index *dst, struct vg_match_index *src,
                          struct vg_err *err)
 {
     int rc = VG_OK;
-    uint32_t advoff;
+    uint32_t *remap;
 
     if (dst->finished || src->finished) {
         rc = vg_err_set(err, VG_EINVAL, "match: merge needs two unfinished indexes");
         goto out;
     }
-    advoff = (uint32_t)dst->nadv;
-    if (dst->nadv + src->nadv > dst->capadv) {
-        dst->capadv = dst->nadv + src->nadv;
-        dst->adv = vg_xrealloc(dst->adv, dst->capadv * sizeof(*dst->adv));
+    remap = vg_xmalloc((src->nadv + 1) * sizeof(*remap));
+    for (size_t i = 0; i < src->nadv; i++) {
+        const char *id = src->adv[i].id;
+        uint64_t h = vg__match_hash(0, id, strlen(id));
+        if (id_find(dst, id, strlen(id), h) >= 0) {
+            remap[i] = UINT32_MAX; /* the same record, read by another thread */
+            dst->duplicates++;
+            continue;
+        }
+        if (dst->nadv == dst->capadv) {
+            dst->capadv = dst->capadv ? dst->capadv * 2 : 1024;
+            dst->adv = vg_xrealloc(dst->adv, dst->capadv * sizeof(*dst->adv));
+        }
+        dst->adv[dst->nadv] = src->adv[i];
+        remap[i] = (uint32_t)dst->nadv;
+        id_insert(dst, h, (uint32_t)dst->nadv);
+        dst->nadv++;
     }
-    if (src->nadv)
-        memcpy(dst->adv + dst->nadv, src->adv, src->nadv * sizeof(*src->adv));
-    dst->nadv += src->nadv;
     for (size_t i = 0; i < src->naff; i++) {
         const struct ixpkg *sp = &src->pkg[src->aff[i].pkg];
-        uint32_t pno = get_pkg(dst, sp->eco, sp->name, sp->nlen);
+        uint32_t pno;
         struct ixaff *x;
+        if (remap[src->aff[i].adv] == UINT32_MAX) {
+            continue;
+        }
+        pno = get_pkg(dst, sp->eco, sp->name, sp->nlen);
         if (dst->naff == dst->capaff) {
             dst->capaff = dst->capaff ? dst->capaff * 2 : 1024;
             dst->aff = vg_xrealloc(dst->aff, dst->capaff * sizeof(*dst->aff));
         }
         x = &dst->aff[dst->naff];
         *x = src->aff[i];
-        x->adv += advoff;
+        x->adv = remap[src->aff[i].adv];
         x->pkg = pno;
         x->next = 0;
         if (dst->pkg[pno].tail)
@@ -673,11 +740,13 @@ int vg_match_index_merge(struct vg_match_index *dst, struct vg_match_index *src,
             dst->pkg[pno].head = (uint32_t)dst->naff + 1;
         dst->pkg[pno].tail = (uint32_t)dst->naff + 1;
         dst->pkg[pno].naff++;
+        dst->intervals += x->r.n;
         dst->naff++;
     }
+    free(remap);
     dst->withdrawn += src->withdrawn;
     dst->skipped += src->skipped;
-    dst->intervals += src->intervals;
+    dst->duplicates += src->duplicates;
     if (dst->first_skip[0] == '\0')
         memcpy(dst->first_skip, src->first_skip, sizeof(dst->first_skip));
     /* the strings, keys and intervals stay where they are: adopt the arenas */
@@ -1174,13 +1243,14 @@ void vg_match_index_stats(const struct vg_match_index *ix, struct vg_match_stats
     st->intervals = ix->intervals;
     st->bytes = sizeof(*ix) + vg_arena_used(ix->a) + ix->capadv * sizeof(*ix->adv) +
                 ix->capaff * sizeof(*ix->aff) +
-                (ix->hot ? ix->hot_len
+                ix->nids_slots * sizeof(*ix->ids) + (ix->hot ? ix->hot_len
                          : ix->cappkg * sizeof(*ix->pkg) + ix->nslots * sizeof(*ix->slots));
     st->bytes_per_advisory = ix->nadv ? (double)st->bytes / (double)ix->nadv : 0.0;
     st->first_skip = ix->first_skip[0] ? ix->first_skip : NULL;
+    st->duplicates = ix->duplicates;
 }
 
 size_t vg_match_index_count(const struct vg_match_index *ix)
 {
-    return ix->nadv + ix->withdrawn;
+    return ix->nadv + ix->withdrawn + ix->duplicates;
 }

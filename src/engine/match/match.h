@@ -82,6 +82,7 @@ struct vg_match_stats {
     double bytes_per_advisory;
     const char *first_skip; /* why the first skipped entry was skipped (owned by the
                                index), NULL when none */
+    size_t duplicates;     /* records whose id was already indexed (left out) */
 };
 
 /* An empty index. Never NULL (aborts on out-of-memory). */
@@ -90,7 +91,9 @@ struct vg_match_index *vg_match_index_new(void);
 void vg_match_index_free(struct vg_match_index *ix);
 
 /* Indexes one OSV record (borrowed; everything needed is copied). Withdrawn
- * records are counted and skipped. An affected entry with an unknown
+ * records are counted and skipped, as is a record whose id is already in the
+ * index (the first copy counts: osv.dev exports put a record naming two
+ * ecosystems in both ecosystems' files). An affected entry with an unknown
  * ecosystem or an invalid range is skipped and counted (stats.skipped,
  * stats.first_skip says why). Errors:
  * VG_EINVAL when the record has no string "id" or is not an object;
@@ -151,7 +154,8 @@ const struct vg_match_advisory *vg_match_advisory(const struct vg_match_index *i
 void vg_match_fixed(const struct vg_match_index *ix, uint32_t aff, const char *const **fixed,
                     size_t *n);
 void vg_match_index_stats(const struct vg_match_index *ix, struct vg_match_stats *st);
-/* Records seen so far (indexed + withdrawn); cheap, for progress reports. */
+/* Records seen so far (indexed + withdrawn + duplicates); cheap, for progress
+ * reports. */
 size_t vg_match_index_count(const struct vg_match_index *ix);
 
 /* ---- reverse index ---------------------------------------------------- */

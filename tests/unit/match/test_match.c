@@ -210,6 +210,20 @@ static void test_merge(void **state)
     vg_match_index_stats(a, &st);
     assert_int_equal(st.advisories, 3);
     assert_int_equal(st.withdrawn, 1);
+    /* the same records again, in one index and across a merge: first copy wins */
+    {
+        struct vg_match_index *d = vg_match_index_new(), *e = vg_match_index_new();
+        add(d, RECORDS);
+        add(d, RECORDS);
+        add(e, RECORDS);
+        assert_int_equal(vg_match_index_merge(d, e, NULL), VG_OK);
+        vg_match_index_finish(d, NULL);
+        vg_match_index_stats(d, &st);
+        assert_int_equal(st.advisories, 3);
+        assert_int_equal(st.duplicates, 6);
+        assert_string_equal(q(d, VG_ECO_NPM, "left-pad", "1.0.5"), "A-1,A-2");
+        vg_match_index_free(d);
+    }
     /* NeDB lines: index markers and deletions are ignored, bad lines counted */
     struct vg_match_index *c = vg_match_index_new();
     const char *nedb = "{\"$$indexCreated\":{\"fieldName\":\"id\"}}\n"
