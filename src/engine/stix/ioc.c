@@ -471,8 +471,8 @@ static int normalize_domain(const char *v, size_t n, char *out, size_t cap, size
                     goto out;
                 }
             }
-            if (ncp >= VG_ARRAY_LEN(cps)) {
-                rc = err_inval(err, "domain", "label too long");
+            if (ncp >= 64) { /* a label of more than 63 code points never fits in 63 */
+                rc = err_inval(err, "domain", "label longer than 63");
                 goto out;
             }
             cps[ncp++] = c;
@@ -849,19 +849,18 @@ static int normalize_phone(const char *v, size_t n, char *out, size_t cap, size_
 {
     int rc = VG_OK;
     size_t k = 0, i = 0, digits = 0;
+    int plus = 0;
     while (i < n && v[i] == ' ')
         i++;
     if (i < n && v[i] == '+') {
+        plus = 1;
         out[k++] = '+';
         i++;
-    } else if (i + 1 < n && v[i] == '0' && v[i + 1] == '0') {
-        out[k++] = '+';
-        i += 2;
     }
     for (; i < n; i++) {
         char c = v[i];
         if (c >= '0' && c <= '9') {
-            if (k + 2 > cap || digits >= 15) {
+            if (k + 2 > cap || digits >= 17) {
                 rc = err_inval(err, "phone number", "more than 15 digits");
                 goto out;
             }
@@ -871,6 +870,17 @@ static int normalize_phone(const char *v, size_t n, char *out, size_t cap, size_
             rc = err_inval(err, "phone number", "only digits, '+' and separators allowed");
             goto out;
         }
+    }
+    /* the international prefix 00 (separators ignored) is written "+" */
+    if (!plus && digits >= 2 && out[0] == '0' && out[1] == '0') {
+        out[0] = '+';
+        memmove(out + 1, out + 2, k - 2);
+        k--;
+        digits -= 2;
+    }
+    if (digits > 15) {
+        rc = err_inval(err, "phone number", "more than 15 digits");
+        goto out;
     }
     if (digits < 5) {
         rc = err_inval(err, "phone number", "fewer than 5 digits");
