@@ -305,6 +305,18 @@ try:
     rc, _, _ = subprocess.run([BIN, "scan", lst, "--db", os.path.join(tmp, "nope")],
                               capture_output=True).returncode, None, None
     check(rc == 2, "missing database: exit 2")
+    spdx = os.path.join(tmp, "sbom.spdx.json")
+    with open(spdx, "w") as f:
+        json.dump({"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "packages": [
+            {"SPDXID": "SPDXRef-a", "name": "log4j-core", "versionInfo": "2.14.1", "externalRefs": [
+                {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                 "referenceLocator": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}]},
+            {"SPDXID": "SPDXRef-b", "name": "no-purl", "versionInfo": "1.0"}]}, f)
+    rc, out, _ = scan(spdx)
+    got = json.loads(out)
+    check(rc == 1 and got["components"] == 2 and got["vulnerable"] == 1
+          and got["findings"][0]["vulns"][0]["id"] == "GHSA-jfh8-c2jp-5v3q"
+          and got["findings"][0]["vulns"][0]["fixed"] == ["2.15.0"], "SPDX 2.3 SBOM: Log4Shell")
     clean = os.path.join(tmp, "clean.purls")
     with open(clean, "w") as f:
         f.write("pkg:maven/org.apache.logging.log4j/log4j-core@2.17.1\n")
@@ -312,6 +324,16 @@ try:
     check(rc == 0, "nothing found: exit 0")
 finally:
     shutil.rmtree(tmp)
+
+# vigil purl: canonical form, exit 2 with the reason, stdin mode
+p = subprocess.run([BIN, "purl", "pkg:PYPI/Django_package@1.11.1.dev1"], capture_output=True, text=True)
+check(p.returncode == 0 and p.stdout == "pkg:pypi/django-package@1.11.1.dev1\n", "vigil purl: canonical")
+p = subprocess.run([BIN, "purl", "pkg:maven/@1.0"], capture_output=True, text=True)
+check(p.returncode == 2 and "name" in p.stderr, "vigil purl: invalid -> exit 2 with the reason")
+p = subprocess.run([BIN, "purl", "-"], input="pkg:npm/@a/b@1\nnot-a-purl\npkg:golang/x.io/y#/a/\n",
+                   capture_output=True, text=True)
+check(p.returncode == 2 and p.stdout == "pkg:npm/%40a/b@1\npkg:golang/x.io/y#a\n"
+      and "not-a-purl" in p.stderr, "vigil purl -: one per line")
 
 for s in summary:
     print(s)
