@@ -124,6 +124,28 @@ def containment():
     return fails
 
 
+def schema_cases(path):
+    """Cases of a vers-test schema file (comparison: an ordered list;
+    equality: true/false)."""
+    if not os.path.exists(path):
+        skip_or_fail("missing " + path)
+    with open(path, encoding="utf-8") as f:
+        tests = json.load(f)
+    if isinstance(tests, dict):
+        tests = tests["tests"]
+    cases = []
+    for t in tests:
+        vs = t["input"]["versions"]
+        if t["test_type"] == "equality":
+            a, b = vs
+            cases.append((a, "=" if t["expected_output"] else "!=", b))
+        else:
+            exp = t["expected_output"]
+            for x, y in zip(exp, exp[1:]):
+                cases.append((x, "=" if x == y else "<", y))
+    return cases
+
+
 def main():
     if not TD or not os.path.isdir(TD):
         skip_or_fail("VIGIL_TESTDATA not set or missing")
@@ -142,23 +164,10 @@ def main():
             suites.append(("osv-versions/" + name, eco, cases))
     vbase = os.path.join(TD, "vers-spec", "tests")
     for name, eco in sorted(VERS_CMP.items()):
-        path = os.path.join(vbase, name)
-        if not os.path.exists(path):
-            skip_or_fail("missing " + path)
-        with open(path, encoding="utf-8") as f:
-            tests = json.load(f)["tests"]
-        cases = []
-        for t in tests:
-            vs = t["input"]["versions"]
-            if t["test_type"] == "equality":
-                a, b = vs
-                cases.append((a, "=" if t["expected_output"] else "!=", b))
-            else:
-                exp = t["expected_output"]
-                for x, y in zip(exp, exp[1:]):
-                    cases.append((x, "=" if x == y else "<", y))
-        suites.append(("vers-spec/" + name, eco, cases))
+        suites.append(("vers-spec/" + name, eco, schema_cases(os.path.join(vbase, name))))
     ubase = os.path.join(TD, "univers")
+    suites.append(("univers/schema/deb_version_python_pkg_test.json", "Debian",
+                   schema_cases(os.path.join(ubase, "schema", "deb_version_python_pkg_test.json"))))
     path = os.path.join(ubase, "alpine_test.txt")
     if os.path.exists(path):
         cases = []
