@@ -577,13 +577,17 @@ int vg_ranges_from_vers(const char *s, size_t n, struct vg_arena *a, struct vg_r
                 goto out;
             }
             if (c == '%') {
+                /* canonical: upper-case hex, and only for bytes that need it */
                 int h1 = x + 2 < e ? hexval((unsigned char)s[x + 1]) : -1;
                 int h2 = x + 2 < e ? hexval((unsigned char)s[x + 2]) : -1;
-                if (h1 < 0 || h2 < 0) {
+                if (h1 >= 0 && h2 >= 0 && ((s[x + 1] >= 'a' && s[x + 1] <= 'f') ||
+                                           (s[x + 2] >= 'a' && s[x + 2] <= 'f')))
+                    h1 = -1;
+                c = h1 * 16 + h2;
+                if (h1 < 0 || h2 < 0 || (c < 0x80 && (vg__isalnum(c) || strchr(".-_~:+", c)))) {
                     rc = vg_err_set(err, VG_EINVAL, "vers: bad percent-encoding at offset %zu", x);
                     goto out;
                 }
-                c = h1 * 16 + h2;
                 x += 2;
             }
             if (dn == VG_VERSION_MAX) {

@@ -681,6 +681,9 @@ int vg__key_datetime(const char *v, size_t n, struct vg__kb *k)
     int64_t ms;
     memcpy(buf, v, n);
     buf[n] = '\0';
+    /* vers-spec: the canonical form uses upper-case T and Z */
+    if (memchr(v, 't', n) != NULL || memchr(v, 'z', n) != NULL)
+        return VG_EINVAL;
     if (vg_time_parse(buf, &ms) != 0)
         return VG_EINVAL;
     uint64_t u = (uint64_t)ms ^ (UINT64_C(1) << 63);
