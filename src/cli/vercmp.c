@@ -54,8 +54,9 @@ static int batch(int eco)
         }
         if (sp == NULL) {
             fprintf(stderr, "vigil vercmp: line %lu: expected \"A B\"\n", lineno);
+            fputs("!\n", stdout);
             rc = 2;
-            break;
+            continue;
         }
         const char *a = line, *b = sp + 1;
         size_t an = (size_t)(sp - line), bn = n - an - 1;
