@@ -35,7 +35,10 @@ static inline int vg__isalnum(int c) { return vg__isdigit(c) || vg__isalpha(c); 
 static inline int vg__lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 
 /* One per scheme: VG_OK, or VG_EINVAL when v is not a version of the scheme
- * (the caller writes the message). Overflow is reported through k->over. */
+ * (the caller writes the message). Overflow is reported through k->over.
+ * These scanners hold no resources, so they return at the first invalid byte
+ * rather than through a single exit: the grammar reads top to bottom that way
+ * (STYLE: clarity wins; the builders in range.c keep the one exit). */
 typedef int (*vg__keyfn)(const char *v, size_t n, struct vg__kb *k);
 
 int vg__key_semver(const char *v, size_t n, struct vg__kb *k);
