@@ -18,8 +18,7 @@ static size_t on_data(char *p, size_t sz, size_t n, void *ud)
     return sz * n;
 }
 
-/* Returns the HTTP status, or -1 when the server could not be reached. */
-static long request(const struct vg_config *cfg, const char *method, const char *path,
+long vg_cli_request(const struct vg_config *cfg, const char *method, const char *path,
                     const char *body, struct vg_buf *out)
 {
     CURL *c = curl_easy_init();
@@ -116,11 +115,11 @@ static void print_table(const json_t *j)
     }
 }
 
-static int call(const struct vg_config *cfg, const char *method, const char *path, json_t *body)
+int vg_cli_call(const struct vg_config *cfg, const char *method, const char *path, json_t *body)
 {
     struct vg_buf out = {0};
     char *b = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    long status = request(cfg, method, path, b, &out);
+    long status = vg_cli_request(cfg, method, path, b, &out);
     int rc;
     free(b);
     json_decref(body);
@@ -164,7 +163,10 @@ static const char usage[] =
     "       vigil cases [list [STATE] | get ID | submit FILE | move ID STATE [NOTE] |\n"
     "                    comment ID TEXT | timeline ID | deliveries ID | overdue | compliance]";
 
-static int setup(struct vg_config *cfg, int argc, char **argv, char **pos, int *npos)
+static const char import_usage[] =
+    "vigil import osv|nedb|cve5|nvd|kev PATH...  (files, directories, zips)";
+
+int vg_cli_setup(struct vg_config *cfg, int argc, char **argv, char **pos, int *npos)
 {
     struct vg_err err = {0};
     int help = 0;
@@ -173,7 +175,8 @@ static int setup(struct vg_config *cfg, int argc, char **argv, char **pos, int *
         return 2;
     }
     if (help) {
-        vg_config_usage(stdout, usage, VG_CMD_CLIENT);
+        vg_config_usage(stdout, argc > 0 && strcmp(argv[0], "import") == 0 ? import_usage : usage,
+                        VG_CMD_CLIENT);
         return 1;
     }
     if (strcmp(cfg->format, "json") != 0 && strcmp(cfg->format, "table") != 0) {
@@ -195,7 +198,7 @@ int vg_cli_api(int argc, char **argv)
 {
     struct vg_config cfg;
     char *pos[8];
-    int np = 0, rc = setup(&cfg, argc, argv, pos, &np);
+    int np = 0, rc = vg_cli_setup(&cfg, argc, argv, pos, &np);
     json_t *body = NULL;
     if (rc)
         return rc == 1 ? 0 : rc;
@@ -217,50 +220,50 @@ int vg_cli_api(int argc, char **argv)
             return 2;
         }
     }
-    return call(&cfg, pos[0], pos[1], body);
+    return vg_cli_call(&cfg, pos[0], pos[1], body);
 }
 
 int vg_cli_me(int argc, char **argv)
 {
     struct vg_config cfg;
     char *pos[8];
-    int np = 0, rc = setup(&cfg, argc, argv, pos, &np);
+    int np = 0, rc = vg_cli_setup(&cfg, argc, argv, pos, &np);
     if (rc)
         return rc == 1 ? 0 : rc;
-    return call(&cfg, "GET", "/api/v1/me", NULL);
+    return vg_cli_call(&cfg, "GET", "/api/v1/me", NULL);
 }
 
 int vg_cli_orgs(int argc, char **argv)
 {
     struct vg_config cfg;
     char *pos[8], path[256];
-    int np = 0, rc = setup(&cfg, argc, argv, pos, &np);
+    int np = 0, rc = vg_cli_setup(&cfg, argc, argv, pos, &np);
     if (rc)
         return rc == 1 ? 0 : rc;
     const char *sub = np ? pos[0] : "list";
     if (strcmp(sub, "list") == 0)
-        return call(&cfg, "GET", "/api/v1/orgs?limit=1000", NULL);
+        return vg_cli_call(&cfg, "GET", "/api/v1/orgs?limit=1000", NULL);
     NEED(2);
     if (strcmp(sub, "get") == 0) {
         snprintf(path, sizeof(path), "/api/v1/orgs/%s", pos[1]);
-        return call(&cfg, "GET", path, NULL);
+        return vg_cli_call(&cfg, "GET", path, NULL);
     }
     if (strcmp(sub, "create") == 0) {
         NEED(3);
         json_t *b = json_pack("{s:s, s:s}", "name", pos[1], "kind", pos[2]);
         if (np > 3)
             json_object_set_new(b, "country", json_string(pos[3]));
-        return call(&cfg, "POST", "/api/v1/orgs", b);
+        return vg_cli_call(&cfg, "POST", "/api/v1/orgs", b);
     }
     if (strcmp(sub, "suspend") == 0) {
         NEED(4);
         snprintf(path, sizeof(path), "/api/v1/orgs/%s/suspend", pos[1]);
-        return call(&cfg, "POST", path, json_pack("{s:s, s:s}", "until", pos[2], "reason", pos[3]));
+        return vg_cli_call(&cfg, "POST", path, json_pack("{s:s, s:s}", "until", pos[2], "reason", pos[3]));
     }
     if (strcmp(sub, "reinstate") == 0 || strcmp(sub, "revoke") == 0) {
         NEED(3);
         snprintf(path, sizeof(path), "/api/v1/orgs/%s/%s", pos[1], sub);
-        return call(&cfg, "POST", path, json_pack("{s:s}", "reason", pos[2]));
+        return vg_cli_call(&cfg, "POST", path, json_pack("{s:s}", "reason", pos[2]));
     }
     fprintf(stderr, "usage: %s\n", usage);
     return 2;
@@ -270,7 +273,7 @@ int vg_cli_users(int argc, char **argv)
 {
     struct vg_config cfg;
     char *pos[8], path[256];
-    int np = 0, rc = setup(&cfg, argc, argv, pos, &np);
+    int np = 0, rc = vg_cli_setup(&cfg, argc, argv, pos, &np);
     if (rc)
         return rc == 1 ? 0 : rc;
     const char *sub = np ? pos[0] : "list";
@@ -279,12 +282,12 @@ int vg_cli_users(int argc, char **argv)
             snprintf(path, sizeof(path), "/api/v1/users?limit=1000&org_id=%s", pos[1]);
         else
             snprintf(path, sizeof(path), "/api/v1/users?limit=1000");
-        return call(&cfg, "GET", path, NULL);
+        return vg_cli_call(&cfg, "GET", path, NULL);
     }
     NEED(2);
     if (strcmp(sub, "get") == 0) {
         snprintf(path, sizeof(path), "/api/v1/users/%s", pos[1]);
-        return call(&cfg, "GET", path, NULL);
+        return vg_cli_call(&cfg, "GET", path, NULL);
     }
     if (strcmp(sub, "create") == 0) {
         NEED(4);
@@ -293,7 +296,7 @@ int vg_cli_users(int argc, char **argv)
             fprintf(stderr, "vigil users create: ORG_ID must be a number\n");
             return 2;
         }
-        return call(&cfg, "POST", "/api/v1/users",
+        return vg_cli_call(&cfg, "POST", "/api/v1/users",
                     json_pack("{s:I, s:s, s:s}", "org_id", (json_int_t)org, "name", pos[2], "role",
                               pos[3]));
     }
@@ -305,12 +308,12 @@ int vg_cli_tokens(int argc, char **argv)
 {
     struct vg_config cfg;
     char *pos[8], path[256];
-    int np = 0, rc = setup(&cfg, argc, argv, pos, &np);
+    int np = 0, rc = vg_cli_setup(&cfg, argc, argv, pos, &np);
     if (rc)
         return rc == 1 ? 0 : rc;
     const char *sub = np ? pos[0] : "list";
     if (strcmp(sub, "list") == 0)
-        return call(&cfg, "GET", "/api/v1/tokens", NULL);
+        return vg_cli_call(&cfg, "GET", "/api/v1/tokens", NULL);
     if (strcmp(sub, "create") == 0) {
         json_t *b = json_object();
         int64_t uid;
@@ -326,12 +329,12 @@ int vg_cli_tokens(int argc, char **argv)
             json_object_set_new(b, "name", json_string(pos[2]));
         if (np > 3)
             json_object_set_new(b, "expires_at", json_string(pos[3]));
-        return call(&cfg, "POST", "/api/v1/tokens", b);
+        return vg_cli_call(&cfg, "POST", "/api/v1/tokens", b);
     }
     if (strcmp(sub, "revoke") == 0) {
         NEED(2);
         snprintf(path, sizeof(path), "/api/v1/tokens/%s", pos[1]);
-        return call(&cfg, "DELETE", path, NULL);
+        return vg_cli_call(&cfg, "DELETE", path, NULL);
     }
     fprintf(stderr, "usage: %s\n", usage);
     return 2;
@@ -341,16 +344,16 @@ int vg_cli_tasks(int argc, char **argv)
 {
     struct vg_config cfg;
     char *pos[8], path[256];
-    int np = 0, rc = setup(&cfg, argc, argv, pos, &np);
+    int np = 0, rc = vg_cli_setup(&cfg, argc, argv, pos, &np);
     if (rc)
         return rc == 1 ? 0 : rc;
     const char *sub = np ? pos[0] : "list";
     if (strcmp(sub, "list") == 0)
-        return call(&cfg, "GET", "/api/v1/tasks?state=all", NULL);
+        return vg_cli_call(&cfg, "GET", "/api/v1/tasks?state=all", NULL);
     if (strcmp(sub, "close") == 0) {
         NEED(3);
         snprintf(path, sizeof(path), "/api/v1/tasks/%s/close", pos[1]);
-        return call(&cfg, "POST", path, json_pack("{s:s}", "resolution", pos[2]));
+        return vg_cli_call(&cfg, "POST", path, json_pack("{s:s}", "resolution", pos[2]));
     }
     fprintf(stderr, "usage: %s\n", usage);
     return 2;
@@ -360,36 +363,36 @@ int vg_cli_audit_log(int argc, char **argv)
 {
     struct vg_config cfg;
     char *pos[8], path[256];
-    int np = 0, rc = setup(&cfg, argc, argv, pos, &np);
+    int np = 0, rc = vg_cli_setup(&cfg, argc, argv, pos, &np);
     if (rc)
         return rc == 1 ? 0 : rc;
     snprintf(path, sizeof(path), "/api/v1/audit?limit=1000%s%s", np ? "&cursor=" : "",
              np ? pos[0] : "");
-    return call(&cfg, "GET", path, NULL);
+    return vg_cli_call(&cfg, "GET", path, NULL);
 }
 
 int vg_cli_cases(int argc, char **argv)
 {
     struct vg_config cfg;
     char *pos[8], path[256];
-    int np = 0, rc = setup(&cfg, argc, argv, pos, &np);
+    int np = 0, rc = vg_cli_setup(&cfg, argc, argv, pos, &np);
     if (rc)
         return rc == 1 ? 0 : rc;
     const char *sub = np ? pos[0] : "list";
     if (strcmp(sub, "list") == 0) {
         snprintf(path, sizeof(path), "/api/v1/cases?limit=1000%s%s", np > 1 ? "&state=" : "",
                  np > 1 ? pos[1] : "");
-        return call(&cfg, "GET", path, NULL);
+        return vg_cli_call(&cfg, "GET", path, NULL);
     }
     if (strcmp(sub, "overdue") == 0)
-        return call(&cfg, "GET", "/api/v1/cases?overdue=true&limit=1000", NULL);
+        return vg_cli_call(&cfg, "GET", "/api/v1/cases?overdue=true&limit=1000", NULL);
     if (strcmp(sub, "compliance") == 0)
-        return call(&cfg, "GET", "/api/v1/stats/compliance", NULL);
+        return vg_cli_call(&cfg, "GET", "/api/v1/stats/compliance", NULL);
     NEED(2);
     if (strcmp(sub, "get") == 0 || strcmp(sub, "timeline") == 0 || strcmp(sub, "deliveries") == 0) {
         snprintf(path, sizeof(path), "/api/v1/cases/%s%s%s", pos[1], strcmp(sub, "get") ? "/" : "",
                  strcmp(sub, "get") ? sub : "");
-        return call(&cfg, "GET", path, NULL);
+        return vg_cli_call(&cfg, "GET", path, NULL);
     }
     if (strcmp(sub, "submit") == 0) {
         json_error_t je;
@@ -403,7 +406,7 @@ int vg_cli_cases(int argc, char **argv)
             fprintf(stderr, "vigil cases submit: %s: %s\n", pos[1], je.text);
             return 2;
         }
-        return call(&cfg, "POST", "/api/v1/cases", b);
+        return vg_cli_call(&cfg, "POST", "/api/v1/cases", b);
     }
     if (strcmp(sub, "move") == 0) {
         NEED(3);
@@ -411,12 +414,12 @@ int vg_cli_cases(int argc, char **argv)
         if (np > 3)
             json_object_set_new(b, "note", json_string(pos[3]));
         snprintf(path, sizeof(path), "/api/v1/cases/%s/transition", pos[1]);
-        return call(&cfg, "POST", path, b);
+        return vg_cli_call(&cfg, "POST", path, b);
     }
     if (strcmp(sub, "comment") == 0) {
         NEED(3);
         snprintf(path, sizeof(path), "/api/v1/cases/%s/comments", pos[1]);
-        return call(&cfg, "POST", path, json_pack("{s:s}", "body", pos[2]));
+        return vg_cli_call(&cfg, "POST", path, json_pack("{s:s}", "body", pos[2]));
     }
     fprintf(stderr, "usage: %s\n", usage);
     return 2;
