@@ -16,7 +16,16 @@
 #include "engine/stix/pattern.h"
 #include "engine/stix/stix.h"
 
+/* Rates are per CPU second of this process (the bench box is shared, so
+ * wall time would measure the neighbours); the wall time is printed too. */
 static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double wall_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -127,16 +136,18 @@ static void bench_bundle(size_t n, const char *peer_out)
     struct vg_arena *a = vg_arena_new(1 << 20);
     struct vg_stix_bundle b;
     struct vg_err err = {0};
+    double w0 = wall_s();
     t0 = now_s();
     int rc = vg_stix_parse_bundle(doc, len, 0, a, &b, &err);
     t1 = now_s();
+    double w1 = wall_s();
     if (rc) {
         fprintf(stderr, "parse failed: %s\n", err.msg);
         exit(1);
     }
-    printf("parse+validate (JSON, every object, every pattern): %.2f s, %.0f objects/s "
-           "(target >= 200000)\n",
-           t1 - t0, (double)b.n / (t1 - t0));
+    printf("parse+validate (JSON, every object, every pattern): %.2f s CPU (%.2f s wall), "
+           "%.0f objects/s per core (target >= 200000)\n",
+           t1 - t0, w1 - w0, (double)b.n / (t1 - t0));
     size_t nobs = 0;
     struct vg_arena *pa = vg_arena_new(0);
     t0 = now_s();

@@ -634,6 +634,7 @@ static struct vg_pat_node *obs_expr(struct parser *p)
                 return NULL;
             }
             q->start = p->lit.i;
+            q->start_text = p->lit.s;
             if (next(p) || expect(p, K_STOP, "STOP expected"))
                 return NULL;
             if (p->t != K_TIME) {
@@ -641,6 +642,7 @@ static struct vg_pat_node *obs_expr(struct parser *p)
                 return NULL;
             }
             q->stop = p->lit.i;
+            q->stop_text = p->lit.s;
             if (q->stop <= q->start) {
                 perr(p, p->tstart, "STOP must be later than START");
                 return NULL;
@@ -914,7 +916,6 @@ static void fmt_path(struct vg_buf *b, const struct vg_pat_path *p)
 
 static void fmt(struct vg_buf *b, const struct vg_pat_node *n, int depth)
 {
-    char ts[32], te[32];
     if (depth > 4 * VG_PAT_MAX_DEPTH)
         return;
     switch (n->kind) {
@@ -943,11 +944,8 @@ static void fmt(struct vg_buf *b, const struct vg_pat_node *n, int depth)
             vg_buf_printf(b, " WITHIN %s SECONDS", n->within_text);
         else if (n->qual == VG_PAT_REPEATS)
             vg_buf_printf(b, " REPEATS %lld TIMES", (long long)n->repeats);
-        else {
-            vg_time_format(n->start, ts);
-            vg_time_format(n->stop, te);
-            vg_buf_printf(b, " START t'%s' STOP t'%s'", ts, te);
-        }
+        else
+            vg_buf_printf(b, " START t'%s' STOP t'%s'", n->start_text, n->stop_text);
         break;
     case VG_PAT_EXISTS:
         vg_buf_puts(b, "EXISTS ");

@@ -76,6 +76,7 @@ struct vg_pat_node {
     double within_seconds;
     const char *within_text;     /* the WITHIN number as written */
     int64_t start, stop;         /* ms since the epoch */
+    const char *start_text, *stop_text; /* the timestamps as written */
     int64_t repeats;
 };
 

@@ -79,20 +79,31 @@ static const struct type_spec types[T_COUNT] = {
                                  "created_by_ref"}},
 };
 
-/* Timestamp-valued properties of the types the spec defines. */
+/* Timestamp-valued properties of the types the spec defines (sorted, for
+ * bsearch). */
 static const char *const time_props[] = {
-    "valid_from", "valid_until", "first_seen", "last_seen", "first_observed", "last_observed",
-    "published", "start_time", "stop_time", "submitted", "analysis_started", "analysis_ended",
-    "object_modified", "date", "ctime", "mtime", "atime", "created_time", "modified_time",
-    "start", "end", "account_created", "account_expires", "credential_last_changed",
-    "account_first_login", "account_last_login", "validity_not_before", "validity_not_after",
-    "private_key_usage_period_not_before", "private_key_usage_period_not_after", NULL,
+    "account_created", "account_expires", "account_first_login", "account_last_login",
+    "analysis_ended", "analysis_started", "atime", "created_time", "credential_last_changed",
+    "ctime", "date", "end", "first_observed", "first_seen", "last_observed", "last_seen",
+    "modified_time", "mtime", "object_modified", "private_key_usage_period_not_after",
+    "private_key_usage_period_not_before", "published", "start", "start_time", "stop_time",
+    "submitted", "valid_from", "valid_until", "validity_not_after", "validity_not_before",
 };
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int is_time_prop(const char *k)
+{
+    return bsearch(&k, time_props, VG_ARRAY_LEN(time_props), sizeof(*time_props), cmp_str) != NULL;
+}
 
 static int find_type(const char *t)
 {
     for (int i = 0; i < T_COUNT; i++)
-        if (strcmp(types[i].name, t) == 0)
+        if (types[i].name[0] == t[0] && types[i].name[1] == t[1] && strcmp(types[i].name, t) == 0)
             return i;
     return -1;
 }
@@ -234,6 +245,7 @@ int vg_stix_time_parse(const char *s, int min_frac, int64_t *ms)
 struct vctx {
     const char *base; /* path prefix of the object, "" or "objects[3]" */
     struct vg_err *err;
+    struct vg_arena *scratch; /* for pattern ASTs; NULL: one per pattern */
 };
 
 static int fail(struct vctx *c, int code, const char *prop, const char *fmt, const char *arg)
@@ -298,10 +310,11 @@ static int check_ref_list(struct vctx *c, const char *prop, json_t *v)
     if (!json_is_array(v) || json_array_size(v) == 0)
         return fail(c, VG_EINVAL, prop, "must be a non-empty list of identifiers%s", NULL);
     for (size_t i = 0; i < json_array_size(v); i++) {
+        json_t *r = json_array_get(v, i);
+        if (json_is_string(r) && vg_stix_id_valid(json_string_value(r), NULL))
+            continue;
         snprintf(p, sizeof(p), "%s[%zu]", prop, i);
-        int rc = check_ref(c, p, json_array_get(v, i));
-        if (rc)
-            return rc;
+        return check_ref(c, p, r);
     }
     return VG_OK;
 }
@@ -612,12 +625,15 @@ static int check_specific(struct vctx *c, int t, json_t *o, struct vg_stix_objec
             break;
         }
         if (strcmp(pt, "stix") == 0) {
-            struct vg_arena *a = vg_arena_new(0);
+            struct vg_arena *a = c->scratch ? c->scratch : vg_arena_new(0);
             struct vg_pat_node *root;
             char field[256];
             snprintf(field, sizeof(field), "%s%spattern", c->base, *c->base ? "." : "");
             rc = vg_stix_pattern_parse(pat, strlen(pat), a, field, &root, c->err);
-            vg_arena_free(a);
+            if (c->scratch)
+                vg_arena_reset(a);
+            else
+                vg_arena_free(a);
             if (rc)
                 break;
         }
@@ -919,7 +935,7 @@ static int check_props(struct vctx *c, json_t *o, int known)
             rc = check_bool(c, o, k);
         else if (strcmp(k, "lang") == 0 && !json_is_string(v))
             rc = fail(c, VG_EINVAL, k, "must be a string%s", NULL);
-        else if (known && in_list(k, time_props))
+        else if (known && is_time_prop(k))
             rc = check_time(c, o, k, 0, NULL);
         if (rc)
             break;
@@ -940,9 +956,10 @@ static int check_props(struct vctx *c, json_t *o, int known)
     return rc;
 }
 
-static int validate(json_t *o, const char *path, struct vg_stix_object *out, struct vg_err *err)
+static int validate(json_t *o, const char *path, struct vg_stix_object *out,
+                    struct vg_arena *scratch, struct vg_err *err)
 {
-    struct vctx c = {path ? path : "", err};
+    struct vctx c = {path ? path : "", err, scratch};
     int rc = VG_OK;
     const char *type = NULL, *id = NULL;
     if (!json_is_object(o)) {
@@ -1041,13 +1058,13 @@ out:
 
 int vg_stix_validate_object(json_t *obj, const char *path, struct vg_err *err)
 {
-    return validate(obj, path, NULL, err);
+    return validate(obj, path, NULL, NULL, err);
 }
 
 int vg_stix_object_read(json_t *obj, const char *path, struct vg_stix_object *out,
                         struct vg_err *err)
 {
-    return validate(obj, path, out, err);
+    return validate(obj, path, out, NULL, err);
 }
 
 static void decref(void *p)
@@ -1059,6 +1076,7 @@ int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_ar
                          struct vg_stix_bundle *out, struct vg_err *err)
 {
     json_t *root = NULL;
+    struct vg_arena *scratch = NULL;
     int rc;
     memset(out, 0, sizeof(*out));
     if ((rc = vg_json_parse(buf, n, &root, err)))
@@ -1117,12 +1135,22 @@ int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_ar
     }
     out->objects = cnt ? vg_arena_alloc(a, cnt * sizeof(*out->objects)) : NULL;
     out->n = cnt;
+    scratch = vg_arena_new(0);
     for (size_t i = 0; i < cnt; i++) {
-        char path[48];
-        snprintf(path, sizeof(path), "objects[%zu]", i);
+        char path[48], digits[24];
+        size_t nd = 0, x = i;
+        do {
+            digits[nd++] = (char)('0' + x % 10);
+            x /= 10;
+        } while (x);
+        memcpy(path, "objects[", 8);
+        for (size_t k = 0; k < nd; k++)
+            path[8 + k] = digits[nd - 1 - k];
+        path[8 + nd] = ']';
+        path[9 + nd] = '\0';
         struct vg_stix_object *o = &out->objects[i];
         struct vg_err e1 = {0};
-        int r1 = vg_stix_object_read(json_array_get(objs, i), path, o, &e1);
+        int r1 = validate(json_array_get(objs, i), path, o, scratch, &e1);
         if (r1 == VG_OK)
             continue;
         if (!(flags & VG_STIX_KEEP_INVALID)) {
@@ -1142,5 +1170,6 @@ int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_ar
         out->n_invalid++;
     }
 out:
+    vg_arena_free(scratch);
     return rc;
 }
