@@ -29,29 +29,44 @@ struct ixaff {
     struct vg_ranges r;
 };
 
-/* Hot fields first: a query reads the first cache line, then the package's
- * block (name, boundary prefixes, region offsets and lists, contiguous). */
+/* What a query reads of a package, in one contiguous block (built by
+ * finish, on the hot region): this header, the name, the boundaries' 8-byte
+ * big-endian prefixes, the boundaries' full keys (offsets + bytes), the
+ * region offsets and the region lists as (advisory, entry) pairs. */
+struct blk {
+    uint64_t hash;
+    int32_t eco;
+    uint32_t nlen;
+    uint32_t nb;       /* boundaries */
+    uint32_t pkgno;    /* the package record (cold: linear and odd entries) */
+    uint8_t linear;    /* 1: no regions, test every entry */
+    uint8_t verify;    /* 1: regions give candidates, vg_ranges_contain confirms */
+    uint8_t odd;       /* some entries keyed under another scheme */
+    uint8_t pad;
+    uint32_t kbytes;   /* bytes of boundary keys */
+    /* char name[nlen], padded to 8; uint64_t bpre[nb]; uint32_t koff[nb + 1];
+     * unsigned char keys[kbytes], padded to 8; uint32_t roff[2nb + 2];
+     * uint32_t rids[2 * total] */
+};
+
 struct ixpkg {
     uint64_t hash;
     int32_t eco;
     int32_t key_eco;   /* keys of the regions are made with this */
     uint32_t nlen;
-    uint32_t nb;       /* boundaries */
-    uint8_t linear;    /* 1: no regions, test every entry */
-    uint8_t verify;    /* 1: regions give candidates, vg_ranges_contain confirms */
+    const char *name;
+    struct blk *blk;   /* after finish */
     uint32_t nodd;     /* entries keyed under another scheme: tested one by one */
-    const char *name;  /* in the block */
-    uint64_t *bpre;    /* big-endian 8-byte prefixes of the boundaries */
-    uint32_t *roff;    /* 2*nb+2 offsets into rids */
-    uint32_t *rids;    /* affected entry numbers */
-    /* cold */
-    const unsigned char **bk;
-    uint32_t *bl;
     uint32_t *odd;
     uint32_t *affs;    /* all affected entries of the package, ascending */
     uint32_t naff;
     uint32_t head, tail; /* build-time list of affected entries, +1 */
-    size_t blen;         /* bytes of the block (name, bpre, roff, rids) */
+};
+
+/* Query-time hash slot: the full hash and the package's block. */
+struct fslot {
+    uint64_t hash;
+    const struct blk *b;
 };
 
 struct vg_match_index {
@@ -66,8 +81,10 @@ struct vg_match_index {
     size_t npkg, cappkg;
     uint64_t *slots; /* (hash >> 32) << 32 | package number + 1; 0 = empty */
     size_t nslots;
-    void *hot;       /* after finish: slots, packages, blocks, aff -> adv, on huge pages */
+    void *hot;       /* after finish: query slots and blocks, on huge pages */
     size_t hot_len;
+    struct fslot *fslots; /* after finish, in hot */
+    size_t nfslots;
     struct vg_arena **adopted; /* arenas of merged indexes */
     size_t nadopted;
     uint64_t *ids;   /* advisory ids seen: (hash >> 32) << 32 | advisory number + 1 */
@@ -81,7 +98,7 @@ struct vg_match_index *vg_match_index_new(void)
 {
     struct vg_match_index *ix = vg_xcalloc(1, sizeof(*ix));
     ix->a = vg_arena_new(1u << 20);
-    ix->scratch = vg_arena_new(1u << 16);
+    ix->scratch = vg_arena_new(1u << 20);
     ix->nslots = 1024;
     ix->slots = vg_xcalloc(ix->nslots, sizeof(*ix->slots));
     return ix;
@@ -93,11 +110,9 @@ void vg_match_index_free(struct vg_match_index *ix)
         return;
     free(ix->adv);
     free(ix->aff);
-    if (ix->hot == NULL) {
-        free(ix->aff_adv);
-        free(ix->pkg);
-        free(ix->slots);
-    }
+    free(ix->aff_adv);
+    free(ix->pkg);
+    free(ix->slots);
     free(ix->hot);
     for (size_t i = 0; i < ix->nadopted; i++)
         vg_arena_free(ix->adopted[i]);
@@ -777,13 +792,13 @@ static int bkey_cmp(const void *a, const void *b)
     return vg_key_cmp(x->k, x->n, y->k, y->n);
 }
 
-/* Index of key among the boundaries (exact match required; it is there). */
-static uint32_t bfind(const struct ixpkg *p, const unsigned char *k, size_t n)
+/* Index of key among the sorted boundaries (exact match required). */
+static uint32_t bfind(const struct bkey *bk, uint32_t nb, const unsigned char *k, size_t n)
 {
-    uint32_t lo = 0, hi = p->nb;
+    uint32_t lo = 0, hi = nb;
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
-        if (vg_key_cmp(p->bk[mid], p->bl[mid], k, n) < 0)
+        if (vg_key_cmp(bk[mid].k, bk[mid].n, k, n) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -791,19 +806,19 @@ static uint32_t bfind(const struct ixpkg *p, const unsigned char *k, size_t n)
     return lo;
 }
 
-static void interval_regions(const struct ixpkg *p, const struct vg_interval *iv, uint32_t *s,
-                             uint32_t *e)
+static void interval_regions(const struct bkey *bk, uint32_t nb, const struct vg_interval *iv,
+                             uint32_t *s, uint32_t *e)
 {
     if (iv->flags & VG_IV_LO_UNBOUNDED)
         *s = 0;
     else {
-        uint32_t j = bfind(p, iv->lo, iv->lolen);
+        uint32_t j = bfind(bk, nb, iv->lo, iv->lolen);
         *s = (iv->flags & VG_IV_LO_INCL) ? 2 * j + 1 : 2 * j + 2;
     }
     if (iv->flags & VG_IV_HI_UNBOUNDED)
-        *e = 2 * p->nb;
+        *e = 2 * nb;
     else {
-        uint32_t k = bfind(p, iv->hi, iv->hilen);
+        uint32_t k = bfind(bk, nb, iv->hi, iv->hilen);
         *e = (iv->flags & VG_IV_HI_INCL) ? 2 * k + 1 : 2 * k;
     }
 }
@@ -813,17 +828,52 @@ static int same_scheme(const struct vg_match_index *ix, const struct ixpkg *p, u
     return vg_eco_scheme(ix->aff[aff].r.eco) == vg_eco_scheme(p->key_eco);
 }
 
-static void build_pkg(struct vg_match_index *ix, struct ixpkg *p)
+#define ALIGN8(n) (((n) + 7) & ~(size_t)7)
+
+/* Block accessors (the boundary prefixes are pairs: bytes 0-7, 8-15). */
+static const char *blk_name(const struct blk *b)
 {
-    struct vg_arena *a = ix->a;
-    size_t nkeys = 0, nint = 0, total = 0, nregions;
+    return (const char *)(b + 1);
+}
+
+static const uint64_t *blk_bpre(const struct blk *b)
+{
+    return (const uint64_t *)(const void *)((const char *)(b + 1) + ALIGN8(b->nlen + 1));
+}
+
+static const uint32_t *blk_koff(const struct blk *b)
+{
+    return (const uint32_t *)(const void *)(blk_bpre(b) + 2 * (size_t)b->nb);
+}
+
+static const unsigned char *blk_keys(const struct blk *b)
+{
+    return (const unsigned char *)(blk_koff(b) + b->nb + 1);
+}
+
+static const uint32_t *blk_roff(const struct blk *b)
+{
+    return (const uint32_t *)(const void *)(blk_keys(b) + ALIGN8(b->kbytes));
+}
+
+static const uint32_t *blk_rids(const struct blk *b)
+{
+    return blk_roff(b) + 2 * (size_t)b->nb + 2;
+}
+
+/* Builds package p's block (malloc'd; finish moves it to the hot region). */
+static struct blk *build_pkg(struct vg_match_index *ix, struct ixpkg *p, uint32_t pkgno,
+                             size_t *blen)
+{
+    size_t nkeys = 0, nint = 0, total = 0, nregions, kbytes = 0, len;
     struct bkey *keys;
     uint32_t *cnt, nb = 0, nodd = 0;
     int32_t *diff;
-    char *block;
-    size_t nameb;
+    int verify = 0, linear = 0;
+    struct blk *b;
+    char *w;
 
-    p->affs = vg_arena_alloc(a, p->naff * sizeof(uint32_t));
+    p->affs = vg_arena_alloc(ix->a, p->naff * sizeof(uint32_t));
     {
         uint32_t k = 0;
         for (uint32_t x = p->head; x; x = ix->aff[x - 1].next)
@@ -839,10 +889,10 @@ static void build_pkg(struct vg_match_index *ix, struct ixpkg *p)
         nint += x->r.n;
         for (size_t i = 0; i < x->r.n; i++)
             if (x->r.iv[i].flags & VG_IV_NO_PRERELEASE)
-                p->verify = 1;
+                verify = 1;
     }
     if (nodd) {
-        p->odd = vg_arena_alloc(a, nodd * sizeof(uint32_t));
+        p->odd = vg_arena_alloc(ix->a, nodd * sizeof(uint32_t));
         for (uint32_t k = 0; k < p->naff; k++)
             if (!same_scheme(ix, p, p->affs[k]))
                 p->odd[p->nodd++] = p->affs[k];
@@ -864,13 +914,8 @@ static void build_pkg(struct vg_match_index *ix, struct ixpkg *p)
     for (size_t i = 0; i < nkeys; i++)
         if (nb == 0 || vg_key_cmp(keys[nb - 1].k, keys[nb - 1].n, keys[i].k, keys[i].n) != 0)
             keys[nb++] = keys[i];
-    p->nb = nb;
-    p->bk = vg_arena_alloc(a, (nb + 1) * sizeof(*p->bk));
-    p->bl = vg_arena_alloc(a, (nb + 1) * sizeof(*p->bl));
-    for (uint32_t i = 0; i < nb; i++) {
-        p->bk[i] = keys[i].k;
-        p->bl[i] = (uint32_t)keys[i].n;
-    }
+    for (uint32_t i = 0; i < nb; i++)
+        kbytes += keys[i].n;
     nregions = 2 * (size_t)nb + 1;
     cnt = vg_xcalloc(nregions + 1, sizeof(*cnt));
     diff = vg_xcalloc(nregions + 1, sizeof(*diff));
@@ -880,7 +925,7 @@ static void build_pkg(struct vg_match_index *ix, struct ixpkg *p)
             continue;
         for (size_t i = 0; i < x->r.n; i++) {
             uint32_t s, e;
-            interval_regions(p, &x->r.iv[i], &s, &e);
+            interval_regions(keys, nb, &x->r.iv[i], &s, &e);
             if (s > e)
                 continue;
             diff[s]++;
@@ -897,25 +942,43 @@ static void build_pkg(struct vg_match_index *ix, struct ixpkg *p)
     }
     free(diff);
     if (total > (size_t)REGION_FANOUT * (nint + 1))
-        p->linear = 1;
-    /* one block: name, boundary prefixes, region offsets, region lists */
-    nameb = (p->nlen + 8) & ~(size_t)7;
-    p->blen = nameb + nb * sizeof(uint64_t) +
-              (p->linear ? 0 : (nregions + 1 + total) * sizeof(uint32_t));
-    block = vg_xmalloc(p->blen); /* moved into the index's hot region by finish */
-    memcpy(block, p->name, p->nlen);
-    block[p->nlen] = '\0';
-    p->name = block;
-    p->bpre = (uint64_t *)(void *)(block + nameb);
-    for (uint32_t i = 0; i < nb; i++)
-        p->bpre[i] = key_prefix(keys[i].k, keys[i].n);
-    free(keys);
-    if (!p->linear) {
-        p->roff = (uint32_t *)(void *)(p->bpre + nb);
-        p->rids = p->roff + nregions + 1;
-        p->roff[0] = 0;
+        linear = 1;
+    len = sizeof(struct blk) + ALIGN8(p->nlen + 1) + 2 * nb * sizeof(uint64_t) +
+          (nb + 1) * sizeof(uint32_t) + ALIGN8(kbytes) +
+          (linear ? 0 : (nregions + 1 + 2 * total) * sizeof(uint32_t));
+    len = ALIGN8(len);
+    b = vg_xcalloc(1, len);
+    b->hash = p->hash;
+    b->eco = p->eco;
+    b->nlen = p->nlen;
+    b->nb = nb;
+    b->pkgno = pkgno;
+    b->linear = (uint8_t)linear;
+    b->verify = (uint8_t)verify;
+    b->odd = p->nodd != 0;
+    b->kbytes = (uint32_t)kbytes;
+    w = (char *)(b + 1);
+    memcpy(w, p->name, p->nlen);
+    {
+        uint64_t *bpre = (uint64_t *)(void *)(w + ALIGN8(p->nlen + 1));
+        uint32_t *koff = (uint32_t *)(void *)(bpre + 2 * (size_t)nb);
+        unsigned char *kb = (unsigned char *)(koff + nb + 1);
+        size_t o = 0;
+        for (uint32_t i = 0; i < nb; i++) {
+            bpre[2 * i] = key_prefix(keys[i].k, keys[i].n);
+            bpre[2 * i + 1] = keys[i].n > 8 ? key_prefix(keys[i].k + 8, keys[i].n - 8) : 0;
+            koff[i] = (uint32_t)o;
+            memcpy(kb + o, keys[i].k, keys[i].n);
+            o += keys[i].n;
+        }
+        koff[nb] = (uint32_t)o;
+    }
+    if (!linear) {
+        uint32_t *roff = (uint32_t *)(uint32_t *)(void *)blk_roff(b);
+        uint32_t *rids = roff + nregions + 1;
+        roff[0] = 0;
         for (size_t r = 0; r < nregions; r++)
-            p->roff[r + 1] = p->roff[r] + cnt[r];
+            roff[r + 1] = roff[r] + cnt[r];
         /* fill entry by entry so that each list stays ascending */
         memset(cnt, 0, (nregions + 1) * sizeof(*cnt));
         for (uint32_t k = 0; k < p->naff; k++) {
@@ -924,13 +987,19 @@ static void build_pkg(struct vg_match_index *ix, struct ixpkg *p)
                 continue;
             for (size_t i = 0; i < x->r.n; i++) {
                 uint32_t s, e;
-                interval_regions(p, &x->r.iv[i], &s, &e);
-                for (uint32_t r = s; r <= e && s <= e; r++)
-                    p->rids[p->roff[r] + cnt[r]++] = p->affs[k];
+                interval_regions(keys, nb, &x->r.iv[i], &s, &e);
+                for (uint32_t r = s; r <= e && s <= e; r++) {
+                    size_t at = roff[r] + cnt[r]++;
+                    rids[2 * at] = x->adv;
+                    rids[2 * at + 1] = p->affs[k];
+                }
             }
         }
     }
     free(cnt);
+    free(keys);
+    *blen = len;
+    return b;
 }
 
 /* One region for everything a query touches, 2 MiB aligned and offered to
@@ -950,49 +1019,44 @@ static void *hot_alloc(size_t n)
 
 int vg_match_index_finish(struct vg_match_index *ix, struct vg_err *err)
 {
-    size_t total, off;
+    size_t total, off, *lens;
+    struct blk **tmp;
     char *h;
 
     VG_UNUSED(err);
     if (ix->finished)
         return VG_OK;
-    for (size_t i = 0; i < ix->npkg; i++)
-        build_pkg(ix, &ix->pkg[i]);
-    total = ix->nslots * sizeof(*ix->slots) + ix->npkg * sizeof(*ix->pkg) + 64 +
-            (ix->naff + 1) * sizeof(uint32_t) + 64;
-    for (size_t i = 0; i < ix->npkg; i++)
-        total += (ix->pkg[i].blen + 7) & ~(size_t)7;
+    tmp = vg_xcalloc(ix->npkg + 1, sizeof(*tmp));
+    lens = vg_xcalloc(ix->npkg + 1, sizeof(*lens));
+    ix->nfslots = ix->nslots;
+    total = ix->nfslots * sizeof(struct fslot);
+    for (size_t i = 0; i < ix->npkg; i++) {
+        tmp[i] = build_pkg(ix, &ix->pkg[i], (uint32_t)i, &lens[i]);
+        total += lens[i] + 64;
+    }
     h = hot_alloc(total);
-    off = 0;
-    memcpy(h + off, ix->slots, ix->nslots * sizeof(*ix->slots));
-    free(ix->slots);
-    ix->slots = (uint64_t *)(void *)(h + off);
-    off += ix->nslots * sizeof(*ix->slots);
-    off = (off + 63) & ~(size_t)63;
-    memcpy(h + off, ix->pkg, ix->npkg * sizeof(*ix->pkg));
-    free(ix->pkg);
-    ix->pkg = (struct ixpkg *)(void *)(h + off);
-    ix->cappkg = ix->npkg;
-    off += ix->npkg * sizeof(*ix->pkg);
-    ix->aff_adv = (uint32_t *)(void *)(h + off);
+    ix->fslots = (struct fslot *)(void *)h;
+    memset(ix->fslots, 0, ix->nfslots * sizeof(struct fslot));
+    off = ix->nfslots * sizeof(struct fslot);
+    for (size_t i = 0; i < ix->npkg; i++) {
+        struct blk *b;
+        size_t j;
+        off = (off + 63) & ~(size_t)63; /* a block starts on a cache line */
+        b = (struct blk *)(void *)(h + off);
+        memcpy(b, tmp[i], lens[i]);
+        free(tmp[i]);
+        off += lens[i];
+        ix->pkg[i].blk = b;
+        for (j = b->hash & (ix->nfslots - 1); ix->fslots[j].b; j = (j + 1) & (ix->nfslots - 1))
+            ;
+        ix->fslots[j].hash = b->hash;
+        ix->fslots[j].b = b;
+    }
+    free(tmp);
+    free(lens);
+    ix->aff_adv = vg_xmalloc((ix->naff + 1) * sizeof(*ix->aff_adv));
     for (size_t i = 0; i < ix->naff; i++)
         ix->aff_adv[i] = ix->aff[i].adv;
-    off += (ix->naff + 1) * sizeof(uint32_t);
-    off = (off + 63) & ~(size_t)63;
-    for (size_t i = 0; i < ix->npkg; i++) {
-        struct ixpkg *p = &ix->pkg[i];
-        char *b = h + off, *old = (char *)p->name;
-        ptrdiff_t d = b - old;
-        memcpy(b, old, p->blen);
-        p->name = b;
-        p->bpre = (uint64_t *)(void *)((char *)p->bpre + d);
-        if (p->roff) {
-            p->roff = (uint32_t *)(void *)((char *)p->roff + d);
-            p->rids = (uint32_t *)(void *)((char *)p->rids + d);
-        }
-        free(old);
-        off += (p->blen + 7) & ~(size_t)7;
-    }
     ix->hot = h;
     ix->hot_len = total;
     vg_arena_free(ix->scratch);
@@ -1003,17 +1067,39 @@ int vg_match_index_finish(struct vg_match_index *ix, struct vg_err *err)
 
 /* ---- queries ------------------------------------------------------------- */
 
+static const struct blk *find_blk(const struct vg_match_index *ix, int eco, const char *name,
+                                  size_t n, uint64_t h)
+{
+    size_t mask = ix->nfslots - 1;
+    for (size_t j = h & mask;; j = (j + 1) & mask) {
+        const struct fslot *s = &ix->fslots[j];
+        if (s->b == NULL)
+            return NULL;
+        if (s->hash == h && s->b->eco == eco && s->b->nlen == n &&
+            memcmp(blk_name(s->b), name, n) == 0)
+            return s->b;
+    }
+}
+
 /* Region of key: 2i+1 when it equals boundary i, else 2i where i is the
  * number of boundaries below it. */
-static uint32_t region_of(const struct ixpkg *p, const unsigned char *k, size_t n)
+static uint32_t region_of(const struct blk *b, const unsigned char *k, size_t n)
 {
-    uint64_t kp = key_prefix(k, n);
-    uint32_t lo = 0, hi = p->nb;
+    const uint64_t *bpre = blk_bpre(b);
+    const uint32_t *koff = blk_koff(b);
+    const unsigned char *keys = blk_keys(b);
+    /* 16-byte big-endian prefixes decide almost every step; the full keys
+     * (same block) only break a tie */
+    uint64_t k0 = key_prefix(k, n), k1 = n > 8 ? key_prefix(k + 8, n - 8) : 0;
+    uint32_t lo = 0, hi = b->nb;
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
-        int c = p->bpre[mid] < kp   ? -1
-                : p->bpre[mid] > kp ? 1
-                                    : vg_key_cmp(p->bk[mid], p->bl[mid], k, n);
+        uint64_t p0 = bpre[2 * mid], p1 = bpre[2 * mid + 1];
+        int c = p0 < k0   ? -1
+                : p0 > k0 ? 1
+                : p1 < k1 ? -1
+                : p1 > k1 ? 1
+                          : vg_key_cmp(keys + koff[mid], koff[mid + 1] - koff[mid], k, n);
         if (c < 0)
             lo = mid + 1;
         else if (c > 0)
@@ -1024,10 +1110,9 @@ static uint32_t region_of(const struct ixpkg *p, const unsigned char *k, size_t 
     return 2 * lo;
 }
 
-static void add_hit(const struct vg_match_index *ix, uint32_t affno, struct vg_match_hit *hits,
-                    size_t cap, size_t *n)
+static void add_hit(uint32_t adv, uint32_t affno, struct vg_match_hit *hits, size_t cap,
+                    size_t *n)
 {
-    uint32_t adv = ix->aff_adv[affno];
     size_t m = *n < cap ? *n : cap;
     /* entries come in ascending order and one record's are consecutive, so a
      * repeated advisory is almost always the previous hit */
@@ -1041,34 +1126,37 @@ static void add_hit(const struct vg_match_index *ix, uint32_t affno, struct vg_m
     (*n)++;
 }
 
-/* The hits of key (made with p->key_eco) in package p. */
-static void collect(const struct vg_match_index *ix, const struct ixpkg *p,
+/* The hits of key (made with the package's key ecosystem) in block b. */
+static void collect(const struct vg_match_index *ix, const struct blk *b,
                     const unsigned char *key, size_t kl, uint32_t region, const char *version,
                     size_t vlen, struct vg_match_hit *hits, size_t cap, size_t *n)
 {
-    if (p->linear) {
+    const struct ixpkg *p = &ix->pkg[b->pkgno];
+    if (b->linear) {
         for (uint32_t k = 0; k < p->naff; k++) {
             const struct ixaff *x = &ix->aff[p->affs[k]];
             if (vg_eco_scheme(x->r.eco) == vg_eco_scheme(p->key_eco) &&
                 vg_ranges_contain(&x->r, key, kl))
-                add_hit(ix, p->affs[k], hits, cap, n);
+                add_hit(x->adv, p->affs[k], hits, cap, n);
         }
     } else {
-        for (uint32_t i = p->roff[region]; i < p->roff[region + 1]; i++) {
-            uint32_t affno = p->rids[i];
-            if (p->verify && !vg_ranges_contain(&ix->aff[affno].r, key, kl))
+        const uint32_t *roff = blk_roff(b), *rids = blk_rids(b);
+        for (uint32_t i = roff[region]; i < roff[region + 1]; i++) {
+            uint32_t adv = rids[2 * i], affno = rids[2 * i + 1];
+            if (b->verify && !vg_ranges_contain(&ix->aff[affno].r, key, kl))
                 continue;
-            add_hit(ix, affno, hits, cap, n);
+            add_hit(adv, affno, hits, cap, n);
         }
     }
-    for (uint32_t k = 0; k < p->nodd; k++) {
-        int inside = 0;
-        struct vg_err e = {0};
-        if (vg_ranges_contain_version(&ix->aff[p->odd[k]].r, version, vlen, &inside, &e) ==
-                VG_OK &&
-            inside)
-            add_hit(ix, p->odd[k], hits, cap, n);
-    }
+    if (b->odd)
+        for (uint32_t k = 0; k < p->nodd; k++) {
+            int inside = 0;
+            struct vg_err e = {0};
+            if (vg_ranges_contain_version(&ix->aff[p->odd[k]].r, version, vlen, &inside, &e) ==
+                    VG_OK &&
+                inside)
+                add_hit(ix->aff_adv[p->odd[k]], p->odd[k], hits, cap, n);
+        }
 }
 
 int vg_match_query(const struct vg_match_index *ix, int eco, const char *name, size_t nlen,
@@ -1079,7 +1167,7 @@ int vg_match_query(const struct vg_match_index *ix, int eco, const char *name, s
     char norm[VG_MATCH_NAME_MAX];
     unsigned char key[VG_VERSION_KEY_MAX];
     size_t nl, kl;
-    const struct ixpkg *p;
+    const struct blk *b;
 
     *n = 0;
     if (!ix->finished) {
@@ -1091,28 +1179,29 @@ int vg_match_query(const struct vg_match_index *ix, int eco, const char *name, s
         rc = vg_err_set(err, rc, "package name longer than %d bytes", VG_MATCH_NAME_MAX);
         goto out;
     }
-    p = find_pkg(ix, eco, norm, nl, vg__match_hash(eco, norm, nl));
-    if (p == NULL)
+    b = find_blk(ix, eco, norm, nl, vg__match_hash(eco, norm, nl));
+    if (b == NULL)
         goto out;
-    rc = vg_version_key_buf(p->key_eco, version, vlen, key, sizeof(key), &kl, err);
+    rc = vg_version_key_buf(ix->pkg[b->pkgno].key_eco, version, vlen, key, sizeof(key), &kl,
+                            err);
     if (rc)
         goto out;
-    collect(ix, p, key, kl, p->linear ? 0 : region_of(p, key, kl), version, vlen, hits, cap, n);
+    collect(ix, b, key, kl, b->linear ? 0 : region_of(b, key, kl), version, vlen, hits, cap, n);
 out:
     return rc;
 }
 
-/* Batched queries: G at a time, each stage starting the memory fetch the
- * next stage needs (hash slot, package record, package block, region list)
- * so that the cache misses of G queries overlap instead of adding up. */
-#define GROUP 64
+/* Batched queries: GROUP at a time, each stage starting the memory fetch the
+ * next stage needs (hash slot, package block, region list) and doing some
+ * other work (hashing, version keys) while it arrives, so that the cache
+ * misses of a group overlap instead of adding up. */
+#define GROUP 32
 
 struct qstate {
-    const struct ixpkg *p;
+    const struct blk *b;
     uint64_t h;
     size_t nl, kl, slot;
-    int rc, keyrc;
-    uint32_t cand; /* package number + 1 of the first slot whose tag matches */
+    int rc;
     uint32_t region;
     char norm[VG_MATCH_NAME_MAX];
     unsigned char key[VG_VERSION_KEY_MAX];
@@ -1122,7 +1211,7 @@ int vg_match_query_many(const struct vg_match_index *ix, const struct vg_match_q
                         struct vg_match_hit *hits, size_t cap, size_t *counts, int *rcs)
 {
     struct qstate *st;
-    size_t mask = ix->nslots - 1;
+    size_t mask;
 
     if (!ix->finished) {
         for (size_t i = 0; i < n; i++) {
@@ -1131,6 +1220,7 @@ int vg_match_query_many(const struct vg_match_index *ix, const struct vg_match_q
         }
         return VG_EINVAL;
     }
+    mask = ix->nfslots - 1;
     st = vg_xmalloc(GROUP * sizeof(*st));
     for (size_t base = 0; base < n; base += GROUP) {
         size_t g = n - base < GROUP ? n - base : GROUP;
@@ -1138,76 +1228,68 @@ int vg_match_query_many(const struct vg_match_index *ix, const struct vg_match_q
             const struct vg_match_q *x = &q[base + i];
             struct qstate *s = &st[i];
             counts[base + i] = 0;
-            s->p = NULL;
-            s->cand = 0;
+            s->b = NULL;
             s->rc = vg_match_norm_name(x->eco, x->name, x->nlen, s->norm, sizeof(s->norm), &s->nl);
             if (s->rc)
                 continue;
             s->h = vg__match_hash(x->eco, s->norm, s->nl);
             s->slot = s->h & mask;
-            __builtin_prefetch(&ix->slots[s->slot]);
+            __builtin_prefetch(&ix->fslots[s->slot]);
         }
-        /* keying overlaps the slot fetches */
-        for (size_t i = 0; i < g; i++)
-            if (st[i].rc == VG_OK)
-                st[i].keyrc = vg_version_key_buf(q[base + i].eco, q[base + i].version,
-                                                 q[base + i].vlen, st[i].key, sizeof(st[i].key),
-                                                 &st[i].kl, NULL);
         for (size_t i = 0; i < g; i++) {
             struct qstate *s = &st[i];
             if (s->rc)
                 continue;
             for (size_t j = s->slot;; j = (j + 1) & mask) {
-                uint64_t v = ix->slots[j];
-                if (v == 0)
+                const struct fslot *f = &ix->fslots[j];
+                if (f->b == NULL)
                     break;
-                if ((v >> 32) == (s->h >> 32)) {
-                    s->cand = (uint32_t)v;
-                    __builtin_prefetch(&ix->pkg[s->cand - 1]);
+                if (f->hash == s->h) {
+                    s->b = f->b;
+                    /* header, name, boundary prefixes: the first lines */
+                    for (int l = 0; l < 4; l++)
+                        __builtin_prefetch((const char *)s->b + 64 * l);
                     break;
                 }
             }
         }
+        /* version keys while the blocks arrive */
         for (size_t i = 0; i < g; i++) {
             struct qstate *s = &st[i];
-            const struct ixpkg *k;
-            if (s->rc || s->cand == 0)
-                continue;
-            k = &ix->pkg[s->cand - 1];
-            if (k->hash == s->h && k->eco == q[base + i].eco && k->nlen == s->nl) {
-                s->p = k;
-                __builtin_prefetch(k->name);
-                if (k->nb)
-                    __builtin_prefetch(&k->bpre[k->nb / 2]);
-            } else {
-                s->p = find_pkg(ix, q[base + i].eco, s->norm, s->nl, s->h);
-            }
+            if (s->b)
+                s->rc = vg_version_key_buf(q[base + i].eco, q[base + i].version, q[base + i].vlen,
+                                           s->key, sizeof(s->key), &s->kl, NULL);
         }
         for (size_t i = 0; i < g; i++) {
             struct qstate *s = &st[i];
-            if (s->rc || s->p == NULL)
+            const struct blk *b = s->b;
+            if (b == NULL)
                 continue;
-            if (memcmp(s->p->name, s->norm, s->nl) != 0) {
-                s->p = find_pkg(ix, q[base + i].eco, s->norm, s->nl, s->h);
-                if (s->p == NULL)
+            if (b->eco != q[base + i].eco || b->nlen != s->nl ||
+                memcmp(blk_name(b), s->norm, s->nl) != 0) {
+                /* a hash collision: the slow way */
+                b = s->b = find_blk(ix, q[base + i].eco, s->norm, s->nl, s->h);
+                if (b == NULL) {
+                    s->rc = VG_OK;
                     continue;
+                }
             }
-            if (s->keyrc) {
-                s->rc = s->keyrc;
+            if (s->rc)
                 continue;
-            }
-            if (!s->p->linear) {
-                s->region = region_of(s->p, s->key, s->kl);
-                __builtin_prefetch(&s->p->roff[s->region]);
-                __builtin_prefetch(&s->p->rids[s->p->roff[s->region]]);
+            if (!b->linear) {
+                const uint32_t *roff;
+                s->region = region_of(b, s->key, s->kl);
+                roff = blk_roff(b);
+                __builtin_prefetch(&roff[s->region]);
+                __builtin_prefetch(&blk_rids(b)[2 * (size_t)roff[s->region]]);
             }
         }
         for (size_t i = 0; i < g; i++) {
             struct qstate *s = &st[i];
-            rcs[base + i] = s->rc;
-            if (s->rc || s->p == NULL)
+            rcs[base + i] = s->b ? s->rc : (s->rc == VG_ETOOBIG ? VG_ETOOBIG : VG_OK);
+            if (s->rc || s->b == NULL)
                 continue;
-            collect(ix, s->p, s->key, s->kl, s->region, q[base + i].version, q[base + i].vlen,
+            collect(ix, s->b, s->key, s->kl, s->region, q[base + i].version, q[base + i].vlen,
                     hits + (base + i) * cap, cap, &counts[base + i]);
         }
     }
@@ -1243,8 +1325,9 @@ void vg_match_index_stats(const struct vg_match_index *ix, struct vg_match_stats
     st->intervals = ix->intervals;
     st->bytes = sizeof(*ix) + vg_arena_used(ix->a) + ix->capadv * sizeof(*ix->adv) +
                 ix->capaff * sizeof(*ix->aff) +
-                ix->nids_slots * sizeof(*ix->ids) + (ix->hot ? ix->hot_len
-                         : ix->cappkg * sizeof(*ix->pkg) + ix->nslots * sizeof(*ix->slots));
+                ix->nids_slots * sizeof(*ix->ids) + ix->hot_len + ix->cappkg * sizeof(*ix->pkg) +
+                ix->nslots * sizeof(*ix->slots) +
+                (ix->aff_adv ? (ix->naff + 1) * sizeof(*ix->aff_adv) : 0);
     st->bytes_per_advisory = ix->nadv ? (double)st->bytes / (double)ix->nadv : 0.0;
     st->first_skip = ix->first_skip[0] ? ix->first_skip : NULL;
     st->duplicates = ix->duplicates;
