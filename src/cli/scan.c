@@ -462,7 +462,7 @@ int vg_cli_scan(int argc, char **argv)
         struct vg_buf fb = {0};
         for (size_t i = 0; i < sbom.n; i++) {
             const struct vg_sbom_component *c = &sbom.c[i];
-            struct vg_match_hit hits[HITS_MAX];
+            struct vg_match_hit hits[HITS_MAX], *hp;
             const char *name, *version;
             size_t nh = 0;
             int eco;
@@ -485,9 +485,16 @@ int vg_cli_scan(int argc, char **argv)
             }
             if (nh == 0)
                 continue;
-            if (nh > HITS_MAX)
-                nh = HITS_MAX;
-            qsort_r(hits, nh, sizeof(hits[0]), hit_cmp_id, ix);
+            hp = hits;
+            if (nh > HITS_MAX) { /* a much-advised package: ask again with room for all */
+                size_t all = nh;
+                hp = vg_arena_alloc(qa, all * sizeof(*hp));
+                vg_match_query(ix, eco, name, strlen(name), version, strlen(version), hp, all, &nh,
+                               NULL);
+                if (nh > all)
+                    nh = all;
+            }
+            qsort_r(hp, nh, sizeof(hp[0]), hit_cmp_id, ix);
             vulnerable++;
             nadv += nh;
             vg_buf_puts(&fb, vulnerable > 1 ? ",{\"purl\":" : "{\"purl\":");
@@ -500,10 +507,10 @@ int vg_cli_scan(int argc, char **argv)
             json_str(&fb, version);
             vg_buf_puts(&fb, ",\"vulns\":[");
             for (size_t h = 0; h < nh; h++) {
-                const struct vg_match_advisory *ad = vg_match_advisory(ix, hits[h].adv);
+                const struct vg_match_advisory *ad = vg_match_advisory(ix, hp[h].adv);
                 const char *const *fixed;
                 size_t nf;
-                vg_match_fixed(ix, hits[h].aff, &fixed, &nf);
+                vg_match_fixed(ix, hp[h].aff, &fixed, &nf);
                 vg_buf_puts(&fb, h ? ",{\"id\":" : "{\"id\":");
                 json_str(&fb, ad->id);
                 vg_buf_puts(&fb, ",\"aliases\":[");
