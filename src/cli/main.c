@@ -32,6 +32,7 @@ int vg_cli_tasks(int argc, char **argv);
 int vg_cli_audit_log(int argc, char **argv);
 int vg_cli_receipt(int argc, char **argv);
 int vg_cli_cases(int argc, char **argv);
+int vg_cli_import(int argc, char **argv);
 
 static const struct vg_cli_cmd commands[] = {
     {"version", "print the version", cmd_version},
@@ -56,6 +57,7 @@ static const struct vg_cli_cmd commands[] = {
     {"audit-log", "read the audit trail", vg_cli_audit_log},
     {"receipt", "receipt verify: check a case receipt's signature offline", vg_cli_receipt},
     {"cases", "list, show, submit and move vulnerability cases", vg_cli_cases},
+    {"import", "import osv, nedb, cve5, nvd or kev records into the knowledge base", vg_cli_import},
 };
 
 static int cmd_version(int argc, char **argv)

@@ -953,6 +953,52 @@ int vg_svc_case_list(struct vg_server *srv, const struct vg_actor *who,
     return rc;
 }
 
+/* ---- the knowledge-base record of a case ---- */
+
+/* A confirmed case becomes an OSV record (id = the case id) with its affected
+ * packages, aliases, severity and remediation; it stays private until the
+ * case is published. */
+static json_t *case_record(const struct vg_case *c, json_t *doc, int64_t now)
+{
+    json_t *aff = json_array(), *a, *sev = json_array(), *v, *refs = json_array(), *r;
+    size_t i;
+    json_t *fix = json_object_get(doc, "fix");
+    json_array_foreach(json_object_get(doc, "affected"), i, a) {
+        json_t *e = json_pack("{s:{s:O}}", "package", "purl", json_object_get(a, "purl"));
+        if (json_object_get(a, "ranges"))
+            json_object_set(e, "ranges", json_object_get(a, "ranges"));
+        if (json_object_get(a, "versions"))
+            json_object_set(e, "versions", json_object_get(a, "versions"));
+        json_array_append_new(aff, e);
+    }
+    json_array_foreach(json_object_get(doc, "cvss"), i, v) {
+        const char *vec = json_string_value(json_object_get(v, "vector"));
+        if (vec)
+            json_array_append_new(sev, json_pack("{s:s, s:s}", "type",
+                                                 strncmp(vec, "CVSS:4.0/", 9) == 0   ? "CVSS_V4"
+                                                 : strncmp(vec, "CVSS:3.", 7) == 0 ? "CVSS_V3"
+                                                                                     : "CVSS_V2",
+                                                 "score", vec));
+    }
+    json_array_foreach(json_object_get(doc, "references"), i, r) {
+        const char *t = json_string_value(json_object_get(r, "type"));
+        if (t && strcmp(t, "EXPLOIT") != 0)
+            json_array_append(refs, r);
+    }
+    json_t *rec = json_pack("{s:s, s:s, s:o, s:O, s:O, s:O, s:o, s:o, s:o}", "schema_version",
+                            "1.6.0", "id", c->id, "modified", vg__time_json(now), "aliases",
+                            json_object_get(doc, "aliases"), "summary", json_object_get(doc, "title"),
+                            "details", json_object_get(doc, "technical_characteristics"), "affected",
+                            aff, "severity", sev, "references", refs);
+    if (c->published_at)
+        json_object_set_new(rec, "published", vg__time_json(c->published_at));
+    json_object_set_new(rec, "database_specific",
+                        json_pack("{s:s, s:s, s:O, s:O*}", "source", "vigil-case", "case_id", c->id,
+                                  "product", json_object_get(doc, "product"), "remediation",
+                                  json_object_get(fix, "remediation")));
+    return rec;
+}
+
 /* ---- the lifecycle ---- */
 
 enum { WHO_STAFF = 1, WHO_VENDOR = 2 };
@@ -987,7 +1033,7 @@ struct move_op {
     json_t *body;
     struct vg_arena *a;
     json_t *out;
-    int queued;
+    int queued, kb_changed;
     struct vg_err *err;
 };
 
@@ -1162,6 +1208,17 @@ static int move_tx(struct vg_store *st, void *ctx)
     if ((rc = st->ops->case_update(st, &c, op->err)) ||
         (rc = event(st, c.id, who, now, "transition", from, to, note, op->err)))
         goto out;
+    /* From confirmation on, the case is a knowledge-base record too. */
+    if (strcmp(to, "confirmed") == 0 || strcmp(to, "vendor_notified") == 0 ||
+        strcmp(to, "fix_available") == 0 || strcmp(to, "published") == 0) {
+        json_t *rec = case_record(&c, doc, now);
+        int changed = 0;
+        rc = vg__kb_put(st, rec, "case", strcmp(to, "published") == 0, now, a, &changed, op->err);
+        json_decref(rec);
+        if (rc)
+            goto out;
+        op->kb_changed = changed;
+    }
     op->out = case_json(&c, who, SEE_FULL);
     json_t *payload = json_pack("{s:s, s:s, s:s?, s:o}", "from", from, "to", to, "note", note,
                                 "case", doc_ref(&c));
@@ -1202,6 +1259,11 @@ int vg_svc_case_transition(struct vg_server *srv, const struct vg_actor *who, co
     }
     if (op.queued)
         vg_notifier_kick(srv->notifier);
+    if (op.kb_changed) {
+        struct vg_err e = {0};
+        if (vg_kb_rebuild(srv, &e) != VG_OK)
+            VG_LOG(VG_LOG_ERROR, "event=kb_rebuild_failed msg=\"%s\"", e.msg);
+    }
     *out = op.out;
     return VG_OK;
 }

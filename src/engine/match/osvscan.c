@@ -81,7 +81,7 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
-/* A string: *s/*n slice the input, or an unescaped copy in the arena. */
+/* A string: *s and *n slice the input, or an unescaped copy in the arena. */
 static int str(struct cur *c, const char **s, size_t *n)
 {
     const unsigned char *start;

@@ -1,0 +1,311 @@
+/* `vigil import FORMAT PATH...`: streams records to the server's knowledge
+ * base in batches (POST /api/v1/vulns/import). PATH: files, directories
+ * (recursive) and, for osv, zips of JSON files. FORMAT: osv (one record, an
+ * array, or {"vulns":[...]}), nedb (osv-offline files: one document per
+ * line), cve5, nvd (API 2.0 responses), kev (the CISA catalogue). A malformed
+ * record is reported with its file and position and skipped; the last line is
+ * "imported N, unchanged U, skipped S". Exit 0, 1 when something was skipped,
+ * 2 on error. */
+#include "cli/cli.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/util.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#define BATCH_RECORDS 1000
+#define BATCH_BYTES (4u << 20)
+
+struct importer {
+    struct vg_config cfg;
+    const char *format;    /* as the server knows it (nedb -> osv) */
+    const char *kind;      /* as given */
+    json_t *batch;         /* records */
+    char **where;          /* "file:position" per record in batch */
+    size_t nwhere, bytes;
+    long imported, unchanged, skipped, seen;
+    int failed, tty;
+};
+
+static void progress(struct importer *im)
+{
+    if (im->tty)
+        fprintf(stderr, "\r%ld records: %ld imported, %ld unchanged, %ld skipped", im->seen,
+                im->imported, im->unchanged, im->skipped);
+}
+
+static void bad(struct importer *im, const char *where, const char *why)
+{
+    if (im->tty)
+        fputc('\n', stderr);
+    fprintf(stderr, "%s: %s\n", where, why);
+    im->skipped++;
+}
+
+static int flush(struct importer *im)
+{
+    struct vg_buf out = {0};
+    json_t *body, *resp;
+    char *text;
+    long status;
+    size_t n = json_array_size(im->batch);
+    if (n == 0)
+        return 0;
+    body = json_pack("{s:s, s:O}", "format", im->format, "records", im->batch);
+    text = json_dumps(body, JSON_COMPACT);
+    status = vg_cli_request(&im->cfg, "POST", "/api/v1/vulns/import", text, &out);
+    free(text);
+    json_decref(body);
+    resp = out.p ? json_loads(out.p, 0, NULL) : NULL;
+    if (status != 200) {
+        const char *msg = json_string_value(json_object_get(json_object_get(resp, "error"), "message"));
+        if (status > 0)
+            fprintf(stderr, "vigil import: server answered %ld: %s\n", status,
+                    msg ? msg : (out.p ? out.p : ""));
+        im->failed = 1;
+    } else {
+        json_t *e;
+        size_t i;
+        im->imported += (long)json_integer_value(json_object_get(resp, "imported"));
+        im->unchanged += (long)json_integer_value(json_object_get(resp, "unchanged"));
+        json_array_foreach(json_object_get(resp, "errors"), i, e) {
+            size_t k = (size_t)json_integer_value(json_object_get(e, "index"));
+            bad(im, k < im->nwhere ? im->where[k] : "?",
+                json_string_value(json_object_get(e, "message")) ?: "rejected");
+        }
+    }
+    json_decref(resp);
+    vg_buf_free(&out);
+    json_array_clear(im->batch);
+    for (size_t i = 0; i < im->nwhere; i++)
+        free(im->where[i]);
+    im->nwhere = 0;
+    im->bytes = 0;
+    progress(im);
+    return im->failed ? -1 : 0;
+}
+
+static int add(struct importer *im, json_t *rec, const char *file, const char *pos)
+{
+    char w[1200];
+    snprintf(w, sizeof(w), "%s:%s", file, pos);
+    im->seen++;
+    if (!json_is_object(rec)) {
+        bad(im, w, "not a JSON object");
+        return 0;
+    }
+    im->where = vg_xrealloc(im->where, (im->nwhere + 1) * sizeof(char *));
+    im->where[im->nwhere++] = vg_xstrdup(w);
+    json_array_append(im->batch, rec);
+    char *t = json_dumps(rec, JSON_COMPACT);
+    im->bytes += t ? strlen(t) : 0;
+    free(t);
+    if (json_array_size(im->batch) >= BATCH_RECORDS || im->bytes >= BATCH_BYTES)
+        return flush(im);
+    return 0;
+}
+
+/* One JSON document of a file: records per the format. */
+static int document(struct importer *im, json_t *doc, const char *file)
+{
+    json_t *list = NULL, *x;
+    size_t i;
+    char pos[64];
+    if (strcmp(im->kind, "kev") == 0 || strcmp(im->kind, "nvd") == 0)
+        list = json_object_get(doc, "vulnerabilities");
+    else if (strcmp(im->kind, "osv") == 0 && json_is_object(doc) && json_object_get(doc, "vulns"))
+        list = json_object_get(doc, "vulns");
+    else if (json_is_array(doc))
+        list = doc;
+    if (list == NULL) {
+        if (strcmp(im->kind, "kev") == 0 || strcmp(im->kind, "nvd") == 0) {
+            char w[1100];
+            snprintf(w, sizeof(w), "%s:$", file);
+            im->seen++;
+            bad(im, w, "no \"vulnerabilities\" array");
+            return 0;
+        }
+        return add(im, doc, file, "$");
+    }
+    if (!json_is_array(list)) {
+        char w[1100];
+        snprintf(w, sizeof(w), "%s:$", file);
+        bad(im, w, "expected an array of records");
+        return 0;
+    }
+    json_array_foreach(list, i, x) {
+        snprintf(pos, sizeof(pos), "[%zu]", i);
+        if (add(im, x, file, pos))
+            return -1;
+    }
+    return 0;
+}
+
+static int buffer(struct importer *im, const char *buf, size_t n, const char *file)
+{
+    json_error_t je;
+    if (strcmp(im->kind, "nedb") == 0) {
+        /* One document per line; index definitions and deletions are skipped. */
+        size_t line = 0;
+        for (const char *p = buf, *end = buf + n; p < end;) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+            char pos[32];
+            line++;
+            snprintf(pos, sizeof(pos), "line %zu", line);
+            if (len && !(len == 1 && p[0] == '\r')) {
+                json_t *d = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je);
+                if (d == NULL) {
+                    char w[1100];
+                    snprintf(w, sizeof(w), "%s:%s", file, pos);
+                    im->seen++;
+                    bad(im, w, je.text);
+                } else if (json_object_get(d, "id") || !(json_object_get(d, "$$indexCreated") ||
+                                                         json_object_get(d, "$$deleted"))) {
+                    json_object_del(d, "_id");
+                    if (add(im, d, file, pos)) {
+                        json_decref(d);
+                        return -1;
+                    }
+                }
+                json_decref(d);
+            }
+            p += len + 1;
+        }
+        return 0;
+    }
+    json_t *doc = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+    if (doc == NULL) {
+        char w[1100];
+        snprintf(w, sizeof(w), "%s:%d:%d", file, je.line, je.column);
+        im->seen++;
+        bad(im, w, je.text);
+        return 0;
+    }
+    int rc = document(im, doc, file);
+    json_decref(doc);
+    return rc;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static int zipfile(struct importer *im, const char *path)
+{
+    int zerr = 0, rc = 0;
+    zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
+    if (z == NULL) {
+        fprintf(stderr, "vigil import: %s: not a readable zip\n", path);
+        return -2;
+    }
+    zip_int64_t n = zip_get_num_entries(z, 0);
+    for (zip_int64_t i = 0; i < n && rc == 0; i++) {
+        zip_stat_t zs;
+        if (zip_stat_index(z, (zip_uint64_t)i, 0, &zs) != 0 || !ends_with(zs.name, ".json") ||
+            zs.size > (256u << 20))
+            continue;
+        zip_file_t *f = zip_fopen_index(z, (zip_uint64_t)i, 0);
+        char *buf = vg_xmalloc(zs.size + 1);
+        zip_int64_t got = f ? zip_fread(f, buf, zs.size) : -1;
+        if (f)
+            zip_fclose(f);
+        char name[1100];
+        snprintf(name, sizeof(name), "%s!%s", path, zs.name);
+        if (got != (zip_int64_t)zs.size)
+            bad(im, name, "cannot read the zip entry");
+        else
+            rc = buffer(im, buf, zs.size, name);
+        free(buf);
+    }
+    zip_close(z);
+    return rc;
+}
+
+static int path(struct importer *im, const char *p)
+{
+    struct stat sb;
+    if (stat(p, &sb) != 0) {
+        fprintf(stderr, "vigil import: %s: no such file or directory\n", p);
+        return -2;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        struct dirent **ents;
+        int n = scandir(p, &ents, NULL, alphasort), rc = 0;
+        if (n < 0) {
+            fprintf(stderr, "vigil import: %s: cannot read the directory\n", p);
+            return -2;
+        }
+        for (int i = 0; i < n; i++) {
+            const char *nm = ents[i]->d_name;
+            char child[4096];
+            if (rc == 0 && nm[0] != '.') {
+                snprintf(child, sizeof(child), "%s/%s", p, nm);
+                struct stat cs;
+                if (stat(child, &cs) == 0 &&
+                    (S_ISDIR(cs.st_mode) || ends_with(nm, ".json") ||
+                     (strcmp(im->kind, "nedb") == 0 && (ends_with(nm, ".db") || ends_with(nm, ".nedb"))) ||
+                     (strcmp(im->kind, "osv") == 0 && ends_with(nm, ".zip"))))
+                    rc = path(im, child);
+            }
+            free(ents[i]);
+        }
+        free(ents);
+        return rc;
+    }
+    if (ends_with(p, ".zip"))
+        return zipfile(im, p);
+    size_t n;
+    char *buf = vg_cli_slurp(p, 1u << 30, &n);
+    if (buf == NULL)
+        return -2;
+    int rc = buffer(im, buf, n, p);
+    free(buf);
+    return rc;
+}
+
+int vg_cli_import(int argc, char **argv)
+{
+    struct importer im;
+    char *pos[8];
+    int np = 0, rc;
+    memset(&im, 0, sizeof(im));
+    if ((rc = vg_cli_setup(&im.cfg, argc, argv, pos, &np)))
+        return rc == 1 ? 0 : rc;
+    if (np < 2) {
+        fprintf(stderr, "usage: vigil import osv|nedb|cve5|nvd|kev PATH...\n");
+        return 2;
+    }
+    im.kind = pos[0];
+    if (strcmp(im.kind, "osv") && strcmp(im.kind, "nedb") && strcmp(im.kind, "cve5") &&
+        strcmp(im.kind, "nvd") && strcmp(im.kind, "kev")) {
+        fprintf(stderr, "vigil import: FORMAT is osv, nedb, cve5, nvd or kev\n");
+        return 2;
+    }
+    im.format = strcmp(im.kind, "nedb") == 0 ? "osv" : im.kind;
+    im.batch = json_array();
+    im.tty = isatty(2);
+    rc = 0;
+    for (int i = 1; i < np && rc == 0; i++)
+        rc = path(&im, pos[i]);
+    if (rc == 0)
+        rc = flush(&im);
+    if (im.tty)
+        fputc('\n', stderr);
+    for (size_t i = 0; i < im.nwhere; i++)
+        free(im.where[i]);
+    free(im.where);
+    json_decref(im.batch);
+    printf("imported %ld, unchanged %ld, skipped %ld\n", im.imported, im.unchanged, im.skipped);
+    if (rc || im.failed)
+        return 2;
+    return im.skipped ? 1 : 0;
+}
