@@ -317,6 +317,30 @@ try:
     check(rc == 1 and got["components"] == 2 and got["vulnerable"] == 1
           and got["findings"][0]["vulns"][0]["id"] == "GHSA-jfh8-c2jp-5v3q"
           and got["findings"][0]["vulns"][0]["fixed"] == ["2.15.0"], "SPDX 2.3 SBOM: Log4Shell")
+    # the same database as a zip of OSV files and as osv-offline NeDB files
+    kc = os.path.join(TD, "cyclonedx-bom-examples", SBOMS["keycloak"])
+    _, ref, _ = scan(kc)
+    import zipfile
+    zpath = os.path.join(tmp, "osv.zip")
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as z:
+        for i, r in enumerate(load_records()):
+            z.writestr("advisories/%s.json" % r["id"], json.dumps(r))
+    nedb = os.path.join(tmp, "nedb")
+    os.mkdir(nedb)
+    byeco = {}
+    for r in load_records():
+        for e in {a["package"]["ecosystem"] for a in r.get("affected") or []}:
+            byeco.setdefault(e.lower(), []).append(r)
+    for e, rs in byeco.items():
+        with open(os.path.join(nedb, e + ".nedb"), "w") as f:
+            f.write('{"$$indexCreated":{"fieldName":"id","unique":true}}\n')
+            for r in rs:
+                f.write(json.dumps(dict(r, _id=r["id"])) + "\n")
+    for label, db in (("zip", zpath), ("NeDB", nedb)):
+        p = subprocess.run([BIN, "scan", kc, "--db", db, "--format", "json"], capture_output=True,
+                           text=True)
+        check(p.returncode == 1 and json.loads(p.stdout) == json.loads(ref),
+              "keycloak against the %s form of the database: same findings" % label)
     clean = os.path.join(tmp, "clean.purls")
     with open(clean, "w") as f:
         f.write("pkg:maven/org.apache.logging.log4j/log4j-core@2.17.1\n")
