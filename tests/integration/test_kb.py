@@ -1,0 +1,235 @@
+"""Integration tests for the knowledge base and the OSV API against the real
+server: `vigil import` of every real file in ../shared/testdata (counts
+asserted), idempotence, malformed records reported with file and position,
+upsert by modified, withdrawn records, KEV, search filters, the OSV API shapes
+field by field, and Log4Shell."""
+import json
+import os
+import tempfile
+import unittest
+
+import harness
+from harness import Server, run
+
+TD = os.environ.get("VIGIL_TESTDATA", os.path.join(os.path.dirname(__file__), "..", "..", "..",
+                                                   "shared", "testdata"))
+LOG4J = "pkg:maven/org.apache.logging.log4j/log4j-core"
+
+
+def need_data():
+    if not os.path.isdir(TD):
+        if os.environ.get("CI") == "true":
+            raise AssertionError("test data missing: " + TD)
+        raise unittest.SkipTest("test data missing: " + TD)
+
+
+class KnowledgeBase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        need_data()
+        cls.s = Server()
+        cls.env = {"VIGIL_URL": cls.s.url, "VIGIL_TOKEN": cls.s.admin}
+        cls.imports = {}
+        for fmt, path in (("osv", "osv-records"), ("cve5", "cve-nvd-records/cvelistV5"),
+                          ("nvd", "cve-nvd-records/nvdcve-2.0"),
+                          ("kev", "kev/known_exploited_vulnerabilities.json")):
+            p = run("import", fmt, os.path.join(TD, path), env=cls.env)
+            cls.imports[fmt] = p
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.close()
+
+    def counts(self, p):
+        line = p.stdout.strip().splitlines()[-1]
+        parts = dict(x.strip().split(" ") for x in line.split(","))
+        return int(parts["imported"]), int(parts["unchanged"]), int(parts["skipped"])
+
+    def test_import_counts_and_idempotence(self):
+        self.assertEqual(self.imports["osv"].returncode, 0, self.imports["osv"].stderr)
+        self.assertEqual(self.counts(self.imports["osv"]), (357, 0, 0))
+        self.assertEqual(self.counts(self.imports["cve5"]), (11, 0, 0))
+        i, u, k = self.counts(self.imports["nvd"])
+        # NVD and CVE 5 share CVE ids: an NVD entry not newer than the stored
+        # CVE 5 record leaves it unchanged.
+        self.assertEqual((i + u, k), (23, 0))
+        self.assertEqual(self.counts(self.imports["kev"]), (1404, 0, 0))
+        again = run("import", "osv", os.path.join(TD, "osv-records"), env=self.env)
+        self.assertEqual(self.counts(again), (0, 357, 0))
+        again = run("import", "kev", os.path.join(TD, "kev", "known_exploited_vulnerabilities.json"),
+                    env=self.env)
+        self.assertEqual(self.counts(again), (0, 1404, 0))
+        st = self.s.get("/api/v1/stats/kb").json
+        self.assertEqual(st["kev_entries"], 1404)
+        nvd_ids = {json.load(open(os.path.join(TD, "cve-nvd-records", "nvdcve-2.0", f)))
+                   ["vulnerabilities"][0]["cve"]["id"]
+                   for f in os.listdir(os.path.join(TD, "cve-nvd-records", "nvdcve-2.0"))
+                   if f.endswith(".json")}
+        cve5_ids = set()
+        for root, _, files in os.walk(os.path.join(TD, "cve-nvd-records", "cvelistV5")):
+            cve5_ids |= {f[:-5] for f in files if f.endswith(".json")}
+        self.assertGreaterEqual(st["records"], 357 + len(nvd_ids | cve5_ids))
+        self.assertGreater(st["index"]["packages"], 100)
+
+    def test_malformed_records_reported_and_skipped(self):
+        d = tempfile.mkdtemp(dir=self.s.dir.name)
+        good = {"id": "TEST-0001", "modified": "2024-01-01T00:00:00Z", "summary": "ok",
+                "affected": [{"package": {"ecosystem": "npm", "name": "left-pad"},
+                              "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"},
+                                                                       {"fixed": "1.3.0"}]}]}]}
+        with open(os.path.join(d, "a.json"), "w") as f:
+            json.dump([good, {"id": "TEST-0002"}, {"id": "TEST-0003", "modified": "yesterday"},
+                       {"modified": "2024-01-01T00:00:00Z"}, 7], f)
+        with open(os.path.join(d, "b.json"), "w") as f:
+            f.write('{"id": "TEST-0004", "modified": ')
+        p = run("import", "osv", d, env=self.env)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(self.counts(p), (1, 0, 5))
+        self.assertIn("a.json:[1]: modified: required", p.stderr)
+        self.assertIn("a.json:[2]: modified: not an RFC 3339 time", p.stderr)
+        self.assertIn("a.json:[3]", p.stderr)
+        self.assertIn("a.json:[4]: not a JSON object", p.stderr)
+        self.assertIn("b.json:1:", p.stderr)
+        self.assertEqual(self.s.get("/api/v1/vulns/TEST-0001").status, 200)
+        self.assertEqual(self.s.get("/api/v1/vulns/TEST-0002").status, 404)
+
+    def test_nedb_import(self):
+        d = tempfile.mkdtemp(dir=self.s.dir.name)
+        with open(os.path.join(d, "npm.nedb"), "w") as f:
+            f.write('{"$$indexCreated":{"fieldName":"id","unique":true}}\n')
+            f.write(json.dumps({"_id": "x1", "id": "TEST-NEDB-1", "modified": "2024-02-01T00:00:00Z",
+                                "affected": [{"package": {"ecosystem": "npm", "name": "lodash"},
+                                              "ranges": [{"type": "SEMVER", "events": [
+                                                  {"introduced": "0"}, {"fixed": "4.17.21"}]}]}]}) + "\n")
+            f.write("not json\n")
+        p = run("import", "nedb", d, env=self.env)
+        self.assertEqual(self.counts(p), (1, 0, 1))
+        self.assertIn("npm.nedb:line 3", p.stderr)
+        r = self.s.post("/v1/query", {"package": {"ecosystem": "npm", "name": "lodash"},
+                                      "version": "4.17.20"})
+        self.assertIn("TEST-NEDB-1", [v["id"] for v in r.json.get("vulns", [])])
+
+    def test_upsert_by_modified_and_withdrawn(self):
+        base = {"id": "TEST-UP-1", "modified": "2024-01-02T00:00:00Z", "summary": "first",
+                "affected": [{"package": {"ecosystem": "PyPI", "name": "Django_Thing"},
+                              "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"},
+                                                                          {"fixed": "2.0"}]}]}]}
+        imp = lambda recs: self.s.post("/api/v1/vulns/import", {"format": "osv", "records": recs},
+                                       self.s.admin).json
+        self.assertEqual(imp([base])["imported"], 1)
+        older = dict(base, modified="2023-01-01T00:00:00Z", summary="older")
+        self.assertEqual(imp([older])["unchanged"], 1)
+        self.assertEqual(self.s.get("/api/v1/vulns/TEST-UP-1").json["summary"], "first")
+        newer = dict(base, modified="2024-06-01T00:00:00Z", summary="second")
+        self.assertEqual(imp([newer])["imported"], 1)
+        self.assertEqual(self.s.get("/api/v1/vulns/TEST-UP-1").json["summary"], "second")
+        # package names compare in the ecosystem's normal form (PEP 503)
+        r = self.s.post("/v1/query", {"package": {"ecosystem": "PyPI", "name": "django-thing"},
+                                      "version": "1.0"})
+        self.assertEqual([v["id"] for v in r.json["vulns"]], ["TEST-UP-1"])
+        gone = dict(newer, modified="2024-07-01T00:00:00Z", withdrawn="2024-07-01T00:00:00Z")
+        self.assertEqual(imp([gone])["imported"], 1)
+        v = self.s.get("/api/v1/vulns/TEST-UP-1").json
+        self.assertTrue(v["vigil"]["withdrawn"])
+        r = self.s.post("/v1/query", {"package": {"ecosystem": "PyPI", "name": "django-thing"},
+                                      "version": "1.0"})
+        self.assertEqual(r.json, {})
+
+    def test_import_authorization_and_validation(self):
+        a = self.s.admin
+        o = self.s.post("/api/v1/orgs", {"name": "KB Member", "kind": "member"}, a).json
+        u = self.s.post("/api/v1/users", {"org_id": o["id"], "name": "kb@m", "role": "member"}, a).json
+        t = self.s.post("/api/v1/tokens", {"user_id": u["id"]}, a).json["token"]
+        r = self.s.post("/api/v1/vulns/import", {"format": "osv", "records": []}, t)
+        self.assertEqual(r.status, 403)
+        r = self.s.post("/api/v1/vulns/import", {"format": "osv", "records": []})
+        self.assertEqual(r.status, 401)
+        r = self.s.post("/api/v1/vulns/import", {"format": "xml", "records": []}, a)
+        self.assertEqual((r.status, r.field), (400, "format"))
+        r = self.s.post("/api/v1/vulns/import", {"format": "osv"}, a)
+        self.assertEqual((r.status, r.field), (400, "records"))
+
+    def test_log4shell_osv_api(self):
+        s = self.s
+        r = s.post("/v1/query", {"package": {"ecosystem": "Maven",
+                                             "name": "org.apache.logging.log4j:log4j-core"},
+                                 "version": "2.14.1"})
+        self.assertEqual(r.status, 200)
+        ids = [v["id"] for v in r.json["vulns"]]
+        self.assertIn("GHSA-jfh8-c2jp-5v3q", ids)
+        rec = next(v for v in r.json["vulns"] if v["id"] == "GHSA-jfh8-c2jp-5v3q")
+        # OSV record fields, unchanged, plus database_specific.vigil
+        for k in ("id", "modified", "published", "aliases", "summary", "details", "affected",
+                  "severity", "references", "schema_version"):
+            self.assertIn(k, rec)
+        self.assertIn("CVE-2021-44228", rec["aliases"])
+        vg = rec["database_specific"]["vigil"]
+        self.assertEqual((vg["score"], vg["national_grade"], vg["known_exploited"]),
+                         (10.0, "critical", True))
+        self.assertEqual(vg["kev"]["date_added"], "2021-12-10")
+        r = s.post("/v1/query", {"package": {"purl": LOG4J + "@2.17.1"}})
+        self.assertEqual((r.status, r.json), (200, {}))
+        r = s.post("/v1/query", {"package": {"purl": LOG4J + "@2.12.1"}})
+        self.assertIn("GHSA-jfh8-c2jp-5v3q", [v["id"] for v in r.json["vulns"]])
+        r = s.post("/v1/query", {"package": {"purl": LOG4J + "@2.12.1"}, "version": "2.12.1"})
+        self.assertEqual((r.status, r.field), (400, "package.purl"))
+        r = s.post("/v1/query", {"package": {"purl": LOG4J}})  # no version: every record of it
+        self.assertIn("GHSA-jfh8-c2jp-5v3q", [v["id"] for v in r.json["vulns"]])
+        s.post("/api/v1/vulns/import", {"format": "osv", "records": [
+            {"id": "TEST-SEMVER-1", "modified": "2024-01-01T00:00:00Z",
+             "affected": [{"package": {"ecosystem": "npm", "name": "strict-pkg"},
+                           "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"},
+                                                                    {"fixed": "1.0.0"}]}]}]}]},
+               s.admin)
+        r = s.post("/v1/query", {"package": {"ecosystem": "npm", "name": "strict-pkg"},
+                                 "version": "not a version"})
+        self.assertEqual((r.status, r.field), (400, "version"))
+        r = s.post("/v1/query", {"commit": "6879efc2c1596d11a6a6ad296f80063b558d5e0f"})
+        self.assertEqual((r.status, r.json), (200, {}))
+        b = s.post("/v1/querybatch", {"queries": [
+            {"package": {"purl": LOG4J + "@2.14.1"}},
+            {"package": {"purl": LOG4J + "@2.17.1"}},
+            {"package": {"ecosystem": "Maven", "name": "org.apache.logging.log4j:log4j-core"},
+             "version": "2.3"}]})
+        self.assertEqual(b.status, 200)
+        res = b.json["results"]
+        self.assertEqual(len(res), 3)
+        self.assertEqual(set(res[0]["vulns"][0]), {"id", "modified"})
+        self.assertIn("GHSA-jfh8-c2jp-5v3q", [v["id"] for v in res[0]["vulns"]])
+        self.assertEqual(res[1], {})
+        self.assertIn("GHSA-jfh8-c2jp-5v3q", [v["id"] for v in res[2]["vulns"]])
+        r = s.post("/v1/querybatch", {"queries": [{}] * 1001})
+        self.assertEqual(r.status, 413)
+        v = s.get("/v1/vulns/GHSA-jfh8-c2jp-5v3q")
+        self.assertEqual(v.json["id"], "GHSA-jfh8-c2jp-5v3q")
+        self.assertIn("vigil", v.json["database_specific"])
+        self.assertEqual(s.get("/v1/vulns/GHSA-0000-0000-0000").status, 404)
+
+    def test_list_filters(self):
+        s = self.s
+        by_alias = s.get("/api/v1/vulns?alias=CVE-2021-44228").json["items"]
+        self.assertIn("GHSA-jfh8-c2jp-5v3q", [v["id"] for v in by_alias])
+        pkg = s.get("/api/v1/vulns?ecosystem=Maven&package=org.apache.logging.log4j:log4j-core&limit=1000").json["items"]
+        self.assertIn("GHSA-jfh8-c2jp-5v3q", [v["id"] for v in pkg])
+        kev = s.get("/api/v1/vulns?kev=true&limit=1000").json["items"]
+        self.assertTrue(kev)
+        self.assertTrue(all(v["vigil"]["known_exploited"] for v in kev))
+        crit = s.get("/api/v1/vulns?severity=critical&limit=1000").json["items"]
+        self.assertTrue(crit and all(v["vigil"]["national_grade"] == "critical" for v in crit))
+        text = s.get("/api/v1/vulns?q=JNDI&limit=1000").json["items"]
+        self.assertIn("GHSA-jfh8-c2jp-5v3q", [v["id"] for v in text])
+        since = s.get("/api/v1/vulns?since=2030-01-01T00:00:00Z").json["items"]
+        self.assertEqual(since, [])
+        page = s.get("/api/v1/vulns?limit=5").json
+        self.assertEqual(len(page["items"]), 5)
+        nxt = s.get("/api/v1/vulns?limit=5&cursor=" + page["next_cursor"]).json["items"]
+        self.assertNotEqual(page["items"][0]["id"], nxt[0]["id"])
+        self.assertEqual(s.get("/api/v1/vulns?severity=huge").field, "severity")
+        self.assertEqual(s.get("/api/v1/vulns?package=x").field, "ecosystem")
+        self.assertEqual(s.get('/api/v1/vulns?q=%22unbalanced').status, 400)
+        nvd = s.get("/api/v1/vulns/CVE-2023-4863").json
+        self.assertTrue(nvd["database_specific"]["cpe_ranges"])
+
+
+if __name__ == "__main__":
+    harness.main()
