@@ -194,6 +194,17 @@ static int is_v4_mapped(const unsigned char *a)
     return memcmp(a, pre, 12) == 0;
 }
 
+void vg__ip_unmap(struct vg_ip *ip)
+{
+    /* an IPv4-mapped IPv6 address is the IPv4 address */
+    if (ip->family == 6 && is_v4_mapped(ip->addr) && ip->prefix >= 96) {
+        memmove(ip->addr, ip->addr + 12, 4);
+        memset(ip->addr + 4, 0, 12);
+        ip->family = 4;
+        ip->prefix -= 96;
+    }
+}
+
 void vg_ip_format(const struct vg_ip *ip, char out[64])
 {
     size_t k = 0;
@@ -942,13 +953,7 @@ int vg_ioc_normalize(enum vg_ioc_type t, const char *v, size_t n, char *out, siz
             rc = err_inval(err, "IP address", "expected IPv4, IPv6 or CIDR");
             goto out;
         }
-        /* an IPv4-mapped IPv6 address is the IPv4 address */
-        if (ip.family == 6 && is_v4_mapped(ip.addr) && ip.prefix >= 96) {
-            memmove(ip.addr, ip.addr + 12, 4);
-            memset(ip.addr + 4, 0, 12);
-            ip.family = 4;
-            ip.prefix -= 96;
-        }
+        vg__ip_unmap(&ip);
         vg_ip_format(&ip, buf);
         size_t bn = strlen(buf);
         if (bn + 1 > cap) {

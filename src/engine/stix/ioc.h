@@ -70,6 +70,8 @@ struct vg_ip {
  * zeros; IPv6 with "::", embedded IPv4, no zone). Host bits are cleared when
  * clear_host is set, otherwise they are an error. 0 or -1. */
 int vg_ip_parse(const char *s, size_t n, int clear_host, struct vg_ip *out);
+/* Internal: an IPv4-mapped IPv6 address (prefix >= 96) becomes IPv4. */
+void vg__ip_unmap(struct vg_ip *ip);
 /* Canonical text (see vg_ioc_normalize); out must hold 64 bytes. */
 void vg_ip_format(const struct vg_ip *ip, char out[64]);
 

@@ -31,6 +31,7 @@ struct vg_ioc_index {
     uint64_t seed0, seed1;
     struct table t[2];
     size_t net4[33], net6[129]; /* live CIDR entries per prefix length */
+    size_t dom[128];            /* live domain entries per label count */
 };
 
 /* ---- SipHash-2-4, 128-bit output (Aumasson & Bernstein) ---- */
@@ -230,10 +231,14 @@ static void domain_query(const struct vg_ioc_index *ix, const char *d, size_t n,
         labels += d[i] == '.';
     size_t i = 0;
     for (int l = labels; l >= 1; l--) {
-        key_of(ix, VG_IOC_DOMAIN, 0, d + i, n - i, k);
-        int m = match_base ? match_base : l == labels ? VG_IOC_MATCH_EXACT : VG_IOC_MATCH_PARENT;
-        if (add_key(q, k, TAB_EXACT, m, VG_IOC_DOMAIN, l))
-            return;
+        /* only suffixes with as many labels as some listed domain */
+        if (l < 128 && ix->dom[l] != 0) {
+            key_of(ix, VG_IOC_DOMAIN, 0, d + i, n - i, k);
+            int m = match_base ? match_base
+                    : l == labels ? VG_IOC_MATCH_EXACT : VG_IOC_MATCH_PARENT;
+            if (add_key(q, k, TAB_EXACT, m, VG_IOC_DOMAIN, l))
+                return;
+        }
         while (i < n && d[i] != '.')
             i++;
         i++;
@@ -245,12 +250,28 @@ int vg_ioc_query_prepare(const struct vg_ioc_index *ix, enum vg_ioc_type t, cons
 {
     char norm[VG_IOC_MAX + 1];
     size_t nn;
-    int rc;
+    int rc = VG_OK;
     uint64_t k[2];
     q->nkeys = 0;
     if (t == VG_IOC_NONE)
         t = vg_ioc_guess(value, n);
     q->type = t;
+    if (t == VG_IOC_IP) {
+        /* the fast path: no text round trip for the commonest lookup */
+        struct vg_ip ip;
+        while (n && (value[0] == ' ' || value[0] == '\t'))
+            value++, n--;
+        while (n && (value[n - 1] == ' ' || value[n - 1] == '\t' || value[n - 1] == '\r' ||
+                     value[n - 1] == '\n'))
+            n--;
+        if (vg_ip_parse(value, n, 1, &ip) != 0) {
+            rc = vg_err_set(err, VG_EINVAL, "not a valid IP address: expected IPv4, IPv6 or CIDR");
+            goto out;
+        }
+        vg__ip_unmap(&ip);
+        ip_query(ix, &ip, 0, q);
+        goto out;
+    }
     if ((rc = vg_ioc_normalize(t, value, n, norm, sizeof(norm), &nn, err)))
         goto out;
     switch (t) {
@@ -322,6 +343,23 @@ size_t vg_ioc_index_lookup_query(const struct vg_ioc_index *ix, const struct vg_
     return found;
 }
 
+void vg_ioc_index_lookup_batch(const struct vg_ioc_index *ix, const struct vg_ioc_query *qs,
+                               size_t nq, int64_t now, uint32_t *counts)
+{
+    enum { W = 16 };
+    for (size_t b = 0; b < nq; b += W) {
+        size_t e = b + W < nq ? b + W : nq;
+        /* issue every slot load of the window first, then probe */
+        for (size_t i = b; i < e; i++)
+            for (int j = 0; j < qs[i].nkeys; j++) {
+                const struct table *t = &ix->t[qs[i].keys[j].table];
+                __builtin_prefetch(&t->s[(size_t)qs[i].keys[j].k0 & (t->cap - 1)]);
+            }
+        for (size_t i = b; i < e; i++)
+            counts[i] = (uint32_t)vg_ioc_index_lookup_query(ix, &qs[i], now, NULL, 0);
+    }
+}
+
 int vg_ioc_index_lookup(const struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
                         size_t n, int64_t now, struct vg_ioc_hit *hits, size_t max,
                         size_t *nhits, struct vg_err *err)
@@ -334,7 +372,8 @@ int vg_ioc_index_lookup(const struct vg_ioc_index *ix, enum vg_ioc_type t, const
 
 /* The table and key an entry is stored under. */
 static int entry_key(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value, size_t n,
-                     int *table, uint64_t k[2], struct vg_ip *ipo, struct vg_err *err)
+                     int *table, uint64_t k[2], struct vg_ip *ipo, int *labels,
+                     struct vg_err *err)
 {
     char norm[VG_IOC_MAX + 1];
     size_t nn;
@@ -351,6 +390,11 @@ static int entry_key(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *va
     } else {
         key_of(ix, t, 0, norm, nn, k);
     }
+    *labels = 1;
+    for (size_t i = 0; t == VG_IOC_DOMAIN && i < nn; i++)
+        *labels += norm[i] == '.';
+    if (*labels > 127)
+        *labels = 127;
     return VG_OK;
 }
 
@@ -362,13 +406,16 @@ int vg_ioc_index_add(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *va
     struct vg_ip ip;
     if (indicator_id < 0)
         return vg_err_set(err, VG_EINVAL, "indicator id must be >= 0");
-    if ((rc = entry_key(ix, t, value, n, &table, k, &ip, err)))
+    int labels;
+    if ((rc = entry_key(ix, t, value, n, &table, k, &ip, &labels, err)))
         return rc;
-    if (table_add(&ix->t[table], k[0], k[1], indicator_id, valid_until) && table == TAB_NET) {
-        if (ip.family == 4)
+    if (table_add(&ix->t[table], k[0], k[1], indicator_id, valid_until)) {
+        if (table == TAB_NET && ip.family == 4)
             ix->net4[ip.prefix]++;
-        else
+        else if (table == TAB_NET)
             ix->net6[ip.prefix]++;
+        else if (t == VG_IOC_DOMAIN)
+            ix->dom[labels]++;
     }
     return VG_OK;
 }
@@ -379,16 +426,17 @@ int vg_ioc_index_remove(struct vg_ioc_index *ix, enum vg_ioc_type t, const char 
     uint64_t k[2];
     int table, rc;
     struct vg_ip ip;
-    if ((rc = entry_key(ix, t, value, n, &table, k, &ip, err)))
+    int labels;
+    if ((rc = entry_key(ix, t, value, n, &table, k, &ip, &labels, err)))
         return rc;
     if (!table_del(&ix->t[table], k[0], k[1], indicator_id))
         return vg_err_set(err, VG_ENOTFOUND, "no such indicator entry");
-    if (table == TAB_NET) {
-        if (ip.family == 4)
-            ix->net4[ip.prefix]--;
-        else
-            ix->net6[ip.prefix]--;
-    }
+    if (table == TAB_NET && ip.family == 4)
+        ix->net4[ip.prefix]--;
+    else if (table == TAB_NET)
+        ix->net6[ip.prefix]--;
+    else if (t == VG_IOC_DOMAIN)
+        ix->dom[labels]--;
     return VG_OK;
 }
 

@@ -80,6 +80,13 @@ int vg_ioc_query_prepare(const struct vg_ioc_index *ix, enum vg_ioc_type t, cons
 size_t vg_ioc_index_lookup_query(const struct vg_ioc_index *ix, const struct vg_ioc_query *q,
                                  int64_t now, struct vg_ioc_hit *hits, size_t max);
 
+/* Probes nq prepared queries with their memory loads overlapped (the
+ * throughput path for batch endpoints): counts[i] = live hits of qs[i]. Call
+ * vg_ioc_index_lookup_query for the (then cache-warm) details of the values
+ * with hits. Read-only, like lookup. */
+void vg_ioc_index_lookup_batch(const struct vg_ioc_index *ix, const struct vg_ioc_query *qs,
+                               size_t nq, int64_t now, uint32_t *counts);
+
 struct vg_ioc_index_stats {
     size_t entries;    /* live (value, id) entries */
     size_t bytes;      /* memory held by the tables */
