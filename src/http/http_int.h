@@ -38,6 +38,9 @@ struct vg_req {
     const char *ctype;
     const char *allow;  /* Allow header for 405 */
     struct vg_err err;
+    /* ---- indicators/TAXII: extra response headers, "Name: value\n" lines
+     * (arena-owned), e.g. X-TAXII-Date-Added-First ---- */
+    const char *headers;
 };
 
 /* int fn(struct vg_req *r): VG_OK with r->status and r->json (or r->raw) set,
@@ -72,6 +75,28 @@ int vg_h_sub_create(struct vg_req *r);
 int vg_h_sub_list(struct vg_req *r);
 int vg_h_sub_delete(struct vg_req *r);
 int vg_h_inbox(struct vg_req *r);
+
+/* ---- indicators and disposal notices (handlers_ioc.c), TAXII 2.1 (taxii.c) ---- */
+int vg_h_ioc_submit(struct vg_req *r);
+int vg_h_ioc_list(struct vg_req *r);
+int vg_h_ioc_get(struct vg_req *r);
+int vg_h_ioc_sighting(struct vg_req *r);
+int vg_h_ioc_lookup(struct vg_req *r);
+int vg_h_disposal_create(struct vg_req *r);
+int vg_h_disposal_list(struct vg_req *r);
+int vg_h_disposal_get(struct vg_req *r);
+int vg_h_disposal_transition(struct vg_req *r);
+int vg_h_disposal_ack(struct vg_req *r);
+int vg_h_taxii_discovery(struct vg_req *r);
+int vg_h_taxii_root(struct vg_req *r);
+int vg_h_taxii_collections(struct vg_req *r);
+int vg_h_taxii_collection(struct vg_req *r);
+int vg_h_taxii_objects(struct vg_req *r);
+int vg_h_taxii_add(struct vg_req *r);
+int vg_h_taxii_object(struct vg_req *r);
+int vg_h_taxii_versions(struct vg_req *r);
+int vg_h_taxii_manifest(struct vg_req *r);
+int vg_h_taxii_status(struct vg_req *r);
 
 extern const struct vg_route vg_routes[];
 extern const int vg_nroutes;

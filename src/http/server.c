@@ -216,6 +216,16 @@ static enum MHD_Result send_response(struct vg_req *r)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"vigil\"");
     if (r->allow)
         MHD_add_response_header(resp, "Allow", r->allow);
+    /* ---- indicators/TAXII: extra headers set by a handler ---- */
+    for (const char *h = r->headers; h && *h;) {
+        const char *colon = strchr(h, ':'), *nl = strchr(h, '\n');
+        if (colon == NULL || nl == NULL || colon > nl)
+            break;
+        char *name = vg_arena_strndup(r->a, h, (size_t)(colon - h));
+        char *value = vg_arena_strndup(r->a, colon + 2, (size_t)(nl - colon - 2));
+        MHD_add_response_header(resp, name, value);
+        h = nl + 1;
+    }
     ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "notify/notify.h"
+#include "service/indicators.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -92,7 +93,9 @@ int vg_server_open(struct vg_server *srv, const struct vg_config *cfg, struct vg
     if ((rc = signing_key(srv, err)) != VG_OK)
         return rc;
     srv->auth_cache = vg_auth_cache_new();
-    return vg_pool_open(srv->store_uri, (int)cfg->threads + 2, &srv->pool, err);
+    if ((rc = vg_pool_open(srv->store_uri, (int)cfg->threads + 2, &srv->pool, err)) != VG_OK)
+        return rc;
+    return vg_ioc_open(srv, err); /* indicators: the lookup index */
 }
 
 static void *sweeper_main(void *arg)
@@ -152,6 +155,7 @@ void vg_server_close(struct vg_server *srv)
     srv->pool = NULL;
     vg_auth_cache_free(srv->auth_cache);
     srv->auth_cache = NULL;
+    vg_ioc_close(srv); /* indicators: the lookup index */
     sodium_memzero(srv->key, sizeof(srv->key));
     sodium_memzero(srv->sign_sk, sizeof(srv->sign_sk));
     pthread_mutex_destroy(&srv->mu);

@@ -40,6 +40,10 @@ struct vg_server {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stopping;
+    /* ---- indicators: the lookup index (service/indicators.c), swapped
+     * under its own rwlock after each commit that changes indicators ---- */
+    struct vg_ioc_state *ioc;
+
 
 };
 

@@ -27,6 +27,12 @@ enum vg_action {
     VG_ACT_CASE_FIX,        /* record fix availability (vendor unit) */
     VG_ACT_SUB_MANAGE,      /* a unit's own webhook subscriptions */
     VG_ACT_INBOX_READ,
+    /* ---- indicators, TAXII, disposal notices ---- */
+    VG_ACT_IOC_SUBMIT,      /* submit indicators and sightings (REST or TAXII) */
+    VG_ACT_IOC_READ,        /* read indicators: TLP filters what (suspended: CLEAR only) */
+    VG_ACT_DISPOSAL_STAFF,  /* open, identify, issue, close disposal notices */
+    VG_ACT_DISPOSAL_READ,   /* read notices (staff: all; a unit: those addressed to it) */
+    VG_ACT_DISPOSAL_RESPOND, /* the target unit: acknowledge, report execution, appeal */
     VG_ACT_COUNT
 };
 

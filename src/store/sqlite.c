@@ -780,6 +780,24 @@ static const struct vg_store_ops sqlite_ops = {
     .outbox_update = vg__sq_outbox_update,
     .delivery_insert = vg__sq_delivery_insert,
     .delivery_list = vg__sq_delivery_list,
+    /* ---- indicators and TAXII ---- */
+    .ioc_upsert = vg__sq_ioc_upsert,
+    .ioc_get = vg__sq_ioc_get,
+    .ioc_list = vg__sq_ioc_list,
+    .ioc_source_put = vg__sq_ioc_source_put,
+    .ioc_sources = vg__sq_ioc_sources,
+    .ioc_sources_by_stix = vg__sq_ioc_sources_by_stix,
+    .ioc_source_scan = vg__sq_ioc_source_scan,
+    .ioc_sighting_insert = vg__sq_ioc_sighting_insert,
+    .ioc_sightings = vg__sq_ioc_sightings,
+    .taxii_put = vg__sq_taxii_put,
+    .taxii_list = vg__sq_taxii_list,
+    .taxii_status_put = vg__sq_taxii_status_put,
+    .taxii_status_get = vg__sq_taxii_status_get,
+    .disposal_insert = vg__sq_disposal_insert,
+    .disposal_get = vg__sq_disposal_get,
+    .disposal_update = vg__sq_disposal_update,
+    .disposal_list = vg__sq_disposal_list,
 };
 
 static int applied(sqlite3 *db, int version)

@@ -120,4 +120,35 @@ int vg__sq_delivery_insert(struct vg_store *, struct vg_delivery *, struct vg_er
 int vg__sq_delivery_list(struct vg_store *, const char *, const char *, struct vg_arena *,
                          struct vg_delivery **, size_t *, struct vg_err *);
 
+/* ---- indicators and TAXII: ops implemented in sqlite_ioc.c ---- */
+int vg__sq_ioc_upsert(struct vg_store *, const char *, const char *, int64_t, int64_t *,
+                      struct vg_err *);
+int vg__sq_ioc_get(struct vg_store *, int64_t, struct vg_arena *, struct vg_ioc_row *,
+                   struct vg_err *);
+int vg__sq_ioc_list(struct vg_store *, const struct vg_ioc_viewer *, const char *, const char *,
+                    int64_t, int, struct vg_arena *, struct vg_ioc_row **, size_t *,
+                    struct vg_err *);
+int vg__sq_ioc_source_put(struct vg_store *, struct vg_ioc_source *, struct vg_err *);
+int vg__sq_ioc_sources(struct vg_store *, int64_t, struct vg_arena *, struct vg_ioc_source **,
+                       size_t *, struct vg_err *);
+int vg__sq_ioc_sources_by_stix(struct vg_store *, const char *, struct vg_arena *,
+                               struct vg_ioc_source **, size_t *, struct vg_err *);
+int vg__sq_ioc_source_scan(struct vg_store *, int64_t, int, struct vg_arena *,
+                           struct vg_ioc_source **, size_t *, struct vg_err *);
+int vg__sq_ioc_sighting_insert(struct vg_store *, struct vg_ioc_sighting *, struct vg_err *);
+int vg__sq_ioc_sightings(struct vg_store *, int64_t, struct vg_arena *, struct vg_ioc_sighting **,
+                         size_t *, struct vg_err *);
+int vg__sq_taxii_put(struct vg_store *, struct vg_taxii_object *, struct vg_err *);
+int vg__sq_taxii_list(struct vg_store *, const struct vg_taxii_filter *, struct vg_arena *,
+                      struct vg_taxii_object **, size_t *, struct vg_err *);
+int vg__sq_taxii_status_put(struct vg_store *, const struct vg_taxii_status *, struct vg_err *);
+int vg__sq_taxii_status_get(struct vg_store *, const char *, struct vg_arena *,
+                            struct vg_taxii_status *, struct vg_err *);
+int vg__sq_disposal_insert(struct vg_store *, struct vg_disposal *, struct vg_err *);
+int vg__sq_disposal_get(struct vg_store *, int64_t, struct vg_arena *, struct vg_disposal *,
+                        struct vg_err *);
+int vg__sq_disposal_update(struct vg_store *, const struct vg_disposal *, struct vg_err *);
+int vg__sq_disposal_list(struct vg_store *, const struct vg_disposal_filter *, int64_t, int,
+                         struct vg_arena *, struct vg_disposal **, size_t *, struct vg_err *);
+
 #endif

@@ -161,6 +161,113 @@ struct vg_delivery {
     int64_t org_id;
 };
 
+/* ---- indicators and TAXII ---- */
+/* TLP is stored as enum vg_tlp (0 CLEAR .. 4 RED). Times in ms since the
+ * epoch; valid_until 0 = no expiry. recipients: ",ID,ID," (named units) or NULL. */
+struct vg_ioc_row {
+    int64_t id;
+    const char *type, *value;   /* vg_ioc_type_name, normalised value */
+    int64_t first_seen, last_seen, sightings, created_at, updated_at;
+};
+
+/* One unit's report of an observable (the correlation: one row per unit). */
+struct vg_ioc_source {
+    int64_t id, ioc_id, org_id;
+    const char *stix_id;        /* the STIX indicator (or SCO) that carried it */
+    int tlp, confidence;        /* confidence 0..100 */
+    const char *labels;         /* JSON array or NULL */
+    const char *recipients;
+    int64_t valid_from, valid_until, first_seen, last_seen, reports;
+    const char *type, *value;   /* joined from the entity on reads */
+};
+
+struct vg_ioc_sighting {
+    int64_t id, ioc_id, org_id, at, count;
+    int tlp;
+    const char *note, *stix_id;
+};
+
+/* Who is reading, for queries that filter by TLP in SQL: a row is visible
+ * when tlp <= max_tlp, or org_id = org, or org is among its recipients
+ * (org -1: none, e.g. a suspended unit). */
+struct vg_ioc_viewer { int max_tlp; int64_t org; };
+
+struct vg_taxii_object {
+    int64_t rid;
+    const char *collection, *id, *type, *spec_version;
+    const char *version;        /* modified (or created, or date_added) as written */
+    int64_t version_ms;
+    int64_t date_added;         /* microseconds since the epoch, unique, increasing */
+    int tlp;
+    int64_t org_id;
+    const char *recipients;
+    const char *body;           /* the object's JSON */
+};
+
+struct vg_taxii_filter {
+    const char *collection;
+    struct vg_ioc_viewer viewer;
+    int64_t added_after;        /* µs, 0 = none; also the paging cursor */
+    const char *ids, *types, *spec_versions; /* JSON arrays of strings or NULL */
+    const char *versions;       /* JSON array of version_ms numbers or NULL */
+    int version_mode;           /* 0 last, 1 first, 2 all, 3 the listed versions */
+    int limit;                  /* rows returned: at most limit + 1 (to tell "more") */
+};
+
+struct vg_taxii_status {
+    const char *id;
+    int64_t org_id, created_at;
+    const char *body;           /* the status resource JSON */
+};
+
+/* A disposal notice (处置通知). Queried fields are columns; the rest (threat,
+ * reports, appeal, history) is the JSON doc, owned by the service. */
+struct vg_disposal {
+    int64_t id;
+    const char *state;          /* reported identified notice_issued executed closed appealed */
+    int64_t ioc_id;             /* 0 when none */
+    int64_t target_org;         /* 0 until a notice is issued */
+    const char *target_category; /* government | critical_infrastructure | other */
+    const char *measure;        /* block stop_service remove_malware rectify other, or NULL */
+    int64_t deadline, created_by, created_at, updated_at;
+    int64_t issued_at, acknowledged_at, executed_at, closed_at;
+    const char *doc;
+};
+
+struct vg_disposal_filter {
+    const char *state;
+    int64_t target_org;         /* 0 = any */
+    int overdue;                /* notice_issued past deadline at now */
+    int64_t now;
+};
+
+/* A knowledge-base record: the OSV document and what is queried. */
+struct vg_vuln {
+    int64_t rid;
+    const char *id;
+    int64_t modified, published, withdrawn; /* ms; 0 when absent */
+    const char *source;  /* osv, cve5, nvd, case */
+    int public;          /* 0: a confirmed case's record before publication */
+    int score;           /* highest CVSS score in tenths, -1 none */
+    const char *grade;   /* national grade name or NULL */
+    const char *summary;
+    const char *doc;     /* canonical OSV JSON */
+    int64_t updated_at;
+};
+
+struct vg_vuln_filter {
+    const char *ecosystem, *package, *alias; /* exact; NULL = any */
+    const char *grade;                        /* national grade name */
+    int kev;                                  /* 1: known exploited only */
+    int64_t since;                            /* modified >= since (0 = any) */
+    const char *text;                         /* FTS5 query over summary and details */
+    int include_private;                      /* 1: staff */
+};
+
+struct vg_kev {
+    const char *cve_id, *date_added, *due_date, *doc;
+};
+
 struct vg_store;
 
 struct vg_store_ops {
@@ -284,6 +391,49 @@ struct vg_store_ops {
     int (*delivery_insert)(struct vg_store *s, struct vg_delivery *d, struct vg_err *err);
     int (*delivery_list)(struct vg_store *s, const char *object_type, const char *object_id,
                          struct vg_arena *a, struct vg_delivery **out, size_t *n,
+                         struct vg_err *err);
+
+    /* ---- indicators and TAXII ---- */
+    /* The entity of (type, value), created when absent; last_seen = max(at). */
+    int (*ioc_upsert)(struct vg_store *s, const char *type, const char *value, int64_t at,
+                      int64_t *id, struct vg_err *err);
+    int (*ioc_get)(struct vg_store *s, int64_t id, struct vg_arena *a, struct vg_ioc_row *out,
+                   struct vg_err *err);
+    /* Entities with id > after that have a source visible to v, ascending;
+     * type/value NULL = any. */
+    int (*ioc_list)(struct vg_store *s, const struct vg_ioc_viewer *v, const char *type,
+                    const char *value, int64_t after, int limit, struct vg_arena *a,
+                    struct vg_ioc_row **out, size_t *n, struct vg_err *err);
+    /* Inserts or updates the (ioc_id, org_id) source: first_seen kept, reports
+     * incremented; sets src->id. */
+    int (*ioc_source_put)(struct vg_store *s, struct vg_ioc_source *src, struct vg_err *err);
+    int (*ioc_sources)(struct vg_store *s, int64_t ioc_id, struct vg_arena *a,
+                       struct vg_ioc_source **out, size_t *n, struct vg_err *err);
+    int (*ioc_sources_by_stix)(struct vg_store *s, const char *stix_id, struct vg_arena *a,
+                               struct vg_ioc_source **out, size_t *n, struct vg_err *err);
+    /* Every source with id > after (joined type/value), ascending: index build. */
+    int (*ioc_source_scan)(struct vg_store *s, int64_t after, int limit, struct vg_arena *a,
+                           struct vg_ioc_source **out, size_t *n, struct vg_err *err);
+    /* Inserts and adds count to the entity's sightings, last_seen = max(at). */
+    int (*ioc_sighting_insert)(struct vg_store *s, struct vg_ioc_sighting *g,
+                               struct vg_err *err);
+    int (*ioc_sightings)(struct vg_store *s, int64_t ioc_id, struct vg_arena *a,
+                         struct vg_ioc_sighting **out, size_t *n, struct vg_err *err);
+    /* VG_ECONFLICT when (collection, id, version_ms) is stored; sets rid and
+     * date_added (at least the given one, above every stored one). */
+    int (*taxii_put)(struct vg_store *s, struct vg_taxii_object *o, struct vg_err *err);
+    int (*taxii_list)(struct vg_store *s, const struct vg_taxii_filter *f, struct vg_arena *a,
+                      struct vg_taxii_object **out, size_t *n, struct vg_err *err);
+    int (*taxii_status_put)(struct vg_store *s, const struct vg_taxii_status *st,
+                            struct vg_err *err);
+    int (*taxii_status_get)(struct vg_store *s, const char *id, struct vg_arena *a,
+                            struct vg_taxii_status *out, struct vg_err *err);
+    int (*disposal_insert)(struct vg_store *s, struct vg_disposal *d, struct vg_err *err);
+    int (*disposal_get)(struct vg_store *s, int64_t id, struct vg_arena *a,
+                        struct vg_disposal *out, struct vg_err *err);
+    int (*disposal_update)(struct vg_store *s, const struct vg_disposal *d, struct vg_err *err);
+    int (*disposal_list)(struct vg_store *s, const struct vg_disposal_filter *f, int64_t after,
+                         int limit, struct vg_arena *a, struct vg_disposal **out, size_t *n,
                          struct vg_err *err);
 };
 

@@ -1,0 +1,1192 @@
+/* Threat indicators: submission (STIX 2.1 bundles and plain JSON, mapped to
+ * STIX), correlation into one entity per observable with one source per
+ * reporting unit, sightings, TLP on every read, and the in-memory lookup index
+ * that is built at start and updated after each commit, under a rwlock held
+ * while the writer connection is still ours (so updates apply in commit order).
+ * Not for: the TAXII protocol (taxii.c) or disposal notices (disposal.c). */
+#include "service/indicators.h"
+#include "service/service_int.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "engine/stix/ioc_index.h"
+#include "engine/stix/pattern.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CONFIDENCE 50
+#define MAX_PLAIN 100000
+#define MAX_HITS 64
+
+/* ---- the index and what it needs to filter hits without the store ---- */
+
+struct ioc_meta {
+    int64_t ioc_id, org_id, valid_until;
+    int64_t *recips;
+    int nrecips;
+    unsigned char tlp, conf, type;
+    char *value;
+};
+
+struct vg_ioc_state {
+    pthread_rwlock_t lock;
+    struct vg_ioc_index *ix;
+    struct ioc_meta **by_src; /* indexed by source id */
+    size_t cap;
+};
+
+static void meta_free(struct ioc_meta *m)
+{
+    if (m) {
+        free(m->recips);
+        free(m->value);
+        free(m);
+    }
+}
+
+static int parse_recips(const char *s, int64_t **out)
+{
+    int n = 0;
+    *out = NULL;
+    if (s == NULL)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (*p == ',' && p[1])
+            n++;
+    if (n == 0)
+        return 0;
+    *out = vg_xcalloc((size_t)n, sizeof(int64_t));
+    n = 0;
+    for (const char *p = s; *p;) {
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        (*out)[n++] = strtoll(p, NULL, 10);
+        while (*p && *p != ',')
+            p++;
+    }
+    return n;
+}
+
+/* Adds or refreshes one source; the caller holds the write lock. */
+static void state_put(struct vg_ioc_state *s, const struct vg__touched *t)
+{
+    struct vg_err e = {0};
+    enum vg_ioc_type ty = vg_ioc_type_parse(t->type);
+    int64_t until = t->valid_until ? t->valid_until : VG_IOC_FOREVER;
+    struct ioc_meta *m;
+    if (t->source_id < 0 || ty == VG_IOC_NONE)
+        return;
+    if ((size_t)t->source_id >= s->cap) {
+        size_t nc = s->cap ? s->cap : 1024;
+        while (nc <= (size_t)t->source_id)
+            nc *= 2;
+        s->by_src = vg_xrealloc(s->by_src, nc * sizeof(*s->by_src));
+        memset(s->by_src + s->cap, 0, (nc - s->cap) * sizeof(*s->by_src));
+        s->cap = nc;
+    }
+    if (vg_ioc_index_add(s->ix, ty, t->value, strlen(t->value), t->source_id, until, &e) != VG_OK)
+        return;
+    m = s->by_src[t->source_id];
+    if (m == NULL) {
+        m = vg_xcalloc(1, sizeof(*m));
+        m->value = vg_xstrdup(t->value);
+        s->by_src[t->source_id] = m;
+    }
+    free(m->recips);
+    m->ioc_id = t->ioc_id;
+    m->org_id = t->org_id;
+    m->valid_until = until;
+    m->tlp = (unsigned char)t->tlp;
+    m->conf = (unsigned char)t->confidence;
+    m->type = (unsigned char)ty;
+    m->nrecips = parse_recips(t->recipients, &m->recips);
+}
+
+int vg_ioc_open(struct vg_server *srv, struct vg_err *err)
+{
+    struct vg_ioc_state *s = vg_xcalloc(1, sizeof(*s));
+    uint64_t seed[2];
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_store *st;
+    int64_t after = 0;
+    size_t total = 0;
+    int rc = VG_OK;
+    randombytes_buf(seed, sizeof(seed));
+    pthread_rwlock_init(&s->lock, NULL);
+    s->ix = vg_ioc_index_new(seed[0], seed[1]);
+    srv->ioc = s;
+    st = vg_pool_get(srv->pool);
+    for (;;) {
+        struct vg_ioc_source *src;
+        size_t n;
+        vg_arena_reset(a);
+        if ((rc = st->ops->ioc_source_scan(st, after, 10000, a, &src, &n, err)) != VG_OK)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            struct vg__touched t = {.source_id = src[i].id, .ioc_id = src[i].ioc_id,
+                                    .org_id = src[i].org_id, .tlp = src[i].tlp,
+                                    .confidence = src[i].confidence,
+                                    .valid_until = src[i].valid_until, .type = src[i].type,
+                                    .value = src[i].value, .recipients = src[i].recipients};
+            state_put(s, &t);
+        }
+        total += n;
+        if (n < 10000)
+            break;
+        after = src[n - 1].id;
+    }
+    vg_pool_put(srv->pool, st);
+    vg_arena_free(a);
+    if (rc == VG_OK && total)
+        VG_LOG(VG_LOG_INFO, "event=ioc_index_built sources=%zu", total);
+    return rc;
+}
+
+void vg_ioc_close(struct vg_server *srv)
+{
+    struct vg_ioc_state *s = srv->ioc;
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->cap; i++)
+        meta_free(s->by_src[i]);
+    free(s->by_src);
+    vg_ioc_index_free(s->ix);
+    pthread_rwlock_destroy(&s->lock);
+    free(s);
+    srv->ioc = NULL;
+}
+
+/* ---- viewers ---- */
+
+int vg__ioc_staff(const struct vg_actor *who)
+{
+    return who && who->org_kind == VG_ORG_OPERATOR &&
+           (who->role == VG_ROLE_ADMIN || who->role == VG_ROLE_ANALYST) &&
+           who->org_status == VG_ORG_ACTIVE;
+}
+
+/* The same rule as vg__ioc_relation, as SQL parameters. */
+struct vg_ioc_viewer vg__ioc_viewer(const struct vg_actor *who)
+{
+    struct vg_ioc_viewer v = {.max_tlp = VG_TLP_CLEAR, .org = -1};
+    if (who == NULL || who->org_status != VG_ORG_ACTIVE)
+        return v;
+    v.org = who->org_id;
+    v.max_tlp = vg__ioc_staff(who) ? VG_TLP_AMBER_STRICT : VG_TLP_GREEN;
+    return v;
+}
+
+/* The originator and named recipients: NAMED; operator staff: RECIPIENT of
+ * every submission (AMBER+STRICT, not RED unless named); other active units:
+ * COMMUNITY; a suspended unit: CLEAR only, its own reports included. */
+enum vg_tlp_relation vg__ioc_relation(const struct vg_actor *who, int64_t org,
+                                      const int64_t *recips, int nrecips)
+{
+    if (who == NULL)
+        return VG_TLP_VIEW_PUBLIC;
+    if (who->org_status != VG_ORG_ACTIVE)
+        return VG_TLP_VIEW_SUSPENDED;
+    if (org == who->org_id)
+        return VG_TLP_VIEW_NAMED;
+    for (int i = 0; i < nrecips; i++)
+        if (recips[i] == who->org_id)
+            return VG_TLP_VIEW_NAMED;
+    return vg__ioc_staff(who) ? VG_TLP_VIEW_RECIPIENT : VG_TLP_VIEW_COMMUNITY;
+}
+
+static int sees(const struct vg_actor *who, int tlp, int64_t org, const char *recips)
+{
+    int64_t *r = NULL;
+    int n = parse_recips(recips, &r);
+    int ok = vg_tlp_allows((enum vg_tlp)tlp, vg__ioc_relation(who, org, r, n));
+    free(r);
+    return ok;
+}
+
+/* ---- small helpers ---- */
+
+void vg__uuid4(char out[37])
+{
+    unsigned char b[16];
+    randombytes_buf(b, sizeof(b));
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+}
+
+/* A stable identity id for a unit (version 5 style over its number). */
+static void org_identity(int64_t org, char out[64])
+{
+    unsigned char h[32];
+    char in[48];
+    snprintf(in, sizeof(in), "vigil-unit-%lld", (long long)org);
+    crypto_hash_sha256(h, (const unsigned char *)in, strlen(in));
+    h[6] = (unsigned char)((h[6] & 0x0f) | 0x50);
+    h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
+    snprintf(out, 64,
+             "identity--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12],
+             h[13], h[14], h[15]);
+}
+
+static void stix_time(int64_t ms, char out[40])
+{
+    char b[32];
+    vg_time_format(ms - ms % 1000, b); /* "…:SSZ" */
+    size_t n = strlen(b);
+    snprintf(out, 40, "%.*s.%03dZ", (int)(n - 1), b, (int)(ms % 1000));
+}
+
+void vg__ioc_time_us(int64_t us, char out[40])
+{
+    char b[32];
+    int64_t ms = us / 1000000 * 1000;
+    vg_time_format(ms, b);
+    size_t n = strlen(b);
+    snprintf(out, 40, "%.*s.%06dZ", (int)(n - 1), b, (int)(us % 1000000));
+}
+
+int64_t vg__now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static json_t *time_or_null(int64_t ms)
+{
+    return ms ? vg__time_json(ms) : json_null();
+}
+
+/* JSON string escaping for output written by hand (the hot lookup path). */
+void vg__json_str(struct vg_buf *b, const char *s)
+{
+    vg_buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            vg_buf_putc(b, '\\');
+            vg_buf_putc(b, (char)*p);
+        } else if (*p < 0x20) {
+            vg_buf_printf(b, "\\u%04x", *p);
+        } else {
+            vg_buf_putc(b, (char)*p);
+        }
+    }
+    vg_buf_putc(b, '"');
+}
+
+/* ---- the transaction with a post-commit index update ---- */
+
+int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
+               const struct vg__touched *(*touched)(void *ctx, size_t *n), struct vg_err *err)
+{
+    struct vg_store *st = vg_pool_writer(srv->pool);
+    int rc = st->ops->begin(st, 1, err);
+    if (rc == VG_OK) {
+        rc = fn(st, ctx);
+        if (rc == VG_OK)
+            rc = st->ops->commit(st, err);
+        if (rc != VG_OK)
+            st->ops->rollback(st);
+    }
+    if (rc == VG_OK && touched && srv->ioc) {
+        size_t n = 0;
+        const struct vg__touched *t = touched(ctx, &n);
+        if (n) {
+            pthread_rwlock_wrlock(&srv->ioc->lock);
+            for (size_t i = 0; i < n; i++)
+                state_put(srv->ioc, &t[i]);
+            pthread_rwlock_unlock(&srv->ioc->lock);
+        }
+    }
+    vg_pool_writer_put(srv->pool);
+    return rc;
+}
+
+/* ---- ingest: STIX objects (from REST, plain JSON or TAXII) into the store ---- */
+
+static void touch_add(struct vg__ingest *g, const struct vg__touched *t)
+{
+    if (g->ntouched == g->captouched) {
+        size_t nc = g->captouched ? 2 * g->captouched : 64;
+        struct vg__touched *na = vg_arena_alloc(g->a, nc * sizeof(*na));
+        if (g->ntouched)
+            memcpy(na, g->touched, g->ntouched * sizeof(*na));
+        g->touched = na;
+        g->captouched = nc;
+    }
+    g->touched[g->ntouched++] = *t;
+}
+
+static const struct vg__touched *ingest_touched(void *ctx, size_t *n)
+{
+    struct vg__ingest *g = ctx;
+    *n = g->ntouched;
+    return g->touched;
+}
+
+/* Observables carried by a STIX object: pattern equalities of an indicator,
+ * the value of an SCO, the hashes of a file. */
+static int observables(struct vg__ioc_item *it, struct vg_arena *a, struct vg_pat_observable **out,
+                       size_t *n)
+{
+    const char *type = it->so.type;
+    struct vg_err e = {0};
+    *n = 0;
+    *out = NULL;
+    if (it->plain_type) {
+        *out = vg_arena_alloc(a, sizeof(**out));
+        (*out)[0].type = it->plain_type;
+        (*out)[0].value = it->plain_value;
+        *n = 1;
+        return VG_OK;
+    }
+    if (strcmp(type, "indicator") == 0) {
+        struct vg_pat_node *root;
+        if (it->so.pattern_type == NULL || strcmp(it->so.pattern_type, "stix") != 0)
+            return VG_OK;
+        if (vg_stix_pattern_parse(it->so.pattern, strlen(it->so.pattern), a, NULL, &root, &e))
+            return VG_OK; /* validated already; nothing to take */
+        return vg_stix_pattern_observables(root, a, out, n, NULL, &e);
+    }
+    static const struct { const char *stix; enum vg_ioc_type t; } scos[] = {
+        {"ipv4-addr", VG_IOC_IP}, {"ipv6-addr", VG_IOC_IP}, {"domain-name", VG_IOC_DOMAIN},
+        {"url", VG_IOC_URL}, {"email-addr", VG_IOC_EMAIL},
+    };
+    for (size_t i = 0; i < VG_ARRAY_LEN(scos); i++) {
+        if (strcmp(type, scos[i].stix) != 0)
+            continue;
+        const char *v = json_string_value(json_object_get(it->obj, "value"));
+        char buf[VG_IOC_MAX + 1];
+        size_t bn;
+        if (v && vg_ioc_normalize(scos[i].t, v, strlen(v), buf, sizeof(buf), &bn, &e) == VG_OK) {
+            *out = vg_arena_alloc(a, sizeof(**out));
+            (*out)[0].type = scos[i].t;
+            (*out)[0].value = vg_arena_strndup(a, buf, bn);
+            *n = 1;
+        }
+        return VG_OK;
+    }
+    if (strcmp(type, "file") == 0 || strcmp(type, "artifact") == 0) {
+        json_t *h = json_object_get(it->obj, "hashes"), *v;
+        const char *k;
+        size_t cnt = 0;
+        *out = vg_arena_alloc(a, 4 * sizeof(**out));
+        json_object_foreach(h, k, v) {
+            enum vg_ioc_type t = vg_ioc_type_parse(k);
+            char buf[VG_IOC_MAX + 1];
+            size_t bn;
+            const char *s = json_string_value(v);
+            if (cnt < 4 && s && t >= VG_IOC_MD5 &&
+                vg_ioc_normalize(t, s, strlen(s), buf, sizeof(buf), &bn, &e) == VG_OK) {
+                (*out)[cnt].type = t;
+                (*out)[cnt].value = vg_arena_strndup(a, buf, bn);
+                cnt++;
+            }
+        }
+        *n = cnt;
+    }
+    return VG_OK;
+}
+
+static int check_recipients(struct vg_store *st, const char *recips, struct vg_arena *a,
+                            struct vg_err *err)
+{
+    int64_t *r = NULL;
+    int n = parse_recips(recips, &r), rc = VG_OK;
+    for (int i = 0; rc == VG_OK && i < n; i++) {
+        struct vg_org o;
+        rc = st->ops->org_get(st, r[i], a, &o, err);
+        if (rc == VG_ENOTFOUND) {
+            vg_err_clear(err);
+            rc = vg_err_set(err, VG_EINVAL, "recipients: no unit %lld", (long long)r[i]);
+        }
+    }
+    free(r);
+    return rc;
+}
+
+static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc_item *it,
+                       int64_t now, struct vg_err *err)
+{
+    struct vg_taxii_object o;
+    struct vg_pat_observable *obs;
+    size_t nobs;
+    char *body;
+    int rc;
+    if (it->recips && (rc = check_recipients(st, it->recips, g->a, err)) != VG_OK)
+        return rc;
+    memset(&o, 0, sizeof(o));
+    o.collection = g->collection;
+    o.id = it->so.id;
+    o.type = it->so.type;
+    o.spec_version = json_string_value(json_object_get(it->obj, "spec_version"));
+    if (o.spec_version == NULL)
+        o.spec_version = "2.1";
+    o.version = json_string_value(json_object_get(it->obj, "modified"));
+    o.version_ms = it->so.modified;
+    if (o.version == NULL) {
+        o.version = json_string_value(json_object_get(it->obj, "created"));
+        o.version_ms = it->so.created;
+    }
+    if (o.version == NULL || o.version_ms == VG_STIX_TIME_NONE) {
+        o.version = "";
+        o.version_ms = 0;
+    }
+    o.date_added = vg__now_us();
+    o.tlp = it->tlp;
+    o.org_id = g->who->org_id;
+    o.recipients = it->recips;
+    body = vg_json_dump(it->obj, NULL);
+    o.body = body;
+    rc = st->ops->taxii_put(st, &o, err);
+    free(body);
+    if (rc == VG_ECONFLICT) { /* this version is stored already: idempotent */
+        vg_err_clear(err);
+        it->duplicate = 1;
+        g->duplicates++;
+        return VG_OK;
+    }
+    if (rc)
+        return rc;
+    g->stored++;
+    if (strcmp(it->so.type, "sighting") == 0) {
+        const char *of = json_string_value(json_object_get(it->obj, "sighting_of_ref"));
+        json_t *c = json_object_get(it->obj, "count");
+        struct vg_ioc_source *srcs;
+        size_t ns;
+        int64_t seen = now;
+        const char *ls = json_string_value(json_object_get(it->obj, "last_seen"));
+        if (ls)
+            vg_stix_time_parse(ls, 0, &seen);
+        if ((rc = st->ops->ioc_sources_by_stix(st, of, g->a, &srcs, &ns, err)) != VG_OK)
+            return rc;
+        for (size_t i = 0; i < ns; i++) {
+            int dup = 0;
+            for (size_t k = 0; k < i; k++)
+                dup |= srcs[k].ioc_id == srcs[i].ioc_id;
+            if (dup)
+                continue;
+            struct vg_ioc_sighting s = {.ioc_id = srcs[i].ioc_id, .org_id = g->who->org_id,
+                                        .at = seen, .count = json_is_integer(c) ? json_integer_value(c) : 1,
+                                        .tlp = it->tlp, .stix_id = it->so.id};
+            if ((rc = st->ops->ioc_sighting_insert(st, &s, err)) != VG_OK)
+                return rc;
+            g->sightings++;
+        }
+        return VG_OK;
+    }
+    if ((rc = observables(it, g->a, &obs, &nobs)) != VG_OK)
+        return rc;
+    for (size_t i = 0; i < nobs; i++) {
+        struct vg_ioc_source src;
+        const char *tname = vg_ioc_type_name(obs[i].type);
+        int64_t id;
+        json_t *labels = json_object_get(it->obj, "labels");
+        char *ltext = labels ? vg_json_dump(labels, NULL) : NULL;
+        if ((rc = st->ops->ioc_upsert(st, tname, obs[i].value, now, &id, err)) != VG_OK) {
+            free(ltext);
+            return rc;
+        }
+        memset(&src, 0, sizeof(src));
+        src.ioc_id = id;
+        src.org_id = g->who->org_id;
+        src.stix_id = it->so.id;
+        src.tlp = it->tlp;
+        src.confidence = it->so.confidence >= 0 ? it->so.confidence : DEFAULT_CONFIDENCE;
+        src.labels = ltext ? vg_arena_strdup(g->a, ltext) : NULL;
+        free(ltext);
+        src.recipients = it->recips;
+        src.valid_from = it->so.valid_from != VG_STIX_TIME_NONE ? it->so.valid_from : now;
+        src.valid_until = it->so.valid_until != VG_STIX_TIME_NONE ? it->so.valid_until : 0;
+        if (it->so.revoked)
+            src.valid_until = now; /* a revoked indicator is no hit from now on */
+        src.first_seen = src.last_seen = now;
+        if ((rc = st->ops->ioc_source_put(st, &src, err)) != VG_OK)
+            return rc;
+        struct vg__touched t = {.source_id = src.id, .ioc_id = id, .org_id = src.org_id,
+                                .tlp = src.tlp, .confidence = src.confidence,
+                                .valid_until = src.valid_until, .type = tname,
+                                .value = obs[i].value, .recipients = it->recips};
+        touch_add(g, &t);
+        if (g->iocs && json_array_size(g->iocs) < 1000)
+            json_array_append_new(g->iocs,
+                                  json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "type",
+                                            tname, "value", obs[i].value, "stix_id", it->so.id));
+        g->indicators++;
+    }
+    return VG_OK;
+}
+
+static int ingest_tx(struct vg_store *st, void *ctx)
+{
+    struct vg__ingest *g = ctx;
+    int64_t now = vg_time_now_ms();
+    json_t *audit;
+    int rc = VG_OK;
+    for (size_t i = 0; i < g->n; i++) {
+        struct vg__ioc_item *it = &g->items[i];
+        if (it->failed)
+            continue;
+        rc = ingest_item(st, g, it, now, g->err);
+        if (rc == VG_EINVAL && !g->strict) { /* one object's fault: report it, go on */
+            it->failed = 1;
+            it->msg = vg_arena_strdup(g->a, g->err->msg);
+            vg_err_clear(g->err);
+            rc = VG_OK;
+            continue;
+        }
+        if (rc) {
+            if (rc == VG_EINVAL && g->err->field[0] == '\0')
+                snprintf(g->err->field, sizeof(g->err->field), "%s[%zu].recipients",
+                         g->plain ? "indicators" : "objects", i);
+            return rc;
+        }
+    }
+    audit = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s}", "collection", g->collection,
+                      "objects", (json_int_t)g->n, "stored", (json_int_t)g->stored, "duplicates",
+                      (json_int_t)g->duplicates, "indicators", (json_int_t)g->indicators,
+                      "sightings", (json_int_t)g->sightings, "sha256", g->sha256);
+    rc = vg_audit_append(st, g->who, g->audit_action, "submission", g->submission_id, audit, now,
+                         g->err);
+    json_decref(audit);
+    if (rc == VG_OK && g->after)
+        rc = g->after(st, g);
+    return rc;
+}
+
+int vg__ioc_ingest(struct vg_server *srv, struct vg__ingest *g)
+{
+    return vg__ioc_tx(srv, ingest_tx, g, ingest_touched, g->err);
+}
+
+/* TLP and recipients of one object; VG_EINVAL naming the field. */
+int vg__ioc_item_prepare(struct vg__ioc_item *it, const char *path, struct vg_arena *a,
+                         struct vg_err *err)
+{
+    enum vg_tlp t;
+    json_t *r = json_object_get(it->obj, "x_vigil_recipients");
+    it->tlp = VG_TLP_AMBER; /* unmarked content is handled as AMBER */
+    if (strcmp(it->so.type, "marking-definition") == 0)
+        it->tlp = VG_TLP_CLEAR;
+    else if (vg_tlp_of_object(it->obj, &t))
+        it->tlp = (int)t;
+    if (r) {
+        struct vg_buf b = {0};
+        json_t *v;
+        size_t i;
+        if (!json_is_array(r) || json_array_size(r) == 0 || json_array_size(r) > 100) {
+            return vg_err_field(err, VG_EINVAL, vg_arena_printf(a, "%s.x_vigil_recipients", path),
+                                "%s.x_vigil_recipients: a list of 1..100 unit ids", path);
+        }
+        vg_buf_putc(&b, ',');
+        json_array_foreach(r, i, v) {
+            if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+                vg_buf_free(&b);
+                return vg_err_field(err, VG_EINVAL,
+                                    vg_arena_printf(a, "%s.x_vigil_recipients", path),
+                                    "%s.x_vigil_recipients: unit ids (positive integers)", path);
+            }
+            vg_buf_printf(&b, "%lld,", (long long)json_integer_value(v));
+        }
+        it->recips = vg_arena_strdup(a, b.p);
+        vg_buf_free(&b);
+    }
+    return VG_OK;
+}
+
+/* ---- plain JSON submission, mapped to STIX ---- */
+
+static const char *pattern_path(enum vg_ioc_type t, const char *value)
+{
+    switch (t) {
+    case VG_IOC_IP: return strchr(value, ':') ? "ipv6-addr:value" : "ipv4-addr:value";
+    case VG_IOC_DOMAIN: return "domain-name:value";
+    case VG_IOC_URL: return "url:value";
+    case VG_IOC_EMAIL: return "email-addr:value";
+    case VG_IOC_PHONE: return "x-vigil-phone-number:value";
+    case VG_IOC_MD5: return "file:hashes.MD5";
+    case VG_IOC_SHA1: return "file:hashes.'SHA-1'";
+    case VG_IOC_SHA256: return "file:hashes.'SHA-256'";
+    case VG_IOC_SHA512: return "file:hashes.'SHA-512'";
+    default: return NULL;
+    }
+}
+
+static int plain_item(const struct vg_actor *who, json_t *e, size_t i, int64_t now,
+                      struct vg_arena *a, struct vg__ioc_item *it, struct vg_err *err)
+{
+    static const char *const keys[] = {"type", "value", "valid_from", "valid_until", "confidence",
+                                       "tlp", "labels", "recipients", "description", NULL};
+    char p[48], buf[VG_IOC_MAX + 1], idn[48], ts[40], ident[64];
+    const char *type = NULL, *value = NULL, *tlp = NULL, *desc = NULL;
+    int64_t vfrom = now, vuntil = 0, conf = DEFAULT_CONFIDENCE;
+    enum vg_ioc_type t;
+    enum vg_tlp tl = VG_TLP_AMBER;
+    size_t bn;
+    int rc;
+    json_t *labels, *recips, *o, *pat;
+    snprintf(p, sizeof(p), "indicators[%zu]", i);
+    if (!json_is_object(e))
+        return vg_err_field(err, VG_EINVAL, p, "%s: must be an object", p);
+    if ((rc = vg_json_only(e, keys, p, err)) != VG_OK)
+        return rc;
+#define F(x) vg_arena_printf(a, "%s.%s", p, x)
+    if ((rc = vg_json_str(e, "type", 1, 32, &type, err)) ||
+        (rc = vg_json_str(e, "value", 1, VG_IOC_MAX, &value, err)) ||
+        (rc = vg_json_time(e, "valid_from", 0, &vfrom, err)) ||
+        (rc = vg_json_time(e, "valid_until", 0, &vuntil, err)) ||
+        (rc = vg_json_int(e, "confidence", 0, 0, 100, &conf, err)) ||
+        (rc = vg_json_str(e, "tlp", 0, 80, &tlp, err)) ||
+        (rc = vg_json_str(e, "description", 0, 4096, &desc, err))) {
+        char *f = vg_arena_printf(a, "%s.%s", p, err->field);
+        vg_strlcpy(err->field, f, sizeof(err->field));
+        return rc;
+    }
+    if ((t = vg_ioc_type_parse(type)) == VG_IOC_NONE)
+        return vg_err_field(err, VG_EINVAL, F("type"),
+                            "%s.type: one of ip, domain, url, email, phone, md5, sha1, sha256, sha512",
+                            p);
+    if (vg_ioc_normalize(t, value, strlen(value), buf, sizeof(buf), &bn, err) != VG_OK) {
+        char m[256];
+        memcpy(m, err->msg, sizeof(m));
+        vg_err_clear(err);
+        return vg_err_field(err, VG_EINVAL, F("value"), "%s.value: not a valid %s (%s)", p,
+                            vg_ioc_type_name(t), m);
+    }
+    if (vuntil && vuntil <= vfrom)
+        return vg_err_field(err, VG_EINVAL, F("valid_until"),
+                            "%s.valid_until: must be later than valid_from", p);
+    if (tlp && vg_tlp_parse(tlp, &tl) != 0)
+        return vg_err_field(err, VG_EINVAL, F("tlp"),
+                            "%s.tlp: one of clear, green, amber, amber+strict, red", p);
+    labels = json_object_get(e, "labels");
+    if (labels && (!json_is_array(labels) || json_array_size(labels) > 32))
+        return vg_err_field(err, VG_EINVAL, F("labels"), "%s.labels: a list of at most 32 strings", p);
+    for (size_t k = 0; k < json_array_size(labels); k++) {
+        json_t *l = json_array_get(labels, k);
+        if (!json_is_string(l) || json_string_length(l) == 0 || json_string_length(l) > 64)
+            return vg_err_field(err, VG_EINVAL, F("labels"), "%s.labels[%zu]: a string of 1..64 bytes", p, k);
+    }
+    recips = json_object_get(e, "recipients");
+    it->plain_type = t;
+    it->plain_value = vg_arena_strndup(a, buf, bn);
+    /* The STIX form of the submission: what TAXII readers get. */
+    vg__uuid4(idn);
+    o = json_object();
+    json_object_set_new(o, "type", json_string("indicator"));
+    json_object_set_new(o, "spec_version", json_string("2.1"));
+    json_object_set_new(o, "id", json_string(vg_arena_printf(a, "indicator--%s", idn)));
+    stix_time(now, ts);
+    json_object_set_new(o, "created", json_string(ts));
+    json_object_set_new(o, "modified", json_string(ts));
+    org_identity(who->org_id, ident);
+    json_object_set_new(o, "created_by_ref", json_string(ident));
+    json_object_set_new(o, "name", json_string(it->plain_value));
+    if (desc)
+        json_object_set_new(o, "description", json_string(desc));
+    {
+        struct vg_buf b = {0};
+        vg_buf_printf(&b, "[%s = '", pattern_path(t, it->plain_value));
+        for (const char *q = it->plain_value; *q; q++) {
+            if (*q == '\'' || *q == '\\')
+                vg_buf_putc(&b, '\\');
+            vg_buf_putc(&b, *q);
+        }
+        vg_buf_puts(&b, "']");
+        pat = json_string(b.p);
+        vg_buf_free(&b);
+    }
+    json_object_set_new(o, "pattern", pat);
+    json_object_set_new(o, "pattern_type", json_string("stix"));
+    stix_time(vfrom, ts);
+    json_object_set_new(o, "valid_from", json_string(ts));
+    if (vuntil) {
+        stix_time(vuntil, ts);
+        json_object_set_new(o, "valid_until", json_string(ts));
+    }
+    json_object_set_new(o, "confidence", json_integer(conf));
+    if (json_array_size(labels)) {
+        json_t *types = json_array();
+        json_object_set(o, "labels", labels);
+        for (size_t k = 0; k < json_array_size(labels); k++) {
+            const char *l = json_string_value(json_array_get(labels, k));
+            char cat[64];
+            unsigned c = vg_ioc_category_parse(l);
+            if (c) {
+                vg_ioc_category_format(c, cat, sizeof(cat));
+                json_array_append_new(types, json_string(cat));
+            }
+        }
+        if (json_array_size(types))
+            json_object_set_new(o, "indicator_types", types);
+        else
+            json_decref(types);
+    }
+    json_object_set_new(o, "object_marking_refs", json_pack("[s]", vg_tlp_marking_id(tl)));
+    if (recips) {
+        json_object_set(o, "x_vigil_recipients", recips);
+    }
+    vg_arena_cleanup(a, (void (*)(void *))json_decref, o);
+    it->obj = o;
+    if ((rc = vg_stix_object_read(o, p, &it->so, err)) != VG_OK)
+        return rc;
+    if ((rc = vg__ioc_item_prepare(it, p, a, err)) != VG_OK) {
+        if (strstr(err->field, "x_vigil_recipients")) {
+            vg_strlcpy(err->field, F("recipients"), sizeof(err->field));
+            snprintf(err->msg, sizeof(err->msg), "%s.recipients: a list of 1..100 unit ids", p);
+        }
+        return rc;
+    }
+#undef F
+    return VG_OK;
+}
+
+static json_t *submit_result(struct vg__ingest *g)
+{
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:O, s:b}", "submission_id",
+                     g->submission_id, "objects", (json_int_t)g->n, "stored",
+                     (json_int_t)g->stored, "duplicates", (json_int_t)g->duplicates,
+                     "indicators_reported", (json_int_t)g->indicators, "sightings",
+                     (json_int_t)g->sightings, "indicators", g->iocs, "truncated",
+                     g->indicators > 1000);
+}
+
+int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who, json_t *body,
+                      const char *raw, size_t rawlen, json_t **out, struct vg_err *err)
+{
+    struct vg__ingest g;
+    unsigned char h[32];
+    char idn[37];
+    int rc;
+    int64_t now = vg_time_now_ms();
+    if ((rc = vg_authz(who, VG_ACT_IOC_SUBMIT, err)) != VG_OK)
+        return rc;
+    memset(&g, 0, sizeof(g));
+    g.a = vg_arena_new(0);
+    g.who = who;
+    g.collection = VG_TAXII_COMMUNITY;
+    g.strict = 1;
+    g.err = err;
+    g.iocs = json_array();
+    g.audit_action = "indicator.submit";
+    crypto_hash_sha256(h, (const unsigned char *)raw, rawlen);
+    vg_hex(h, 32, g.sha256);
+    if (json_object_get(body, "indicators")) {
+        static const char *const keys[] = {"indicators", NULL};
+        json_t *arr = json_object_get(body, "indicators");
+        g.plain = 1;
+        if ((rc = vg_json_only(body, keys, NULL, err)) != VG_OK)
+            goto out;
+        if (!json_is_array(arr) || json_array_size(arr) == 0) {
+            rc = vg_err_field(err, VG_EINVAL, "indicators", "indicators: a non-empty list");
+            goto out;
+        }
+        if (json_array_size(arr) > MAX_PLAIN) {
+            rc = vg_err_field(err, VG_ETOOBIG, "indicators", "indicators: at most %d per request",
+                              MAX_PLAIN);
+            goto out;
+        }
+        g.n = json_array_size(arr);
+        g.items = vg_arena_calloc(g.a, g.n, sizeof(*g.items));
+        for (size_t i = 0; i < g.n; i++)
+            if ((rc = plain_item(who, json_array_get(arr, i), i, now, g.a, &g.items[i], err)))
+                goto out;
+        vg__uuid4(idn);
+        g.submission_id = vg_arena_printf(g.a, "submission--%s", idn);
+    } else {
+        struct vg_stix_bundle b;
+        if ((rc = vg_stix_parse_bundle(raw, rawlen, 0, g.a, &b, err)) != VG_OK)
+            goto out;
+        g.n = b.n;
+        g.items = vg_arena_calloc(g.a, g.n ? g.n : 1, sizeof(*g.items));
+        for (size_t i = 0; i < b.n; i++) {
+            g.items[i].obj = b.objects[i].json;
+            g.items[i].so = b.objects[i];
+            if ((rc = vg__ioc_item_prepare(&g.items[i],
+                                           b.id ? vg_arena_printf(g.a, "objects[%zu]", i) : "",
+                                           g.a, err)))
+                goto out;
+        }
+        if (b.id) {
+            g.submission_id = b.id;
+        } else {
+            vg__uuid4(idn);
+            g.submission_id = vg_arena_printf(g.a, "submission--%s", idn);
+        }
+    }
+    if ((rc = vg__ioc_ingest(srv, &g)) == VG_OK)
+        *out = submit_result(&g);
+out:
+    json_decref(g.iocs);
+    vg_arena_free(g.a);
+    return rc;
+}
+
+/* ---- reading ---- */
+
+static json_t *entity_json(const struct vg_ioc_row *r, const struct vg_ioc_source *src, size_t n,
+                           const struct vg_ioc_sighting *sg, size_t nsg,
+                           const struct vg_actor *who, int64_t now, int *visible)
+{
+    json_t *j = json_object(), *sources = json_array(), *sights = json_array();
+    int best_conf = -1, tlp = -1, active = 0;
+    int64_t until = -1;
+    *visible = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!sees(who, src[i].tlp, src[i].org_id, src[i].recipients))
+            continue;
+        (*visible)++;
+        json_t *s = json_object();
+        json_object_set_new(s, "org_id", json_integer(src[i].org_id));
+        json_object_set_new(s, "stix_id", json_string(src[i].stix_id));
+        json_object_set_new(s, "tlp", json_string(vg_tlp_name((enum vg_tlp)src[i].tlp)));
+        json_object_set_new(s, "confidence", json_integer(src[i].confidence));
+        json_t *labels = src[i].labels ? json_loads(src[i].labels, 0, NULL) : NULL;
+        json_object_set_new(s, "labels", labels ? labels : json_array());
+        json_object_set_new(s, "valid_from", time_or_null(src[i].valid_from));
+        json_object_set_new(s, "valid_until", time_or_null(src[i].valid_until));
+        json_object_set_new(s, "first_seen", time_or_null(src[i].first_seen));
+        json_object_set_new(s, "last_seen", time_or_null(src[i].last_seen));
+        json_object_set_new(s, "reports", json_integer(src[i].reports));
+        json_array_append_new(sources, s);
+        if (src[i].confidence > best_conf)
+            best_conf = src[i].confidence;
+        if (src[i].tlp > tlp)
+            tlp = src[i].tlp;
+        int64_t u = src[i].valid_until ? src[i].valid_until : INT64_MAX;
+        if (u > until)
+            until = u;
+        if (u > now && src[i].valid_from <= now)
+            active = 1;
+    }
+    int64_t nsight = 0;
+    for (size_t i = 0; i < nsg; i++) {
+        if (!sees(who, sg[i].tlp, sg[i].org_id, NULL))
+            continue;
+        nsight += sg[i].count;
+        if (json_array_size(sights) < 100)
+            json_array_append_new(
+                sights, json_pack("{s:I, s:I, s:o, s:I, s:s, s:o}", "id", (json_int_t)sg[i].id,
+                                  "org_id", (json_int_t)sg[i].org_id, "seen_at",
+                                  vg__time_json(sg[i].at), "count", (json_int_t)sg[i].count,
+                                  "tlp", vg_tlp_name((enum vg_tlp)sg[i].tlp), "note",
+                                  sg[i].note ? json_string(sg[i].note) : json_null()));
+    }
+    json_object_set_new(j, "id", json_integer(r->id));
+    json_object_set_new(j, "type", json_string(r->type));
+    json_object_set_new(j, "value", json_string(r->value));
+    json_object_set_new(j, "tlp", tlp >= 0 ? json_string(vg_tlp_name((enum vg_tlp)tlp)) : json_null());
+    json_object_set_new(j, "confidence", best_conf >= 0 ? json_integer(best_conf) : json_null());
+    json_object_set_new(j, "valid_until",
+                        until > 0 && until != INT64_MAX ? vg__time_json(until) : json_null());
+    json_object_set_new(j, "active", json_boolean(active));
+    json_object_set_new(j, "first_seen", vg__time_json(r->first_seen));
+    json_object_set_new(j, "last_seen", vg__time_json(r->last_seen));
+    json_object_set_new(j, "source_count", json_integer((json_int_t)json_array_size(sources)));
+    json_object_set_new(j, "sources", sources);
+    json_object_set_new(j, "sighting_count", json_integer(nsight));
+    json_object_set_new(j, "sightings", sights);
+    return j;
+}
+
+static int load_entity(struct vg_store *st, const struct vg_actor *who, int64_t id,
+                       struct vg_arena *a, json_t **out, struct vg_err *err)
+{
+    struct vg_ioc_row r;
+    struct vg_ioc_source *src;
+    struct vg_ioc_sighting *sg;
+    size_t n, nsg;
+    int vis, rc = st->ops->ioc_get(st, id, a, &r, err);
+    if (rc == VG_OK)
+        rc = st->ops->ioc_sources(st, id, a, &src, &n, err);
+    if (rc == VG_OK)
+        rc = st->ops->ioc_sightings(st, id, a, &sg, &nsg, err);
+    if (rc == VG_ENOTFOUND) {
+        vg_err_clear(err);
+        return vg_err_set(err, VG_ENOTFOUND, "indicator %lld not found", (long long)id);
+    }
+    if (rc)
+        return rc;
+    json_t *j = entity_json(&r, src, n, sg, nsg, who, vg_time_now_ms(), &vis);
+    if (vis == 0) {
+        json_decref(j);
+        return vg_err_set(err, VG_ENOTFOUND, "indicator %lld not found", (long long)id);
+    }
+    *out = j;
+    return VG_OK;
+}
+
+int vg_svc_ioc_get(struct vg_server *srv, const struct vg_actor *who, int64_t id, json_t **out,
+                   struct vg_err *err)
+{
+    struct vg_arena *a;
+    struct vg_store *st;
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_IOC_READ, err)) != VG_OK)
+        return rc;
+    a = vg_arena_new(0);
+    st = vg_pool_get(srv->pool);
+    rc = load_entity(st, who, id, a, out, err);
+    vg_pool_put(srv->pool, st);
+    vg_arena_free(a);
+    return rc;
+}
+
+int vg_svc_ioc_list(struct vg_server *srv, const struct vg_actor *who, const char *type,
+                    const char *value, struct vg_page pg, json_t **out, struct vg_err *err)
+{
+    struct vg_ioc_viewer v = vg__ioc_viewer(who);
+    struct vg_arena *a;
+    struct vg_store *st;
+    struct vg_ioc_row *rows;
+    size_t n;
+    char buf[VG_IOC_MAX + 1];
+    const char *tname = NULL, *norm = NULL;
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_IOC_READ, err)) != VG_OK)
+        return rc;
+    if (type) {
+        enum vg_ioc_type t = vg_ioc_type_parse(type);
+        if (t == VG_IOC_NONE)
+            return vg_err_field(err, VG_EINVAL, "type",
+                                "type: one of ip, domain, url, email, phone, md5, sha1, sha256, sha512");
+        tname = vg_ioc_type_name(t);
+        if (value) {
+            if (vg_ioc_normalize(t, value, strlen(value), buf, sizeof(buf), NULL, err) != VG_OK) {
+                vg_strlcpy(err->field, "value", sizeof(err->field));
+                return VG_EINVAL;
+            }
+            norm = buf;
+        }
+    } else if (value) {
+        return vg_err_field(err, VG_EINVAL, "value", "value: give type too");
+    }
+    a = vg_arena_new(0);
+    st = vg_pool_get(srv->pool);
+    rc = st->ops->ioc_list(st, &v, tname, norm, pg.after, pg.limit, a, &rows, &n, err);
+    if (rc == VG_OK) {
+        json_t *items = json_array();
+        for (size_t i = 0; rc == VG_OK && i < n; i++) {
+            json_t *j = NULL;
+            rc = load_entity(st, who, rows[i].id, a, &j, err);
+            if (rc == VG_OK)
+                json_array_append_new(items, j);
+        }
+        if (rc == VG_OK)
+            *out = json_pack("{s:o, s:o}", "items", items, "next_cursor",
+                             (int)n == pg.limit && n
+                                 ? json_string(vg_arena_printf(a, "%lld", (long long)rows[n - 1].id))
+                                 : json_null());
+        else
+            json_decref(items);
+    }
+    vg_pool_put(srv->pool, st);
+    vg_arena_free(a);
+    return rc;
+}
+
+/* ---- sightings ---- */
+
+struct sight_op {
+    const struct vg_actor *who;
+    int64_t id, count, at;
+    const char *note;
+    int tlp;
+    struct vg_arena *a;
+    json_t *out;
+    struct vg_err *err;
+};
+
+static int sight_tx(struct vg_store *st, void *ctx)
+{
+    struct sight_op *op = ctx;
+    json_t *probe = NULL;
+    int rc = load_entity(st, op->who, op->id, op->a, &probe, op->err);
+    if (rc)
+        return rc;
+    json_decref(probe);
+    struct vg_ioc_sighting g = {.ioc_id = op->id, .org_id = op->who->org_id, .at = op->at,
+                                .count = op->count, .tlp = op->tlp, .note = op->note};
+    if ((rc = st->ops->ioc_sighting_insert(st, &g, op->err)) != VG_OK)
+        return rc;
+    json_t *audit = json_pack("{s:I, s:I, s:I, s:o}", "indicator_id", (json_int_t)op->id,
+                              "sighting_id", (json_int_t)g.id, "count", (json_int_t)op->count,
+                              "seen_at", vg__time_json(op->at));
+    rc = vg_audit_append(st, op->who, "indicator.sighting", "indicator",
+                         vg_arena_printf(op->a, "%lld", (long long)op->id), audit,
+                         vg_time_now_ms(), op->err);
+    json_decref(audit);
+    if (rc == VG_OK)
+        rc = load_entity(st, op->who, op->id, op->a, &op->out, op->err);
+    return rc;
+}
+
+int vg_svc_ioc_sighting(struct vg_server *srv, const struct vg_actor *who, int64_t id,
+                        json_t *body, json_t **out, struct vg_err *err)
+{
+    static const char *const keys[] = {"count", "seen_at", "note", "tlp", NULL};
+    struct sight_op op = {.who = who, .id = id, .count = 1, .err = err, .tlp = VG_TLP_AMBER};
+    const char *tlp = NULL;
+    enum vg_tlp t;
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_IOC_SUBMIT, err)) != VG_OK)
+        return rc;
+    op.at = vg_time_now_ms();
+    if ((rc = vg_json_only(body, keys, NULL, err)) ||
+        (rc = vg_json_int(body, "count", 0, 1, 999999999, &op.count, err)) ||
+        (rc = vg_json_time(body, "seen_at", 0, &op.at, err)) ||
+        (rc = vg_json_str(body, "note", 0, 2000, &op.note, err)) ||
+        (rc = vg_json_str(body, "tlp", 0, 20, &tlp, err)))
+        return rc;
+    if (tlp) {
+        if (vg_tlp_parse(tlp, &t) != 0)
+            return vg_err_field(err, VG_EINVAL, "tlp",
+                                "tlp: one of clear, green, amber, amber+strict, red");
+        op.tlp = (int)t;
+    }
+    if (op.at > vg_time_now_ms() + 300000)
+        return vg_err_field(err, VG_EINVAL, "seen_at", "seen_at: in the future");
+    op.a = vg_arena_new(0);
+    rc = vg__tx(srv, 1, sight_tx, &op, err);
+    vg_arena_free(op.a);
+    if (rc) {
+        json_decref(op.out);
+        return rc;
+    }
+    *out = op.out;
+    return VG_OK;
+}
+
+/* ---- lookup ---- */
+
+static const char *match_name(enum vg_ioc_match m)
+{
+    switch (m) {
+    case VG_IOC_MATCH_CIDR: return "cidr";
+    case VG_IOC_MATCH_PARENT: return "parent";
+    case VG_IOC_MATCH_HOST: return "host";
+    default: return "exact";
+    }
+}
+
+/* One value's matches, grouped by entity, with what the caller may see. */
+static int lookup_one(struct vg_ioc_state *s, const struct vg_actor *who, enum vg_ioc_type t,
+                      const char *v, size_t vn, int64_t now, struct vg_buf *b)
+{
+    struct vg_ioc_hit hits[MAX_HITS];
+    size_t nh = 0, shown = 0;
+    struct vg_err e = {0};
+    int64_t done_ids[MAX_HITS];
+    size_t ndone = 0;
+    if (vg_ioc_index_lookup(s->ix, t, v, vn, now, hits, MAX_HITS, &nh, &e) != VG_OK) {
+        vg_buf_puts(b, ",\"hit\":false,\"error\":");
+        vg__json_str(b, e.msg);
+        vg_buf_putc(b, '}');
+        return 0;
+    }
+    if (nh > MAX_HITS)
+        nh = MAX_HITS;
+    for (size_t i = 0; i < nh; i++) {
+        struct ioc_meta *m = (size_t)hits[i].indicator_id < s->cap ? s->by_src[hits[i].indicator_id] : NULL;
+        if (m == NULL)
+            continue;
+        int seen = 0;
+        for (size_t k = 0; k < ndone; k++)
+            seen |= done_ids[k] == m->ioc_id;
+        if (seen)
+            continue;
+        /* every visible, live source of this entity among the hits */
+        int tlp = -1, conf = -1, nsrc = 0;
+        int64_t until = 0;
+        for (size_t k = i; k < nh; k++) {
+            struct ioc_meta *mk = (size_t)hits[k].indicator_id < s->cap ? s->by_src[hits[k].indicator_id] : NULL;
+            if (mk == NULL || mk->ioc_id != m->ioc_id)
+                continue;
+            if (!vg_tlp_allows((enum vg_tlp)mk->tlp,
+                               vg__ioc_relation(who, mk->org_id, mk->recips, mk->nrecips)))
+                continue;
+            nsrc++;
+            if (mk->tlp > tlp)
+                tlp = mk->tlp;
+            if (mk->conf > conf)
+                conf = mk->conf;
+            if (mk->valid_until > until)
+                until = mk->valid_until;
+        }
+        done_ids[ndone++] = m->ioc_id;
+        if (nsrc == 0)
+            continue;
+        vg_buf_puts(b, shown++ ? "," : ",\"hit\":true,\"matches\":[");
+        vg_buf_printf(b, "{\"id\":%lld,\"type\":\"%s\",\"value\":", (long long)m->ioc_id,
+                      vg_ioc_type_name((enum vg_ioc_type)m->type));
+        vg__json_str(b, m->value);
+        vg_buf_printf(b, ",\"match\":\"%s\",\"tlp\":\"%s\",\"confidence\":%d,\"sources\":%d,"
+                         "\"valid_until\":",
+                      match_name(hits[i].match), vg_tlp_name((enum vg_tlp)tlp), conf, nsrc);
+        if (until == VG_IOC_FOREVER) {
+            vg_buf_puts(b, "null}");
+        } else {
+            char ts[32];
+            vg_time_format(until, ts);
+            vg_buf_printf(b, "\"%s\"}", ts);
+        }
+    }
+    vg_buf_puts(b, shown ? "]}" : ",\"hit\":false,\"matches\":[]}");
+    return shown > 0;
+}
+
+int vg_svc_ioc_lookup(struct vg_server *srv, const struct vg_actor *who, json_t *values,
+                      const char *type, struct vg_buf *out, struct vg_err *err)
+{
+    enum vg_ioc_type t = VG_IOC_NONE;
+    size_t n = json_array_size(values), hits = 0;
+    int64_t now = vg_time_now_ms();
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_IOC_READ, err)) != VG_OK)
+        return rc;
+    if (!json_is_array(values))
+        return vg_err_field(err, VG_EINVAL, "values", "values: a list of strings");
+    if (n > VG_IOC_LOOKUP_MAX)
+        return vg_err_field(err, VG_ETOOBIG, "values", "values: at most %d per request",
+                            VG_IOC_LOOKUP_MAX);
+    if (type && (t = vg_ioc_type_parse(type)) == VG_IOC_NONE)
+        return vg_err_field(err, VG_EINVAL, "type",
+                            "type: one of ip, domain, url, email, phone, md5, sha1, sha256, sha512");
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(values, i);
+        if (!json_is_string(v)) {
+            char f[32];
+            snprintf(f, sizeof(f), "values[%zu]", i);
+            return vg_err_field(err, VG_EINVAL, f, "%s: must be a string", f);
+        }
+        if (json_string_length(v) > VG_IOC_MAX) {
+            char f[32];
+            snprintf(f, sizeof(f), "values[%zu]", i);
+            return vg_err_field(err, VG_EINVAL, f, "%s: longer than %d bytes", f, VG_IOC_MAX);
+        }
+    }
+    vg_buf_puts(out, "{\"results\":[");
+    pthread_rwlock_rdlock(&srv->ioc->lock);
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(values, i);
+        if (i)
+            vg_buf_putc(out, ',');
+        vg_buf_puts(out, "{\"value\":");
+        vg__json_str(out, json_string_value(v));
+        hits += (size_t)lookup_one(srv->ioc, who, t, json_string_value(v), json_string_length(v),
+                                   now, out);
+    }
+    pthread_rwlock_unlock(&srv->ioc->lock);
+    vg_buf_printf(out, "],\"count\":%zu,\"hits\":%zu}", n, hits);
+    return VG_OK;
+}

@@ -1,0 +1,517 @@
+/* SQLite backend, indicators: correlated observables (one entity per
+ * normalised value, one source row per reporting unit), sightings, the TAXII
+ * 2.1 object store with its status resources, and disposal notices.
+ * TLP filtering is a query parameter (struct vg_ioc_viewer); the rules that
+ * choose it live in service/. The ops are wired into the table in sqlite.c. */
+#include "store/sqlite_int.h"
+
+/* A row is visible to the viewer (?max, ?org) when its TLP is low enough, or
+ * the viewer is its originator or a named recipient. */
+#define VISIBLE(T, MAX, ORG)                                                                       \
+    "(" T ".tlp <= " MAX " OR " T ".org_id = " ORG " OR instr(coalesce(" T ".recipients, ''),"     \
+    " ',' || " ORG " || ',') > 0)"
+
+static const char q_ioc_find[] = "SELECT id FROM iocs WHERE type = ? AND value = ?";
+static const char q_ioc_insert[] =
+    "INSERT INTO iocs (type, value, first_seen, last_seen, sightings, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?3, 0, ?3, ?3)";
+static const char q_ioc_touch[] =
+    "UPDATE iocs SET last_seen = max(last_seen, ?2), first_seen = min(first_seen, ?2),"
+    " updated_at = ?2 WHERE id = ?1";
+#define IOC_COLS "i.id, i.type, i.value, i.first_seen, i.last_seen, i.sightings, i.created_at, i.updated_at"
+static const char q_ioc_get[] = "SELECT " IOC_COLS " FROM iocs i WHERE i.id = ?";
+static const char q_ioc_list[] =
+    "SELECT " IOC_COLS " FROM iocs i WHERE i.id > ?3 AND (?4 IS NULL OR i.type = ?4)"
+    " AND (?5 IS NULL OR i.value = ?5) AND EXISTS (SELECT 1 FROM ioc_sources s"
+    " WHERE s.ioc_id = i.id AND " VISIBLE("s", "?1", "?2") ") ORDER BY i.id LIMIT ?6";
+static const char q_src_find[] = "SELECT id FROM ioc_sources WHERE ioc_id = ? AND org_id = ?";
+static const char q_src_insert[] =
+    "INSERT INTO ioc_sources (ioc_id, org_id, stix_id, tlp, confidence, labels, recipients,"
+    " valid_from, valid_until, first_seen, last_seen, reports)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,1)";
+static const char q_src_update[] =
+    "UPDATE ioc_sources SET stix_id = ?2, tlp = ?3, confidence = ?4, labels = ?5,"
+    " recipients = ?6, valid_from = ?7, valid_until = ?8, last_seen = max(last_seen, ?9),"
+    " reports = reports + 1 WHERE id = ?1";
+#define SRC_COLS                                                                                   \
+    "s.id, s.ioc_id, s.org_id, s.stix_id, s.tlp, s.confidence, s.labels, s.recipients,"            \
+    " s.valid_from, s.valid_until, s.first_seen, s.last_seen, s.reports, i.type, i.value"
+static const char q_src_list[] =
+    "SELECT " SRC_COLS " FROM ioc_sources s JOIN iocs i ON i.id = s.ioc_id WHERE s.ioc_id = ?"
+    " ORDER BY s.id";
+static const char q_src_stix[] =
+    "SELECT " SRC_COLS " FROM ioc_sources s JOIN iocs i ON i.id = s.ioc_id WHERE s.stix_id = ?"
+    " ORDER BY s.id";
+static const char q_src_scan[] =
+    "SELECT " SRC_COLS " FROM ioc_sources s JOIN iocs i ON i.id = s.ioc_id WHERE s.id > ?"
+    " ORDER BY s.id LIMIT ?";
+static const char q_sight_insert[] =
+    "INSERT INTO ioc_sightings (ioc_id, org_id, at, count, tlp, note, stix_id)"
+    " VALUES (?,?,?,?,?,?,?)";
+static const char q_sight_bump[] =
+    "UPDATE iocs SET sightings = sightings + ?2, last_seen = max(last_seen, ?3), updated_at = ?3"
+    " WHERE id = ?1";
+static const char q_sightings[] =
+    "SELECT id, ioc_id, org_id, at, count, tlp, note, stix_id FROM ioc_sightings"
+    " WHERE ioc_id = ? ORDER BY id";
+static const char q_taxii_insert[] =
+    "INSERT INTO taxii_objects (collection, id, type, spec_version, version, version_ms,"
+    " date_added, tlp, org_id, recipients, body) VALUES (?1,?2,?3,?4,?5,?6,"
+    " max(?7, coalesce((SELECT max(date_added) FROM taxii_objects), 0) + 1),?8,?9,?10,?11)";
+static const char q_taxii_added[] = "SELECT date_added FROM taxii_objects WHERE rid = ?";
+#define TAXII_COLS                                                                                 \
+    "o.rid, o.collection, o.id, o.type, o.spec_version, o.version, o.version_ms, o.date_added,"    \
+    " o.tlp, o.org_id, o.recipients, o.body"
+/* ?1 collection, ?2 max tlp, ?3 viewer org, ?4 added_after, ?5 ids, ?6 types,
+ * ?7 spec_versions, ?8 version mode, ?9 versions, ?10 limit. "last"/"first"
+ * pick among the versions the viewer may see. */
+static const char q_taxii_list[] =
+    "SELECT " TAXII_COLS " FROM taxii_objects o WHERE o.collection = ?1 AND o.date_added > ?4"
+    " AND " VISIBLE("o", "?2", "?3")
+    " AND (?5 IS NULL OR o.id IN (SELECT value FROM json_each(?5)))"
+    " AND (?6 IS NULL OR o.type IN (SELECT value FROM json_each(?6)))"
+    " AND (?7 IS NULL OR o.spec_version IN (SELECT value FROM json_each(?7)))"
+    " AND (?8 = 2 OR (?8 = 3 AND o.version_ms IN (SELECT value FROM json_each(?9)))"
+    "  OR (?8 = 0 AND o.version_ms = (SELECT max(p.version_ms) FROM taxii_objects p"
+    "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") "))"
+    "  OR (?8 = 1 AND o.version_ms = (SELECT min(p.version_ms) FROM taxii_objects p"
+    "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"
+    " ORDER BY o.date_added LIMIT ?10";
+static const char q_status_put[] =
+    "INSERT INTO taxii_status (id, org_id, created_at, body) VALUES (?,?,?,?)";
+static const char q_status_get[] =
+    "SELECT id, org_id, created_at, body FROM taxii_status WHERE id = ?";
+#define DISP_COLS                                                                                  \
+    "id, state, ioc_id, target_org, target_category, measure, deadline, created_by, created_at,"   \
+    " updated_at, issued_at, acknowledged_at, executed_at, closed_at, doc"
+static const char q_disp_insert[] =
+    "INSERT INTO disposals (state, ioc_id, target_org, target_category, measure, deadline,"
+    " created_by, created_at, updated_at, issued_at, acknowledged_at, executed_at, closed_at, doc)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+static const char q_disp_get[] = "SELECT " DISP_COLS " FROM disposals WHERE id = ?";
+static const char q_disp_update[] =
+    "UPDATE disposals SET state = ?2, ioc_id = ?3, target_org = ?4, target_category = ?5,"
+    " measure = ?6, deadline = ?7, updated_at = ?8, issued_at = ?9, acknowledged_at = ?10,"
+    " executed_at = ?11, closed_at = ?12, doc = ?13 WHERE id = ?1";
+static const char q_disp_list[] =
+    "SELECT " DISP_COLS " FROM disposals WHERE id > ?1 AND (?2 IS NULL OR state = ?2)"
+    " AND (?3 = 0 OR target_org = ?3)"
+    " AND (?4 = 0 OR (state = 'notice_issued' AND deadline > 0 AND deadline < ?5))"
+    " ORDER BY id LIMIT ?6";
+
+static void bind_viewer(sqlite3_stmt *st, int i, const struct vg_ioc_viewer *v)
+{
+    sqlite3_bind_int(st, i, v->max_tlp);
+    sqlite3_bind_int64(st, i + 1, v->org);
+}
+
+int vg__sq_ioc_upsert(struct vg_store *base, const char *type, const char *value, int64_t at,
+                      int64_t *id, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_ioc_find, err);
+    int rc;
+    if (st == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, type);
+    vg__sq_bind_str(st, 2, value);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        if ((st = vg__sq_prep(s, q_ioc_touch, err)) == NULL)
+            return VG_EBACKEND;
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_int64(st, 2, at);
+        return vg__sq_exec(s, st, "indicator", 0, err);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return vg__sq_err(s, rc, "indicator", err);
+    if ((st = vg__sq_prep(s, q_ioc_insert, err)) == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, type);
+    vg__sq_bind_str(st, 2, value);
+    sqlite3_bind_int64(st, 3, at);
+    if ((rc = vg__sq_exec(s, st, "indicator", 0, err)) == VG_OK)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static void read_ioc(sqlite3_stmt *st, struct vg_arena *a, struct vg_ioc_row *r)
+{
+    r->id = sqlite3_column_int64(st, 0);
+    r->type = vg__sq_str(st, 1, a);
+    r->value = vg__sq_str(st, 2, a);
+    r->first_seen = sqlite3_column_int64(st, 3);
+    r->last_seen = sqlite3_column_int64(st, 4);
+    r->sightings = sqlite3_column_int64(st, 5);
+    r->created_at = sqlite3_column_int64(st, 6);
+    r->updated_at = sqlite3_column_int64(st, 7);
+}
+
+int vg__sq_ioc_get(struct vg_store *base, int64_t id, struct vg_arena *a, struct vg_ioc_row *out,
+                   struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_ioc_get, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, id);
+    GET_ONE(s, st, "indicator", err, read_ioc(st, a, out));
+}
+
+int vg__sq_ioc_list(struct vg_store *base, const struct vg_ioc_viewer *v, const char *type,
+                    const char *value, int64_t after, int limit, struct vg_arena *a,
+                    struct vg_ioc_row **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_ioc_list, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    bind_viewer(st, 1, v);
+    sqlite3_bind_int64(st, 3, after);
+    vg__sq_bind_str(st, 4, type);
+    vg__sq_bind_str(st, 5, value);
+    sqlite3_bind_int(st, 6, limit);
+    GET_MANY(s, st, "indicators", a, struct vg_ioc_row, out, n, err, read_ioc(st, a, it));
+}
+
+int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_src_find, err);
+    int rc;
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, src->ioc_id);
+    sqlite3_bind_int64(st, 2, src->org_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        src->id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        if ((st = vg__sq_prep(s, q_src_update, err)) == NULL)
+            return VG_EBACKEND;
+        sqlite3_bind_int64(st, 1, src->id);
+        vg__sq_bind_str(st, 2, src->stix_id);
+        sqlite3_bind_int(st, 3, src->tlp);
+        sqlite3_bind_int(st, 4, src->confidence);
+        vg__sq_bind_str(st, 5, src->labels);
+        vg__sq_bind_str(st, 6, src->recipients);
+        sqlite3_bind_int64(st, 7, src->valid_from);
+        sqlite3_bind_int64(st, 8, src->valid_until);
+        sqlite3_bind_int64(st, 9, src->last_seen);
+        return vg__sq_exec(s, st, "indicator source", 1, err);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return vg__sq_err(s, rc, "indicator source", err);
+    if ((st = vg__sq_prep(s, q_src_insert, err)) == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, src->ioc_id);
+    sqlite3_bind_int64(st, 2, src->org_id);
+    vg__sq_bind_str(st, 3, src->stix_id);
+    sqlite3_bind_int(st, 4, src->tlp);
+    sqlite3_bind_int(st, 5, src->confidence);
+    vg__sq_bind_str(st, 6, src->labels);
+    vg__sq_bind_str(st, 7, src->recipients);
+    sqlite3_bind_int64(st, 8, src->valid_from);
+    sqlite3_bind_int64(st, 9, src->valid_until);
+    sqlite3_bind_int64(st, 10, src->first_seen);
+    sqlite3_bind_int64(st, 11, src->last_seen);
+    if ((rc = vg__sq_exec(s, st, "indicator source", 0, err)) == VG_OK)
+        src->id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static void read_src(sqlite3_stmt *st, struct vg_arena *a, struct vg_ioc_source *r)
+{
+    r->id = sqlite3_column_int64(st, 0);
+    r->ioc_id = sqlite3_column_int64(st, 1);
+    r->org_id = sqlite3_column_int64(st, 2);
+    r->stix_id = vg__sq_str(st, 3, a);
+    r->tlp = sqlite3_column_int(st, 4);
+    r->confidence = sqlite3_column_int(st, 5);
+    r->labels = vg__sq_str(st, 6, a);
+    r->recipients = vg__sq_str(st, 7, a);
+    r->valid_from = sqlite3_column_int64(st, 8);
+    r->valid_until = sqlite3_column_int64(st, 9);
+    r->first_seen = sqlite3_column_int64(st, 10);
+    r->last_seen = sqlite3_column_int64(st, 11);
+    r->reports = sqlite3_column_int64(st, 12);
+    r->type = vg__sq_str(st, 13, a);
+    r->value = vg__sq_str(st, 14, a);
+}
+
+int vg__sq_ioc_sources(struct vg_store *base, int64_t ioc_id, struct vg_arena *a,
+                       struct vg_ioc_source **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_src_list, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, ioc_id);
+    GET_MANY(s, st, "indicator sources", a, struct vg_ioc_source, out, n, err,
+             read_src(st, a, it));
+}
+
+int vg__sq_ioc_sources_by_stix(struct vg_store *base, const char *stix_id, struct vg_arena *a,
+                               struct vg_ioc_source **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_src_stix, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, stix_id);
+    GET_MANY(s, st, "indicator sources", a, struct vg_ioc_source, out, n, err,
+             read_src(st, a, it));
+}
+
+int vg__sq_ioc_source_scan(struct vg_store *base, int64_t after, int limit, struct vg_arena *a,
+                           struct vg_ioc_source **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_src_scan, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int(st, 2, limit);
+    GET_MANY(s, st, "indicator sources", a, struct vg_ioc_source, out, n, err,
+             read_src(st, a, it));
+}
+
+int vg__sq_ioc_sighting_insert(struct vg_store *base, struct vg_ioc_sighting *g,
+                               struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_sight_insert, err);
+    int rc;
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, g->ioc_id);
+    sqlite3_bind_int64(st, 2, g->org_id);
+    sqlite3_bind_int64(st, 3, g->at);
+    sqlite3_bind_int64(st, 4, g->count);
+    sqlite3_bind_int(st, 5, g->tlp);
+    vg__sq_bind_str(st, 6, g->note);
+    vg__sq_bind_str(st, 7, g->stix_id);
+    if ((rc = vg__sq_exec(s, st, "sighting", 0, err)) != VG_OK)
+        return rc;
+    g->id = sqlite3_last_insert_rowid(s->db);
+    if ((st = vg__sq_prep(s, q_sight_bump, err)) == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, g->ioc_id);
+    sqlite3_bind_int64(st, 2, g->count);
+    sqlite3_bind_int64(st, 3, g->at);
+    return vg__sq_exec(s, st, "indicator", 1, err);
+}
+
+int vg__sq_ioc_sightings(struct vg_store *base, int64_t ioc_id, struct vg_arena *a,
+                         struct vg_ioc_sighting **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_sightings, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, ioc_id);
+    GET_MANY(s, st, "sightings", a, struct vg_ioc_sighting, out, n, err, {
+        it->id = sqlite3_column_int64(st, 0);
+        it->ioc_id = sqlite3_column_int64(st, 1);
+        it->org_id = sqlite3_column_int64(st, 2);
+        it->at = sqlite3_column_int64(st, 3);
+        it->count = sqlite3_column_int64(st, 4);
+        it->tlp = sqlite3_column_int(st, 5);
+        it->note = vg__sq_str(st, 6, a);
+        it->stix_id = vg__sq_str(st, 7, a);
+    });
+}
+
+/* ---- TAXII ---- */
+
+int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_taxii_insert, err);
+    int rc;
+    if (st == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, o->collection);
+    vg__sq_bind_str(st, 2, o->id);
+    vg__sq_bind_str(st, 3, o->type);
+    vg__sq_bind_str(st, 4, o->spec_version);
+    vg__sq_bind_str(st, 5, o->version);
+    sqlite3_bind_int64(st, 6, o->version_ms);
+    sqlite3_bind_int64(st, 7, o->date_added);
+    sqlite3_bind_int(st, 8, o->tlp);
+    sqlite3_bind_int64(st, 9, o->org_id);
+    vg__sq_bind_str(st, 10, o->recipients);
+    vg__sq_bind_str(st, 11, o->body);
+    if ((rc = vg__sq_exec(s, st, "object", 0, err)) != VG_OK)
+        return rc;
+    o->rid = sqlite3_last_insert_rowid(s->db);
+    if ((st = vg__sq_prep(s, q_taxii_added, err)) == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, o->rid);
+    GET_ONE(s, st, "object", err, o->date_added = sqlite3_column_int64(st, 0));
+}
+
+int vg__sq_taxii_list(struct vg_store *base, const struct vg_taxii_filter *f, struct vg_arena *a,
+                      struct vg_taxii_object **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_taxii_list, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, f->collection);
+    bind_viewer(st, 2, &f->viewer);
+    sqlite3_bind_int64(st, 4, f->added_after);
+    vg__sq_bind_str(st, 5, f->ids);
+    vg__sq_bind_str(st, 6, f->types);
+    vg__sq_bind_str(st, 7, f->spec_versions);
+    sqlite3_bind_int(st, 8, f->version_mode);
+    vg__sq_bind_str(st, 9, f->versions);
+    sqlite3_bind_int(st, 10, f->limit + 1);
+    GET_MANY(s, st, "objects", a, struct vg_taxii_object, out, n, err, {
+        it->rid = sqlite3_column_int64(st, 0);
+        it->collection = vg__sq_str(st, 1, a);
+        it->id = vg__sq_str(st, 2, a);
+        it->type = vg__sq_str(st, 3, a);
+        it->spec_version = vg__sq_str(st, 4, a);
+        it->version = vg__sq_str(st, 5, a);
+        it->version_ms = sqlite3_column_int64(st, 6);
+        it->date_added = sqlite3_column_int64(st, 7);
+        it->tlp = sqlite3_column_int(st, 8);
+        it->org_id = sqlite3_column_int64(st, 9);
+        it->recipients = vg__sq_str(st, 10, a);
+        it->body = vg__sq_str(st, 11, a);
+    });
+}
+
+int vg__sq_taxii_status_put(struct vg_store *base, const struct vg_taxii_status *t,
+                            struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_status_put, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, t->id);
+    sqlite3_bind_int64(st, 2, t->org_id);
+    sqlite3_bind_int64(st, 3, t->created_at);
+    vg__sq_bind_str(st, 4, t->body);
+    return vg__sq_exec(s, st, "status", 0, err);
+}
+
+int vg__sq_taxii_status_get(struct vg_store *base, const char *id, struct vg_arena *a,
+                            struct vg_taxii_status *out, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_status_get, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, id);
+    GET_ONE(s, st, "status", err, {
+        out->id = vg__sq_str(st, 0, a);
+        out->org_id = sqlite3_column_int64(st, 1);
+        out->created_at = sqlite3_column_int64(st, 2);
+        out->body = vg__sq_str(st, 3, a);
+    });
+}
+
+/* ---- disposal notices ---- */
+
+static void bind_disp(sqlite3_stmt *st, const struct vg_disposal *d, int first)
+{
+    sqlite3_bind_int64(st, first, d->ioc_id);
+    sqlite3_bind_int64(st, first + 1, d->target_org);
+    vg__sq_bind_str(st, first + 2, d->target_category);
+    vg__sq_bind_str(st, first + 3, d->measure);
+    sqlite3_bind_int64(st, first + 4, d->deadline);
+}
+
+int vg__sq_disposal_insert(struct vg_store *base, struct vg_disposal *d, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_disp_insert, err);
+    int rc;
+    if (st == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, d->state);
+    bind_disp(st, d, 2);
+    sqlite3_bind_int64(st, 7, d->created_by);
+    sqlite3_bind_int64(st, 8, d->created_at);
+    sqlite3_bind_int64(st, 9, d->updated_at);
+    sqlite3_bind_int64(st, 10, d->issued_at);
+    sqlite3_bind_int64(st, 11, d->acknowledged_at);
+    sqlite3_bind_int64(st, 12, d->executed_at);
+    sqlite3_bind_int64(st, 13, d->closed_at);
+    vg__sq_bind_str(st, 14, d->doc);
+    if ((rc = vg__sq_exec(s, st, "disposal notice", 0, err)) == VG_OK)
+        d->id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static void read_disp(sqlite3_stmt *st, struct vg_arena *a, struct vg_disposal *d)
+{
+    d->id = sqlite3_column_int64(st, 0);
+    d->state = vg__sq_str(st, 1, a);
+    d->ioc_id = sqlite3_column_int64(st, 2);
+    d->target_org = sqlite3_column_int64(st, 3);
+    d->target_category = vg__sq_str(st, 4, a);
+    d->measure = vg__sq_str(st, 5, a);
+    d->deadline = sqlite3_column_int64(st, 6);
+    d->created_by = sqlite3_column_int64(st, 7);
+    d->created_at = sqlite3_column_int64(st, 8);
+    d->updated_at = sqlite3_column_int64(st, 9);
+    d->issued_at = sqlite3_column_int64(st, 10);
+    d->acknowledged_at = sqlite3_column_int64(st, 11);
+    d->executed_at = sqlite3_column_int64(st, 12);
+    d->closed_at = sqlite3_column_int64(st, 13);
+    d->doc = vg__sq_str(st, 14, a);
+}
+
+int vg__sq_disposal_get(struct vg_store *base, int64_t id, struct vg_arena *a,
+                        struct vg_disposal *out, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_disp_get, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, id);
+    GET_ONE(s, st, "disposal notice", err, read_disp(st, a, out));
+}
+
+int vg__sq_disposal_update(struct vg_store *base, const struct vg_disposal *d, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_disp_update, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, d->id);
+    vg__sq_bind_str(st, 2, d->state);
+    bind_disp(st, d, 3);
+    sqlite3_bind_int64(st, 8, d->updated_at);
+    sqlite3_bind_int64(st, 9, d->issued_at);
+    sqlite3_bind_int64(st, 10, d->acknowledged_at);
+    sqlite3_bind_int64(st, 11, d->executed_at);
+    sqlite3_bind_int64(st, 12, d->closed_at);
+    vg__sq_bind_str(st, 13, d->doc);
+    return vg__sq_exec(s, st, "disposal notice", 1, err);
+}
+
+int vg__sq_disposal_list(struct vg_store *base, const struct vg_disposal_filter *f, int64_t after,
+                         int limit, struct vg_arena *a, struct vg_disposal **out, size_t *n,
+                         struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_disp_list, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, after);
+    vg__sq_bind_str(st, 2, f->state);
+    sqlite3_bind_int64(st, 3, f->target_org);
+    sqlite3_bind_int(st, 4, f->overdue);
+    sqlite3_bind_int64(st, 5, f->now);
+    sqlite3_bind_int(st, 6, limit);
+    GET_MANY(s, st, "disposal notices", a, struct vg_disposal, out, n, err,
+             read_disp(st, a, it));
+}
