@@ -228,11 +228,15 @@ static void effective(const struct vg_cvss *c, int threat, int env, char *eff)
 void vg__cvss_score_v4(struct vg_cvss *c)
 {
     char eff[NEFF], mv[8];
-    effective(c, 0, 0, eff);
-    c->base = score(eff, mv);
-    effective(c, 1, 0, eff);
-    c->threat = score(eff, mv);
+    /* Base-only vectors (most of them) need one evaluation, not three. */
     effective(c, 1, 1, eff);
     c->environmental = c->score = score(eff, c->macrovector);
+    c->base = c->threat = c->score;
+    if (c->groups & (VG_CVSS_G_TEMPORAL | VG_CVSS_G_ENVIRONMENTAL)) {
+        effective(c, 0, 0, eff);
+        c->base = score(eff, mv);
+        effective(c, 1, 0, eff);
+        c->threat = score(eff, mv);
+    }
     c->temporal = -1;
 }

@@ -94,12 +94,14 @@ static void run_file(const char *sub, const char *name, struct tally *t, int pan
                     ok = ok && (exp[2] == NONE ? !(c.groups & VG_CVSS_G_ENVIRONMENTAL)
                                                : c.environmental == exp[2]);
             }
-            /* the canonical form scores the same */
+            /* the canonical form scores the same (when it differs from the input:
+             * parsing is deterministic) */
             char canon[600];
-            struct vg_cvss c2;
+            struct vg_cvss c2 = c;
             vg_cvss_vector(&c, canon, sizeof(canon));
-            if (vg_cvss_parse(canon, strlen(canon), &c2, NULL) != VG_OK || c2.base != c.base ||
-                c2.score != c.score || c2.environmental != c.environmental) {
+            if ((strcmp(canon, line) != 0 &&
+                 vg_cvss_parse(canon, strlen(canon), &c2, NULL) != VG_OK) ||
+                c2.base != c.base || c2.score != c.score || c2.environmental != c.environmental) {
                 fprintf(stderr, "%s:%d: canonical %s does not re-score the same\n", name,
                         lineno, canon);
                 ok = 0;
