@@ -765,6 +765,10 @@ static enum vg_ioc_type path_type(const struct vg_pat_path *path)
             return VG_IOC_URL;
         if (!strcmp(t, "email-addr"))
             return VG_IOC_EMAIL;
+        /* no STIX SCO carries phone numbers: the platform's plain JSON
+         * submissions use this custom object type */
+        if (!strcmp(t, "x-vigil-phone-number"))
+            return VG_IOC_PHONE;
     }
     if (n >= 2 && key_is(&s[0], "hashes") && s[1].kind == VG_PAT_KEY && n == 2 &&
         (!strcmp(t, "file") || !strcmp(t, "artifact"))) {

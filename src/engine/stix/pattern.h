@@ -89,7 +89,8 @@ int vg_stix_pattern_parse(const char *s, size_t n, struct vg_arena *a, const cha
 /* One observable taken from a pattern: a positive equality (or IN member)
  * on a path that names an indicator value (ipv4-addr:value, domain-name:value,
  * url:value, email-addr:value, email-message:from_ref.value,
- * network-traffic:dst_ref.value, file:hashes.'SHA-256', …), normalised. */
+ * network-traffic:dst_ref.value, file:hashes.'SHA-256', the custom
+ * x-vigil-phone-number:value, …), normalised. */
 struct vg_pat_observable {
     enum vg_ioc_type type;
     const char *value; /* normalised (vg_ioc_normalize), arena-owned */

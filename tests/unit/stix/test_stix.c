@@ -325,12 +325,13 @@ static void t_pattern_observables(void **state)
                     "file:hashes.MD5 IN ('d41d8cd98f00b204e9800998ecf8427e') OR "
                     "ipv4-addr:value != '1.1.1.1' OR email-addr:value NOT = 'a@b.c' OR "
                     "email-message:from_ref.value = 'Bob@EXAMPLE.org' OR "
-                    "network-traffic:dst_ref.value = '2001:DB8::1' OR domain-name:value = 'bad name']";
+                    "network-traffic:dst_ref.value = '2001:DB8::1' OR domain-name:value = 'bad name' OR "
+                    "x-vigil-phone-number:value = '+86 10 1234 5678']";
     assert_int_equal(vg_stix_pattern_parse(p, strlen(p), a, NULL, &r, NULL), VG_OK);
     struct vg_pat_observable *o;
     size_t n, skipped;
     assert_int_equal(vg_stix_pattern_observables(r, a, &o, &n, &skipped, NULL), VG_OK);
-    assert_int_equal(n, 7);
+    assert_int_equal(n, 8);
     assert_int_equal(skipped, 1);
     assert_int_equal(o[0].type, VG_IOC_IP);
     assert_string_equal(o[0].value, "10.0.0.1");
@@ -342,6 +343,8 @@ static void t_pattern_observables(void **state)
     assert_int_equal(o[5].type, VG_IOC_EMAIL);
     assert_string_equal(o[5].value, "Bob@example.org");
     assert_string_equal(o[6].value, "2001:db8::1");
+    assert_int_equal(o[7].type, VG_IOC_PHONE);
+    assert_string_equal(o[7].value, "+861012345678");
     vg_arena_free(a);
 }
 
