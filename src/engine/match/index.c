@@ -97,8 +97,8 @@ struct vg_match_index {
 struct vg_match_index *vg_match_index_new(void)
 {
     struct vg_match_index *ix = vg_xcalloc(1, sizeof(*ix));
-    ix->a = vg_arena_new(1u << 20);
-    ix->scratch = vg_arena_new(1u << 20);
+    ix->a = vg_arena_new(1u << 18);
+    ix->scratch = vg_arena_new(1u << 18);
     ix->nslots = 1024;
     ix->slots = vg_xcalloc(ix->nslots, sizeof(*ix->slots));
     return ix;
@@ -353,7 +353,8 @@ static int build_ranges(const struct vg__osv_aff *f, int eco, struct vg_arena *s
             }
             nev++;
         }
-        qsort(ev, nev, sizeof(*ev), ev_cmp);
+        if (nev > 1)
+            qsort(ev, nev, sizeof(*ev), ev_cmp);
         memset(&cur, 0, sizeof(cur));
         for (size_t i = 0; i < nev; i++) {
             if (ev[i].kind == 0) {
@@ -417,7 +418,8 @@ static int build_ranges(const struct vg__osv_aff *f, int eco, struct vg_arena *s
         for (size_t i = 0; i < raw.n; i++)
             if (!empty_iv(&raw.iv[i]))
                 raw.iv[m++] = raw.iv[i];
-        qsort(raw.iv, m, sizeof(*raw.iv), iv_lo_cmp);
+        if (m > 1)
+            qsort(raw.iv, m, sizeof(*raw.iv), iv_lo_cmp);
         for (size_t i = 0; i < m; i++) {
             struct vg_interval *c = out ? &raw.iv[out - 1] : NULL, *nx = &raw.iv[i];
             int join = 0;
@@ -910,7 +912,8 @@ static struct blk *build_pkg(struct vg_match_index *ix, struct ixpkg *p, uint32_
                 keys[nkeys++] = (struct bkey){iv->hi, iv->hilen};
         }
     }
-    qsort(keys, nkeys, sizeof(*keys), bkey_cmp);
+    if (nkeys > 1)
+        qsort(keys, nkeys, sizeof(*keys), bkey_cmp);
     for (size_t i = 0; i < nkeys; i++)
         if (nb == 0 || vg_key_cmp(keys[nb - 1].k, keys[nb - 1].n, keys[i].k, keys[i].n) != 0)
             keys[nb++] = keys[i];
@@ -1009,7 +1012,7 @@ static void *hot_alloc(size_t n)
 {
     void *p = NULL;
     size_t align = (size_t)2 << 20, len = (n + align - 1) & ~(align - 1);
-    if (posix_memalign(&p, align, len) != 0)
+    if (n < 2 * align || posix_memalign(&p, align, len) != 0) /* small: TLB is no issue */
         return vg_xmalloc(n);
 #ifdef MADV_HUGEPAGE
     (void)madvise(p, len, MADV_HUGEPAGE);
