@@ -15,6 +15,7 @@ static int cmd_help(int argc, char **argv);
 /* --- analyst tools and offline engines --- */
 int vg_cli_cvss(int, char **);
 int vg_cli_purl(int, char **);
+int vg_cli_lookup(int, char **);
 int vg_cli_scan(int, char **);
 int vg_cli_vercmp(int, char **);
 
@@ -40,6 +41,7 @@ static const struct vg_cli_cmd commands[] = {
     /* --- analyst tools and offline engines --- */
     {"cvss", "score CVSS v2/v3.0/v3.1/v4.0 vectors (JSON per vector)", vg_cli_cvss},
     {"purl", "print the canonical form of a package URL", vg_cli_purl},
+    {"lookup", "look indicator values up on the server (FILE or - : one per line)", vg_cli_lookup},
     {"scan", "scan an SBOM offline against an OSV database", vg_cli_scan},
     {"vercmp", "compare two versions under an ecosystem's rules (<, =, >)", vg_cli_vercmp},
 

@@ -240,6 +240,7 @@ struct vg_disposal_filter {
     int overdue;                /* notice_issued past deadline at now */
     int64_t now;
 };
+/* end: indicators and TAXII structs */
 
 /* A knowledge-base record: the OSV document and what is queried. */
 struct vg_vuln {

@@ -1,0 +1,499 @@
+"""Integration tests for threat indicators against the real `vigil serve`:
+plain JSON and STIX 2.1 submission (validation: nothing stored from a rejected
+body), correlation of one observable reported by several units, sightings,
+expiry and revocation, lookup correctness (CIDR edges, IPv6, IDN, subdomains,
+URLs by host), the TLP x role matrix on every read path (REST, lookup, TAXII),
+suspended units (CLEAR only), the index rebuilt at restart, `vigil lookup`,
+and the disposal notice lifecycle."""
+import datetime
+import json
+import os
+import time
+import unittest
+import uuid
+
+import harness
+from harness import Server, run
+
+TAXII = {"Accept": "application/taxii+json;version=2.1"}
+COMMUNITY = "9ebd3174-7281-4ee5-83b9-8a0471679b40"
+TLP2 = {
+    "clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    "green": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    "amber": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    "amber+strict": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}
+
+
+def ts(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
+
+
+def now(delta=0):
+    return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=delta)
+
+
+def sid(kind):
+    return "%s--%s" % (kind, uuid.uuid4())
+
+
+def indicator(pattern, tlp=None, **over):
+    t = ts(now())
+    o = {"type": "indicator", "spec_version": "2.1", "id": sid("indicator"), "created": t,
+         "modified": t, "pattern": pattern, "pattern_type": "stix", "valid_from": t}
+    if tlp:
+        o["object_marking_refs"] = [TLP2[tlp]]
+    o.update(over)
+    return o
+
+
+def bundle(*objs):
+    return {"type": "bundle", "id": sid("bundle"), "objects": list(objs)}
+
+
+class Indicators(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Server()
+        s, a = cls.s, cls.s.admin
+        cls.org, cls.tok, cls.user = {}, {"admin": a}, {}
+
+        def user(key, org_id, role):
+            u = s.post("/api/v1/users", {"org_id": org_id, "name": key + "@ioc", "role": role},
+                       a).json
+            cls.user[key] = u["name"]
+            cls.tok[key] = s.post("/api/v1/tokens", {"user_id": u["id"]}, a).json["token"]
+
+        def unit(key, name, kind, role="member"):
+            o = s.post("/api/v1/orgs", {"name": name, "kind": kind}, a).json
+            cls.org[key] = o["id"]
+            user(key, o["id"], role)
+
+        cls.org["operator"] = s.get("/api/v1/me", a).json["org_id"]
+        user("analyst", cls.org["operator"], "analyst")
+        unit("A", "Monitor A", "member")
+        unit("B", "Monitor B", "member")
+        unit("C", "Industry C", "industry")
+        unit("D", "Soon Suspended D", "member")
+        unit("T", "Telco T", "member")
+        user("Areader", cls.org["A"], "reader")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.close()
+
+    def submit(self, who, items, status=201):
+        r = self.s.post("/api/v1/indicators", {"indicators": items}, self.tok[who])
+        self.assertEqual(r.status, status, r)
+        return r
+
+    def lookup(self, who, values, **kw):
+        body = {"values": values}
+        body.update(kw)
+        r = self.s.post("/api/v1/indicators/lookup", body, self.tok[who])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([x["value"] for x in r.json["results"]], values)
+        return r.json["results"]
+
+    def hit(self, who, value):
+        return self.lookup(who, [value])[0]["hit"]
+
+    # ---- submission ----
+
+    def test_plain_submission_normalises(self):
+        r = self.submit("A", [
+            {"type": "ip", "value": "2001:DB8:0:0:0:0:0:1", "tlp": "green"},
+            {"type": "domain", "value": "BÜCHER.example.", "tlp": "green", "labels": ["phishing"]},
+            {"type": "url", "value": "HTTP://Shop.Example.NET:80/a/./b/../pay?x=%7e", "tlp": "green"},
+            {"type": "email", "value": "Boss@MAIL.Example.org", "tlp": "green"},
+            {"type": "md5", "value": "D41D8CD98F00B204E9800998ECF8427E", "tlp": "green"},
+            {"type": "phone", "value": "0086 138-0013-8001", "tlp": "green"},
+        ])
+        vals = [i["value"] for i in r.json["indicators"]]
+        self.assertEqual(vals, ["2001:db8::1", "xn--bcher-kva.example", "http://shop.example.net/a/pay?x=~",
+                                "Boss@mail.example.org", "d41d8cd98f00b204e9800998ecf8427e",
+                                "+8613800138001"])
+        self.assertEqual(r.json["stored"], 6)
+        got = self.s.get("/api/v1/indicators/%d" % r.json["indicators"][1]["id"], self.tok["A"]).json
+        self.assertEqual(got["sources"][0]["labels"], ["phishing"])
+        self.assertEqual(got["sources"][0]["org_id"], self.org["A"])
+        # the STIX form is served over TAXII
+        stix_id = r.json["indicators"][1]["stix_id"]
+        t = self.s.request("GET", "/taxii2/vigil/collections/%s/objects/%s/" % (COMMUNITY, stix_id),
+                           token=self.tok["A"], headers=TAXII)
+        self.assertEqual(t.status, 200, t)
+        obj = t.json["objects"][0]
+        self.assertEqual(obj["pattern"], "[domain-name:value = 'xn--bcher-kva.example']")
+        self.assertEqual(obj["object_marking_refs"], [TLP2["green"]])
+        self.assertIn("phishing", obj["indicator_types"])
+
+    def test_rejected_body_stores_nothing(self):
+        cases = [
+            ([{"type": "ip", "value": "192.0.2.200"}, {"type": "ip", "value": "999.1.1.1"}],
+             "invalid_field", "indicators[1].value"),
+            ([{"type": "ip", "value": "192.0.2.200"}, {"type": "ipx", "value": "1.1.1.1"}],
+             "invalid_field", "indicators[1].type"),
+            ([{"type": "ip", "value": "192.0.2.200"}, {"value": "1.1.1.1"}],
+             "missing_field", "indicators[1].type"),
+            ([{"type": "ip", "value": "192.0.2.200", "colour": "red"}],
+             "unknown_field", "indicators[0].colour"),
+            ([{"type": "ip", "value": "192.0.2.200", "tlp": "purple"}],
+             "invalid_field", "indicators[0].tlp"),
+            ([{"type": "ip", "value": "192.0.2.200", "confidence": 101}],
+             "invalid_field", "indicators[0].confidence"),
+            ([{"type": "ip", "value": "192.0.2.200", "valid_from": "2026-01-02T00:00:00Z",
+               "valid_until": "2026-01-01T00:00:00Z"}], "invalid_field", "indicators[0].valid_until"),
+            ([{"type": "ip", "value": "192.0.2.200", "recipients": [999999]}],
+             "invalid_field", "indicators[0].recipients"),
+        ]
+        for items, code, field in cases:
+            r = self.s.post("/api/v1/indicators", {"indicators": items}, self.tok["A"])
+            self.assertEqual((r.status, r.code, r.field), (400, code, field), r)
+        r = self.s.post("/api/v1/indicators", raw=b'{"indicators": [', token=self.tok["A"])
+        self.assertEqual((r.status, r.code), (400, "bad_json"))
+        r = self.s.post("/api/v1/indicators", {"indicators": []}, self.tok["A"])
+        self.assertEqual((r.status, r.code), (400, "invalid_field"))
+        self.assertFalse(self.hit("A", "192.0.2.200"))
+        # an invalid STIX object fails the whole bundle, naming its path
+        good = indicator("[ipv4-addr:value = '192.0.2.201']", "green")
+        bad = indicator("[ipv4-addr:value = '192.0.2.202'", "green")
+        r = self.s.post("/api/v1/indicators", bundle(good, bad), self.tok["A"])
+        self.assertEqual((r.status, r.code, r.field), (400, "invalid_field", "objects[1].pattern"), r)
+        self.assertFalse(self.hit("A", "192.0.2.201"))
+
+    def test_auth_and_roles(self):
+        r = self.s.post("/api/v1/indicators", {"indicators": [{"type": "ip", "value": "192.0.2.9"}]})
+        self.assertEqual((r.status, r.code), (401, "unauthorized"))
+        r = self.s.post("/api/v1/indicators/lookup", {"values": ["192.0.2.9"]})
+        self.assertEqual(r.status, 401)
+        r = self.s.post("/api/v1/indicators", {"indicators": [{"type": "ip", "value": "192.0.2.9"}]},
+                        self.tok["Areader"])
+        self.assertEqual((r.status, r.code), (403, "forbidden"))
+        r = self.s.post("/api/v1/indicators/lookup", {"values": ["x"] * 100001}, self.tok["A"])
+        self.assertEqual((r.status, r.code), (413, "too_large"))
+        r = self.s.post("/api/v1/indicators/lookup", {"values": ["a", 7]}, self.tok["A"])
+        self.assertEqual((r.status, r.code, r.field), (400, "invalid_field", "values[1]"))
+        r = self.s.post("/api/v1/indicators/lookup", {"vals": []}, self.tok["A"])
+        self.assertEqual((r.status, r.code), (400, "unknown_field"))
+
+    def test_stix_bundle(self):
+        ind = indicator("[ipv4-addr:value = '198.51.100.20' OR domain-name:value = 'c2.bundle.example']"
+                        " AND [file:hashes.'SHA-256' = '%s']" % ("ab" * 32), "green",
+                        labels=["malicious-activity"], confidence=85)
+        ident = {"type": "identity", "spec_version": "2.1", "id": sid("identity"),
+                 "created": ind["created"], "modified": ind["created"], "name": "Monitor A"}
+        sco = {"type": "domain-name", "spec_version": "2.1", "id": sid("domain-name"),
+               "value": "sco.bundle.example", "object_marking_refs": [TLP2["green"]]}
+        sight = {"type": "sighting", "spec_version": "2.1", "id": sid("sighting"),
+                 "created": ind["created"], "modified": ind["created"],
+                 "sighting_of_ref": ind["id"], "count": 4, "object_marking_refs": [TLP2["green"]]}
+        r = self.s.post("/api/v1/indicators", bundle(ident, ind, sco), self.tok["A"])
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual((r.json["objects"], r.json["stored"], r.json["indicators_reported"]), (3, 3, 4))
+        res = self.lookup("C", ["198.51.100.20", "www.c2.bundle.example", "AB" * 32,
+                                "sco.bundle.example"])
+        self.assertTrue(all(x["hit"] for x in res), res)
+        self.assertEqual(res[0]["matches"][0]["confidence"], 85)
+        self.assertEqual(res[1]["matches"][0]["match"], "parent")
+        # the sighting, sent later, counts against every observable of the indicator
+        r = self.s.post("/api/v1/indicators", bundle(sight), self.tok["B"])
+        self.assertEqual((r.status, r.json["sightings"]), (201, 3), r)
+        iid = res[0]["matches"][0]["id"]
+        got = self.s.get("/api/v1/indicators/%d" % iid, self.tok["C"]).json
+        self.assertEqual(got["sighting_count"], 4)
+        # the same object version again is a duplicate, not a second report
+        r = self.s.post("/api/v1/indicators", bundle(ind), self.tok["A"])
+        self.assertEqual((r.json["stored"], r.json["duplicates"]), (0, 1))
+        got = self.s.get("/api/v1/indicators/%d" % iid, self.tok["A"]).json
+        self.assertEqual(got["sources"][0]["reports"], 1)
+
+    # ---- correlation, sightings, expiry ----
+
+    def test_correlation_across_units(self):
+        self.submit("A", [{"type": "ip", "value": "203.0.113.50", "tlp": "green", "confidence": 40}])
+        time.sleep(0.01)
+        self.submit("B", [{"type": "ip", "value": "203.0.113.50", "tlp": "green", "confidence": 90,
+                           "labels": ["botnet"]}])
+        self.submit("A", [{"type": "ip", "value": "203.0.113.50", "tlp": "green", "confidence": 60}])
+        m = self.lookup("C", ["203.0.113.50"])[0]["matches"]
+        self.assertEqual(len(m), 1)
+        self.assertEqual((m[0]["sources"], m[0]["confidence"]), (2, 90))
+        got = self.s.get("/api/v1/indicators/%d" % m[0]["id"], self.tok["C"]).json
+        self.assertEqual(got["source_count"], 2)
+        by = {s["org_id"]: s for s in got["sources"]}
+        self.assertEqual(by[self.org["A"]]["reports"], 2)
+        self.assertEqual(by[self.org["A"]]["confidence"], 60)
+        self.assertEqual(by[self.org["B"]]["labels"], ["botnet"])
+        self.assertLessEqual(got["first_seen"], got["last_seen"])
+        lst = self.s.get("/api/v1/indicators?type=ip&value=203.0.113.50", self.tok["C"]).json
+        self.assertEqual([i["id"] for i in lst["items"]], [m[0]["id"]])
+
+    def test_sightings(self):
+        r = self.submit("A", [{"type": "domain", "value": "sighted.example", "tlp": "green"}])
+        iid = r.json["indicators"][0]["id"]
+        r = self.s.post("/api/v1/indicators/%d/sightings" % iid, {"count": 3, "note": "seen at edge",
+                                                                  "tlp": "green"}, self.tok["B"])
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["sighting_count"], 3)
+        r = self.s.post("/api/v1/indicators/%d/sightings" % iid, {}, self.tok["C"])
+        self.assertEqual(r.json["sighting_count"], 4)
+        r = self.s.post("/api/v1/indicators/%d/sightings" % iid, {"count": 0}, self.tok["C"])
+        self.assertEqual((r.status, r.field), (400, "count"))
+        r = self.s.post("/api/v1/indicators/999999/sightings", {}, self.tok["C"])
+        self.assertEqual((r.status, r.code), (404, "not_found"))
+
+    def test_expiry_and_revocation(self):
+        self.submit("A", [
+            {"type": "ip", "value": "192.0.2.77", "tlp": "green",
+             "valid_from": ts(now(-7200)), "valid_until": ts(now(-3600))},
+            {"type": "ip", "value": "192.0.2.78", "tlp": "green", "valid_until": ts(now(2))},
+        ])
+        self.assertFalse(self.hit("B", "192.0.2.77"))
+        self.assertTrue(self.hit("B", "192.0.2.78"))
+        time.sleep(2.2)
+        self.assertFalse(self.hit("B", "192.0.2.78"))
+        got = self.s.get("/api/v1/indicators?type=ip&value=192.0.2.78", self.tok["B"]).json["items"][0]
+        self.assertFalse(got["active"])
+        ind = indicator("[ipv4-addr:value = '192.0.2.79']", "green")
+        self.s.post("/api/v1/indicators", bundle(ind), self.tok["A"])
+        self.assertTrue(self.hit("B", "192.0.2.79"))
+        rev = dict(ind, modified=ts(now(1)), revoked=True)
+        r = self.s.post("/api/v1/indicators", bundle(rev), self.tok["A"])
+        self.assertEqual(r.status, 201, r)
+        self.assertFalse(self.hit("B", "192.0.2.79"))
+
+    # ---- lookup correctness ----
+
+    def test_lookup_edges(self):
+        self.submit("A", [
+            {"type": "ip", "value": "10.20.0.0/16", "tlp": "green"},
+            {"type": "ip", "value": "172.31.255.254/31", "tlp": "green"},
+            {"type": "ip", "value": "2001:db8:aa00::/40", "tlp": "green"},
+            {"type": "ip", "value": "2001:db8:ffff::1", "tlp": "green"},
+            {"type": "domain", "value": "evil-parent.example", "tlp": "green"},
+            {"type": "domain", "value": "müller-phish.example", "tlp": "green"},
+            {"type": "url", "value": "http://drop.example.com/x.exe", "tlp": "green"},
+            {"type": "domain", "value": "hosting-bad.example", "tlp": "green"},
+            {"type": "sha1", "value": "da39a3ee5e6b4b0d3255bfef95601890afd80709", "tlp": "green"},
+        ])
+        cases = [
+            ("10.20.0.0", True, "cidr"), ("10.20.255.255", True, "cidr"), ("10.19.255.255", False, None),
+            ("10.21.0.0", False, None), ("10.20.7.0/24", True, "cidr"), ("10.0.0.0/8", False, None),
+            ("172.31.255.254", True, "cidr"), ("172.31.255.255", True, "cidr"),
+            ("172.31.255.253", False, None),
+            ("::ffff:10.20.1.1", True, "cidr"),
+            ("2001:db8:aa00::", True, "cidr"), ("2001:db8:aaff:ffff:ffff:ffff:ffff:ffff", True, "cidr"),
+            ("2001:db8:ab00::", False, None), ("2001:DB8:FFFF:0:0:0:0:1", True, "exact"),
+            ("2001:db8:ffff::2", False, None),
+            ("evil-parent.example", True, "exact"), ("a.b.evil-parent.example", True, "parent"),
+            ("EVIL-PARENT.EXAMPLE.", True, "exact"), ("notevil-parent.example", False, None),
+            ("xn--mller-phish-thb.example", True, "exact"), ("MÜLLER-PHISH.example", True, "exact"),
+            ("login.müller-phish.example", True, "parent"),
+            ("HTTP://DROP.example.com:80/./x.exe", True, "exact"),
+            ("https://hosting-bad.example/anything", True, "host"),
+            ("DA39A3EE5E6B4B0D3255BFEF95601890AFD80709", True, "exact"),
+        ]
+        res = self.lookup("B", [c[0] for c in cases])
+        for (value, hit, match), r in zip(cases, res):
+            self.assertEqual(r["hit"], hit, (value, r))
+            if hit:
+                self.assertEqual(r["matches"][0]["match"], match, (value, r))
+        res = self.lookup("B", ["http://[2001:db8:ffff::1]/x", "not a value", ""])
+        self.assertTrue(res[0]["hit"], res)
+        self.assertFalse(res[1]["hit"])
+        self.assertIn("error", res[1])
+        # a type hint applies to every value
+        res = self.lookup("B", ["evil-parent.example"], type="url")
+        self.assertEqual(res[0]["matches"][0]["match"], "host")
+
+    def test_lookup_large_batch(self):
+        self.submit("A", [{"type": "ip", "value": "100.64.%d.%d" % (i // 250, i % 250), "tlp": "green"}
+                          for i in range(2000)])
+        values = ["100.64.%d.%d" % (i // 250, i % 250) for i in range(0, 4000, 2)]
+        res = self.lookup("C", values)
+        self.assertEqual(sum(r["hit"] for r in res), 1000)
+        self.assertTrue(all(r["hit"] == (i * 2 < 2000) for i, r in enumerate(res)))
+
+    # ---- TLP on every read path ----
+
+    def test_tlp_matrix(self):
+        vals = {t: "tlp-%s.matrix.example" % t.replace("+", "-") for t in TLP2}
+        ids, stix = {}, []
+        for t, v in vals.items():
+            item = {"type": "domain", "value": v, "tlp": t}
+            if t == "red":
+                item["recipients"] = [self.org["B"]]
+            got = self.submit("A", [item]).json["indicators"][0]
+            ids[t] = got["id"]
+            stix.append(got["stix_id"])
+        expect = {
+            "A": {"clear", "green", "amber", "amber+strict", "red"},
+            "Areader": {"clear", "green", "amber", "amber+strict", "red"},
+            "B": {"clear", "green", "red"},
+            "C": {"clear", "green"},
+            "analyst": {"clear", "green", "amber", "amber+strict"},
+            "admin": {"clear", "green", "amber", "amber+strict"},
+        }
+        for who, want in expect.items():
+            res = self.lookup(who, list(vals.values()))
+            got = {t for t, r in zip(vals, res) if r["hit"]}
+            self.assertEqual(got, want, "lookup by %s" % who)
+            got = {t for t in vals
+                   if self.s.get("/api/v1/indicators/%d" % ids[t], self.tok[who]).status == 200}
+            self.assertEqual(got, want, "GET by %s" % who)
+            got = set()
+            for t in vals:
+                lst = self.s.get("/api/v1/indicators?type=domain&value=" + vals[t], self.tok[who]).json
+                if lst["items"]:
+                    got.add(t)
+            self.assertEqual(got, want, "list by %s" % who)
+            r = self.s.request("GET", "/taxii2/vigil/collections/%s/objects/?match[id]=%s"
+                               % (COMMUNITY, ",".join(stix)), token=self.tok[who], headers=TAXII)
+            patterns = " ".join(o["pattern"] for o in r.json.get("objects", []))
+            got = {t for t, v in vals.items() if v in patterns}
+            self.assertEqual(got, want, "TAXII by %s" % who)
+
+    def test_suspended_unit_sees_clear_only(self):
+        d = self.tok["D"]
+        self.submit("D", [{"type": "domain", "value": "own-green.suspended.example", "tlp": "green"},
+                          {"type": "domain", "value": "own-clear.suspended.example", "tlp": "clear"}])
+        self.submit("A", [{"type": "domain", "value": "other-green.suspended.example", "tlp": "green"}])
+        r = self.s.post("/api/v1/orgs/%d/suspend" % self.org["D"],
+                        {"until": ts(now(86400)), "reason": "audit"}, self.tok["admin"])
+        self.assertEqual(r.status, 200, r)
+        try:
+            res = self.lookup("D", ["own-green.suspended.example", "own-clear.suspended.example",
+                                    "other-green.suspended.example"])
+            self.assertEqual([x["hit"] for x in res], [False, True, False])
+            r = self.s.post("/api/v1/indicators", {"indicators": [{"type": "ip", "value": "192.0.2.1"}]}, d)
+            self.assertEqual((r.status, r.code), (403, "unit_suspended"))
+            r = self.s.request("GET", "/taxii2/vigil/collections/%s/objects/?limit=1000" % COMMUNITY,
+                               token=d, headers=TAXII)
+            self.assertEqual(r.status, 200, r)
+            self.assertTrue(r.json["objects"])
+            for o in r.json["objects"]:
+                self.assertEqual(o.get("object_marking_refs"), [TLP2["clear"]], o)
+            r = self.s.request("POST", "/taxii2/vigil/collections/%s/objects/" % COMMUNITY,
+                               raw=json.dumps({"objects": []}).encode(), token=d,
+                               headers=dict(TAXII, **{"Content-Type": "application/taxii+json;version=2.1"}))
+            self.assertEqual(r.status, 403, r)
+        finally:
+            self.s.post("/api/v1/orgs/%d/reinstate" % self.org["D"], {"reason": "ok"}, self.tok["admin"])
+        self.assertTrue(self.hit("D", "own-green.suspended.example"))
+
+    # ---- restart, CLI ----
+
+    def test_zz_index_rebuilt_at_restart(self):
+        self.submit("A", [{"type": "ip", "value": "198.18.0.0/15", "tlp": "green"},
+                          {"type": "domain", "value": "restart.example", "tlp": "amber"}])
+        self.s.stop()
+        self.s.start()
+        self.assertTrue(self.hit("C", "198.19.255.255"))
+        self.assertFalse(self.hit("C", "restart.example"))
+        self.assertTrue(self.hit("analyst", "x.restart.example"))
+
+    def test_cli_lookup(self):
+        self.submit("A", [{"type": "domain", "value": "cli-lookup.example", "tlp": "green"}])
+        env = {"VIGIL_URL": self.s.url, "VIGIL_TOKEN": self.tok["B"]}
+        p = run("lookup", "-", stdin="www.cli-lookup.example\nclean.example\n\n", env=env)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        lines = p.stdout.strip().splitlines()
+        self.assertEqual(len(lines), 2, p.stdout)
+        self.assertIn("www.cli-lookup.example", lines[0])
+        self.assertIn("hit", lines[0])
+        self.assertIn("parent", lines[0])
+        self.assertIn("clean.example", lines[1])
+        p = run("lookup", "-", "--format", "json", stdin="clean.example\n", env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["results"][0]["hit"], False)
+        path = os.path.join(self.s.dir.name, "values.txt")
+        with open(path, "w") as f:
+            f.write("cli-lookup.example\n")
+        p = run("lookup", path, env=env)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        p = run("lookup", "/nonexistent/file", env=env)
+        self.assertEqual(p.returncode, 2)
+        p = run("lookup", "-", stdin="x.example\n", env={"VIGIL_URL": self.s.url, "VIGIL_TOKEN": "vg_bad"})
+        self.assertEqual(p.returncode, 2)
+
+    # ---- disposal notices ----
+
+    def test_disposal_lifecycle(self):
+        s, an, t, c = self.s, self.tok["analyst"], self.tok["T"], self.tok["C"]
+        iid = self.submit("A", [{"type": "domain", "value": "dispose.example", "tlp": "green"}]).json[
+            "indicators"][0]["id"]
+        r = s.post("/api/v1/disposals", {"title": "Phishing site", "threat": "credential phishing",
+                                         "indicator_id": iid}, self.tok["A"])
+        self.assertEqual((r.status, r.code), (403, "forbidden"))
+        r = s.post("/api/v1/disposals", {"title": "Phishing site"}, an)
+        self.assertEqual((r.status, r.code, r.field), (400, "missing_field", "threat"))
+        r = s.post("/api/v1/disposals", {"title": "Phishing site", "threat": "credential phishing",
+                                         "indicator_id": iid}, an)
+        self.assertEqual(r.status, 201, r)
+        d = r.json
+        self.assertEqual((d["state"], d["indicator_id"]), ("reported", iid))
+        path = "/api/v1/disposals/%d" % d["id"]
+        r = s.post(path + "/transition", {"to": "executed"}, an)
+        self.assertEqual((r.status, r.code), (409, "invalid_transition"))
+        r = s.post(path + "/transition", {"to": "identified", "note": "confirmed"}, an)
+        self.assertEqual(r.json["state"], "identified")
+        self.assertEqual(s.get(path, t).status, 404)  # not issued to T yet
+        r = s.post(path + "/transition", {"to": "notice_issued", "target_org_id": self.org["T"],
+                                          "measure": "block", "deadline": ts(now(-10))}, an)
+        self.assertEqual((r.status, r.field), (400, "deadline"))
+        r = s.post(path + "/transition", {"to": "notice_issued", "target_org_id": self.org["T"],
+                                          "measure": "block", "deadline": ts(now(3600)),
+                                          "target_category": "critical_infrastructure"}, an)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json["state"], r.json["measure"], r.json["overdue"]),
+                         ("notice_issued", "block", False))
+        self.assertEqual(r.json["additional_notices"], ["operator_staff"])
+        inbox = s.get("/api/v1/notifications", t).json["items"]
+        self.assertIn("disposal.notice", [n["topic"] for n in inbox])
+        inbox = s.get("/api/v1/notifications", an).json["items"]
+        self.assertIn("disposal.priority_target", [n["topic"] for n in inbox])
+        self.assertEqual(s.get(path, c).status, 404)
+        self.assertEqual(s.post(path + "/acknowledge", None, c).status, 404)
+        r = s.post(path + "/acknowledge", None, t)
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNotNone(r.json["acknowledged_at"])
+        r = s.post(path + "/transition", {"to": "executed", "report": "done"}, an)
+        self.assertEqual((r.status, r.code), (403, "forbidden"))
+        r = s.post(path + "/transition", {"to": "executed"}, t)
+        self.assertEqual((r.status, r.field), (400, "report"))
+        r = s.post(path + "/transition", {"to": "executed", "report": "domain blocked at resolvers"}, t)
+        self.assertEqual((r.json["state"], r.json["execution_report"]),
+                         ("executed", "domain blocked at resolvers"))
+        r = s.post(path + "/transition", {"to": "closed"}, t)
+        self.assertEqual(r.status, 403)
+        r = s.post(path + "/transition", {"to": "closed", "note": "verified"}, an)
+        self.assertEqual(r.json["state"], "closed")
+        self.assertEqual([h["to"] for h in r.json["history"]],
+                         ["reported", "identified", "notice_issued", "notice_issued", "executed", "closed"])
+        # appeal, rejected, then overdue
+        r = s.post("/api/v1/disposals", {"title": "C2 host", "threat": "botnet C2"}, an)
+        path = "/api/v1/disposals/%d" % r.json["id"]
+        s.post(path + "/transition", {"to": "identified"}, an)
+        r = s.post(path + "/transition", {"to": "notice_issued", "target_org_id": self.org["T"],
+                                          "measure": "stop_service", "deadline": ts(now(1))}, an)
+        self.assertNotIn("additional_notices", r.json)
+        r = s.post(path + "/transition", {"to": "appealed"}, t)
+        self.assertEqual((r.status, r.field), (400, "note"))
+        r = s.post(path + "/transition", {"to": "appealed", "note": "customer is a hospital"}, t)
+        self.assertEqual(r.json["state"], "appealed")
+        r = s.post(path + "/transition", {"to": "notice_issued", "note": "appeal rejected"}, an)
+        self.assertEqual(r.json["state"], "notice_issued")
+        time.sleep(1.2)
+        self.assertTrue(s.get(path, t).json["overdue"])
+        over = s.get("/api/v1/disposals?overdue=true", an).json["items"]
+        self.assertIn(r.json["id"], [x["id"] for x in over])
+        mine = s.get("/api/v1/disposals", t).json["items"]
+        self.assertTrue(all(x["target_org_id"] == self.org["T"] for x in mine))
+        self.assertEqual(s.get("/api/v1/disposals", c).json["items"], [])
+        r = s.get("/api/v1/disposals?state=bogus", an)
+        self.assertEqual((r.status, r.field), (400, "state"))
+
+
+if __name__ == "__main__":
+    harness.main()
