@@ -277,6 +277,7 @@ int main(int argc, char **argv)
     size_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
     size_t m = argc > 2 ? strtoull(argv[2], NULL, 10) : 10000000;
     const char *peer = argc > 3 ? argv[3] : NULL;
+    setvbuf(stdout, NULL, _IOLBF, 0);
     if (n)
         bench_bundle(n, peer);
     if (m)

@@ -59,8 +59,10 @@ struct vg_stix_bundle {
  * Everything in *out lives in a (a cleanup on a releases the JSON tree).
  * Errors: VG_EJSON, VG_EINVAL / VG_EMISSING naming the path at fault
  * ("objects[3].pattern"), VG_ETOOBIG over VG_STIX_MAX_OBJECTS. With
- * VG_STIX_KEEP_INVALID only a malformed document fails the call; invalid
- * objects are kept with rc/error set and counted in n_invalid.
+ * VG_STIX_KEEP_INVALID only a malformed document (bad JSON, a bundle with a
+ * bad id or objects list, or a lone object that is invalid) fails the call;
+ * invalid objects of a bundle are kept with rc/error set and counted in
+ * n_invalid.
  * Pure and reentrant: no shared state. */
 int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_arena *a,
                          struct vg_stix_bundle *out, struct vg_err *err);
