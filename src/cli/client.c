@@ -160,6 +160,8 @@ static const char usage[] =
     "       vigil tokens [list | create [USER_ID] [NAME] [EXPIRES_AT] | revoke ID]\n"
     "       vigil tasks [list | close ID RESOLUTION]\n"
     "       vigil audit-log [CURSOR]\n"
+    "       vigil sbom [push FILE --name NAME | list | findings ID]\n"
+    "       vigil exposures [VULN] | vigil alerts\n"
     "       vigil cases [list [STATE] | get ID | submit FILE | move ID STATE [NOTE] |\n"
     "                    comment ID TEXT | timeline ID | deliveries ID | overdue | compliance]";
 
@@ -423,4 +425,118 @@ int vg_cli_cases(int argc, char **argv)
     }
     fprintf(stderr, "usage: %s\n", usage);
     return 2;
+}
+
+static char *url_escape(const char *s)
+{
+    struct vg_buf b = {0};
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            strchr("-._~", c))
+            vg_buf_putc(&b, (char)c);
+        else
+            vg_buf_printf(&b, "%%%c%c", hex[c >> 4], hex[c & 15]);
+    }
+    return vg_buf_steal(&b, NULL);
+}
+
+int vg_cli_sbom(int argc, char **argv)
+{
+    struct vg_config cfg;
+    char *pos[8], path[1024];
+    int np = 0, rc = vg_cli_setup(&cfg, argc, argv, pos, &np);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    const char *sub = np ? pos[0] : "list";
+    if (strcmp(sub, "list") == 0)
+        return vg_cli_call(&cfg, "GET", "/api/v1/sboms?limit=1000", NULL);
+    NEED(2);
+    if (strcmp(sub, "findings") == 0) {
+        snprintf(path, sizeof(path), "/api/v1/sboms/%s/findings", pos[1]);
+        return vg_cli_call(&cfg, "GET", path, NULL);
+    }
+    if (strcmp(sub, "push") == 0) {
+        size_t n;
+        struct vg_buf out = {0};
+        if (cfg.name[0] == '\0') {
+            fprintf(stderr, "vigil sbom push: --name NAME is required\n");
+            return 2;
+        }
+        char *body = vg_cli_slurp(pos[1], 256u << 20, &n);
+        if (body == NULL)
+            return 2;
+        char *esc = url_escape(cfg.name);
+        snprintf(path, sizeof(path), "/api/v1/sboms?name=%s", esc);
+        free(esc);
+        long status = vg_cli_request(&cfg, "POST", path, body, &out);
+        free(body);
+        if (status < 0)
+            return 2;
+        json_t *j = out.p ? json_loads(out.p, 0, NULL) : NULL;
+        if (status >= 400) {
+            const json_t *e = json_object_get(j, "error");
+            fprintf(stderr, "vigil: %ld %s: %s\n", status,
+                    json_string_value(json_object_get(e, "code")) ?: "error",
+                    json_string_value(json_object_get(e, "message")) ?: "");
+            rc = 2;
+        } else if (strcmp(cfg.format, "json") == 0) {
+            puts(out.p ? out.p : "");
+            rc = json_integer_value(json_object_get(j, "vulnerable")) ? 1 : 0;
+        } else {
+            json_t *f;
+            size_t i;
+            printf("sbom %lld \"%s\" version %lld: %lld components, %lld vulnerable\n",
+                   (long long)json_integer_value(json_object_get(j, "id")),
+                   json_string_value(json_object_get(j, "name")),
+                   (long long)json_integer_value(json_object_get(j, "version")),
+                   (long long)json_integer_value(json_object_get(j, "components")),
+                   (long long)json_integer_value(json_object_get(j, "vulnerable")));
+            json_array_foreach(json_object_get(j, "findings"), i, f) {
+                json_t *v;
+                size_t k;
+                printf("  %s\n", json_string_value(json_object_get(f, "purl")) ?: "?");
+                json_array_foreach(json_object_get(f, "vulns"), k, v) {
+                    char *fx = json_dumps(json_object_get(v, "fixed"), JSON_COMPACT);
+                    printf("    %-22s %-10s fixed %s\n", json_string_value(json_object_get(v, "id")),
+                           json_string_value(json_object_get(v, "severity")) ?: "-", fx ? fx : "[]");
+                    free(fx);
+                }
+            }
+            rc = json_integer_value(json_object_get(j, "vulnerable")) ? 1 : 0;
+        }
+        json_decref(j);
+        vg_buf_free(&out);
+        return rc;
+    }
+    fprintf(stderr, "usage: %s\n", usage);
+    return 2;
+}
+
+int vg_cli_exposures(int argc, char **argv)
+{
+    struct vg_config cfg;
+    char *pos[8], path[512];
+    int np = 0, rc = vg_cli_setup(&cfg, argc, argv, pos, &np);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    if (np) {
+        char *esc = url_escape(pos[0]);
+        snprintf(path, sizeof(path), "/api/v1/exposures?limit=1000&vuln=%s", esc);
+        free(esc);
+    } else {
+        snprintf(path, sizeof(path), "/api/v1/exposures?limit=1000");
+    }
+    return vg_cli_call(&cfg, "GET", path, NULL);
+}
+
+int vg_cli_alerts(int argc, char **argv)
+{
+    struct vg_config cfg;
+    char *pos[8];
+    int np = 0, rc = vg_cli_setup(&cfg, argc, argv, pos, &np);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    return vg_cli_call(&cfg, "GET", "/api/v1/alerts?limit=1000", NULL);
 }

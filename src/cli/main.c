@@ -34,6 +34,9 @@ int vg_cli_audit_log(int argc, char **argv);
 int vg_cli_receipt(int argc, char **argv);
 int vg_cli_cases(int argc, char **argv);
 int vg_cli_import(int argc, char **argv);
+int vg_cli_sbom(int argc, char **argv);
+int vg_cli_exposures(int argc, char **argv);
+int vg_cli_alerts(int argc, char **argv);
 
 static const struct vg_cli_cmd commands[] = {
     {"version", "print the version", cmd_version},
@@ -60,6 +63,9 @@ static const struct vg_cli_cmd commands[] = {
     {"receipt", "receipt verify: check a case receipt's signature offline", vg_cli_receipt},
     {"cases", "list, show, submit and move vulnerability cases", vg_cli_cases},
     {"import", "import osv, nedb, cve5, nvd or kev records into the knowledge base", vg_cli_import},
+    {"sbom", "register SBOMs (push FILE --name NAME) and read their findings", vg_cli_sbom},
+    {"exposures", "which registered components a record affects", vg_cli_exposures},
+    {"alerts", "the unit's risk alerts", vg_cli_alerts},
 };
 
 static int cmd_version(int argc, char **argv)

@@ -64,6 +64,7 @@ static const struct opt opts[] = {
     {"token", S(token), "", 0, 0, 1, VG_CMD_CLIENT, "API token (prefer the environment)"},
     {"key", S(key), "", 0, 0, 0, VG_CMD_RECEIPT,
      "receipt verify: the platform's public key (base64, from GET /api/v1/keys)"},
+    {"name", S(name), "", 0, 0, 0, VG_CMD_CLIENT, "sbom push: the SBOM's name (a system or product)"},
     {"format", S(format), "table", 0, 0, 0, VG_CMD_CLIENT, "output: table | json"},
 };
 

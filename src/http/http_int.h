@@ -75,6 +75,22 @@ int vg_h_sub_create(struct vg_req *r);
 int vg_h_sub_list(struct vg_req *r);
 int vg_h_sub_delete(struct vg_req *r);
 int vg_h_inbox(struct vg_req *r);
+/* Handlers in handlers_vulns.c. */
+int vg_h_vuln_import(struct vg_req *r);
+int vg_h_vuln_list(struct vg_req *r);
+int vg_h_vuln_get(struct vg_req *r);
+int vg_h_kb_stats(struct vg_req *r);
+int vg_h_osv_query(struct vg_req *r);
+int vg_h_osv_querybatch(struct vg_req *r);
+int vg_h_osv_vuln(struct vg_req *r);
+/* Handlers in handlers_sbom.c. */
+int vg_h_sbom_upload(struct vg_req *r);
+int vg_h_sbom_list(struct vg_req *r);
+int vg_h_sbom_get(struct vg_req *r);
+int vg_h_sbom_findings(struct vg_req *r);
+int vg_h_exposures(struct vg_req *r);
+int vg_h_exposure_status(struct vg_req *r);
+int vg_h_alerts(struct vg_req *r);
 
 /* ---- indicators and disposal notices (handlers_ioc.c), TAXII 2.1 (taxii.c) ---- */
 int vg_h_ioc_submit(struct vg_req *r);

@@ -220,6 +220,10 @@ static const struct rule rules[VG_ACT_COUNT] = {
     [VG_ACT_SUB_MANAGE] = {R(VG_ROLE_ADMIN) | R(VG_ROLE_ANALYST) | R(VG_ROLE_MEMBER) | R(VG_ROLE_VENDOR),
                            ALL_KINDS, 1, 0},
     [VG_ACT_INBOX_READ] = {ALL_ROLES, ALL_KINDS, 0, 0},
+    [VG_ACT_VULN_IMPORT] = {STAFF, 1, 0},
+    [VG_ACT_SBOM_WRITE] = {R(VG_ROLE_ADMIN) | R(VG_ROLE_ANALYST) | R(VG_ROLE_MEMBER) | R(VG_ROLE_VENDOR),
+                           ALL_KINDS, 1, 0},
+    [VG_ACT_SBOM_READ] = {ALL_ROLES, ALL_KINDS, 0, 0},
     /* ---- indicators, TAXII, disposal notices ---- */
     [VG_ACT_IOC_SUBMIT] = {R(VG_ROLE_ADMIN) | R(VG_ROLE_ANALYST) | R(VG_ROLE_MEMBER) | R(VG_ROLE_VENDOR),
                            ALL_KINDS, 1, 0},

@@ -10,6 +10,7 @@
 #include "core/util.h"
 #include "engine/cvss/cvss.h"
 #include "engine/cvss/grade.h"
+#include "engine/match/match.h"
 #include "engine/purl/purl.h"
 #include "engine/version/range.h"
 #include "engine/version/version.h"
@@ -646,7 +647,8 @@ static json_t *doc_ref(const struct vg_case *c)
 
 /* ---- notifications ---- */
 
-static int filter_takes(const char *filter, const char *topic, const char *library)
+static int filter_takes(const char *filter, const char *topic, const char *library,
+                        json_t *body_facts)
 {
     json_t *f = filter ? json_loads(filter, 0, NULL) : NULL;
     int ok = 1;
@@ -662,6 +664,37 @@ static int filter_takes(const char *filter, const char *topic, const char *libra
                       (n >= 2 && s[n - 1] == '*' && strncmp(s, topic, n - 1) == 0)))
                 ok = 1;
         }
+    }
+    /* Risk-alert filters, applied to the facts the message carries. */
+    json_t *smin = json_object_get(f, "severity_min"), *kev = json_object_get(f, "kev");
+    int alert = strncmp(topic, "alert.", 6) == 0;
+    if (ok && smin && body_facts && alert) {
+        json_t *score = json_object_get(body_facts, "score");
+        if (json_is_number(smin))
+            ok = json_is_number(score) && json_number_value(score) >= json_number_value(smin);
+        else if (json_is_string(smin)) {
+            static const char *const g[] = {"low", "medium", "high", "critical", NULL};
+            int want = -1, have = -1;
+            const char *bg = json_string_value(json_object_get(body_facts, "national_grade"));
+            for (int i = 0; g[i]; i++) {
+                if (strcmp(g[i], json_string_value(smin)) == 0)
+                    want = i;
+                if (bg && strcmp(g[i], bg) == 0)
+                    have = i;
+            }
+            ok = have >= want;
+        }
+    }
+    if (ok && json_is_true(kev) && body_facts && alert)
+        ok = json_is_true(json_object_get(body_facts, "known_exploited"));
+    for (const char *const *key = (const char *const[]){"ecosystems", "packages", NULL};
+         ok && *key && body_facts && alert; key++) {
+        json_t *want = json_object_get(f, *key), *have = json_object_get(body_facts, *key), *w, *h;
+        size_t i, j;
+        if (!json_is_array(want) || json_array_size(want) == 0)
+            continue;
+        ok = 0;
+        json_array_foreach(want, i, w) json_array_foreach(have, j, h) if (json_equal(w, h)) ok = 1;
     }
     if (ok && library && json_is_array(libs) && json_array_size(libs)) {
         size_t i;
@@ -694,7 +727,7 @@ int vg__notify_org(struct vg_store *st, int64_t org_id, const char *topic,
         rc = st->ops->sub_list(st, org_id, a, &subs, &nsubs, err);
     for (size_t i = 0; rc == VG_OK && i < nsubs; i++) {
         if (strcmp(subs[i].channel, "webhook") != 0 ||
-            !filter_takes(subs[i].filter, topic, library))
+            !filter_takes(subs[i].filter, topic, library, body))
             continue;
         /* The envelope names the inbox entry, so a receiver can de-duplicate
          * by idempotency key and find the same message in GET /notifications. */
@@ -958,13 +991,25 @@ int vg_svc_case_list(struct vg_server *srv, const struct vg_actor *who,
 /* A confirmed case becomes an OSV record (id = the case id) with its affected
  * packages, aliases, severity and remediation; it stays private until the
  * case is published. */
-static json_t *case_record(const struct vg_case *c, json_t *doc, int64_t now)
+static json_t *case_record(const struct vg_case *c, json_t *doc, int64_t now, struct vg_arena *ar)
 {
     json_t *aff = json_array(), *a, *sev = json_array(), *v, *refs = json_array(), *r;
     size_t i;
     json_t *fix = json_object_get(doc, "fix");
     json_array_foreach(json_object_get(doc, "affected"), i, a) {
-        json_t *e = json_pack("{s:{s:O}}", "package", "purl", json_object_get(a, "purl"));
+        /* OSV names the package by ecosystem and name; the purl rides along. */
+        const char *purl = json_string_value(json_object_get(a, "purl"));
+        json_t *pkg = json_pack("{s:s}", "purl", purl ? purl : "");
+        struct vg_purl pu;
+        struct vg_err pe = {0};
+        const char *pname = NULL, *pver = NULL;
+        int eco = -1;
+        if (purl && vg_purl_parse(purl, strlen(purl), ar, &pu, &pe) == VG_OK &&
+            vg_match_purl_pkg(&pu, ar, &eco, &pname, &pver, &pe) == VG_OK && eco >= 0) {
+            json_object_set_new(pkg, "ecosystem", json_string(vg_eco_name(eco)));
+            json_object_set_new(pkg, "name", json_string(pname));
+        }
+        json_t *e = json_pack("{s:o}", "package", pkg);
         if (json_object_get(a, "ranges"))
             json_object_set(e, "ranges", json_object_get(a, "ranges"));
         if (json_object_get(a, "versions"))
@@ -1034,6 +1079,7 @@ struct move_op {
     struct vg_arena *a;
     json_t *out;
     int queued, kb_changed;
+    size_t units;
     struct vg_err *err;
 };
 
@@ -1211,9 +1257,16 @@ static int move_tx(struct vg_store *st, void *ctx)
     /* From confirmation on, the case is a knowledge-base record too. */
     if (strcmp(to, "confirmed") == 0 || strcmp(to, "vendor_notified") == 0 ||
         strcmp(to, "fix_available") == 0 || strcmp(to, "published") == 0) {
-        json_t *rec = case_record(&c, doc, now);
+        json_t *rec = case_record(&c, doc, now, a);
         int changed = 0;
         rc = vg__kb_put(st, rec, "case", strcmp(to, "published") == 0, now, a, &changed, op->err);
+        /* Every unit running an affected component is alerted, in this
+         * transaction, through the outbox. */
+        if (rc == VG_OK && changed) {
+            size_t units = 0;
+            rc = vg__expo_reverse(op->srv, st, rec, now, a, &op->queued, &units, op->err);
+            op->units = units;
+        }
         json_decref(rec);
         if (rc)
             goto out;
@@ -1248,7 +1301,7 @@ int vg_svc_case_transition(struct vg_server *srv, const struct vg_actor *who, co
 {
     struct move_op op = {.srv = srv, .who = who, .id = id, .body = body, .err = err};
     int rc;
-    if ((rc = vg_authz(who, VG_ACT_CASE_READ, err)))
+    if ((rc = vg_authz(who, VG_ACT_CASE_READ, err)) || (rc = vg_expo_ensure(srv, err)))
         return rc;
     op.a = vg_arena_new(0);
     rc = vg__tx(srv, 1, move_tx, &op, err);

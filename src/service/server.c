@@ -93,7 +93,11 @@ int vg_server_open(struct vg_server *srv, const struct vg_config *cfg, struct vg
     if ((rc = signing_key(srv, err)) != VG_OK)
         return rc;
     srv->auth_cache = vg_auth_cache_new();
+    srv->kb = vg_kb_new();
+    srv->expo = vg_expo_new();
     if ((rc = vg_pool_open(srv->store_uri, (int)cfg->threads + 2, &srv->pool, err)) != VG_OK)
+        return rc;
+    if ((rc = vg_kb_rebuild(srv, err)) != VG_OK)
         return rc;
     return vg_ioc_open(srv, err); /* indicators: the lookup index */
 }
@@ -155,6 +159,10 @@ void vg_server_close(struct vg_server *srv)
     srv->pool = NULL;
     vg_auth_cache_free(srv->auth_cache);
     srv->auth_cache = NULL;
+    vg_kb_free(srv->kb);
+    srv->kb = NULL;
+    vg_expo_free(srv->expo);
+    srv->expo = NULL;
     vg_ioc_close(srv); /* indicators: the lookup index */
     sodium_memzero(srv->key, sizeof(srv->key));
     sodium_memzero(srv->sign_sk, sizeof(srv->sign_sk));

@@ -19,6 +19,8 @@
 struct vg_store_pool;
 struct vg_auth_cache;
 struct vg_notifier;
+struct vg_kb;
+struct vg_expo;
 
 /* The one context object: config, store pool, secret key, workers. */
 struct vg_server {
@@ -34,6 +36,10 @@ struct vg_server {
     char key_id[17];
     /* the outbox worker (NULL when not started: init, CLI tools) */
     struct vg_notifier *notifier;
+    /* the knowledge base's in-memory match index */
+    struct vg_kb *kb;
+    /* the reverse index over registered SBOM components */
+    struct vg_expo *expo;
     /* background sweeper */
     pthread_t sweeper;
     int sweeper_running;
@@ -43,7 +49,6 @@ struct vg_server {
     /* ---- indicators: the lookup index (service/indicators.c), swapped
      * under its own rwlock after each commit that changes indicators ---- */
     struct vg_ioc_state *ioc;
-
 
 };
 
@@ -159,6 +164,55 @@ int vg_svc_compliance(struct vg_server *srv, const struct vg_actor *who, json_t 
 int vg_svc_keys(struct vg_server *srv, json_t **out, struct vg_err *err);
 /* Checks a receipt object against a public key (32 bytes). VG_OK or VG_EINVAL. */
 int vg_receipt_verify(json_t *receipt, const unsigned char pk[32], struct vg_err *err);
+
+/* ---- knowledge base (service/vulns.c) ---- */
+
+/* format: osv | cve5 | nvd | kev; records: the raw records (borrowed).
+ * Staff only. *out: {format, imported, unchanged, skipped, errors[{index, field, message}]}. */
+int vg_svc_vuln_import(struct vg_server *srv, const struct vg_actor *who, const char *format,
+                       json_t *records, json_t **out, struct vg_err *err);
+/* By id or alias; who NULL = anonymous. osv_api: the platform's fields go
+ * into database_specific.vigil instead of a top-level "vigil". */
+int vg_svc_vuln_get(struct vg_server *srv, const struct vg_actor *who, const char *id,
+                    int osv_api, json_t **out, struct vg_err *err);
+int vg_svc_vuln_list(struct vg_server *srv, const struct vg_actor *who,
+                     const struct vg_vuln_filter *f, struct vg_page pg, json_t **out,
+                     struct vg_err *err);
+/* POST /v1/query and /v1/querybatch with OSV.dev's shapes. */
+int vg_svc_osv_query(struct vg_server *srv, const struct vg_actor *who, json_t *q, json_t **out,
+                     struct vg_err *err);
+int vg_svc_osv_querybatch(struct vg_server *srv, const struct vg_actor *who, json_t *body,
+                          json_t **out, struct vg_err *err);
+int vg_svc_kb_stats(struct vg_server *srv, json_t **out, struct vg_err *err);
+struct vg_kb *vg_kb_new(void);
+void vg_kb_free(struct vg_kb *kb);
+/* Rebuilds the match index from the store and swaps it in. */
+int vg_kb_rebuild(struct vg_server *srv, struct vg_err *err);
+
+/* ---- SBOM registry, exposures, risk alerts (service/exposure.c) ---- */
+
+/* Registers raw (CycloneDX / SPDX JSON or purl lines) as the next version of
+ * the caller's SBOM called name; *out: {id, name, version, components,
+ * vulnerable, findings[...]} with findings shaped as `vigil scan --format json`. */
+int vg_svc_sbom_upload(struct vg_server *srv, const struct vg_actor *who, const char *name,
+                       const char *raw, size_t len, json_t **out, struct vg_err *err);
+int vg_svc_sbom_list(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
+                     json_t **out, struct vg_err *err);
+int vg_svc_sbom_get(struct vg_server *srv, const struct vg_actor *who, int64_t id, int findings,
+                    json_t **out, struct vg_err *err);
+/* vuln (id or alias) may be NULL; staff see every unit, a unit its own. */
+int vg_svc_exposures(struct vg_server *srv, const struct vg_actor *who, const char *vuln,
+                     struct vg_page pg, json_t **out, struct vg_err *err);
+int vg_svc_exposure_status(struct vg_server *srv, const struct vg_actor *who, int64_t id,
+                           const char *status, const char *reason, json_t **out,
+                           struct vg_err *err);
+int vg_svc_alerts(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
+                  json_t **out, struct vg_err *err);
+int vg_svc_expo_stats(struct vg_server *srv, json_t **out);
+struct vg_expo *vg_expo_new(void);
+void vg_expo_free(struct vg_expo *x);
+/* Rebuilds the reverse index when uploads made it stale. */
+int vg_expo_ensure(struct vg_server *srv, struct vg_err *err);
 
 /* ---- inbox and subscriptions (service/cases.c) ---- */
 

@@ -27,6 +27,9 @@ enum vg_action {
     VG_ACT_CASE_FIX,        /* record fix availability (vendor unit) */
     VG_ACT_SUB_MANAGE,      /* a unit's own webhook subscriptions */
     VG_ACT_INBOX_READ,
+    VG_ACT_VULN_IMPORT,     /* knowledge-base imports (operator staff) */
+    VG_ACT_SBOM_WRITE,      /* register SBOMs, set exposure status */
+    VG_ACT_SBOM_READ,       /* a unit's SBOMs, exposures, alerts */
     /* ---- indicators, TAXII, disposal notices ---- */
     VG_ACT_IOC_SUBMIT,      /* submit indicators and sightings (REST or TAXII) */
     VG_ACT_IOC_READ,        /* read indicators: TLP filters what (suspended: CLEAR only) */
@@ -48,6 +51,23 @@ int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void
 json_t *vg__org_json(const struct vg_org *o);
 json_t *vg__user_json(const struct vg_user *u);
 json_t *vg__time_json(int64_t ms); /* RFC 3339 string, or null for 0 */
+
+/* Stores an OSV record in the knowledge base in the caller's transaction
+ * (upsert by modified; *changed 0 when the stored one is as new). */
+int vg__kb_put(struct vg_store *st, json_t *rec, const char *source, int public, int64_t now,
+               struct vg_arena *a, int *changed, struct vg_err *err);
+/* The knowledge base's match index under its read lock (NULL before the
+ * first build); release with vg__kb_release. */
+struct vg_match_index;
+const struct vg_match_index *vg__kb_acquire(struct vg_server *srv);
+void vg__kb_release(struct vg_server *srv);
+
+/* Matches rec against every registered component (reverse index), stores the
+ * exposures and alerts each affected unit once, in the caller's write
+ * transaction; *units gets the number of units newly alerted. Call
+ * vg_expo_ensure before the transaction. */
+int vg__expo_reverse(struct vg_server *srv, struct vg_store *st, json_t *rec, int64_t now,
+                     struct vg_arena *a, int *queued, size_t *units, struct vg_err *err);
 
 /* Writes an inbox entry for org and one outbox row per webhook subscription
  * of org whose filter takes topic, in the caller's transaction. */

@@ -14,6 +14,7 @@
 #include "engine/osv/osv.h"
 #include "engine/purl/purl.h"
 #include "engine/version/version.h"
+#include "notify/notify.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -44,6 +45,17 @@ void vg_kb_free(struct vg_kb *kb)
     pthread_rwlock_destroy(&kb->lock);
     pthread_mutex_destroy(&kb->rebuild);
     free(kb);
+}
+
+const struct vg_match_index *vg__kb_acquire(struct vg_server *srv)
+{
+    pthread_rwlock_rdlock(&srv->kb->lock);
+    return srv->kb->ix;
+}
+
+void vg__kb_release(struct vg_server *srv)
+{
+    pthread_rwlock_unlock(&srv->kb->lock);
 }
 
 int vg_kb_rebuild(struct vg_server *srv, struct vg_err *err)
@@ -202,7 +214,10 @@ static int staff_or_public(const struct vg_actor *who)
 /* ---- import ---- */
 
 struct import_op {
+    struct vg_server *srv;
     const struct vg_actor *who;
+    int queued;
+    size_t alerted;
     const char *format;
     json_t *records;
     struct vg_arena *a;
@@ -328,6 +343,10 @@ static int import_one(struct vg_store *st, struct import_op *op, size_t index, j
     } else if (changed) {
         op->imported++;
         json_array_append_new(op->ids, json_copy(json_object_get(rec, "id")));
+        /* Every new or changed record is matched against every unit's SBOMs. */
+        size_t units = 0;
+        rc = vg__expo_reverse(op->srv, st, rec, now, op->a, &op->queued, &units, op->err);
+        op->alerted += units;
     } else {
         op->unchanged++;
     }
@@ -382,7 +401,10 @@ int vg_svc_vuln_import(struct vg_server *srv, const struct vg_actor *who, const 
         return vg_err_field(err, VG_EINVAL, "records", "records: must be an array");
     if (json_array_size(records) > 10000)
         return vg_err_field(err, VG_ETOOBIG, "records", "records: at most 10000 per request");
+    if ((rc = vg_expo_ensure(srv, err)))
+        return rc;
     memset(&op, 0, sizeof(op));
+    op.srv = srv;
     op.who = who;
     op.format = format;
     op.records = records;
@@ -392,11 +414,14 @@ int vg_svc_vuln_import(struct vg_server *srv, const struct vg_actor *who, const 
     op.a = vg_arena_new(1 << 16);
     rc = vg__tx(srv, 1, import_tx, &op, err);
     vg_arena_free(op.a);
+    if (rc == VG_OK && op.queued)
+        vg_notifier_kick(srv->notifier);
     if (rc == VG_OK && op.imported && strcmp(format, "kev") != 0)
         rc = vg_kb_rebuild(srv, err);
     if (rc == VG_OK)
-        *out = json_pack("{s:s, s:i, s:i, s:i, s:o}", "format", format, "imported", op.imported,
-                         "unchanged", op.unchanged, "skipped", op.skipped, "errors", op.errors);
+        *out = json_pack("{s:s, s:i, s:i, s:i, s:I, s:o}", "format", format, "imported",
+                         op.imported, "unchanged", op.unchanged, "skipped", op.skipped,
+                         "units_alerted", (json_int_t)op.alerted, "errors", op.errors);
     else
         json_decref(op.errors);
     json_decref(op.ids);

@@ -157,9 +157,40 @@ const struct vg__migration vg__sqlite_migrations[] = {
     " error TEXT,"
     " delay_ms INTEGER NOT NULL);"
     "CREATE INDEX deliveries_outbox ON deliveries(outbox_id);"},
-    /* 3: knowledge base (vulnerability records) -- reserved for the knowledge-base module */
+    /* knowledge base: OSV records, aliases, packages, full text, CISA KEV */
+    {3,
+    "CREATE TABLE vulns ("
+    " rid INTEGER PRIMARY KEY,"
+    " id TEXT NOT NULL UNIQUE,"
+    " modified INTEGER NOT NULL,"
+    " published INTEGER NOT NULL DEFAULT 0,"
+    " withdrawn INTEGER NOT NULL DEFAULT 0,"
+    " source TEXT NOT NULL,"
+    " public INTEGER NOT NULL DEFAULT 1,"
+    " score INTEGER NOT NULL DEFAULT -1,"
+    " grade TEXT,"
+    " summary TEXT,"
+    " doc TEXT NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE INDEX vulns_modified ON vulns(modified);"
+    "CREATE TABLE vuln_aliases ("
+    " alias TEXT NOT NULL,"
+    " vuln_id TEXT NOT NULL,"
+    " PRIMARY KEY (alias, vuln_id));"
+    "CREATE INDEX vuln_aliases_vuln ON vuln_aliases(vuln_id);"
+    "CREATE TABLE vuln_packages ("
+    " ecosystem TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " vuln_id TEXT NOT NULL,"
+    " PRIMARY KEY (ecosystem, name, vuln_id));"
+    "CREATE INDEX vuln_packages_vuln ON vuln_packages(vuln_id);"
+    "CREATE TABLE kev ("
+    " cve_id TEXT PRIMARY KEY,"
+    " date_added TEXT NOT NULL,"
+    " due_date TEXT,"
+    " doc TEXT NOT NULL);"
+    "CREATE VIRTUAL TABLE vulns_fts USING fts5(id UNINDEXED, summary, details);"},
     /* 40..49: threat indicators and TAXII -- reserved for the indicator module */
-    /* 5: SBOM registry and exposures -- reserved for the exposure module */
     /* 40: threat indicators, sightings, TAXII 2.1 objects and status, disposal
      * notices -- the indicator module (service/indicators.c) */
     {40,
@@ -237,5 +268,50 @@ const struct vg__migration vg__sqlite_migrations[] = {
     " closed_at INTEGER NOT NULL DEFAULT 0,"
     " doc TEXT NOT NULL);"
     "CREATE INDEX disposals_target ON disposals(target_org, id);"},
+    /* SBOM registry, exposures, risk alerts */
+    {5,
+    "CREATE TABLE sboms ("
+    " id INTEGER PRIMARY KEY,"
+    " org_id INTEGER NOT NULL REFERENCES orgs(id),"
+    " name TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " format TEXT NOT NULL,"
+    " components INTEGER NOT NULL,"
+    " current INTEGER NOT NULL DEFAULT 1,"
+    " created_at INTEGER NOT NULL,"
+    " created_by INTEGER NOT NULL,"
+    " UNIQUE (org_id, name, version));"
+    "CREATE TABLE components ("
+    " id INTEGER PRIMARY KEY,"
+    " sbom_id INTEGER NOT NULL REFERENCES sboms(id),"
+    " org_id INTEGER NOT NULL,"
+    " ecosystem TEXT,"
+    " name TEXT NOT NULL,"
+    " version TEXT,"
+    " purl TEXT,"
+    " path TEXT);"
+    "CREATE INDEX components_sbom ON components(sbom_id);"
+    "CREATE TABLE exposures ("
+    " id INTEGER PRIMARY KEY,"
+    " org_id INTEGER NOT NULL,"
+    " sbom_name TEXT NOT NULL,"
+    " sbom_id INTEGER NOT NULL,"
+    " component_id INTEGER NOT NULL,"
+    " purl TEXT NOT NULL,"
+    " vuln_id TEXT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'open',"
+    " reason TEXT,"
+    " first_seen INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL,"
+    " UNIQUE (org_id, sbom_name, purl, vuln_id));"
+    "CREATE INDEX exposures_vuln ON exposures(vuln_id);"
+    "CREATE INDEX exposures_org ON exposures(org_id, sbom_name);"
+    "CREATE TABLE alerts ("
+    " id INTEGER PRIMARY KEY,"
+    " org_id INTEGER NOT NULL,"
+    " vuln_id TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " body TEXT NOT NULL,"
+    " UNIQUE (org_id, vuln_id));"},
     {0, NULL},
 };

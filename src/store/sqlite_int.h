@@ -119,6 +119,50 @@ int vg__sq_outbox_update(struct vg_store *, int64_t, const char *, int, int64_t,
 int vg__sq_delivery_insert(struct vg_store *, struct vg_delivery *, struct vg_err *);
 int vg__sq_delivery_list(struct vg_store *, const char *, const char *, struct vg_arena *,
                          struct vg_delivery **, size_t *, struct vg_err *);
+/* sqlite_vulns.c */
+int vg__sq_vuln_get(struct vg_store *, const char *, struct vg_arena *, struct vg_vuln *,
+                    struct vg_err *);
+int vg__sq_vuln_by_alias(struct vg_store *, const char *, struct vg_arena *, const char ***,
+                         size_t *, struct vg_err *);
+int vg__sq_vuln_put(struct vg_store *, const struct vg_vuln *, const char *const *, size_t,
+                    const char *const *, size_t, const char *, struct vg_err *);
+int vg__sq_vuln_list(struct vg_store *, const struct vg_vuln_filter *, int64_t, int,
+                     struct vg_arena *, struct vg_vuln **, size_t *, struct vg_err *);
+int vg__sq_vuln_scan(struct vg_store *, int64_t, int, struct vg_arena *, struct vg_vuln **,
+                     size_t *, struct vg_err *);
+int vg__sq_vuln_ids_for_package(struct vg_store *, const char *, const char *, struct vg_arena *,
+                                const char ***, size_t *, struct vg_err *);
+int vg__sq_kev_put(struct vg_store *, const struct vg_kev *, int *, struct vg_err *);
+int vg__sq_kev_get(struct vg_store *, const char *, struct vg_arena *, struct vg_kev *,
+                   struct vg_err *);
+int vg__sq_vuln_count(struct vg_store *, int64_t *, int64_t *, struct vg_err *);
+/* sqlite_sbom.c */
+int vg__sq_sbom_insert(struct vg_store *, struct vg_sbom_rec *, struct vg_err *);
+int vg__sq_sbom_get(struct vg_store *, int64_t, struct vg_arena *, struct vg_sbom_rec *,
+                    struct vg_err *);
+int vg__sq_sbom_list(struct vg_store *, int64_t, int, int64_t, int, struct vg_arena *,
+                     struct vg_sbom_rec **, size_t *, struct vg_err *);
+int vg__sq_component_insert(struct vg_store *, struct vg_component *, struct vg_err *);
+int vg__sq_components_of(struct vg_store *, int64_t, struct vg_arena *, struct vg_component **,
+                         size_t *, struct vg_err *);
+int vg__sq_components_scan(struct vg_store *, int64_t, int, struct vg_arena *,
+                           struct vg_component **, size_t *, struct vg_err *);
+int vg__sq_component_get(struct vg_store *, int64_t, struct vg_arena *, struct vg_component *,
+                         struct vg_err *);
+int vg__sq_exposure_put(struct vg_store *, struct vg_exposure *, int *, struct vg_err *);
+int vg__sq_exposure_close_missing(struct vg_store *, int64_t, const char *, const char *const *,
+                                  size_t, int64_t, size_t *, struct vg_err *);
+int vg__sq_exposure_list(struct vg_store *, const char *, int64_t, const char *, int64_t, int,
+                         struct vg_arena *, struct vg_exposure **, size_t *, struct vg_err *);
+int vg__sq_exposure_get(struct vg_store *, int64_t, struct vg_arena *, struct vg_exposure *,
+                        struct vg_err *);
+int vg__sq_exposure_set_status(struct vg_store *, int64_t, const char *, const char *, int64_t,
+                               struct vg_err *);
+int vg__sq_alert_insert(struct vg_store *, struct vg_alert *, int *, struct vg_err *);
+int vg__sq_alert_list(struct vg_store *, int64_t, int64_t, int, struct vg_arena *,
+                      struct vg_alert **, size_t *, struct vg_err *);
+
+
 
 /* ---- indicators and TAXII: ops implemented in sqlite_ioc.c ---- */
 int vg__sq_ioc_upsert(struct vg_store *, const char *, const char *, int64_t, int64_t *,

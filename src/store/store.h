@@ -269,6 +269,32 @@ struct vg_kev {
     const char *cve_id, *date_added, *due_date, *doc;
 };
 
+/* SBOM registry: a unit's named SBOM, versioned by upload. */
+struct vg_sbom_rec {
+    int64_t id, org_id, created_at, created_by;
+    const char *name, *format;
+    int version, current;
+    int64_t components;
+};
+
+struct vg_component {
+    int64_t id, sbom_id, org_id;
+    const char *ecosystem, *name, *version, *purl, *path;
+};
+
+/* An exposure: a registered component that a record affects. */
+struct vg_exposure {
+    int64_t id, org_id, sbom_id, component_id, first_seen, updated_at;
+    const char *sbom_name, *purl, *vuln_id;
+    const char *status; /* open, fixed, accepted_risk */
+    const char *reason;
+};
+
+struct vg_alert {
+    int64_t id, org_id, created_at;
+    const char *vuln_id, *body;
+};
+
 struct vg_store;
 
 struct vg_store_ops {
@@ -393,6 +419,69 @@ struct vg_store_ops {
     int (*delivery_list)(struct vg_store *s, const char *object_type, const char *object_id,
                          struct vg_arena *a, struct vg_delivery **out, size_t *n,
                          struct vg_err *err);
+
+    /* ---- knowledge base ---- */
+    int (*vuln_get)(struct vg_store *s, const char *id, struct vg_arena *a, struct vg_vuln *out,
+                    struct vg_err *err);
+    /* Ids of records holding alias (upper-case), ascending. */
+    int (*vuln_by_alias)(struct vg_store *s, const char *alias, struct vg_arena *a,
+                         const char ***ids, size_t *n, struct vg_err *err);
+    /* Inserts or replaces the record, its aliases, its (ecosystem, name)
+     * pairs and its full-text row. */
+    int (*vuln_put)(struct vg_store *s, const struct vg_vuln *v, const char *const *aliases,
+                    size_t naliases, const char *const *packages /* eco, name pairs */,
+                    size_t npackages, const char *details, struct vg_err *err);
+    int (*vuln_list)(struct vg_store *s, const struct vg_vuln_filter *f, int64_t after, int limit,
+                     struct vg_arena *a, struct vg_vuln **out, size_t *n, struct vg_err *err);
+    /* Every record by rid (for index builds), limit at a time. */
+    int (*vuln_scan)(struct vg_store *s, int64_t after, int limit, struct vg_arena *a,
+                     struct vg_vuln **out, size_t *n, struct vg_err *err);
+    int (*vuln_ids_for_package)(struct vg_store *s, const char *ecosystem, const char *name,
+                                struct vg_arena *a, const char ***ids, size_t *n,
+                                struct vg_err *err);
+    /* 1 in *changed when the entry was new or different. */
+    int (*kev_put)(struct vg_store *s, const struct vg_kev *k, int *changed, struct vg_err *err);
+    int (*kev_get)(struct vg_store *s, const char *cve, struct vg_arena *a, struct vg_kev *out,
+                   struct vg_err *err);
+    int (*vuln_count)(struct vg_store *s, int64_t *vulns, int64_t *kev, struct vg_err *err);
+
+    /* ---- SBOM registry, exposures, alerts ---- */
+    /* Next version of (org, name); the previous current version stops being current. */
+    int (*sbom_insert)(struct vg_store *s, struct vg_sbom_rec *b, struct vg_err *err);
+    int (*sbom_get)(struct vg_store *s, int64_t id, struct vg_arena *a, struct vg_sbom_rec *out,
+                    struct vg_err *err);
+    /* org 0: every unit's; current_only: the latest version of each name. */
+    int (*sbom_list)(struct vg_store *s, int64_t org_id, int current_only, int64_t after,
+                     int limit, struct vg_arena *a, struct vg_sbom_rec **out, size_t *n,
+                     struct vg_err *err);
+    int (*component_insert)(struct vg_store *s, struct vg_component *c, struct vg_err *err);
+    int (*components_of)(struct vg_store *s, int64_t sbom_id, struct vg_arena *a,
+                         struct vg_component **out, size_t *n, struct vg_err *err);
+    /* Components of current SBOMs with id > after, ascending (index builds). */
+    int (*components_scan)(struct vg_store *s, int64_t after, int limit, struct vg_arena *a,
+                           struct vg_component **out, size_t *n, struct vg_err *err);
+    int (*component_get)(struct vg_store *s, int64_t id, struct vg_arena *a,
+                         struct vg_component *out, struct vg_err *err);
+    /* Inserts (org, sbom_name, purl, vuln) or reopens it; *created 1 when new. */
+    int (*exposure_put)(struct vg_store *s, struct vg_exposure *e, int *created,
+                        struct vg_err *err);
+    /* Marks open exposures of (org, sbom_name) fixed unless their purl+vuln
+     * is in the keep set ("purl\x1fvuln" strings); *fixed gets the count. */
+    int (*exposure_close_missing)(struct vg_store *s, int64_t org_id, const char *sbom_name,
+                                  const char *const *keep, size_t nkeep, int64_t at,
+                                  size_t *fixed, struct vg_err *err);
+    /* Filters: vuln / org / sbom_name NULL or 0 = any. */
+    int (*exposure_list)(struct vg_store *s, const char *vuln_id, int64_t org_id,
+                         const char *sbom_name, int64_t after, int limit, struct vg_arena *a,
+                         struct vg_exposure **out, size_t *n, struct vg_err *err);
+    int (*exposure_get)(struct vg_store *s, int64_t id, struct vg_arena *a,
+                        struct vg_exposure *out, struct vg_err *err);
+    int (*exposure_set_status)(struct vg_store *s, int64_t id, const char *status,
+                               const char *reason, int64_t at, struct vg_err *err);
+    /* *created 0 when the unit already had an alert for the record. */
+    int (*alert_insert)(struct vg_store *s, struct vg_alert *al, int *created, struct vg_err *err);
+    int (*alert_list)(struct vg_store *s, int64_t org_id, int64_t after, int limit,
+                      struct vg_arena *a, struct vg_alert **out, size_t *n, struct vg_err *err);
 
     /* ---- indicators and TAXII ---- */
     /* The entity of (type, value), created when absent; last_seen = max(at). */

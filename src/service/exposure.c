@@ -1,0 +1,670 @@
+/* Exposure: units register SBOMs; every upload is matched forward against
+ * the knowledge base, and every new or changed record (and every confirmed
+ * case) is matched in reverse against every registered component. Exposures
+ * are stored per (unit, SBOM name, component, record); a unit gets one risk
+ * alert per record, into its inbox and through the transactional outbox. The
+ * reverse index over current components lives in memory, rebuilt lazily
+ * after uploads. Not for: version rules (engine/) or delivery (notify/). */
+#include "service/service_int.h"
+#include "core/buf.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "engine/cvss/grade.h"
+#include "engine/match/match.h"
+#include "engine/osv/osv.h"
+#include "engine/sbom/sbom.h"
+#include "engine/version/version.h"
+#include "notify/notify.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vg_expo {
+    pthread_rwlock_t lock;
+    pthread_mutex_t rebuild;
+    struct vg_match_comps *comps;
+    int dirty;
+    size_t components, bytes;
+};
+
+struct vg_expo *vg_expo_new(void)
+{
+    struct vg_expo *x = vg_xcalloc(1, sizeof(*x));
+    pthread_rwlock_init(&x->lock, NULL);
+    pthread_mutex_init(&x->rebuild, NULL);
+    x->dirty = 1;
+    return x;
+}
+
+void vg_expo_free(struct vg_expo *x)
+{
+    if (x == NULL)
+        return;
+    vg_match_comps_free(x->comps);
+    pthread_rwlock_destroy(&x->lock);
+    pthread_mutex_destroy(&x->rebuild);
+    free(x);
+}
+
+/* Rebuilds the reverse index from the current SBOMs when uploads made it stale. */
+int vg_expo_ensure(struct vg_server *srv, struct vg_err *err)
+{
+    struct vg_expo *x = srv->expo;
+    int rc = VG_OK;
+    pthread_mutex_lock(&x->rebuild);
+    pthread_rwlock_rdlock(&x->lock);
+    int dirty = x->dirty;
+    pthread_rwlock_unlock(&x->lock);
+    if (dirty) {
+        struct vg_match_comps *c = vg_match_comps_new(), *old;
+        struct vg_arena *a = vg_arena_new(1 << 20);
+        struct vg_store *st = vg_pool_get(srv->pool);
+        int64_t after = 0;
+        for (;;) {
+            struct vg_component *cs;
+            size_t n;
+            vg_arena_reset(a);
+            if ((rc = st->ops->components_scan(st, after, 20000, a, &cs, &n, err)) || n == 0)
+                break;
+            for (size_t i = 0; i < n; i++) {
+                struct vg_err e = {0};
+                int eco = cs[i].ecosystem ? vg_eco_parse(cs[i].ecosystem, strlen(cs[i].ecosystem)) : -1;
+                if (eco >= 0 && cs[i].version)
+                    vg_match_comps_add(c, eco, cs[i].name, strlen(cs[i].name), cs[i].version,
+                                       strlen(cs[i].version), (uint64_t)cs[i].id, &e);
+            }
+            after = cs[n - 1].id;
+        }
+        vg_pool_put(srv->pool, st);
+        vg_arena_free(a);
+        if (rc == VG_OK)
+            rc = vg_match_comps_finish(c, err);
+        if (rc == VG_OK) {
+            pthread_rwlock_wrlock(&x->lock);
+            old = x->comps;
+            x->comps = c;
+            x->dirty = 0;
+            vg_match_comps_stats(c, &x->components, &x->bytes);
+            pthread_rwlock_unlock(&x->lock);
+            vg_match_comps_free(old);
+            VG_LOG(VG_LOG_INFO, "event=components_index_built components=%zu bytes=%zu",
+                   x->components, x->bytes);
+        } else {
+            vg_match_comps_free(c);
+        }
+    }
+    pthread_mutex_unlock(&x->rebuild);
+    return rc;
+}
+
+static void mark_dirty(struct vg_server *srv)
+{
+    pthread_rwlock_wrlock(&srv->expo->lock);
+    srv->expo->dirty = 1;
+    pthread_rwlock_unlock(&srv->expo->lock);
+}
+
+/* ---- alerts ---- */
+
+/* The record's facts an alert carries. */
+static json_t *vuln_facts(struct vg_store *st, json_t *rec, struct vg_arena *a)
+{
+    int best;
+    json_t *scored, *x;
+    size_t i;
+    int kev = 0;
+    struct vg_kev k;
+    struct vg_err e = {0};
+    const char *id = json_string_value(json_object_get(rec, "id"));
+    vg_osv_score(rec, &best, &scored);
+    json_decref(scored);
+    if (id && st->ops->kev_get(st, id, a, &k, &e) == VG_OK)
+        kev = 1;
+    json_array_foreach(json_object_get(rec, "aliases"), i, x) {
+        vg_err_clear(&e);
+        if (!kev && json_is_string(x) && st->ops->kev_get(st, json_string_value(x), a, &k, &e) == VG_OK)
+            kev = 1;
+    }
+    return json_pack("{s:s, s:O*, s:O*, s:o, s:s?, s:b}", "id", id ? id : "", "aliases",
+                     json_object_get(rec, "aliases"), "summary", json_object_get(rec, "summary"),
+                     "score", best < 0 ? json_null() : json_real(best / 10.0), "national_grade",
+                     best < 0 ? NULL : vg_grade_name(vg_grade_from_score(best)), "known_exploited",
+                     kev);
+}
+
+/* Fixed versions named by the record for a component's package. */
+static json_t *fixed_for(json_t *rec, const char *eco, const char *name)
+{
+    json_t *out = json_array(), *aff, *r, *ev;
+    size_t i, j, k;
+    json_array_foreach(json_object_get(rec, "affected"), i, aff) {
+        json_t *pkg = json_object_get(aff, "package");
+        const char *pe = json_string_value(json_object_get(pkg, "ecosystem"));
+        const char *pn = json_string_value(json_object_get(pkg, "name"));
+        const char *pu = json_string_value(json_object_get(pkg, "purl"));
+        if (!((pe && pn && strncmp(pe, eco, strlen(eco)) == 0 && strcmp(pn, name) == 0) || pu))
+            continue;
+        json_array_foreach(json_object_get(aff, "ranges"), j, r)
+            json_array_foreach(json_object_get(r, "events"), k, ev) {
+            json_t *f = json_object_get(ev, "fixed");
+            if (json_is_string(f))
+                json_array_append(out, f);
+        }
+    }
+    return out;
+}
+
+struct unit_hits {
+    int64_t org_id;
+    json_t *components; /* [{sbom, sbom_id, purl, version, path}] */
+    json_t *ecosystems, *packages;
+};
+
+/* Stores exposures for components (ids) of record rec and alerts each unit
+ * once, in the caller's write transaction. */
+static int expose(struct vg_store *st, json_t *rec, const uint64_t *ids, size_t n, int64_t now,
+                  struct vg_arena *a, int *queued, size_t *units, struct vg_err *err)
+{
+    const char *vid = json_string_value(json_object_get(rec, "id"));
+    struct unit_hits *u = NULL;
+    size_t nu = 0;
+    int rc = VG_OK;
+    *units = 0;
+    for (size_t i = 0; i < n && rc == VG_OK; i++) {
+        struct vg_component c;
+        struct vg_sbom_rec b;
+        if ((rc = st->ops->component_get(st, (int64_t)ids[i], a, &c, err)) ||
+            (rc = st->ops->sbom_get(st, c.sbom_id, a, &b, err)))
+            break;
+        struct vg_exposure e = {.org_id = c.org_id, .sbom_name = b.name, .sbom_id = b.id,
+                                .component_id = c.id, .purl = c.purl ? c.purl : c.name,
+                                .vuln_id = vid, .first_seen = now};
+        int created;
+        if ((rc = st->ops->exposure_put(st, &e, &created, err)))
+            break;
+        size_t k;
+        for (k = 0; k < nu && u[k].org_id != c.org_id; k++)
+            ;
+        if (k == nu) {
+            u = vg_xrealloc(u, (nu + 1) * sizeof(*u));
+            u[nu].org_id = c.org_id;
+            u[nu].components = json_array();
+            u[nu].ecosystems = json_array();
+            u[nu].packages = json_array();
+            nu++;
+        }
+        json_array_append_new(u[k].components,
+                              json_pack("{s:s, s:I, s:s?, s:s?, s:s?, s:o}", "sbom", b.name,
+                                        "sbom_id", (json_int_t)b.id, "purl", c.purl, "version",
+                                        c.version, "path", c.path, "fixed",
+                                        fixed_for(rec, c.ecosystem ? c.ecosystem : "", c.name)));
+        if (c.ecosystem)
+            json_array_append_new(u[k].ecosystems, json_string(c.ecosystem));
+        json_array_append_new(u[k].packages, json_string(c.name));
+    }
+    json_t *facts = rc == VG_OK ? vuln_facts(st, rec, a) : NULL;
+    for (size_t k = 0; k < nu; k++) {
+        if (rc == VG_OK) {
+            json_t *body = json_deep_copy(facts);
+            json_object_set(body, "components", u[k].components);
+            json_object_set(body, "ecosystems", u[k].ecosystems);
+            json_object_set(body, "packages", u[k].packages);
+            json_object_set_new(body, "org_id", json_integer(u[k].org_id));
+            char *text = vg_json_canonical(body, NULL);
+            struct vg_alert al = {.org_id = u[k].org_id, .vuln_id = vid, .created_at = now,
+                                  .body = text};
+            int created = 0;
+            rc = st->ops->alert_insert(st, &al, &created, err);
+            free(text);
+            if (rc == VG_OK && created) {
+                (*units)++;
+                rc = vg__notify_org(st, u[k].org_id, "alert.vulnerability", "vuln", vid, body,
+                                    now, a, queued, err);
+            }
+            json_decref(body);
+        }
+        json_decref(u[k].components);
+        json_decref(u[k].ecosystems);
+        json_decref(u[k].packages);
+    }
+    json_decref(facts);
+    free(u);
+    return rc;
+}
+
+int vg__expo_reverse(struct vg_server *srv, struct vg_store *st, json_t *rec, int64_t now,
+                     struct vg_arena *a, int *queued, size_t *units, struct vg_err *err)
+{
+    uint64_t *ids = NULL;
+    size_t n = 0;
+    int rc = VG_OK;
+    *units = 0;
+    pthread_rwlock_rdlock(&srv->expo->lock);
+    if (srv->expo->comps)
+        rc = vg_match_comps_affected(srv->expo->comps, rec, a, &ids, &n, err);
+    pthread_rwlock_unlock(&srv->expo->lock);
+    if (rc || n == 0)
+        return rc;
+    return expose(st, rec, ids, n, now, a, queued, units, err);
+}
+
+/* ---- uploads ---- */
+
+struct upload_op {
+    struct vg_server *srv;
+    const struct vg_actor *who;
+    const char *name;
+    struct vg_sbom *sb;
+    int *eco;
+    const char **pname, **pver;
+    json_t *findings; /* per component index: array of hits (or NULL) */
+    struct vg_arena *a;
+    struct vg_sbom_rec rec;
+    json_t *out;
+    int queued;
+    struct vg_err *err;
+};
+
+static int upload_tx(struct vg_store *st, void *ctx)
+{
+    struct upload_op *op = ctx;
+    struct vg_sbom *sb = op->sb;
+    int64_t now = vg_time_now_ms();
+    int rc;
+    const char **keep = vg_arena_calloc(op->a, 1, sizeof(char *));
+    size_t nkeep = 0, capkeep = 1, fixed = 0;
+    op->rec.org_id = op->who->org_id;
+    op->rec.name = op->name;
+    op->rec.format = sb->format == VG_SBOM_CYCLONEDX ? "cyclonedx"
+                     : sb->format == VG_SBOM_SPDX    ? "spdx"
+                                                     : "purls";
+    op->rec.components = (int64_t)sb->n;
+    op->rec.created_at = now;
+    op->rec.created_by = op->who->user_id;
+    if ((rc = st->ops->sbom_insert(st, &op->rec, op->err)))
+        return rc;
+    /* vuln id -> record, for one alert per record with all the unit's hits */
+    json_t *byvuln = json_object();
+    for (size_t i = 0; i < sb->n && rc == VG_OK; i++) {
+        struct vg_sbom_component *sc = &sb->c[i];
+        struct vg_component c = {.sbom_id = op->rec.id, .org_id = op->who->org_id,
+                                 .ecosystem = op->eco[i] >= 0 ? vg_eco_name(op->eco[i]) : NULL,
+                                 .name = op->pname[i] ? op->pname[i] : (sc->name ? sc->name : ""),
+                                 .version = op->pver[i] ? op->pver[i] : sc->version,
+                                 .purl = sc->purl, .path = sc->path};
+        if ((rc = st->ops->component_insert(st, &c, op->err)))
+            break;
+        json_t *hits = json_array_get(op->findings, i), *h;
+        size_t k;
+        json_array_foreach(hits, k, h) {
+            const char *vid = json_string_value(json_object_get(h, "id"));
+            json_t *ids = json_object_get(byvuln, vid);
+            if (ids == NULL) {
+                ids = json_array();
+                json_object_set_new(byvuln, vid, ids);
+            }
+            json_array_append_new(ids, json_integer(c.id));
+            if (nkeep == capkeep) {
+                const char **nk = vg_arena_calloc(op->a, capkeep * 2, sizeof(char *));
+                memcpy(nk, keep, nkeep * sizeof(char *));
+                keep = nk;
+                capkeep *= 2;
+            }
+            keep[nkeep++] = vg_arena_printf(op->a, "%s\x1f%s", c.purl ? c.purl : c.name, vid);
+        }
+    }
+    /* Exposures and alerts: one alert per record for the unit. */
+    const char *vid;
+    json_t *ids;
+    json_object_foreach(byvuln, vid, ids) {
+        if (rc)
+            break;
+        struct vg_vuln v;
+        if ((rc = st->ops->vuln_get(st, vid, op->a, &v, op->err)))
+            break;
+        json_t *rec = json_loads(v.doc, 0, NULL);
+        size_t n = json_array_size(ids), units;
+        uint64_t *arr = vg_arena_alloc(op->a, (n + 1) * sizeof(uint64_t));
+        for (size_t k = 0; k < n; k++)
+            arr[k] = (uint64_t)json_integer_value(json_array_get(ids, k));
+        rc = expose(st, rec, arr, n, now, op->a, &op->queued, &units, op->err);
+        json_decref(rec);
+    }
+    json_decref(byvuln);
+    if (rc == VG_OK)
+        rc = st->ops->exposure_close_missing(st, op->who->org_id, op->name, keep, nkeep, now,
+                                             &fixed, op->err);
+    if (rc)
+        return rc;
+    size_t vulnerable = 0;
+    json_t *fl = json_array();
+    for (size_t i = 0; i < sb->n; i++) {
+        json_t *hits = json_array_get(op->findings, i);
+        if (json_array_size(hits) == 0)
+            continue;
+        vulnerable++;
+        json_array_append_new(fl, json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:O}", "purl",
+                                            sb->c[i].purl, "ecosystem",
+                                            op->eco[i] >= 0 ? vg_eco_name(op->eco[i]) : NULL,
+                                            "name", op->pname[i] ? op->pname[i] : sb->c[i].name,
+                                            "version", op->pver[i] ? op->pver[i] : sb->c[i].version,
+                                            "path", sb->c[i].path, "vulns", hits));
+    }
+    op->out = json_pack("{s:I, s:I, s:s, s:i, s:s, s:I, s:I, s:I, s:o}", "id", (json_int_t)op->rec.id,
+                        "org_id", (json_int_t)op->rec.org_id, "name", op->rec.name, "version",
+                        op->rec.version, "format", op->rec.format, "components",
+                        (json_int_t)sb->n, "vulnerable", (json_int_t)vulnerable, "closed_exposures",
+                        (json_int_t)fixed, "findings", fl);
+    json_t *p = json_pack("{s:I, s:s, s:i, s:I, s:I}", "id", (json_int_t)op->rec.id, "name",
+                          op->rec.name, "version", op->rec.version, "components",
+                          (json_int_t)sb->n, "vulnerable", (json_int_t)vulnerable);
+    rc = vg_audit_append(st, op->who, "sbom.upload", "sbom",
+                         vg_arena_printf(op->a, "%lld", (long long)op->rec.id), p, now, op->err);
+    json_decref(p);
+    return rc;
+}
+
+/* Forward matching against the knowledge base's index (read lock held). */
+static json_t *forward(struct vg_server *srv, struct vg_sbom *sb, int *eco, const char **name,
+                       const char **ver)
+{
+    json_t *all = json_array();
+    const struct vg_match_index *ix = vg__kb_acquire(srv);
+    for (size_t i = 0; i < sb->n; i++) {
+        json_t *hits = json_array();
+        struct vg_match_hit h[256];
+        size_t n = 0;
+        struct vg_err e = {0};
+        if (ix && eco[i] >= 0 && name[i] && ver[i] &&
+            vg_match_query(ix, eco[i], name[i], strlen(name[i]), ver[i], strlen(ver[i]), h,
+                           VG_ARRAY_LEN(h), &n, &e) == VG_OK) {
+            if (n > VG_ARRAY_LEN(h))
+                n = VG_ARRAY_LEN(h);
+            for (size_t k = 0; k < n; k++) {
+                const struct vg_match_advisory *ad = vg_match_advisory(ix, h[k].adv);
+                const char *const *fixed;
+                size_t nf;
+                json_t *al = json_array(), *fx = json_array();
+                vg_match_fixed(ix, h[k].aff, &fixed, &nf);
+                for (size_t m = 0; m < ad->naliases; m++)
+                    json_array_append_new(al, json_string(ad->aliases[m]));
+                for (size_t m = 0; m < nf; m++)
+                    json_array_append_new(fx, json_string(fixed[m]));
+                json_array_append_new(hits, json_pack("{s:s, s:o, s:o, s:s?}", "id", ad->id,
+                                                      "aliases", al, "fixed", fx, "severity",
+                                                      ad->severity));
+            }
+        }
+        json_array_append_new(all, hits);
+    }
+    vg__kb_release(srv);
+    return all;
+}
+
+int vg_svc_sbom_upload(struct vg_server *srv, const struct vg_actor *who, const char *name,
+                       const char *raw, size_t len, json_t **out, struct vg_err *err)
+{
+    struct upload_op op;
+    struct vg_sbom sb;
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_SBOM_WRITE, err)))
+        return rc;
+    if (name == NULL || *name == '\0' || strlen(name) > 200)
+        return vg_err_field(err, VG_EMISSING, "name", "name: the SBOM's name (?name=...), 1-200 bytes");
+    memset(&op, 0, sizeof(op));
+    op.a = vg_arena_new(1 << 16);
+    if ((rc = vg_sbom_parse(raw, len, op.a, &sb, err))) {
+        vg_arena_free(op.a);
+        return rc == VG_EJSON ? rc : rc;
+    }
+    op.eco = vg_arena_calloc(op.a, sb.n + 1, sizeof(int));
+    op.pname = vg_arena_calloc(op.a, sb.n + 1, sizeof(char *));
+    op.pver = vg_arena_calloc(op.a, sb.n + 1, sizeof(char *));
+    for (size_t i = 0; i < sb.n; i++) {
+        struct vg_err e = {0};
+        op.eco[i] = -1;
+        if (sb.c[i].purl && vg_match_purl_pkg(&sb.c[i].p, op.a, &op.eco[i], &op.pname[i],
+                                              &op.pver[i], &e) != VG_OK)
+            op.eco[i] = -1;
+        if (op.pver[i] == NULL)
+            op.pver[i] = sb.c[i].version;
+    }
+    op.findings = forward(srv, &sb, op.eco, op.pname, op.pver);
+    op.srv = srv;
+    op.who = who;
+    op.name = name;
+    op.sb = &sb;
+    op.err = err;
+    rc = vg__tx(srv, 1, upload_tx, &op, err);
+    json_decref(op.findings);
+    vg_arena_free(op.a);
+    if (rc) {
+        json_decref(op.out);
+        return rc;
+    }
+    mark_dirty(srv);
+    if (op.queued)
+        vg_notifier_kick(srv->notifier);
+    *out = op.out;
+    return VG_OK;
+}
+
+/* ---- reading ---- */
+
+static int staff(const struct vg_actor *who)
+{
+    return who->org_kind == VG_ORG_OPERATOR &&
+           (who->role == VG_ROLE_ADMIN || who->role == VG_ROLE_ANALYST);
+}
+
+static json_t *sbom_json(const struct vg_sbom_rec *b)
+{
+    return json_pack("{s:I, s:I, s:s, s:i, s:s, s:I, s:b, s:o}", "id", (json_int_t)b->id, "org_id",
+                     (json_int_t)b->org_id, "name", b->name, "version", b->version, "format",
+                     b->format, "components", (json_int_t)b->components, "current", b->current,
+                     "created_at", vg__time_json(b->created_at));
+}
+
+static json_t *exposure_json(const struct vg_exposure *e)
+{
+    return json_pack("{s:I, s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:s?, s:o, s:o}", "id",
+                     (json_int_t)e->id, "org_id", (json_int_t)e->org_id, "sbom", e->sbom_name,
+                     "sbom_id", (json_int_t)e->sbom_id, "component_id", (json_int_t)e->component_id,
+                     "purl", e->purl, "vuln", e->vuln_id, "status", e->status, "reason", e->reason,
+                     "first_seen", vg__time_json(e->first_seen), "updated_at",
+                     vg__time_json(e->updated_at));
+}
+
+static json_t *page(json_t *items, size_t n, int limit, int64_t last, struct vg_arena *a)
+{
+    return json_pack("{s:o, s:o}", "items", items, "next_cursor",
+                     (int)n == limit && n ? json_string(vg_arena_printf(a, "%lld", (long long)last))
+                                          : json_null());
+}
+
+int vg_svc_sbom_list(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
+                     json_t **out, struct vg_err *err)
+{
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_SBOM_READ, err)))
+        return rc;
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_store *st = vg_pool_get(srv->pool);
+    struct vg_sbom_rec *bs;
+    size_t n;
+    rc = st->ops->sbom_list(st, staff(who) ? 0 : who->org_id, 0, pg.after, pg.limit, a, &bs, &n, err);
+    vg_pool_put(srv->pool, st);
+    if (rc == VG_OK) {
+        json_t *items = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(items, sbom_json(&bs[i]));
+        *out = page(items, n, pg.limit, n ? bs[n - 1].id : 0, a);
+    }
+    vg_arena_free(a);
+    return rc;
+}
+
+int vg_svc_sbom_get(struct vg_server *srv, const struct vg_actor *who, int64_t id, int findings,
+                    json_t **out, struct vg_err *err)
+{
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_SBOM_READ, err)))
+        return rc;
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_store *st = vg_pool_get(srv->pool);
+    struct vg_sbom_rec b;
+    rc = st->ops->sbom_get(st, id, a, &b, err);
+    if (rc == VG_OK && b.org_id != who->org_id && !staff(who))
+        rc = vg_err_set(err, VG_ENOTFOUND, "sbom %lld not found", (long long)id);
+    if (rc == VG_OK) {
+        json_t *j = sbom_json(&b);
+        if (findings) {
+            /* Open exposures of this SBOM name, grouped by component. */
+            struct vg_exposure *es;
+            size_t n;
+            if ((rc = st->ops->exposure_list(st, NULL, b.org_id, b.name, 0, 100000, a, &es, &n,
+                                             err)) == VG_OK) {
+                json_t *items = json_array();
+                for (size_t i = 0; i < n; i++)
+                    json_array_append_new(items, exposure_json(&es[i]));
+                json_object_set_new(j, "findings", items);
+            }
+        }
+        if (rc == VG_OK)
+            *out = j;
+        else
+            json_decref(j);
+    }
+    vg_pool_put(srv->pool, st);
+    vg_arena_free(a);
+    return rc;
+}
+
+int vg_svc_exposures(struct vg_server *srv, const struct vg_actor *who, const char *vuln,
+                     struct vg_page pg, json_t **out, struct vg_err *err)
+{
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_SBOM_READ, err)))
+        return rc;
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_store *st = vg_pool_get(srv->pool);
+    struct vg_exposure *es;
+    size_t n;
+    const char *id = vuln;
+    if (vuln) {
+        /* an alias names the record that lists it */
+        struct vg_vuln v;
+        struct vg_err e = {0};
+        if (st->ops->vuln_get(st, vuln, a, &v, &e) != VG_OK) {
+            const char **ids;
+            size_t ni = 0;
+            vg_err_clear(&e);
+            char *up = vg_arena_strdup(a, vuln);
+            for (char *q = up; *q; q++)
+                if (*q >= 'a' && *q <= 'z')
+                    *q = (char)(*q - 32);
+            if (st->ops->vuln_by_alias(st, up, a, &ids, &ni, &e) == VG_OK && ni)
+                id = ids[0];
+        }
+    }
+    rc = st->ops->exposure_list(st, id, staff(who) ? 0 : who->org_id, NULL, pg.after, pg.limit, a,
+                                &es, &n, err);
+    vg_pool_put(srv->pool, st);
+    if (rc == VG_OK) {
+        json_t *items = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(items, exposure_json(&es[i]));
+        *out = page(items, n, pg.limit, n ? es[n - 1].id : 0, a);
+    }
+    vg_arena_free(a);
+    return rc;
+}
+
+struct status_op {
+    const struct vg_actor *who;
+    int64_t id;
+    const char *status, *reason;
+    struct vg_arena *a;
+    json_t *out;
+    struct vg_err *err;
+};
+
+static int status_tx(struct vg_store *st, void *ctx)
+{
+    struct status_op *op = ctx;
+    struct vg_exposure e;
+    int64_t now = vg_time_now_ms();
+    int rc = st->ops->exposure_get(st, op->id, op->a, &e, op->err);
+    if (rc == VG_OK && e.org_id != op->who->org_id && !staff(op->who))
+        rc = vg_err_set(op->err, VG_ENOTFOUND, "exposure %lld not found", (long long)op->id);
+    if (rc)
+        return rc;
+    if ((rc = st->ops->exposure_set_status(st, e.id, op->status, op->reason, now, op->err)) ||
+        (rc = st->ops->exposure_get(st, e.id, op->a, &e, op->err)))
+        return rc;
+    op->out = exposure_json(&e);
+    return vg_audit_append(st, op->who, "exposure.status", "exposure",
+                           vg_arena_printf(op->a, "%lld", (long long)e.id), op->out, now, op->err);
+}
+
+int vg_svc_exposure_status(struct vg_server *srv, const struct vg_actor *who, int64_t id,
+                           const char *status, const char *reason, json_t **out,
+                           struct vg_err *err)
+{
+    struct status_op op = {.who = who, .id = id, .status = status, .reason = reason, .err = err};
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_SBOM_WRITE, err)))
+        return rc;
+    if (strcmp(status, "accepted_risk") != 0 && strcmp(status, "open") != 0)
+        return vg_err_field(err, VG_EINVAL, "status", "status: accepted_risk or open");
+    if (strcmp(status, "accepted_risk") == 0 && (reason == NULL || *reason == '\0'))
+        return vg_err_field(err, VG_EMISSING, "reason", "reason: say why the risk is accepted");
+    op.a = vg_arena_new(0);
+    rc = vg__tx(srv, 1, status_tx, &op, err);
+    vg_arena_free(op.a);
+    if (rc) {
+        json_decref(op.out);
+        return rc;
+    }
+    *out = op.out;
+    return VG_OK;
+}
+
+int vg_svc_alerts(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
+                  json_t **out, struct vg_err *err)
+{
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_SBOM_READ, err)))
+        return rc;
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_store *st = vg_pool_get(srv->pool);
+    struct vg_alert *al;
+    size_t n;
+    rc = st->ops->alert_list(st, who->org_id, pg.after, pg.limit, a, &al, &n, err);
+    vg_pool_put(srv->pool, st);
+    if (rc == VG_OK) {
+        json_t *items = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_t *b = json_loads(al[i].body, 0, NULL);
+            json_array_append_new(items, json_pack("{s:I, s:s, s:o, s:o}", "id",
+                                                   (json_int_t)al[i].id, "vuln", al[i].vuln_id,
+                                                   "created_at", vg__time_json(al[i].created_at),
+                                                   "alert", b ? b : json_null()));
+        }
+        *out = page(items, n, pg.limit, n ? al[n - 1].id : 0, a);
+    }
+    vg_arena_free(a);
+    return rc;
+}
+
+int vg_svc_expo_stats(struct vg_server *srv, json_t **out)
+{
+    pthread_rwlock_rdlock(&srv->expo->lock);
+    *out = json_pack("{s:I, s:I, s:b}", "components", (json_int_t)srv->expo->components, "bytes",
+                     (json_int_t)srv->expo->bytes, "stale", srv->expo->dirty);
+    pthread_rwlock_unlock(&srv->expo->lock);
+    return VG_OK;
+}
