@@ -4,6 +4,7 @@
 #include "engine/sbom/sbom.h"
 
 #include "core/json.h"
+#include "engine/version/version.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,7 @@ static struct vg_sbom_component *sb_push(struct sb *s, struct vg_err *err)
         s->cap = nc;
     }
     memset(&s->c[s->n], 0, sizeof(s->c[0]));
+    s->c[s->n].eco = -1;
     return &s->c[s->n++];
 }
 
@@ -46,6 +48,9 @@ static int set_purl(struct sb *s, struct vg_sbom_component *comp, const char *pu
         goto out;
     }
     comp->purl = canon;
+    comp->eco = vg_eco_from_purl(comp->p.type, strlen(comp->p.type), comp->p.ns,
+                                 comp->p.ns ? strlen(comp->p.ns) : 0);
+    comp->ecosystem = comp->eco >= 0 ? vg_eco_name(comp->eco) : NULL;
     if (comp->version == NULL)
         comp->version = comp->p.version;
     if (comp->name == NULL)

@@ -32,6 +32,8 @@ struct vg_sbom_component {
     const char *version;  /* document's version, else the purl's; NULL when absent */
     const char *purl;     /* canonical purl; NULL when the component has none */
     struct vg_purl p;     /* parsed purl; p.type == NULL when purl is NULL */
+    int eco;              /* enum vg_eco of the purl (version.h), -1 when none */
+    const char *ecosystem; /* its OSV name ("Maven", "npm"...), NULL when none */
     const char *path;     /* where it was found: "components[3].components[0]",
                              "packages[7]", "line 12" */
 };

@@ -40,6 +40,10 @@ static void test_cyclonedx(void **state)
     assert_string_equal(s.c[0].purl, "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1");
     assert_string_equal(s.c[0].p.ns, "org.apache.logging.log4j");
     assert_string_equal(s.c[0].path, "components[0]");
+    assert_string_equal(s.c[0].ecosystem, "Maven");
+    assert_string_equal(s.c[1].ecosystem, "npm");
+    assert_null(s.c[2].ecosystem);
+    assert_int_equal(s.c[2].eco, -1);
     assert_string_equal(s.c[1].path, "components[0].components[0]");
     assert_string_equal(s.c[1].version, "1.0.0"); /* from the purl */
     assert_null(s.c[2].purl);
