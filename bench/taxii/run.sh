@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# bench/taxii: the platform's indicator paths over real HTTP, in one run:
+#   (a) ingest of N indicators through POST /api/v1/indicators (plain JSON, 100k per request)
+#   (b) a TAXII 2.1 page of 1,000 objects from the N-object collection: p50/p99 latency
+#   (c) the batch lookup endpoint: values/s (100,000 values per request)
+#   (d) /healthz throughput (wrk) from the same server, as the baseline of the box
+# With MEDALLION_DIR pointing at a checkout of oasis-open/cti-taxii-server, the
+# same page is fetched from medallion (memory backend, same objects) and the
+# ratio printed; otherwise "peer skipped: set MEDALLION_DIR". Nothing is fetched.
+# Usage: bench/taxii/run.sh [N=200000]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+n=${1:-200000}
+build=${BUILD:-build-bench-taxii}
+if [ ! -f "$build/build.ninja" ]; then
+  meson setup "$build" --buildtype=release -Dtests=false >/dev/null || exit 1
+fi
+ninja -C "$build" src/cli/vigil >"$build.log" 2>&1 || { tail -30 "$build.log" >&2; exit 1; }
+out=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$out"; }
+trap cleanup EXIT
+vigil="$build/src/cli/vigil"
+token=$("$vigil" init --data "$out/data" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])') || exit 1
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+threads=$(nproc)
+"$vigil" serve --data "$out/data" --listen "127.0.0.1:$port" --threads "$threads" --log-level warn \
+  --body-limit 268435456 2>"$out/serve.log" &
+pid=$!
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+export URL="http://127.0.0.1:$port" TOKEN="$token" N="$n" OUT="$out"
+python3 - <<'PY' || exit 1
+import http.client, json, os, random, time, statistics
+url, token, n, out = os.environ["URL"], os.environ["TOKEN"], int(os.environ["N"]), os.environ["OUT"]
+host = url.split("//")[1]
+def conn():
+    return http.client.HTTPConnection(host, timeout=600)
+def ip(i):
+    return "10.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255)
+c = conn()
+hdr = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+# (a) ingest
+t0 = time.perf_counter()
+for lo in range(0, n, 100000):
+    items = [{"type": "ip", "value": ip(i), "tlp": "green"} for i in range(lo, min(n, lo + 100000))]
+    c.request("POST", "/api/v1/indicators", json.dumps({"indicators": items}), hdr)
+    r = c.getresponse(); r.read()
+    assert r.status == 201, r.status
+dt = time.perf_counter() - t0
+print("ingest over HTTP (plain JSON -> STIX, stored, correlated, indexed): %d indicators in %.1f s = %d/s" % (n, dt, n / dt))
+# (b) TAXII pages of 1,000 objects, walking the collection with next (wrapping around)
+th = {"Authorization": "Bearer " + token, "Accept": "application/taxii+json;version=2.1"}
+base = "/taxii2/vigil/collections/9ebd3174-7281-4ee5-83b9-8a0471679b40/objects/?limit=1000"
+lat, nxt = [], None
+for k in range(300):
+    t = time.perf_counter()
+    c.request("GET", base + ("&next=" + nxt if nxt else ""), headers=th)
+    r = c.getresponse(); body = r.read()
+    lat.append((time.perf_counter() - t) * 1000)
+    assert r.status == 200, r.status
+    page = json.loads(body)
+    assert len(page["objects"]) > 0
+    nxt = page.get("next") if page.get("more") else None
+lat.sort()
+p50, p99 = lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1]
+print("TAXII page of 1,000 objects from a %d-object collection (300 pages, walking next): p50 %.2f ms, p99 %.2f ms" % (n, p50, p99))
+open(os.path.join(out, "p99"), "w").write("%.3f" % p99)
+# (c) batch lookup: 100,000 values per request, half of them hits
+vals = [ip(random.randrange(0, 2 * n)) for _ in range(100000)]
+body = json.dumps({"values": vals})
+best = 0
+for _ in range(5):
+    t = time.perf_counter()
+    c.request("POST", "/api/v1/indicators/lookup", body, hdr)
+    r = c.getresponse(); res = r.read()
+    dt = time.perf_counter() - t
+    assert r.status == 200
+    best = max(best, 100000 / dt)
+hits = json.loads(res)["hits"]
+print("HTTP batch lookup: %d values/s (100,000 values per request, %d hits, best of 5, JSON both ways)" % (best, hits))
+PY
+if command -v wrk >/dev/null; then
+  rps=$(wrk -t2 -c32 -d3s "http://127.0.0.1:$port/healthz" 2>/dev/null | awk '/Requests\/sec/ {print $2}')
+  echo "/healthz throughput, same server and run: ${rps:-?} req/s (wrk -t2 -c32 -d3s)"
+else
+  echo "/healthz throughput: skipped (wrk not installed)"
+fi
+if [ -z "${MEDALLION_DIR:-}" ]; then
+  echo "peer skipped: set MEDALLION_DIR"
+  exit 0
+fi
+# peer: medallion (memory backend) serving the same objects
+mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+URL="http://127.0.0.1:$port" TOKEN="$token" python3 - "$out/medallion.json" <<'PY' || { echo "peer failed: could not export the collection"; exit 0; }
+import http.client, json, os, sys
+host = os.environ["URL"].split("//")[1]
+c = http.client.HTTPConnection(host, timeout=600)
+th = {"Authorization": "Bearer " + os.environ["TOKEN"], "Accept": "application/taxii+json;version=2.1"}
+base = "/taxii2/vigil/collections/9ebd3174-7281-4ee5-83b9-8a0471679b40/objects/?limit=1000"
+objs, nxt = [], None
+while True:
+    c.request("GET", base + ("&next=" + nxt if nxt else ""), headers=th)
+    p = json.loads(c.getresponse().read())
+    objs += [{"id": o["id"], "__meta": {"date_added": "2026-01-01T00:00:00.000000Z", "media_type": "application/stix+json;version=2.1"}, **o} for o in p.get("objects", [])]
+    if not p.get("more"):
+        break
+    nxt = p["next"]
+conf = {"/discovery": {"title": "peer", "api_roots": ["http://127.0.0.1/api1/"], "default": "http://127.0.0.1/api1/"},
+        "api1": {"information": {"title": "api1", "versions": ["application/taxii+json;version=2.1"], "max_content_length": 1 << 30},
+                 "status": [], "collections": [{"id": "c1", "title": "c1", "can_read": True, "can_write": True,
+                                                 "media_types": ["application/stix+json;version=2.1"], "objects": objs}]}}
+json.dump(conf, open(sys.argv[1], "w"))
+PY
+cat > "$out/medallion.conf" <<CONF
+{"backend": {"module_class": "MemoryBackend", "filename": "$out/medallion.json"},
+ "users": {"u": "p"}, "taxii": {"max_page_size": 1000}}
+CONF
+(cd "$MEDALLION_DIR" && PYTHONPATH="$MEDALLION_DIR" python3 -m medallion --host 127.0.0.1 --port "$mport" "$out/medallion.conf" >"$out/medallion.log" 2>&1) &
+mpid=$!
+for _ in $(seq 300); do curl -fs -u u:p -H 'Accept: application/taxii+json;version=2.1' "http://127.0.0.1:$mport/taxii2/" >/dev/null && break; sleep 0.2; done
+peer=$(python3 - "$mport" <<'PY'
+import base64, http.client, sys, time
+c = http.client.HTTPConnection("127.0.0.1:" + sys.argv[1], timeout=600)
+h = {"Authorization": "Basic " + base64.b64encode(b"u:p").decode(), "Accept": "application/taxii+json;version=2.1"}
+lat = []
+for _ in range(50):
+    t = time.perf_counter()
+    c.request("GET", "/api1/collections/c1/objects/?limit=1000", headers=h)
+    r = c.getresponse(); r.read()
+    lat.append((time.perf_counter() - t) * 1000)
+lat.sort()
+print("%.2f" % lat[int(len(lat) * 0.99) - 1])
+PY
+)
+kill "$mpid" 2>/dev/null; wait "$mpid" 2>/dev/null
+if [ -z "$peer" ]; then echo "peer failed: medallion at $MEDALLION_DIR did not answer (see its log)"; exit 0; fi
+ours=$(cat "$out/p99")
+echo "peer medallion (memory backend, same objects): page of 1,000 p99 $peer ms; ours $ours ms"
+awk -v a="$ours" -v b="$peer" 'BEGIN { if (a > 0) printf "ratio peer/ours (p99): %.1fx\n", b / a }'
