@@ -22,7 +22,7 @@ enum vg_eco {
     VG_ECO_GO,            /* semver with the "v" prefix, pseudo-versions, +incompatible */
     VG_ECO_HEX,           /* Hex (Elixir Version): semver */
     VG_ECO_MAVEN,         /* Maven ComparableVersion (3.9 rules) */
-    VG_ECO_PYPI,          /* PEP 440; legacy strings before every valid version */
+    VG_ECO_PYPI,          /* PEP 440; legacy (non-PEP 440) strings before every valid one */
     VG_ECO_RUBYGEMS,      /* Gem::Version */
     VG_ECO_NUGET,         /* NuGet SemVer 2 + 4-part legacy, case-insensitive */
     VG_ECO_PACKAGIST,     /* composer / PHP version_compare after normalisation */
@@ -46,7 +46,7 @@ enum vg_eco {
     VG_ECO_BIOCONDUCTOR,  /* CRAN rules */
     VG_ECO_HACKAGE,       /* numeric dotted */
     VG_ECO_SWIFTURL,      /* semver */
-    VG_ECO_GHACTIONS,     /* "GitHub Actions" - semver when it parses, else generic */
+    VG_ECO_GHACTIONS,     /* "GitHub Actions" - semver ("v4" = 4.0.0) */
     VG_ECO_BITNAMI,       /* semver */
     VG_ECO_CONAN,         /* "ConanCenter" - conan version */
     VG_ECO_ALPM,          /* Arch Linux: alpm vercmp (epoch, pkgrel) */
