@@ -584,12 +584,18 @@ def oracle_npm_range(tool):
         cases.append((gen_range(), v))
     # real advisory ranges (univers' npm_advisory.json), each with versions
     # around the numbers it names
+    native = []
     path = os.path.join(TD, "univers", "npm_advisory.json")
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
-            adv = json.load(f)
-        for a in adv:
-            rg = a.get("npm_native", "")
+            native += [a.get("npm_native", "") for a in json.load(f)]
+    path = os.path.join(TD, "univers", "schema", "range", "gitlab", "npm_gitlab_range_from_native.json")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            g = json.load(f)
+        native += [t["input"]["native_range"] for t in (g["tests"] if isinstance(g, dict) else g)]
+    if native:
+        for rg in native:
             if not rg or "\t" in rg or "\n" in rg:
                 continue
             nums = re.findall(r"(\d+)\.(\d+)\.(\d+)", rg) or [("1", "0", "0")]
