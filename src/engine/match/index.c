@@ -92,6 +92,9 @@ struct vg_match_index {
     int finished;
     size_t withdrawn, skipped, intervals;
     char first_skip[320];
+    char last_eco_s[32]; /* the last ecosystem name parsed, and its value */
+    size_t last_eco_n;
+    int last_eco;
 };
 
 struct vg_match_index *vg_match_index_new(void)
@@ -274,6 +277,81 @@ static int empty_iv(const struct vg_interval *iv)
     return c > 0 || (c == 0 && !((iv->flags & VG_IV_LO_INCL) && (iv->flags & VG_IV_HI_INCL)));
 }
 
+/* Sorted disjoint union of iv[0..n), in place: drops empty intervals, sorts
+ * by lower bound, merges overlapping or touching ones. Returns the count. */
+static size_t union_ivs(struct vg_interval *iv, size_t n)
+{
+    size_t m = 0, out = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!empty_iv(&iv[i]))
+            iv[m++] = iv[i];
+    if (m > 1)
+        qsort(iv, m, sizeof(*iv), iv_lo_cmp);
+    for (size_t i = 0; i < m; i++) {
+        struct vg_interval *c = out ? &iv[out - 1] : NULL, *nx = &iv[i];
+        int join = 0;
+        if (c) {
+            if (c->flags & VG_IV_HI_UNBOUNDED) {
+                join = 1;
+            } else if (nx->flags & VG_IV_LO_UNBOUNDED) {
+                join = 1;
+            } else {
+                int k = vg_key_cmp(nx->lo, nx->lolen, c->hi, c->hilen);
+                join = k < 0 ||
+                       (k == 0 && ((c->flags & VG_IV_HI_INCL) || (nx->flags & VG_IV_LO_INCL)));
+            }
+        }
+        if (!join) {
+            iv[out++] = *nx;
+            continue;
+        }
+        if (c->flags & VG_IV_HI_UNBOUNDED)
+            continue;
+        if (nx->flags & VG_IV_HI_UNBOUNDED) {
+            c->flags |= VG_IV_HI_UNBOUNDED;
+            c->flags &= ~(unsigned)VG_IV_HI_INCL;
+            c->hi = NULL;
+            c->hilen = 0;
+        } else {
+            int k = vg_key_cmp(nx->hi, nx->hilen, c->hi, c->hilen);
+            if (k > 0) {
+                c->hi = nx->hi;
+                c->hilen = nx->hilen;
+                c->flags = (c->flags & ~(unsigned)VG_IV_HI_INCL) | (nx->flags & VG_IV_HI_INCL);
+            } else if (k == 0) {
+                c->flags |= nx->flags & VG_IV_HI_INCL;
+            }
+        }
+    }
+    return out;
+}
+
+/* 1 when key lies in the sorted disjoint intervals iv[0..n). */
+static int inside(const struct vg_interval *iv, size_t n, const unsigned char *k, size_t kl)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const struct vg_interval *x = &iv[mid];
+        if (!(x->flags & VG_IV_LO_UNBOUNDED)) {
+            int c = vg_key_cmp(k, kl, x->lo, x->lolen);
+            if (c < 0 || (c == 0 && !(x->flags & VG_IV_LO_INCL))) {
+                hi = mid;
+                continue;
+            }
+        }
+        if (!(x->flags & VG_IV_HI_UNBOUNDED)) {
+            int c = vg_key_cmp(k, kl, x->hi, x->hilen);
+            if (c > 0 || (c == 0 && !(x->flags & VG_IV_HI_INCL))) {
+                lo = mid + 1;
+                continue;
+            }
+        }
+        return 1;
+    }
+    return 0;
+}
+
 /* Builds r (eco's keys) from a scanned affected entry; temporaries in s,
  * results in a. -1 when the entry is malformed (range.c would refuse it). */
 static int build_ranges(const struct vg__osv_aff *f, int eco, struct vg_arena *s,
@@ -399,81 +477,45 @@ static int build_ranges(const struct vg__osv_aff *f, int eco, struct vg_arena *s
             }
         }
     }
-    for (size_t i = 0; i < f->nv; i++) {
-        struct kv k;
-        struct vg_interval pt;
-        if (f->v[i].s == NULL || key_of(eco, f->v[i].s, f->v[i].n, s, &k)) {
-            r->nskipped++;
-            continue;
-        }
-        pt.lo = pt.hi = k.p;
-        pt.lolen = pt.hilen = k.n;
-        pt.flags = VG_IV_LO_INCL | VG_IV_HI_INCL;
-        iv_push(&raw, s, &pt);
-    }
-    /* union: drop empty intervals, sort by lower bound, merge overlapping or
-     * touching ones; keys are copied into a */
+    /* the ranges' union first; a listed version already inside it (the usual
+     * case: osv.dev enumerates the versions of the ranges) adds nothing */
+    raw.n = union_ivs(raw.iv, raw.n);
     {
-        size_t m = 0, out = 0;
-        for (size_t i = 0; i < raw.n; i++)
-            if (!empty_iv(&raw.iv[i]))
-                raw.iv[m++] = raw.iv[i];
-        if (m > 1)
-            qsort(raw.iv, m, sizeof(*raw.iv), iv_lo_cmp);
-        for (size_t i = 0; i < m; i++) {
-            struct vg_interval *c = out ? &raw.iv[out - 1] : NULL, *nx = &raw.iv[i];
-            int join = 0;
-            if (c) {
-                if (c->flags & VG_IV_HI_UNBOUNDED) {
-                    join = 1;
-                } else if (nx->flags & VG_IV_LO_UNBOUNDED) {
-                    join = 1;
-                } else {
-                    int k = vg_key_cmp(nx->lo, nx->lolen, c->hi, c->hilen);
-                    join = k < 0 || (k == 0 && ((c->flags & VG_IV_HI_INCL) ||
-                                                (nx->flags & VG_IV_LO_INCL)));
-                }
-            }
-            if (!join) {
-                raw.iv[out++] = *nx;
+        size_t base = raw.n;
+        for (size_t i = 0; i < f->nv; i++) {
+            struct kv k;
+            struct vg_interval pt;
+            if (f->v[i].s == NULL || key_of(eco, f->v[i].s, f->v[i].n, s, &k)) {
+                r->nskipped++;
                 continue;
             }
-            if (c->flags & VG_IV_HI_UNBOUNDED)
+            if (inside(raw.iv, base, k.p, k.n))
                 continue;
-            if (nx->flags & VG_IV_HI_UNBOUNDED) {
-                c->flags |= VG_IV_HI_UNBOUNDED;
-                c->flags &= ~(unsigned)VG_IV_HI_INCL;
-                c->hi = NULL;
-                c->hilen = 0;
-            } else {
-                int k = vg_key_cmp(nx->hi, nx->hilen, c->hi, c->hilen);
-                if (k > 0) {
-                    c->hi = nx->hi;
-                    c->hilen = nx->hilen;
-                    c->flags = (c->flags & ~(unsigned)VG_IV_HI_INCL) |
-                               (nx->flags & VG_IV_HI_INCL);
-                } else if (k == 0) {
-                    c->flags |= nx->flags & VG_IV_HI_INCL;
-                }
-            }
+            pt.lo = pt.hi = k.p;
+            pt.lolen = pt.hilen = k.n;
+            pt.flags = VG_IV_LO_INCL | VG_IV_HI_INCL;
+            iv_push(&raw, s, &pt);
         }
-        r->iv = out ? vg_arena_alloc(a, out * sizeof(*r->iv)) : NULL;
-        for (size_t i = 0; i < out; i++) {
-            struct vg_interval iv = raw.iv[i];
-            if (!(iv.flags & VG_IV_LO_UNBOUNDED))
-                iv.lo = vg_arena_memdup(a, iv.lo, iv.lolen ? iv.lolen : 1);
-            else
-                iv.lo = NULL, iv.lolen = 0;
-            if (!(iv.flags & VG_IV_HI_UNBOUNDED))
-                iv.hi = (raw.iv[i].hi == raw.iv[i].lo && !(iv.flags & VG_IV_LO_UNBOUNDED))
-                            ? iv.lo
-                            : vg_arena_memdup(a, iv.hi, iv.hilen ? iv.hilen : 1);
-            else
-                iv.hi = NULL, iv.hilen = 0;
-            r->iv[i] = iv;
-        }
-        r->n = out;
+        if (raw.n > base)
+            raw.n = union_ivs(raw.iv, raw.n);
     }
+    /* keys copied into a */
+    r->iv = raw.n ? vg_arena_alloc(a, raw.n * sizeof(*r->iv)) : NULL;
+    for (size_t i = 0; i < raw.n; i++) {
+        struct vg_interval iv = raw.iv[i];
+        if (!(iv.flags & VG_IV_LO_UNBOUNDED))
+            iv.lo = vg_arena_memdup(a, iv.lo, iv.lolen ? iv.lolen : 1);
+        else
+            iv.lo = NULL, iv.lolen = 0;
+        if (!(iv.flags & VG_IV_HI_UNBOUNDED))
+            iv.hi = (raw.iv[i].hi == raw.iv[i].lo && !(iv.flags & VG_IV_LO_UNBOUNDED))
+                        ? iv.lo
+                        : vg_arena_memdup(a, iv.hi, iv.hilen ? iv.hilen : 1);
+        else
+            iv.hi = NULL, iv.hilen = 0;
+        r->iv[i] = iv;
+    }
+    r->n = raw.n;
     if (nfixed) {
         r->fixed = vg_arena_alloc(a, nfixed * sizeof(*r->fixed));
         for (size_t i = 0; i < nfixed; i++)
@@ -587,7 +629,20 @@ static int add_scanned(struct vg_match_index *ix, const struct vg__osv *o, struc
         const char *why = NULL;
         uint32_t pno;
 
-        if (f->eco == NULL || f->name == NULL || (eco = vg_eco_parse(f->eco, f->eco_n)) < 0 ||
+        if (f->eco != NULL && f->eco_n == ix->last_eco_n && f->eco_n < sizeof(ix->last_eco_s) &&
+            memcmp(f->eco, ix->last_eco_s, f->eco_n) == 0) {
+            eco = ix->last_eco; /* records come in runs of one ecosystem */
+        } else if (f->eco != NULL) {
+            eco = vg_eco_parse(f->eco, f->eco_n);
+            if (f->eco_n < sizeof(ix->last_eco_s)) {
+                memcpy(ix->last_eco_s, f->eco, f->eco_n);
+                ix->last_eco_n = f->eco_n;
+                ix->last_eco = eco;
+            }
+        } else {
+            eco = -1;
+        }
+        if (f->eco == NULL || f->name == NULL || eco < 0 ||
             vg_match_norm_name(eco, f->name, f->name_n, norm, sizeof(norm), &nl) != VG_OK) {
             note_skip(ix, o, i, "unknown ecosystem or bad package name");
             continue;

@@ -81,6 +81,18 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
+/* Bytes that need no attention inside a string: 0x20-0x7f except '"' and '\\'. */
+static const unsigned char plain[256] = {
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+    R16(0), R16(0),                                 /* 0x00-0x1f: control characters */
+    0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20-0x2f: '"' at 0x22 */
+    R16(1), R16(1),                                 /* 0x30-0x4f */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50-0x5f: backslash at 0x5c */
+    R16(1), R16(1),                                 /* 0x60-0x7f */
+    R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), /* UTF-8: checked */
+#undef R16
+};
+
 /* A string: *s and *n slice the input, or an unescaped copy in the arena. */
 static int str(struct cur *c, const char **s, size_t *n)
 {
@@ -90,6 +102,11 @@ static int str(struct cur *c, const char **s, size_t *n)
         return -1;
     start = ++c->p;
     while (c->p < c->end && *c->p != '"') {
+        /* plain printable ASCII: the common case, one table look-up a byte */
+        while (c->p < c->end && plain[*c->p])
+            c->p++;
+        if (c->p >= c->end || *c->p == '"')
+            break;
         if (*c->p == '\\') {
             esc = 1;
             if (c->end - c->p < 2)
