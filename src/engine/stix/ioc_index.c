@@ -10,7 +10,6 @@
 #include "core/util.h"
 
 #define EMPTY INT64_MIN
-#define TOMB (INT64_MIN + 1)
 
 enum { TAB_EXACT = 0, TAB_NET = 1 };
 
@@ -76,7 +75,17 @@ void vg_siphash128(const void *in, size_t n, uint64_t k0, uint64_t k1, uint64_t 
     out[1] = v0 ^ v1 ^ v2 ^ v3;
 }
 
-/* ---- tables ---- */
+/* ---- tables ----
+ * Robin Hood linear probing: an entry never sits further from its home slot
+ * than the entry it displaced, so a search stops at the first slot whose
+ * entry is closer to home than the search is (misses end after about two
+ * slots even at load 0.7), and deletion shifts the run back (no tombstones).
+ * Equal keys (one value, several indicators) share a home and stay adjacent. */
+
+static size_t dist(const struct table *t, size_t i)
+{
+    return (i - ((size_t)t->s[i].k0 & (t->cap - 1))) & (t->cap - 1);
+}
 
 static void table_init(struct table *t, size_t cap)
 {
@@ -89,10 +98,23 @@ static void table_init(struct table *t, size_t cap)
 
 static void table_put_raw(struct table *t, const struct slot *e)
 {
-    size_t m = t->cap - 1, i = (size_t)e->k0 & m;
-    while (t->s[i].id != EMPTY)
+    size_t m = t->cap - 1, i = (size_t)e->k0 & m, d = 0;
+    struct slot cur = *e;
+    for (;;) {
+        if (t->s[i].id == EMPTY) {
+            t->s[i] = cur;
+            break;
+        }
+        size_t di = dist(t, i);
+        if (di < d) {
+            struct slot tmp = t->s[i];
+            t->s[i] = cur;
+            cur = tmp;
+            d = di;
+        }
         i = (i + 1) & m;
-    t->s[i] = *e;
+        d++;
+    }
     t->used++;
     t->live++;
 }
@@ -100,30 +122,34 @@ static void table_put_raw(struct table *t, const struct slot *e)
 static void table_grow(struct table *t)
 {
     struct table nt;
-    size_t cap = t->cap;
-    if (t->live * 2 >= t->cap)
-        cap *= 2; /* else mostly tombstones: rebuild at the same size */
-    table_init(&nt, cap);
+    table_init(&nt, t->cap * 2);
     for (size_t i = 0; i < t->cap; i++)
-        if (t->s[i].id >= 0)
+        if (t->s[i].id != EMPTY)
             table_put_raw(&nt, &t->s[i]);
     free(t->s);
     *t = nt;
 }
 
+/* The slot holding (key, id), or SIZE_MAX. */
+static size_t table_find(const struct table *t, uint64_t k0, uint64_t k1, int64_t id)
+{
+    size_t m = t->cap - 1, i = (size_t)k0 & m;
+    for (size_t d = 0; t->s[i].id != EMPTY && dist(t, i) >= d; i = (i + 1) & m, d++)
+        if (t->s[i].id == id && t->s[i].k0 == k0 && t->s[i].k1 == k1)
+            return i;
+    return SIZE_MAX;
+}
+
 /* Returns 1 when a new entry was made, 0 when (key, id) existed. */
 static int table_add(struct table *t, uint64_t k0, uint64_t k1, int64_t id, int64_t vu)
 {
-    size_t m = t->cap - 1, i = (size_t)k0 & m;
-    for (; t->s[i].id != EMPTY; i = (i + 1) & m)
-        if (t->s[i].id == id && t->s[i].k0 == k0 && t->s[i].k1 == k1) {
-            t->s[i].valid_until = vu;
-            return 0;
-        }
-    if ((t->used + 1) * 10 > t->cap * 7) {
-        table_grow(t);
-        return table_add(t, k0, k1, id, vu);
+    size_t i = table_find(t, k0, k1, id);
+    if (i != SIZE_MAX) {
+        t->s[i].valid_until = vu;
+        return 0;
     }
+    if ((t->used + 1) * 10 > t->cap * 7)
+        table_grow(t);
     struct slot e = {k0, k1, id, vu};
     table_put_raw(t, &e);
     return 1;
@@ -131,14 +157,18 @@ static int table_add(struct table *t, uint64_t k0, uint64_t k1, int64_t id, int6
 
 static int table_del(struct table *t, uint64_t k0, uint64_t k1, int64_t id)
 {
-    size_t m = t->cap - 1, i = (size_t)k0 & m;
-    for (; t->s[i].id != EMPTY; i = (i + 1) & m)
-        if (t->s[i].id == id && t->s[i].k0 == k0 && t->s[i].k1 == k1) {
-            t->s[i].id = TOMB;
-            t->live--;
-            return 1;
-        }
-    return 0;
+    size_t m = t->cap - 1, i = table_find(t, k0, k1, id);
+    if (i == SIZE_MAX)
+        return 0;
+    /* backward shift: pull the rest of the run one slot towards home */
+    for (size_t j = (i + 1) & m; t->s[j].id != EMPTY && dist(t, j) > 0; j = (j + 1) & m) {
+        t->s[i] = t->s[j];
+        i = j;
+    }
+    t->s[i].id = EMPTY;
+    t->used--;
+    t->live--;
+    return 1;
 }
 
 struct vg_ioc_index *vg_ioc_index_new(uint64_t seed0, uint64_t seed1)
@@ -325,10 +355,9 @@ size_t vg_ioc_index_lookup_query(const struct vg_ioc_index *ix, const struct vg_
     for (int j = 0; j < q->nkeys; j++) {
         const struct table *t = &ix->t[q->keys[j].table];
         size_t m = t->cap - 1, i = (size_t)q->keys[j].k0 & m;
-        for (; t->s[i].id != EMPTY; i = (i + 1) & m) {
+        for (size_t d = 0; t->s[i].id != EMPTY && dist(t, i) >= d; i = (i + 1) & m, d++) {
             const struct slot *s = &t->s[i];
-            if (s->k0 != q->keys[j].k0 || s->k1 != q->keys[j].k1 || s->id < 0 ||
-                s->valid_until <= now)
+            if (s->k0 != q->keys[j].k0 || s->k1 != q->keys[j].k1 || s->valid_until <= now)
                 continue;
             if (found < max) {
                 hits[found].indicator_id = s->id;

@@ -612,6 +612,50 @@ static void t_index_grow(void **state)
     vg_ioc_index_free(ix);
 }
 
+/* Random adds and removes of several ids per value against a model (the
+ * table's probing and deletion shifts under churn). */
+static void t_index_model(void **state)
+{
+    (void)state;
+    enum { V = 300, IDS = 6 };
+    static unsigned char present[V][IDS];
+    memset(present, 0, sizeof(present));
+    struct vg_ioc_index *ix = vg_ioc_index_new(5, 6);
+    uint64_t x = 88172645463325252ULL;
+    char v[64];
+    struct vg_ioc_hit h[16];
+    for (int step = 0; step < 20000; step++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int val = (int)(x % V), id = (int)((x >> 20) % IDS);
+        snprintf(v, sizeof(v), "10.%d.%d.1", val / 256, val % 256);
+        if ((x >> 40) % 3 == 0) {
+            int rc = vg_ioc_index_remove(ix, VG_IOC_IP, v, strlen(v), id, NULL);
+            assert_int_equal(rc, present[val][id] ? VG_OK : VG_ENOTFOUND);
+            present[val][id] = 0;
+        } else {
+            add(ix, VG_IOC_IP, v, id, VG_IOC_FOREVER);
+            present[val][id] = 1;
+        }
+        if (step % 97 == 0) {
+            size_t live = 0;
+            for (int a = 0; a < V; a++) {
+                size_t want = 0;
+                for (int b = 0; b < IDS; b++)
+                    want += present[a][b];
+                live += want;
+                snprintf(v, sizeof(v), "10.%d.%d.1", a / 256, a % 256);
+                assert_int_equal(look(ix, VG_IOC_IP, v, 0, h), want);
+            }
+            struct vg_ioc_index_stats st;
+            vg_ioc_index_stats(ix, &st);
+            assert_int_equal(st.entries, live);
+        }
+    }
+    vg_ioc_index_free(ix);
+}
+
 static void t_siphash(void **state)
 {
     (void)state;
@@ -672,7 +716,8 @@ int main(void)
         cmocka_unit_test(t_patterns),        cmocka_unit_test(t_pattern_ast),
         cmocka_unit_test(t_pattern_observables), cmocka_unit_test(t_normalize),
         cmocka_unit_test(t_punycode),        cmocka_unit_test(t_index),
-        cmocka_unit_test(t_index_grow),      cmocka_unit_test(t_siphash),
+        cmocka_unit_test(t_index_grow),      cmocka_unit_test(t_index_model),
+        cmocka_unit_test(t_siphash),
         cmocka_unit_test(t_tlp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
