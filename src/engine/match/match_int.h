@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/arena.h"
 
@@ -59,18 +60,29 @@ struct vg__osv_list {
  * Everything lives in scratch or slices s. */
 int vg__osv_scan(const char *s, size_t n, struct vg_arena *scratch, struct vg__osv_list *out);
 
-/* 64-bit FNV-1a over the ecosystem number and the normalised name, with a
- * final avalanche so that the low bits index the table well. */
+/* 64-bit hash of the ecosystem number and the normalised name, eight bytes
+ * a step (multiply-xorshift), with a final avalanche so that the low bits
+ * index the table well and the high 32 bits make a good tag. */
 static inline uint64_t vg__match_hash(int eco, const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull ^ (uint64_t)(unsigned)eco;
-    h *= 1099511628211ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)(unsigned)eco << 40) ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
+        s += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w = 0;
+        for (size_t i = 0; i < n; i++)
+            w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
     }
     h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
+    h *= 0xc4ceb9fe1a85ec53ull;
     h ^= h >> 33;
     return h;
 }
