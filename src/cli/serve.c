@@ -155,21 +155,22 @@ int vg_cli_audit(int argc, char **argv)
     return 2;
 }
 
-/* Copies DATA/secret.key into the backup directory (tokens are keyed by it). */
-static int copy_key(const char *data, const char *dir)
+/* Copies a key file of DATA into the backup directory (tokens are keyed by
+ * secret.key, receipts signed with signing.key). */
+static int copy_key(const char *data, const char *dir, const char *name, size_t len)
 {
     char src[600], dst[600], buf[64];
     FILE *in, *out;
     size_t n;
     int rc = -1;
-    snprintf(src, sizeof(src), "%s/secret.key", data);
-    snprintf(dst, sizeof(dst), "%s/secret.key", dir);
+    snprintf(src, sizeof(src), "%s/%s", data, name);
+    snprintf(dst, sizeof(dst), "%s/%s", dir, name);
     if ((in = fopen(src, "rb")) == NULL)
         return -1;
     int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0 && (out = fdopen(fd, "wb")) != NULL) {
         n = fread(buf, 1, sizeof(buf), in);
-        rc = n == 32 && fwrite(buf, 1, n, out) == n ? 0 : -1;
+        rc = n == len && fwrite(buf, 1, n, out) == n ? 0 : -1;
         if (fclose(out) != 0)
             rc = -1;
     } else if (fd >= 0) {
@@ -207,10 +208,16 @@ int vg_cli_backup(int argc, char **argv)
         return 2;
     }
     vg_store_close(st);
-    if (copy_key(cfg.data, pos[0]) != 0) {
+    if (copy_key(cfg.data, pos[0], "secret.key", 32) != 0) {
         fprintf(stderr, "vigil backup: cannot copy %s/secret.key\n", cfg.data);
         return 2;
     }
-    printf("backup written to %s (vigil.db, secret.key)\n", pos[0]);
+    char sk[600];
+    snprintf(sk, sizeof(sk), "%s/signing.key", cfg.data);
+    if (access(sk, F_OK) == 0 && copy_key(cfg.data, pos[0], "signing.key", 64) != 0) {
+        fprintf(stderr, "vigil backup: cannot copy %s\n", sk);
+        return 2;
+    }
+    printf("backup written to %s (vigil.db and keys)\n", pos[0]);
     return 0;
 }
