@@ -22,6 +22,7 @@
 #define DEFAULT_CONFIDENCE 50
 #define MAX_PLAIN 100000
 #define MAX_HITS 64
+#define LOOKUP_CHUNK 64
 
 /* ---- the index and what it needs to filter hits without the store ---- */
 
@@ -270,8 +271,17 @@ static json_t *time_or_null(int64_t ms)
 /* JSON string escaping for output written by hand (the hot lookup path). */
 void vg__json_str(struct vg_buf *b, const char *s)
 {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = 0;
+    while (p[n] && p[n] != '"' && p[n] != '\\' && p[n] >= 0x20)
+        n++;
     vg_buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (p[n] == '\0') { /* nothing to escape: the common case */
+        vg_buf_append(b, s, n);
+        vg_buf_putc(b, '"');
+        return;
+    }
+    for (; *p; p++) {
         if (*p == '"' || *p == '\\') {
             vg_buf_putc(b, '\\');
             vg_buf_putc(b, (char)*p);
@@ -282,6 +292,25 @@ void vg__json_str(struct vg_buf *b, const char *s)
         }
     }
     vg_buf_putc(b, '"');
+}
+
+static void buf_lit(struct vg_buf *b, const char *s)
+{
+    vg_buf_append(b, s, strlen(s));
+}
+
+static void buf_int(struct vg_buf *b, int64_t v)
+{
+    char t[24];
+    int k = sizeof(t);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        t[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        t[--k] = '-';
+    vg_buf_append(b, t + k, sizeof(t) - (size_t)k);
 }
 
 /* ---- the transaction with a post-commit index update ---- */
@@ -1079,21 +1108,12 @@ static const char *match_name(enum vg_ioc_match m)
     }
 }
 
-/* One value's matches, grouped by entity, with what the caller may see. */
-static int lookup_one(struct vg_ioc_state *s, const struct vg_actor *who, enum vg_ioc_type t,
-                      const char *v, size_t vn, int64_t now, struct vg_buf *b)
+/* One value's hits, grouped by entity, as the caller may see them. */
+static int emit(struct vg_ioc_state *s, const struct vg_actor *who, struct vg_ioc_hit *hits,
+                size_t nh, struct vg_buf *b)
 {
-    struct vg_ioc_hit hits[MAX_HITS];
-    size_t nh = 0, shown = 0;
-    struct vg_err e = {0};
+    size_t shown = 0, ndone = 0;
     int64_t done_ids[MAX_HITS];
-    size_t ndone = 0;
-    if (vg_ioc_index_lookup(s->ix, t, v, vn, now, hits, MAX_HITS, &nh, &e) != VG_OK) {
-        vg_buf_puts(b, ",\"hit\":false,\"error\":");
-        vg__json_str(b, e.msg);
-        vg_buf_putc(b, '}');
-        return 0;
-    }
     if (nh > MAX_HITS)
         nh = MAX_HITS;
     for (size_t i = 0; i < nh; i++) {
@@ -1126,22 +1146,32 @@ static int lookup_one(struct vg_ioc_state *s, const struct vg_actor *who, enum v
         done_ids[ndone++] = m->ioc_id;
         if (nsrc == 0)
             continue;
-        vg_buf_puts(b, shown++ ? "," : ",\"hit\":true,\"matches\":[");
-        vg_buf_printf(b, "{\"id\":%lld,\"type\":\"%s\",\"value\":", (long long)m->ioc_id,
-                      vg_ioc_type_name((enum vg_ioc_type)m->type));
+        buf_lit(b, shown++ ? ",{\"id\":" : ",\"hit\":true,\"matches\":[{\"id\":");
+        buf_int(b, m->ioc_id);
+        buf_lit(b, ",\"type\":\"");
+        buf_lit(b, vg_ioc_type_name((enum vg_ioc_type)m->type));
+        buf_lit(b, "\",\"value\":");
         vg__json_str(b, m->value);
-        vg_buf_printf(b, ",\"match\":\"%s\",\"tlp\":\"%s\",\"confidence\":%d,\"sources\":%d,"
-                         "\"valid_until\":",
-                      match_name(hits[i].match), vg_tlp_name((enum vg_tlp)tlp), conf, nsrc);
+        buf_lit(b, ",\"match\":\"");
+        buf_lit(b, match_name(hits[i].match));
+        buf_lit(b, "\",\"tlp\":\"");
+        buf_lit(b, vg_tlp_name((enum vg_tlp)tlp));
+        buf_lit(b, "\",\"confidence\":");
+        buf_int(b, conf);
+        buf_lit(b, ",\"sources\":");
+        buf_int(b, nsrc);
+        buf_lit(b, ",\"valid_until\":");
         if (until == VG_IOC_FOREVER) {
-            vg_buf_puts(b, "null}");
+            buf_lit(b, "null}");
         } else {
             char ts[32];
             vg_time_format(until, ts);
-            vg_buf_printf(b, "\"%s\"}", ts);
+            vg_buf_putc(b, '"');
+            buf_lit(b, ts);
+            buf_lit(b, "\"}");
         }
     }
-    vg_buf_puts(b, shown ? "]}" : ",\"hit\":false,\"matches\":[]}");
+    buf_lit(b, shown ? "]}" : ",\"hit\":false,\"matches\":[]}");
     return shown > 0;
 }
 
@@ -1176,17 +1206,47 @@ int vg_svc_ioc_lookup(struct vg_server *srv, const struct vg_actor *who, json_t 
         }
     }
     vg_buf_puts(out, "{\"results\":[");
+    /* Chunks of prepared queries probed together (their memory loads
+     * overlap); only values with hits are probed again for details. */
+    struct vg_ioc_query *qs = vg_xmalloc(LOOKUP_CHUNK * sizeof(*qs));
+    struct vg_err *errs = vg_xcalloc(LOOKUP_CHUNK, sizeof(*errs));
+    uint32_t counts[LOOKUP_CHUNK];
+    struct vg_ioc_hit hitbuf[MAX_HITS];
     pthread_rwlock_rdlock(&srv->ioc->lock);
-    for (size_t i = 0; i < n; i++) {
-        json_t *v = json_array_get(values, i);
-        if (i)
-            vg_buf_putc(out, ',');
-        vg_buf_puts(out, "{\"value\":");
-        vg__json_str(out, json_string_value(v));
-        hits += (size_t)lookup_one(srv->ioc, who, t, json_string_value(v), json_string_length(v),
-                                   now, out);
+    for (size_t base = 0; base < n; base += LOOKUP_CHUNK) {
+        size_t m = n - base < LOOKUP_CHUNK ? n - base : LOOKUP_CHUNK;
+        for (size_t j = 0; j < m; j++) {
+            json_t *v = json_array_get(values, base + j);
+            vg_err_clear(&errs[j]);
+            if (vg_ioc_query_prepare(srv->ioc->ix, t, json_string_value(v), json_string_length(v),
+                                     &qs[j], &errs[j]) != VG_OK) {
+                qs[j].nkeys = 0;
+                if (errs[j].msg[0] == '\0')
+                    vg_strlcpy(errs[j].msg, "not a value of a known type", sizeof(errs[j].msg));
+            }
+        }
+        vg_ioc_index_lookup_batch(srv->ioc->ix, qs, m, now, counts);
+        for (size_t j = 0; j < m; j++) {
+            json_t *v = json_array_get(values, base + j);
+            if (base + j)
+                vg_buf_putc(out, ',');
+            buf_lit(out, "{\"value\":");
+            vg__json_str(out, json_string_value(v));
+            if (errs[j].msg[0]) {
+                buf_lit(out, ",\"hit\":false,\"error\":");
+                vg__json_str(out, errs[j].msg);
+                vg_buf_putc(out, '}');
+            } else if (counts[j] == 0) {
+                buf_lit(out, ",\"hit\":false,\"matches\":[]}");
+            } else {
+                size_t nh = vg_ioc_index_lookup_query(srv->ioc->ix, &qs[j], now, hitbuf, MAX_HITS);
+                hits += (size_t)emit(srv->ioc, who, hitbuf, nh, out);
+            }
+        }
     }
     pthread_rwlock_unlock(&srv->ioc->lock);
+    free(qs);
+    free(errs);
     vg_buf_printf(out, "],\"count\":%zu,\"hits\":%zu}", n, hits);
     return VG_OK;
 }

@@ -313,5 +313,11 @@ const struct vg__migration vg__sqlite_migrations[] = {
     " created_at INTEGER NOT NULL,"
     " body TEXT NOT NULL,"
     " UNIQUE (org_id, vuln_id));"},
+    /* 41: indicators -- TAXII "last version" as a flag (set when a newer version arrives) */
+    {41,
+    "ALTER TABLE taxii_objects ADD COLUMN newer INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE taxii_objects SET newer = 1 WHERE EXISTS (SELECT 1 FROM taxii_objects p"
+    " WHERE p.collection = taxii_objects.collection AND p.id = taxii_objects.id"
+    " AND p.version_ms > taxii_objects.version_ms);"},
     {0, NULL},
 };

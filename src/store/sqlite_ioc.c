@@ -56,8 +56,14 @@ static const char q_sightings[] =
     " WHERE ioc_id = ? ORDER BY id";
 static const char q_taxii_insert[] =
     "INSERT INTO taxii_objects (collection, id, type, spec_version, version, version_ms,"
-    " date_added, tlp, org_id, recipients, body) VALUES (?1,?2,?3,?4,?5,?6,"
-    " max(?7, coalesce((SELECT max(date_added) FROM taxii_objects), 0) + 1),?8,?9,?10,?11)";
+    " date_added, tlp, org_id, recipients, body, newer) VALUES (?1,?2,?3,?4,?5,?6,"
+    " max(?7, coalesce((SELECT max(date_added) FROM taxii_objects), 0) + 1),?8,?9,?10,?11,"
+    " EXISTS (SELECT 1 FROM taxii_objects p WHERE p.collection = ?1 AND p.id = ?2"
+    "  AND p.version_ms > ?6))";
+/* Older versions learn that a newer one exists: "last" is then a flag test. */
+static const char q_taxii_older[] =
+    "UPDATE taxii_objects SET newer = 1 WHERE collection = ?1 AND id = ?2 AND version_ms < ?3"
+    " AND newer = 0";
 static const char q_taxii_added[] = "SELECT date_added FROM taxii_objects WHERE rid = ?";
 #define TAXII_COLS                                                                                 \
     "o.rid, o.collection, o.id, o.type, o.spec_version, o.version, o.version_ms, o.date_added,"    \
@@ -72,8 +78,8 @@ static const char q_taxii_list[] =
     " AND (?6 IS NULL OR o.type IN (SELECT value FROM json_each(?6)))"
     " AND (?7 IS NULL OR o.spec_version IN (SELECT value FROM json_each(?7)))"
     " AND (?8 = 2 OR (?8 = 3 AND o.version_ms IN (SELECT value FROM json_each(?9)))"
-    "  OR (?8 = 0 AND o.version_ms = (SELECT max(p.version_ms) FROM taxii_objects p"
-    "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") "))"
+    "  OR (?8 = 0 AND (o.newer = 0 OR o.version_ms = (SELECT max(p.version_ms) FROM taxii_objects p"
+    "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"
     "  OR (?8 = 1 AND o.version_ms = (SELECT min(p.version_ms) FROM taxii_objects p"
     "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"
     " ORDER BY o.date_added LIMIT ?10";
@@ -349,6 +355,13 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
     if ((rc = vg__sq_exec(s, st, "object", 0, err)) != VG_OK)
         return rc;
     o->rid = sqlite3_last_insert_rowid(s->db);
+    if ((st = vg__sq_prep(s, q_taxii_older, err)) == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, o->collection);
+    vg__sq_bind_str(st, 2, o->id);
+    sqlite3_bind_int64(st, 3, o->version_ms);
+    if ((rc = vg__sq_exec(s, st, "object", 0, err)) != VG_OK)
+        return rc;
     if ((st = vg__sq_prep(s, q_taxii_added, err)) == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, o->rid);
