@@ -398,6 +398,7 @@ const struct vg_route vg_routes[] = {
     {"POST", "/api/v1/exposures/{id}/status", vg_h_exposure_status, "exposures.status",
      VG_AUTH_REQUIRED},
     {"GET", "/api/v1/alerts", vg_h_alerts, "alerts.list", VG_AUTH_REQUIRED},
+    {"GET", "/api/v1/stream", vg_h_stream, "stream", VG_AUTH_REQUIRED},
     /* ---- indicators, TAXII 2.1, disposal notices ---- */
     {"POST", "/api/v1/indicators", vg_h_ioc_submit, "indicators.submit", VG_AUTH_REQUIRED},
     {"GET", "/api/v1/indicators", vg_h_ioc_list, "indicators.list", VG_AUTH_REQUIRED},

@@ -37,6 +37,7 @@ struct vg_req {
     size_t raw_len;
     const char *ctype;
     const char *allow;  /* Allow header for 405 */
+    struct MHD_Response *stream; /* a streamed response (stream.c), owned */
     struct vg_err err;
     /* ---- indicators/TAXII: extra response headers, "Name: value\n" lines
      * (arena-owned), e.g. X-TAXII-Date-Added-First ---- */
@@ -125,6 +126,14 @@ void vg_metrics_free(struct vg_metrics *m);
 void vg_metrics_observe(struct vg_metrics *m, int route, int status, int64_t ns);
 void vg_metrics_render(struct vg_metrics *m, struct vg_server *srv, struct vg_buf *out);
 struct vg_metrics *vg__http_metrics(struct vg_http *h);
+/* ---- server-sent events (http/stream.c) ---- */
+struct vg_streams;
+struct vg_streams *vg_streams_start(void);
+void vg_streams_stop(struct vg_streams *ss);
+void vg_streams_free(struct vg_streams *ss);
+struct vg_streams *vg__http_streams(struct vg_http *h);
+int vg__http_stopping(struct vg_http *h);
+int vg_h_stream(struct vg_req *r);
 int64_t vg__http_inflight(struct vg_http *h);
 
 /* ---- helpers for handlers (http/handlers.c) ---- */

@@ -24,7 +24,19 @@ struct vg_http {
     uint32_t id_prefix;
     atomic_uint_fast64_t next_id;
     atomic_int_fast64_t inflight;
+    struct vg_streams *streams;
+    atomic_int stopping;
 };
+
+struct vg_streams *vg__http_streams(struct vg_http *h)
+{
+    return h->streams;
+}
+
+int vg__http_stopping(struct vg_http *h)
+{
+    return atomic_load(&h->stopping);
+}
 
 struct vg_metrics *vg__http_metrics(struct vg_http *h)
 {
@@ -190,6 +202,17 @@ static enum MHD_Result send_response(struct vg_req *r)
     enum MHD_Result ret;
     char *body;
     size_t n;
+    if (r->stream) {
+        resp = r->stream;
+        r->stream = NULL;
+        MHD_add_response_header(resp, "Content-Type", "text/event-stream; charset=utf-8");
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+        MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+        MHD_add_response_header(resp, "X-Request-Id", r->id);
+        ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+        MHD_destroy_response(resp);
+        return ret;
+    }
     if (r->raw) {
         body = r->raw;
         n = r->raw_len;
@@ -293,6 +316,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     json_decref(r->json);
     free(r->raw);
+    if (r->stream)
+        MHD_destroy_response(r->stream);
     vg_buf_free(&r->body);
     vg_arena_free(r->a);
     free(r);
@@ -343,10 +368,12 @@ int vg_http_start(struct vg_server *srv, struct vg_http **out, struct vg_err *er
     h->srv = srv;
     h->metrics = vg_metrics_new(vg_nroutes);
     h->id_prefix = randombytes_random();
+    h->streams = vg_streams_start();
+    atomic_init(&h->stopping, 0);
     atomic_init(&h->next_id, 1);
     atomic_init(&h->inflight, 0);
     h->d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
             MHD_USE_TURBO,
         0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv->cfg.threads,
@@ -355,6 +382,8 @@ int vg_http_start(struct vg_server *srv, struct vg_http **out, struct vg_err *er
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (h->d == NULL) {
+        vg_streams_stop(h->streams);
+        vg_streams_free(h->streams);
         vg_metrics_free(h->metrics);
         free(h);
         return vg_err_set(err, VG_EIO, "cannot listen on %s (address in use?)", srv->cfg.listen);
@@ -377,9 +406,13 @@ void vg_http_stop(struct vg_http *h, int grace)
     MHD_socket s = MHD_quiesce_daemon(h->d);
     if (s != MHD_INVALID_SOCKET)
         close(s);
+    /* streams end at once; MHD needs every suspended connection resumed */
+    atomic_store(&h->stopping, 1);
+    vg_streams_stop(h->streams);
     for (int i = 0; i < grace * 100 && atomic_load(&h->inflight) > 0; i++)
         usleep(10000);
     MHD_stop_daemon(h->d);
+    vg_streams_free(h->streams);
     vg_metrics_free(h->metrics);
     free(h);
 }
