@@ -1,0 +1,239 @@
+/* Unit tests for the indicator module's pure helpers (the TLP relation of a
+ * viewer and its SQL form must agree; JSON string escaping; TAXII
+ * timestamps) and the SQLite store contract of its ops (correlation rows,
+ * TLP filtering in SQL, TAXII objects: duplicates, increasing date_added,
+ * "last" versions, filters; disposal notices). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "service/indicators.h"
+#include "store/store.h"
+
+static struct vg_actor actor(int64_t org, int kind, int role, int status)
+{
+    struct vg_actor a;
+    memset(&a, 0, sizeof(a));
+    a.org_id = org;
+    a.user_id = org * 10;
+    a.org_kind = kind;
+    a.role = role;
+    a.org_status = status;
+    return a;
+}
+
+static void test_relation_matrix(void **state)
+{
+    (void)state;
+    struct vg_actor origin = actor(5, VG_ORG_MEMBER, VG_ROLE_MEMBER, VG_ORG_ACTIVE);
+    struct vg_actor named = actor(6, VG_ORG_MEMBER, VG_ROLE_READER, VG_ORG_ACTIVE);
+    struct vg_actor staff = actor(1, VG_ORG_OPERATOR, VG_ROLE_ANALYST, VG_ORG_ACTIVE);
+    struct vg_actor opreader = actor(1, VG_ORG_OPERATOR, VG_ROLE_READER, VG_ORG_ACTIVE);
+    struct vg_actor member = actor(7, VG_ORG_INDUSTRY, VG_ROLE_MEMBER, VG_ORG_ACTIVE);
+    struct vg_actor susp = actor(5, VG_ORG_MEMBER, VG_ROLE_MEMBER, VG_ORG_SUSPENDED);
+    int64_t recips[] = {6};
+    /* the highest level each may see of an object by org 5 naming org 6 */
+    struct { const struct vg_actor *a; enum vg_tlp max; } want[] = {
+        {&origin, VG_TLP_RED}, {&named, VG_TLP_RED}, {&staff, VG_TLP_AMBER_STRICT},
+        {&opreader, VG_TLP_GREEN}, {&member, VG_TLP_GREEN}, {&susp, VG_TLP_CLEAR},
+        {NULL, VG_TLP_CLEAR},
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        for (int t = VG_TLP_CLEAR; t <= VG_TLP_RED; t++)
+            assert_int_equal(vg_tlp_allows((enum vg_tlp)t,
+                                           vg__ioc_relation(want[i].a, 5, recips, 1)),
+                             t <= (int)want[i].max);
+    /* the SQL viewer says the same for objects without recipients */
+    const struct vg_actor *all[] = {&origin, &named, &staff, &opreader, &member, &susp};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        struct vg_ioc_viewer v = vg__ioc_viewer(all[i]);
+        for (int64_t org = 5; org <= 7; org++)
+            for (int t = VG_TLP_CLEAR; t <= VG_TLP_RED; t++)
+                assert_int_equal(t <= v.max_tlp || org == v.org,
+                                 vg_tlp_allows((enum vg_tlp)t,
+                                               vg__ioc_relation(all[i], org, NULL, 0)));
+    }
+}
+
+static void test_json_str_and_time(void **state)
+{
+    (void)state;
+    struct vg_buf b = {0};
+    char t[40];
+    vg__json_str(&b, "plain.example");
+    vg__json_str(&b, "a\"b\\c\n\x01");
+    assert_string_equal(b.p, "\"plain.example\"\"a\\\"b\\\\c\\u000a\\u0001\"");
+    vg_buf_free(&b);
+    vg__ioc_time_us(1638316800123456LL, t);
+    assert_string_equal(t, "2021-12-01T00:00:00.123456Z");
+    vg__ioc_time_us(1638316800000001LL, t);
+    assert_string_equal(t, "2021-12-01T00:00:00.000001Z");
+    char u1[37], u2[37];
+    vg__uuid4(u1);
+    vg__uuid4(u2);
+    assert_int_equal(strlen(u1), 36);
+    assert_int_equal(u1[14], '4');
+    assert_string_not_equal(u1, u2);
+}
+
+static char dbpath[64];
+
+static int open_store(void **state)
+{
+    struct vg_store *st = NULL;
+    struct vg_err e = {0};
+    snprintf(dbpath, sizeof(dbpath), "/tmp/vigil-unit-ioc-%d.db", (int)getpid());
+    unlink(dbpath);
+    if (vg_store_open(dbpath, 1, 1, &st, &e) != VG_OK)
+        return -1;
+    *state = st;
+    return 0;
+}
+
+static int close_store(void **state)
+{
+    char p[80];
+    vg_store_close(*state);
+    unlink(dbpath);
+    snprintf(p, sizeof(p), "%s-wal", dbpath);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", dbpath);
+    unlink(p);
+    return 0;
+}
+
+static void test_store_indicators(void **state)
+{
+    struct vg_store *st = *state;
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    int64_t id1, id2;
+    assert_int_equal(st->ops->ioc_upsert(st, "ip", "192.0.2.1", 1000, &id1, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "ip", "192.0.2.1", 2000, &id2, &e), VG_OK);
+    assert_int_equal(id1, id2);
+    struct vg_ioc_source s1 = {.ioc_id = id1, .org_id = 5, .stix_id = "indicator--x", .tlp = 3,
+                               .confidence = 40, .valid_from = 1000, .first_seen = 1000,
+                               .last_seen = 1000};
+    assert_int_equal(st->ops->ioc_source_put(st, &s1, &e), VG_OK);
+    struct vg_ioc_source s2 = s1;
+    s2.confidence = 70;
+    s2.last_seen = 3000;
+    assert_int_equal(st->ops->ioc_source_put(st, &s2, &e), VG_OK);
+    assert_int_equal(s1.id, s2.id); /* the same unit's report updates its source */
+    struct vg_ioc_source s3 = s1;
+    s3.org_id = 6;
+    s3.tlp = 4;
+    s3.recipients = ",7,";
+    assert_int_equal(st->ops->ioc_source_put(st, &s3, &e), VG_OK);
+    struct vg_ioc_source *src;
+    size_t n;
+    assert_int_equal(st->ops->ioc_sources(st, id1, a, &src, &n, &e), VG_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(src[0].reports, 2);
+    assert_int_equal(src[0].confidence, 70);
+    assert_string_equal(src[0].value, "192.0.2.1");
+    /* TLP in SQL: AMBER+STRICT (3) and RED (4) sources */
+    struct vg_ioc_row *rows;
+    struct vg_ioc_viewer member = {.max_tlp = 1, .org = 9}, staff = {.max_tlp = 3, .org = 1},
+                         named = {.max_tlp = 1, .org = 7}, origin = {.max_tlp = 1, .org = 5};
+    assert_int_equal(st->ops->ioc_list(st, &member, NULL, NULL, 0, 10, a, &rows, &n, &e), VG_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(st->ops->ioc_list(st, &staff, "ip", "192.0.2.1", 0, 10, a, &rows, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(st->ops->ioc_list(st, &named, NULL, NULL, 0, 10, a, &rows, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(st->ops->ioc_list(st, &origin, NULL, NULL, 0, 10, a, &rows, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    struct vg_ioc_sighting g = {.ioc_id = id1, .org_id = 9, .at = 5000, .count = 3, .tlp = 1};
+    assert_int_equal(st->ops->ioc_sighting_insert(st, &g, &e), VG_OK);
+    struct vg_ioc_row r;
+    assert_int_equal(st->ops->ioc_get(st, id1, a, &r, &e), VG_OK);
+    assert_int_equal(r.sightings, 3);
+    assert_int_equal(r.last_seen, 5000);
+    assert_int_equal(st->ops->ioc_get(st, 999, a, &r, &e), VG_ENOTFOUND);
+    vg_arena_free(a);
+}
+
+static void test_store_taxii(void **state)
+{
+    struct vg_store *st = *state;
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_taxii_object o = {.collection = "c", .id = "indicator--1", .type = "indicator",
+                                .spec_version = "2.1", .version = "v1", .version_ms = 100,
+                                .date_added = 10, .tlp = 1, .org_id = 5, .body = "{\"v\":1}"};
+    assert_int_equal(st->ops->taxii_put(st, &o, &e), VG_OK);
+    int64_t first = o.date_added;
+    assert_int_equal(st->ops->taxii_put(st, &o, &e), VG_ECONFLICT);
+    vg_err_clear(&e);
+    struct vg_taxii_object o2 = o;
+    o2.version = "v2";
+    o2.version_ms = 200;
+    o2.date_added = 5; /* a clock step back still gives a later date_added */
+    o2.body = "{\"v\":2}";
+    assert_int_equal(st->ops->taxii_put(st, &o2, &e), VG_OK);
+    assert_true(o2.date_added > first);
+    struct vg_taxii_object o3 = o;
+    o3.id = "identity--1";
+    o3.type = "identity";
+    o3.tlp = 3;
+    assert_int_equal(st->ops->taxii_put(st, &o3, &e), VG_OK);
+    struct vg_taxii_object *out;
+    size_t n;
+    struct vg_taxii_filter f = {.collection = "c", .viewer = {.max_tlp = 1, .org = 9}, .limit = 10};
+    assert_int_equal(st->ops->taxii_list(st, &f, a, &out, &n, &e), VG_OK);
+    assert_int_equal(n, 1); /* last version only; the AMBER+STRICT identity hidden */
+    assert_string_equal(out[0].version, "v2");
+    f.version_mode = 1;
+    assert_int_equal(st->ops->taxii_list(st, &f, a, &out, &n, &e), VG_OK);
+    assert_string_equal(out[0].version, "v1");
+    f.version_mode = 2;
+    f.viewer.org = 5;
+    assert_int_equal(st->ops->taxii_list(st, &f, a, &out, &n, &e), VG_OK);
+    assert_int_equal(n, 3);
+    f.types = "[\"identity\"]";
+    assert_int_equal(st->ops->taxii_list(st, &f, a, &out, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    f.types = NULL;
+    f.added_after = o2.date_added;
+    assert_int_equal(st->ops->taxii_list(st, &f, a, &out, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0].id, "identity--1");
+    f.added_after = 0;
+    f.limit = 1;
+    assert_int_equal(st->ops->taxii_list(st, &f, a, &out, &n, &e), VG_OK);
+    assert_int_equal(n, 2); /* limit + 1 tells "more" */
+    struct vg_disposal d = {.state = "reported", .target_category = "other", .created_by = 1,
+                            .created_at = 1, .updated_at = 1, .doc = "{}"};
+    assert_int_equal(st->ops->disposal_insert(st, &d, &e), VG_OK);
+    d.state = "notice_issued";
+    d.target_org = 7;
+    d.deadline = 50;
+    assert_int_equal(st->ops->disposal_update(st, &d, &e), VG_OK);
+    struct vg_disposal *ds;
+    struct vg_disposal_filter df = {.overdue = 1, .now = 100};
+    assert_int_equal(st->ops->disposal_list(st, &df, 0, 10, a, &ds, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    df.now = 10;
+    assert_int_equal(st->ops->disposal_list(st, &df, 0, 10, a, &ds, &n, &e), VG_OK);
+    assert_int_equal(n, 0);
+    vg_arena_free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_relation_matrix),
+        cmocka_unit_test(test_json_str_and_time),
+        cmocka_unit_test_setup_teardown(test_store_indicators, open_store, close_store),
+        cmocka_unit_test_setup_teardown(test_store_taxii, open_store, close_store),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
