@@ -395,9 +395,13 @@ const struct vg_route vg_routes[] = {
     {"GET", "/api/v1/sboms/{id}", vg_h_sbom_get, "sboms.get", VG_AUTH_REQUIRED},
     {"GET", "/api/v1/sboms/{id}/findings", vg_h_sbom_findings, "sboms.findings", VG_AUTH_REQUIRED},
     {"GET", "/api/v1/exposures", vg_h_exposures, "exposures.list", VG_AUTH_REQUIRED},
+    {"GET", "/api/v1/exposures/summary", vg_h_exposure_summary, "exposures.summary",
+     VG_AUTH_REQUIRED},
     {"POST", "/api/v1/exposures/{id}/status", vg_h_exposure_status, "exposures.status",
      VG_AUTH_REQUIRED},
     {"GET", "/api/v1/alerts", vg_h_alerts, "alerts.list", VG_AUTH_REQUIRED},
+    {"POST", "/api/v1/risk-notices", vg_h_risk_notice, "risk_notices.issue", VG_AUTH_REQUIRED},
+    {"GET", "/api/v1/risk-notices", vg_h_risk_notice_list, "risk_notices.list", VG_AUTH_REQUIRED},
     {"GET", "/api/v1/stream", vg_h_stream, "stream", VG_AUTH_REQUIRED},
     /* ---- indicators, TAXII 2.1, disposal notices ---- */
     {"POST", "/api/v1/indicators", vg_h_ioc_submit, "indicators.submit", VG_AUTH_REQUIRED},

@@ -89,3 +89,31 @@ int vg_h_alerts(struct vg_req *r)
     rc = vg_svc_alerts(r->srv, &r->actor, pg, &out, &r->err);
     return done(r, rc, 200, out);
 }
+
+int vg_h_exposure_summary(struct vg_req *r)
+{
+    json_t *out = NULL;
+    int rc = vg_svc_exposure_summary(r->srv, &r->actor, &out, &r->err);
+    return done(r, rc, 200, out);
+}
+
+int vg_h_risk_notice(struct vg_req *r)
+{
+    json_t *b, *out = NULL;
+    int rc = vg_req_json_object(r, &b);
+    if (rc)
+        return rc;
+    rc = vg_svc_risk_notice(r->srv, &r->actor, b, &out, &r->err);
+    return done(r, rc, 201, out);
+}
+
+int vg_h_risk_notice_list(struct vg_req *r)
+{
+    struct vg_page pg;
+    json_t *out = NULL;
+    int rc = vg_req_page(r, &pg);
+    if (rc)
+        return rc;
+    rc = vg_svc_risk_notice_list(r->srv, &r->actor, pg, &out, &r->err);
+    return done(r, rc, 200, out);
+}

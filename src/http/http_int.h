@@ -92,6 +92,9 @@ int vg_h_sbom_findings(struct vg_req *r);
 int vg_h_exposures(struct vg_req *r);
 int vg_h_exposure_status(struct vg_req *r);
 int vg_h_alerts(struct vg_req *r);
+int vg_h_exposure_summary(struct vg_req *r);
+int vg_h_risk_notice(struct vg_req *r);
+int vg_h_risk_notice_list(struct vg_req *r);
 
 /* ---- indicators and disposal notices (handlers_ioc.c), TAXII 2.1 (taxii.c) ---- */
 int vg_h_ioc_submit(struct vg_req *r);

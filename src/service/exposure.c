@@ -668,3 +668,207 @@ int vg_svc_expo_stats(struct vg_server *srv, json_t **out)
     pthread_rwlock_unlock(&srv->expo->lock);
     return VG_OK;
 }
+
+/* ---- per-unit summary and operator risk notices ---- */
+
+int vg_svc_exposure_summary(struct vg_server *srv, const struct vg_actor *who, json_t **out,
+                            struct vg_err *err)
+{
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_SBOM_READ, err)))
+        return rc;
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_store *st = vg_pool_get(srv->pool);
+    struct vg_exposure_count *cs;
+    size_t n;
+    rc = st->ops->exposure_summary(st, staff(who) ? 0 : who->org_id, a, &cs, &n, err);
+    vg_pool_put(srv->pool, st);
+    if (rc == VG_OK) {
+        json_t *units = json_array(), *u = NULL;
+        int64_t cur = -1;
+        for (size_t i = 0; i < n; i++) {
+            if (cs[i].org_id != cur) {
+                cur = cs[i].org_id;
+                u = json_pack("{s:I, s:i, s:i, s:i, s:{}}", "org_id", (json_int_t)cur, "open", 0,
+                              "fixed", 0, "accepted_risk", 0, "open_by_grade");
+                json_array_append_new(units, u);
+            }
+            const char *stt = cs[i].status;
+            json_object_set_new(u, stt, json_integer(json_integer_value(json_object_get(u, stt)) + cs[i].n));
+            if (strcmp(stt, "open") == 0) {
+                json_t *g = json_object_get(u, "open_by_grade");
+                const char *gn = cs[i].grade ? cs[i].grade : "unscored";
+                json_object_set_new(g, gn, json_integer(json_integer_value(json_object_get(g, gn)) + cs[i].n));
+            }
+        }
+        *out = json_pack("{s:o}", "units", units);
+    }
+    vg_arena_free(a);
+    return rc;
+}
+
+struct notice_op {
+    const struct vg_actor *who;
+    json_t *body;
+    int64_t *orgs;
+    size_t norgs;
+    struct vg_arena *a;
+    int queued;
+    json_t *out;
+    struct vg_err *err;
+};
+
+static int notice_tx(struct vg_store *st, void *ctx)
+{
+    struct notice_op *op = ctx;
+    int64_t now = vg_time_now_ms();
+    char *text = vg_json_canonical(op->body, NULL);
+    struct vg_risk_notice rn = {.created_at = now, .created_by = op->who->user_id,
+                                .recipients = (int64_t)op->norgs, .body = text};
+    int rc = st->ops->risk_notice_insert(st, &rn, op->err);
+    free(text);
+    if (rc)
+        return rc;
+    char *id = vg_arena_printf(op->a, "%lld", (long long)rn.id);
+    json_object_set_new(op->body, "id", json_integer(rn.id));
+    json_object_set_new(op->body, "issued_at", vg__time_json(now));
+    for (size_t i = 0; rc == VG_OK && i < op->norgs; i++)
+        rc = vg__notify_org(st, op->orgs[i], "risk.notice", "risk_notice", id, op->body, now, op->a,
+                            &op->queued, op->err);
+    if (rc)
+        return rc;
+    op->out = json_pack("{s:I, s:o, s:I, s:O}", "id", (json_int_t)rn.id, "issued_at",
+                        vg__time_json(now), "recipients", (json_int_t)op->norgs, "notice", op->body);
+    return vg_audit_append(st, op->who, "risk_notice.issue", "risk_notice", id, op->out, now,
+                           op->err);
+}
+
+int vg_svc_risk_notice(struct vg_server *srv, const struct vg_actor *who, json_t *b, json_t **out,
+                       struct vg_err *err)
+{
+    static const char *const keys[] = {"title", "component", "risk", "scope", "recommended_action",
+                                       "level", "targets", NULL};
+    static const char *const tkeys[] = {"kinds", "org_ids", NULL};
+    static const char *const levels[] = {"low", "medium", "high", "critical", NULL};
+    static const char *const kinds[] = {"operator", "member", "vendor", "industry", "peer", NULL};
+    const char *title = NULL, *comp = NULL, *risk = NULL, *scope = NULL, *act = NULL;
+    int level = 0, rc;
+    if ((rc = vg_authz(who, VG_ACT_CASE_STAFF, err)))
+        return rc;
+    if ((rc = vg_json_only(b, keys, NULL, err)) ||
+        (rc = vg_json_str(b, "title", 1, 500, &title, err)) ||
+        (rc = vg_json_str(b, "component", 1, 1000, &comp, err)) ||
+        (rc = vg_json_str(b, "risk", 1, 65536, &risk, err)) ||
+        (rc = vg_json_str(b, "scope", 1, 65536, &scope, err)) ||
+        (rc = vg_json_str(b, "recommended_action", 1, 65536, &act, err)) ||
+        (rc = vg_json_enum(b, "level", 1, levels, &level, err)))
+        return rc;
+    json_t *t = json_object_get(b, "targets");
+    if (t == NULL || !json_is_object(t))
+        return vg_err_field(err, VG_EMISSING, "targets",
+                            "targets: {\"kinds\": [\"industry\", ...]} and/or {\"org_ids\": [...]}");
+    if ((rc = vg_json_only(t, tkeys, "targets", err)))
+        return rc;
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_store *st = vg_pool_get(srv->pool);
+    int64_t *orgs = vg_arena_calloc(a, 1, sizeof(int64_t));
+    size_t norgs = 0, cap = 1, i;
+    json_t *x;
+    /* resolve the recipients: units of the kinds named, plus units named by id */
+    json_array_foreach(json_object_get(t, "kinds"), i, x) {
+        int k = -1;
+        for (int j = 0; kinds[j]; j++)
+            if (json_is_string(x) && strcmp(kinds[j], json_string_value(x)) == 0)
+                k = j;
+        if (k < 0) {
+            rc = vg_err_field(err, VG_EINVAL, "targets.kinds", "targets.kinds: unit kinds");
+            break;
+        }
+        struct vg_org *os;
+        size_t no;
+        if ((rc = st->ops->org_list_kind(st, k, a, &os, &no, err)))
+            break;
+        for (size_t m = 0; m < no; m++) {
+            if (norgs == cap) {
+                int64_t *nn = vg_arena_calloc(a, cap * 2, sizeof(int64_t));
+                memcpy(nn, orgs, norgs * sizeof(int64_t));
+                orgs = nn;
+                cap *= 2;
+            }
+            orgs[norgs++] = os[m].id;
+        }
+    }
+    json_array_foreach(json_object_get(t, "org_ids"), i, x) {
+        struct vg_org o;
+        if (rc)
+            break;
+        if (!json_is_integer(x) || st->ops->org_get(st, json_integer_value(x), a, &o, err) != VG_OK ||
+            o.status != VG_ORG_ACTIVE) {
+            vg_err_clear(err);
+            rc = vg_err_field(err, VG_EINVAL, "targets.org_ids",
+                              "targets.org_ids: ids of active units");
+            break;
+        }
+        int dup = 0;
+        for (size_t m = 0; m < norgs; m++)
+            dup |= orgs[m] == o.id;
+        if (dup)
+            continue;
+        if (norgs == cap) {
+            int64_t *nn = vg_arena_calloc(a, cap * 2, sizeof(int64_t));
+            memcpy(nn, orgs, norgs * sizeof(int64_t));
+            orgs = nn;
+            cap *= 2;
+        }
+        orgs[norgs++] = o.id;
+    }
+    vg_pool_put(srv->pool, st);
+    if (rc == VG_OK && norgs == 0)
+        rc = vg_err_field(err, VG_EINVAL, "targets", "targets: no active unit matches");
+    if (rc == VG_OK) {
+        struct notice_op op = {.who = who, .orgs = orgs, .norgs = norgs, .a = a, .err = err};
+        op.body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "title", title, "component", comp,
+                            "risk", risk, "scope", scope, "recommended_action", act, "level",
+                            levels[level]);
+        rc = vg__tx(srv, 1, notice_tx, &op, err);
+        json_decref(op.body);
+        if (rc == VG_OK) {
+            *out = op.out;
+            if (op.queued)
+                vg_notifier_kick(srv->notifier);
+        } else {
+            json_decref(op.out);
+        }
+    }
+    vg_arena_free(a);
+    return rc;
+}
+
+int vg_svc_risk_notice_list(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
+                            json_t **out, struct vg_err *err)
+{
+    int rc;
+    if ((rc = vg_authz(who, VG_ACT_CASE_STAFF, err)))
+        return rc;
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_store *st = vg_pool_get(srv->pool);
+    struct vg_risk_notice *rs;
+    size_t n;
+    rc = st->ops->risk_notice_list(st, pg.after, pg.limit, a, &rs, &n, err);
+    vg_pool_put(srv->pool, st);
+    if (rc == VG_OK) {
+        json_t *items = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_t *b = json_loads(rs[i].body, 0, NULL);
+            json_array_append_new(items, json_pack("{s:I, s:o, s:I, s:I, s:o}", "id",
+                                                   (json_int_t)rs[i].id, "issued_at",
+                                                   vg__time_json(rs[i].created_at), "issued_by",
+                                                   (json_int_t)rs[i].created_by, "recipients",
+                                                   (json_int_t)rs[i].recipients, "notice",
+                                                   b ? b : json_null()));
+        }
+        *out = page(items, n, pg.limit, n ? rs[n - 1].id : 0, a);
+    }
+    vg_arena_free(a);
+    return rc;
+}

@@ -209,6 +209,15 @@ int vg_svc_exposure_status(struct vg_server *srv, const struct vg_actor *who, in
 int vg_svc_alerts(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
                   json_t **out, struct vg_err *err);
 int vg_svc_expo_stats(struct vg_server *srv, json_t **out);
+/* Per unit: open / fixed / accepted_risk counts and open exposures by grade. */
+int vg_svc_exposure_summary(struct vg_server *srv, const struct vg_actor *who, json_t **out,
+                            struct vg_err *err);
+/* Operator risk notice (风险提示): {title, component, risk, scope,
+ * recommended_action, level, targets:{kinds, org_ids}}; staff only. */
+int vg_svc_risk_notice(struct vg_server *srv, const struct vg_actor *who, json_t *body,
+                       json_t **out, struct vg_err *err);
+int vg_svc_risk_notice_list(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
+                            json_t **out, struct vg_err *err);
 struct vg_expo *vg_expo_new(void);
 void vg_expo_free(struct vg_expo *x);
 /* Rebuilds the reverse index when uploads made it stale. */

@@ -312,7 +312,13 @@ const struct vg__migration vg__sqlite_migrations[] = {
     " vuln_id TEXT NOT NULL,"
     " created_at INTEGER NOT NULL,"
     " body TEXT NOT NULL,"
-    " UNIQUE (org_id, vuln_id));"},
+    " UNIQUE (org_id, vuln_id));"
+    "CREATE TABLE risk_notices ("
+    " id INTEGER PRIMARY KEY,"
+    " created_at INTEGER NOT NULL,"
+    " created_by INTEGER NOT NULL,"
+    " recipients INTEGER NOT NULL,"
+    " body TEXT NOT NULL);"},
     /* 41: indicators -- TAXII "last version" as a flag (set when a newer version arrives) */
     {41,
     "ALTER TABLE taxii_objects ADD COLUMN newer INTEGER NOT NULL DEFAULT 0;"

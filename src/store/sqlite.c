@@ -803,6 +803,9 @@ static const struct vg_store_ops sqlite_ops = {
     .exposure_set_status = vg__sq_exposure_set_status,
     .alert_insert = vg__sq_alert_insert,
     .alert_list = vg__sq_alert_list,
+    .exposure_summary = vg__sq_exposure_summary,
+    .risk_notice_insert = vg__sq_risk_notice_insert,
+    .risk_notice_list = vg__sq_risk_notice_list,
     /* ---- indicators and TAXII ---- */
     .ioc_upsert = vg__sq_ioc_upsert,
     .ioc_get = vg__sq_ioc_get,

@@ -161,6 +161,11 @@ int vg__sq_exposure_set_status(struct vg_store *, int64_t, const char *, const c
 int vg__sq_alert_insert(struct vg_store *, struct vg_alert *, int *, struct vg_err *);
 int vg__sq_alert_list(struct vg_store *, int64_t, int64_t, int, struct vg_arena *,
                       struct vg_alert **, size_t *, struct vg_err *);
+int vg__sq_exposure_summary(struct vg_store *, int64_t, struct vg_arena *,
+                            struct vg_exposure_count **, size_t *, struct vg_err *);
+int vg__sq_risk_notice_insert(struct vg_store *, struct vg_risk_notice *, struct vg_err *);
+int vg__sq_risk_notice_list(struct vg_store *, int64_t, int, struct vg_arena *,
+                            struct vg_risk_notice **, size_t *, struct vg_err *);
 
 
 

@@ -399,3 +399,63 @@ int vg__sq_alert_list(struct vg_store *base, int64_t org_id, int64_t after, int 
         it->body = vg__sq_str(st, 4, a);
     });
 }
+
+static const char q_summary[] =
+    "SELECT e.org_id, e.status, v.grade, count(*) FROM exposures e LEFT JOIN vulns v ON"
+    " v.id = e.vuln_id WHERE (?1 = 0 OR e.org_id = ?1) GROUP BY e.org_id, e.status, v.grade"
+    " ORDER BY e.org_id";
+static const char q_rn_insert[] =
+    "INSERT INTO risk_notices (created_at, created_by, recipients, body) VALUES (?,?,?,?)";
+static const char q_rn_list[] =
+    "SELECT id, created_at, created_by, recipients, body FROM risk_notices WHERE id > ?"
+    " ORDER BY id LIMIT ?";
+
+int vg__sq_exposure_summary(struct vg_store *base, int64_t org_id, struct vg_arena *a,
+                            struct vg_exposure_count **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_summary, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, org_id);
+    GET_MANY(s, st, "exposures", a, struct vg_exposure_count, out, n, err, {
+        it->org_id = sqlite3_column_int64(st, 0);
+        it->status = vg__sq_str(st, 1, a);
+        it->grade = vg__sq_str(st, 2, a);
+        it->n = sqlite3_column_int64(st, 3);
+    });
+}
+
+int vg__sq_risk_notice_insert(struct vg_store *base, struct vg_risk_notice *rn, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_rn_insert, err);
+    int rc;
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, rn->created_at);
+    sqlite3_bind_int64(st, 2, rn->created_by);
+    sqlite3_bind_int64(st, 3, rn->recipients);
+    vg__sq_bind_str(st, 4, rn->body);
+    if ((rc = vg__sq_exec(s, st, "risk notice", 0, err)) == VG_OK)
+        rn->id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int vg__sq_risk_notice_list(struct vg_store *base, int64_t after, int limit, struct vg_arena *a,
+                            struct vg_risk_notice **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_rn_list, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int(st, 2, limit);
+    GET_MANY(s, st, "risk notices", a, struct vg_risk_notice, out, n, err, {
+        it->id = sqlite3_column_int64(st, 0);
+        it->created_at = sqlite3_column_int64(st, 1);
+        it->created_by = sqlite3_column_int64(st, 2);
+        it->recipients = sqlite3_column_int64(st, 3);
+        it->body = vg__sq_str(st, 4, a);
+    });
+}

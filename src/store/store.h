@@ -295,6 +295,19 @@ struct vg_alert {
     const char *vuln_id, *body;
 };
 
+/* One row of the exposure summary: a unit's exposures by status and grade. */
+struct vg_exposure_count {
+    int64_t org_id;
+    const char *status, *grade; /* grade NULL when the record has no score */
+    int64_t n;
+};
+
+/* An operator risk notice (风险提示) sent to chosen units. */
+struct vg_risk_notice {
+    int64_t id, created_at, created_by, recipients;
+    const char *body; /* JSON */
+};
+
 struct vg_store;
 
 struct vg_store_ops {
@@ -482,6 +495,12 @@ struct vg_store_ops {
     int (*alert_insert)(struct vg_store *s, struct vg_alert *al, int *created, struct vg_err *err);
     int (*alert_list)(struct vg_store *s, int64_t org_id, int64_t after, int limit,
                       struct vg_arena *a, struct vg_alert **out, size_t *n, struct vg_err *err);
+    /* org 0: every unit. */
+    int (*exposure_summary)(struct vg_store *s, int64_t org_id, struct vg_arena *a,
+                            struct vg_exposure_count **out, size_t *n, struct vg_err *err);
+    int (*risk_notice_insert)(struct vg_store *s, struct vg_risk_notice *rn, struct vg_err *err);
+    int (*risk_notice_list)(struct vg_store *s, int64_t after, int limit, struct vg_arena *a,
+                            struct vg_risk_notice **out, size_t *n, struct vg_err *err);
 
     /* ---- indicators and TAXII ---- */
     /* The entity of (type, value), created when absent; last_seen = max(at). */

@@ -187,6 +187,31 @@ class Log4ShellDrill(unittest.TestCase):
         inbox = [x["vuln"] for x in s.get("/api/v1/alerts", t).json["items"]]
         self.assertEqual(sorted(inbox), ["TEST-CRIT-1", "TEST-MED-1"])  # the inbox has both
 
+    def test_e_summary_and_risk_notices(self):
+        s, a = self.s, self.s.admin
+        summ = s.get("/api/v1/exposures/summary", self.analyst).json["units"]
+        self.assertTrue(summ)
+        for u in summ:
+            self.assertEqual(set(u) >= {"org_id", "open", "fixed", "accepted_risk", "open_by_grade"}, True)
+        mine = s.get("/api/v1/exposures/summary", self.units["2.12.1"]["token"]).json["units"]
+        self.assertEqual([u["org_id"] for u in mine], [self.units["2.12.1"]["org"]])
+        notice = {"title": "Log4j2 RCE", "component": "pkg:maven/org.apache.logging.log4j/log4j-core",
+                  "risk": "remote code execution", "scope": "2.0-beta9 to 2.14.1",
+                  "recommended_action": "upgrade to 2.17.1", "level": "critical",
+                  "targets": {"kinds": ["industry"]}}
+        self.assertEqual(s.post("/api/v1/risk-notices", notice, self.units["2.12.1"]["token"]).status, 403)
+        bad = dict(notice, targets={"kinds": ["martian"]})
+        self.assertEqual(s.post("/api/v1/risk-notices", bad, self.analyst).field, "targets.kinds")
+        r = s.post("/api/v1/risk-notices", notice, self.analyst)
+        self.assertEqual(r.status, 201, r)
+        self.assertGreaterEqual(r.json["recipients"], 4)
+        nid = str(r.json["id"])
+        got = self.rx.wait_for(lambda x: x["path"] == "/2.17.1" and b"risk.notice" in x["body"])
+        self.assertTrue(got)
+        inbox = s.get("/api/v1/notifications", self.units["2.15.0"]["token"]).json["items"]
+        self.assertIn(("risk.notice", nid), [(n["topic"], n["object_id"]) for n in inbox])
+        self.assertEqual(s.get("/api/v1/risk-notices", self.analyst).json["items"][-1]["id"], int(nid))
+
     def test_d_upload_validation(self):
         t = self.units["2.17.1"]["token"]
         r = self.s.post("/api/v1/sboms", raw=cdx(log4j("2.17.1")), token=t)
