@@ -83,8 +83,10 @@ for (const c of comps) {
 
 // end to end, as a Renovate-style scan would run it: start, load, one pass
 const e2eSeconds = Number(process.hrtime.bigint() - tStart) / 1e9;
+const e2eCpu = process.cpuUsage();
 
 let queries = 0;
+const c0 = process.cpuUsage();
 t0 = process.hrtime.bigint();
 let elapsed = 0;
 do {
@@ -95,6 +97,7 @@ do {
   }
   elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
 } while (elapsed < seconds);
+const c1 = process.cpuUsage(c0);
 db[Symbol.dispose]();
 
 console.log(`components=${comps.length}`);
@@ -106,3 +109,6 @@ console.log(`queries=${queries}`);
 console.log(`query_seconds=${elapsed.toFixed(3)}`);
 console.log(`queries_per_second=${(queries / elapsed).toFixed(1)}`);
 console.log(`ns_per_query=${(elapsed * 1e9 / queries).toFixed(0)}`);
+// CPU time of the whole process (the pread threads included), as vigil's side is measured
+console.log(`cpu_ns_per_query=${((c1.user + c1.system) * 1e3 / queries).toFixed(0)}`);
+console.log(`e2e_cpu_seconds=${((e2eCpu.user + e2eCpu.system) / 1e6).toFixed(3)}`);

@@ -50,17 +50,21 @@ echo "bench/scan: vigil in process..." >&2
 echo "bench/scan: osv-offline..." >&2
 node "$here/osv_offline_bench.mjs" "$data/nedb" "$data/sbom-$comps.purls" "$secs" > "$data/osv-offline.txt"
 echo "bench/scan: vigil scan end to end..." >&2
-t0=$(date +%s.%N)
-set +e
-"$vigil" scan "$data/sbom-$comps.cdx.json" --db "$data/nedb" --format json > "$data/scan.json"
-src=$?
-set -e
-t1=$(date +%s.%N)
-[ "$src" -le 1 ] || { echo "bench/scan: vigil scan failed ($src)" >&2; exit 1; }
+python3 - "$vigil" "$data/sbom-$comps.cdx.json" "$data/nedb" "$data/scan.json" > "$data/scan.txt" <<'PY'
+import os, resource, subprocess, sys, time
+t0 = time.monotonic()
+with open(sys.argv[4], "w") as out:
+    rc = subprocess.run([sys.argv[1], "scan", sys.argv[2], "--db", sys.argv[3], "--format", "json"],
+                        stdout=out).returncode
+t1 = time.monotonic()
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("rc=%d\nwall=%.3f\ncpu=%.3f" % (rc, t1 - t0, ru.ru_utime + ru.ru_stime))
+PY
+grep -q '^rc=[01]$' "$data/scan.txt" || { echo "bench/scan: vigil scan failed" >&2; exit 1; }
 
-python3 - "$data" "$t0" "$t1" "$adv" "$pkgs" "$comps" <<'PY'
+python3 - "$data" "$adv" "$pkgs" "$comps" <<'PY'
 import json, sys
-data, t0, t1 = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+data = sys.argv[1]
 def kv(path):
     d = {}
     for line in open(path):
@@ -70,20 +74,23 @@ def kv(path):
     return d
 v, o = kv(data + "/vigil.txt"), kv(data + "/osv-offline.txt")
 scan = json.load(open(data + "/scan.json"))
-e2e = t1 - t0
-print("bench/scan: %s advisories (%d withdrawn) over %d packages; %d components (CycloneDX)"
-      % (int(v["advisories"] + v["withdrawn"]), v["withdrawn"], v["packages"], v["components"]))
+sc = kv(data + "/scan.txt")
+print("bench/scan: %d advisories indexed (withdrawn left out) over %d packages; %d components"
+      % (v["advisories"], v["packages"], v["components"]))
+print("  (times are CPU time where marked; the wall clock on a shared machine also counts others)")
 print("  %-34s %16s %16s %10s" % ("", "vigil", "osv-offline", "ratio"))
 def row(name, a, b, unit, better_low=True):
     r = (b / a) if better_low else (a / b)
     print("  %-34s %13.3f %s %13.3f %s %9.0fx" % (name, a, unit, b, unit, r))
-row("per component check", v["ns_per_check"] / 1e3, o["ns_per_query"] / 1e3, "us")
-row("per check, one at a time", v["single_ns_per_check"] / 1e3, o["ns_per_query"] / 1e3, "us")
-print("  %-34s %13.0f/s %13.0f/s %9.0fx" % ("checks per second, one core", v["checks_per_second"],
-      o["queries_per_second"], v["checks_per_second"] / o["queries_per_second"]))
+row("per component check (CPU)", v["ns_per_check"] / 1e3, o["cpu_ns_per_query"] / 1e3, "us")
+row("  one at a time (CPU)", v["single_ns_per_check"] / 1e3, o["cpu_ns_per_query"] / 1e3, "us")
+row("  against osv-offline wall time", v["ns_per_check"] / 1e3, o["ns_per_query"] / 1e3, "us")
+print("  %-34s %13.0f/s %13.0f/s %9.0fx" % ("checks per CPU second, one core", v["checks_per_second"],
+      1e9 / o["cpu_ns_per_query"], v["checks_per_second"] * o["cpu_ns_per_query"] / 1e9))
 row("load + index (wall)", v["load_seconds"], o["load_seconds"], "s ")
-print("  %-34s %13.3f s  (CPU, %d threads)" % ("load + index (CPU)", v["load_cpu_seconds"], v["load_threads"]))
-row("end to end, one scan", e2e, o["e2e_seconds"], "s ")
+print("  %-34s %13.3f s  (%d threads)" % ("load + index (CPU)", v["load_cpu_seconds"], v["load_threads"]))
+row("end to end, one scan (wall)", sc["wall"], o["e2e_seconds"], "s ")
+row("end to end, one scan (CPU)", sc["cpu"], o["e2e_cpu_seconds"], "s ")
 print("  %-34s %13d B" % ("index memory per advisory", v["bytes_per_advisory"]))
 print("  %-34s %13d B" % ("reverse index per component", v["bytes_per_component"]))
 print("  %-34s %13.2f us" % ("reverse: components of an advisory", v["reverse_us_per_advisory"]))
@@ -91,7 +98,7 @@ print("  vulnerable components: vigil %d (scan %d), osv-offline %d; advisory mat
       % (v["vulnerable_components"], scan["vulnerable"], o["vulnerable_components"],
          v["advisory_matches"], o["advisory_matches"]))
 print("  targets: >= 1000x osv-offline per query: %s; >= 5M checks/s on one core: %s; load 200k < 1 s: %s"
-      % ("met" if o["ns_per_query"] / v["ns_per_check"] >= 1000 else "NOT met",
+      % ("met" if o["cpu_ns_per_query"] / v["ns_per_check"] >= 1000 else "NOT met",
          "met" if v["checks_per_second"] >= 5e6 else "NOT met",
          "met" if v["load_seconds"] < 1 else "NOT met (wall; CPU %.2f s)" % v["load_cpu_seconds"]))
 if v["vulnerable_components"] != o["vulnerable_components"] or scan["vulnerable"] != v["vulnerable_components"]:

@@ -63,10 +63,12 @@ struct ixpkg {
     uint32_t head, tail; /* build-time list of affected entries, +1 */
 };
 
-/* Query-time hash slot: the full hash and the package's block. */
+/* Query-time hash slot: the full hash, and where the package's block is in
+ * the hot region and how long (so that a batch can fetch it whole). */
 struct fslot {
     uint64_t hash;
-    const struct blk *b;
+    uint32_t off;  /* block offset / 64 in the hot region, +1; 0 = empty */
+    uint32_t len;  /* block bytes */
 };
 
 struct vg_match_index {
@@ -1101,14 +1103,15 @@ int vg_match_index_finish(struct vg_match_index *ix, struct vg_err *err)
         size_t j;
         off = (off + 63) & ~(size_t)63; /* a block starts on a cache line */
         b = (struct blk *)(void *)(h + off);
-        memcpy(b, tmp[i], lens[i]);
+        memcpy(b, tmp[i], lens[i]); /* offsets / 64 fit 32 bits up to 256 GB */
         free(tmp[i]);
         off += lens[i];
         ix->pkg[i].blk = b;
-        for (j = b->hash & (ix->nfslots - 1); ix->fslots[j].b; j = (j + 1) & (ix->nfslots - 1))
+        for (j = b->hash & (ix->nfslots - 1); ix->fslots[j].off; j = (j + 1) & (ix->nfslots - 1))
             ;
         ix->fslots[j].hash = b->hash;
-        ix->fslots[j].b = b;
+        ix->fslots[j].off = (uint32_t)(((char *)b - h) / 64) + 1;
+        ix->fslots[j].len = (uint32_t)(lens[i] > UINT32_MAX ? UINT32_MAX : lens[i]);
     }
     free(tmp);
     free(lens);
@@ -1125,17 +1128,23 @@ int vg_match_index_finish(struct vg_match_index *ix, struct vg_err *err)
 
 /* ---- queries ------------------------------------------------------------- */
 
+static const struct blk *slot_blk(const struct vg_match_index *ix, const struct fslot *s)
+{
+    return (const struct blk *)(const void *)((const char *)ix->hot + (size_t)(s->off - 1) * 64);
+}
+
 static const struct blk *find_blk(const struct vg_match_index *ix, int eco, const char *name,
                                   size_t n, uint64_t h)
 {
     size_t mask = ix->nfslots - 1;
     for (size_t j = h & mask;; j = (j + 1) & mask) {
         const struct fslot *s = &ix->fslots[j];
-        if (s->b == NULL)
+        const struct blk *b;
+        if (s->off == 0)
             return NULL;
-        if (s->hash == h && s->b->eco == eco && s->b->nlen == n &&
-            memcmp(blk_name(s->b), name, n) == 0)
-            return s->b;
+        b = slot_blk(ix, s);
+        if (s->hash == h && b->eco == eco && b->nlen == n && memcmp(blk_name(b), name, n) == 0)
+            return b;
     }
 }
 
@@ -1300,13 +1309,16 @@ int vg_match_query_many(const struct vg_match_index *ix, const struct vg_match_q
                 continue;
             for (size_t j = s->slot;; j = (j + 1) & mask) {
                 const struct fslot *f = &ix->fslots[j];
-                if (f->b == NULL)
+                if (f->off == 0)
                     break;
                 if (f->hash == s->h) {
-                    s->b = f->b;
-                    /* header, name, boundary prefixes: the first lines */
-                    for (int l = 0; l < 4; l++)
-                        __builtin_prefetch((const char *)s->b + 64 * l);
+                    /* the block's first lines (header, name, boundary
+                     * prefixes), fetched while the group is keyed; more
+                     * would only queue behind the other queries' misses */
+                    size_t len = f->len < 256 ? f->len : 256;
+                    s->b = slot_blk(ix, f);
+                    for (size_t l = 0; l < len; l += 64)
+                        __builtin_prefetch((const char *)s->b + l);
                     break;
                 }
             }
