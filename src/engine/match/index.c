@@ -932,12 +932,6 @@ static struct blk *build_pkg(struct vg_match_index *ix, struct ixpkg *p, uint32_
     struct blk *b;
     char *w;
 
-    p->affs = vg_arena_alloc(ix->a, p->naff * sizeof(uint32_t));
-    {
-        uint32_t k = 0;
-        for (uint32_t x = p->head; x; x = ix->aff[x - 1].next)
-            p->affs[k++] = x - 1;
-    }
     p->key_eco = ix->aff[p->affs[0]].r.eco;
     for (uint32_t k = 0; k < p->naff; k++) {
         const struct ixaff *x = &ix->aff[p->affs[k]];
@@ -1086,6 +1080,21 @@ int vg_match_index_finish(struct vg_match_index *ix, struct vg_err *err)
     VG_UNUSED(err);
     if (ix->finished)
         return VG_OK;
+    /* each package's entries, ascending: a counting sort over the entries
+     * (one sequential pass) rather than chasing the build-time lists */
+    {
+        uint32_t *all = vg_arena_alloc(ix->a, (ix->naff + 1) * sizeof(uint32_t));
+        size_t *at = vg_xcalloc(ix->npkg + 1, sizeof(*at));
+        for (size_t i = 0; i < ix->naff; i++)
+            at[ix->aff[i].pkg + 1]++;
+        for (size_t i = 0; i < ix->npkg; i++)
+            at[i + 1] += at[i];
+        for (size_t i = 0; i < ix->npkg; i++)
+            ix->pkg[i].affs = all + at[i];
+        for (size_t i = 0; i < ix->naff; i++)
+            all[at[ix->aff[i].pkg]++] = (uint32_t)i;
+        free(at);
+    }
     tmp = vg_xcalloc(ix->npkg + 1, sizeof(*tmp));
     lens = vg_xcalloc(ix->npkg + 1, sizeof(*lens));
     ix->nfslots = ix->nslots;
