@@ -18,7 +18,7 @@ cleanup() { [ -n "$vpid" ] && kill "$vpid" 2>/dev/null; wait 2>/dev/null; rm -rf
 trap cleanup EXIT
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 admin=$("$bin" init --data "$work/data" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-"$bin" serve --data "$work/data" --listen "127.0.0.1:$port" --threads "$threads" --log-level warn \
+"$bin" serve --data "$work/data" --listen "127.0.0.1:$port" --threads "$((threads * 8))" --log-level warn \
   2>"$work/vigil.log" &
 vpid=$!
 url="http://127.0.0.1:$port"
@@ -37,7 +37,7 @@ p50=$(echo "$out" | awk '/^p50_ms/ {print $2}')
 p99=$(echo "$out" | awk '/^p99_ms/ {print $2}')
 errs=$(echo "$out" | awk '/^errors/ {print $2}')
 stored=$(api "$url/metrics" | awk '/vigil_store_objects\{kind="cases"\}/ {print $2}')
-echo "bench/cases: wrk -t$threads -c$conns -d${dur}s, vigil --threads $threads, SQLite WAL"
+echo "bench/cases: wrk -t$threads -c$conns -d${dur}s, vigil --threads $((threads * 8)) (group commit), SQLite WAL"
 printf '%-28s %12s\n' "submissions/s" "$rps"
 printf '%-28s %12s\n' "p50 ms" "$p50"
 printf '%-28s %12s\n' "p99 ms" "$p99"

@@ -8,23 +8,103 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A queued write operation. */
+struct vg_txreq {
+    int (*fn)(struct vg_store *st, void *ctx);
+    void *ctx;
+    struct vg_err *err;
+    int rc, done;
+    struct vg_txreq *next;
+};
+
+/* Group commit: runs a batch of write operations in one transaction, each in
+ * a savepoint so that one failing operation undoes only itself. Their audit
+ * entries chain in queue order. A commit that fails fails them all. */
+static void run_batch(struct vg_server *srv, struct vg_txreq *batch)
+{
+    struct vg_store *st = vg_pool_writer(srv->pool);
+    struct vg_err be = {0};
+    int rc = st->ops->begin(st, 1, &be), any = 0;
+    for (struct vg_txreq *r = batch; r; r = r->next) {
+        if (rc) {
+            r->rc = vg_err_set(r->err, rc, "%s", be.msg);
+            continue;
+        }
+        struct vg_err se = {0};
+        if ((r->rc = st->ops->savepoint(st, 0, &se)) != VG_OK) {
+            vg_err_set(r->err, r->rc, "%s", se.msg);
+            continue;
+        }
+        r->rc = r->fn(st, r->ctx);
+        if (r->rc != VG_OK) {
+            if (st->ops->savepoint(st, 2, &se) != VG_OK) {
+                rc = vg_err_set(&be, VG_EBACKEND, "cannot undo a failed operation: %s", se.msg);
+                break;
+            }
+        } else if (st->ops->savepoint(st, 1, &se) != VG_OK) {
+            r->rc = vg_err_set(r->err, VG_EBACKEND, "%s", se.msg);
+        } else {
+            any = 1;
+        }
+    }
+    if (rc == VG_OK && any)
+        rc = st->ops->commit(st, &be);
+    else if (rc == VG_OK)
+        st->ops->rollback(st);
+    if (rc != VG_OK) {
+        st->ops->rollback(st);
+        for (struct vg_txreq *r = batch; r; r = r->next)
+            if (r->rc == VG_OK)
+                r->rc = vg_err_set(r->err, rc, "%s", be.msg);
+    }
+    vg_pool_writer_put(srv->pool);
+}
+
 int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void *ctx),
            void *ctx, struct vg_err *err)
 {
-    struct vg_store *st = write ? vg_pool_writer(srv->pool) : vg_pool_get(srv->pool);
-    int rc = st->ops->begin(st, write, err);
-    if (rc == VG_OK) {
-        rc = fn(st, ctx);
-        if (rc == VG_OK)
-            rc = st->ops->commit(st, err);
-        if (rc != VG_OK)
-            st->ops->rollback(st);
-    }
-    if (write)
-        vg_pool_writer_put(srv->pool);
-    else
+    if (!write) {
+        struct vg_store *st = vg_pool_get(srv->pool);
+        int rc = st->ops->begin(st, 0, err);
+        if (rc == VG_OK) {
+            rc = fn(st, ctx);
+            if (rc == VG_OK)
+                rc = st->ops->commit(st, err);
+            if (rc != VG_OK)
+                st->ops->rollback(st);
+        }
         vg_pool_put(srv->pool, st);
-    return rc;
+        return rc;
+    }
+    struct vg_txreq me = {.fn = fn, .ctx = ctx, .err = err};
+    pthread_mutex_lock(&srv->txmu);
+    if (srv->txq_tail)
+        srv->txq_tail->next = &me;
+    else
+        srv->txq_head = &me;
+    srv->txq_tail = &me;
+    while (!me.done) {
+        if (!srv->tx_leader) {
+            /* Lead: take everything queued so far and run it as one batch. */
+            struct vg_txreq *batch = srv->txq_head;
+            srv->txq_head = srv->txq_tail = NULL;
+            srv->tx_leader = 1;
+            pthread_mutex_unlock(&srv->txmu);
+            run_batch(srv, batch);
+            pthread_mutex_lock(&srv->txmu);
+            for (struct vg_txreq *r = batch; r;) {
+                struct vg_txreq *next = r->next;
+                r->done = 1; /* r may be gone once its owner wakes */
+                r = next;
+            }
+            srv->tx_leader = 0;
+            pthread_cond_broadcast(&srv->txcv);
+        } else {
+            pthread_cond_wait(&srv->txcv, &srv->txmu);
+        }
+    }
+    pthread_mutex_unlock(&srv->txmu);
+    return me.rc;
 }
 
 json_t *vg__time_json(int64_t ms)

@@ -85,6 +85,8 @@ int vg_server_open(struct vg_server *srv, const struct vg_config *cfg, struct vg
     srv->cfg = *cfg;
     pthread_mutex_init(&srv->mu, NULL);
     pthread_cond_init(&srv->cv, NULL);
+    pthread_mutex_init(&srv->txmu, NULL);
+    pthread_cond_init(&srv->txcv, NULL);
     if (sodium_init() < 0)
         return vg_err_set(err, VG_EBACKEND, "libsodium failed to initialise");
     vg_config_store_uri(cfg, srv->store_uri, sizeof(srv->store_uri));
@@ -168,6 +170,8 @@ void vg_server_close(struct vg_server *srv)
     sodium_memzero(srv->sign_sk, sizeof(srv->sign_sk));
     pthread_mutex_destroy(&srv->mu);
     pthread_cond_destroy(&srv->cv);
+    pthread_mutex_destroy(&srv->txmu);
+    pthread_cond_destroy(&srv->txcv);
 }
 
 /* ---- init ---- */

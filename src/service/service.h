@@ -21,6 +21,7 @@ struct vg_auth_cache;
 struct vg_notifier;
 struct vg_kb;
 struct vg_expo;
+struct vg_txreq;
 
 /* The one context object: config, store pool, secret key, workers. */
 struct vg_server {
@@ -46,6 +47,12 @@ struct vg_server {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stopping;
+    /* group commit: write operations queue here; one leader runs a batch in
+     * one transaction (service/accounts.c, vg__tx) */
+    pthread_mutex_t txmu;
+    pthread_cond_t txcv;
+    struct vg_txreq *txq_head, *txq_tail;
+    int tx_leader;
     /* ---- indicators: the lookup index (service/indicators.c), swapped
      * under its own rwlock after each commit that changes indicators ---- */
     struct vg_ioc_state *ioc;

@@ -325,5 +325,9 @@ const struct vg__migration vg__sqlite_migrations[] = {
     "UPDATE taxii_objects SET newer = 1 WHERE EXISTS (SELECT 1 FROM taxii_objects p"
     " WHERE p.collection = taxii_objects.collection AND p.id = taxii_objects.id"
     " AND p.version_ms > taxii_objects.version_ms);"},
+    /* lookups by kind (peer forwarding, notices) and by name (vendor matching) */
+    {6,
+    "CREATE INDEX orgs_kind ON orgs(kind, status);"
+    "CREATE INDEX orgs_name_ci ON orgs(lower(name));"},
     {0, NULL},
 };

@@ -238,6 +238,29 @@ static void sq_rollback(struct vg_store *base)
     }
 }
 
+static const char q_sp_open[] = "SAVEPOINT vg_op";
+static const char q_sp_release[] = "RELEASE vg_op";
+static const char q_sp_undo[] = "ROLLBACK TO vg_op";
+
+static int sq_savepoint(struct vg_store *base, int op, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st;
+    int rc;
+    if (op == 2) {
+        for (int i = 0; i < VG_SQ_CACHE; i++)
+            if (s->cache[i].st)
+                sqlite3_reset(s->cache[i].st);
+        if ((st = vg__sq_prep(s, q_sp_undo, err)) == NULL)
+            return VG_EBACKEND;
+        if ((rc = vg__sq_exec(s, st, "savepoint", 0, err)))
+            return rc;
+    }
+    if ((st = vg__sq_prep(s, op == 0 ? q_sp_open : q_sp_release, err)) == NULL)
+        return VG_EBACKEND;
+    return vg__sq_exec(s, st, "savepoint", 0, err);
+}
+
 /* ---- orgs ---- */
 
 static void read_org(sqlite3_stmt *st, int c, struct vg_arena *a, struct vg_org *o)
@@ -731,6 +754,7 @@ static const struct vg_store_ops sqlite_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .savepoint = sq_savepoint,
     .org_insert = sq_org_insert,
     .org_get = sq_org_get,
     .org_list = sq_org_list,

@@ -318,6 +318,9 @@ struct vg_store_ops {
     int (*begin)(struct vg_store *s, int write, struct vg_err *err);
     int (*commit)(struct vg_store *s, struct vg_err *err);
     void (*rollback)(struct vg_store *s);
+    /* Nested unit inside a transaction: op 0 opens it, 1 keeps its writes,
+     * 2 undoes them (group commit runs several operations in one transaction). */
+    int (*savepoint)(struct vg_store *s, int op, struct vg_err *err);
 
     int (*org_insert)(struct vg_store *s, struct vg_org *o, struct vg_err *err); /* sets o->id */
     int (*org_get)(struct vg_store *s, int64_t id, struct vg_arena *a, struct vg_org *out,
