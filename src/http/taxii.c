@@ -150,9 +150,11 @@ static int reply(struct vg_req *r, int status, json_t *j)
 static char *base_url(struct vg_req *r)
 {
     const char *host = header(r, "Host");
+    const char *proto = header(r, "X-Forwarded-Proto"); /* behind a TLS proxy */
     if (host == NULL || strpbrk(host, "\"\\ /") != NULL)
         return vg_arena_strdup(r->a, "/taxii2/" ROOT "/");
-    return vg_arena_printf(r->a, "http://%s/taxii2/" ROOT "/", host);
+    return vg_arena_printf(r->a, "%s://%s/taxii2/" ROOT "/",
+                           proto && strcmp(proto, "https") == 0 ? "https" : "http", host);
 }
 
 int vg_h_taxii_discovery(struct vg_req *r)

@@ -11,28 +11,27 @@
     "(" T ".tlp <= " MAX " OR " T ".org_id = " ORG " OR instr(coalesce(" T ".recipients, ''),"     \
     " ',' || " ORG " || ',') > 0)"
 
-static const char q_ioc_find[] = "SELECT id FROM iocs WHERE type = ? AND value = ?";
-static const char q_ioc_insert[] =
+/* One statement per write: upserts that hand the row id back (SQLite >= 3.35). */
+static const char q_ioc_upsert[] =
     "INSERT INTO iocs (type, value, first_seen, last_seen, sightings, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?3, 0, ?3, ?3)";
-static const char q_ioc_touch[] =
-    "UPDATE iocs SET last_seen = max(last_seen, ?2), first_seen = min(first_seen, ?2),"
-    " updated_at = ?2 WHERE id = ?1";
+    " VALUES (?1, ?2, ?3, ?3, 0, ?3, ?3) ON CONFLICT (type, value) DO UPDATE SET"
+    " last_seen = max(last_seen, excluded.last_seen),"
+    " first_seen = min(first_seen, excluded.first_seen), updated_at = excluded.updated_at"
+    " RETURNING id";
 #define IOC_COLS "i.id, i.type, i.value, i.first_seen, i.last_seen, i.sightings, i.created_at, i.updated_at"
 static const char q_ioc_get[] = "SELECT " IOC_COLS " FROM iocs i WHERE i.id = ?";
 static const char q_ioc_list[] =
     "SELECT " IOC_COLS " FROM iocs i WHERE i.id > ?3 AND (?4 IS NULL OR i.type = ?4)"
     " AND (?5 IS NULL OR i.value = ?5) AND EXISTS (SELECT 1 FROM ioc_sources s"
     " WHERE s.ioc_id = i.id AND " VISIBLE("s", "?1", "?2") ") ORDER BY i.id LIMIT ?6";
-static const char q_src_find[] = "SELECT id FROM ioc_sources WHERE ioc_id = ? AND org_id = ?";
-static const char q_src_insert[] =
+static const char q_src_upsert[] =
     "INSERT INTO ioc_sources (ioc_id, org_id, stix_id, tlp, confidence, labels, recipients,"
     " valid_from, valid_until, first_seen, last_seen, reports)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,1)";
-static const char q_src_update[] =
-    "UPDATE ioc_sources SET stix_id = ?2, tlp = ?3, confidence = ?4, labels = ?5,"
-    " recipients = ?6, valid_from = ?7, valid_until = ?8, last_seen = max(last_seen, ?9),"
-    " reports = reports + 1 WHERE id = ?1";
+    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,1) ON CONFLICT (ioc_id, org_id) DO UPDATE SET"
+    " stix_id = excluded.stix_id, tlp = excluded.tlp, confidence = excluded.confidence,"
+    " labels = excluded.labels, recipients = excluded.recipients,"
+    " valid_from = excluded.valid_from, valid_until = excluded.valid_until,"
+    " last_seen = max(last_seen, excluded.last_seen), reports = reports + 1 RETURNING id";
 #define SRC_COLS                                                                                   \
     "s.id, s.ioc_id, s.org_id, s.stix_id, s.tlp, s.confidence, s.labels, s.recipients,"            \
     " s.valid_from, s.valid_until, s.first_seen, s.last_seen, s.reports, i.type, i.value"
@@ -59,12 +58,11 @@ static const char q_taxii_insert[] =
     " date_added, tlp, org_id, recipients, body, newer) VALUES (?1,?2,?3,?4,?5,?6,"
     " max(?7, coalesce((SELECT max(date_added) FROM taxii_objects), 0) + 1),?8,?9,?10,?11,"
     " EXISTS (SELECT 1 FROM taxii_objects p WHERE p.collection = ?1 AND p.id = ?2"
-    "  AND p.version_ms > ?6))";
+    "  AND p.version_ms > ?6)) RETURNING rid, date_added";
 /* Older versions learn that a newer one exists: "last" is then a flag test. */
 static const char q_taxii_older[] =
     "UPDATE taxii_objects SET newer = 1 WHERE collection = ?1 AND id = ?2 AND version_ms < ?3"
     " AND newer = 0";
-static const char q_taxii_added[] = "SELECT date_added FROM taxii_objects WHERE rid = ?";
 #define TAXII_COLS                                                                                 \
     "o.rid, o.collection, o.id, o.type, o.spec_version, o.version, o.version_ms, o.date_added,"    \
     " o.tlp, o.org_id, o.recipients, o.body"
@@ -111,37 +109,33 @@ static void bind_viewer(sqlite3_stmt *st, int i, const struct vg_ioc_viewer *v)
     sqlite3_bind_int64(st, i + 1, v->org);
 }
 
+/* Steps an INSERT … RETURNING; the first column(s) into a and b (b may be NULL). */
+static int returning(struct sqlite_store *s, sqlite3_stmt *st, const char *what, int64_t *a,
+                     int64_t *b, struct vg_err *err)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *a = sqlite3_column_int64(st, 0);
+        if (b)
+            *b = sqlite3_column_int64(st, 1);
+        sqlite3_reset(st);
+        return VG_OK;
+    }
+    sqlite3_reset(st);
+    return vg__sq_err(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, what, err);
+}
+
 int vg__sq_ioc_upsert(struct vg_store *base, const char *type, const char *value, int64_t at,
                       int64_t *id, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_ioc_find, err);
-    int rc;
+    sqlite3_stmt *st = vg__sq_prep(s, q_ioc_upsert, err);
     if (st == NULL)
         return VG_EBACKEND;
     vg__sq_bind_str(st, 1, type);
     vg__sq_bind_str(st, 2, value);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        if ((st = vg__sq_prep(s, q_ioc_touch, err)) == NULL)
-            return VG_EBACKEND;
-        sqlite3_bind_int64(st, 1, *id);
-        sqlite3_bind_int64(st, 2, at);
-        return vg__sq_exec(s, st, "indicator", 0, err);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return vg__sq_err(s, rc, "indicator", err);
-    if ((st = vg__sq_prep(s, q_ioc_insert, err)) == NULL)
-        return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, type);
-    vg__sq_bind_str(st, 2, value);
     sqlite3_bind_int64(st, 3, at);
-    if ((rc = vg__sq_exec(s, st, "indicator", 0, err)) == VG_OK)
-        *id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    return returning(s, st, "indicator", id, NULL, err);
 }
 
 static void read_ioc(sqlite3_stmt *st, struct vg_arena *a, struct vg_ioc_row *r)
@@ -186,33 +180,8 @@ int vg__sq_ioc_list(struct vg_store *base, const struct vg_ioc_viewer *v, const 
 int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_src_find, err);
-    int rc;
+    sqlite3_stmt *st = vg__sq_prep(s, q_src_upsert, err);
     if (st == NULL)
-        return VG_EBACKEND;
-    sqlite3_bind_int64(st, 1, src->ioc_id);
-    sqlite3_bind_int64(st, 2, src->org_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        src->id = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        if ((st = vg__sq_prep(s, q_src_update, err)) == NULL)
-            return VG_EBACKEND;
-        sqlite3_bind_int64(st, 1, src->id);
-        vg__sq_bind_str(st, 2, src->stix_id);
-        sqlite3_bind_int(st, 3, src->tlp);
-        sqlite3_bind_int(st, 4, src->confidence);
-        vg__sq_bind_str(st, 5, src->labels);
-        vg__sq_bind_str(st, 6, src->recipients);
-        sqlite3_bind_int64(st, 7, src->valid_from);
-        sqlite3_bind_int64(st, 8, src->valid_until);
-        sqlite3_bind_int64(st, 9, src->last_seen);
-        return vg__sq_exec(s, st, "indicator source", 1, err);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return vg__sq_err(s, rc, "indicator source", err);
-    if ((st = vg__sq_prep(s, q_src_insert, err)) == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, src->ioc_id);
     sqlite3_bind_int64(st, 2, src->org_id);
@@ -225,9 +194,7 @@ int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, stru
     sqlite3_bind_int64(st, 9, src->valid_until);
     sqlite3_bind_int64(st, 10, src->first_seen);
     sqlite3_bind_int64(st, 11, src->last_seen);
-    if ((rc = vg__sq_exec(s, st, "indicator source", 0, err)) == VG_OK)
-        src->id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    return returning(s, st, "indicator source", &src->id, NULL, err);
 }
 
 static void read_src(sqlite3_stmt *st, struct vg_arena *a, struct vg_ioc_source *r)
@@ -352,20 +319,14 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
     sqlite3_bind_int64(st, 9, o->org_id);
     vg__sq_bind_str(st, 10, o->recipients);
     vg__sq_bind_str(st, 11, o->body);
-    if ((rc = vg__sq_exec(s, st, "object", 0, err)) != VG_OK)
+    if ((rc = returning(s, st, "object", &o->rid, &o->date_added, err)) != VG_OK)
         return rc;
-    o->rid = sqlite3_last_insert_rowid(s->db);
     if ((st = vg__sq_prep(s, q_taxii_older, err)) == NULL)
         return VG_EBACKEND;
     vg__sq_bind_str(st, 1, o->collection);
     vg__sq_bind_str(st, 2, o->id);
     sqlite3_bind_int64(st, 3, o->version_ms);
-    if ((rc = vg__sq_exec(s, st, "object", 0, err)) != VG_OK)
-        return rc;
-    if ((st = vg__sq_prep(s, q_taxii_added, err)) == NULL)
-        return VG_EBACKEND;
-    sqlite3_bind_int64(st, 1, o->rid);
-    GET_ONE(s, st, "object", err, o->date_added = sqlite3_column_int64(st, 0));
+    return vg__sq_exec(s, st, "object", 0, err);
 }
 
 int vg__sq_taxii_list(struct vg_store *base, const struct vg_taxii_filter *f, struct vg_arena *a,
