@@ -39,7 +39,7 @@ static const char q_case_list[] =
 static const char q_key_put[] =
     "INSERT INTO case_keys (case_id, kind, value) VALUES (?,?,?) ON CONFLICT DO NOTHING";
 static const char q_find_key[] =
-    "SELECT " CASE_COLS " FROM cases WHERE id IN (SELECT case_id FROM case_keys WHERE kind = ?"
+    "SELECT rid, id, received_at FROM cases WHERE id IN (SELECT case_id FROM case_keys WHERE kind = ?"
     " AND value = ?) AND id <> ? AND state NOT IN ('rejected', 'duplicate') ORDER BY received_at, rid"
     " LIMIT 10";
 static const char q_event_insert[] =
@@ -267,6 +267,7 @@ int vg__sq_case_key_put(struct vg_store *base, const char *case_id, const char *
     return vg__sq_exec(s, st, "case key", 0, err);
 }
 
+/* Only what a duplicate link shows: id and received_at (rid for order). */
 int vg__sq_case_find_key(struct vg_store *base, const char *kind, const char *value,
                          const char *exclude_id, struct vg_arena *a, struct vg_case **out,
                          size_t *n, struct vg_err *err)
@@ -278,7 +279,11 @@ int vg__sq_case_find_key(struct vg_store *base, const char *kind, const char *va
     vg__sq_bind_str(st, 1, kind);
     vg__sq_bind_str(st, 2, value);
     vg__sq_bind_str(st, 3, exclude_id ? exclude_id : "");
-    GET_MANY(s, st, "cases", a, struct vg_case, out, n, err, read_case(st, a, it));
+    GET_MANY(s, st, "cases", a, struct vg_case, out, n, err, {
+        it->rid = sqlite3_column_int64(st, 0);
+        it->id = vg__sq_str(st, 1, a);
+        it->received_at = sqlite3_column_int64(st, 2);
+    });
 }
 
 int vg__sq_case_event_insert(struct vg_store *base, struct vg_case_event *e, struct vg_err *err)

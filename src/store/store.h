@@ -401,7 +401,8 @@ struct vg_store_ops {
     /* Dedup keys (kind "alias" or "product", value normalised by the service). */
     int (*case_key_put)(struct vg_store *s, const char *case_id, const char *kind,
                         const char *value, struct vg_err *err);
-    /* Open cases (not rejected, duplicate) other than exclude_id holding a key. */
+    /* Open cases (not rejected, duplicate) other than exclude_id holding a key,
+     * earliest first, at most 10; only rid, id and received_at are filled. */
     int (*case_find_key)(struct vg_store *s, const char *kind, const char *value,
                          const char *exclude_id, struct vg_arena *a, struct vg_case **out,
                          size_t *n, struct vg_err *err);
