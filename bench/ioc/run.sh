@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # bench/ioc: STIX bundle parse+validate (objects/s), indicator index lookups/s
 # and memory per indicator, in process; python stix2 as the parsing peer when
-# STIX2_PY points at a checkout of oasis-open/cti-python-stix2.
+# STIX2_PY points at a folder holding the packages stix2 (oasis-open/cti-python-stix2)
+# and stix2patterns (oasis-open/cti-pattern-validator; a commit generated with the
+# ANTLR runtime you have: Debian 12's python3-antlr4 is 4.9, e.g. db56fa3), run by
+# STIX2_PYTHON (default python3; /usr/bin/python3 for Debian's python3-tz,
+# python3-simplejson, python3-requests, python3-antlr4).
 # Usage: bench/ioc/run.sh [N_BUNDLE=1000000] [M_INDEX=10000000]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,8 +25,8 @@ if [ -z "${STIX2_PY:-}" ]; then
   echo "peer skipped: set STIX2_PY"
   exit 0
 fi
-ours=$("$out/bench_ioc" 20000 0 | sed -n 's/.* \([0-9]*\) objects\/s per core.*/\1/p')
-peer=$(PYTHONPATH="$STIX2_PY${PYTHONPATH:+:$PYTHONPATH}" python3 - "$out/peer.json" <<'PY'
+ours=$("$out/bench_ioc" 20000 0 | sed -n 's/^parse+validate.* \([0-9]*\) objects\/s per core.*/\1/p')
+peer=$(PYTHONPATH="$STIX2_PY${PYTHONPATH:+:$PYTHONPATH}" "${STIX2_PYTHON:-python3}" - "$out/peer.json" <<'PY'
 import sys, time
 import stix2
 data = open(sys.argv[1]).read()
