@@ -71,8 +71,20 @@ struct fslot {
     uint32_t len;  /* block bytes */
 };
 
+/* Version strings repeat across the advisories of a package (and "1.0.0"
+ * across all of them): a small direct-mapped cache of recent keys. */
+#define KCACHE 4096
+struct kcache {
+    uint32_t h;
+    int16_t eco;
+    uint8_t vn, kn; /* vn 0: empty */
+    char v[24];
+    unsigned char k[32];
+};
+
 struct vg_match_index {
     struct vg_arena *a;       /* everything kept */
+    struct kcache *kc;        /* while adding */
     struct vg_arena *scratch; /* one record's temporaries */
     struct vg_match_advisory *adv;
     size_t nadv, capadv;
@@ -123,6 +135,7 @@ void vg_match_index_free(struct vg_match_index *ix)
         vg_arena_free(ix->adopted[i]);
     free(ix->adopted);
     free(ix->ids);
+    free(ix->kc);
     vg_arena_free(ix->a);
     vg_arena_free(ix->scratch);
     free(ix);
@@ -270,6 +283,40 @@ static int key_of(int eco, const char *v, size_t n, struct vg_arena *a, struct k
     return 0;
 }
 
+static int key_cached(struct vg_match_index *ix, int eco, const char *v, size_t n,
+                      struct vg_arena *a, struct kv *k)
+{
+    unsigned char buf[VG_VERSION_KEY_MAX];
+    size_t kl = 0;
+    struct kcache *e;
+    uint32_t h;
+
+    if (n == 0 || n > sizeof(e->v))
+        return key_of(eco, v, n, a, k);
+    if (ix->kc == NULL)
+        ix->kc = vg_xcalloc(KCACHE, sizeof(*ix->kc));
+    h = (uint32_t)vg__match_hash(eco, v, n);
+    e = &ix->kc[h & (KCACHE - 1)];
+    if (e->vn == n && e->h == h && e->eco == eco && memcmp(e->v, v, n) == 0) {
+        k->p = vg_arena_memdup(a, e->k, e->kn ? e->kn : 1);
+        k->n = e->kn;
+        return 0;
+    }
+    if (vg_version_key_buf(eco, v, n, buf, sizeof(buf), &kl, NULL) != VG_OK)
+        return -1;
+    if (kl <= sizeof(e->k)) {
+        e->h = h;
+        e->eco = (int16_t)eco;
+        e->vn = (uint8_t)n;
+        e->kn = (uint8_t)kl;
+        memcpy(e->v, v, n);
+        memcpy(e->k, buf, kl);
+    }
+    k->p = vg_arena_memdup(a, buf, kl ? kl : 1);
+    k->n = kl;
+    return 0;
+}
+
 static int empty_iv(const struct vg_interval *iv)
 {
     int c;
@@ -356,8 +403,9 @@ static int inside(const struct vg_interval *iv, size_t n, const unsigned char *k
 
 /* Builds r (eco's keys) from a scanned affected entry; temporaries in s,
  * results in a. -1 when the entry is malformed (range.c would refuse it). */
-static int build_ranges(const struct vg__osv_aff *f, int eco, struct vg_arena *s,
-                        struct vg_arena *a, struct vg_ranges *r, const char **why)
+static int build_ranges(struct vg_match_index *ix, const struct vg__osv_aff *f, int eco,
+                        struct vg_arena *s, struct vg_arena *a, struct vg_ranges *r,
+                        const char **why)
 {
     struct ivset raw = {NULL, 0, 0};
     const char **fixed = NULL;
@@ -398,7 +446,7 @@ static int build_ranges(const struct vg__osv_aff *f, int eco, struct vg_arena *s
                     limit_inf = 1;
                     continue;
                 }
-                if (key_of(eco, e->v, e->vn, s, &lk)) {
+                if (key_cached(ix, eco, e->v, e->vn, s, &lk)) {
                     *why = "invalid version in a limit event";
                     return -1;
                 }
@@ -410,7 +458,7 @@ static int build_ranges(const struct vg__osv_aff *f, int eco, struct vg_arena *s
             ev[nev].kind = e->kind;
             ev[nev].order = i;
             ev[nev].zero = e->kind == 0 && e->vn == 1 && e->v[0] == '0';
-            if (!ev[nev].zero && key_of(eco, e->v, e->vn, s, &ev[nev].k)) {
+            if (!ev[nev].zero && key_cached(ix, eco, e->v, e->vn, s, &ev[nev].k)) {
                 *why = "invalid version in an event";
                 return -1;
             }
@@ -487,7 +535,7 @@ static int build_ranges(const struct vg__osv_aff *f, int eco, struct vg_arena *s
         for (size_t i = 0; i < f->nv; i++) {
             struct kv k;
             struct vg_interval pt;
-            if (f->v[i].s == NULL || key_of(eco, f->v[i].s, f->v[i].n, s, &k)) {
+            if (f->v[i].s == NULL || key_cached(ix, eco, f->v[i].s, f->v[i].n, s, &k)) {
                 r->nskipped++;
                 continue;
             }
@@ -655,7 +703,7 @@ static int add_scanned(struct vg_match_index *ix, const struct vg__osv *o, struc
         }
         x = &ix->aff[ix->naff];
         memset(x, 0, sizeof(*x));
-        if (build_ranges(f, eco, ix->scratch, ix->a, &x->r, &why) != 0) {
+        if (build_ranges(ix, f, eco, ix->scratch, ix->a, &x->r, &why) != 0) {
             note_skip(ix, o, i, why);
             continue;
         }
@@ -1131,6 +1179,8 @@ int vg_match_index_finish(struct vg_match_index *ix, struct vg_err *err)
     ix->hot_len = total;
     vg_arena_free(ix->scratch);
     ix->scratch = NULL;
+    free(ix->kc);
+    ix->kc = NULL;
     ix->finished = 1;
     return VG_OK;
 }
