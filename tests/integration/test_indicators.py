@@ -315,6 +315,36 @@ class Indicators(unittest.TestCase):
         self.assertEqual(sum(r["hit"] for r in res), 1000)
         self.assertTrue(all(r["hit"] == (i * 2 < 2000) for i, r in enumerate(res)))
 
+    def test_concurrent_lookups_and_submissions(self):
+        import threading
+        errors = []
+
+        def writer(k):
+            for j in range(10):
+                r = self.s.post("/api/v1/indicators", {"indicators": [
+                    {"type": "ip", "value": "100.%d.%d.%d" % (100 + k, j, i), "tlp": "green"}
+                    for i in range(50)]}, self.tok["A"])
+                if r.status != 201:
+                    errors.append(r)
+
+        def reader():
+            for _ in range(20):
+                r = self.s.post("/api/v1/indicators/lookup",
+                                {"values": ["100.100.%d.%d" % (j, i) for j in range(10) for i in range(50)]},
+                                self.tok["C"])
+                if r.status != 200:
+                    errors.append(r)
+
+        ts_ = [threading.Thread(target=writer, args=(k,)) for k in range(2)]
+        ts_ += [threading.Thread(target=reader) for _ in range(4)]
+        for t in ts_:
+            t.start()
+        for t in ts_:
+            t.join()
+        self.assertEqual(errors, [])
+        res = self.lookup("C", ["100.100.9.49", "100.101.9.49"])
+        self.assertEqual([r["hit"] for r in res], [True, True])
+
     # ---- TLP on every read path ----
 
     def test_tlp_matrix(self):
