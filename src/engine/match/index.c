@@ -1327,10 +1327,10 @@ struct qstate {
     const struct blk *b;
     uint64_t h;
     size_t nl, kl, slot;
-    int rc;
+    int rc, slow; /* slow: long name or key, or an error: asked one by one */
     uint32_t region;
-    char norm[VG_MATCH_NAME_MAX];
-    unsigned char key[VG_VERSION_KEY_MAX];
+    char norm[128];
+    unsigned char key[96];
 };
 
 int vg_match_query_many(const struct vg_match_index *ix, const struct vg_match_q *q, size_t n,
@@ -1347,7 +1347,7 @@ int vg_match_query_many(const struct vg_match_index *ix, const struct vg_match_q
         return VG_EINVAL;
     }
     mask = ix->nfslots - 1;
-    st = vg_xmalloc(GROUP * sizeof(*st));
+    st = vg_xmalloc(GROUP * sizeof(*st)); /* ~8 KB: stays in L1 */
     for (size_t base = 0; base < n; base += GROUP) {
         size_t g = n - base < GROUP ? n - base : GROUP;
         for (size_t i = 0; i < g; i++) {
@@ -1355,8 +1355,10 @@ int vg_match_query_many(const struct vg_match_index *ix, const struct vg_match_q
             struct qstate *s = &st[i];
             counts[base + i] = 0;
             s->b = NULL;
-            s->rc = vg_match_norm_name(x->eco, x->name, x->nlen, s->norm, sizeof(s->norm), &s->nl);
-            if (s->rc)
+            s->rc = VG_OK;
+            s->slow = vg_match_norm_name(x->eco, x->name, x->nlen, s->norm, sizeof(s->norm),
+                                         &s->nl) != VG_OK;
+            if (s->slow)
                 continue;
             s->h = vg__match_hash(x->eco, s->norm, s->nl);
             s->slot = s->h & mask;
@@ -1364,7 +1366,7 @@ int vg_match_query_many(const struct vg_match_index *ix, const struct vg_match_q
         }
         for (size_t i = 0; i < g; i++) {
             struct qstate *s = &st[i];
-            if (s->rc)
+            if (s->slow)
                 continue;
             for (size_t j = s->slot;; j = (j + 1) & mask) {
                 const struct fslot *f = &ix->fslots[j];
@@ -1385,26 +1387,20 @@ int vg_match_query_many(const struct vg_match_index *ix, const struct vg_match_q
         /* version keys while the blocks arrive */
         for (size_t i = 0; i < g; i++) {
             struct qstate *s = &st[i];
-            if (s->b)
-                s->rc = vg_version_key_buf(q[base + i].eco, q[base + i].version, q[base + i].vlen,
-                                           s->key, sizeof(s->key), &s->kl, NULL);
+            if (s->b && vg_version_key_buf(q[base + i].eco, q[base + i].version, q[base + i].vlen,
+                                           s->key, sizeof(s->key), &s->kl, NULL) != VG_OK)
+                s->slow = 1;
         }
         for (size_t i = 0; i < g; i++) {
             struct qstate *s = &st[i];
             const struct blk *b = s->b;
-            if (b == NULL)
+            if (b == NULL || s->slow)
                 continue;
             if (b->eco != q[base + i].eco || b->nlen != s->nl ||
                 memcmp(blk_name(b), s->norm, s->nl) != 0) {
-                /* a hash collision: the slow way */
-                b = s->b = find_blk(ix, q[base + i].eco, s->norm, s->nl, s->h);
-                if (b == NULL) {
-                    s->rc = VG_OK;
-                    continue;
-                }
-            }
-            if (s->rc)
+                s->slow = 1; /* a hash collision: the slow way */
                 continue;
+            }
             if (!b->linear) {
                 const uint32_t *roff;
                 s->region = region_of(b, s->key, s->kl);
@@ -1415,10 +1411,17 @@ int vg_match_query_many(const struct vg_match_index *ix, const struct vg_match_q
         }
         for (size_t i = 0; i < g; i++) {
             struct qstate *s = &st[i];
-            rcs[base + i] = s->b ? s->rc : (s->rc == VG_ETOOBIG ? VG_ETOOBIG : VG_OK);
-            if (s->rc || s->b == NULL)
+            const struct vg_match_q *x = &q[base + i];
+            if (s->slow) {
+                rcs[base + i] = vg_match_query(ix, x->eco, x->name, x->nlen, x->version, x->vlen,
+                                               hits + (base + i) * cap, cap, &counts[base + i],
+                                               NULL);
                 continue;
-            collect(ix, s->b, s->key, s->kl, s->region, q[base + i].version, q[base + i].vlen,
+            }
+            rcs[base + i] = VG_OK;
+            if (s->b == NULL)
+                continue;
+            collect(ix, s->b, s->key, s->kl, s->region, x->version, x->vlen,
                     hits + (base + i) * cap, cap, &counts[base + i]);
         }
     }
