@@ -1312,11 +1312,8 @@ int vg_svc_case_transition(struct vg_server *srv, const struct vg_actor *who, co
     }
     if (op.queued)
         vg_notifier_kick(srv->notifier);
-    if (op.kb_changed) {
-        struct vg_err e = {0};
-        if (vg_kb_rebuild(srv, &e) != VG_OK)
-            VG_LOG(VG_LOG_ERROR, "event=kb_rebuild_failed msg=\"%s\"", e.msg);
-    }
+    if (op.kb_changed)
+        vg_kb_mark(srv);
     *out = op.out;
     return VG_OK;
 }

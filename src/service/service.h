@@ -195,6 +195,9 @@ struct vg_kb *vg_kb_new(void);
 void vg_kb_free(struct vg_kb *kb);
 /* Rebuilds the match index from the store and swaps it in. */
 int vg_kb_rebuild(struct vg_server *srv, struct vg_err *err);
+/* The store changed: the next reader rebuilds the index (vg_kb_ensure). */
+void vg_kb_mark(struct vg_server *srv);
+int vg_kb_ensure(struct vg_server *srv, struct vg_err *err);
 
 /* ---- SBOM registry, exposures, risk alerts (service/exposure.c) ---- */
 

@@ -25,6 +25,7 @@
 struct vg_kb {
     pthread_rwlock_t lock;
     pthread_mutex_t rebuild;    /* one rebuild at a time */
+    int dirty;                  /* the store changed since the last build */
     struct vg_match_index *ix;  /* NULL until the first build */
     struct vg_match_stats stats;
 };
@@ -47,8 +48,28 @@ void vg_kb_free(struct vg_kb *kb)
     free(kb);
 }
 
+void vg_kb_mark(struct vg_server *srv)
+{
+    pthread_rwlock_wrlock(&srv->kb->lock);
+    srv->kb->dirty = 1;
+    pthread_rwlock_unlock(&srv->kb->lock);
+}
+
+/* Imports arrive in batches: the index is rebuilt once, by the first reader
+ * after a change, not after every batch. */
+int vg_kb_ensure(struct vg_server *srv, struct vg_err *err)
+{
+    pthread_rwlock_rdlock(&srv->kb->lock);
+    int dirty = srv->kb->dirty;
+    pthread_rwlock_unlock(&srv->kb->lock);
+    return dirty ? vg_kb_rebuild(srv, err) : VG_OK;
+}
+
 const struct vg_match_index *vg__kb_acquire(struct vg_server *srv)
 {
+    struct vg_err e = {0};
+    if (vg_kb_ensure(srv, &e) != VG_OK)
+        VG_LOG(VG_LOG_ERROR, "event=kb_rebuild_failed msg=\"%s\"", e.msg);
     pthread_rwlock_rdlock(&srv->kb->lock);
     return srv->kb->ix;
 }
@@ -67,6 +88,10 @@ int vg_kb_rebuild(struct vg_server *srv, struct vg_err *err)
     int64_t after = 0;
     int rc = VG_OK;
     pthread_mutex_lock(&kb->rebuild);
+    /* whatever is stored from here on is in this build */
+    pthread_rwlock_wrlock(&kb->lock);
+    kb->dirty = 0;
+    pthread_rwlock_unlock(&kb->lock);
     st = vg_pool_get(srv->pool);
     for (;;) {
         struct vg_vuln *vs;
@@ -94,6 +119,9 @@ int vg_kb_rebuild(struct vg_server *srv, struct vg_err *err)
                kb->stats.advisories, kb->stats.packages, kb->stats.bytes);
     } else {
         vg_match_index_free(ix);
+        pthread_rwlock_wrlock(&kb->lock);
+        kb->dirty = 1;
+        pthread_rwlock_unlock(&kb->lock);
     }
     pthread_mutex_unlock(&kb->rebuild);
     vg_arena_free(a);
@@ -417,7 +445,7 @@ int vg_svc_vuln_import(struct vg_server *srv, const struct vg_actor *who, const 
     if (rc == VG_OK && op.queued)
         vg_notifier_kick(srv->notifier);
     if (rc == VG_OK && op.imported && strcmp(format, "kev") != 0)
-        rc = vg_kb_rebuild(srv, err);
+        vg_kb_mark(srv);
     if (rc == VG_OK)
         *out = json_pack("{s:s, s:i, s:i, s:i, s:I, s:o}", "format", format, "imported",
                          op.imported, "unchanged", op.unchanged, "skipped", op.skipped,
@@ -579,18 +607,18 @@ static int query_ids(struct vg_server *srv, struct vg_store *st, const struct vg
     if (version) {
         struct vg_match_hit hits[512];
         size_t nh = 0;
-        pthread_rwlock_rdlock(&srv->kb->lock);
-        if (srv->kb->ix)
-            rc = vg_match_query(srv->kb->ix, eco, name, strlen(name), version, strlen(version), hits,
+        const struct vg_match_index *ix = vg__kb_acquire(srv);
+        if (ix)
+            rc = vg_match_query(ix, eco, name, strlen(name), version, strlen(version), hits,
                                 VG_ARRAY_LEN(hits), &nh, err);
         if (rc == VG_OK) {
             if (nh > VG_ARRAY_LEN(hits))
                 nh = VG_ARRAY_LEN(hits);
             ids = vg_arena_calloc(a, nh + 1, sizeof(char *));
             for (size_t i = 0; i < nh; i++)
-                ids[nids++] = vg_arena_strdup(a, vg_match_advisory(srv->kb->ix, hits[i].adv)->id);
+                ids[nids++] = vg_arena_strdup(a, vg_match_advisory(ix, hits[i].adv)->id);
         }
-        pthread_rwlock_unlock(&srv->kb->lock);
+        vg__kb_release(srv);
         if (rc == VG_EINVAL) {
             vg_err_clear(err);
             return vg_err_field(err, VG_EINVAL, "version", "version: '%s' is not a %s version",
@@ -718,9 +746,9 @@ int vg_svc_kb_stats(struct vg_server *srv, json_t **out, struct vg_err *err)
     vg_pool_put(srv->pool, st);
     if (rc)
         return rc;
-    pthread_rwlock_rdlock(&srv->kb->lock);
+    vg__kb_acquire(srv);
     struct vg_match_stats s = srv->kb->stats;
-    pthread_rwlock_unlock(&srv->kb->lock);
+    vg__kb_release(srv);
     *out = json_pack("{s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:f}}", "records", (json_int_t)nv,
                      "kev_entries", (json_int_t)nk, "index", "advisories",
                      (json_int_t)s.advisories, "withdrawn", (json_int_t)s.withdrawn, "packages",
