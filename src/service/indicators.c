@@ -27,7 +27,7 @@
 /* ---- the index and what it needs to filter hits without the store ---- */
 
 struct ioc_meta {
-    int64_t ioc_id, org_id, valid_until;
+    int64_t ioc_id, org_id, valid_from, valid_until;
     int64_t *recips;
     int nrecips;
     unsigned char tlp, conf, type;
@@ -104,6 +104,7 @@ static void state_put(struct vg_ioc_state *s, const struct vg__touched *t)
     m->ioc_id = t->ioc_id;
     m->org_id = t->org_id;
     m->valid_until = until;
+    m->valid_from = t->valid_from;
     m->tlp = (unsigned char)t->tlp;
     m->conf = (unsigned char)t->confidence;
     m->type = (unsigned char)ty;
@@ -134,7 +135,8 @@ int vg_ioc_open(struct vg_server *srv, struct vg_err *err)
             struct vg__touched t = {.source_id = src[i].id, .ioc_id = src[i].ioc_id,
                                     .org_id = src[i].org_id, .tlp = src[i].tlp,
                                     .confidence = src[i].confidence,
-                                    .valid_until = src[i].valid_until, .type = src[i].type,
+                                    .valid_until = src[i].valid_until,
+                                    .valid_from = src[i].valid_from, .type = src[i].type,
                                     .value = src[i].value, .recipients = src[i].recipients};
             state_put(s, &t);
         }
@@ -544,7 +546,8 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
             return rc;
         struct vg__touched t = {.source_id = src.id, .ioc_id = id, .org_id = src.org_id,
                                 .tlp = src.tlp, .confidence = src.confidence,
-                                .valid_until = src.valid_until, .type = tname,
+                                .valid_until = src.valid_until,
+                                .valid_from = src.valid_from, .type = tname,
                                 .value = obs[i].value, .recipients = it->recips};
         touch_add(g, &t);
         if (g->iocs && json_array_size(g->iocs) < 1000)
@@ -1122,7 +1125,7 @@ static const char *match_name(enum vg_ioc_match m)
 
 /* One value's hits, grouped by entity, as the caller may see them. */
 static int emit(struct vg_ioc_state *s, const struct vg_actor *who, struct vg_ioc_hit *hits,
-                size_t nh, struct vg_buf *b)
+                size_t nh, int64_t now, struct vg_buf *b)
 {
     size_t shown = 0, ndone = 0;
     int64_t done_ids[MAX_HITS];
@@ -1142,8 +1145,8 @@ static int emit(struct vg_ioc_state *s, const struct vg_actor *who, struct vg_io
         int64_t until = 0;
         for (size_t k = i; k < nh; k++) {
             struct ioc_meta *mk = (size_t)hits[k].indicator_id < s->cap ? s->by_src[hits[k].indicator_id] : NULL;
-            if (mk == NULL || mk->ioc_id != m->ioc_id)
-                continue;
+            if (mk == NULL || mk->ioc_id != m->ioc_id || mk->valid_from > now)
+                continue; /* not valid yet */
             if (!vg_tlp_allows((enum vg_tlp)mk->tlp,
                                vg__ioc_relation(who, mk->org_id, mk->recips, mk->nrecips)))
                 continue;
@@ -1252,7 +1255,7 @@ int vg_svc_ioc_lookup(struct vg_server *srv, const struct vg_actor *who, json_t 
                 buf_lit(out, ",\"hit\":false,\"matches\":[]}");
             } else {
                 size_t nh = vg_ioc_index_lookup_query(srv->ioc->ix, &qs[j], now, hitbuf, MAX_HITS);
-                hits += (size_t)emit(srv->ioc, who, hitbuf, nh, out);
+                hits += (size_t)emit(srv->ioc, who, hitbuf, nh, now, out);
             }
         }
     }

@@ -115,7 +115,7 @@ struct vg_store;
 
 /* A source written by a transaction, applied to the index after commit. */
 struct vg__touched {
-    int64_t source_id, ioc_id, org_id, valid_until;
+    int64_t source_id, ioc_id, org_id, valid_from, valid_until;
     int tlp, confidence;
     const char *type, *value, *recipients;
 };

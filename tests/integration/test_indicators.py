@@ -251,6 +251,9 @@ class Indicators(unittest.TestCase):
         ])
         self.assertFalse(self.hit("B", "192.0.2.77"))
         self.assertTrue(self.hit("B", "192.0.2.78"))
+        self.submit("A", [{"type": "ip", "value": "192.0.2.76", "tlp": "green",
+                           "valid_from": ts(now(3600))}])
+        self.assertFalse(self.hit("B", "192.0.2.76"))  # not valid yet
         time.sleep(2.2)
         self.assertFalse(self.hit("B", "192.0.2.78"))
         got = self.s.get("/api/v1/indicators?type=ip&value=192.0.2.78", self.tok["B"]).json["items"][0]
