@@ -209,6 +209,41 @@ class Taxii(unittest.TestCase):
         r = self.get(self.base + "objects/?match[version]=sometimes", self.tok)
         self.assertEqual(r.status, 400)
 
+    def test_taxii2_client_request_shapes(self):
+        """The requests the OASIS taxii2-client (v21) makes: Basic auth, api_roots
+        resolved with urljoin, collection URLs with a trailing slash, the status
+        URL urljoin(collection, "../../status/ID") without one, limit omitted on
+        a first page, 'next' echoed back."""
+        import urllib.parse
+        basic = "%s:%s" % (self.user, self.tok)
+        disc = self.get("/taxii2/", basic=basic).json
+        root = urllib.parse.urljoin(self.s.url + "/taxii2/", disc["api_roots"][0])
+        self.assertEqual(root, self.s.url + "/taxii2/vigil/")
+        rpath = urllib.parse.urlparse(root).path
+        info = self.get(rpath, basic=basic).json
+        self.assertTrue(info["title"] and info["versions"] and info["max_content_length"] is not None)
+        cols = self.get(rpath + "collections/", basic=basic).json["collections"]
+        coll = rpath + "collections/" + cols[0]["id"] + "/"
+        self.assertIn(cols[0]["id"], coll)
+        h = {"Accept": MEDIA, "Content-Type": MEDIA,
+             "Authorization": "Basic " + base64.b64encode(basic.encode()).decode()}
+        env = {"objects": [ind("client-%d.taxii.example" % i) for i in range(3)]}
+        r = self.s.request("POST", coll + "objects/", raw=json.dumps(env).encode(), headers=h)
+        self.assertEqual(r.status, 202, r)
+        st = r.json
+        self.assertEqual(st["success_count"] + st["pending_count"] + st["failure_count"], st["total_count"])
+        status_url = urllib.parse.urljoin(self.s.url + coll, "../../status/%s" % st["id"])
+        r = self.s.request("GET", urllib.parse.urlparse(status_url).path, headers={"Accept": MEDIA,
+                           "Authorization": h["Authorization"]})
+        self.assertEqual((r.status, r.json["status"]), (200, "complete"))
+        ids = ",".join(o["id"] for o in env["objects"])
+        first = self.get(coll + "objects/?match[id]=%s&limit=2" % ids, basic=basic).json
+        self.assertTrue(first["more"])
+        rest = self.get(coll + "objects/?match[id]=%s&limit=2&next=%s" % (ids, first["next"]),
+                        basic=basic).json
+        self.assertEqual(len(first["objects"]) + len(rest["objects"]), 3)
+        self.assertFalse(rest["more"])
+
     def test_tlp_on_taxii_and_public_collection(self):
         amber = ind("amber.taxii.example", marking=AMBER)
         green = ind("green.taxii.example", marking=GREEN)
