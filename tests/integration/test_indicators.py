@@ -78,6 +78,8 @@ class Indicators(unittest.TestCase):
         unit("D", "Soon Suspended D", "member")
         unit("T", "Telco T", "member")
         user("Areader", cls.org["A"], "reader")
+        user("opreader", cls.org["operator"], "reader")
+        unit("V", "Vendor V", "vendor", "vendor")
 
     @classmethod
     def tearDownClass(cls):
@@ -366,6 +368,8 @@ class Indicators(unittest.TestCase):
             "B": {"clear", "green", "red"},
             "C": {"clear", "green"},
             "analyst": {"clear", "green", "amber", "amber+strict"},
+            "opreader": {"clear", "green"},  # operator staff are its admins and analysts
+            "V": {"clear", "green"},
             "admin": {"clear", "green", "amber", "amber+strict"},
         }
         for who, want in expect.items():
