@@ -918,9 +918,40 @@ static void fmt_path(struct vg_buf *b, const struct vg_pat_path *p)
     }
 }
 
+/* Binding strength of a binary node (0: not binary). Observation level:
+ * FOLLOWEDBY < OR < AND; comparison level: OR < AND. */
+static int prec(const struct vg_pat_node *n)
+{
+    switch (n->kind) {
+    case VG_PAT_FOLLOWEDBY: return 1;
+    case VG_PAT_OBS_OR: return 2;
+    case VG_PAT_OBS_AND: return 3;
+    case VG_PAT_CMP_OR: return 1;
+    case VG_PAT_CMP_AND: return 2;
+    default: return 0;
+    }
+}
+
+static void fmt(struct vg_buf *b, const struct vg_pat_node *n, int depth);
+
+/* Parentheses only where the grammar needs them (a weaker operator below a
+ * stronger one, or the same operator on the right of a left-associative
+ * chain), so the output nests no deeper than the input did. */
+static void fmt_child(struct vg_buf *b, const struct vg_pat_node *parent,
+                      const struct vg_pat_node *c, int right, int depth)
+{
+    int pc = prec(c), pp = prec(parent);
+    int paren = pc && (parent->kind == VG_PAT_QUALIFIED || pc < pp || (pc == pp && right));
+    if (paren)
+        vg_buf_putc(b, '(');
+    fmt(b, c, depth + 1);
+    if (paren)
+        vg_buf_putc(b, ')');
+}
+
 static void fmt(struct vg_buf *b, const struct vg_pat_node *n, int depth)
 {
-    if (depth > 4 * VG_PAT_MAX_DEPTH)
+    if (depth > 4 * VG_PAT_MAX_DEPTH + VG_PAT_MAX_NODES)
         return;
     switch (n->kind) {
     case VG_PAT_FOLLOWEDBY:
@@ -930,11 +961,9 @@ static void fmt(struct vg_buf *b, const struct vg_pat_node *n, int depth)
     case VG_PAT_CMP_AND: {
         const char *w = n->kind == VG_PAT_FOLLOWEDBY ? "FOLLOWEDBY"
                         : (n->kind == VG_PAT_OBS_OR || n->kind == VG_PAT_CMP_OR) ? "OR" : "AND";
-        vg_buf_putc(b, '(');
-        fmt(b, n->left, depth + 1);
+        fmt_child(b, n, n->left, 0, depth);
         vg_buf_printf(b, " %s ", w);
-        fmt(b, n->right, depth + 1);
-        vg_buf_putc(b, ')');
+        fmt_child(b, n, n->right, 1, depth);
         break;
     }
     case VG_PAT_OBSERVATION:
@@ -943,7 +972,7 @@ static void fmt(struct vg_buf *b, const struct vg_pat_node *n, int depth)
         vg_buf_putc(b, ']');
         break;
     case VG_PAT_QUALIFIED:
-        fmt(b, n->left, depth + 1);
+        fmt_child(b, n, n->left, 0, depth);
         if (n->qual == VG_PAT_WITHIN)
             vg_buf_printf(b, " WITHIN %s SECONDS", n->within_text);
         else if (n->qual == VG_PAT_REPEATS)

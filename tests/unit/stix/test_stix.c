@@ -301,8 +301,27 @@ static void t_pattern_ast(void **state)
     /* precedence: AND binds tighter than OR, OR tighter than FOLLOWEDBY */
     p = "[aaa:b = 1] OR [aaa:b = 2] AND [aaa:b = 3] FOLLOWEDBY [aaa:b = 4]";
     assert_int_equal(vg_stix_pattern_parse(p, strlen(p), a, NULL, &r, NULL), VG_OK);
+    assert_int_equal(r->kind, VG_PAT_FOLLOWEDBY);
+    assert_int_equal(r->left->kind, VG_PAT_OBS_OR);
+    assert_int_equal(r->left->right->kind, VG_PAT_OBS_AND);
+    assert_string_equal(vg_stix_pattern_format(r, a), p);
+    /* parentheses kept where they change the meaning, dropped where not */
+    p = "(([aaa:b = 1] OR [aaa:b = 2]) AND ([aaa:b = 3] AND [aaa:b = 4])) WITHIN 5 SECONDS";
+    assert_int_equal(vg_stix_pattern_parse(p, strlen(p), a, NULL, &r, NULL), VG_OK);
     assert_string_equal(vg_stix_pattern_format(r, a),
-                        "(([aaa:b = 1] OR ([aaa:b = 2] AND [aaa:b = 3])) FOLLOWEDBY [aaa:b = 4])");
+                        "(([aaa:b = 1] OR [aaa:b = 2]) AND ([aaa:b = 3] AND [aaa:b = 4])) WITHIN 5 "
+                        "SECONDS");
+    p = "[(aaa:b = 1 OR aaa:b = 2) AND aaa:c = 3 OR (aaa:d = 4)]";
+    assert_int_equal(vg_stix_pattern_parse(p, strlen(p), a, NULL, &r, NULL), VG_OK);
+    assert_string_equal(vg_stix_pattern_format(r, a),
+                        "[(aaa:b = 1 OR aaa:b = 2) AND aaa:c = 3 OR aaa:d = 4]");
+    /* a long flat chain formats without nesting */
+    char chain[8192];
+    size_t cl = 0;
+    for (int i = 0; i < 200; i++)
+        cl += (size_t)snprintf(chain + cl, sizeof(chain) - cl, "%s[aaa:b = %d]", i ? " OR " : "", i);
+    assert_int_equal(vg_stix_pattern_parse(chain, cl, a, NULL, &r, NULL), VG_OK);
+    assert_string_equal(vg_stix_pattern_format(r, a), chain);
     /* depth bound */
     char deep[1000];
     size_t k = 0;
