@@ -103,7 +103,8 @@ int vg_stix_pattern_observables(const struct vg_pat_node *root, struct vg_arena 
                                 struct vg_pat_observable **out, size_t *n, size_t *skipped,
                                 struct vg_err *err);
 
-/* Writes the AST back as pattern text (a canonical spacing) into a; for tests
+/* Writes the AST back as pattern text (canonical spacing, parentheses only
+ * where precedence needs them) into a; it parses back to the same text. For tests
  * and logs. */
 char *vg_stix_pattern_format(const struct vg_pat_node *root, struct vg_arena *a);
 
