@@ -158,6 +158,118 @@ static void t_objects_invalid(void **state)
     assert_int_equal(parse("{\"type\":\"a\",\"type\":\"b\"}", &err), VG_EJSON);
 }
 
+/* A minimal valid object of every type the spec defines; dropping any
+ * required property names that property. */
+static const struct {
+    const char *type;
+    const char *props; /* JSON members after type/id/spec_version/created/modified */
+    const char *required[5];
+} minimal[] = {
+    {"attack-pattern", "\"name\":\"n\"", {"name"}},
+    {"campaign", "\"name\":\"n\"", {"name"}},
+    {"course-of-action", "\"name\":\"n\"", {"name"}},
+    {"grouping", "\"context\":\"suspicious-activity\",\"object_refs\":[\"" IND_ID "\"]",
+     {"context", "object_refs"}},
+    {"identity", "\"name\":\"n\"", {"name"}},
+    {"incident", "\"name\":\"n\"", {"name"}},
+    {"indicator", "\"pattern\":\"[ipv4-addr:value = '1.2.3.4']\",\"pattern_type\":\"stix\","
+                  "\"valid_from\":\"2020-01-01T00:00:00Z\"",
+     {"pattern", "pattern_type", "valid_from"}},
+    {"infrastructure", "\"name\":\"n\"", {"name"}},
+    {"intrusion-set", "\"name\":\"n\"", {"name"}},
+    {"location", "\"country\":\"cn\"", {"country"}},
+    {"malware", "\"is_family\":false", {"is_family"}},
+    {"malware-analysis", "\"product\":\"av\",\"result\":\"malicious\"", {"product", "result"}},
+    {"note", "\"content\":\"c\",\"object_refs\":[\"" IND_ID "\"]", {"content", "object_refs"}},
+    {"observed-data", "\"first_observed\":\"2020-01-01T00:00:00Z\",\"last_observed\":"
+                      "\"2020-01-01T00:00:00Z\",\"number_observed\":1,\"object_refs\":["
+                      "\"ipv4-addr--f690c992-8e7d-5b9a-9303-3312616c0220\"]",
+     {"first_observed", "last_observed", "number_observed", "object_refs"}},
+    {"opinion", "\"opinion\":\"agree\",\"object_refs\":[\"" IND_ID "\"]",
+     {"opinion", "object_refs"}},
+    {"report", "\"name\":\"n\",\"published\":\"2020-01-01T00:00:00Z\",\"object_refs\":[\""
+               IND_ID "\"]",
+     {"name", "published", "object_refs"}},
+    {"threat-actor", "\"name\":\"n\"", {"name"}},
+    {"tool", "\"name\":\"n\"", {"name"}},
+    {"vulnerability", "\"name\":\"n\"", {"name"}},
+    {"relationship", "\"relationship_type\":\"indicates\",\"source_ref\":\"" IND_ID
+                     "\",\"target_ref\":\"malware--f690c992-8e7d-4b9a-9303-3312616c0220\"",
+     {"relationship_type", "source_ref", "target_ref"}},
+    {"sighting", "\"sighting_of_ref\":\"" IND_ID "\"", {"sighting_of_ref"}},
+    {"language-content", "\"object_ref\":\"" IND_ID "\",\"contents\":{\"de\":{\"name\":"
+                         "\"x\"}}",
+     {"object_ref", "contents"}},
+    {"extension-definition", "\"name\":\"e\",\"schema\":\"s\",\"version\":\"1\","
+                             "\"extension_types\":[\"property-extension\"],\"created_by_ref\":"
+                             "\"identity--f690c992-8e7d-4b9a-9303-3312616c0220\"",
+     {"name", "schema", "version", "extension_types", "created_by_ref"}},
+    /* SCOs: no created/modified */
+    {"artifact", "\"payload_bin\":\"aGk=\"", {"payload_bin"}},
+    {"autonomous-system", "\"number\":15139", {"number"}},
+    {"directory", "\"path\":\"/tmp\"", {"path"}},
+    {"domain-name", "\"value\":\"example.com\"", {"value"}},
+    {"email-addr", "\"value\":\"a@example.com\"", {"value"}},
+    {"email-message", "\"is_multipart\":false", {"is_multipart"}},
+    {"file", "\"name\":\"a.exe\"", {"name"}},
+    {"ipv4-addr", "\"value\":\"1.2.3.4\"", {"value"}},
+    {"ipv6-addr", "\"value\":\"::1\"", {"value"}},
+    {"mac-addr", "\"value\":\"00:11:22:33:44:55\"", {"value"}},
+    {"mutex", "\"name\":\"m\"", {"name"}},
+    {"network-traffic", "\"protocols\":[\"tcp\"],\"dst_ref\":\"ipv4-addr--f690c992-8e7d-5b9a-"
+                        "9303-3312616c0220\"",
+     {"protocols", "dst_ref"}},
+    {"process", "\"pid\":4", {"pid"}},
+    {"software", "\"name\":\"s\"", {"name"}},
+    {"url", "\"value\":\"http://x/\"", {"value"}},
+    {"user-account", "\"user_id\":\"1001\"", {"user_id"}},
+    {"windows-registry-key", "\"key\":\"HKEY_LOCAL_MACHINE\\\\X\"", {"key"}},
+    {"x509-certificate", "\"serial_number\":\"01\"", {"serial_number"}},
+};
+
+static void t_every_type(void **state)
+{
+    (void)state;
+    char doc[2048];
+    for (size_t i = 0; i < sizeof(minimal) / sizeof(*minimal); i++) {
+        enum vg_stix_kind k = vg_stix_type_kind(minimal[i].type);
+        int sco = k == VG_STIX_SCO;
+        const char *uuid = sco ? "f690c992-8e7d-5b9a-9303-3312616c0220"
+                               : "f690c992-8e7d-4b9a-9303-3312616c0220";
+        snprintf(doc, sizeof(doc), "{\"type\":\"%s\",\"id\":\"%s--%s\"%s,%s}", minimal[i].type,
+                 minimal[i].type, uuid, sco ? "" : ",\"spec_version\":\"2.1\"," TS,
+                 minimal[i].props);
+        expect_ok(doc);
+        for (int r = 0; r < 5 && minimal[i].required[r]; r++) {
+            json_t *o = json_loads(doc, 0, NULL);
+            assert_non_null(o);
+            assert_int_equal(json_object_del(o, minimal[i].required[r]), 0);
+            struct vg_err err = {0};
+            int rc = vg_stix_validate_object(o, "objects[7]", &err);
+            if (rc != VG_EMISSING)
+                fprintf(stderr, "%s without %s: rc %d %s\n", minimal[i].type,
+                        minimal[i].required[r], rc, err.msg);
+            assert_int_equal(rc, VG_EMISSING);
+            assert_true(strncmp(err.field, "objects[7]", 10) == 0);
+            json_decref(o);
+        }
+    }
+    /* the marking definitions: statement, TLP 1.0, TLP 2.0 extension */
+    expect_ok("{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":"
+              "\"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da\",\"created\":"
+              "\"2017-01-20T00:00:00.000Z\",\"definition_type\":\"tlp\",\"name\":\"TLP:GREEN\","
+              "\"definition\":{\"tlp\":\"green\"}}");
+    expect_err("{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":"
+               "\"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da\",\"created\":"
+               "\"2017-01-20T00:00:00.000Z\",\"definition_type\":\"tlp\","
+               "\"definition\":{\"tlp\":\"purple\"}}",
+               VG_EINVAL, "definition.tlp");
+    expect_err("{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":"
+               "\"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da\",\"created\":"
+               "\"2017-01-20T00:00:00.000Z\"}",
+               VG_EMISSING, "definition_type");
+}
+
 static void t_keep_invalid(void **state)
 {
     (void)state;
@@ -731,6 +843,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_objects_valid),   cmocka_unit_test(t_objects_invalid),
+        cmocka_unit_test(t_every_type),
         cmocka_unit_test(t_keep_invalid),    cmocka_unit_test(t_time),
         cmocka_unit_test(t_patterns),        cmocka_unit_test(t_pattern_ast),
         cmocka_unit_test(t_pattern_observables), cmocka_unit_test(t_normalize),
