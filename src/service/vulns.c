@@ -22,13 +22,86 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What a query needs of a record besides its ranges, so that id-only
+ * answers (querybatch) never touch the store: an open-addressing table by id. */
+struct kb_meta {
+    char *id; /* NULL: empty slot */
+    int64_t modified;
+    int public, withdrawn;
+};
+
+struct kb_metas {
+    struct kb_meta *slot;
+    size_t cap, n;
+};
+
 struct vg_kb {
     pthread_rwlock_t lock;
     pthread_mutex_t rebuild;    /* one rebuild at a time */
     int dirty;                  /* the store changed since the last build */
     struct vg_match_index *ix;  /* NULL until the first build */
     struct vg_match_stats stats;
+    struct kb_metas meta;       /* swapped together with ix */
 };
+
+static uint64_t id_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static void metas_put(struct kb_metas *m, const char *id, int64_t modified, int public,
+                      int withdrawn)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        struct kb_metas g = {.cap = m->cap ? 2 * m->cap : 1024};
+        g.slot = vg_xcalloc(g.cap, sizeof(*g.slot));
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->slot[i].id) {
+                size_t h = id_hash(m->slot[i].id) & (g.cap - 1);
+                while (g.slot[h].id)
+                    h = (h + 1) & (g.cap - 1);
+                g.slot[h] = m->slot[i];
+                g.n++;
+            }
+        free(m->slot);
+        *m = g;
+    }
+    size_t h = id_hash(id) & (m->cap - 1);
+    while (m->slot[h].id && strcmp(m->slot[h].id, id) != 0)
+        h = (h + 1) & (m->cap - 1);
+    if (m->slot[h].id == NULL) {
+        m->slot[h].id = vg_xstrdup(id);
+        m->n++;
+    }
+    m->slot[h].modified = modified;
+    m->slot[h].public = public;
+    m->slot[h].withdrawn = withdrawn;
+}
+
+static const struct kb_meta *metas_get(const struct kb_metas *m, const char *id)
+{
+    if (m->cap == 0)
+        return NULL;
+    size_t h = id_hash(id) & (m->cap - 1);
+    while (m->slot[h].id) {
+        if (strcmp(m->slot[h].id, id) == 0)
+            return &m->slot[h];
+        h = (h + 1) & (m->cap - 1);
+    }
+    return NULL;
+}
+
+static void metas_free(struct kb_metas *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->slot[i].id);
+    free(m->slot);
+    m->slot = NULL;
+    m->cap = m->n = 0;
+}
 
 struct vg_kb *vg_kb_new(void)
 {
@@ -43,6 +116,7 @@ void vg_kb_free(struct vg_kb *kb)
     if (kb == NULL)
         return;
     vg_match_index_free(kb->ix);
+    metas_free(&kb->meta);
     pthread_rwlock_destroy(&kb->lock);
     pthread_mutex_destroy(&kb->rebuild);
     free(kb);
@@ -83,6 +157,7 @@ int vg_kb_rebuild(struct vg_server *srv, struct vg_err *err)
 {
     struct vg_kb *kb = srv->kb;
     struct vg_match_index *ix = vg_match_index_new(), *old;
+    struct kb_metas meta = {0}, oldmeta;
     struct vg_arena *a = vg_arena_new(1 << 20);
     struct vg_store *st;
     int64_t after = 0;
@@ -102,6 +177,7 @@ int vg_kb_rebuild(struct vg_server *srv, struct vg_err *err)
         for (size_t i = 0; i < n; i++) {
             struct vg_err e = {0};
             vg_match_index_add_buffer(ix, vs[i].doc, strlen(vs[i].doc), &bad, &e);
+            metas_put(&meta, vs[i].id, vs[i].modified, vs[i].public, vs[i].withdrawn != 0);
         }
         after = vs[n - 1].rid;
     }
@@ -112,13 +188,17 @@ int vg_kb_rebuild(struct vg_server *srv, struct vg_err *err)
         pthread_rwlock_wrlock(&kb->lock);
         old = kb->ix;
         kb->ix = ix;
+        oldmeta = kb->meta;
+        kb->meta = meta;
         vg_match_index_stats(ix, &kb->stats);
         pthread_rwlock_unlock(&kb->lock);
         vg_match_index_free(old);
+        metas_free(&oldmeta);
         VG_LOG(VG_LOG_INFO, "event=kb_index_built advisories=%zu packages=%zu bytes=%zu",
                kb->stats.advisories, kb->stats.packages, kb->stats.bytes);
     } else {
         vg_match_index_free(ix);
+        metas_free(&meta);
         pthread_rwlock_wrlock(&kb->lock);
         kb->dirty = 1;
         pthread_rwlock_unlock(&kb->lock);
@@ -589,44 +669,23 @@ static int query_target(json_t *q, const char *path, struct vg_arena *a, int *ec
     return VG_OK;
 }
 
-/* Ids of the public (or, for staff, all) non-withdrawn records affecting the
- * target; ids live in a. */
+/* Ids (with modified) of the public (or, for staff, all) non-withdrawn
+ * records affecting the target, in a; the facts come from the in-memory
+ * table, so id-only answers never read the store. */
 static int query_ids(struct vg_server *srv, struct vg_store *st, const struct vg_actor *who,
                      int eco, const char *eco_name, const char *name, const char *version,
-                     struct vg_arena *a, struct vg_vuln **out, size_t *n, struct vg_err *err)
+                     struct vg_arena *a, const char ***out, int64_t **mod, size_t *n,
+                     struct vg_err *err)
 {
-    size_t cap = 64, cnt = 0;
-    struct vg_vuln *vs = vg_arena_alloc(a, cap * sizeof(*vs));
     const char **ids = NULL;
     size_t nids = 0;
-    int rc = VG_OK;
+    int rc = VG_OK, all = staff_or_public(who);
     *n = 0;
-    *out = vs;
+    *out = NULL;
+    *mod = NULL;
     if (name == NULL || eco < 0)
         return VG_OK; /* unknown ecosystem or commit query: nothing indexed */
-    if (version) {
-        struct vg_match_hit hits[512];
-        size_t nh = 0;
-        const struct vg_match_index *ix = vg__kb_acquire(srv);
-        if (ix)
-            rc = vg_match_query(ix, eco, name, strlen(name), version, strlen(version), hits,
-                                VG_ARRAY_LEN(hits), &nh, err);
-        if (rc == VG_OK) {
-            if (nh > VG_ARRAY_LEN(hits))
-                nh = VG_ARRAY_LEN(hits);
-            ids = vg_arena_calloc(a, nh + 1, sizeof(char *));
-            for (size_t i = 0; i < nh; i++)
-                ids[nids++] = vg_arena_strdup(a, vg_match_advisory(ix, hits[i].adv)->id);
-        }
-        vg__kb_release(srv);
-        if (rc == VG_EINVAL) {
-            vg_err_clear(err);
-            return vg_err_field(err, VG_EINVAL, "version", "version: '%s' is not a %s version",
-                                version, eco_name);
-        }
-        if (rc)
-            return rc;
-    } else {
+    if (!version) {
         char norm[VG_MATCH_NAME_MAX];
         size_t nl = 0;
         const char *base = eco_name;
@@ -639,22 +698,40 @@ static int query_ids(struct vg_server *srv, struct vg_store *st, const struct vg
         if ((rc = st->ops->vuln_ids_for_package(st, base, name, a, &ids, &nids, err)))
             return rc;
     }
-    for (size_t i = 0; i < nids; i++) {
-        struct vg_vuln v;
-        struct vg_err e = {0};
-        if (st->ops->vuln_get(st, ids[i], a, &v, &e) != VG_OK || v.withdrawn ||
-            (!v.public && !staff_or_public(who)))
-            continue;
-        if (cnt == cap) {
-            struct vg_vuln *nv = vg_arena_alloc(a, 2 * cap * sizeof(*vs));
-            memcpy(nv, vs, cap * sizeof(*vs));
-            vs = nv;
-            cap *= 2;
-        }
-        vs[cnt++] = v;
+    struct vg_match_hit hits[512];
+    size_t nh = 0;
+    const struct vg_match_index *ix = vg__kb_acquire(srv);
+    if (version && ix)
+        rc = vg_match_query(ix, eco, name, strlen(name), version, strlen(version), hits,
+                            VG_ARRAY_LEN(hits), &nh, err);
+    if (rc == VG_OK && version) {
+        if (nh > VG_ARRAY_LEN(hits))
+            nh = VG_ARRAY_LEN(hits);
+        ids = vg_arena_calloc(a, nh + 1, sizeof(char *));
+        for (size_t i = 0; i < nh; i++)
+            ids[nids++] = vg_match_advisory(ix, hits[i].adv)->id;
     }
-    *out = vs;
-    *n = cnt;
+    const char **keep = vg_arena_calloc(a, nids + 1, sizeof(char *));
+    int64_t *m = vg_arena_calloc(a, nids + 1, sizeof(int64_t));
+    size_t k = 0;
+    for (size_t i = 0; rc == VG_OK && i < nids; i++) {
+        const struct kb_meta *me = metas_get(&srv->kb->meta, ids[i]);
+        if (me == NULL || me->withdrawn || (!me->public && !all))
+            continue;
+        keep[k] = vg_arena_strdup(a, ids[i]);
+        m[k++] = me->modified;
+    }
+    vg__kb_release(srv);
+    if (rc == VG_EINVAL) {
+        vg_err_clear(err);
+        return vg_err_field(err, VG_EINVAL, "version", "version: '%s' is not a %s version",
+                            version, eco_name);
+    }
+    if (rc)
+        return rc;
+    *out = keep;
+    *mod = m;
+    *n = k;
     return VG_OK;
 }
 
@@ -663,21 +740,25 @@ int vg_svc_osv_query(struct vg_server *srv, const struct vg_actor *who, json_t *
 {
     struct vg_arena *a = vg_arena_new(0);
     struct vg_store *st = vg_pool_get(srv->pool);
-    const char *en, *name, *version;
-    struct vg_vuln *vs;
+    const char *en, *name, *version, **ids;
+    int64_t *mod;
     size_t n;
     int eco;
     int rc = query_target(q, "", a, &eco, &en, &name, &version, err);
     if (rc == VG_OK)
-        rc = query_ids(srv, st, who, eco, en, name, version, a, &vs, &n, err);
+        rc = query_ids(srv, st, who, eco, en, name, version, a, &ids, &mod, &n, err);
     if (rc == VG_OK) {
-        json_t *j = json_object();
-        if (n) {
-            json_t *arr = json_array();
-            for (size_t i = 0; i < n; i++)
-                json_array_append_new(arr, render(st, &vs[i], 1, a));
-            json_object_set_new(j, "vulns", arr);
+        json_t *j = json_object(), *arr = json_array();
+        for (size_t i = 0; i < n; i++) {
+            struct vg_vuln v;
+            struct vg_err e = {0};
+            if (st->ops->vuln_get(st, ids[i], a, &v, &e) == VG_OK)
+                json_array_append_new(arr, render(st, &v, 1, a));
         }
+        if (json_array_size(arr))
+            json_object_set_new(j, "vulns", arr);
+        else
+            json_decref(arr);
         *out = j;
     }
     vg_pool_put(srv->pool, st);
@@ -703,13 +784,13 @@ int vg_svc_osv_querybatch(struct vg_server *srv, const struct vg_actor *who, jso
     json_t *results = json_array();
     json_array_foreach(qs, i, q) {
         char path[32];
-        const char *en, *name, *version;
-        struct vg_vuln *vs;
+        const char *en, *name, *version, **ids;
+        int64_t *mod;
         size_t n;
         int eco;
         snprintf(path, sizeof(path), "queries[%zu]", i);
         if ((rc = query_target(q, path, a, &eco, &en, &name, &version, err)) ||
-            (rc = query_ids(srv, st, who, eco, en, name, version, a, &vs, &n, err))) {
+            (rc = query_ids(srv, st, who, eco, en, name, version, a, &ids, &mod, &n, err))) {
             if (rc == VG_EINVAL && strcmp(err->field, "version") == 0)
                 snprintf(err->field, sizeof(err->field), "queries[%zu].version", i);
             break;
@@ -719,8 +800,8 @@ int vg_svc_osv_querybatch(struct vg_server *srv, const struct vg_actor *who, jso
             json_t *arr = json_array();
             for (size_t k = 0; k < n; k++) {
                 char m[32];
-                vg_time_format(vs[k].modified, m);
-                json_array_append_new(arr, json_pack("{s:s, s:s}", "id", vs[k].id, "modified", m));
+                vg_time_format(mod[k], m);
+                json_array_append_new(arr, json_pack("{s:s, s:s}", "id", ids[k], "modified", m));
             }
             json_object_set_new(r, "vulns", arr);
         }
