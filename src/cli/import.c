@@ -91,7 +91,8 @@ static int flush(struct importer *im)
     return im->failed ? -1 : 0;
 }
 
-static int add(struct importer *im, json_t *rec, const char *file, const char *pos)
+/* size: the record's encoded size when known (0: measure it). */
+static int add(struct importer *im, json_t *rec, const char *file, const char *pos, size_t size)
 {
     char w[1200];
     snprintf(w, sizeof(w), "%s:%s", file, pos);
@@ -103,9 +104,12 @@ static int add(struct importer *im, json_t *rec, const char *file, const char *p
     im->where = vg_xrealloc(im->where, (im->nwhere + 1) * sizeof(char *));
     im->where[im->nwhere++] = vg_xstrdup(w);
     json_array_append(im->batch, rec);
-    char *t = json_dumps(rec, JSON_COMPACT);
-    im->bytes += t ? strlen(t) : 0;
-    free(t);
+    if (size == 0) {
+        char *t = json_dumps(rec, JSON_COMPACT);
+        size = t ? strlen(t) : 0;
+        free(t);
+    }
+    im->bytes += size;
     if (json_array_size(im->batch) >= BATCH_RECORDS || im->bytes >= BATCH_BYTES)
         return flush(im);
     return 0;
@@ -131,7 +135,7 @@ static int document(struct importer *im, json_t *doc, const char *file)
             bad(im, w, "no \"vulnerabilities\" array");
             return 0;
         }
-        return add(im, doc, file, "$");
+        return add(im, doc, file, "$", 0);
     }
     if (!json_is_array(list)) {
         char w[1100];
@@ -141,7 +145,7 @@ static int document(struct importer *im, json_t *doc, const char *file)
     }
     json_array_foreach(list, i, x) {
         snprintf(pos, sizeof(pos), "[%zu]", i);
-        if (add(im, x, file, pos))
+        if (add(im, x, file, pos, 0))
             return -1;
     }
     return 0;
@@ -169,7 +173,7 @@ static int buffer(struct importer *im, const char *buf, size_t n, const char *fi
                 } else if (json_object_get(d, "id") || !(json_object_get(d, "$$indexCreated") ||
                                                          json_object_get(d, "$$deleted"))) {
                     json_object_del(d, "_id");
-                    if (add(im, d, file, pos)) {
+                    if (add(im, d, file, pos, len)) {
                         json_decref(d);
                         return -1;
                     }
