@@ -243,7 +243,7 @@ int vg__expo_reverse(struct vg_server *srv, struct vg_store *st, json_t *rec, in
     int rc = VG_OK;
     *units = 0;
     pthread_rwlock_rdlock(&srv->expo->lock);
-    if (srv->expo->comps)
+    if (srv->expo->comps && srv->expo->components)
         rc = vg_match_comps_affected(srv->expo->comps, rec, a, &ids, &n, err);
     pthread_rwlock_unlock(&srv->expo->lock);
     if (rc || n == 0)

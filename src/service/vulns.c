@@ -379,9 +379,7 @@ int vg__kb_put(struct vg_store *st, json_t *rec, const char *source, int public,
                       : 0;
     v.source = source;
     v.public = public;
-    json_t *scored;
-    vg_osv_score(rec, &v.score, &scored);
-    json_decref(scored);
+    v.score = vg_osv_best_score(rec);
     v.grade = v.score < 0 ? NULL : vg_grade_name(vg_grade_from_score(v.score));
     v.summary = json_string_value(json_object_get(rec, "summary"));
     char *doc = vg_json_canonical(rec, NULL);

@@ -369,6 +369,21 @@ void vg_osv_score(json_t *rec, int *best, json_t **scored)
     }
 }
 
+int vg_osv_best_score(json_t *rec)
+{
+    json_t *x;
+    size_t i;
+    int best = -1;
+    json_array_foreach(json_object_get(rec, "severity"), i, x) {
+        const char *v = json_string_value(json_object_get(x, "score"));
+        struct vg_cvss c;
+        struct vg_err e = {0};
+        if (v && vg_cvss_parse(v, strlen(v), &c, &e) == VG_OK && c.score > best)
+            best = c.score;
+    }
+    return best;
+}
+
 int vg_kev_entry(json_t *e, const char **cve, const char **date_added, const char **due_date,
                  struct vg_err *err)
 {

@@ -42,6 +42,10 @@ int vg_osv_from_nvd(json_t *entry, json_t **out, struct vg_err *err);
  * scored vectors as vg_cvss_json objects. Unparseable vectors are skipped. */
 void vg_osv_score(json_t *rec, int *best, json_t **scored);
 
+/* The highest CVSS score of rec.severity in tenths (-1 when none parses),
+ * without building JSON. */
+int vg_osv_best_score(json_t *rec);
+
 /* A CISA KEV catalogue entry: the CVE id and the dates (borrowed from e).
  * VG_EINVAL naming the field when cveID or dateAdded is missing. */
 int vg_kev_entry(json_t *e, const char **cve, const char **date_added, const char **due_date,
