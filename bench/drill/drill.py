@@ -142,11 +142,11 @@ def main():
             time.sleep(0.005)
         a_ms = stats["last_ms"] - t_confirm * 1000
         t1 = time.time()
-        ex = admin.call("GET", "/api/v1/exposures?vuln=%s&limit=1000" % cid)
+        ex = admin.call("GET", "/api/v1/exposures?vuln=%s" % cid)
         b_ms = (time.time() - t1) * 1000
         t1 = time.time()
         for _ in range(20):
-            admin.call("GET", "/api/v1/exposures?vuln=%s&limit=1000" % cid)
+            admin.call("GET", "/api/v1/exposures?vuln=%s" % cid)
         b_avg = (time.time() - t1) * 1000 / 20
         big, _ = sbom(random.Random(7), 0, 18000)
         t1 = time.time()
@@ -162,7 +162,7 @@ def main():
         print("%-52s %10d" % ("webhooks received (unique idempotency keys)", stats.get("unique", 0)))
         print("%-52s %10.1f ms (target < 1000)" % ("(a) confirm -> last affected unit's webhook", a_ms))
         print("%-52s %10.1f ms" % ("    confirm call itself", (t_ok - t_confirm) * 1000))
-        print("%-52s %10.2f ms (target < 10), avg of 20: %.2f ms" % ("(b) GET /exposures?vuln= (first page)", b_ms, b_avg))
+        print("%-52s %10.2f ms (target < 10), avg of 20: %.2f ms" % ("(b) GET /exposures?vuln= (first page of 100)", b_ms, b_avg))
         print("%-52s %10d" % ("    exposures on the first page", len(ex["items"])))
         print("%-52s %10.1f ms (target <= 100)" % ("18,000-component SBOM upload -> findings", up_ms))
         print("%-52s %10.0f req/s (sequential, one connection)" % ("/healthz", health))
