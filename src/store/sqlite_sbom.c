@@ -49,6 +49,10 @@ static const char q_exp_fix[] =
 static const char q_exp_list[] =
     "SELECT " EXP_COLS " FROM exposures WHERE id > ?1 AND (?2 IS NULL OR vuln_id = ?2)"
     " AND (?3 = 0 OR org_id = ?3) AND (?4 IS NULL OR sbom_name = ?4) ORDER BY id LIMIT ?5";
+/* by record: the (vuln_id) index yields rows in id order */
+static const char q_exp_list_vuln[] =
+    "SELECT " EXP_COLS " FROM exposures WHERE vuln_id = ?2 AND id > ?1"
+    " AND (?3 = 0 OR org_id = ?3) AND (?4 IS NULL OR sbom_name = ?4) ORDER BY id LIMIT ?5";
 static const char q_exp_get[] = "SELECT " EXP_COLS " FROM exposures WHERE id = ?";
 static const char q_exp_status[] =
     "UPDATE exposures SET status = ?, reason = ?, updated_at = ? WHERE id = ?";
@@ -325,7 +329,7 @@ int vg__sq_exposure_list(struct vg_store *base, const char *vuln_id, int64_t org
                          struct vg_exposure **out, size_t *n, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_exp_list, err);
+    sqlite3_stmt *st = vg__sq_prep(s, vuln_id ? q_exp_list_vuln : q_exp_list, err);
     if (st == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, after);
