@@ -666,6 +666,28 @@ out:
     return rc;
 }
 
+int vg_ioc_correlation_key(enum vg_ioc_type t, const char *v, size_t n, char *out, size_t cap,
+                           size_t *outn, struct vg_err *err)
+{
+    const char *name = vg_ioc_type_name(t);
+    size_t ln = strlen(name), vn = 0;
+    int rc;
+    if (cap < ln + 2) {
+        rc = vg_err_set(err, VG_ETOOBIG, "no room for the key");
+        goto out;
+    }
+    memcpy(out, name, ln);
+    out[ln] = ':';
+    if ((rc = vg_ioc_normalize(t, v, n, out + ln + 1, cap - ln - 1, &vn, err)))
+        goto out;
+    if (outn)
+        *outn = ln + 1 + vn;
+out:
+    if (rc && cap)
+        out[0] = '\0';
+    return rc;
+}
+
 enum vg_ioc_type vg_ioc_guess(const char *v, size_t n)
 {
     struct vg_ip ip;

@@ -55,6 +55,13 @@ const char *vg_ioc_type_name(enum vg_ioc_type t);
 int vg_ioc_normalize(enum vg_ioc_type t, const char *v, size_t n, char *out, size_t cap,
                      size_t *outn, struct vg_err *err);
 
+/* The correlation key of an observable: "<type name>:<normalised value>"
+ * ("ip:10.0.0.0/8", "domain:xn--bcher-kva.example"). One observable
+ * reported by several units (in any spelling) is one entity under this key.
+ * Same errors as vg_ioc_normalize; cap >= VG_IOC_MAX + 16 always suffices. */
+int vg_ioc_correlation_key(enum vg_ioc_type t, const char *v, size_t n, char *out, size_t cap,
+                           size_t *outn, struct vg_err *err);
+
 /* The type a bare value most likely is (for lookups without a type): IP,
  * hash by length, e-mail, URL (has "://"), phone ("+" and digits), domain.
  * VG_IOC_NONE when none fits. Does not validate fully. */

@@ -570,6 +570,19 @@ static void t_normalize(void **state)
     norm_bad(VG_IOC_SHA1, "d41d8cd98f00b204e9800998ecf8427e");
     norm_bad(VG_IOC_SHA256, "zz");
 
+    char key[VG_IOC_MAX + 16];
+    size_t kn;
+    assert_int_equal(vg_ioc_correlation_key(VG_IOC_DOMAIN, "BÜCHER.example.", 16, key, sizeof(key),
+                                            &kn, NULL),
+                     VG_OK);
+    assert_string_equal(key, "domain:xn--bcher-kva.example");
+    assert_int_equal(kn, strlen(key));
+    assert_int_equal(vg_ioc_correlation_key(VG_IOC_IP, "::ffff:10.1.2.3/104", 19, key, sizeof(key),
+                                            NULL, NULL),
+                     VG_OK);
+    assert_string_equal(key, "ip:10.0.0.0/8");
+    assert_int_equal(vg_ioc_correlation_key(VG_IOC_MD5, "x", 1, key, sizeof(key), NULL, NULL),
+                     VG_EINVAL);
     assert_int_equal(vg_ioc_guess("10.0.0.1", 8), VG_IOC_IP);
     assert_int_equal(vg_ioc_guess("2001:db8::/32", 13), VG_IOC_IP);
     assert_int_equal(vg_ioc_guess("a@b.c", 5), VG_IOC_EMAIL);
