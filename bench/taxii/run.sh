@@ -7,7 +7,7 @@
 # With MEDALLION_DIR pointing at a checkout of oasis-open/cti-taxii-server, the
 # same page is fetched from medallion (memory backend, same objects) and the
 # ratio printed; otherwise "peer skipped: set MEDALLION_DIR". Nothing is fetched.
-# Usage: bench/taxii/run.sh [N=200000]
+# Usage: [ROWS=10000000] bench/taxii/run.sh [N=200000]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-200000}
@@ -22,13 +22,36 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null;
 trap cleanup EXIT
 vigil="$build/src/cli/vigil"
 token=$("$vigil" init --data "$out/data" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])') || exit 1
+rows=${ROWS:-10000000}
+if [ "$rows" -gt 0 ] && command -v sqlite3 >/dev/null; then
+  t0=$(date +%s.%N)
+  sqlite3 "$out/data/vigil.db" <<SQL >/dev/null || exit 1
+PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000;
+WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $rows)
+INSERT INTO taxii_objects (collection, id, type, spec_version, version, version_ms, date_added,
+  tlp, org_id, recipients, body, newer)
+SELECT '9ebd3174-7281-4ee5-83b9-8a0471679b40', 'indicator--' || printf('%08x-0000-4000-8000-%012x', i, i),
+  'indicator', '2.1', '2026-01-01T00:00:00.000Z', 1767225600000, 1767225600000000 + i, 1, 1, NULL,
+  json_object('type', 'indicator', 'spec_version', '2.1',
+    'id', 'indicator--' || printf('%08x-0000-4000-8000-%012x', i, i),
+    'created', '2026-01-01T00:00:00.000Z', 'modified', '2026-01-01T00:00:00.000Z',
+    'name', printf('10.%d.%d.%d', (i >> 16) & 255, (i >> 8) & 255, i & 255),
+    'pattern', printf('[ipv4-addr:value = ''10.%d.%d.%d'']', (i >> 16) & 255, (i >> 8) & 255, i & 255),
+    'pattern_type', 'stix', 'valid_from', '2026-01-01T00:00:00.000Z',
+    'object_marking_refs', json_array('marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb')), 0
+FROM c;
+SQL
+  echo "synthetic TAXII collection: $rows indicator objects written in $(echo "$(date +%s.%N) - $t0" | bc) s (sqlite3 shell, not the server)"
+elif [ "$rows" -gt 0 ]; then
+  echo "large collection skipped: no sqlite3 shell"; rows=0
+fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 threads=$(nproc)
 "$vigil" serve --data "$out/data" --listen "127.0.0.1:$port" --threads "$threads" --log-level warn \
   --body-limit 268435456 2>"$out/serve.log" &
 pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-export URL="http://127.0.0.1:$port" TOKEN="$token" N="$n" OUT="$out"
+export URL="http://127.0.0.1:$port" TOKEN="$token" N="$n" OUT="$out" ROWS="$rows"
 python3 - <<'PY' || exit 1
 import http.client, json, os, random, time, statistics
 url, token, n, out = os.environ["URL"], os.environ["TOKEN"], int(os.environ["N"]), os.environ["OUT"]
@@ -63,8 +86,22 @@ for k in range(300):
     nxt = page.get("next") if page.get("more") else None
 lat.sort()
 p50, p99 = lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1]
-print("TAXII page of 1,000 objects from a %d-object collection (300 pages, walking next): p50 %.2f ms, p99 %.2f ms" % (n, p50, p99))
+rows = int(os.environ["ROWS"])
+print("TAXII page of 1,000 objects from a %d-object collection (300 pages, walking next): p50 %.2f ms, p99 %.2f ms" % (n + rows, p50, p99))
 open(os.path.join(out, "p99"), "w").write("%.3f" % p99)
+if rows > 2000:
+    lat = []
+    for k in range(500):
+        start = 1767225600000000 + random.randrange(0, rows - 1000)
+        t = time.perf_counter()
+        c.request("GET", base + "&next=%d" % start, headers=th)
+        r = c.getresponse(); body = r.read()
+        lat.append((time.perf_counter() - t) * 1000)
+        assert r.status == 200 and len(json.loads(body)["objects"]) == 1000
+    lat.sort()
+    p50, p99 = lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1]
+    print("TAXII page of 1,000 objects at random positions of a %d-object collection (500 pages): p50 %.2f ms, p99 %.2f ms (target p99 <= 10 ms)" % (n + rows, p50, p99))
+    open(os.path.join(out, "p99"), "w").write("%.3f" % p99)
 # (c) batch lookup: 100,000 values per request, half of them hits
 vals = [ip(random.randrange(0, 2 * n)) for _ in range(100000)]
 body = json.dumps({"values": vals})
@@ -102,7 +139,7 @@ while True:
     c.request("GET", base + ("&next=" + nxt if nxt else ""), headers=th)
     p = json.loads(c.getresponse().read())
     objs += [{"id": o["id"], "__meta": {"date_added": "2026-01-01T00:00:00.000000Z", "media_type": "application/stix+json;version=2.1"}, **o} for o in p.get("objects", [])]
-    if not p.get("more"):
+    if not p.get("more") or len(objs) >= 100000:  # medallion holds its collection in memory
         break
     nxt = p["next"]
 conf = {"/discovery": {"title": "peer", "api_roots": ["http://127.0.0.1/api1/"], "default": "http://127.0.0.1/api1/"},
@@ -135,5 +172,5 @@ PY
 kill "$mpid" 2>/dev/null; wait "$mpid" 2>/dev/null
 if [ -z "$peer" ]; then echo "peer failed: medallion at $MEDALLION_DIR did not answer (see its log)"; exit 0; fi
 ours=$(cat "$out/p99")
-echo "peer medallion (memory backend, same objects): page of 1,000 p99 $peer ms; ours $ours ms"
+echo "peer medallion (memory backend, the first 100,000 of the same objects): page of 1,000 p99 $peer ms; ours (whole collection) $ours ms"
 awk -v a="$ours" -v b="$peer" 'BEGIN { if (a > 0) printf "ratio peer/ours (p99): %.1fx\n", b / a }'
