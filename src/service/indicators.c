@@ -120,8 +120,14 @@ int vg_ioc_open(struct vg_server *srv, struct vg_err *err)
     int64_t after = 0;
     size_t total = 0;
     int rc = VG_OK;
+    pthread_rwlockattr_t attr;
     randombytes_buf(seed, sizeof(seed));
-    pthread_rwlock_init(&s->lock, NULL);
+    /* Writers first: an index update holds the store's writer connection, so
+     * a stream of batch lookups must not starve it. */
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&s->lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
     s->ix = vg_ioc_index_new(seed[0], seed[1]);
     srv->ioc = s;
     st = vg_pool_get(srv->pool);
