@@ -11,18 +11,8 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "engine/stix/pattern.h"
+#include "engine/stix/stix_int.h"
 
-enum {
-    T_ATTACK_PATTERN, T_CAMPAIGN, T_COURSE_OF_ACTION, T_GROUPING, T_IDENTITY, T_INCIDENT,
-    T_INDICATOR, T_INFRASTRUCTURE, T_INTRUSION_SET, T_LOCATION, T_MALWARE, T_MALWARE_ANALYSIS,
-    T_NOTE, T_OBSERVED_DATA, T_OPINION, T_REPORT, T_THREAT_ACTOR, T_TOOL, T_VULNERABILITY,
-    T_RELATIONSHIP, T_SIGHTING,
-    T_ARTIFACT, T_AUTONOMOUS_SYSTEM, T_DIRECTORY, T_DOMAIN_NAME, T_EMAIL_ADDR, T_EMAIL_MESSAGE,
-    T_FILE, T_IPV4_ADDR, T_IPV6_ADDR, T_MAC_ADDR, T_MUTEX, T_NETWORK_TRAFFIC, T_PROCESS,
-    T_SOFTWARE, T_URL, T_USER_ACCOUNT, T_WINDOWS_REGISTRY_KEY, T_X509_CERTIFICATE,
-    T_MARKING_DEFINITION, T_LANGUAGE_CONTENT, T_EXTENSION_DEFINITION,
-    T_COUNT
-};
 
 struct type_spec {
     const char *name;
@@ -108,7 +98,7 @@ static int find_type(const char *t)
     return -1;
 }
 
-static int in_list(const char *s, const char *const *list)
+int vg__stix_in_list(const char *s, const char *const *list)
 {
     for (; *list; list++)
         if (strcmp(s, *list) == 0)
@@ -242,13 +232,8 @@ int vg_stix_time_parse(const char *s, int min_frac, int64_t *ms)
 
 /* ---- validation context ---- */
 
-struct vctx {
-    const char *base; /* path prefix of the object, "" or "objects[3]" */
-    struct vg_err *err;
-    struct vg_arena *scratch; /* for pattern ASTs; NULL: one per pattern */
-};
 
-static int fail(struct vctx *c, int code, const char *prop, const char *fmt, const char *arg)
+int vg__stix_fail(struct vg__stix_ctx *c, int code, const char *prop, const char *fmt, const char *arg)
 {
     char field[256];
     size_t k = vg_strlcpy(field, c->base, sizeof(field));
@@ -262,26 +247,26 @@ static int fail(struct vctx *c, int code, const char *prop, const char *fmt, con
     return vg_err_field(c->err, code, field, "%s: %s", field[0] ? field : "object", msg);
 }
 
-static int need_string(struct vctx *c, json_t *o, const char *k, const char **out)
+int vg__stix_need_string(struct vg__stix_ctx *c, json_t *o, const char *k, const char **out)
 {
     json_t *v = json_object_get(o, k);
     if (v == NULL)
-        return fail(c, VG_EMISSING, k, "required property missing%s", NULL);
+        return vg__stix_fail(c, VG_EMISSING, k, "required property missing%s", NULL);
     if (!json_is_string(v))
-        return fail(c, VG_EINVAL, k, "must be a string%s", NULL);
+        return vg__stix_fail(c, VG_EINVAL, k, "must be a string%s", NULL);
     if (out)
         *out = json_string_value(v);
     return VG_OK;
 }
 
-static int check_time(struct vctx *c, json_t *o, const char *k, int min_frac, int64_t *out)
+int vg__stix_check_time(struct vg__stix_ctx *c, json_t *o, const char *k, int min_frac, int64_t *out)
 {
     json_t *v = json_object_get(o, k);
     int64_t ms = VG_STIX_TIME_NONE;
     if (v == NULL)
         goto out;
     if (!json_is_string(v) || vg_stix_time_parse(json_string_value(v), min_frac, &ms) != 0)
-        return fail(c, VG_EINVAL, k,
+        return vg__stix_fail(c, VG_EINVAL, k,
                     min_frac ? "must be a UTC timestamp with millisecond precision "
                                "(YYYY-MM-DDTHH:MM:SS.sssZ)%s"
                              : "must be a UTC timestamp (YYYY-MM-DDTHH:MM:SS[.s]Z)%s",
@@ -292,42 +277,42 @@ out:
     return VG_OK;
 }
 
-static int check_ref(struct vctx *c, const char *prop, json_t *v)
+int vg__stix_check_ref(struct vg__stix_ctx *c, const char *prop, json_t *v)
 {
     if (!json_is_string(v) || !vg_stix_id_valid(json_string_value(v), NULL))
-        return fail(c, VG_EINVAL, prop, "must be a STIX identifier (type--UUID)%s", NULL);
+        return vg__stix_fail(c, VG_EINVAL, prop, "must be a STIX identifier (type--UUID)%s", NULL);
     return VG_OK;
 }
 
-static int has_prefix(const char *s, const char *p)
+int vg__stix_has_prefix(const char *s, const char *p)
 {
     return strncmp(s, p, strlen(p)) == 0;
 }
 
-static int check_ref_list(struct vctx *c, const char *prop, json_t *v)
+static int check_ref_list(struct vg__stix_ctx *c, const char *prop, json_t *v)
 {
     char p[128];
     if (!json_is_array(v) || json_array_size(v) == 0)
-        return fail(c, VG_EINVAL, prop, "must be a non-empty list of identifiers%s", NULL);
+        return vg__stix_fail(c, VG_EINVAL, prop, "must be a non-empty list of identifiers%s", NULL);
     for (size_t i = 0; i < json_array_size(v); i++) {
         json_t *r = json_array_get(v, i);
         if (json_is_string(r) && vg_stix_id_valid(json_string_value(r), NULL))
             continue;
         snprintf(p, sizeof(p), "%s[%zu]", prop, i);
-        return check_ref(c, p, r);
+        return vg__stix_check_ref(c, p, r);
     }
     return VG_OK;
 }
 
-static int check_string_list(struct vctx *c, const char *prop, json_t *v)
+int vg__stix_check_string_list(struct vg__stix_ctx *c, const char *prop, json_t *v)
 {
     if (!json_is_array(v) || json_array_size(v) == 0)
-        return fail(c, VG_EINVAL, prop, "must be a non-empty list of strings%s", NULL);
+        return vg__stix_fail(c, VG_EINVAL, prop, "must be a non-empty list of strings%s", NULL);
     for (size_t i = 0; i < json_array_size(v); i++)
         if (!json_is_string(json_array_get(v, i))) {
             char p[128];
             snprintf(p, sizeof(p), "%s[%zu]", prop, i);
-            return fail(c, VG_EINVAL, p, "must be a string%s", NULL);
+            return vg__stix_fail(c, VG_EINVAL, p, "must be a string%s", NULL);
         }
     return VG_OK;
 }
@@ -341,19 +326,19 @@ static const struct hash_len hash_lens[] = {
     {"SHA3-512", 128},
 };
 
-static int check_hashes(struct vctx *c, const char *prop, json_t *v)
+static int check_hashes(struct vg__stix_ctx *c, const char *prop, json_t *v)
 {
     const char *k;
     json_t *h;
     char p[160];
     if (!json_is_object(v) || json_object_size(v) == 0)
-        return fail(c, VG_EINVAL, prop, "must be a non-empty dictionary of hashes%s", NULL);
+        return vg__stix_fail(c, VG_EINVAL, prop, "must be a non-empty dictionary of hashes%s", NULL);
     json_object_foreach(v, k, h) {
         snprintf(p, sizeof(p), "%s.%s", prop, k);
         if (strlen(k) > 250)
-            return fail(c, VG_EINVAL, p, "hash algorithm name too long%s", NULL);
+            return vg__stix_fail(c, VG_EINVAL, p, "hash algorithm name too long%s", NULL);
         if (!json_is_string(h))
-            return fail(c, VG_EINVAL, p, "must be a string%s", NULL);
+            return vg__stix_fail(c, VG_EINVAL, p, "must be a string%s", NULL);
         for (size_t i = 0; i < VG_ARRAY_LEN(hash_lens); i++) {
             if (strcmp(k, hash_lens[i].name) != 0)
                 continue;
@@ -363,37 +348,37 @@ static int check_hashes(struct vctx *c, const char *prop, json_t *v)
             for (size_t j = 0; ok && j < n; j++)
                 ok = hexc(s[j]);
             if (!ok)
-                return fail(c, VG_EINVAL, p, "must be %s hex digits", k);
+                return vg__stix_fail(c, VG_EINVAL, p, "must be %s hex digits", k);
         }
     }
     return VG_OK;
 }
 
-static int check_ext_refs(struct vctx *c, json_t *v)
+static int check_ext_refs(struct vg__stix_ctx *c, json_t *v)
 {
     char p[96];
     if (!json_is_array(v) || json_array_size(v) == 0)
-        return fail(c, VG_EINVAL, "external_references", "must be a non-empty list%s", NULL);
+        return vg__stix_fail(c, VG_EINVAL, "external_references", "must be a non-empty list%s", NULL);
     for (size_t i = 0; i < json_array_size(v); i++) {
         json_t *r = json_array_get(v, i);
         snprintf(p, sizeof(p), "external_references[%zu]", i);
         if (!json_is_object(r))
-            return fail(c, VG_EINVAL, p, "must be an object%s", NULL);
+            return vg__stix_fail(c, VG_EINVAL, p, "must be an object%s", NULL);
         json_t *sn = json_object_get(r, "source_name");
         json_t *eid = json_object_get(r, "external_id");
         char q[128];
         snprintf(q, sizeof(q), "%s.source_name", p);
         if (!json_is_string(sn))
-            return fail(c, sn ? VG_EINVAL : VG_EMISSING, q, "a string is required%s", NULL);
+            return vg__stix_fail(c, sn ? VG_EINVAL : VG_EMISSING, q, "a string is required%s", NULL);
         static const char *const strs[] = {"description", "url", "external_id", NULL};
         for (int k = 0; strs[k]; k++) {
             json_t *x = json_object_get(r, strs[k]);
             snprintf(q, sizeof(q), "%s.%s", p, strs[k]);
             if (x && !json_is_string(x))
-                return fail(c, VG_EINVAL, q, "must be a string%s", NULL);
+                return vg__stix_fail(c, VG_EINVAL, q, "must be a string%s", NULL);
         }
         if (!eid && !json_object_get(r, "description") && !json_object_get(r, "url"))
-            return fail(c, VG_EMISSING, p,
+            return vg__stix_fail(c, VG_EMISSING, p,
                         "needs one of external_id, description or url%s", NULL);
         json_t *hs = json_object_get(r, "hashes");
         if (hs) {
@@ -408,96 +393,96 @@ static int check_ext_refs(struct vctx *c, json_t *v)
         if (strcmp(s, "cve") == 0) {
             /* CVE-YYYY-NNNN with 4+ digits, no leading zero beyond four */
             size_t n = e ? strlen(e) : 0;
-            int ok = n >= 13 && has_prefix(e, "CVE-") && e[8] == '-';
+            int ok = n >= 13 && vg__stix_has_prefix(e, "CVE-") && e[8] == '-';
             for (size_t j = 4; ok && j < n; j++)
                 ok = j == 8 || (e[j] >= '0' && e[j] <= '9');
             if (ok && n > 13 && e[9] == '0')
                 ok = 0;
             if (!ok)
-                return fail(c, VG_EINVAL, q, "must be CVE-YYYY-NNNN%s", NULL);
+                return vg__stix_fail(c, VG_EINVAL, q, "must be CVE-YYYY-NNNN%s", NULL);
         } else if (strcmp(s, "capec") == 0) {
             size_t n = e ? strlen(e) : 0;
-            int ok = n > 6 && has_prefix(e, "CAPEC-");
+            int ok = n > 6 && vg__stix_has_prefix(e, "CAPEC-");
             for (size_t j = 6; ok && j < n; j++)
                 ok = e[j] >= '0' && e[j] <= '9';
             if (!ok)
-                return fail(c, VG_EINVAL, q, "must be CAPEC-N%s", NULL);
+                return vg__stix_fail(c, VG_EINVAL, q, "must be CAPEC-N%s", NULL);
         }
     }
     return VG_OK;
 }
 
-static int check_granular(struct vctx *c, json_t *v)
+static int check_granular(struct vg__stix_ctx *c, json_t *v)
 {
     char p[96], q[128];
     if (!json_is_array(v) || json_array_size(v) == 0)
-        return fail(c, VG_EINVAL, "granular_markings", "must be a non-empty list%s", NULL);
+        return vg__stix_fail(c, VG_EINVAL, "granular_markings", "must be a non-empty list%s", NULL);
     for (size_t i = 0; i < json_array_size(v); i++) {
         json_t *g = json_array_get(v, i);
         snprintf(p, sizeof(p), "granular_markings[%zu]", i);
         if (!json_is_object(g))
-            return fail(c, VG_EINVAL, p, "must be an object%s", NULL);
+            return vg__stix_fail(c, VG_EINVAL, p, "must be an object%s", NULL);
         json_t *mr = json_object_get(g, "marking_ref"), *lang = json_object_get(g, "lang");
         if ((mr == NULL) == (lang == NULL))
-            return fail(c, VG_EINVAL, p, "needs exactly one of marking_ref and lang%s", NULL);
+            return vg__stix_fail(c, VG_EINVAL, p, "needs exactly one of marking_ref and lang%s", NULL);
         if (mr) {
             snprintf(q, sizeof(q), "%s.marking_ref", p);
             if (!json_is_string(mr) ||
                 !vg_stix_id_valid(json_string_value(mr), "marking-definition"))
-                return fail(c, VG_EINVAL, q, "must be a marking-definition id%s", NULL);
+                return vg__stix_fail(c, VG_EINVAL, q, "must be a marking-definition id%s", NULL);
         } else if (!json_is_string(lang)) {
             snprintf(q, sizeof(q), "%s.lang", p);
-            return fail(c, VG_EINVAL, q, "must be a string%s", NULL);
+            return vg__stix_fail(c, VG_EINVAL, q, "must be a string%s", NULL);
         }
         snprintf(q, sizeof(q), "%s.selectors", p);
         json_t *sel = json_object_get(g, "selectors");
         if (sel == NULL)
-            return fail(c, VG_EMISSING, q, "required property missing%s", NULL);
-        int rc = check_string_list(c, q, sel);
+            return vg__stix_fail(c, VG_EMISSING, q, "required property missing%s", NULL);
+        int rc = vg__stix_check_string_list(c, q, sel);
         if (rc)
             return rc;
     }
     return VG_OK;
 }
 
-static int check_kill_chain(struct vctx *c, json_t *v)
+static int check_kill_chain(struct vg__stix_ctx *c, json_t *v)
 {
     if (!json_is_array(v) || json_array_size(v) == 0)
-        return fail(c, VG_EINVAL, "kill_chain_phases", "must be a non-empty list%s", NULL);
+        return vg__stix_fail(c, VG_EINVAL, "kill_chain_phases", "must be a non-empty list%s", NULL);
     for (size_t i = 0; i < json_array_size(v); i++) {
         json_t *k = json_array_get(v, i);
         char p[96];
         snprintf(p, sizeof(p), "kill_chain_phases[%zu]", i);
         if (!json_is_object(k) || !json_is_string(json_object_get(k, "kill_chain_name")) ||
             !json_is_string(json_object_get(k, "phase_name")))
-            return fail(c, VG_EINVAL, p, "needs kill_chain_name and phase_name strings%s", NULL);
+            return vg__stix_fail(c, VG_EINVAL, p, "needs kill_chain_name and phase_name strings%s", NULL);
     }
     return VG_OK;
 }
 
-static int check_extensions(struct vctx *c, json_t *v)
+static int check_extensions(struct vg__stix_ctx *c, json_t *v)
 {
     const char *k;
     json_t *e;
     if (!json_is_object(v) || json_object_size(v) == 0)
-        return fail(c, VG_EINVAL, "extensions", "must be a non-empty dictionary%s", NULL);
+        return vg__stix_fail(c, VG_EINVAL, "extensions", "must be a non-empty dictionary%s", NULL);
     json_object_foreach(v, k, e) {
         char p[300];
         snprintf(p, sizeof(p), "extensions.%s", k);
         size_t n = strlen(k);
         int named = n > 4 && strcmp(k + n - 4, "-ext") == 0;
         if (!named && !vg_stix_id_valid(k, "extension-definition"))
-            return fail(c, VG_EINVAL, p,
+            return vg__stix_fail(c, VG_EINVAL, p,
                         "key must be an extension-definition id or end in -ext%s", NULL);
         if (!json_is_object(e))
-            return fail(c, VG_EINVAL, p, "must be an object%s", NULL);
+            return vg__stix_fail(c, VG_EINVAL, p, "must be an object%s", NULL);
         json_t *et = json_object_get(e, "extension_type");
         if (et) {
             static const char *const ets[] = {"new-sdo", "new-sco", "new-sro",
                                               "property-extension",
                                               "toplevel-property-extension", NULL};
-            if (!json_is_string(et) || !in_list(json_string_value(et), ets))
-                return fail(c, VG_EINVAL, p, "unknown extension_type%s", NULL);
+            if (!json_is_string(et) || !vg__stix_in_list(json_string_value(et), ets))
+                return vg__stix_fail(c, VG_EINVAL, p, "unknown extension_type%s", NULL);
         }
     }
     return VG_OK;
@@ -518,384 +503,88 @@ static int prop_name_valid(const char *k)
     return 1;
 }
 
-static int check_enum(struct vctx *c, json_t *o, const char *k, const char *const *vals)
+int vg__stix_check_enum(struct vg__stix_ctx *c, json_t *o, const char *k, const char *const *vals)
 {
     json_t *v = json_object_get(o, k);
-    if (v && (!json_is_string(v) || !in_list(json_string_value(v), vals)))
-        return fail(c, VG_EINVAL, k, "not an allowed value%s", NULL);
+    if (v && (!json_is_string(v) || !vg__stix_in_list(json_string_value(v), vals)))
+        return vg__stix_fail(c, VG_EINVAL, k, "not an allowed value%s", NULL);
     return VG_OK;
 }
 
-static int check_int(struct vctx *c, json_t *o, const char *k, int64_t lo, int64_t hi)
+int vg__stix_check_int(struct vg__stix_ctx *c, json_t *o, const char *k, int64_t lo, int64_t hi)
 {
     json_t *v = json_object_get(o, k);
     if (v && (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)) {
         char m[96];
         snprintf(m, sizeof(m), "must be an integer in %lld..%lld", (long long)lo, (long long)hi);
-        return fail(c, VG_EINVAL, k, "%s", m);
+        return vg__stix_fail(c, VG_EINVAL, k, "%s", m);
     }
     return VG_OK;
 }
 
-static int check_bool(struct vctx *c, json_t *o, const char *k)
+int vg__stix_check_bool(struct vg__stix_ctx *c, json_t *o, const char *k)
 {
     json_t *v = json_object_get(o, k);
     if (v && !json_is_boolean(v))
-        return fail(c, VG_EINVAL, k, "must be a boolean%s", NULL);
+        return vg__stix_fail(c, VG_EINVAL, k, "must be a boolean%s", NULL);
     return VG_OK;
 }
 
-static int check_number(struct vctx *c, json_t *o, const char *k, double lo, double hi)
+int vg__stix_check_number(struct vg__stix_ctx *c, json_t *o, const char *k, double lo, double hi)
 {
     json_t *v = json_object_get(o, k);
     if (v && (!json_is_number(v) || json_number_value(v) < lo || json_number_value(v) > hi))
-        return fail(c, VG_EINVAL, k, "number out of range%s", NULL);
+        return vg__stix_fail(c, VG_EINVAL, k, "number out of range%s", NULL);
     return VG_OK;
 }
 
-static int ref_not(struct vctx *c, json_t *o, const char *k, const char *const *bad)
+int vg__stix_ref_not(struct vg__stix_ctx *c, json_t *o, const char *k, const char *const *bad)
 {
     json_t *v = json_object_get(o, k);
     if (v && json_is_string(v))
         for (; *bad; bad++)
-            if (has_prefix(json_string_value(v), *bad))
-                return fail(c, VG_EINVAL, k, "may not refer to a %s", *bad);
+            if (vg__stix_has_prefix(json_string_value(v), *bad))
+                return vg__stix_fail(c, VG_EINVAL, k, "may not refer to a %s", *bad);
     return VG_OK;
 }
 
-static int ref_is(struct vctx *c, json_t *o, const char *k, const char *prefix)
+int vg__stix_ref_is(struct vg__stix_ctx *c, json_t *o, const char *k, const char *prefix)
 {
     json_t *v = json_object_get(o, k);
-    if (v && json_is_string(v) && !has_prefix(json_string_value(v), prefix))
-        return fail(c, VG_EINVAL, k, "must refer to a %s", prefix);
+    if (v && json_is_string(v) && !vg__stix_has_prefix(json_string_value(v), prefix))
+        return vg__stix_fail(c, VG_EINVAL, k, "must refer to a %s", prefix);
     return VG_OK;
 }
 
-static int only_one(struct vctx *c, json_t *o, const char *a, const char *b, int need)
+int vg__stix_only_one(struct vg__stix_ctx *c, json_t *o, const char *a, const char *b, int need)
 {
     int ha = json_object_get(o, a) != NULL, hb = json_object_get(o, b) != NULL;
     char m[128];
     if (ha && hb) {
         snprintf(m, sizeof(m), "%s and %s are mutually exclusive", a, b);
-        return fail(c, VG_EINVAL, b, "%s", m);
+        return vg__stix_fail(c, VG_EINVAL, b, "%s", m);
     }
     if (need && !ha && !hb) {
         snprintf(m, sizeof(m), "one of %s and %s is required", a, b);
-        return fail(c, VG_EMISSING, a, "%s", m);
+        return vg__stix_fail(c, VG_EMISSING, a, "%s", m);
     }
     return VG_OK;
 }
 
-static int has_other_than(json_t *o, const char *const *ignore)
+int vg__stix_has_other_than(json_t *o, const char *const *ignore)
 {
     const char *k;
     json_t *v;
     json_object_foreach(o, k, v) {
-        if (!in_list(k, ignore))
+        if (!vg__stix_in_list(k, ignore))
             return 1;
     }
     return 0;
 }
 
-static const char *const sro_like[] = {"relationship--", "sighting--", "bundle--",
-                                       "marking-definition--", "language-content--", NULL};
-
-static int check_specific(struct vctx *c, int t, json_t *o, struct vg_stix_object *out)
-{
-    int rc = VG_OK;
-    static const char *const sco_ignore[] = {"type", "id", "spec_version", "defanged",
-                                             "object_marking_refs", "granular_markings",
-                                             NULL};
-    switch (t) {
-    case T_INDICATOR: {
-        const char *pt = NULL, *pat = NULL;
-        int64_t vf = 0, vu = 0;
-        if ((rc = need_string(c, o, "pattern_type", &pt)) ||
-            (rc = need_string(c, o, "pattern", &pat)) ||
-            (rc = check_time(c, o, "valid_from", 0, &vf)) ||
-            (rc = check_time(c, o, "valid_until", 0, &vu)))
-            break;
-        if (vu != VG_STIX_TIME_NONE && vu <= vf) {
-            rc = fail(c, VG_EINVAL, "valid_until", "must be later than valid_from%s", NULL);
-            break;
-        }
-        json_t *pv = json_object_get(o, "pattern_version");
-        if (pv && !json_is_string(pv)) {
-            rc = fail(c, VG_EINVAL, "pattern_version", "must be a string%s", NULL);
-            break;
-        }
-        if (strcmp(pt, "stix") == 0) {
-            struct vg_arena *a = c->scratch ? c->scratch : vg_arena_new(0);
-            struct vg_pat_node *root;
-            char field[256];
-            snprintf(field, sizeof(field), "%s%spattern", c->base, *c->base ? "." : "");
-            rc = vg_stix_pattern_parse(pat, strlen(pat), a, field, &root, c->err);
-            if (c->scratch)
-                vg_arena_reset(a);
-            else
-                vg_arena_free(a);
-            if (rc)
-                break;
-        }
-        if (out) {
-            out->pattern = pat;
-            out->pattern_type = pt;
-            out->valid_from = vf;
-            out->valid_until = vu;
-        }
-        break;
-    }
-    case T_GROUPING:
-        rc = need_string(c, o, "context", NULL);
-        break;
-    case T_LOCATION: {
-        int lat = json_object_get(o, "latitude") != NULL;
-        int lon = json_object_get(o, "longitude") != NULL;
-        if (!lat && !lon && !json_object_get(o, "region") && !json_object_get(o, "country"))
-            rc = fail(c, VG_EMISSING, "region",
-                      "one of region, country or latitude+longitude is required%s", NULL);
-        else if (lat != lon)
-            rc = fail(c, VG_EINVAL, lat ? "longitude" : "latitude",
-                      "latitude and longitude go together%s", NULL);
-        else if (json_object_get(o, "precision") && !lat)
-            rc = fail(c, VG_EINVAL, "precision", "requires latitude and longitude%s", NULL);
-        else if (!(rc = check_number(c, o, "latitude", -90, 90)))
-            rc = check_number(c, o, "longitude", -180, 180);
-        break;
-    }
-    case T_MALWARE: {
-        json_t *f = json_object_get(o, "is_family");
-        if (!json_is_boolean(f))
-            rc = fail(c, VG_EINVAL, "is_family", "must be a boolean%s", NULL);
-        else if (json_is_true(f) && !json_object_get(o, "name"))
-            rc = fail(c, VG_EMISSING, "name", "required when is_family is true%s", NULL);
-        break;
-    }
-    case T_MALWARE_ANALYSIS:
-        if (!json_object_get(o, "result") && !json_object_get(o, "analysis_sco_refs"))
-            rc = fail(c, VG_EMISSING, "result",
-                      "one of result and analysis_sco_refs is required%s", NULL);
-        break;
-    case T_NOTE:
-        rc = need_string(c, o, "content", NULL);
-        break;
-    case T_OBSERVED_DATA: {
-        int64_t f = 0, l = 0;
-        if ((rc = check_int(c, o, "number_observed", 1, 999999999)) ||
-            (rc = check_time(c, o, "first_observed", 0, &f)) ||
-            (rc = check_time(c, o, "last_observed", 0, &l)) ||
-            (rc = only_one(c, o, "objects", "object_refs", 1)))
-            break;
-        if (l < f)
-            rc = fail(c, VG_EINVAL, "last_observed", "must not be before first_observed%s", NULL);
-        json_t *objs = json_object_get(o, "objects");
-        if (objs && (!json_is_object(objs) || json_object_size(objs) == 0))
-            rc = fail(c, VG_EINVAL, "objects", "must be a non-empty dictionary%s", NULL);
-        break;
-    }
-    case T_OPINION: {
-        static const char *const ops[] = {"strongly-disagree", "disagree", "neutral", "agree",
-                                          "strongly-agree", NULL};
-        rc = check_enum(c, o, "opinion", ops);
-        break;
-    }
-    case T_REPORT:
-        rc = check_time(c, o, "published", 0, NULL);
-        break;
-    case T_RELATIONSHIP: {
-        const char *rt = NULL;
-        if ((rc = need_string(c, o, "relationship_type", &rt)))
-            break;
-        int ok = *rt != '\0';
-        for (const char *p = rt; *p && ok; p++)
-            ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-';
-        if (!ok) {
-            rc = fail(c, VG_EINVAL, "relationship_type", "must be [a-z0-9-]+%s", NULL);
-            break;
-        }
-        if ((rc = ref_not(c, o, "source_ref", sro_like)))
-            break;
-        rc = ref_not(c, o, "target_ref", sro_like);
-        break;
-    }
-    case T_SIGHTING: {
-        int64_t f = 0, l = 0;
-        if ((rc = check_int(c, o, "count", 0, 999999999)) ||
-            (rc = ref_not(c, o, "sighting_of_ref", sro_like)) ||
-            (rc = check_time(c, o, "first_seen", 0, &f)) ||
-            (rc = check_time(c, o, "last_seen", 0, &l)))
-            break;
-        if (f != VG_STIX_TIME_NONE && l != VG_STIX_TIME_NONE && l < f) {
-            rc = fail(c, VG_EINVAL, "last_seen", "must not be before first_seen%s", NULL);
-            break;
-        }
-        json_t *ods = json_object_get(o, "observed_data_refs");
-        for (size_t i = 0; ods && i < json_array_size(ods); i++) {
-            json_t *r = json_array_get(ods, i);
-            if (json_is_string(r) && !has_prefix(json_string_value(r), "observed-data--")) {
-                rc = fail(c, VG_EINVAL, "observed_data_refs",
-                          "must refer to observed-data objects%s", NULL);
-                break;
-            }
-        }
-        json_t *ws = json_object_get(o, "where_sighted_refs");
-        for (size_t i = 0; !rc && ws && i < json_array_size(ws); i++) {
-            const char *r = json_string_value(json_array_get(ws, i));
-            if (r && !has_prefix(r, "identity--") && !has_prefix(r, "location--"))
-                rc = fail(c, VG_EINVAL, "where_sighted_refs",
-                          "must refer to identity or location objects%s", NULL);
-        }
-        break;
-    }
-    case T_ARTIFACT:
-        if ((rc = only_one(c, o, "payload_bin", "url", 1)))
-            break;
-        if (json_object_get(o, "url") && !json_object_get(o, "hashes"))
-            rc = fail(c, VG_EMISSING, "hashes", "required with url%s", NULL);
-        break;
-    case T_AUTONOMOUS_SYSTEM:
-        rc = check_int(c, o, "number", 0, 4294967295LL);
-        break;
-    case T_DIRECTORY:
-        rc = need_string(c, o, "path", NULL);
-        break;
-    case T_DOMAIN_NAME:
-    case T_EMAIL_ADDR:
-    case T_URL:
-        rc = need_string(c, o, "value", NULL);
-        break;
-    case T_IPV4_ADDR:
-    case T_IPV6_ADDR: {
-        const char *v = NULL;
-        struct vg_ip ip;
-        if ((rc = need_string(c, o, "value", &v)))
-            break;
-        if (vg_ip_parse(v, strlen(v), 1, &ip) != 0 || ip.family != (t == T_IPV4_ADDR ? 4 : 6))
-            rc = fail(c, VG_EINVAL, "value", "not an %s address or CIDR block",
-                      t == T_IPV4_ADDR ? "IPv4" : "IPv6");
-        break;
-    }
-    case T_MAC_ADDR: {
-        const char *v = NULL;
-        if ((rc = need_string(c, o, "value", &v)))
-            break;
-        int ok = strlen(v) == 17;
-        for (int i = 0; ok && i < 17; i++)
-            ok = i % 3 == 2 ? v[i] == ':'
-                            : ((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f'));
-        if (!ok)
-            rc = fail(c, VG_EINVAL, "value",
-                      "must be lower-case colon-delimited (aa:bb:cc:dd:ee:ff)%s", NULL);
-        break;
-    }
-    case T_EMAIL_MESSAGE: {
-        json_t *m = json_object_get(o, "is_multipart");
-        if (!json_is_boolean(m))
-            rc = fail(c, VG_EINVAL, "is_multipart", "must be a boolean%s", NULL);
-        else if (json_is_true(m) && json_object_get(o, "body"))
-            rc = fail(c, VG_EINVAL, "body", "not allowed when is_multipart is true%s", NULL);
-        else if (!json_is_true(m) && json_object_get(o, "body_multipart"))
-            rc = fail(c, VG_EINVAL, "body_multipart",
-                      "not allowed when is_multipart is false%s", NULL);
-        break;
-    }
-    case T_FILE:
-        if (!json_object_get(o, "hashes") && !json_object_get(o, "name"))
-            rc = fail(c, VG_EMISSING, "name", "one of hashes and name is required%s", NULL);
-        break;
-    case T_NETWORK_TRAFFIC:
-        if (!json_object_get(o, "src_ref") && !json_object_get(o, "dst_ref"))
-            rc = fail(c, VG_EMISSING, "src_ref", "one of src_ref and dst_ref is required%s",
-                      NULL);
-        else if (!(rc = check_string_list(c, "protocols", json_object_get(o, "protocols"))) &&
-                 !(rc = check_int(c, o, "src_port", 0, 65535)))
-            rc = check_int(c, o, "dst_port", 0, 65535);
-        break;
-    case T_PROCESS:
-    case T_USER_ACCOUNT:
-    case T_WINDOWS_REGISTRY_KEY:
-    case T_X509_CERTIFICATE:
-        if (!has_other_than(o, sco_ignore))
-            rc = fail(c, VG_EMISSING, NULL, "needs at least one property beyond type and id%s",
-                      NULL);
-        break;
-    case T_SOFTWARE:
-    case T_MUTEX:
-        rc = need_string(c, o, "name", NULL);
-        break;
-    case T_MARKING_DEFINITION: {
-        json_t *dt = json_object_get(o, "definition_type"), *d = json_object_get(o, "definition");
-        if (!dt && !d) {
-            if (!json_object_get(o, "extensions"))
-                rc = fail(c, VG_EMISSING, "definition_type",
-                          "definition_type and definition (or extensions) are required%s",
-                          NULL);
-            break;
-        }
-        if (!json_is_string(dt)) {
-            rc = fail(c, dt ? VG_EINVAL : VG_EMISSING, "definition_type", "a string is required%s",
-                      NULL);
-            break;
-        }
-        if (!json_is_object(d)) {
-            rc = fail(c, d ? VG_EINVAL : VG_EMISSING, "definition", "an object is required%s",
-                      NULL);
-            break;
-        }
-        const char *s = json_string_value(dt);
-        if (strcmp(s, "statement") == 0 && !json_is_string(json_object_get(d, "statement"))) {
-            rc = fail(c, VG_EINVAL, "definition.statement", "a string is required%s", NULL);
-        } else if (strcmp(s, "tlp") == 0) {
-            static const char *const tl[] = {"white", "green", "amber", "red", NULL};
-            json_t *tv = json_object_get(d, "tlp");
-            if (!json_is_string(tv) || !in_list(json_string_value(tv), tl))
-                rc = fail(c, VG_EINVAL, "definition.tlp", "must be white, green, amber or red%s",
-                          NULL);
-        }
-        break;
-    }
-    case T_LANGUAGE_CONTENT: {
-        json_t *ct = json_object_get(o, "contents");
-        if (!json_is_object(ct) || json_object_size(ct) == 0)
-            rc = fail(c, VG_EINVAL, "contents", "must be a non-empty dictionary%s", NULL);
-        else if (!(rc = check_ref(c, "object_ref", json_object_get(o, "object_ref"))))
-            rc = check_time(c, o, "object_modified", 3, NULL);
-        break;
-    }
-    case T_EXTENSION_DEFINITION: {
-        json_t *et = json_object_get(o, "extension_types");
-        static const char *const ets[] = {"new-sdo", "new-sco", "new-sro", "property-extension",
-                                          "toplevel-property-extension", NULL};
-        if ((rc = check_string_list(c, "extension_types", et)))
-            break;
-        for (size_t i = 0; i < json_array_size(et); i++)
-            if (!in_list(json_string_value(json_array_get(et, i)), ets)) {
-                rc = fail(c, VG_EINVAL, "extension_types", "unknown extension type%s", NULL);
-                break;
-            }
-        if (rc)
-            break;
-        int top = 0;
-        for (size_t i = 0; i < json_array_size(et); i++)
-            top |= strcmp(json_string_value(json_array_get(et, i)),
-                          "toplevel-property-extension") == 0;
-        if (!top && json_object_get(o, "extension_properties"))
-            rc = fail(c, VG_EINVAL, "extension_properties",
-                      "only with toplevel-property-extension%s", NULL);
-        else if (!(rc = need_string(c, o, "name", NULL)) &&
-                 !(rc = need_string(c, o, "schema", NULL)))
-            rc = need_string(c, o, "version", NULL);
-        break;
-    }
-    default:
-        break;
-    }
-    return rc;
-}
-
 /* Checks applied by property name on every object: the spec reserves the
  * _ref/_refs suffixes for identifiers and gives the common properties types. */
-static int check_props(struct vctx *c, json_t *o, int known)
+static int check_props(struct vg__stix_ctx *c, json_t *o, int known)
 {
     const char *k;
     json_t *v;
@@ -903,24 +592,24 @@ static int check_props(struct vctx *c, json_t *o, int known)
     json_object_foreach(o, k, v) {
         size_t n = strlen(k);
         if (!prop_name_valid(k)) {
-            rc = fail(c, VG_EINVAL, k, "invalid property name%s", NULL);
+            rc = vg__stix_fail(c, VG_EINVAL, k, "invalid property name%s", NULL);
             break;
         }
         if (json_is_null(v)) {
-            rc = fail(c, VG_EINVAL, k, "null is not a STIX value%s", NULL);
+            rc = vg__stix_fail(c, VG_EINVAL, k, "null is not a STIX value%s", NULL);
             break;
         }
         if (strncmp(k, "x_", 2) == 0)
             continue; /* custom property: only its name has rules (x_mitre_data_source_ref
                        * is "" in ATT&CK) */
         if (n > 4 && strcmp(k + n - 4, "_ref") == 0)
-            rc = check_ref(c, k, v);
+            rc = vg__stix_check_ref(c, k, v);
         else if (n > 5 && strcmp(k + n - 5, "_refs") == 0)
             rc = check_ref_list(c, k, v);
         else if (strcmp(k, "hashes") == 0)
             rc = check_hashes(c, k, v);
         else if (strcmp(k, "labels") == 0)
-            rc = check_string_list(c, k, v);
+            rc = vg__stix_check_string_list(c, k, v);
         else if (strcmp(k, "external_references") == 0)
             rc = check_ext_refs(c, v);
         else if (strcmp(k, "granular_markings") == 0)
@@ -930,13 +619,13 @@ static int check_props(struct vctx *c, json_t *o, int known)
         else if (strcmp(k, "extensions") == 0)
             rc = check_extensions(c, v);
         else if (strcmp(k, "confidence") == 0)
-            rc = check_int(c, o, k, 0, 100);
+            rc = vg__stix_check_int(c, o, k, 0, 100);
         else if (strcmp(k, "revoked") == 0 || strcmp(k, "defanged") == 0)
-            rc = check_bool(c, o, k);
+            rc = vg__stix_check_bool(c, o, k);
         else if (strcmp(k, "lang") == 0 && !json_is_string(v))
-            rc = fail(c, VG_EINVAL, k, "must be a string%s", NULL);
+            rc = vg__stix_fail(c, VG_EINVAL, k, "must be a string%s", NULL);
         else if (known && is_time_prop(k))
-            rc = check_time(c, o, k, 0, NULL);
+            rc = vg__stix_check_time(c, o, k, 0, NULL);
         if (rc)
             break;
     }
@@ -944,50 +633,50 @@ static int check_props(struct vctx *c, json_t *o, int known)
         /* every object_marking_refs entry names a marking definition */
         json_t *m = json_object_get(o, "object_marking_refs");
         for (size_t i = 0; m && i < json_array_size(m); i++)
-            if (!has_prefix(json_string_value(json_array_get(m, i)), "marking-definition--")) {
+            if (!vg__stix_has_prefix(json_string_value(json_array_get(m, i)), "marking-definition--")) {
                 char p[64];
                 snprintf(p, sizeof(p), "object_marking_refs[%zu]", i);
-                rc = fail(c, VG_EINVAL, p, "must be a marking-definition id%s", NULL);
+                rc = vg__stix_fail(c, VG_EINVAL, p, "must be a marking-definition id%s", NULL);
                 break;
             }
     }
     if (rc == VG_OK)
-        rc = ref_is(c, o, "created_by_ref", "identity--");
+        rc = vg__stix_ref_is(c, o, "created_by_ref", "identity--");
     return rc;
 }
 
 static int validate(json_t *o, const char *path, struct vg_stix_object *out,
                     struct vg_arena *scratch, struct vg_err *err)
 {
-    struct vctx c = {path ? path : "", err, scratch};
+    struct vg__stix_ctx c = {path ? path : "", err, scratch};
     int rc = VG_OK;
     const char *type = NULL, *id = NULL;
     if (!json_is_object(o)) {
-        rc = fail(&c, VG_EINVAL, NULL, "a STIX object must be a JSON object%s", NULL);
+        rc = vg__stix_fail(&c, VG_EINVAL, NULL, "a STIX object must be a JSON object%s", NULL);
         goto out;
     }
-    if ((rc = need_string(&c, o, "type", &type)))
+    if ((rc = vg__stix_need_string(&c, o, "type", &type)))
         goto out;
     enum vg_stix_kind kind = vg_stix_type_kind(type);
     if (kind == 0) {
-        rc = fail(&c, VG_EINVAL, "type",
+        rc = vg__stix_fail(&c, VG_EINVAL, "type",
                   "invalid type name '%.64s' (3-250 of a-z, 0-9, single hyphens)", type);
         goto out;
     }
     int t = find_type(type);
-    if ((rc = need_string(&c, o, "id", &id)))
+    if ((rc = vg__stix_need_string(&c, o, "id", &id)))
         goto out;
     if (!vg_stix_id_valid(id, type)) {
-        rc = fail(&c, VG_EINVAL, "id", "must be '%.64s--' followed by an RFC 4122 UUID", type);
+        rc = vg__stix_fail(&c, VG_EINVAL, "id", "must be '%.64s--' followed by an RFC 4122 UUID", type);
         goto out;
     }
     json_t *sv = json_object_get(o, "spec_version");
     if (sv == NULL && kind != VG_STIX_SCO && kind != VG_STIX_CUSTOM) {
-        rc = fail(&c, VG_EMISSING, "spec_version", "required property missing%s", NULL);
+        rc = vg__stix_fail(&c, VG_EMISSING, "spec_version", "required property missing%s", NULL);
         goto out;
     }
     if (sv && (!json_is_string(sv) || strcmp(json_string_value(sv), "2.1") != 0)) {
-        rc = fail(&c, VG_EINVAL, "spec_version", "must be \"2.1\" (STIX 2.0 is not accepted)%s",
+        rc = vg__stix_fail(&c, VG_EINVAL, "spec_version", "must be \"2.1\" (STIX 2.0 is not accepted)%s",
                   NULL);
         goto out;
     }
@@ -995,11 +684,11 @@ static int validate(json_t *o, const char *path, struct vg_stix_object *out,
     if (kind == VG_STIX_SDO || kind == VG_STIX_SRO || t == T_LANGUAGE_CONTENT ||
         t == T_EXTENSION_DEFINITION || t == T_MARKING_DEFINITION) {
         if (!json_object_get(o, "created")) {
-            rc = fail(&c, VG_EMISSING, "created", "required property missing%s", NULL);
+            rc = vg__stix_fail(&c, VG_EMISSING, "created", "required property missing%s", NULL);
             goto out;
         }
         if (t != T_MARKING_DEFINITION && !json_object_get(o, "modified")) {
-            rc = fail(&c, VG_EMISSING, "modified", "required property missing%s", NULL);
+            rc = vg__stix_fail(&c, VG_EMISSING, "modified", "required property missing%s", NULL);
             goto out;
         }
     }
@@ -1009,26 +698,26 @@ static int validate(json_t *o, const char *path, struct vg_stix_object *out,
                                                "external_references", NULL};
         for (int i = 0; sdo_only[i]; i++)
             if (json_object_get(o, sdo_only[i])) {
-                rc = fail(&c, VG_EINVAL, sdo_only[i], "not a property of cyber-observables%s",
+                rc = vg__stix_fail(&c, VG_EINVAL, sdo_only[i], "not a property of cyber-observables%s",
                           NULL);
                 goto out;
             }
     }
     if (t == T_MARKING_DEFINITION && json_object_get(o, "modified")) {
-        rc = fail(&c, VG_EINVAL, "modified", "marking definitions are not versioned%s", NULL);
+        rc = vg__stix_fail(&c, VG_EINVAL, "modified", "marking definitions are not versioned%s", NULL);
         goto out;
     }
-    if ((rc = check_time(&c, o, "created", 3, &created)) ||
-        (rc = check_time(&c, o, "modified", 3, &modified)))
+    if ((rc = vg__stix_check_time(&c, o, "created", 3, &created)) ||
+        (rc = vg__stix_check_time(&c, o, "modified", 3, &modified)))
         goto out;
     if (created != VG_STIX_TIME_NONE && modified != VG_STIX_TIME_NONE && modified < created) {
-        rc = fail(&c, VG_EINVAL, "modified", "must not be before created%s", NULL);
+        rc = vg__stix_fail(&c, VG_EINVAL, "modified", "must not be before created%s", NULL);
         goto out;
     }
     if (t >= 0)
         for (int i = 0; i < 5 && types[t].required[i]; i++)
             if (!json_object_get(o, types[t].required[i])) {
-                rc = fail(&c, VG_EMISSING, types[t].required[i], "required property missing%s",
+                rc = vg__stix_fail(&c, VG_EMISSING, types[t].required[i], "required property missing%s",
                           NULL);
                 goto out;
             }
@@ -1038,7 +727,7 @@ static int validate(json_t *o, const char *path, struct vg_stix_object *out,
         memset(out, 0, sizeof(*out));
         out->valid_from = out->valid_until = VG_STIX_TIME_NONE;
     }
-    if (t >= 0 && (rc = check_specific(&c, t, o, out)))
+    if (t >= 0 && (rc = vg__stix_check_type(&c, t, o, out)))
         goto out;
     if (out) {
         out->type = type;
