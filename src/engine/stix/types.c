@@ -1,6 +1,7 @@
 /* STIX 2.1 per-type rules: the required properties beyond the table in
  * stix.c and the constraints between properties of each SDO, SRO, SCO and
  * meta type. Not for: the common properties (stix.c). */
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/stix/ioc.h"
