@@ -37,6 +37,7 @@ int vg_cli_import(int argc, char **argv);
 int vg_cli_sbom(int argc, char **argv);
 int vg_cli_exposures(int argc, char **argv);
 int vg_cli_alerts(int argc, char **argv);
+int vg_cli_grade(int argc, char **argv);
 
 static const struct vg_cli_cmd commands[] = {
     {"version", "print the version", cmd_version},
@@ -66,6 +67,7 @@ static const struct vg_cli_cmd commands[] = {
     {"sbom", "register SBOMs (push FILE --name NAME) and read their findings", vg_cli_sbom},
     {"exposures", "which registered components a record affects", vg_cli_exposures},
     {"alerts", "the unit's risk alerts", vg_cli_alerts},
+    {"grade", "grade with the operator's GB/T 30279 table (--gbt-table FILE)", vg_cli_grade},
 };
 
 static int cmd_version(int argc, char **argv)

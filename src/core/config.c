@@ -53,6 +53,8 @@ static const struct opt opts[] = {
      "attempts before a webhook delivery is marked failed"},
     {"webhook-timeout", I(webhook_timeout), "10", 1, 600, 0, VG_CMD_SERVE,
      "seconds per webhook request"},
+    {"gbt-table", S(gbt_table), "", 0, 0, 0, VG_CMD_SERVE | VG_CMD_CLIENT,
+     "GB/T 30279 grading table (the operator's data file; docs/cvss.md)"},
     {"log-level", S(log_level), "info", 0, 0, 0, VG_CMD_SERVE | VG_CMD_INIT,
      "error | warn | info | debug"},
     {"org", S(org), "National Coordination Centre", 0, 0, 0, VG_CMD_INIT,

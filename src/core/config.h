@@ -23,6 +23,7 @@ struct vg_config {
     char deadline_unit[16]; /* calendar_days | working_days | hours */
     char key[128];        /* receipt verify: public key (base64) */
     char name[256];       /* client: the name of an uploaded SBOM */
+    char gbt_table[512];  /* GB/T 30279 grading table file ("" = none) */
     int64_t threads;      /* HTTP worker threads */
     int64_t body_limit;   /* bytes */
     int64_t timeout;      /* idle connection timeout, seconds */

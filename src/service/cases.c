@@ -278,7 +278,7 @@ static int decode(struct vg_server *srv, const struct vg_actor *who, json_t *b, 
     static const char *const keys[] = {
         "title", "library", "reporter_role", "product", "technical_characteristics", "harm",
         "scope", "discovered_at", "received_at", "affected", "cvss", "aliases", "tlp", "upstream",
-        "exploit_material", "references", NULL};
+        "exploit_material", "references", "gbt", NULL};
     static const char *const pkeys[] = {"vendor", "name", "model", "versions", NULL};
     static const char *const ukeys[] = {"vendor", "notified_at", NULL};
     const char *title = NULL, *library = "general", *role = NULL, *tc = NULL, *harm = NULL,
@@ -448,6 +448,55 @@ static int decode(struct vg_server *srv, const struct vg_actor *who, json_t *b, 
                                  : json_pack("{s:f, s:s, s:O}", "score", best / 10.0, "rating",
                                              vg_cvss_severity(40, best), "national_grade",
                                              grade ? grade : json_null()));
+    /* GB/T 30279 grading with the operator's table: the raw indicator values
+     * and the table version are kept with the grade, which then is the
+     * case's national grade. */
+    json_t *gb = json_object_get(b, "gbt");
+    rc = VG_OK;
+    if (gb && !json_is_null(gb)) {
+        struct vg_gbt_input in[64];
+        struct vg_gbt_result res;
+        struct vg_err ge = {0};
+        size_t nin = 0;
+        const char *k;
+        json_t *v;
+        if (srv->gbt == NULL)
+            rc = vg_err_field(err, VG_EINVAL, "gbt", "gbt: this platform has no GB/T 30279 table "
+                                                     "configured (--gbt-table)");
+        else if (!json_is_object(gb) || json_object_size(gb) > 64)
+            rc = vg_err_field(err, VG_EINVAL, "gbt", "gbt: an object of indicator: value");
+        else {
+            json_object_foreach(gb, k, v) {
+                if (!json_is_string(v)) {
+                    char p[64];
+                    snprintf(p, sizeof(p), "gbt.%.50s", k);
+                    rc = vg_err_field(err, VG_EINVAL, p, "%s: must be a string", p);
+                    break;
+                }
+                in[nin].name = k;
+                in[nin++].value = json_string_value(v);
+            }
+            if (rc == VG_OK && vg_gbt_grade(srv->gbt, in, nin, &res, &ge) != VG_OK) {
+                char p[64];
+                snprintf(p, sizeof(p), "gbt%s%.50s", ge.field[0] ? "." : "", ge.field);
+                rc = vg_err_field(err, ge.code, p, "gbt: %s", ge.msg);
+            }
+        }
+        if (rc) {
+            json_decref(d);
+            return rc;
+        }
+        json_object_set_new(d, "gbt", json_pack("{s:O, s:s, s:s, s:s}", "inputs", gb, "grade",
+                                                vg_grade_name(res.grade), "grade_zh",
+                                                vg_grade_name_zh(res.grade), "table_version",
+                                                res.version));
+        json_t *sev = json_object_get(d, "severity");
+        if (json_is_object(sev))
+            json_object_set_new(sev, "national_grade", json_string(vg_grade_name(res.grade)));
+        else
+            json_object_set_new(d, "severity", json_pack("{s:s}", "national_grade",
+                                                         vg_grade_name(res.grade)));
+    }
     json_object_set_new(d, "aliases", aliases);
     json_object_set_new(d, "upstream", upstream ? json_deep_copy(upstream) : json_null());
     json_object_set_new(d, "references", refs ? json_deep_copy(refs) : json_array());
@@ -1038,9 +1087,10 @@ static json_t *case_record(const struct vg_case *c, json_t *doc, int64_t now, st
     if (c->published_at)
         json_object_set_new(rec, "published", vg__time_json(c->published_at));
     json_object_set_new(rec, "database_specific",
-                        json_pack("{s:s, s:s, s:O, s:O*}", "source", "vigil-case", "case_id", c->id,
-                                  "product", json_object_get(doc, "product"), "remediation",
-                                  json_object_get(fix, "remediation")));
+                        json_pack("{s:s, s:s, s:O, s:O*, s:O*}", "source", "vigil-case", "case_id",
+                                  c->id, "product", json_object_get(doc, "product"), "remediation",
+                                  json_object_get(fix, "remediation"), "gbt",
+                                  json_object_get(doc, "gbt")));
     return rec;
 }
 

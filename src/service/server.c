@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "notify/notify.h"
+#include "engine/cvss/grade.h"
 #include "service/indicators.h"
 
 #include <errno.h>
@@ -78,6 +79,29 @@ static int signing_key(struct vg_server *srv, struct vg_err *err)
     return VG_OK;
 }
 
+/* Loads the operator's GB/T 30279 table when one is configured. */
+static int gbt_table(struct vg_server *srv, struct vg_err *err)
+{
+    char buf[VG_GBT_MAX_TEXT + 1];
+    FILE *f;
+    size_t n;
+    struct vg_err e = {0};
+    if (srv->cfg.gbt_table[0] == '\0')
+        return VG_OK;
+    if ((f = fopen(srv->cfg.gbt_table, "rb")) == NULL)
+        return vg_err_set(err, VG_EIO, "gbt-table %s: %s", srv->cfg.gbt_table, strerror(errno));
+    n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    if (n > VG_GBT_MAX_TEXT)
+        return vg_err_set(err, VG_ETOOBIG, "gbt-table %s: larger than %d bytes",
+                          srv->cfg.gbt_table, VG_GBT_MAX_TEXT);
+    srv->gbt_arena = vg_arena_new(0);
+    if (vg_gbt_load(buf, n, srv->gbt_arena, &srv->gbt, &e) != VG_OK)
+        return vg_err_set(err, VG_EINVAL, "gbt-table %s: %s: %s", srv->cfg.gbt_table, e.field,
+                          e.msg);
+    return VG_OK;
+}
+
 int vg_server_open(struct vg_server *srv, const struct vg_config *cfg, struct vg_err *err)
 {
     int rc;
@@ -92,7 +116,7 @@ int vg_server_open(struct vg_server *srv, const struct vg_config *cfg, struct vg
     vg_config_store_uri(cfg, srv->store_uri, sizeof(srv->store_uri));
     if ((rc = read_key(cfg->data, srv->key, err)) != VG_OK)
         return rc;
-    if ((rc = signing_key(srv, err)) != VG_OK)
+    if ((rc = signing_key(srv, err)) != VG_OK || (rc = gbt_table(srv, err)) != VG_OK)
         return rc;
     srv->auth_cache = vg_auth_cache_new();
     srv->kb = vg_kb_new();
@@ -165,6 +189,9 @@ void vg_server_close(struct vg_server *srv)
     srv->kb = NULL;
     vg_expo_free(srv->expo);
     srv->expo = NULL;
+    vg_arena_free(srv->gbt_arena);
+    srv->gbt_arena = NULL;
+    srv->gbt = NULL;
     vg_ioc_close(srv); /* indicators: the lookup index */
     sodium_memzero(srv->key, sizeof(srv->key));
     sodium_memzero(srv->sign_sk, sizeof(srv->sign_sk));

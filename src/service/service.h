@@ -41,6 +41,9 @@ struct vg_server {
     struct vg_kb *kb;
     /* the reverse index over registered SBOM components */
     struct vg_expo *expo;
+    /* the operator's GB/T 30279 grading table (NULL when none), in gbt_arena */
+    struct vg_gbt *gbt;
+    struct vg_arena *gbt_arena;
     /* background sweeper */
     pthread_t sweeper;
     int sweeper_running;
