@@ -1,9 +1,8 @@
 /* Threat indicators: submission (STIX 2.1 bundles and plain JSON, mapped to
  * STIX), correlation into one entity per observable with one source per
- * reporting unit, sightings, TLP on every read, and the in-memory lookup index
- * that is built at start and updated after each commit, under a rwlock held
- * while the writer connection is still ours (so updates apply in commit order).
- * Not for: the TAXII protocol (taxii.c) or disposal notices (disposal.c). */
+ * reporting unit, sightings, and TLP on every REST read.
+ * Not for: the lookup index (ioc_lookup.c), the TAXII protocol (taxii.c) or
+ * disposal notices (disposal.c). */
 #include "service/indicators.h"
 #include "service/service_int.h"
 #include "core/json.h"
@@ -21,156 +20,6 @@
 
 #define DEFAULT_CONFIDENCE 50
 #define MAX_PLAIN 100000
-#define MAX_HITS 64
-#define LOOKUP_CHUNK 64
-
-/* ---- the index and what it needs to filter hits without the store ---- */
-
-struct ioc_meta {
-    int64_t ioc_id, org_id, valid_from, valid_until;
-    int64_t *recips;
-    int nrecips;
-    unsigned char tlp, conf, type;
-    char *value;
-};
-
-struct vg_ioc_state {
-    pthread_rwlock_t lock;
-    struct vg_ioc_index *ix;
-    struct ioc_meta **by_src; /* indexed by source id */
-    size_t cap;
-};
-
-static void meta_free(struct ioc_meta *m)
-{
-    if (m) {
-        free(m->recips);
-        free(m->value);
-        free(m);
-    }
-}
-
-static int parse_recips(const char *s, int64_t **out)
-{
-    int n = 0;
-    *out = NULL;
-    if (s == NULL)
-        return 0;
-    for (const char *p = s; *p; p++)
-        if (*p == ',' && p[1])
-            n++;
-    if (n == 0)
-        return 0;
-    *out = vg_xcalloc((size_t)n, sizeof(int64_t));
-    n = 0;
-    for (const char *p = s; *p;) {
-        if (*p == ',') {
-            p++;
-            continue;
-        }
-        (*out)[n++] = strtoll(p, NULL, 10);
-        while (*p && *p != ',')
-            p++;
-    }
-    return n;
-}
-
-/* Adds or refreshes one source; the caller holds the write lock. */
-static void state_put(struct vg_ioc_state *s, const struct vg__touched *t)
-{
-    struct vg_err e = {0};
-    enum vg_ioc_type ty = vg_ioc_type_parse(t->type);
-    int64_t until = t->valid_until ? t->valid_until : VG_IOC_FOREVER;
-    struct ioc_meta *m;
-    if (t->source_id < 0 || ty == VG_IOC_NONE)
-        return;
-    if ((size_t)t->source_id >= s->cap) {
-        size_t nc = s->cap ? s->cap : 1024;
-        while (nc <= (size_t)t->source_id)
-            nc *= 2;
-        s->by_src = vg_xrealloc(s->by_src, nc * sizeof(*s->by_src));
-        memset(s->by_src + s->cap, 0, (nc - s->cap) * sizeof(*s->by_src));
-        s->cap = nc;
-    }
-    if (vg_ioc_index_add(s->ix, ty, t->value, strlen(t->value), t->source_id, until, &e) != VG_OK)
-        return;
-    m = s->by_src[t->source_id];
-    if (m == NULL) {
-        m = vg_xcalloc(1, sizeof(*m));
-        m->value = vg_xstrdup(t->value);
-        s->by_src[t->source_id] = m;
-    }
-    free(m->recips);
-    m->ioc_id = t->ioc_id;
-    m->org_id = t->org_id;
-    m->valid_until = until;
-    m->valid_from = t->valid_from;
-    m->tlp = (unsigned char)t->tlp;
-    m->conf = (unsigned char)t->confidence;
-    m->type = (unsigned char)ty;
-    m->nrecips = parse_recips(t->recipients, &m->recips);
-}
-
-int vg_ioc_open(struct vg_server *srv, struct vg_err *err)
-{
-    struct vg_ioc_state *s = vg_xcalloc(1, sizeof(*s));
-    uint64_t seed[2];
-    struct vg_arena *a = vg_arena_new(0);
-    struct vg_store *st;
-    int64_t after = 0;
-    size_t total = 0;
-    int rc = VG_OK;
-    pthread_rwlockattr_t attr;
-    randombytes_buf(seed, sizeof(seed));
-    /* Writers first: an index update holds the store's writer connection, so
-     * a stream of batch lookups must not starve it. */
-    pthread_rwlockattr_init(&attr);
-    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-    pthread_rwlock_init(&s->lock, &attr);
-    pthread_rwlockattr_destroy(&attr);
-    s->ix = vg_ioc_index_new(seed[0], seed[1]);
-    srv->ioc = s;
-    st = vg_pool_get(srv->pool);
-    for (;;) {
-        struct vg_ioc_source *src;
-        size_t n;
-        vg_arena_reset(a);
-        if ((rc = st->ops->ioc_source_scan(st, after, 10000, a, &src, &n, err)) != VG_OK)
-            break;
-        for (size_t i = 0; i < n; i++) {
-            struct vg__touched t = {.source_id = src[i].id, .ioc_id = src[i].ioc_id,
-                                    .org_id = src[i].org_id, .tlp = src[i].tlp,
-                                    .confidence = src[i].confidence,
-                                    .valid_until = src[i].valid_until,
-                                    .valid_from = src[i].valid_from, .type = src[i].type,
-                                    .value = src[i].value, .recipients = src[i].recipients};
-            state_put(s, &t);
-        }
-        total += n;
-        if (n < 10000)
-            break;
-        after = src[n - 1].id;
-    }
-    vg_pool_put(srv->pool, st);
-    vg_arena_free(a);
-    if (rc == VG_OK && total)
-        VG_LOG(VG_LOG_INFO, "event=ioc_index_built sources=%zu", total);
-    return rc;
-}
-
-void vg_ioc_close(struct vg_server *srv)
-{
-    struct vg_ioc_state *s = srv->ioc;
-    if (s == NULL)
-        return;
-    for (size_t i = 0; i < s->cap; i++)
-        meta_free(s->by_src[i]);
-    free(s->by_src);
-    vg_ioc_index_free(s->ix);
-    pthread_rwlock_destroy(&s->lock);
-    free(s);
-    srv->ioc = NULL;
-}
 
 /* ---- viewers ---- */
 
@@ -213,7 +62,7 @@ enum vg_tlp_relation vg__ioc_relation(const struct vg_actor *who, int64_t org,
 static int sees(const struct vg_actor *who, int tlp, int64_t org, const char *recips)
 {
     int64_t *r = NULL;
-    int n = parse_recips(recips, &r);
+    int n = vg__ioc_parse_recips(recips, &r);
     int ok = vg_tlp_allows((enum vg_tlp)tlp, vg__ioc_relation(who, org, r, n));
     free(r);
     return ok;
@@ -300,53 +149,6 @@ void vg__json_str(struct vg_buf *b, const char *s)
         }
     }
     vg_buf_putc(b, '"');
-}
-
-static void buf_lit(struct vg_buf *b, const char *s)
-{
-    vg_buf_append(b, s, strlen(s));
-}
-
-static void buf_int(struct vg_buf *b, int64_t v)
-{
-    char t[24];
-    int k = sizeof(t);
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        t[--k] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        t[--k] = '-';
-    vg_buf_append(b, t + k, sizeof(t) - (size_t)k);
-}
-
-/* ---- the transaction with a post-commit index update ---- */
-
-int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
-               const struct vg__touched *(*touched)(void *ctx, size_t *n), struct vg_err *err)
-{
-    struct vg_store *st = vg_pool_writer(srv->pool);
-    int rc = st->ops->begin(st, 1, err);
-    if (rc == VG_OK) {
-        rc = fn(st, ctx);
-        if (rc == VG_OK)
-            rc = st->ops->commit(st, err);
-        if (rc != VG_OK)
-            st->ops->rollback(st);
-    }
-    if (rc == VG_OK && touched && srv->ioc) {
-        size_t n = 0;
-        const struct vg__touched *t = touched(ctx, &n);
-        if (n) {
-            pthread_rwlock_wrlock(&srv->ioc->lock);
-            for (size_t i = 0; i < n; i++)
-                state_put(srv->ioc, &t[i]);
-            pthread_rwlock_unlock(&srv->ioc->lock);
-        }
-    }
-    vg_pool_writer_put(srv->pool);
-    return rc;
 }
 
 /* ---- ingest: STIX objects (from REST, plain JSON or TAXII) into the store ---- */
@@ -439,7 +241,7 @@ static int check_recipients(struct vg_store *st, const char *recips, struct vg_a
                             struct vg_err *err)
 {
     int64_t *r = NULL;
-    int n = parse_recips(recips, &r), rc = VG_OK;
+    int n = vg__ioc_parse_recips(recips, &r), rc = VG_OK;
     for (int i = 0; rc == VG_OK && i < n; i++) {
         struct vg_org o;
         rc = st->ops->org_get(st, r[i], a, &o, err);
@@ -1117,157 +919,3 @@ int vg_svc_ioc_sighting(struct vg_server *srv, const struct vg_actor *who, int64
     return VG_OK;
 }
 
-/* ---- lookup ---- */
-
-static const char *match_name(enum vg_ioc_match m)
-{
-    switch (m) {
-    case VG_IOC_MATCH_CIDR: return "cidr";
-    case VG_IOC_MATCH_PARENT: return "parent";
-    case VG_IOC_MATCH_HOST: return "host";
-    default: return "exact";
-    }
-}
-
-/* One value's hits, grouped by entity, as the caller may see them. */
-static int emit(struct vg_ioc_state *s, const struct vg_actor *who, struct vg_ioc_hit *hits,
-                size_t nh, int64_t now, struct vg_buf *b)
-{
-    size_t shown = 0, ndone = 0;
-    int64_t done_ids[MAX_HITS];
-    if (nh > MAX_HITS)
-        nh = MAX_HITS;
-    for (size_t i = 0; i < nh; i++) {
-        struct ioc_meta *m = (size_t)hits[i].indicator_id < s->cap ? s->by_src[hits[i].indicator_id] : NULL;
-        if (m == NULL)
-            continue;
-        int seen = 0;
-        for (size_t k = 0; k < ndone; k++)
-            seen |= done_ids[k] == m->ioc_id;
-        if (seen)
-            continue;
-        /* every visible, live source of this entity among the hits */
-        int tlp = -1, conf = -1, nsrc = 0;
-        int64_t until = 0;
-        for (size_t k = i; k < nh; k++) {
-            struct ioc_meta *mk = (size_t)hits[k].indicator_id < s->cap ? s->by_src[hits[k].indicator_id] : NULL;
-            if (mk == NULL || mk->ioc_id != m->ioc_id || mk->valid_from > now)
-                continue; /* not valid yet */
-            if (!vg_tlp_allows((enum vg_tlp)mk->tlp,
-                               vg__ioc_relation(who, mk->org_id, mk->recips, mk->nrecips)))
-                continue;
-            nsrc++;
-            if (mk->tlp > tlp)
-                tlp = mk->tlp;
-            if (mk->conf > conf)
-                conf = mk->conf;
-            if (mk->valid_until > until)
-                until = mk->valid_until;
-        }
-        done_ids[ndone++] = m->ioc_id;
-        if (nsrc == 0)
-            continue;
-        buf_lit(b, shown++ ? ",{\"id\":" : ",\"hit\":true,\"matches\":[{\"id\":");
-        buf_int(b, m->ioc_id);
-        buf_lit(b, ",\"type\":\"");
-        buf_lit(b, vg_ioc_type_name((enum vg_ioc_type)m->type));
-        buf_lit(b, "\",\"value\":");
-        vg__json_str(b, m->value);
-        buf_lit(b, ",\"match\":\"");
-        buf_lit(b, match_name(hits[i].match));
-        buf_lit(b, "\",\"tlp\":\"");
-        buf_lit(b, vg_tlp_name((enum vg_tlp)tlp));
-        buf_lit(b, "\",\"confidence\":");
-        buf_int(b, conf);
-        buf_lit(b, ",\"sources\":");
-        buf_int(b, nsrc);
-        buf_lit(b, ",\"valid_until\":");
-        if (until == VG_IOC_FOREVER) {
-            buf_lit(b, "null}");
-        } else {
-            char ts[32];
-            vg_time_format(until, ts);
-            vg_buf_putc(b, '"');
-            buf_lit(b, ts);
-            buf_lit(b, "\"}");
-        }
-    }
-    buf_lit(b, shown ? "]}" : ",\"hit\":false,\"matches\":[]}");
-    return shown > 0;
-}
-
-int vg_svc_ioc_lookup(struct vg_server *srv, const struct vg_actor *who, json_t *values,
-                      const char *type, struct vg_buf *out, struct vg_err *err)
-{
-    enum vg_ioc_type t = VG_IOC_NONE;
-    size_t n = json_array_size(values), hits = 0;
-    int64_t now = vg_time_now_ms();
-    int rc;
-    if ((rc = vg_authz(who, VG_ACT_IOC_READ, err)) != VG_OK)
-        return rc;
-    if (!json_is_array(values))
-        return vg_err_field(err, VG_EINVAL, "values", "values: a list of strings");
-    if (n > VG_IOC_LOOKUP_MAX)
-        return vg_err_field(err, VG_ETOOBIG, "values", "values: at most %d per request",
-                            VG_IOC_LOOKUP_MAX);
-    if (type && (t = vg_ioc_type_parse(type)) == VG_IOC_NONE)
-        return vg_err_field(err, VG_EINVAL, "type",
-                            "type: one of ip, domain, url, email, phone, md5, sha1, sha256, sha512");
-    for (size_t i = 0; i < n; i++) {
-        json_t *v = json_array_get(values, i);
-        if (!json_is_string(v)) {
-            char f[32];
-            snprintf(f, sizeof(f), "values[%zu]", i);
-            return vg_err_field(err, VG_EINVAL, f, "%s: must be a string", f);
-        }
-        if (json_string_length(v) > VG_IOC_MAX) {
-            char f[32];
-            snprintf(f, sizeof(f), "values[%zu]", i);
-            return vg_err_field(err, VG_EINVAL, f, "%s: longer than %d bytes", f, VG_IOC_MAX);
-        }
-    }
-    vg_buf_puts(out, "{\"results\":[");
-    /* Chunks of prepared queries probed together (their memory loads
-     * overlap); only values with hits are probed again for details. */
-    struct vg_ioc_query *qs = vg_xmalloc(LOOKUP_CHUNK * sizeof(*qs));
-    struct vg_err *errs = vg_xcalloc(LOOKUP_CHUNK, sizeof(*errs));
-    uint32_t counts[LOOKUP_CHUNK];
-    struct vg_ioc_hit hitbuf[MAX_HITS];
-    pthread_rwlock_rdlock(&srv->ioc->lock);
-    for (size_t base = 0; base < n; base += LOOKUP_CHUNK) {
-        size_t m = n - base < LOOKUP_CHUNK ? n - base : LOOKUP_CHUNK;
-        for (size_t j = 0; j < m; j++) {
-            json_t *v = json_array_get(values, base + j);
-            vg_err_clear(&errs[j]);
-            if (vg_ioc_query_prepare(srv->ioc->ix, t, json_string_value(v), json_string_length(v),
-                                     &qs[j], &errs[j]) != VG_OK) {
-                qs[j].nkeys = 0;
-                if (errs[j].msg[0] == '\0')
-                    vg_strlcpy(errs[j].msg, "not a value of a known type", sizeof(errs[j].msg));
-            }
-        }
-        vg_ioc_index_lookup_batch(srv->ioc->ix, qs, m, now, counts);
-        for (size_t j = 0; j < m; j++) {
-            json_t *v = json_array_get(values, base + j);
-            if (base + j)
-                vg_buf_putc(out, ',');
-            buf_lit(out, "{\"value\":");
-            vg__json_str(out, json_string_value(v));
-            if (errs[j].msg[0]) {
-                buf_lit(out, ",\"hit\":false,\"error\":");
-                vg__json_str(out, errs[j].msg);
-                vg_buf_putc(out, '}');
-            } else if (counts[j] == 0) {
-                buf_lit(out, ",\"hit\":false,\"matches\":[]}");
-            } else {
-                size_t nh = vg_ioc_index_lookup_query(srv->ioc->ix, &qs[j], now, hitbuf, MAX_HITS);
-                hits += (size_t)emit(srv->ioc, who, hitbuf, nh, now, out);
-            }
-        }
-    }
-    pthread_rwlock_unlock(&srv->ioc->lock);
-    free(qs);
-    free(errs);
-    vg_buf_printf(out, "],\"count\":%zu,\"hits\":%zu}", n, hits);
-    return VG_OK;
-}

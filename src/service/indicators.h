@@ -165,5 +165,7 @@ void vg__uuid4(char out[37]);
 int64_t vg__now_us(void);
 void vg__ioc_time_us(int64_t us, char out[40]);
 void vg__json_str(struct vg_buf *b, const char *s);
+/* ",1,7," to a malloc'd array of unit ids (*out NULL when none); the count. */
+int vg__ioc_parse_recips(const char *s, int64_t **out);
 
 #endif
