@@ -288,15 +288,19 @@ static int upload_tx(struct vg_store *st, void *ctx)
         return rc;
     /* vuln id -> record, for one alert per record with all the unit's hits */
     json_t *byvuln = json_object();
-    for (size_t i = 0; i < sb->n && rc == VG_OK; i++) {
+    struct vg_component *cs = vg_arena_calloc(op->a, sb->n + 1, sizeof(*cs));
+    for (size_t i = 0; i < sb->n; i++) {
         struct vg_sbom_component *sc = &sb->c[i];
-        struct vg_component c = {.sbom_id = op->rec.id, .org_id = op->who->org_id,
-                                 .ecosystem = op->eco[i] >= 0 ? vg_eco_name(op->eco[i]) : NULL,
-                                 .name = op->pname[i] ? op->pname[i] : (sc->name ? sc->name : ""),
-                                 .version = op->pver[i] ? op->pver[i] : sc->version,
-                                 .purl = sc->purl, .path = sc->path};
-        if ((rc = st->ops->component_insert(st, &c, op->err)))
-            break;
+        cs[i] = (struct vg_component){.sbom_id = op->rec.id, .org_id = op->who->org_id,
+                                      .ecosystem = op->eco[i] >= 0 ? vg_eco_name(op->eco[i]) : NULL,
+                                      .name = op->pname[i] ? op->pname[i]
+                                                           : (sc->name ? sc->name : ""),
+                                      .version = op->pver[i] ? op->pver[i] : sc->version,
+                                      .purl = sc->purl, .path = sc->path};
+    }
+    rc = st->ops->components_insert(st, cs, sb->n, op->err);
+    for (size_t i = 0; i < sb->n && rc == VG_OK; i++) {
+        struct vg_component c = cs[i];
         json_t *hits = json_array_get(op->findings, i), *h;
         size_t k;
         json_array_foreach(hits, k, h) {

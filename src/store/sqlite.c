@@ -817,6 +817,7 @@ static const struct vg_store_ops sqlite_ops = {
     .sbom_get = vg__sq_sbom_get,
     .sbom_list = vg__sq_sbom_list,
     .component_insert = vg__sq_component_insert,
+    .components_insert = vg__sq_components_insert,
     .components_of = vg__sq_components_of,
     .components_scan = vg__sq_components_scan,
     .component_get = vg__sq_component_get,

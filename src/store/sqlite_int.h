@@ -143,6 +143,7 @@ int vg__sq_sbom_get(struct vg_store *, int64_t, struct vg_arena *, struct vg_sbo
 int vg__sq_sbom_list(struct vg_store *, int64_t, int, int64_t, int, struct vg_arena *,
                      struct vg_sbom_rec **, size_t *, struct vg_err *);
 int vg__sq_component_insert(struct vg_store *, struct vg_component *, struct vg_err *);
+int vg__sq_components_insert(struct vg_store *, struct vg_component *, size_t, struct vg_err *);
 int vg__sq_components_of(struct vg_store *, int64_t, struct vg_arena *, struct vg_component **,
                          size_t *, struct vg_err *);
 int vg__sq_components_scan(struct vg_store *, int64_t, int, struct vg_arena *,

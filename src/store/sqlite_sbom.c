@@ -182,6 +182,46 @@ int vg__sq_component_insert(struct vg_store *base, struct vg_component *c, struc
     return rc;
 }
 
+/* 32 rows a statement: one prepared statement for full chunks, the rest one by one. */
+#define ROWS32(x) x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x
+static const char q_comp_insert32[] =
+    "INSERT INTO components (sbom_id, org_id, ecosystem, name, version, purl, path) VALUES"
+    ROWS32(" (?,?,?,?,?,?,?),") " (?,?,?,?,?,?,?)";
+
+int vg__sq_components_insert(struct vg_store *base, struct vg_component *c, size_t n,
+                             struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    size_t i = 0;
+    int rc = VG_OK;
+    /* q_comp_insert32 has 33 rows */
+    for (; i + 33 <= n && rc == VG_OK; i += 33) {
+        sqlite3_stmt *st = vg__sq_prep(s, q_comp_insert32, err);
+        if (st == NULL)
+            return VG_EBACKEND;
+        for (size_t k = 0; k < 33; k++) {
+            struct vg_component *x = &c[i + k];
+            int b = (int)k * 7;
+            sqlite3_bind_int64(st, b + 1, x->sbom_id);
+            sqlite3_bind_int64(st, b + 2, x->org_id);
+            vg__sq_bind_str(st, b + 3, x->ecosystem);
+            vg__sq_bind_str(st, b + 4, x->name ? x->name : "");
+            vg__sq_bind_str(st, b + 5, x->version);
+            vg__sq_bind_str(st, b + 6, x->purl);
+            vg__sq_bind_str(st, b + 7, x->path);
+        }
+        if ((rc = vg__sq_exec(s, st, "components", 0, err)) == VG_OK) {
+            /* one writer, rowids assigned in order: the last is the 33rd */
+            int64_t last = sqlite3_last_insert_rowid(s->db);
+            for (size_t k = 0; k < 33; k++)
+                c[i + k].id = last - 32 + (int64_t)k;
+        }
+    }
+    for (; i < n && rc == VG_OK; i++)
+        rc = vg__sq_component_insert(base, &c[i], err);
+    return rc;
+}
+
 int vg__sq_components_of(struct vg_store *base, int64_t sbom_id, struct vg_arena *a,
                          struct vg_component **out, size_t *n, struct vg_err *err)
 {

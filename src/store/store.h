@@ -472,6 +472,9 @@ struct vg_store_ops {
                      int limit, struct vg_arena *a, struct vg_sbom_rec **out, size_t *n,
                      struct vg_err *err);
     int (*component_insert)(struct vg_store *s, struct vg_component *c, struct vg_err *err);
+    /* n components at once (sets each id); faster than one by one. */
+    int (*components_insert)(struct vg_store *s, struct vg_component *c, size_t n,
+                             struct vg_err *err);
     int (*components_of)(struct vg_store *s, int64_t sbom_id, struct vg_arena *a,
                          struct vg_component **out, size_t *n, struct vg_err *err);
     /* Components of current SBOMs with id > after, ascending (index builds). */

@@ -257,6 +257,9 @@ class RealSboms(unittest.TestCase):
                 self.assertEqual(mine, theirs, name)
                 if name == "keycloak":
                     self.assertGreater(len(mine), 10)
+                # the stored exposures name the same components (component ids are right)
+                fx = s.get("/api/v1/sboms/%d/findings" % up.json["id"], s.admin).json["findings"]
+                self.assertEqual({(e["purl"], e["vuln"]) for e in fx}, mine, name)
         finally:
             s.close()
 
