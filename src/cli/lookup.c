@@ -81,6 +81,15 @@ int vg_cli_lookup(int argc, char **argv)
     size_t n = 0;
     char *text, *line;
     json_t *values, *all = NULL;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            vg_config_usage(stdout,
+                            "vigil lookup [FILE | -]  (one value per line: IPs, CIDRs, domains, "
+                            "URLs, e-mail addresses, phone numbers, hashes; # comments)\n"
+                            "  exit 0: no hit, 1: some value matched, 2: error",
+                            VG_CMD_CLIENT);
+            return 0;
+        }
     if ((rc = vg_cli_setup(&cfg, argc, argv, pos, &np)) != 0)
         return rc == 1 ? 0 : rc;
     if (np > 1) {
