@@ -484,6 +484,7 @@ static int decode(struct vg_server *srv, const struct vg_actor *who, json_t *b, 
         }
         if (rc) {
             json_decref(d);
+            json_decref(aliases); /* not in d yet */
             return rc;
         }
         json_object_set_new(d, "gbt", json_pack("{s:O, s:s, s:s, s:s}", "inputs", gb, "grade",
