@@ -55,7 +55,7 @@ struct flight {
     long status;
 };
 
-#define PARALLEL 64
+#define PARALLEL 256
 
 static void prepare(struct vg_notifier *nt, struct flight *f)
 {
