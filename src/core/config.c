@@ -55,6 +55,8 @@ static const struct opt opts[] = {
      "seconds per webhook request"},
     {"gbt-table", S(gbt_table), "", 0, 0, 0, VG_CMD_SERVE | VG_CMD_CLIENT,
      "GB/T 30279 grading table (the operator's data file; docs/cvss.md)"},
+    {"auth-rate", I(auth_rate), "120", 1, 1000000, 0, VG_CMD_SERVE,
+     "failed authentications and logins per minute per address before 429"},
     {"log-level", S(log_level), "info", 0, 0, 0, VG_CMD_SERVE | VG_CMD_INIT,
      "error | warn | info | debug"},
     {"org", S(org), "National Coordination Centre", 0, 0, 0, VG_CMD_INIT,

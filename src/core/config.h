@@ -32,6 +32,7 @@ struct vg_config {
     int64_t demo;         /* init: also create demo units */
     int64_t deadline;     /* report deadline after discovery, in deadline_unit */
     int64_t webhook_backoff_ms, webhook_max_attempts, webhook_timeout;
+    int64_t auth_rate;    /* failed authentications per minute per address */
 };
 
 /* Which commands an option applies to (bit mask). */

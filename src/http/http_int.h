@@ -129,6 +129,14 @@ void vg_metrics_free(struct vg_metrics *m);
 void vg_metrics_observe(struct vg_metrics *m, int route, int status, int64_t ns);
 void vg_metrics_render(struct vg_metrics *m, struct vg_server *srv, struct vg_buf *out);
 struct vg_metrics *vg__http_metrics(struct vg_http *h);
+/* ---- brute-force protection (http/ratelimit.c) ---- */
+struct sockaddr;
+struct vg_ratelimit;
+struct vg_ratelimit *vg_ratelimit_new(int per_minute);
+void vg_ratelimit_free(struct vg_ratelimit *rl);
+/* 1 when the address may try (cost tokens taken), 0 when it must wait. */
+int vg_ratelimit_take(struct vg_ratelimit *rl, const struct sockaddr *sa, int cost);
+
 /* ---- server-sent events (http/stream.c) ---- */
 struct vg_streams;
 struct vg_streams *vg_streams_start(void);

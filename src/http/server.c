@@ -26,6 +26,7 @@ struct vg_http {
     atomic_int_fast64_t inflight;
     struct vg_streams *streams;
     atomic_int stopping;
+    struct vg_ratelimit *auth_limit;
 };
 
 struct vg_streams *vg__http_streams(struct vg_http *h)
@@ -180,11 +181,23 @@ static void dispatch(struct vg_req *r)
     const char *h = rt->auth ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
                                                             "Authorization")
                              : NULL;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *peer = ci ? ci->client_addr : NULL;
+    int login = strcmp(rt->name, "login") == 0;
+    if ((login && !vg_ratelimit_take(r->http->auth_limit, peer, 1)) ||
+        (h && !login && !vg_ratelimit_take(r->http->auth_limit, peer, 0))) {
+        vg_err_set(&r->err, VG_ERATE, "too many failed attempts from this address; wait a minute");
+        error_body(r, VG_ERATE);
+        return;
+    }
     if (rt->auth == VG_AUTH_REQUIRED || (rt->auth == VG_AUTH_OPTIONAL && h)) {
         const char *tok = NULL;
         if (h && strncasecmp(h, "Bearer ", 7) == 0)
             tok = h + 7;
         rc = vg_svc_authenticate(r->srv, tok, r->a, &r->actor, &r->err);
+        if (rc == VG_EUNAUTH && h)
+            vg_ratelimit_take(r->http->auth_limit, peer, 1);
         if (rc) {
             error_body(r, rc);
             return;
@@ -369,6 +382,7 @@ int vg_http_start(struct vg_server *srv, struct vg_http **out, struct vg_err *er
     h->metrics = vg_metrics_new(vg_nroutes);
     h->id_prefix = randombytes_random();
     h->streams = vg_streams_start();
+    h->auth_limit = vg_ratelimit_new((int)srv->cfg.auth_rate);
     atomic_init(&h->stopping, 0);
     atomic_init(&h->next_id, 1);
     atomic_init(&h->inflight, 0);
@@ -384,6 +398,7 @@ int vg_http_start(struct vg_server *srv, struct vg_http **out, struct vg_err *er
     if (h->d == NULL) {
         vg_streams_stop(h->streams);
         vg_streams_free(h->streams);
+        vg_ratelimit_free(h->auth_limit);
         vg_metrics_free(h->metrics);
         free(h);
         return vg_err_set(err, VG_EIO, "cannot listen on %s (address in use?)", srv->cfg.listen);
@@ -413,6 +428,7 @@ void vg_http_stop(struct vg_http *h, int grace)
         usleep(10000);
     MHD_stop_daemon(h->d);
     vg_streams_free(h->streams);
+    vg_ratelimit_free(h->auth_limit);
     vg_metrics_free(h->metrics);
     free(h);
 }

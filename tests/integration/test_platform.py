@@ -343,6 +343,25 @@ class Platform(unittest.TestCase):
         self.assertEqual(s.get("/healthz").status, 200)
 
 
+class BruteForce(unittest.TestCase):
+    """Failed authentications drain a per-address bucket: then 429 rate_limited."""
+
+    def test_failed_attempts_are_rate_limited(self):
+        s = Server(extra=["--auth-rate", "5"])
+        try:
+            self.assertEqual(s.get("/api/v1/me", s.admin).status, 200)
+            codes = [s.get("/api/v1/me", "vg_wrong%d" % i).status for i in range(8)]
+            self.assertEqual(codes[:5], [401] * 5)
+            self.assertEqual(codes[5:], [429] * 3)
+            r = s.get("/api/v1/me", s.admin)
+            self.assertEqual((r.status, r.code), (429, "rate_limited"))
+            r = s.post("/api/v1/login", {"name": "admin", "password": "x" * 12})
+            self.assertEqual(r.status, 429)
+            self.assertEqual(s.get("/healthz").status, 200)  # public routes are not limited
+        finally:
+            s.close()
+
+
 class AuditChain(unittest.TestCase):
     """`vigil audit verify` against a stopped server's database, then tampered copies."""
 
