@@ -343,6 +343,38 @@ class Platform(unittest.TestCase):
         self.assertEqual(s.get("/healthz").status, 200)
 
 
+class GracefulStop(unittest.TestCase):
+    """SIGTERM while a request is being served: it finishes, then vigil exits 0."""
+
+    def test_in_flight_request_finishes(self):
+        import signal
+        import threading
+        s = Server()
+        try:
+            recs = [{"id": "STOP-%05d" % i, "modified": "2024-01-01T00:00:00Z",
+                     "summary": "x" * 100, "details": "y" * 1000,
+                     "affected": [{"package": {"ecosystem": "npm", "name": "p%d" % i},
+                                   "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"},
+                                                                            {"fixed": "1.0.0"}]}]}]}
+                    for i in range(5000)]
+            out = {}
+
+            def call():
+                out["r"] = s.post("/api/v1/vulns/import", {"format": "osv", "records": recs}, s.admin)
+            t = threading.Thread(target=call)
+            t.start()
+            time.sleep(0.3)  # the body is sent and being processed
+            s.proc.send_signal(signal.SIGTERM)
+            t.join(60)
+            self.assertEqual(out["r"].status, 200, out["r"])
+            self.assertEqual(out["r"].json["imported"], 5000)
+            self.assertEqual(s.proc.wait(30), 0)
+            p = run("audit", "verify", "--data", s.data)
+            self.assertEqual(p.returncode, 0, p.stdout)
+        finally:
+            s.close()
+
+
 class BruteForce(unittest.TestCase):
     """Failed authentications drain a per-address bucket: then 429 rate_limited."""
 
