@@ -175,10 +175,9 @@ static int expose(struct vg_store *st, json_t *rec, const uint64_t *ids, size_t 
     *units = 0;
     for (size_t i = 0; i < n && rc == VG_OK; i++) {
         struct vg_component c;
-        struct vg_sbom_rec b;
-        if ((rc = st->ops->component_get(st, (int64_t)ids[i], a, &c, err)) ||
-            (rc = st->ops->sbom_get(st, c.sbom_id, a, &b, err)))
+        if ((rc = st->ops->component_get(st, (int64_t)ids[i], a, &c, err)))
             break;
+        struct vg_sbom_rec b = {.id = c.sbom_id, .name = c.sbom_name};
         struct vg_exposure e = {.org_id = c.org_id, .sbom_name = b.name, .sbom_id = b.id,
                                 .component_id = c.id, .purl = c.purl ? c.purl : c.name,
                                 .vuln_id = vid, .first_seen = now};
@@ -208,12 +207,12 @@ static int expose(struct vg_store *st, json_t *rec, const uint64_t *ids, size_t 
     json_t *facts = rc == VG_OK ? vuln_facts(st, rec, a) : NULL;
     for (size_t k = 0; k < nu; k++) {
         if (rc == VG_OK) {
-            json_t *body = json_deep_copy(facts);
+            json_t *body = json_copy(facts); /* shallow: facts' values are shared, not changed */
             json_object_set(body, "components", u[k].components);
             json_object_set(body, "ecosystems", u[k].ecosystems);
             json_object_set(body, "packages", u[k].packages);
             json_object_set_new(body, "org_id", json_integer(u[k].org_id));
-            char *text = vg_json_canonical(body, NULL);
+            char *text = vg_json_dump(body, NULL);
             struct vg_alert al = {.org_id = u[k].org_id, .vuln_id = vid, .created_at = now,
                                   .body = text};
             int created = 0;

@@ -30,7 +30,9 @@ static const char q_comps_scan[] =
     "SELECT c.id, c.sbom_id, c.org_id, c.ecosystem, c.name, c.version, c.purl, c.path"
     " FROM components c JOIN sboms b ON b.id = c.sbom_id WHERE b.current = 1 AND c.id > ?"
     " ORDER BY c.id LIMIT ?";
-static const char q_comp_get[] = "SELECT " COMP_COLS " FROM components WHERE id = ?";
+static const char q_comp_get[] =
+    "SELECT c.id, c.sbom_id, c.org_id, c.ecosystem, c.name, c.version, c.purl, c.path, b.name"
+    " FROM components c JOIN sboms b ON b.id = c.sbom_id WHERE c.id = ?";
 static const char q_exp_find[] =
     "SELECT id, status FROM exposures WHERE org_id = ? AND sbom_name = ? AND purl = ? AND vuln_id = ?";
 static const char q_exp_insert[] =
@@ -253,7 +255,10 @@ int vg__sq_component_get(struct vg_store *base, int64_t id, struct vg_arena *a,
     if (st == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, id);
-    GET_ONE(s, st, "component", err, read_comp(st, a, out));
+    GET_ONE(s, st, "component", err, {
+        read_comp(st, a, out);
+        out->sbom_name = vg__sq_str(st, 8, a);
+    });
 }
 
 int vg__sq_exposure_put(struct vg_store *base, struct vg_exposure *e, int *created,

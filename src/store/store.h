@@ -280,6 +280,7 @@ struct vg_sbom_rec {
 struct vg_component {
     int64_t id, sbom_id, org_id;
     const char *ecosystem, *name, *version, *purl, *path;
+    const char *sbom_name; /* filled by component_get only */
 };
 
 /* An exposure: a registered component that a record affects. */
