@@ -162,7 +162,7 @@ static json_t *token_json(const struct vg_token *t)
     return j;
 }
 
-static json_t *page_json(json_t *items, size_t n, int limit, int64_t last_id)
+json_t *vg__page_json(json_t *items, size_t n, int limit, int64_t last_id)
 {
     json_t *j = json_object();
     json_object_set_new(j, "items", items);
@@ -272,7 +272,7 @@ int vg_svc_org_list(struct vg_server *srv, const struct vg_actor *who, struct vg
         json_t *items = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(items, vg__org_json(&os[i]));
-        *out = page_json(items, n, pg.limit, n ? os[n - 1].id : 0);
+        *out = vg__page_json(items, n, pg.limit, n ? os[n - 1].id : 0);
     }
     vg_arena_free(a);
     return rc;
@@ -509,7 +509,7 @@ int vg_svc_user_list(struct vg_server *srv, const struct vg_actor *who, int64_t 
         json_t *items = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(items, vg__user_json(&us[i]));
-        *out = page_json(items, n, pg.limit, n ? us[n - 1].id : 0);
+        *out = vg__page_json(items, n, pg.limit, n ? us[n - 1].id : 0);
     }
     vg_arena_free(a);
     return rc;
@@ -654,7 +654,7 @@ int vg_svc_token_list(struct vg_server *srv, const struct vg_actor *who, int64_t
         json_t *items = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(items, token_json(&ts[i]));
-        *out = page_json(items, n, 0, 0);
+        *out = vg__page_json(items, n, 0, 0);
     }
     vg_arena_free(a);
     return rc;

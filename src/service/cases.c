@@ -1024,13 +1024,7 @@ int vg_svc_case_list(struct vg_server *srv, const struct vg_actor *who,
         json_t *items = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(items, case_json(&cs[i], who, sight(who, &cs[i])));
-        json_t *j = json_object();
-        json_object_set_new(j, "items", items);
-        json_object_set_new(j, "next_cursor",
-                            (int)n == q->pg.limit && n
-                                ? json_string(vg_arena_printf(a, "%lld", (long long)cs[n - 1].rid))
-                                : json_null());
-        *out = j;
+        *out = vg__page_json(items, n, q->pg.limit, n ? cs[n - 1].rid : 0);
     }
     vg_arena_free(a);
     return rc;
@@ -1730,13 +1724,7 @@ int vg_svc_inbox(struct vg_server *srv, const struct vg_actor *who, struct vg_pa
                                   b ? b : json_null());
             json_array_append_new(items, j);
         }
-        json_t *j = json_object();
-        json_object_set_new(j, "items", items);
-        json_object_set_new(j, "next_cursor",
-                            (int)n == pg.limit && n
-                                ? json_string(vg_arena_printf(a, "%lld", (long long)ns[n - 1].id))
-                                : json_null());
-        *out = j;
+        *out = vg__page_json(items, n, pg.limit, n ? ns[n - 1].id : 0);
     }
     vg_arena_free(a);
     return rc;

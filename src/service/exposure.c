@@ -481,12 +481,6 @@ static json_t *exposure_json(const struct vg_exposure *e)
                      vg__time_json(e->updated_at));
 }
 
-static json_t *page(json_t *items, size_t n, int limit, int64_t last, struct vg_arena *a)
-{
-    return json_pack("{s:o, s:o}", "items", items, "next_cursor",
-                     (int)n == limit && n ? json_string(vg_arena_printf(a, "%lld", (long long)last))
-                                          : json_null());
-}
 
 int vg_svc_sbom_list(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
                      json_t **out, struct vg_err *err)
@@ -504,7 +498,7 @@ int vg_svc_sbom_list(struct vg_server *srv, const struct vg_actor *who, struct v
         json_t *items = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(items, sbom_json(&bs[i]));
-        *out = page(items, n, pg.limit, n ? bs[n - 1].id : 0, a);
+        *out = vg__page_json(items, n, pg.limit, n ? bs[n - 1].id : 0);
     }
     vg_arena_free(a);
     return rc;
@@ -580,7 +574,7 @@ int vg_svc_exposures(struct vg_server *srv, const struct vg_actor *who, const ch
         json_t *items = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(items, exposure_json(&es[i]));
-        *out = page(items, n, pg.limit, n ? es[n - 1].id : 0, a);
+        *out = vg__page_json(items, n, pg.limit, n ? es[n - 1].id : 0);
     }
     vg_arena_free(a);
     return rc;
@@ -657,7 +651,7 @@ int vg_svc_alerts(struct vg_server *srv, const struct vg_actor *who, struct vg_p
                                                    "created_at", vg__time_json(al[i].created_at),
                                                    "alert", b ? b : json_null()));
         }
-        *out = page(items, n, pg.limit, n ? al[n - 1].id : 0, a);
+        *out = vg__page_json(items, n, pg.limit, n ? al[n - 1].id : 0);
     }
     vg_arena_free(a);
     return rc;
@@ -870,7 +864,7 @@ int vg_svc_risk_notice_list(struct vg_server *srv, const struct vg_actor *who, s
                                                    (json_int_t)rs[i].recipients, "notice",
                                                    b ? b : json_null()));
         }
-        *out = page(items, n, pg.limit, n ? rs[n - 1].id : 0, a);
+        *out = vg__page_json(items, n, pg.limit, n ? rs[n - 1].id : 0);
     }
     vg_arena_free(a);
     return rc;

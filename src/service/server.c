@@ -444,14 +444,7 @@ int vg_svc_task_list(struct vg_server *srv, const struct vg_actor *who, int open
         json_t *items = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(items, task_json(&ts[i]));
-        json_t *j = json_object();
-        json_object_set_new(j, "items", items);
-        if ((int)n == pg.limit && n)
-            json_object_set_new(j, "next_cursor",
-                                json_string(vg_arena_printf(a, "%lld", (long long)ts[n - 1].id)));
-        else
-            json_object_set_new(j, "next_cursor", json_null());
-        *out = j;
+        *out = vg__page_json(items, n, pg.limit, n ? ts[n - 1].id : 0);
     }
     vg_arena_free(a);
     return rc;
@@ -541,14 +534,7 @@ int vg_svc_audit_list(struct vg_server *srv, const struct vg_actor *who, struct 
             json_object_set_new(j, "hash", json_string(es[i].hash));
             json_array_append_new(items, j);
         }
-        json_t *j = json_object();
-        json_object_set_new(j, "items", items);
-        if ((int)n == pg.limit && n)
-            json_object_set_new(j, "next_cursor",
-                                json_string(vg_arena_printf(a, "%lld", (long long)es[n - 1].seq)));
-        else
-            json_object_set_new(j, "next_cursor", json_null());
-        *out = j;
+        *out = vg__page_json(items, n, pg.limit, n ? es[n - 1].seq : 0);
     }
     vg_arena_free(a);
     return rc;

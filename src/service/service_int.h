@@ -51,6 +51,9 @@ int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void
 json_t *vg__org_json(const struct vg_org *o);
 json_t *vg__user_json(const struct vg_user *u);
 json_t *vg__time_json(int64_t ms); /* RFC 3339 string, or null for 0 */
+/* {"items": items, "next_cursor": last_id as text when the page is full, else null};
+ * takes over items. */
+json_t *vg__page_json(json_t *items, size_t n, int limit, int64_t last_id);
 
 /* Stores an OSV record in the knowledge base in the caller's transaction
  * (upsert by modified; *changed 0 when the stored one is as new). */

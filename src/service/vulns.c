@@ -595,10 +595,7 @@ int vg_svc_vuln_list(struct vg_server *srv, const struct vg_actor *who,
         json_t *items = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(items, render(st, &vs[i], 0, a));
-        *out = json_pack("{s:o, s:o}", "items", items, "next_cursor",
-                         (int)n == pg.limit && n
-                             ? json_string(vg_arena_printf(a, "%lld", (long long)vs[n - 1].rid))
-                             : json_null());
+        *out = vg__page_json(items, n, pg.limit, n ? vs[n - 1].rid : 0);
     }
     vg_pool_put(srv->pool, st);
     vg_arena_free(a);
