@@ -220,25 +220,6 @@ struct kv {
     size_t n;
 };
 
-struct ev {
-    int kind, zero;
-    size_t order;
-    struct kv k;
-};
-
-static int ev_cmp(const void *x, const void *y)
-{
-    const struct ev *a = x, *b = y;
-    if (a->zero != b->zero)
-        return a->zero ? -1 : 1;
-    if (!a->zero) {
-        int c = vg_key_cmp(a->k.p, a->k.n, b->k.p, b->k.n);
-        if (c)
-            return c;
-    }
-    return a->order < b->order ? -1 : a->order > b->order;
-}
-
 static int iv_lo_cmp(const void *x, const void *y)
 {
     const struct vg_interval *a = x, *b = y;
@@ -258,6 +239,19 @@ struct ivset {
     struct vg_interval *iv;
     size_t n, cap;
 };
+
+static void iv_push(struct ivset *s, struct vg_arena *a, const struct vg_interval *iv);
+
+struct iv_emit {
+    struct ivset *set;
+    struct vg_arena *a;
+};
+
+static void iv_emit(void *ctx, const struct vg_interval *iv)
+{
+    struct iv_emit *e = ctx;
+    iv_push(e->set, e->a, iv);
+}
 
 static void iv_push(struct ivset *s, struct vg_arena *a, const struct vg_interval *iv)
 {
@@ -419,12 +413,10 @@ static int build_ranges(struct vg_match_index *ix, const struct vg__osv_aff *f, 
     }
     for (size_t ri = 0; ri < f->nr; ri++) {
         const struct vg__osv_range *g = &f->r[ri];
-        struct ev *ev;
+        struct vg_range_event *ev;
         size_t nev = 0;
-        int have_limit = 0, limit_inf = 0, open = 0;
+        int have_limit = 0, limit_inf = 0;
         struct kv limit = {NULL, 0};
-        struct vg_interval cur;
-        size_t first = raw.n;
 
         if (g->type == NULL || !g->has_events) {
             *why = "range without type or events";
@@ -458,9 +450,16 @@ static int build_ranges(struct vg_match_index *ix, const struct vg__osv_aff *f, 
             ev[nev].kind = e->kind;
             ev[nev].order = i;
             ev[nev].zero = e->kind == 0 && e->vn == 1 && e->v[0] == '0';
-            if (!ev[nev].zero && key_cached(ix, eco, e->v, e->vn, s, &ev[nev].k)) {
-                *why = "invalid version in an event";
-                return -1;
+            ev[nev].key = NULL;
+            ev[nev].keylen = 0;
+            if (!ev[nev].zero) {
+                struct kv k;
+                if (key_cached(ix, eco, e->v, e->vn, s, &k)) {
+                    *why = "invalid version in an event";
+                    return -1;
+                }
+                ev[nev].key = k.p;
+                ev[nev].keylen = k.n;
             }
             if (e->kind == 1) {
                 size_t k;
@@ -481,51 +480,10 @@ static int build_ranges(struct vg_match_index *ix, const struct vg__osv_aff *f, 
             }
             nev++;
         }
-        if (nev > 1)
-            qsort(ev, nev, sizeof(*ev), ev_cmp);
-        memset(&cur, 0, sizeof(cur));
-        for (size_t i = 0; i < nev; i++) {
-            if (ev[i].kind == 0) {
-                if (open)
-                    continue;
-                open = 1;
-                memset(&cur, 0, sizeof(cur));
-                if (ev[i].zero) {
-                    cur.flags = VG_IV_LO_UNBOUNDED;
-                } else {
-                    cur.lo = ev[i].k.p;
-                    cur.lolen = ev[i].k.n;
-                    cur.flags = VG_IV_LO_INCL;
-                }
-            } else if (open) {
-                cur.hi = ev[i].k.p;
-                cur.hilen = ev[i].k.n;
-                if (ev[i].kind == 2)
-                    cur.flags |= VG_IV_HI_INCL;
-                iv_push(&raw, s, &cur);
-                open = 0;
-            }
-        }
-        if (open) {
-            cur.flags |= VG_IV_HI_UNBOUNDED;
-            iv_push(&raw, s, &cur);
-        }
-        if (have_limit && !limit_inf) {
-            /* range.c caps every interval gathered so far at the largest limit */
-            VG_UNUSED(first);
-            for (size_t i = 0; i < raw.n; i++) {
-                struct vg_interval *iv = &raw.iv[i];
-                if (iv->flags & VG_IV_HI_UNBOUNDED) {
-                    iv->flags &= ~(unsigned)(VG_IV_HI_UNBOUNDED | VG_IV_HI_INCL);
-                    iv->hi = limit.p;
-                    iv->hilen = limit.n;
-                } else if (vg_key_cmp(iv->hi, iv->hilen, limit.p, limit.n) >= 0) {
-                    iv->hi = limit.p;
-                    iv->hilen = limit.n;
-                    iv->flags &= ~(unsigned)VG_IV_HI_INCL;
-                }
-            }
-        }
+        struct iv_emit ie = {&raw, s};
+        vg_range_events_sweep(ev, nev, iv_emit, &ie);
+        if (have_limit && !limit_inf) /* as range.c: every interval gathered so far */
+            vg_intervals_cap(raw.iv, raw.n, limit.p, limit.n);
     }
     /* the ranges' union first; a listed version already inside it (the usual
      * case: osv.dev enumerates the versions of the ranges) adds nothing */

@@ -228,25 +228,79 @@ int vg_ranges_contain_version(const struct vg_ranges *r, const char *v, size_t n
 
 /* ---- OSV ---------------------------------------------------------------- */
 
-struct event {
-    int kind; /* 0 introduced, 1 fixed, 2 last_affected */
-    const char *v;
-    struct key k;
-    int zero; /* introduced "0" */
-    size_t order;
-};
-
 static int ev_cmp(const void *x, const void *y)
 {
-    const struct event *a = x, *b = y;
+    const struct vg_range_event *a = x, *b = y;
     if (a->zero != b->zero)
         return a->zero ? -1 : 1;
     if (!a->zero) {
-        int c = kcmp(&a->k, &b->k);
+        int c = vg_key_cmp(a->key, a->keylen, b->key, b->keylen);
         if (c)
             return c;
     }
     return a->order < b->order ? -1 : a->order > b->order ? 1 : 0;
+}
+
+void vg_range_events_sweep(struct vg_range_event *ev, size_t n,
+                           void (*emit)(void *ctx, const struct vg_interval *iv), void *ctx)
+{
+    struct vg_interval cur;
+    int open = 0;
+    if (n > 1)
+        qsort(ev, n, sizeof(*ev), ev_cmp);
+    memset(&cur, 0, sizeof(cur));
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].kind == 0) {
+            if (open)
+                continue;
+            open = 1;
+            memset(&cur, 0, sizeof(cur));
+            if (ev[i].zero) {
+                cur.flags = VG_IV_LO_UNBOUNDED;
+            } else {
+                cur.lo = ev[i].key;
+                cur.lolen = ev[i].keylen;
+                cur.flags = VG_IV_LO_INCL;
+            }
+        } else if (open) {
+            cur.hi = ev[i].key;
+            cur.hilen = ev[i].keylen;
+            if (ev[i].kind == 2)
+                cur.flags |= VG_IV_HI_INCL;
+            emit(ctx, &cur);
+            open = 0;
+        }
+    }
+    if (open) {
+        cur.flags |= VG_IV_HI_UNBOUNDED;
+        emit(ctx, &cur);
+    }
+}
+
+void vg_intervals_cap(struct vg_interval *iv, size_t n, const unsigned char *lim, size_t limlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (iv[i].flags & VG_IV_HI_UNBOUNDED) {
+            iv[i].flags &= ~(unsigned)(VG_IV_HI_UNBOUNDED | VG_IV_HI_INCL);
+            iv[i].hi = lim;
+            iv[i].hilen = limlen;
+        } else if (vg_key_cmp(iv[i].hi, iv[i].hilen, lim, limlen) >= 0) {
+            iv[i].hi = lim;
+            iv[i].hilen = limlen;
+            iv[i].flags &= ~(unsigned)VG_IV_HI_INCL;
+        }
+    }
+}
+
+struct raw_emit {
+    struct rawset *raw;
+    struct vg_arena *a;
+};
+
+static void raw_emit(void *ctx, const struct vg_interval *iv)
+{
+    struct raw_emit *r = ctx;
+    raw_add(r->raw, r->a, iv);
 }
 
 static void strlist_add(const char ***list, size_t *n, size_t *cap, struct vg_arena *a,
@@ -280,7 +334,7 @@ int vg_ranges_from_osv(json_t *affected, int eco_override, struct vg_arena *a,
 {
     int rc = VG_OK;
     struct rawset raw = {0};
-    struct event *ev = NULL;
+    struct vg_range_event *ev = NULL;
     size_t fixcap = 0, lacap = 0;
     char field[64];
     memset(out, 0, sizeof(*out));
@@ -368,15 +422,17 @@ int vg_ranges_from_osv(json_t *affected, int eco_override, struct vg_arena *a,
                 have_limit = 1;
                 continue;
             }
-            struct event *x = &ev[nev];
+            struct vg_range_event *x = &ev[nev];
             x->kind = kind;
-            x->v = v;
             x->order = ei;
             x->zero = kind == 0 && strcmp(v, "0") == 0;
             if (!x->zero) {
-                rc = okey(eco, v, a, &x->k, field, err);
+                struct key k;
+                rc = okey(eco, v, a, &k, field, err);
                 if (rc)
                     goto out;
+                x->key = k.p;
+                x->keylen = k.n;
             }
             if (kind == 1)
                 strlist_add(&out->fixed, &out->nfixed, &fixcap, a, v);
@@ -385,53 +441,10 @@ int vg_ranges_from_osv(json_t *affected, int eco_override, struct vg_arena *a,
             nev++;
             snprintf(field, sizeof(field), "ranges[%zu]", ri);
         }
-        qsort(ev, nev, sizeof(*ev), ev_cmp);
-        int open = 0;
-        struct vg_interval cur = {0};
-        for (size_t i = 0; i < nev; i++) {
-            if (ev[i].kind == 0) {
-                if (open)
-                    continue;
-                open = 1;
-                memset(&cur, 0, sizeof(cur));
-                if (ev[i].zero) {
-                    cur.flags = VG_IV_LO_UNBOUNDED;
-                } else {
-                    cur.lo = ev[i].k.p;
-                    cur.lolen = ev[i].k.n;
-                    cur.flags = VG_IV_LO_INCL;
-                }
-            } else if (open) {
-                cur.hi = ev[i].k.p;
-                cur.hilen = ev[i].k.n;
-                if (ev[i].kind == 2)
-                    cur.flags |= VG_IV_HI_INCL;
-                raw_add(&raw, a, &cur);
-                open = 0;
-            }
-        }
-        if (open) {
-            cur.flags |= VG_IV_HI_UNBOUNDED;
-            raw_add(&raw, a, &cur);
-        }
-        if (have_limit && !limit_inf) {
-            /* every interval of this range is capped below the largest limit */
-            for (size_t i = 0; i < raw.n; i++) {
-                struct vg_interval *iv = &raw.iv[i];
-                if (iv->flags & VG_IV_HI_UNBOUNDED) {
-                    iv->flags &= ~(unsigned)(VG_IV_HI_UNBOUNDED | VG_IV_HI_INCL);
-                    iv->hi = limit.p;
-                    iv->hilen = limit.n;
-                } else {
-                    struct key h = {iv->hi, iv->hilen};
-                    if (kcmp(&h, &limit) >= 0) {
-                        iv->hi = limit.p;
-                        iv->hilen = limit.n;
-                        iv->flags &= ~(unsigned)VG_IV_HI_INCL;
-                    }
-                }
-            }
-        }
+        struct raw_emit re = {&raw, a};
+        vg_range_events_sweep(ev, nev, raw_emit, &re);
+        if (have_limit && !limit_inf) /* caps every interval gathered so far */
+            vg_intervals_cap(raw.iv, raw.n, limit.p, limit.n);
         free(ev);
         ev = NULL;
     }

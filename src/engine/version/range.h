@@ -50,6 +50,27 @@ int vg_ranges_contain(const struct vg_ranges *r, const unsigned char *key, size_
 int vg_ranges_contain_version(const struct vg_ranges *r, const char *v, size_t n, int *inside,
                               struct vg_err *err);
 
+/* One keyed event of an OSV range: the building block that vg_ranges_from_osv
+ * and the matcher's index (match/) share, so OSV's range semantics live in
+ * one place. */
+struct vg_range_event {
+    int kind;                 /* 0 introduced, 1 fixed (excl.), 2 last_affected (incl.) */
+    int zero;                 /* introduced "0": no lower bound (key unused) */
+    size_t order;             /* position in the input: ties keep input order */
+    const unsigned char *key; /* borrowed */
+    size_t keylen;
+};
+
+/* Sorts one range's events by version (introduced "0" first, ties in input
+ * order) and calls emit for every interval they describe: an introduced
+ * opens one (another introduced while open is ignored), the next fixed or
+ * last_affected closes it, one still open at the end has no upper bound. */
+void vg_range_events_sweep(struct vg_range_event *ev, size_t n,
+                           void (*emit)(void *ctx, const struct vg_interval *iv), void *ctx);
+
+/* OSV's limit event: caps every interval at lim (exclusive). */
+void vg_intervals_cap(struct vg_interval *iv, size_t n, const unsigned char *lim, size_t limlen);
+
 /* From one OSV `affected[]` object (borrowed). The ecosystem comes from
  * affected.package.ecosystem (or eco_override when >= 0). SEMVER and
  * ECOSYSTEM ranges follow the OSV schema: events sorted by version,
