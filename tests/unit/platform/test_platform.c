@@ -113,31 +113,8 @@ static void test_audit_hash(void **state)
     assert_string_not_equal(h1, h2);
 }
 
-static char dbpath[64];
-
-static int open_store(void **state)
-{
-    struct vg_store *st = NULL;
-    struct vg_err e = {0};
-    snprintf(dbpath, sizeof(dbpath), "/tmp/vigil-unit-%d.db", (int)getpid());
-    unlink(dbpath);
-    if (vg_store_open(dbpath, 1, 1, &st, &e) != VG_OK)
-        return -1;
-    *state = st;
-    return 0;
-}
-
-static int close_store(void **state)
-{
-    char p[80];
-    vg_store_close(*state);
-    unlink(dbpath);
-    snprintf(p, sizeof(p), "%s-wal", dbpath);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", dbpath);
-    unlink(p);
-    return 0;
-}
+#define FIXTURE_NAME "platform"
+#include "store_fixture.h"
 
 static void test_store_contract_and_chain(void **state)
 {
