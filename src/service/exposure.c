@@ -657,15 +657,6 @@ int vg_svc_alerts(struct vg_server *srv, const struct vg_actor *who, struct vg_p
     return rc;
 }
 
-int vg_svc_expo_stats(struct vg_server *srv, json_t **out)
-{
-    pthread_rwlock_rdlock(&srv->expo->lock);
-    *out = json_pack("{s:I, s:I, s:b}", "components", (json_int_t)srv->expo->components, "bytes",
-                     (json_int_t)srv->expo->bytes, "stale", srv->expo->dirty);
-    pthread_rwlock_unlock(&srv->expo->lock);
-    return VG_OK;
-}
-
 /* ---- per-unit summary and operator risk notices ---- */
 
 int vg_svc_exposure_summary(struct vg_server *srv, const struct vg_actor *who, json_t **out,

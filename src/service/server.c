@@ -548,10 +548,3 @@ int vg_svc_stats(struct vg_server *srv, struct vg_store_stats *out, struct vg_er
     return rc;
 }
 
-int vg_svc_backup(struct vg_server *srv, const char *path, struct vg_err *err)
-{
-    struct vg_store *st = vg_pool_get(srv->pool);
-    int rc = st->ops->backup(st, path, err);
-    vg_pool_put(srv->pool, st);
-    return rc;
-}

@@ -221,7 +221,6 @@ int vg_svc_exposure_status(struct vg_server *srv, const struct vg_actor *who, in
                            struct vg_err *err);
 int vg_svc_alerts(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
                   json_t **out, struct vg_err *err);
-int vg_svc_expo_stats(struct vg_server *srv, json_t **out);
 /* Per unit: open / fixed / accepted_risk counts and open exposures by grade. */
 int vg_svc_exposure_summary(struct vg_server *srv, const struct vg_actor *who, json_t **out,
                             struct vg_err *err);
@@ -261,8 +260,6 @@ int vg_svc_sweep(struct vg_server *srv, int64_t now, int *created, struct vg_err
 
 /* Store figures for /metrics. */
 int vg_svc_stats(struct vg_server *srv, struct vg_store_stats *out, struct vg_err *err);
-/* Online backup of the store into path. */
-int vg_svc_backup(struct vg_server *srv, const char *path, struct vg_err *err);
 
 /* ---- the audit chain (service/audit.c) ---- */
 
