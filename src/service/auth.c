@@ -247,6 +247,13 @@ int vg_authz(const struct vg_actor *who, int action, struct vg_err *err)
     return VG_OK;
 }
 
+int vg__staff(const struct vg_actor *who)
+{
+    return who && who->org_kind == VG_ORG_OPERATOR &&
+           (who->role == VG_ROLE_ADMIN || who->role == VG_ROLE_ANALYST) &&
+           who->org_status == VG_ORG_ACTIVE;
+}
+
 int vg_allowed(const struct vg_actor *who, int action)
 {
     return vg_authz(who, action, NULL) == VG_OK;

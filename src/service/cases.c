@@ -599,13 +599,6 @@ int vg_svc_keys(struct vg_server *srv, json_t **out, struct vg_err *err)
 
 enum { SEE_NONE, SEE_PUBLIC, SEE_FULL };
 
-static int staff(const struct vg_actor *who)
-{
-    return who && who->org_kind == VG_ORG_OPERATOR &&
-           (who->role == VG_ROLE_ADMIN || who->role == VG_ROLE_ANALYST) &&
-           who->org_status == VG_ORG_ACTIVE;
-}
-
 /* What who may see of c: operator staff, the reporter's unit and (from
  * vendor_notified on, TLP:RED excepted) the vendor unit see everything but
  * what is restricted below; everyone else, and a suspended unit, only a
@@ -614,7 +607,7 @@ static int sight(const struct vg_actor *who, const struct vg_case *c)
 {
     int pub = strcmp(c->state, "published") == 0;
     if (who && who->org_status == VG_ORG_ACTIVE) {
-        if (staff(who) || c->reporter_org == who->org_id)
+        if (vg__staff(who) || c->reporter_org == who->org_id)
             return SEE_FULL;
         if (c->vendor_org == who->org_id && c->vendor_notified_at > 0 && strcmp(c->tlp, "red") != 0)
             return SEE_FULL;
@@ -1011,7 +1004,7 @@ int vg_svc_case_list(struct vg_server *srv, const struct vg_actor *who,
         if (who && who->org_status == VG_ORG_REVOKED)
             return vg_err_set(err, VG_EFORBIDDEN, "unit is revoked");
         f.public_only = 1;
-    } else if (staff(who)) {
+    } else if (vg__staff(who)) {
         f.all = 1;
     } else {
         f.viewer_org = who->org_id;
@@ -1181,7 +1174,7 @@ static int move_tx(struct vg_store *st, void *ctx)
     if (allowed < 0)
         return vg_err_set(op->err, VG_ETRANSITION, "a case in state %s cannot move to %s", c.state,
                           to);
-    int is_staff = staff(who) && vg_allowed(who, VG_ACT_CASE_STAFF);
+    int is_staff = vg__staff(who) && vg_allowed(who, VG_ACT_CASE_STAFF);
     int is_vendor = c.vendor_org == who->org_id && vg_allowed(who, VG_ACT_CASE_FIX);
     if (!((allowed & WHO_STAFF) && is_staff) && !((allowed & WHO_VENDOR) && is_vendor)) {
         if ((rc = vg_authz(who, (allowed & WHO_VENDOR) ? VG_ACT_CASE_FIX : VG_ACT_CASE_STAFF,
@@ -1517,7 +1510,7 @@ int vg_svc_compliance(struct vg_server *srv, const struct vg_actor *who, json_t 
     int rc;
     if ((rc = vg_authz(who, VG_ACT_CASE_READ, err)))
         return rc;
-    int all = staff(who);
+    int all = vg__staff(who);
     a = vg_arena_new(0);
     st = vg_pool_get(srv->pool);
     rc = st->ops->case_delays(st, a, &ds, &n, err);

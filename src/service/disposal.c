@@ -186,7 +186,7 @@ static int load(struct vg_store *st, const struct vg_actor *who, int64_t id, str
                 struct vg_disposal *d, struct vg_err *err)
 {
     int rc = st->ops->disposal_get(st, id, a, d, err);
-    if (rc == VG_OK && !vg__ioc_staff(who) && (d->target_org != who->org_id || d->issued_at == 0))
+    if (rc == VG_OK && !vg__staff(who) && (d->target_org != who->org_id || d->issued_at == 0))
         rc = VG_ENOTFOUND;
     if (rc == VG_ENOTFOUND) {
         vg_err_clear(err);
@@ -230,7 +230,7 @@ int vg_svc_disposal_list(struct vg_server *srv, const struct vg_actor *who, cons
     if (state && !ok)
         return vg_err_field(err, VG_EINVAL, "state",
                             "state: reported, identified, notice_issued, executed, closed or appealed");
-    if (!vg__ioc_staff(who))
+    if (!vg__staff(who))
         f.target_org = who->org_id;
     a = vg_arena_new(0);
     st = vg_pool_get(srv->pool);
@@ -239,7 +239,7 @@ int vg_svc_disposal_list(struct vg_server *srv, const struct vg_actor *who, cons
     if (rc == VG_OK) {
         json_t *items = json_array();
         for (size_t i = 0; i < n; i++)
-            if (vg__ioc_staff(who) || ds[i].issued_at)
+            if (vg__staff(who) || ds[i].issued_at)
                 json_array_append_new(items, disposal_json(&ds[i], f.now));
         *out = json_pack("{s:o, s:o}", "items", items, "next_cursor",
                          (int)n == pg.limit && n
@@ -279,7 +279,7 @@ static int move_tx(struct vg_store *st, void *ctx)
     struct vg_disposal *d = &op->d;
     int64_t now = vg_time_now_ms();
     const char *to = NULL, *note = NULL, *report = NULL;
-    int by = 0, rc, is_staff = vg__ioc_staff(op->who);
+    int by = 0, rc, is_staff = vg__staff(op->who);
     int is_target;
     if ((rc = load(st, op->who, op->id, op->a, d, op->err)) != VG_OK)
         return rc;
@@ -415,7 +415,7 @@ int vg_svc_disposal_transition(struct vg_server *srv, const struct vg_actor *who
     int rc;
     if ((rc = vg_authz(who, VG_ACT_DISPOSAL_READ, err)) != VG_OK)
         return rc;
-    if (!vg__ioc_staff(who) && (rc = vg_authz(who, VG_ACT_DISPOSAL_RESPOND, err)) != VG_OK)
+    if (!vg__staff(who) && (rc = vg_authz(who, VG_ACT_DISPOSAL_RESPOND, err)) != VG_OK)
         return rc;
     memset(&op, 0, sizeof(op));
     op.srv = srv;

@@ -457,12 +457,6 @@ int vg_svc_sbom_upload(struct vg_server *srv, const struct vg_actor *who, const 
 
 /* ---- reading ---- */
 
-static int staff(const struct vg_actor *who)
-{
-    return who->org_kind == VG_ORG_OPERATOR &&
-           (who->role == VG_ROLE_ADMIN || who->role == VG_ROLE_ANALYST);
-}
-
 static json_t *sbom_json(const struct vg_sbom_rec *b)
 {
     return json_pack("{s:I, s:I, s:s, s:i, s:s, s:I, s:b, s:o}", "id", (json_int_t)b->id, "org_id",
@@ -492,7 +486,7 @@ int vg_svc_sbom_list(struct vg_server *srv, const struct vg_actor *who, struct v
     struct vg_store *st = vg_pool_get(srv->pool);
     struct vg_sbom_rec *bs;
     size_t n;
-    rc = st->ops->sbom_list(st, staff(who) ? 0 : who->org_id, 0, pg.after, pg.limit, a, &bs, &n, err);
+    rc = st->ops->sbom_list(st, vg__staff(who) ? 0 : who->org_id, 0, pg.after, pg.limit, a, &bs, &n, err);
     vg_pool_put(srv->pool, st);
     if (rc == VG_OK) {
         json_t *items = json_array();
@@ -514,7 +508,7 @@ int vg_svc_sbom_get(struct vg_server *srv, const struct vg_actor *who, int64_t i
     struct vg_store *st = vg_pool_get(srv->pool);
     struct vg_sbom_rec b;
     rc = st->ops->sbom_get(st, id, a, &b, err);
-    if (rc == VG_OK && b.org_id != who->org_id && !staff(who))
+    if (rc == VG_OK && b.org_id != who->org_id && !vg__staff(who))
         rc = vg_err_set(err, VG_ENOTFOUND, "sbom %lld not found", (long long)id);
     if (rc == VG_OK) {
         json_t *j = sbom_json(&b);
@@ -567,7 +561,7 @@ int vg_svc_exposures(struct vg_server *srv, const struct vg_actor *who, const ch
                 id = ids[0];
         }
     }
-    rc = st->ops->exposure_list(st, id, staff(who) ? 0 : who->org_id, NULL, pg.after, pg.limit, a,
+    rc = st->ops->exposure_list(st, id, vg__staff(who) ? 0 : who->org_id, NULL, pg.after, pg.limit, a,
                                 &es, &n, err);
     vg_pool_put(srv->pool, st);
     if (rc == VG_OK) {
@@ -595,7 +589,7 @@ static int status_tx(struct vg_store *st, void *ctx)
     struct vg_exposure e;
     int64_t now = vg_time_now_ms();
     int rc = st->ops->exposure_get(st, op->id, op->a, &e, op->err);
-    if (rc == VG_OK && e.org_id != op->who->org_id && !staff(op->who))
+    if (rc == VG_OK && e.org_id != op->who->org_id && !vg__staff(op->who))
         rc = vg_err_set(op->err, VG_ENOTFOUND, "exposure %lld not found", (long long)op->id);
     if (rc)
         return rc;
@@ -669,7 +663,7 @@ int vg_svc_exposure_summary(struct vg_server *srv, const struct vg_actor *who, j
     struct vg_store *st = vg_pool_get(srv->pool);
     struct vg_exposure_count *cs;
     size_t n;
-    rc = st->ops->exposure_summary(st, staff(who) ? 0 : who->org_id, a, &cs, &n, err);
+    rc = st->ops->exposure_summary(st, vg__staff(who) ? 0 : who->org_id, a, &cs, &n, err);
     vg_pool_put(srv->pool, st);
     if (rc == VG_OK) {
         json_t *units = json_array(), *u = NULL;

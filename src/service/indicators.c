@@ -23,13 +23,6 @@
 
 /* ---- viewers ---- */
 
-int vg__ioc_staff(const struct vg_actor *who)
-{
-    return who && who->org_kind == VG_ORG_OPERATOR &&
-           (who->role == VG_ROLE_ADMIN || who->role == VG_ROLE_ANALYST) &&
-           who->org_status == VG_ORG_ACTIVE;
-}
-
 /* The same rule as vg__ioc_relation, as SQL parameters. */
 struct vg_ioc_viewer vg__ioc_viewer(const struct vg_actor *who)
 {
@@ -37,7 +30,7 @@ struct vg_ioc_viewer vg__ioc_viewer(const struct vg_actor *who)
     if (who == NULL || who->org_status != VG_ORG_ACTIVE)
         return v;
     v.org = who->org_id;
-    v.max_tlp = vg__ioc_staff(who) ? VG_TLP_AMBER_STRICT : VG_TLP_GREEN;
+    v.max_tlp = vg__staff(who) ? VG_TLP_AMBER_STRICT : VG_TLP_GREEN;
     return v;
 }
 
@@ -56,7 +49,7 @@ enum vg_tlp_relation vg__ioc_relation(const struct vg_actor *who, int64_t org,
     for (int i = 0; i < nrecips; i++)
         if (recips[i] == who->org_id)
             return VG_TLP_VIEW_NAMED;
-    return vg__ioc_staff(who) ? VG_TLP_VIEW_RECIPIENT : VG_TLP_VIEW_COMMUNITY;
+    return vg__staff(who) ? VG_TLP_VIEW_RECIPIENT : VG_TLP_VIEW_COMMUNITY;
 }
 
 static int sees(const struct vg_actor *who, int tlp, int64_t org, const char *recips)

@@ -157,7 +157,6 @@ int vg__ioc_item_prepare(struct vg__ioc_item *it, const char *path, struct vg_ar
  * while the writer connection is still held (updates apply in commit order). */
 int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
                const struct vg__touched *(*touched)(void *ctx, size_t *n), struct vg_err *err);
-int vg__ioc_staff(const struct vg_actor *who);
 struct vg_ioc_viewer vg__ioc_viewer(const struct vg_actor *who);
 enum vg_tlp_relation vg__ioc_relation(const struct vg_actor *who, int64_t org,
                                       const int64_t *recips, int nrecips);

@@ -41,6 +41,8 @@ enum vg_action {
 
 /* VG_OK, or VG_EFORBIDDEN / VG_ESUSPENDED with the reason. */
 int vg_authz(const struct vg_actor *who, int action, struct vg_err *err);
+/* 1 for the operator's admins and analysts (who may be NULL: anonymous). */
+int vg__staff(const struct vg_actor *who);
 /* 1 when allowed (no error recorded). */
 int vg_allowed(const struct vg_actor *who, int action);
 

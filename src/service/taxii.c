@@ -39,7 +39,7 @@ static const struct coll *find(const char *id)
 static int can_write(const struct vg_actor *who, const struct coll *c)
 {
     if (c->public_only)
-        return vg__ioc_staff(who);
+        return vg__staff(who);
     return vg_allowed(who, VG_ACT_IOC_SUBMIT);
 }
 
@@ -439,7 +439,7 @@ int vg_svc_taxii_status(struct vg_server *srv, const struct vg_actor *who, const
     st = vg_pool_get(srv->pool);
     rc = st->ops->taxii_status_get(st, id, a, &s, err);
     vg_pool_put(srv->pool, st);
-    if (rc == VG_OK && s.org_id != who->org_id && !vg__ioc_staff(who))
+    if (rc == VG_OK && s.org_id != who->org_id && !vg__staff(who))
         rc = VG_ENOTFOUND;
     if (rc == VG_ENOTFOUND) {
         vg_err_clear(err);

@@ -313,12 +313,6 @@ static json_t *render(struct vg_store *st, const struct vg_vuln *v, int osv_api,
     return rec;
 }
 
-static int staff_or_public(const struct vg_actor *who)
-{
-    return who && who->org_status == VG_ORG_ACTIVE && who->org_kind == VG_ORG_OPERATOR &&
-           (who->role == VG_ROLE_ADMIN || who->role == VG_ROLE_ANALYST);
-}
-
 /* ---- import ---- */
 
 struct import_op {
@@ -561,7 +555,7 @@ int vg_svc_vuln_get(struct vg_server *srv, const struct vg_actor *who, const cha
     struct vg_store *st = vg_pool_get(srv->pool);
     struct vg_vuln v;
     int rc = find(st, id, a, &v, err);
-    if (rc == VG_OK && !v.public && !staff_or_public(who))
+    if (rc == VG_OK && !v.public && !vg__staff(who))
         rc = vg_err_set(err, VG_ENOTFOUND, "vulnerability %s not found", id);
     if (rc == VG_OK)
         *out = render(st, &v, osv_api, a);
@@ -581,7 +575,7 @@ int vg_svc_vuln_list(struct vg_server *srv, const struct vg_actor *who,
     size_t n;
     char norm[VG_MATCH_NAME_MAX];
     size_t nl;
-    f.include_private = staff_or_public(who);
+    f.include_private = vg__staff(who);
     if (f.ecosystem && f.package) {
         int e = vg_eco_parse(f.ecosystem, strlen(f.ecosystem));
         if (e >= 0 && vg_match_norm_name(e, f.package, strlen(f.package), norm, sizeof(norm) - 1,
@@ -674,7 +668,7 @@ static int query_ids(struct vg_server *srv, struct vg_store *st, const struct vg
 {
     const char **ids = NULL;
     size_t nids = 0;
-    int rc = VG_OK, all = staff_or_public(who);
+    int rc = VG_OK, all = vg__staff(who);
     *n = 0;
     *out = NULL;
     *mod = NULL;
