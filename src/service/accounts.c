@@ -107,6 +107,16 @@ int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void
     return me.rc;
 }
 
+int vg__result(int rc, json_t *res, json_t **out)
+{
+    if (rc != VG_OK) {
+        json_decref(res);
+        return rc;
+    }
+    *out = res;
+    return VG_OK;
+}
+
 json_t *vg__time_json(int64_t ms)
 {
     char b[32];
@@ -223,12 +233,7 @@ int vg_svc_org_create(struct vg_server *srv, const struct vg_actor *who,
     op.org.created_at = op.org.updated_at = vg_time_now_ms();
     rc = vg__tx(srv, 1, org_create_tx, &op, err);
     vg_arena_free(op.a);
-    if (rc) {
-        json_decref(op.out);
-        return rc;
-    }
-    *out = op.out;
-    return VG_OK;
+    return vg__result(rc, op.out, out);
 }
 
 /* Staff see every org; anyone else only their own (others are 404). */
@@ -344,12 +349,7 @@ static int org_status(struct vg_server *srv, const struct vg_actor *who, int act
     rc = vg__tx(srv, 1, org_status_tx, &op, err);
     vg_auth_cache_invalidate(srv->auth_cache);
     vg_arena_free(op.a);
-    if (rc) {
-        json_decref(op.out);
-        return rc;
-    }
-    *out = op.out;
-    return VG_OK;
+    return vg__result(rc, op.out, out);
 }
 
 int vg_svc_org_suspend(struct vg_server *srv, const struct vg_actor *who, int64_t id,
@@ -457,12 +457,7 @@ int vg_svc_user_create(struct vg_server *srv, const struct vg_actor *who,
     rc = vg__tx(srv, 1, user_create_tx, &op, err);
     vg_arena_free(op.a);
     sodium_memzero(pw, sizeof(pw));
-    if (rc) {
-        json_decref(op.out);
-        return rc;
-    }
-    *out = op.out;
-    return VG_OK;
+    return vg__result(rc, op.out, out);
 }
 
 int vg_svc_user_get(struct vg_server *srv, const struct vg_actor *who, int64_t id, json_t **out,
@@ -580,12 +575,7 @@ int vg_svc_token_create(struct vg_server *srv, const struct vg_actor *who,
     rc = vg__tx(srv, 1, token_create_tx, &op, err);
     vg_arena_free(op.a);
     sodium_memzero(op.secret, sizeof(op.secret));
-    if (rc) {
-        json_decref(op.out);
-        return rc;
-    }
-    *out = op.out;
-    return VG_OK;
+    return vg__result(rc, op.out, out);
 }
 
 static int token_revoke_tx(struct vg_store *st, void *c)
@@ -624,12 +614,7 @@ int vg_svc_token_revoke(struct vg_server *srv, const struct vg_actor *who, int64
     rc = vg__tx(srv, 1, token_revoke_tx, &op, err);
     vg_auth_cache_invalidate(srv->auth_cache);
     vg_arena_free(op.a);
-    if (rc) {
-        json_decref(op.out);
-        return rc;
-    }
-    *out = op.out;
-    return VG_OK;
+    return vg__result(rc, op.out, out);
 }
 
 int vg_svc_token_list(struct vg_server *srv, const struct vg_actor *who, int64_t user_id,

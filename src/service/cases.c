@@ -944,13 +944,10 @@ int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who, json_t
     }
     json_decref(in.doc);
     vg_arena_free(op.a);
-    if (rc) {
-        json_decref(op.out);
+    if ((rc = vg__result(rc, op.out, out)) != VG_OK)
         return rc;
-    }
     if (op.queued)
         vg_notifier_kick(srv->notifier);
-    *out = op.out;
     return VG_OK;
 }
 
@@ -1344,15 +1341,12 @@ int vg_svc_case_transition(struct vg_server *srv, const struct vg_actor *who, co
     op.a = vg_arena_new(0);
     rc = vg__tx(srv, 1, move_tx, &op, err);
     vg_arena_free(op.a);
-    if (rc) {
-        json_decref(op.out);
+    if ((rc = vg__result(rc, op.out, out)) != VG_OK)
         return rc;
-    }
     if (op.queued)
         vg_notifier_kick(srv->notifier);
     if (op.kb_changed)
         vg_kb_mark(srv);
-    *out = op.out;
     return VG_OK;
 }
 
@@ -1409,12 +1403,7 @@ int vg_svc_case_comment(struct vg_server *srv, const struct vg_actor *who, const
     op.a = vg_arena_new(0);
     rc = vg__tx(srv, 1, comment_tx, &op, err);
     vg_arena_free(op.a);
-    if (rc) {
-        json_decref(op.out);
-        return rc;
-    }
-    *out = op.out;
-    return VG_OK;
+    return vg__result(rc, op.out, out);
 }
 
 int vg_svc_case_timeline(struct vg_server *srv, const struct vg_actor *who, const char *id,
@@ -1628,12 +1617,7 @@ int vg_svc_sub_create(struct vg_server *srv, const struct vg_actor *who, const c
     rc = vg__tx(srv, 1, sub_create_tx, &op, err);
     free(f);
     vg_arena_free(op.a);
-    if (rc) {
-        json_decref(op.out);
-        return rc;
-    }
-    *out = op.out;
-    return VG_OK;
+    return vg__result(rc, op.out, out);
 }
 
 int vg_svc_sub_list(struct vg_server *srv, const struct vg_actor *who, json_t **out,

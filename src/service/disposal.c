@@ -173,12 +173,7 @@ int vg_svc_disposal_create(struct vg_server *srv, const struct vg_actor *who, js
     rc = vg__tx(srv, 1, create_tx, &op, err);
     json_decref(op.doc);
     vg_arena_free(op.a);
-    if (rc) {
-        json_decref(op.out);
-        return rc;
-    }
-    *out = op.out;
-    return VG_OK;
+    return vg__result(rc, op.out, out);
 }
 
 /* Staff see every notice; the target unit those addressed to it. */

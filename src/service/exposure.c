@@ -444,14 +444,11 @@ int vg_svc_sbom_upload(struct vg_server *srv, const struct vg_actor *who, const 
     rc = vg__tx(srv, 1, upload_tx, &op, err);
     json_decref(op.findings);
     vg_arena_free(op.a);
-    if (rc) {
-        json_decref(op.out);
+    if ((rc = vg__result(rc, op.out, out)) != VG_OK)
         return rc;
-    }
     mark_dirty(srv);
     if (op.queued)
         vg_notifier_kick(srv->notifier);
-    *out = op.out;
     return VG_OK;
 }
 
@@ -616,12 +613,7 @@ int vg_svc_exposure_status(struct vg_server *srv, const struct vg_actor *who, in
     op.a = vg_arena_new(0);
     rc = vg__tx(srv, 1, status_tx, &op, err);
     vg_arena_free(op.a);
-    if (rc) {
-        json_decref(op.out);
-        return rc;
-    }
-    *out = op.out;
-    return VG_OK;
+    return vg__result(rc, op.out, out);
 }
 
 int vg_svc_alerts(struct vg_server *srv, const struct vg_actor *who, struct vg_page pg,
@@ -814,13 +806,8 @@ int vg_svc_risk_notice(struct vg_server *srv, const struct vg_actor *who, json_t
                             levels[level]);
         rc = vg__tx(srv, 1, notice_tx, &op, err);
         json_decref(op.body);
-        if (rc == VG_OK) {
-            *out = op.out;
-            if (op.queued)
-                vg_notifier_kick(srv->notifier);
-        } else {
-            json_decref(op.out);
-        }
+        if ((rc = vg__result(rc, op.out, out)) == VG_OK && op.queued)
+            vg_notifier_kick(srv->notifier);
     }
     vg_arena_free(a);
     return rc;

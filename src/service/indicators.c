@@ -904,11 +904,6 @@ int vg_svc_ioc_sighting(struct vg_server *srv, const struct vg_actor *who, int64
     op.a = vg_arena_new(0);
     rc = vg__tx(srv, 1, sight_tx, &op, err);
     vg_arena_free(op.a);
-    if (rc) {
-        json_decref(op.out);
-        return rc;
-    }
-    *out = op.out;
-    return VG_OK;
+    return vg__result(rc, op.out, out);
 }
 

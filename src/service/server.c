@@ -488,12 +488,7 @@ int vg_svc_task_close(struct vg_server *srv, const struct vg_actor *who, int64_t
     op.a = vg_arena_new(0);
     rc = vg__tx(srv, 1, task_close_tx, &op, err);
     vg_arena_free(op.a);
-    if (rc) {
-        json_decref(op.out);
-        return rc;
-    }
-    *out = op.out;
-    return VG_OK;
+    return vg__result(rc, op.out, out);
 }
 
 /* ---- audit listing, figures, backup ---- */

@@ -49,6 +49,9 @@ int vg_allowed(const struct vg_actor *who, int action);
 /* Runs one write transaction: begin, fn, commit; rollback when fn fails. */
 int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void *ctx),
            void *ctx, struct vg_err *err);
+/* Hands a write's result to the caller: *out = res when rc is VG_OK, else
+ * res is freed. Returns rc. */
+int vg__result(int rc, json_t *res, json_t **out);
 
 json_t *vg__org_json(const struct vg_org *o);
 json_t *vg__user_json(const struct vg_user *u);
