@@ -25,5 +25,7 @@ size_t vg_strlcpy(char *dst, const char *src, size_t size);
 int vg_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void vg_hex(const unsigned char *in, size_t n, char *out);
+/* The value of one hex digit, either case; -1 for anything else. */
+int vg_hexval(int c);
 
 #endif

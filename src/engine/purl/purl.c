@@ -2,6 +2,7 @@
  * purl-spec's type definitions). Not for: matching names across ecosystems
  * (match/ does PEP 503 etc. on top of this). */
 #include "engine/purl/purl.h"
+#include "core/util.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -95,17 +96,6 @@ static int is_digit(int c) { return c >= '0' && c <= '9'; }
 static int to_lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 static int to_upper(int c) { return (c >= 'a' && c <= 'z') ? c - 32 : c; }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes s[0..n) into a new arena string. A '%' not followed by two
  * hex digits, or a decoded NUL, is VG_EINVAL. */
 static int pct_decode(const char *s, size_t n, const char *what, size_t off, struct vg_arena *a,
@@ -118,7 +108,7 @@ static int pct_decode(const char *s, size_t n, const char *what, size_t off, str
         unsigned char c = (unsigned char)s[i];
         if (c == '%') {
             int h, l;
-            if (i + 2 >= n || (h = hexval(s[i + 1])) < 0 || (l = hexval(s[i + 2])) < 0) {
+            if (i + 2 >= n || (h = vg_hexval(s[i + 1])) < 0 || (l = vg_hexval(s[i + 2])) < 0) {
                 rc = vg_err_set(err, VG_EINVAL, "purl: bad percent-encoding in %s at offset %zu",
                                 what, off + i);
                 goto out;

@@ -37,17 +37,6 @@ const char *vg_ioc_type_name(enum vg_ioc_type t)
     return (unsigned)t < VG_IOC_TYPE_COUNT ? names[t] : "none";
 }
 
-static int hexd(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* ---- domains ---- */
 
 /* Decodes one UTF-8 sequence; returns its length or 0 when invalid. */
@@ -268,8 +257,8 @@ static void pct_norm(struct ob *o, const char *s, size_t n, const char *extra)
     static const char hx[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '%' && i + 2 < n && hexd(s[i + 1]) >= 0 && hexd(s[i + 2]) >= 0) {
-            unsigned char d = (unsigned char)(hexd(s[i + 1]) * 16 + hexd(s[i + 2]));
+        if (c == '%' && i + 2 < n && vg_hexval(s[i + 1]) >= 0 && vg_hexval(s[i + 2]) >= 0) {
+            unsigned char d = (unsigned char)(vg_hexval(s[i + 1]) * 16 + vg_hexval(s[i + 2]));
             if (unreserved(d)) {
                 ob_put(o, (char)d);
             } else {
@@ -417,8 +406,8 @@ static int normalize_url(const char *v, size_t n, char *out, size_t cap, size_t 
             goto out;
         }
         for (size_t q = 0; q < hn; q++) {
-            if (host[q] == '%' && q + 2 < hn && hexd(host[q + 1]) >= 0 && hexd(host[q + 2]) >= 0) {
-                dec[dn++] = (char)(hexd(host[q + 1]) * 16 + hexd(host[q + 2]));
+            if (host[q] == '%' && q + 2 < hn && vg_hexval(host[q + 1]) >= 0 && vg_hexval(host[q + 2]) >= 0) {
+                dec[dn++] = (char)(vg_hexval(host[q + 1]) * 16 + vg_hexval(host[q + 2]));
                 q += 2;
             } else {
                 dec[dn++] = host[q];
@@ -587,7 +576,7 @@ static int normalize_hash(enum vg_ioc_type t, const char *v, size_t n, char *out
         return vg_err_set(err, VG_EINVAL, "not a valid %s: needs %zu hex digits",
                           vg_ioc_type_name(t), want);
     for (size_t i = 0; i < n; i++) {
-        int d = hexd(v[i]);
+        int d = vg_hexval(v[i]);
         if (d < 0)
             return vg_err_set(err, VG_EINVAL, "not a valid %s: not hex", vg_ioc_type_name(t));
         out[i] = "0123456789abcdef"[d];
@@ -701,7 +690,7 @@ enum vg_ioc_type vg_ioc_guess(const char *v, size_t n)
         return VG_IOC_IP;
     int hex = 1;
     for (size_t i = 0; i < n && hex; i++)
-        hex = hexd(v[i]) >= 0;
+        hex = vg_hexval(v[i]) >= 0;
     if (hex && (n == 32 || n == 40 || n == 64 || n == 128))
         return n == 32 ? VG_IOC_MD5 : n == 40 ? VG_IOC_SHA1 : n == 64 ? VG_IOC_SHA256 : VG_IOC_SHA512;
     for (size_t i = 0; i + 2 < n; i++)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine/stix/ioc.h"
+#include "core/util.h"
 
 /* ---- IP ---- */
 
@@ -25,17 +26,6 @@ static int parse_v4(const char *s, size_t n, unsigned char out[4])
         out[part] = (unsigned char)v;
     }
     return i == n ? 0 : -1;
-}
-
-static int hexd(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static int parse_v6(const char *s, size_t n, unsigned char out[16])
@@ -69,9 +59,9 @@ static int parse_v6(const char *s, size_t n, unsigned char out[16])
         }
         unsigned v = 0;
         size_t st = i;
-        while (i < n && hexd(s[i]) >= 0 && i - st < 4)
-            v = v * 16 + (unsigned)hexd(s[i++]);
-        if (i == st || (i < n && hexd(s[i]) >= 0))
+        while (i < n && vg_hexval(s[i]) >= 0 && i - st < 4)
+            v = v * 16 + (unsigned)vg_hexval(s[i++]);
+        if (i == st || (i < n && vg_hexval(s[i]) >= 0))
             return -1;
         g[ng++] = (unsigned short)v;
         if (i == n)

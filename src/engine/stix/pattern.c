@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "engine/stix/stix.h"
+#include "core/util.h"
 
 enum tok {
     K_EOF = 0, K_LBRACK, K_RBRACK, K_LPAREN, K_RPAREN, K_COLON, K_DOT, K_COMMA, K_STAR,
@@ -68,17 +69,6 @@ static int b64v(char c)
         return 62;
     if (c == '/')
         return 63;
-    return -1;
-}
-
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
     return -1;
 }
 
@@ -250,7 +240,7 @@ static int next(struct parser *p)
                 return perr(p, at, "hex literal needs an even number of digits");
             unsigned char *b = vg_arena_alloc(p->a, n / 2 + 1);
             for (size_t i = 0; i < n; i += 2) {
-                int hi = hexv(s[i]), lo = hexv(s[i + 1]);
+                int hi = vg_hexval(s[i]), lo = vg_hexval(s[i + 1]);
                 if (hi < 0 || lo < 0)
                     return perr(p, at, "bad hex digit");
                 b[i / 2] = (unsigned char)(hi * 16 + lo);

@@ -491,17 +491,6 @@ static int cons_cmp(const void *x, const void *y)
     return kcmp(&a->k, &b->k);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int vg_ranges_from_vers(const char *s, size_t n, struct vg_arena *a, struct vg_ranges *out,
                         struct vg_err *err)
 {
@@ -591,8 +580,8 @@ int vg_ranges_from_vers(const char *s, size_t n, struct vg_arena *a, struct vg_r
             }
             if (c == '%') {
                 /* canonical: upper-case hex, and only for bytes that need it */
-                int h1 = x + 2 < e ? hexval((unsigned char)s[x + 1]) : -1;
-                int h2 = x + 2 < e ? hexval((unsigned char)s[x + 2]) : -1;
+                int h1 = x + 2 < e ? vg_hexval((unsigned char)s[x + 1]) : -1;
+                int h2 = x + 2 < e ? vg_hexval((unsigned char)s[x + 2]) : -1;
                 if (h1 >= 0 && h2 >= 0 && ((s[x + 1] >= 'a' && s[x + 1] <= 'f') ||
                                            (s[x + 2] >= 'a' && s[x + 2] <= 'f')))
                     h1 = -1;
