@@ -15,6 +15,7 @@
 
 #include "core/util.h"
 #include "engine/cvss/cvss.h"
+#include "../testdata.h"
 
 static const char *datadir;
 
@@ -160,20 +161,7 @@ static void t_base4_disagreements(void **state)
 
 int main(void)
 {
-    datadir = getenv("VIGIL_TESTDATA");
-    const char *ci = getenv("CI");
-    char probe[1024];
-    FILE *f = NULL;
-    if (datadir) {
-        snprintf(probe, sizeof(probe), "%s/cvss-redhat/vectors_simple31", datadir);
-        f = fopen(probe, "r");
-    }
-    if (f == NULL) {
-        fprintf(stderr, "cvss conformance: test data not found (VIGIL_TESTDATA=%s)\n",
-                datadir ? datadir : "(unset)");
-        return ci && strcmp(ci, "true") == 0 ? 1 : 77;
-    }
-    fclose(f);
+    datadir = vg_testdata("cvss-redhat/vectors_simple31");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_simple2),       cmocka_unit_test(t_cvsslib2),
         cmocka_unit_test(t_calculator2),   cmocka_unit_test(t_simple3),

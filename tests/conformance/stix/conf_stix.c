@@ -20,6 +20,7 @@
 #include "engine/stix/pattern.h"
 #include "engine/stix/stix.h"
 #include "engine/stix/tlp.h"
+#include "../testdata.h"
 
 static const char *datadir;
 
@@ -179,20 +180,7 @@ static void t_interop_marking(void **state)
 
 int main(void)
 {
-    datadir = getenv("VIGIL_TESTDATA");
-    const char *ci = getenv("CI");
-    char probe[1024];
-    FILE *f = NULL;
-    if (datadir) {
-        snprintf(probe, sizeof(probe), "%s/mitre-attack/ics-attack-18.1.json", datadir);
-        f = fopen(probe, "r");
-    }
-    if (f == NULL) {
-        fprintf(stderr, "stix conformance: test data not found (VIGIL_TESTDATA=%s)\n",
-                datadir ? datadir : "(unset)");
-        return ci && strcmp(ci, "true") == 0 ? 1 : 77;
-    }
-    fclose(f);
+    datadir = vg_testdata("mitre-attack/ics-attack-18.1.json");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_examples),
         cmocka_unit_test(t_attack),
