@@ -74,10 +74,8 @@ int vg__key_debian(const char *v, size_t n, struct vg__kb *k)
         }
     if (up_e == s)
         return VG_EINVAL;
-    if (rev_s < e || (up_e < e && rev_s == e)) {
-        if (rev_s == e)
-            return VG_EINVAL; /* "revision number is empty" */
-    }
+    if (up_e < e && rev_s == e)
+        return VG_EINVAL; /* "revision number is empty" */
     for (size_t i = s; i < up_e; i++) {
         int c = (unsigned char)v[i];
         if (!vg__isalnum(c) && !strchr(".-+~:", c))
