@@ -65,11 +65,16 @@ int vg_reply(struct vg_req *r, int status, json_t *j)
 }
 
 /* Replies with the service's result or returns its error. */
-static int done(struct vg_req *r, int rc, int status, json_t *j)
+int vg_reply_rc(struct vg_req *r, int rc, int status, json_t *j)
 {
     if (rc)
         return rc;
     return vg_reply(r, status, j);
+}
+
+const struct vg_actor *vg_req_caller(struct vg_req *r)
+{
+    return r->authed ? &r->actor : NULL;
 }
 
 /* ---- system ---- */
@@ -107,14 +112,14 @@ static int h_login(struct vg_req *r)
         (rc = vg_json_str(b, "password", 1, 1024, &pw, &r->err)))
         return rc;
     rc = vg_svc_login(r->srv, name, pw, r->a, &out, &r->err);
-    return done(r, rc, 201, out);
+    return vg_reply_rc(r, rc, 201, out);
 }
 
 static int h_me(struct vg_req *r)
 {
     json_t *out = NULL;
     int rc = vg_svc_me(r->srv, &r->actor, r->a, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 /* ---- orgs ---- */
@@ -139,7 +144,7 @@ static int h_org_create(struct vg_req *r)
         return vg_err_field(&r->err, VG_EINVAL, "kind",
                             "kind: there is one operator org, made by 'vigil init'");
     rc = vg_svc_org_create(r->srv, &r->actor, &req, &out, &r->err);
-    return done(r, rc, 201, out);
+    return vg_reply_rc(r, rc, 201, out);
 }
 
 static int h_org_list(struct vg_req *r)
@@ -150,7 +155,7 @@ static int h_org_list(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_org_list(r->srv, &r->actor, pg, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 static int h_org_get(struct vg_req *r)
@@ -161,7 +166,7 @@ static int h_org_get(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_org_get(r->srv, &r->actor, id, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 static int h_org_suspend(struct vg_req *r)
@@ -177,7 +182,7 @@ static int h_org_suspend(struct vg_req *r)
         (rc = vg_json_str(b, "reason", 1, 2000, &reason, &r->err)))
         return rc;
     rc = vg_svc_org_suspend(r->srv, &r->actor, id, until, reason, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 static int reason_only(struct vg_req *r, int64_t *id, const char **reason)
@@ -201,7 +206,7 @@ static int h_org_reinstate(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_org_reinstate(r->srv, &r->actor, id, reason, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 static int h_org_revoke(struct vg_req *r)
@@ -213,7 +218,7 @@ static int h_org_revoke(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_org_revoke(r->srv, &r->actor, id, reason, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 /* ---- users ---- */
@@ -232,7 +237,7 @@ static int h_user_create(struct vg_req *r)
         (rc = vg_json_str(b, "password", 0, 1024, &req.password, &r->err)))
         return rc;
     rc = vg_svc_user_create(r->srv, &r->actor, &req, &out, &r->err);
-    return done(r, rc, 201, out);
+    return vg_reply_rc(r, rc, 201, out);
 }
 
 static int h_user_list(struct vg_req *r)
@@ -247,7 +252,7 @@ static int h_user_list(struct vg_req *r)
     if (o && vg_parse_i64(o, 1, INT64_MAX, &org) != 0)
         return vg_err_field(&r->err, VG_EINVAL, "org_id", "org_id: a positive integer");
     rc = vg_svc_user_list(r->srv, &r->actor, org, pg, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 static int h_user_get(struct vg_req *r)
@@ -258,7 +263,7 @@ static int h_user_get(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_user_get(r->srv, &r->actor, id, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 /* ---- tokens ---- */
@@ -276,7 +281,7 @@ static int h_token_create(struct vg_req *r)
         (rc = vg_json_time(b, "expires_at", 0, &req.expires_at, &r->err)))
         return rc;
     rc = vg_svc_token_create(r->srv, &r->actor, &req, &out, &r->err);
-    return done(r, rc, 201, out);
+    return vg_reply_rc(r, rc, 201, out);
 }
 
 static int h_token_list(struct vg_req *r)
@@ -288,7 +293,7 @@ static int h_token_list(struct vg_req *r)
     if (u && vg_parse_i64(u, 1, INT64_MAX, &user) != 0)
         return vg_err_field(&r->err, VG_EINVAL, "user_id", "user_id: a positive integer");
     rc = vg_svc_token_list(r->srv, &r->actor, user, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 static int h_token_revoke(struct vg_req *r)
@@ -299,7 +304,7 @@ static int h_token_revoke(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_token_revoke(r->srv, &r->actor, id, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 /* ---- audit and tasks ---- */
@@ -312,7 +317,7 @@ static int h_audit(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_audit_list(r->srv, &r->actor, pg, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 static int h_task_list(struct vg_req *r)
@@ -328,7 +333,7 @@ static int h_task_list(struct vg_req *r)
     else if (state && strcmp(state, "open") != 0)
         return vg_err_field(&r->err, VG_EINVAL, "state", "state: open or all");
     rc = vg_svc_task_list(r->srv, &r->actor, open_only, pg, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 static int h_task_close(struct vg_req *r)
@@ -343,7 +348,7 @@ static int h_task_close(struct vg_req *r)
         (rc = vg_json_str(b, "resolution", 1, 2000, &res, &r->err)))
         return rc;
     rc = vg_svc_task_close(r->srv, &r->actor, id, res, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 /* The route table: later features add their rows here. */

@@ -6,19 +6,6 @@
 
 #include <string.h>
 
-static int done(struct vg_req *r, int rc, int status, json_t *j)
-{
-    if (rc)
-        return rc;
-    return vg_reply(r, status, j);
-}
-
-/* The caller, or NULL for an anonymous request on a public route. */
-static const struct vg_actor *caller(struct vg_req *r)
-{
-    return r->authed ? &r->actor : NULL;
-}
-
 int vg_h_case_create(struct vg_req *r)
 {
     json_t *b, *out = NULL;
@@ -26,7 +13,7 @@ int vg_h_case_create(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_case_create(r->srv, &r->actor, b, r->body.p, r->body.n, &out, &r->err);
-    return done(r, rc, 201, out);
+    return vg_reply_rc(r, rc, 201, out);
 }
 
 int vg_h_case_list(struct vg_req *r)
@@ -43,15 +30,15 @@ int vg_h_case_list(struct vg_req *r)
     if (od && strcmp(od, "true") != 0 && strcmp(od, "false") != 0)
         return vg_err_field(&r->err, VG_EINVAL, "overdue", "overdue: true or false");
     q.overdue = od && strcmp(od, "true") == 0;
-    rc = vg_svc_case_list(r->srv, caller(r), &q, &out, &r->err);
-    return done(r, rc, 200, out);
+    rc = vg_svc_case_list(r->srv, vg_req_caller(r), &q, &out, &r->err);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_case_get(struct vg_req *r)
 {
     json_t *out = NULL;
-    int rc = vg_svc_case_get(r->srv, caller(r), r->param[0], &out, &r->err);
-    return done(r, rc, 200, out);
+    int rc = vg_svc_case_get(r->srv, vg_req_caller(r), r->param[0], &out, &r->err);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_case_transition(struct vg_req *r)
@@ -61,7 +48,7 @@ int vg_h_case_transition(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_case_transition(r->srv, &r->actor, r->param[0], b, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_case_comment(struct vg_req *r)
@@ -77,35 +64,35 @@ int vg_h_case_comment(struct vg_req *r)
         (rc = vg_json_enum(b, "kind", 0, kinds, &kind, &r->err)))
         return rc;
     rc = vg_svc_case_comment(r->srv, &r->actor, r->param[0], kinds[kind], text, &out, &r->err);
-    return done(r, rc, 201, out);
+    return vg_reply_rc(r, rc, 201, out);
 }
 
 int vg_h_case_timeline(struct vg_req *r)
 {
     json_t *out = NULL;
     int rc = vg_svc_case_timeline(r->srv, &r->actor, r->param[0], &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_case_deliveries(struct vg_req *r)
 {
     json_t *out = NULL;
     int rc = vg_svc_case_deliveries(r->srv, &r->actor, r->param[0], &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_compliance(struct vg_req *r)
 {
     json_t *out = NULL;
     int rc = vg_svc_compliance(r->srv, &r->actor, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_keys(struct vg_req *r)
 {
     json_t *out = NULL;
     int rc = vg_svc_keys(r->srv, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_sub_create(struct vg_req *r)
@@ -125,14 +112,14 @@ int vg_h_sub_create(struct vg_req *r)
     if (filter && json_is_null(filter))
         filter = NULL;
     rc = vg_svc_sub_create(r->srv, &r->actor, url, secret, filter, &out, &r->err);
-    return done(r, rc, 201, out);
+    return vg_reply_rc(r, rc, 201, out);
 }
 
 int vg_h_sub_list(struct vg_req *r)
 {
     json_t *out = NULL;
     int rc = vg_svc_sub_list(r->srv, &r->actor, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_sub_delete(struct vg_req *r)
@@ -142,7 +129,7 @@ int vg_h_sub_delete(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_sub_delete(r->srv, &r->actor, id, &r->err);
-    return done(r, rc, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "deleted", 1));
+    return vg_reply_rc(r, rc, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "deleted", 1));
 }
 
 int vg_h_inbox(struct vg_req *r)
@@ -153,5 +140,5 @@ int vg_h_inbox(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_inbox(r->srv, &r->actor, pg, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }

@@ -8,13 +8,6 @@
 
 #include <string.h>
 
-static int done(struct vg_req *r, int rc, int status, json_t *j)
-{
-    if (rc)
-        return rc;
-    return vg_reply(r, status, j);
-}
-
 int vg_h_ioc_submit(struct vg_req *r)
 {
     json_t *b, *out = NULL;
@@ -23,7 +16,7 @@ int vg_h_ioc_submit(struct vg_req *r)
         return rc;
     rc = vg_svc_ioc_submit(r->srv, &r->actor, b, r->body.p ? r->body.p : "", r->body.n, &out,
                            &r->err);
-    return done(r, rc, 201, out);
+    return vg_reply_rc(r, rc, 201, out);
 }
 
 int vg_h_ioc_list(struct vg_req *r)
@@ -35,7 +28,7 @@ int vg_h_ioc_list(struct vg_req *r)
         return rc;
     rc = vg_svc_ioc_list(r->srv, &r->actor, vg_req_query(r, "type"), vg_req_query(r, "value"), pg,
                          &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_ioc_get(struct vg_req *r)
@@ -46,7 +39,7 @@ int vg_h_ioc_get(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_ioc_get(r->srv, &r->actor, id, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_ioc_sighting(struct vg_req *r)
@@ -57,7 +50,7 @@ int vg_h_ioc_sighting(struct vg_req *r)
     if ((rc = vg_req_id(r, 0, &id)) || (rc = vg_req_json_object(r, &b)))
         return rc;
     rc = vg_svc_ioc_sighting(r->srv, &r->actor, id, b, &out, &r->err);
-    return done(r, rc, 201, out);
+    return vg_reply_rc(r, rc, 201, out);
 }
 
 int vg_h_ioc_lookup(struct vg_req *r)
@@ -93,7 +86,7 @@ int vg_h_disposal_create(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_disposal_create(r->srv, &r->actor, b, &out, &r->err);
-    return done(r, rc, 201, out);
+    return vg_reply_rc(r, rc, 201, out);
 }
 
 int vg_h_disposal_list(struct vg_req *r)
@@ -108,7 +101,7 @@ int vg_h_disposal_list(struct vg_req *r)
         return vg_err_field(&r->err, VG_EINVAL, "overdue", "overdue: true or false");
     rc = vg_svc_disposal_list(r->srv, &r->actor, vg_req_query(r, "state"),
                               od && strcmp(od, "true") == 0, pg, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_disposal_get(struct vg_req *r)
@@ -119,7 +112,7 @@ int vg_h_disposal_get(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_disposal_get(r->srv, &r->actor, id, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_disposal_transition(struct vg_req *r)
@@ -130,7 +123,7 @@ int vg_h_disposal_transition(struct vg_req *r)
     if ((rc = vg_req_id(r, 0, &id)) || (rc = vg_req_json_object(r, &b)))
         return rc;
     rc = vg_svc_disposal_transition(r->srv, &r->actor, id, b, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_disposal_ack(struct vg_req *r)
@@ -141,5 +134,5 @@ int vg_h_disposal_ack(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_disposal_ack(r->srv, &r->actor, id, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }

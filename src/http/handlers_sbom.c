@@ -5,19 +5,12 @@
 
 #include <string.h>
 
-static int done(struct vg_req *r, int rc, int status, json_t *j)
-{
-    if (rc)
-        return rc;
-    return vg_reply(r, status, j);
-}
-
 int vg_h_sbom_upload(struct vg_req *r)
 {
     json_t *out = NULL;
     int rc = vg_svc_sbom_upload(r->srv, &r->actor, vg_req_query(r, "name"),
                                 r->body.p ? r->body.p : "", r->body.n, &out, &r->err);
-    return done(r, rc, 201, out);
+    return vg_reply_rc(r, rc, 201, out);
 }
 
 int vg_h_sbom_list(struct vg_req *r)
@@ -28,7 +21,7 @@ int vg_h_sbom_list(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_sbom_list(r->srv, &r->actor, pg, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 static int sbom_get(struct vg_req *r, int findings)
@@ -39,7 +32,7 @@ static int sbom_get(struct vg_req *r, int findings)
     if (rc)
         return rc;
     rc = vg_svc_sbom_get(r->srv, &r->actor, id, findings, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_sbom_get(struct vg_req *r)
@@ -60,7 +53,7 @@ int vg_h_exposures(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_exposures(r->srv, &r->actor, vg_req_query(r, "vuln"), pg, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_exposure_status(struct vg_req *r)
@@ -76,7 +69,7 @@ int vg_h_exposure_status(struct vg_req *r)
         (rc = vg_json_str(b, "reason", 0, 2000, &reason, &r->err)))
         return rc;
     rc = vg_svc_exposure_status(r->srv, &r->actor, id, status, reason, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_alerts(struct vg_req *r)
@@ -87,14 +80,14 @@ int vg_h_alerts(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_alerts(r->srv, &r->actor, pg, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_exposure_summary(struct vg_req *r)
 {
     json_t *out = NULL;
     int rc = vg_svc_exposure_summary(r->srv, &r->actor, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_risk_notice(struct vg_req *r)
@@ -104,7 +97,7 @@ int vg_h_risk_notice(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_risk_notice(r->srv, &r->actor, b, &out, &r->err);
-    return done(r, rc, 201, out);
+    return vg_reply_rc(r, rc, 201, out);
 }
 
 int vg_h_risk_notice_list(struct vg_req *r)
@@ -115,5 +108,5 @@ int vg_h_risk_notice_list(struct vg_req *r)
     if (rc)
         return rc;
     rc = vg_svc_risk_notice_list(r->srv, &r->actor, pg, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }

@@ -5,18 +5,6 @@
 
 #include <string.h>
 
-static int done(struct vg_req *r, int rc, int status, json_t *j)
-{
-    if (rc)
-        return rc;
-    return vg_reply(r, status, j);
-}
-
-static const struct vg_actor *caller(struct vg_req *r)
-{
-    return r->authed ? &r->actor : NULL;
-}
-
 int vg_h_vuln_import(struct vg_req *r)
 {
     static const char *const keys[] = {"format", "records", NULL};
@@ -30,7 +18,7 @@ int vg_h_vuln_import(struct vg_req *r)
     if (recs == NULL)
         return vg_err_field(&r->err, VG_EMISSING, "records", "records: required");
     rc = vg_svc_vuln_import(r->srv, &r->actor, format, recs, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_vuln_list(struct vg_req *r)
@@ -58,22 +46,22 @@ int vg_h_vuln_list(struct vg_req *r)
         return vg_err_field(&r->err, VG_EINVAL, "since", "since: not an RFC 3339 time");
     if (f.package && f.ecosystem == NULL)
         return vg_err_field(&r->err, VG_EMISSING, "ecosystem", "ecosystem: required with package");
-    rc = vg_svc_vuln_list(r->srv, caller(r), &f, pg, &out, &r->err);
-    return done(r, rc, 200, out);
+    rc = vg_svc_vuln_list(r->srv, vg_req_caller(r), &f, pg, &out, &r->err);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_vuln_get(struct vg_req *r)
 {
     json_t *out = NULL;
-    int rc = vg_svc_vuln_get(r->srv, caller(r), r->param[0], 0, &out, &r->err);
-    return done(r, rc, 200, out);
+    int rc = vg_svc_vuln_get(r->srv, vg_req_caller(r), r->param[0], 0, &out, &r->err);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_kb_stats(struct vg_req *r)
 {
     json_t *out = NULL;
     int rc = vg_svc_kb_stats(r->srv, &out, &r->err);
-    return done(r, rc, 200, out);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_osv_query(struct vg_req *r)
@@ -82,8 +70,8 @@ int vg_h_osv_query(struct vg_req *r)
     int rc = vg_req_json_object(r, &b);
     if (rc)
         return rc;
-    rc = vg_svc_osv_query(r->srv, caller(r), b, &out, &r->err);
-    return done(r, rc, 200, out);
+    rc = vg_svc_osv_query(r->srv, vg_req_caller(r), b, &out, &r->err);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_osv_querybatch(struct vg_req *r)
@@ -92,13 +80,13 @@ int vg_h_osv_querybatch(struct vg_req *r)
     int rc = vg_req_json_object(r, &b);
     if (rc)
         return rc;
-    rc = vg_svc_osv_querybatch(r->srv, caller(r), b, &out, &r->err);
-    return done(r, rc, 200, out);
+    rc = vg_svc_osv_querybatch(r->srv, vg_req_caller(r), b, &out, &r->err);
+    return vg_reply_rc(r, rc, 200, out);
 }
 
 int vg_h_osv_vuln(struct vg_req *r)
 {
     json_t *out = NULL;
-    int rc = vg_svc_vuln_get(r->srv, caller(r), r->param[0], 1, &out, &r->err);
-    return done(r, rc, 200, out);
+    int rc = vg_svc_vuln_get(r->srv, vg_req_caller(r), r->param[0], 1, &out, &r->err);
+    return vg_reply_rc(r, rc, 200, out);
 }

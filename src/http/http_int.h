@@ -157,5 +157,9 @@ int vg_req_page(struct vg_req *r, struct vg_page *pg);
 int vg_req_id(struct vg_req *r, int i, int64_t *out);
 /* Sets status and takes ownership of j. */
 int vg_reply(struct vg_req *r, int status, json_t *j);
+/* rc when a handler's service call failed, else vg_reply(r, status, j). */
+int vg_reply_rc(struct vg_req *r, int rc, int status, json_t *j);
+/* The caller, or NULL for an anonymous request on a public route. */
+const struct vg_actor *vg_req_caller(struct vg_req *r);
 
 #endif
