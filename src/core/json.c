@@ -182,28 +182,29 @@ static int digits(const char *s, int n, int *out)
     return 0;
 }
 
-int vg_time_parse(const char *s, int64_t *ms)
+/* The one RFC 3339 grammar. strict is the profile STIX 2.1 demands: 'T' and
+ * 'Z' upper-case, UTC only, at least min_frac fraction digits (any number
+ * kept), and a leap second sorting at the end of its minute. */
+static int time_parse(const char *s, int strict, int min_frac, int64_t *ms)
 {
-    int Y, M, D, h, m, sec, frac = 0;
+    int Y, M, D, h, m, sec, frac = 0, nd = 0;
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     size_t len = strlen(s);
     const char *p;
-    if (len < 20 || len > 40)
+    if (len < 20 || (!strict && len > 40))
         return -1;
     if (digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) || s[7] != '-' ||
-        digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't') || digits(s + 11, 2, &h) ||
-        s[13] != ':' || digits(s + 14, 2, &m) || s[16] != ':' || digits(s + 17, 2, &sec))
+        digits(s + 8, 2, &D) || (s[10] != 'T' && (strict || s[10] != 't')) ||
+        digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &m) || s[16] != ':' ||
+        digits(s + 17, 2, &sec))
         return -1;
     if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || h > 23 || m > 59 || sec > 60)
         return -1;
     int leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
     if (M == 2 && D == 29 && !leap)
         return -1;
-    if (sec == 60)
-        sec = 59; /* a leap second is kept as the last whole second */
     p = s + 19;
     if (*p == '.') {
-        int nd = 0;
         p++;
         while (*p >= '0' && *p <= '9') {
             if (nd < 3)
@@ -211,15 +212,22 @@ int vg_time_parse(const char *s, int64_t *ms)
             nd++;
             p++;
         }
-        if (nd == 0 || nd > 9)
+        if (nd == 0 || (!strict && nd > 9))
             return -1;
-        for (int i = nd; i < 3; i++)
-            frac *= 10;
+    }
+    if (nd < min_frac)
+        return -1;
+    for (int i = nd; i < 3; i++)
+        frac *= 10;
+    if (sec == 60) { /* a leap second: the last whole second, or (strict) its end */
+        sec = 59;
+        if (strict)
+            frac = 999;
     }
     int64_t off = 0;
-    if (*p == 'Z' || *p == 'z') {
+    if (*p == 'Z' || (!strict && *p == 'z')) {
         p++;
-    } else if (*p == '+' || *p == '-') {
+    } else if (!strict && (*p == '+' || *p == '-')) {
         int oh, om;
         if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 || om > 59)
             return -1;
@@ -235,6 +243,16 @@ int vg_time_parse(const char *s, int64_t *ms)
     int64_t days = days_from_civil(Y, M, D);
     *ms = ((days * 24 + h) * 60 + m) * 60000 + (int64_t)sec * 1000 + frac + off;
     return 0;
+}
+
+int vg_time_parse(const char *s, int64_t *ms)
+{
+    return time_parse(s, 0, 0, ms);
+}
+
+int vg_time_parse_strict(const char *s, int min_frac, int64_t *ms)
+{
+    return s ? time_parse(s, 1, min_frac, ms) : -1;
 }
 
 void vg_time_format(int64_t ms, char out[32])

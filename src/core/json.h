@@ -41,6 +41,9 @@ char *vg_json_dump(const json_t *v, size_t *n);
 /* RFC 3339 date-time ("2021-11-24T08:00:00Z", offsets and fractions allowed)
  * to UTC milliseconds. Returns 0, or -1 when s is not such a time. */
 int vg_time_parse(const char *s, int64_t *ms);
+/* The same as STIX 2.1 profiles it: 'T' and 'Z' upper-case, UTC only, at least
+ * min_frac fraction digits; a leap second is the end of its minute. */
+int vg_time_parse_strict(const char *s, int min_frac, int64_t *ms);
 /* UTC "YYYY-MM-DDTHH:MM:SSZ", with ".mmm" when ms is not a whole second. */
 void vg_time_format(int64_t ms, char out[32]);
 int64_t vg_time_now_ms(void);

@@ -171,63 +171,9 @@ int vg_stix_id_valid(const char *id, const char *type)
     return strchr("89abAB", u[19]) != NULL;
 }
 
-static int digits(const char *s, int n, int *v)
-{
-    *v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        *v = *v * 10 + (s[i] - '0');
-    }
-    return 0;
-}
-
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int vg_stix_time_parse(const char *s, int min_frac, int64_t *ms)
 {
-    int Y, M, D, h, mi, se;
-    if (s == NULL || strlen(s) < 20)
-        return -1;
-    if (digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) || s[7] != '-' ||
-        digits(s + 8, 2, &D) || s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' ||
-        digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &se))
-        return -1;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || h > 23 || mi > 59 || se > 60)
-        return -1;
-    int leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
-    if (M == 2 && D == 29 && !leap)
-        return -1;
-    const char *p = s + 19;
-    int frac = 0, nf = 0;
-    if (*p == '.') {
-        p++;
-        while (*p >= '0' && *p <= '9') {
-            if (nf < 3)
-                frac = frac * 10 + (*p - '0');
-            nf++;
-            p++;
-        }
-        if (nf == 0)
-            return -1;
-    }
-    if (nf < min_frac || p[0] != 'Z' || p[1] != '\0')
-        return -1;
-    for (int k = nf; k < 3; k++)
-        frac *= 10;
-    if (se == 60)
-        se = 59, frac = 999; /* a leap second sorts at the end of its minute */
-    *ms = ((days_from_civil(Y, M, D) * 86400) + h * 3600 + mi * 60 + se) * 1000 + frac;
-    return 0;
+    return vg_time_parse_strict(s, min_frac, ms);
 }
 
 /* ---- validation context ---- */
