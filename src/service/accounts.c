@@ -60,19 +60,26 @@ static void run_batch(struct vg_server *srv, struct vg_txreq *batch)
     vg_pool_writer_put(srv->pool);
 }
 
+int vg__tx_on(struct vg_store *st, int write, int (*fn)(struct vg_store *st, void *ctx),
+              void *ctx, struct vg_err *err)
+{
+    int rc = st->ops->begin(st, write, err);
+    if (rc != VG_OK)
+        return rc;
+    rc = fn(st, ctx);
+    if (rc == VG_OK)
+        rc = st->ops->commit(st, err);
+    if (rc != VG_OK)
+        st->ops->rollback(st);
+    return rc;
+}
+
 int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void *ctx),
            void *ctx, struct vg_err *err)
 {
     if (!write) {
         struct vg_store *st = vg_pool_get(srv->pool);
-        int rc = st->ops->begin(st, 0, err);
-        if (rc == VG_OK) {
-            rc = fn(st, ctx);
-            if (rc == VG_OK)
-                rc = st->ops->commit(st, err);
-            if (rc != VG_OK)
-                st->ops->rollback(st);
-        }
+        int rc = vg__tx_on(st, 0, fn, ctx, err);
         vg_pool_put(srv->pool, st);
         return rc;
     }

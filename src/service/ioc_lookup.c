@@ -172,14 +172,7 @@ int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
                const struct vg__touched *(*touched)(void *ctx, size_t *n), struct vg_err *err)
 {
     struct vg_store *st = vg_pool_writer(srv->pool);
-    int rc = st->ops->begin(st, 1, err);
-    if (rc == VG_OK) {
-        rc = fn(st, ctx);
-        if (rc == VG_OK)
-            rc = st->ops->commit(st, err);
-        if (rc != VG_OK)
-            st->ops->rollback(st);
-    }
+    int rc = vg__tx_on(st, 1, fn, ctx, err);
     if (rc == VG_OK && touched && srv->ioc) {
         size_t n = 0;
         const struct vg__touched *t = touched(ctx, &n);

@@ -213,8 +213,9 @@ struct init_op {
     struct vg_err *err;
 };
 
-static int init_tx(struct vg_store *st, struct init_op *op)
+static int init_tx(struct vg_store *st, void *ctx)
 {
+    struct init_op *op = ctx;
     int64_t now = vg_time_now_ms();
     char id[32];
     json_t *j;
@@ -284,15 +285,8 @@ int vg_svc_init(const struct vg_config *cfg, int64_t *org_id, int64_t *user_id,
     randombytes_buf(op.key, sizeof(op.key));
     if ((rc = vg_store_open(uri, 1, 1, &st, err)) != VG_OK)
         goto out;
-    if ((rc = st->ops->begin(st, 1, err)) != VG_OK)
+    if ((rc = vg__tx_on(st, 1, init_tx, &op, err)) != VG_OK)
         goto out;
-    rc = init_tx(st, &op);
-    if (rc == VG_OK)
-        rc = st->ops->commit(st, err);
-    if (rc) {
-        st->ops->rollback(st);
-        goto out;
-    }
     /* The key is written last: its presence marks a finished init. */
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || write(fd, op.key, 32) != 32) {

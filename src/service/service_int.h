@@ -46,7 +46,12 @@ int vg__staff(const struct vg_actor *who);
 /* 1 when allowed (no error recorded). */
 int vg_allowed(const struct vg_actor *who, int action);
 
-/* Runs one write transaction: begin, fn, commit; rollback when fn fails. */
+/* One transaction on st: begin, fn, commit; rollback when fn or the commit
+ * fails. */
+int vg__tx_on(struct vg_store *st, int write, int (*fn)(struct vg_store *st, void *ctx),
+              void *ctx, struct vg_err *err);
+/* The same on srv: reads on a pooled reader; writes group-committed on the
+ * writer (each in its own savepoint). */
 int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void *ctx),
            void *ctx, struct vg_err *err);
 /* Hands a write's result to the caller: *out = res when rc is VG_OK, else
