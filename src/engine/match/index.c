@@ -185,6 +185,20 @@ static const struct ixpkg *find_pkg(const struct vg_match_index *ix, int eco, co
     }
 }
 
+/* Takes aff[naff], filled in, as the last affected entry of package pno. */
+static void push_aff(struct vg_match_index *ix, uint32_t pno)
+{
+    uint32_t at = (uint32_t)ix->naff + 1; /* list links are 1-based; 0 ends */
+    if (ix->pkg[pno].tail)
+        ix->aff[ix->pkg[pno].tail - 1].next = at;
+    else
+        ix->pkg[pno].head = at;
+    ix->pkg[pno].tail = at;
+    ix->pkg[pno].naff++;
+    ix->intervals += ix->aff[ix->naff].r.n;
+    ix->naff++;
+}
+
 static uint32_t get_pkg(struct vg_match_index *ix, int eco, const char *name, size_t n)
 {
     uint64_t h = vg__match_hash(eco, name, n);
@@ -670,14 +684,7 @@ static int add_scanned(struct vg_match_index *ix, const struct vg__osv *o, struc
         pno = get_pkg(ix, eco, norm, nl);
         x->adv = advno;
         x->pkg = pno;
-        if (ix->pkg[pno].tail)
-            ix->aff[ix->pkg[pno].tail - 1].next = (uint32_t)ix->naff + 1;
-        else
-            ix->pkg[pno].head = (uint32_t)ix->naff + 1;
-        ix->pkg[pno].tail = (uint32_t)ix->naff + 1;
-        ix->pkg[pno].naff++;
-        ix->intervals += x->r.n;
-        ix->naff++;
+        push_aff(ix, pno);
     }
     ix->nadv++;
 out:
@@ -814,14 +821,7 @@ int vg_match_index_merge(struct vg_match_index *dst, struct vg_match_index *src,
         x->adv = remap[src->aff[i].adv];
         x->pkg = pno;
         x->next = 0;
-        if (dst->pkg[pno].tail)
-            dst->aff[dst->pkg[pno].tail - 1].next = (uint32_t)dst->naff + 1;
-        else
-            dst->pkg[pno].head = (uint32_t)dst->naff + 1;
-        dst->pkg[pno].tail = (uint32_t)dst->naff + 1;
-        dst->pkg[pno].naff++;
-        dst->intervals += x->r.n;
-        dst->naff++;
+        push_aff(dst, pno);
     }
     free(remap);
     dst->withdrawn += src->withdrawn;
