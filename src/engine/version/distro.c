@@ -78,10 +78,8 @@ int vg__key_debian(const char *v, size_t n, struct vg__kb *k)
         return VG_EINVAL; /* "revision number is empty" */
     for (size_t i = s; i < up_e; i++) {
         int c = (unsigned char)v[i];
-        if (!vg__isalnum(c) && !strchr(".-+~:", c))
-            return VG_EINVAL;
-        if (c == ':')
-            return VG_EINVAL; /* a second colon */
+        if (!vg__isalnum(c) && !strchr(".-+~", c))
+            return VG_EINVAL; /* a second colon among them */
     }
     for (size_t i = rev_s; i < e; i++) {
         int c = (unsigned char)v[i];
