@@ -936,7 +936,7 @@ int vg_sqlite_open(const char *path, int create, int do_migrate, struct vg_store
     if (sqlite3_exec(s->db,
                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                      " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;"
-                     " PRAGMA wal_autocheckpoint=4000;",
+                     " PRAGMA wal_autocheckpoint=4000; PRAGMA cache_spill=OFF;",
                      NULL, NULL, NULL) != SQLITE_OK) {
         rc = vg_err_set(err, VG_EBACKEND, "cannot configure database: %s", sqlite3_errmsg(s->db));
         goto fail;

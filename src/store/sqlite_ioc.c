@@ -11,27 +11,30 @@
     "(" T ".tlp <= " MAX " OR " T ".org_id = " ORG " OR instr(coalesce(" T ".recipients, ''),"     \
     " ',' || " ORG " || ',') > 0)"
 
-/* One statement per write: upserts that hand the row id back (SQLite >= 3.35). */
-static const char q_ioc_upsert[] =
+/* Upserts look the row up first and insert only when it is new: RETURNING
+ * costs SQLite an ephemeral table per statement, which dominated bulk ingest. */
+static const char q_ioc_find[] = "SELECT id FROM iocs WHERE type = ?1 AND value = ?2";
+static const char q_ioc_insert[] =
     "INSERT INTO iocs (type, value, first_seen, last_seen, sightings, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?3, 0, ?3, ?3) ON CONFLICT (type, value) DO UPDATE SET"
-    " last_seen = max(last_seen, excluded.last_seen),"
-    " first_seen = min(first_seen, excluded.first_seen), updated_at = excluded.updated_at"
-    " RETURNING id";
+    " VALUES (?1, ?2, ?3, ?3, 0, ?3, ?3)";
+static const char q_ioc_touch[] =
+    "UPDATE iocs SET last_seen = max(last_seen, ?2), first_seen = min(first_seen, ?2),"
+    " updated_at = ?2 WHERE id = ?1";
 #define IOC_COLS "i.id, i.type, i.value, i.first_seen, i.last_seen, i.sightings, i.created_at, i.updated_at"
 static const char q_ioc_get[] = "SELECT " IOC_COLS " FROM iocs i WHERE i.id = ?";
 static const char q_ioc_list[] =
     "SELECT " IOC_COLS " FROM iocs i WHERE i.id > ?3 AND (?4 IS NULL OR i.type = ?4)"
     " AND (?5 IS NULL OR i.value = ?5) AND EXISTS (SELECT 1 FROM ioc_sources s"
     " WHERE s.ioc_id = i.id AND " VISIBLE("s", "?1", "?2") ") ORDER BY i.id LIMIT ?6";
-static const char q_src_upsert[] =
+static const char q_src_find[] = "SELECT id FROM ioc_sources WHERE ioc_id = ?1 AND org_id = ?2";
+static const char q_src_insert[] =
     "INSERT INTO ioc_sources (ioc_id, org_id, stix_id, tlp, confidence, labels, recipients,"
     " valid_from, valid_until, first_seen, last_seen, reports)"
-    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,1) ON CONFLICT (ioc_id, org_id) DO UPDATE SET"
-    " stix_id = excluded.stix_id, tlp = excluded.tlp, confidence = excluded.confidence,"
-    " labels = excluded.labels, recipients = excluded.recipients,"
-    " valid_from = excluded.valid_from, valid_until = excluded.valid_until,"
-    " last_seen = max(last_seen, excluded.last_seen), reports = reports + 1 RETURNING id";
+    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,1)";
+static const char q_src_update[] =
+    "UPDATE ioc_sources SET stix_id = ?3, tlp = ?4, confidence = ?5, labels = ?6,"
+    " recipients = ?7, valid_from = ?8, valid_until = ?9, last_seen = max(last_seen, ?11),"
+    " reports = reports + 1 WHERE id = ?12";
 #define SRC_COLS                                                                                   \
     "s.id, s.ioc_id, s.org_id, s.stix_id, s.tlp, s.confidence, s.labels, s.recipients,"            \
     " s.valid_from, s.valid_until, s.first_seen, s.last_seen, s.reports, i.type, i.value"
@@ -53,13 +56,14 @@ static const char q_sight_bump[] =
 static const char q_sightings[] =
     "SELECT id, ioc_id, org_id, at, count, tlp, note, stix_id FROM ioc_sightings"
     " WHERE ioc_id = ? ORDER BY id";
+static const char q_taxii_last[] = "SELECT max(date_added) FROM taxii_objects";
+/* The versions of one object already stored: does a newer or an older exist? */
+static const char q_taxii_span[] =
+    "SELECT min(version_ms), max(version_ms) FROM taxii_objects WHERE collection = ?1 AND id = ?2";
 static const char q_taxii_insert[] =
     "INSERT INTO taxii_objects (collection, id, type, spec_version, version, version_ms,"
-    " date_added, tlp, org_id, recipients, body, newer) VALUES (?1,?2,?3,?4,?5,?6,"
-    " max(?7, coalesce((SELECT max(date_added) FROM taxii_objects), 0) + 1),?8,?9,?10,?11,"
-    " EXISTS (SELECT 1 FROM taxii_objects p WHERE p.collection = ?1 AND p.id = ?2"
-    "  AND p.version_ms > ?6)) RETURNING rid, date_added";
-/* Older versions learn that a newer one exists: "last" is then a flag test. */
+    " date_added, tlp, org_id, recipients, body, newer) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+    "?11,?12)";
 static const char q_taxii_older[] =
     "UPDATE taxii_objects SET newer = 1 WHERE collection = ?1 AND id = ?2 AND version_ms < ?3"
     " AND newer = 0";
@@ -109,12 +113,13 @@ static void bind_viewer(sqlite3_stmt *st, int i, const struct vg_ioc_viewer *v)
     sqlite3_bind_int64(st, i + 1, v->org);
 }
 
-/* Steps an INSERT … RETURNING; the first column(s) into a and b (b may be NULL). */
-static int returning(struct sqlite_store *s, sqlite3_stmt *st, const char *what, int64_t *a,
-                     int64_t *b, struct vg_err *err)
+/* Steps a one-row SELECT: VG_OK with its first column(s) in a (and b), or
+ * VG_ENOTFOUND when there is no row (or the first column is NULL). */
+static int one_row(struct sqlite_store *s, sqlite3_stmt *st, const char *what, int64_t *a,
+                   int64_t *b, struct vg_err *err)
 {
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
         *a = sqlite3_column_int64(st, 0);
         if (b)
             *b = sqlite3_column_int64(st, 1);
@@ -122,20 +127,39 @@ static int returning(struct sqlite_store *s, sqlite3_stmt *st, const char *what,
         return VG_OK;
     }
     sqlite3_reset(st);
-    return vg__sq_err(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, what, err);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return VG_ENOTFOUND;
+    return vg__sq_err(s, rc, what, err);
 }
 
 int vg__sq_ioc_upsert(struct vg_store *base, const char *type, const char *value, int64_t at,
                       int64_t *id, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_ioc_upsert, err);
+    sqlite3_stmt *st = vg__sq_prep(s, q_ioc_find, err);
+    int rc;
     if (st == NULL)
         return VG_EBACKEND;
     vg__sq_bind_str(st, 1, type);
     vg__sq_bind_str(st, 2, value);
+    if ((rc = one_row(s, st, "indicator", id, NULL, err)) == VG_OK) {
+        if ((st = vg__sq_prep(s, q_ioc_touch, err)) == NULL)
+            return VG_EBACKEND;
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_int64(st, 2, at);
+        return vg__sq_exec(s, st, "indicator", 1, err);
+    }
+    if (rc != VG_ENOTFOUND)
+        return rc;
+    if ((st = vg__sq_prep(s, q_ioc_insert, err)) == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, type);
+    vg__sq_bind_str(st, 2, value);
     sqlite3_bind_int64(st, 3, at);
-    return returning(s, st, "indicator", id, NULL, err);
+    if ((rc = vg__sq_exec(s, st, "indicator", 0, err)) != VG_OK)
+        return rc;
+    *id = sqlite3_last_insert_rowid(s->db);
+    return VG_OK;
 }
 
 static void read_ioc(sqlite3_stmt *st, struct vg_arena *a, struct vg_ioc_row *r)
@@ -180,8 +204,17 @@ int vg__sq_ioc_list(struct vg_store *base, const struct vg_ioc_viewer *v, const 
 int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_src_upsert, err);
+    sqlite3_stmt *st = vg__sq_prep(s, q_src_find, err);
+    int rc, found;
     if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, src->ioc_id);
+    sqlite3_bind_int64(st, 2, src->org_id);
+    if ((rc = one_row(s, st, "indicator source", &src->id, NULL, err)) != VG_OK &&
+        rc != VG_ENOTFOUND)
+        return rc;
+    found = rc == VG_OK;
+    if ((st = vg__sq_prep(s, found ? q_src_update : q_src_insert, err)) == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, src->ioc_id);
     sqlite3_bind_int64(st, 2, src->org_id);
@@ -192,9 +225,16 @@ int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, stru
     vg__sq_bind_str(st, 7, src->recipients);
     sqlite3_bind_int64(st, 8, src->valid_from);
     sqlite3_bind_int64(st, 9, src->valid_until);
-    sqlite3_bind_int64(st, 10, src->first_seen);
+    if (!found)
+        sqlite3_bind_int64(st, 10, src->first_seen);
     sqlite3_bind_int64(st, 11, src->last_seen);
-    return returning(s, st, "indicator source", &src->id, NULL, err);
+    if (found)
+        sqlite3_bind_int64(st, 12, src->id);
+    if ((rc = vg__sq_exec(s, st, "indicator source", found, err)) != VG_OK)
+        return rc;
+    if (!found)
+        src->id = sqlite3_last_insert_rowid(s->db);
+    return VG_OK;
 }
 
 static void read_src(sqlite3_stmt *st, struct vg_arena *a, struct vg_ioc_source *r)
@@ -304,9 +344,24 @@ int vg__sq_ioc_sightings(struct vg_store *base, int64_t ioc_id, struct vg_arena 
 int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_taxii_insert, err);
-    int rc;
+    sqlite3_stmt *st = vg__sq_prep(s, q_taxii_last, err);
+    int64_t last = 0, lo = 0, hi = 0;
+    int rc, older;
     if (st == NULL)
+        return VG_EBACKEND;
+    /* date_added is unique and increasing: after the newest stored. */
+    if ((rc = one_row(s, st, "object", &last, NULL, err)) != VG_OK && rc != VG_ENOTFOUND)
+        return rc;
+    if (o->date_added <= last)
+        o->date_added = last + 1;
+    if ((st = vg__sq_prep(s, q_taxii_span, err)) == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, o->collection);
+    vg__sq_bind_str(st, 2, o->id);
+    if ((rc = one_row(s, st, "object", &lo, &hi, err)) != VG_OK && rc != VG_ENOTFOUND)
+        return rc;
+    older = rc == VG_OK && lo < o->version_ms;
+    if ((st = vg__sq_prep(s, q_taxii_insert, err)) == NULL)
         return VG_EBACKEND;
     vg__sq_bind_str(st, 1, o->collection);
     vg__sq_bind_str(st, 2, o->id);
@@ -319,8 +374,13 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
     sqlite3_bind_int64(st, 9, o->org_id);
     vg__sq_bind_str(st, 10, o->recipients);
     vg__sq_bind_str(st, 11, o->body);
-    if ((rc = returning(s, st, "object", &o->rid, &o->date_added, err)) != VG_OK)
+    sqlite3_bind_int(st, 12, rc == VG_OK && hi > o->version_ms);
+    if ((rc = vg__sq_exec(s, st, "object", 0, err)) != VG_OK)
         return rc;
+    o->rid = sqlite3_last_insert_rowid(s->db);
+    if (!older)
+        return VG_OK;
+    /* Older versions learn that a newer one exists: "last" is then a flag test. */
     if ((st = vg__sq_prep(s, q_taxii_older, err)) == NULL)
         return VG_EBACKEND;
     vg__sq_bind_str(st, 1, o->collection);

@@ -193,6 +193,18 @@ class Taxii(unittest.TestCase):
                          (False, [v1["modified"], v2["modified"], v3["modified"]]))
         r = self.get(self.base + "objects/%s/versions/?limit=2" % oid, self.tok)
         self.assertEqual((r.json["more"], len(r.json["versions"])), (True, 2))
+        # versions arriving out of order: the newest stays the one served
+        oid2 = "indicator--%s" % uuid.uuid4()
+        w = [ind("unordered.taxii.example", oid=oid2, modified=stamp(T0 + datetime.timedelta(days=d)))
+             for d in (2, 0, 1)]
+        for o in w:
+            self.assertEqual(self.add([o]).json["success_count"], 1)
+        r = self.get(self.base + "objects/%s/" % oid2, self.tok)
+        self.assertEqual([o["modified"] for o in r.json["objects"]], [w[0]["modified"]])
+        r = self.get(self.base + "objects/?match[id]=%s&match[version]=last" % oid2, self.tok)
+        self.assertEqual([o["modified"] for o in r.json["objects"]], [w[0]["modified"]])
+        r = self.get(self.base + "objects/%s/?match[version]=first" % oid2, self.tok)
+        self.assertEqual([o["modified"] for o in r.json["objects"]], [w[1]["modified"]])
         r = self.get(self.base + "objects/indicator--%s/" % uuid.uuid4(), self.tok)
         self.assertEqual(r.status, 404)
         both = ",".join([oid, ident["id"]])
