@@ -4,7 +4,9 @@ all, a realistic mix of Maven/npm/PyPI packages, ~0.5% on affected log4j-core
 versions). A provider submits the Log4Shell case, an analyst confirms it.
 Measures (a) confirmation -> the last affected unit's webhook at a local
 receiver and (b) GET /exposures?vuln=... Also an 18,000-component SBOM upload.
-Usage: python3 drill.py VIGIL_BIN  (env UNITS, COMPONENTS)."""
+Usage: python3 drill.py VIGIL_BIN  (env UNITS, COMPONENTS; SNAPSHOT=DIR keeps the data
+directory after setup in DIR and reuses it on the next run, with the receiver on the same port;
+PERF=FILE records the server with perf record -g from confirmation to the last webhook)."""
 import concurrent.futures
 import http.client
 import json
@@ -20,6 +22,7 @@ BIN = sys.argv[1]
 UNITS = int(os.environ.get("UNITS", "10000"))
 COMPS = int(os.environ.get("COMPONENTS", "100"))
 HERE = os.path.dirname(os.path.abspath(__file__))
+SECRET = "drill-secret-0123456789"  # every unit's webhook secret; the receiver checks each signature
 AFFECTED = ["2.14.1", "2.12.1", "2.3", "2.0-beta9", "2.13.3", "2.11.2"]
 SAFE = ["2.17.1", "2.15.0", "2.16.0", "2.12.2", "2.3.1", "2.19.0"]
 POOL = ([("maven", "org.springframework", "spring-core", v) for v in ("5.3.%d" % i for i in range(30))]
@@ -69,23 +72,35 @@ def main():
     work = tempfile.mkdtemp(prefix="vigil-drill-")
     procs = []
     try:
-        rx = subprocess.Popen(["node", os.path.join(HERE, "receiver.js"), "0"], stdout=subprocess.PIPE,
-                              text=True)
+        snap = os.environ.get("SNAPSHOT")
+        meta = None
+        if snap and os.path.exists(os.path.join(snap, "meta.json")):
+            meta = json.load(open(os.path.join(snap, "meta.json")))
+            if meta["units"] != UNITS or meta["components"] != COMPS:
+                sys.exit("bench/drill: snapshot %s was taken with other UNITS/COMPONENTS" % snap)
+            shutil.copytree(os.path.join(snap, "d"), work + "/d")
+        rx = subprocess.Popen(["node", os.path.join(HERE, "receiver.js"), str(meta["rport"] if meta else 0),
+                               SECRET], stdout=subprocess.PIPE, text=True)
         procs.append(rx)
-        rport = int(rx.stdout.readline())
-        init = json.loads(subprocess.check_output([BIN, "init", "--data", work + "/d"]))
+        rport, sport = map(int, rx.stdout.readline().split())
+        init = meta["init"] if meta else json.loads(subprocess.check_output([BIN, "init", "--data", work + "/d"]))
         port = int(subprocess.check_output(["python3", "-c", "import socket;s=socket.socket();"
                                             "s.bind(('127.0.0.1',0));print(s.getsockname()[1])"]))
-        srv = subprocess.Popen([BIN, "serve", "--data", work + "/d", "--listen", "127.0.0.1:%d" % port,
-                                "--threads", str(os.cpu_count() or 2), "--log-level", "warn"],
-                               stderr=open(work + "/serve.log", "w"), stdout=subprocess.DEVNULL)
-        procs.append(srv)
-        for _ in range(200):
-            try:
-                Api(port, init["token"]).call("GET", "/api/v1/me")
-                break
-            except Exception:
-                time.sleep(0.05)
+
+        def serve():
+            srv = subprocess.Popen([BIN, "serve", "--data", work + "/d", "--listen", "127.0.0.1:%d" % port,
+                                    "--threads", str(os.cpu_count() or 2), "--log-level", "warn"],
+                                   stderr=open(work + "/serve.log", "a"), stdout=subprocess.DEVNULL)
+            procs.append(srv)
+            for _ in range(200):
+                try:
+                    Api(port, init["token"]).call("GET", "/api/v1/me")
+                    break
+                except Exception:
+                    time.sleep(0.05)
+            return srv
+
+        srv = serve()
         admin = Api(port, init["token"])
         t0 = time.time()
         rng = random.Random(42)
@@ -99,17 +114,30 @@ def main():
                 o = api.call("POST", "/api/v1/orgs", {"name": "unit-%05d" % i, "kind": "industry"})
                 u = api.call("POST", "/api/v1/users", {"org_id": o["id"], "name": "u%05d" % i, "role": "member"})
                 t = api.call("POST", "/api/v1/tokens", {"user_id": u["id"]})["token"]
-                api.call("POST", "/api/v1/subscriptions", {"channel": "webhook", "secret": "drill-secret-0123456789",
+                api.call("POST", "/api/v1/subscriptions", {"channel": "webhook", "secret": SECRET,
                                                            "url": "http://127.0.0.1:%d/u%d" % (rport, i)}, token=t)
                 body, hit = sbom(r, i, COMPS)
                 api.call("POST", "/api/v1/sboms?name=app", raw=body, token=t)
                 n_aff += hit
             return n_aff
 
-        chunks = [list(range(k, min(UNITS, k + 250))) for k in range(0, UNITS, 250)]
-        with concurrent.futures.ThreadPoolExecutor(4) as ex:
-            affected_units = sum(ex.map(setup, chunks))
+        if meta:
+            affected_units = meta["affected_units"]
+        else:
+            chunks = [list(range(k, min(UNITS, k + 250))) for k in range(0, UNITS, 250)]
+            with concurrent.futures.ThreadPoolExecutor(4) as ex:
+                affected_units = sum(ex.map(setup, chunks))
         setup_s = time.time() - t0
+        if snap and not meta:
+            # a clean stop, a copy of the data directory, the same server again
+            srv.terminate()
+            srv.wait(timeout=60)
+            shutil.rmtree(snap, ignore_errors=True)
+            shutil.copytree(work + "/d", os.path.join(snap, "d"))
+            json.dump({"units": UNITS, "components": COMPS, "rport": rport, "init": init,
+                       "affected_units": affected_units}, open(os.path.join(snap, "meta.json"), "w"))
+            srv = serve()
+            admin = Api(port, init["token"])
         vendor = admin.call("POST", "/api/v1/orgs", {"name": "Apache Software Foundation", "kind": "vendor"})
         vu = admin.call("POST", "/api/v1/users", {"org_id": vendor["id"], "name": "psirt@apache", "role": "vendor"})
         vt = admin.call("POST", "/api/v1/tokens", {"user_id": vu["id"]})["token"]
@@ -125,10 +153,15 @@ def main():
                 "cvss": ["CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H"], "aliases": ["CVE-2021-44228"]}
         cid = admin.call("POST", "/api/v1/cases", case, token=vt)["id"]
         admin.call("POST", "/api/v1/cases/%s/transition" % cid, {"to": "triaging"})
-        rxc = http.client.HTTPConnection("127.0.0.1", rport)
+        rxc = http.client.HTTPConnection("127.0.0.1", sport)
         rxc.request("POST", "/reset"); rxc.getresponse().read()
         # warm the reverse index (rebuilt lazily after the uploads) before timing
         admin.call("GET", "/api/v1/exposures?vuln=none")
+        perf = None
+        if os.environ.get("PERF"):  # PERF=FILE: perf record -g on the server from confirmation on
+            perf = subprocess.Popen(["perf", "record", "--call-graph", os.environ.get("PERF_CG", "dwarf,32768"), "-o", os.environ["PERF"], "-p", str(srv.pid)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
         t_confirm = time.time()
         admin.call("POST", "/api/v1/cases/%s/transition" % cid, {"to": "confirmed"})
         t_ok = time.time()
@@ -141,6 +174,10 @@ def main():
                 break
             time.sleep(0.005)
         a_ms = stats["last_ms"] - t_confirm * 1000
+        if perf:
+            time.sleep(0.2)
+            perf.send_signal(2)
+            perf.wait()
         t1 = time.time()
         ex = admin.call("GET", "/api/v1/exposures?vuln=%s" % cid)
         b_ms = (time.time() - t1) * 1000
@@ -156,10 +193,14 @@ def main():
         for _ in range(200):
             admin.call("GET", "/healthz")
         health = 200 / (time.time() - t1)
-        print("bench/drill: %d units x %d components = %d registered (setup %.0f s over HTTP)"
-              % (UNITS, COMPS, UNITS * COMPS, setup_s))
+        print("bench/drill: %d units x %d components = %d registered (setup %s)"
+              % (UNITS, COMPS, UNITS * COMPS,
+                 "from snapshot " + snap if meta else "%.0f s over HTTP" % setup_s))
         print("%-52s %10d" % ("units on an affected log4j-core", affected_units))
         print("%-52s %10d" % ("webhooks received (unique idempotency keys)", stats.get("unique", 0)))
+        print("%-52s %10d" % ("    bad signatures", stats.get("bad", 0)))
+        print("%-52s %10d (receiver CPU %d ms, %s workers)" % ("    receiver connections", stats.get("connections", 0),
+                                                                stats.get("cpu_ms", 0), os.environ.get("WORKERS", "auto")))
         print("%-52s %10.1f ms (target < 1000)" % ("(a) confirm -> last affected unit's webhook", a_ms))
         print("%-52s %10.1f ms" % ("    confirm call itself", (t_ok - t_confirm) * 1000))
         print("%-52s %10.1f ms" % ("    confirm -> first webhook", stats["first_ms"] - t_confirm * 1000))

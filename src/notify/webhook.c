@@ -1,31 +1,82 @@
-/* Outbox worker: polls due rows (woken early by vg_notifier_kick), posts each
- * with libcurl (one handle, so connections to a receiver are reused), signs
- * the body with the receiver's secret, and records the attempt and the new
- * row state in one small transaction. */
+/* Outbox worker: one thread with one libcurl multi handle driven by epoll
+ * (curl's socket interface, so the cost of a wake-up is the sockets that are
+ * ready, not every transfer in flight). Up to PARALLEL deliveries are in
+ * flight at any time; as one finishes the next due row starts, and
+ * connections to a receiver are kept in the multi handle's cache and reused.
+ * Due rows are read from the outbox in pages (at once on a kick after a
+ * commit, and again while pages come back full); rows the worker already
+ * holds are skipped, so a row is never posted twice by one process. Results
+ * are recorded in batches: the attempts and the rows' new states of up to
+ * FLUSH_ROWS deliveries in one small transaction. A row stays pending in the
+ * outbox until its result is recorded, so a crash at any point loses
+ * nothing: the rows are posted again after the restart, with the same
+ * idempotency key. */
 #include "notify/notify.h"
 #include "core/arena.h"
-#include "core/buf.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
+
+#define PARALLEL 256        /* deliveries in flight */
+#define PAGE_ROWS 1024      /* due rows read at a time */
+#define FLUSH_ROWS 256      /* results recorded per transaction, at most */
+#define FLUSH_AFTER_MS 20   /* a result waits at most this long to be recorded */
+#define RESCAN_MS 1000      /* while busy, look for retries that fell due this often */
+
+/* Rows read in one query share an arena, freed when the last is recorded. */
+struct page {
+    struct vg_arena *a;
+    size_t left;
+};
+
+struct item {
+    struct vg_outbox *o;
+    struct page *pg;
+};
+
+/* One delivery in flight; the handles are reused. */
+struct flight {
+    struct item it;
+    CURL *c;
+    struct curl_slist *hs;
+    struct flight *next_free;
+};
+
+struct result {
+    struct item it;
+    int64_t at;
+    long status;
+    char why[200];
+};
 
 struct vg_notifier {
     struct vg_store_pool *pool;
     struct vg_notify_cfg cfg;
     pthread_t thread;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stopping, kicked;
+    int stopping, kicked; /* under mu */
+    int ep, evfd;
     CURLM *multi;
-    struct flight *fl; /* PARALLEL handles, reused */
+    int64_t curl_deadline; /* monotonic ms; -1 = no timer */
+    struct flight *fl, *free_fl;
+    int inflight;
+    struct item *q; /* rows read and not yet started: q[qhead..qlen) */
+    size_t qhead, qlen, qcap;
+    struct result *res;
+    size_t nres;
+    int64_t res_since; /* monotonic ms of the oldest unrecorded result */
 };
 
 void vg_webhook_signature(const char *secret, const char *body, size_t n, char out[72])
@@ -39,6 +90,13 @@ void vg_webhook_signature(const char *secret, const char *body, size_t n, char o
     vg_hex(mac, sizeof(mac), out + 7);
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static size_t discard(char *p, size_t sz, size_t n, void *ud)
 {
     (void)p;
@@ -46,25 +104,45 @@ static size_t discard(char *p, size_t sz, size_t n, void *ud)
     return sz * n;
 }
 
-/* One delivery in flight. */
-struct flight {
-    struct vg_outbox *o;
-    CURL *c;
-    struct curl_slist *hs;
-    char why[256];
-    long status;
-};
+/* ---- curl's socket interface over epoll ---- */
 
-#define PARALLEL 256
-
-static void prepare(struct vg_notifier *nt, struct flight *f)
+static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
 {
-    const struct vg_outbox *o = f->o;
+    struct vg_notifier *nt = userp;
+    struct epoll_event ev = {0};
+    (void)e;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(nt->ep, EPOLL_CTL_DEL, s, NULL);
+        return 0;
+    }
+    ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
+    ev.data.fd = s;
+    (void)socketp;
+    if (epoll_ctl(nt->ep, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
+        epoll_ctl(nt->ep, EPOLL_CTL_ADD, s, &ev);
+    return 0;
+}
+
+static int on_timer(CURLM *m, long timeout_ms, void *userp)
+{
+    struct vg_notifier *nt = userp;
+    (void)m;
+    nt->curl_deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+    return 0;
+}
+
+/* ---- starting and finishing deliveries ---- */
+
+static void start(struct vg_notifier *nt, struct flight *f, struct item it)
+{
+    const struct vg_outbox *o = it.o;
     char h[512], sig[72];
     size_t n = strlen(o->body);
+    f->it = it;
     vg_webhook_signature(o->secret, o->body, n, sig);
     f->hs = curl_slist_append(NULL, "Content-Type: application/json");
     f->hs = curl_slist_append(f->hs, "User-Agent: vigil/" VIGIL_VERSION);
+    f->hs = curl_slist_append(f->hs, "Expect:"); /* no 100-continue round trip */
     snprintf(h, sizeof(h), "X-Vigil-Signature: %s", sig);
     f->hs = curl_slist_append(f->hs, h);
     snprintf(h, sizeof(h), "X-Vigil-Idempotency-Key: %s", o->idempotency_key);
@@ -76,39 +154,17 @@ static void prepare(struct vg_notifier *nt, struct flight *f)
     snprintf(h, sizeof(h), "X-Vigil-Delivery: %lld", (long long)o->id);
     f->hs = curl_slist_append(f->hs, h);
     CURL *c = f->c;
-    curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, o->url);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, o->body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)n);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, f->hs);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)nt->cfg.timeout_s);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)nt->cfg.timeout_s);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_PRIVATE, f);
-    f->status = 0;
-    f->why[0] = '\0';
+    curl_multi_add_handle(nt->multi, c);
+    nt->inflight++;
 }
 
-/* Posts up to PARALLEL rows at once over the multi handle (connections to a
- * receiver are kept and reused across rounds). */
-static void post_all(struct vg_notifier *nt, struct flight *fl, size_t n)
+/* Moves finished transfers to the results and frees their handles. */
+static void collect(struct vg_notifier *nt)
 {
-    int running = 0;
-    for (size_t i = 0; i < n; i++) {
-        prepare(nt, &fl[i]);
-        curl_multi_add_handle(nt->multi, fl[i].c);
-    }
-    do {
-        CURLMcode mc = curl_multi_perform(nt->multi, &running);
-        if (mc == CURLM_OK && running)
-            mc = curl_multi_poll(nt->multi, NULL, 0, 1000, NULL);
-        if (mc != CURLM_OK)
-            break;
-    } while (running);
     CURLMsg *m;
     int left;
     while ((m = curl_multi_info_read(nt->multi, &left))) {
@@ -118,39 +174,56 @@ static void post_all(struct vg_notifier *nt, struct flight *fl, size_t n)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&f);
         if (f == NULL)
             continue;
+        struct result *r = &nt->res[nt->nres++];
+        r->it = f->it;
+        r->at = vg_time_now_ms();
+        r->status = 0;
         if (m->data.result == CURLE_OK) {
-            curl_easy_getinfo(f->c, CURLINFO_RESPONSE_CODE, &f->status);
-            snprintf(f->why, sizeof(f->why), "HTTP %ld", f->status);
+            curl_easy_getinfo(f->c, CURLINFO_RESPONSE_CODE, &r->status);
+            snprintf(r->why, sizeof(r->why), "HTTP %ld", r->status);
         } else {
-            snprintf(f->why, sizeof(f->why), "%s", curl_easy_strerror(m->data.result));
+            snprintf(r->why, sizeof(r->why), "%s", curl_easy_strerror(m->data.result));
         }
-    }
-    for (size_t i = 0; i < n; i++) {
-        curl_multi_remove_handle(nt->multi, fl[i].c);
-        curl_slist_free_all(fl[i].hs);
-        fl[i].hs = NULL;
-        if (fl[i].why[0] == '\0')
-            snprintf(fl[i].why, sizeof(fl[i].why), "no answer");
+        if (nt->nres == 1)
+            nt->res_since = mono_ms();
+        curl_multi_remove_handle(nt->multi, f->c);
+        curl_slist_free_all(f->hs);
+        f->hs = NULL;
+        f->it = (struct item){0};
+        f->next_free = nt->free_fl;
+        nt->free_fl = f;
+        nt->inflight--;
     }
 }
 
-/* Records a round's attempts and the rows' new states in one transaction. */
-static void record_all(struct vg_notifier *nt, struct flight *fl, size_t n)
+static void page_done(struct page *pg)
+{
+    if (--pg->left == 0) {
+        vg_arena_free(pg->a);
+        free(pg);
+    }
+}
+
+/* Records the attempts and the rows' new states in one transaction. */
+static void record(struct vg_notifier *nt)
 {
     struct vg_err e = {0};
+    if (nt->nres == 0)
+        return;
     struct vg_store *st = vg_pool_writer(nt->pool);
-    int64_t now = vg_time_now_ms();
     int rc = st->ops->begin(st, 1, &e);
-    for (size_t i = 0; rc == VG_OK && i < n; i++) {
-        struct vg_outbox *o = fl[i].o;
-        int ok = fl[i].status >= 200 && fl[i].status < 300;
+    for (size_t i = 0; rc == VG_OK && i < nt->nres; i++) {
+        struct result *r = &nt->res[i];
+        struct vg_outbox *o = r->it.o;
+        int ok = r->status >= 200 && r->status < 300;
         int attempts = o->attempts + 1;
-        struct vg_delivery d = {.outbox_id = o->id, .at = now, .status = (int)fl[i].status,
-                                .error = ok ? NULL : fl[i].why, .delay_ms = now - o->origin_at};
+        struct vg_delivery d = {.outbox_id = o->id, .at = r->at, .status = (int)r->status,
+                                .error = ok ? NULL : r->why, .delay_ms = r->at - o->origin_at};
         if ((rc = st->ops->delivery_insert(st, &d, &e)))
             break;
         if (ok) {
-            rc = st->ops->outbox_update(st, o->id, "delivered", attempts, o->next_attempt_at, now, &e);
+            rc = st->ops->outbox_update(st, o->id, "delivered", attempts, o->next_attempt_at,
+                                        r->at, &e);
             VG_LOG(VG_LOG_DEBUG, "event=webhook_delivered outbox=%lld topic=%s delay_ms=%lld",
                    (long long)o->id, o->topic, (long long)d.delay_ms);
         } else {
@@ -161,9 +234,9 @@ static void record_all(struct vg_notifier *nt, struct flight *fl, size_t n)
                 delay = nt->cfg.max_backoff_ms;
             rc = st->ops->outbox_update(st, o->id,
                                         attempts >= nt->cfg.max_attempts ? "failed" : "pending",
-                                        attempts, now + delay, 0, &e);
+                                        attempts, r->at + delay, 0, &e);
             VG_LOG(VG_LOG_WARN, "event=webhook_failed outbox=%lld attempt=%d next_in_ms=%lld why=\"%s\"",
-                   (long long)o->id, attempts, (long long)delay, fl[i].why);
+                   (long long)o->id, attempts, (long long)delay, r->why);
         }
     }
     if (rc == VG_OK)
@@ -173,98 +246,242 @@ static void record_all(struct vg_notifier *nt, struct flight *fl, size_t n)
         VG_LOG(VG_LOG_ERROR, "event=outbox_record_failed msg=\"%s\"", e.msg);
     }
     vg_pool_writer_put(nt->pool);
+    /* recorded (or left pending for the next read): the rows are no longer held */
+    for (size_t i = 0; i < nt->nres; i++)
+        page_done(nt->res[i].it.pg);
+    nt->nres = 0;
 }
 
-/* Delivers every due row once (PARALLEL at a time); returns how many. */
-static int drain(struct vg_notifier *nt)
+/* ---- reading due rows ---- */
+
+static int cmp_id(const void *a, const void *b)
 {
-    struct vg_arena *a = vg_arena_new(0);
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Appends up to PAGE_ROWS due rows the worker does not hold yet; returns 1
+ * when the page came back full (more rows may be due). */
+static int load(struct vg_notifier *nt)
+{
+    size_t held = (nt->qlen - nt->qhead) + (size_t)nt->inflight + nt->nres, nh = 0;
+    int64_t *ids = vg_xmalloc((held + 1) * sizeof(*ids));
+    for (size_t i = nt->qhead; i < nt->qlen; i++)
+        ids[nh++] = nt->q[i].o->id;
+    for (int i = 0; i < PARALLEL; i++)
+        if (nt->fl[i].it.o)
+            ids[nh++] = nt->fl[i].it.o->id;
+    for (size_t i = 0; i < nt->nres; i++)
+        ids[nh++] = nt->res[i].it.o->id;
+    qsort(ids, nh, sizeof(*ids), cmp_id);
+
+    struct page *pg = vg_xcalloc(1, sizeof(*pg));
     struct vg_outbox *rows = NULL;
     struct vg_err e = {0};
-    size_t n = 0;
+    size_t n = 0, limit = PAGE_ROWS + nh;
+    pg->a = vg_arena_new(0);
     struct vg_store *st = vg_pool_get(nt->pool);
-    int rc = st->ops->outbox_due(st, vg_time_now_ms(), 4 * PARALLEL, a, &rows, &n, &e);
+    int rc = st->ops->outbox_due(st, vg_time_now_ms(), (int)limit, pg->a, &rows, &n, &e);
     vg_pool_put(nt->pool, st);
     if (rc) {
         VG_LOG(VG_LOG_ERROR, "event=outbox_read_failed msg=\"%s\"", e.msg);
         n = 0;
     }
-    for (size_t i = 0; i < n; i += PARALLEL) {
-        size_t k = n - i < PARALLEL ? n - i : PARALLEL;
-        for (size_t j = 0; j < k; j++)
-            nt->fl[j].o = &rows[i + j];
-        post_all(nt, nt->fl, k);
-        record_all(nt, nt->fl, k);
+    if (nt->qhead > 0 && nt->qhead == nt->qlen)
+        nt->qhead = nt->qlen = 0;
+    if (nt->qlen + n > nt->qcap) {
+        /* compact, then grow */
+        memmove(nt->q, nt->q + nt->qhead, (nt->qlen - nt->qhead) * sizeof(*nt->q));
+        nt->qlen -= nt->qhead;
+        nt->qhead = 0;
+        if (nt->qlen + n > nt->qcap) {
+            nt->qcap = nt->qlen + n;
+            nt->q = vg_xrealloc(nt->q, nt->qcap * sizeof(*nt->q));
+        }
     }
-    vg_arena_free(a);
-    return (int)n;
+    for (size_t i = 0; i < n; i++) {
+        if (bsearch(&rows[i].id, ids, nh, sizeof(*ids), cmp_id))
+            continue;
+        nt->q[nt->qlen++] = (struct item){.o = &rows[i], .pg = pg};
+        pg->left++;
+    }
+    free(ids);
+    if (pg->left == 0) {
+        vg_arena_free(pg->a);
+        free(pg);
+    }
+    return rc == VG_OK && n == limit;
 }
+
+/* ---- the loop ---- */
 
 static void *worker(void *arg)
 {
     struct vg_notifier *nt = arg;
+    int more = 1; /* rows may be due: at start, after a kick, after a full page */
+    int64_t last_load = 0, idle_until = 0;
+    struct epoll_event evs[64];
     for (;;) {
         pthread_mutex_lock(&nt->mu);
-        if (nt->stopping) {
-            pthread_mutex_unlock(&nt->mu);
-            break;
-        }
+        int stopping = nt->stopping;
+        if (nt->kicked)
+            more = 1;
         nt->kicked = 0;
         pthread_mutex_unlock(&nt->mu);
-        int done = drain(nt);
-        /* Sleep until the next retry is due (at most 1 s), or a kick. */
-        int64_t next = 0, wait_ms = 1000;
-        struct vg_err e = {0};
-        struct vg_store *st = vg_pool_get(nt->pool);
-        if (st->ops->outbox_next(st, &next, &e) == VG_OK && next > 0) {
-            int64_t d = next - vg_time_now_ms();
-            wait_ms = d < 0 ? 0 : d < 1000 ? d : 1000;
-        }
-        vg_pool_put(nt->pool, st);
-        if (done == 4 * PARALLEL)
-            wait_ms = 0; /* more rows may be waiting */
-        pthread_mutex_lock(&nt->mu);
-        if (!nt->stopping && !nt->kicked && wait_ms > 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += wait_ms / 1000;
-            ts.tv_nsec += (wait_ms % 1000) * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
+        int64_t now = mono_ms();
+        if (stopping && nt->inflight == 0)
+            break;
+        if (!stopping) {
+            size_t queued = nt->qlen - nt->qhead;
+            int held = queued || nt->inflight || nt->nres;
+            if (queued < PARALLEL &&
+                (more || (held && now - last_load >= RESCAN_MS) || (!held && now >= idle_until))) {
+                more = load(nt);
+                last_load = now;
+                if (!more && nt->qlen == nt->qhead && !nt->inflight && !nt->nres) {
+                    /* idle: sleep until the next retry is due (at most 1 s), or a kick */
+                    int64_t next = 0, wait = 1000;
+                    struct vg_err e = {0};
+                    struct vg_store *st = vg_pool_get(nt->pool);
+                    if (st->ops->outbox_next(st, &next, &e) == VG_OK && next > 0) {
+                        int64_t d = next - vg_time_now_ms();
+                        wait = d < 0 ? 0 : d < 1000 ? d : 1000;
+                    }
+                    vg_pool_put(nt->pool, st);
+                    idle_until = now + wait;
+                }
             }
-            pthread_cond_timedwait(&nt->cv, &nt->mu, &ts);
+            while (nt->free_fl && nt->qhead < nt->qlen) {
+                struct flight *f = nt->free_fl;
+                nt->free_fl = f->next_free;
+                start(nt, f, nt->q[nt->qhead++]);
+            }
         }
-        pthread_mutex_unlock(&nt->mu);
+        /* record when a batch is full, when nothing else is going on, or
+         * when the oldest result has waited long enough */
+        if (nt->nres && (nt->nres >= FLUSH_ROWS || nt->inflight == 0 ||
+                         now - nt->res_since >= FLUSH_AFTER_MS))
+            record(nt);
+
+        int64_t wait = 1000;
+        if (nt->curl_deadline >= 0)
+            wait = nt->curl_deadline - now;
+        if (nt->nres && nt->res_since + FLUSH_AFTER_MS - now < wait)
+            wait = nt->res_since + FLUSH_AFTER_MS - now;
+        if (!stopping) {
+            if (more && nt->qlen - nt->qhead < PARALLEL)
+                wait = 0;
+            else if (nt->inflight || nt->qlen > nt->qhead || nt->nres) {
+                if (last_load + RESCAN_MS - now < wait)
+                    wait = last_load + RESCAN_MS - now;
+            } else if (idle_until - now < wait)
+                wait = idle_until - now;
+        }
+        if (wait < 0)
+            wait = 0;
+        int ne = epoll_wait(nt->ep, evs, (int)VG_ARRAY_LEN(evs), (int)wait);
+        int running = 0;
+        for (int i = 0; i < ne; i++) {
+            if (evs[i].data.fd == nt->evfd) {
+                uint64_t v;
+                if (read(nt->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+                    VG_LOG(VG_LOG_WARN, "event=webhook_wake_failed errno=%d", errno);
+                continue;
+            }
+            int flags = ((evs[i].events & EPOLLIN) ? CURL_CSELECT_IN : 0) |
+                        ((evs[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+                        ((evs[i].events & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
+            curl_multi_socket_action(nt->multi, evs[i].data.fd, flags, &running);
+        }
+        if (nt->curl_deadline >= 0 && mono_ms() >= nt->curl_deadline) {
+            nt->curl_deadline = -1;
+            curl_multi_socket_action(nt->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        }
+        collect(nt);
     }
+    record(nt);
+    /* rows read but not started stay pending in the outbox */
+    for (size_t i = nt->qhead; i < nt->qlen; i++)
+        page_done(nt->q[i].pg);
+    nt->qhead = nt->qlen = 0;
     return NULL;
+}
+
+static void notifier_free(struct vg_notifier *nt)
+{
+    for (int i = 0; i < PARALLEL; i++)
+        if (nt->fl[i].c)
+            curl_easy_cleanup(nt->fl[i].c);
+    free(nt->fl);
+    free(nt->q);
+    free(nt->res);
+    if (nt->multi)
+        curl_multi_cleanup(nt->multi);
+    if (nt->ep >= 0)
+        close(nt->ep);
+    if (nt->evfd >= 0)
+        close(nt->evfd);
+    pthread_mutex_destroy(&nt->mu);
+    free(nt);
 }
 
 int vg_notifier_start(struct vg_store_pool *pool, const struct vg_notify_cfg *cfg,
                       struct vg_notifier **out, struct vg_err *err)
 {
     struct vg_notifier *nt = vg_xcalloc(1, sizeof(*nt));
+    struct epoll_event ev = {.events = EPOLLIN};
+    int ok = 1;
     nt->pool = pool;
     nt->cfg = *cfg;
+    nt->curl_deadline = -1;
+    nt->ep = epoll_create1(EPOLL_CLOEXEC);
+    nt->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     nt->multi = curl_multi_init();
     nt->fl = vg_xcalloc(PARALLEL, sizeof(*nt->fl));
-    for (int i = 0; i < PARALLEL; i++)
-        nt->fl[i].c = curl_easy_init();
-    curl_multi_setopt(nt->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)PARALLEL);
+    nt->res = vg_xcalloc(2 * PARALLEL, sizeof(*nt->res)); /* see the flush rule in worker() */
     pthread_mutex_init(&nt->mu, NULL);
-    pthread_cond_init(&nt->cv, NULL);
-    if (nt->multi == NULL || pthread_create(&nt->thread, NULL, worker, nt) != 0) {
-        for (int i = 0; i < PARALLEL; i++)
-            curl_easy_cleanup(nt->fl[i].c);
-        free(nt->fl);
-        curl_multi_cleanup(nt->multi);
-        pthread_mutex_destroy(&nt->mu);
-        pthread_cond_destroy(&nt->cv);
-        free(nt);
+    ev.data.fd = nt->evfd;
+    if (nt->ep < 0 || nt->evfd < 0 || nt->multi == NULL ||
+        epoll_ctl(nt->ep, EPOLL_CTL_ADD, nt->evfd, &ev) != 0)
+        ok = 0;
+    for (int i = 0; ok && i < PARALLEL; i++) {
+        CURL *c = nt->fl[i].c = curl_easy_init();
+        if (c == NULL) {
+            ok = 0;
+            break;
+        }
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cfg->timeout_s);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)cfg->timeout_s);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(c, CURLOPT_PRIVATE, &nt->fl[i]);
+        nt->fl[i].next_free = nt->free_fl;
+        nt->free_fl = &nt->fl[i];
+    }
+    if (ok) {
+        curl_multi_setopt(nt->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+        curl_multi_setopt(nt->multi, CURLMOPT_SOCKETDATA, nt);
+        curl_multi_setopt(nt->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+        curl_multi_setopt(nt->multi, CURLMOPT_TIMERDATA, nt);
+        curl_multi_setopt(nt->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)PARALLEL);
+        curl_multi_setopt(nt->multi, CURLMOPT_MAXCONNECTS, (long)(2 * PARALLEL));
+    }
+    if (!ok || pthread_create(&nt->thread, NULL, worker, nt) != 0) {
+        notifier_free(nt);
         return vg_err_set(err, VG_EBACKEND, "cannot start the webhook worker");
     }
     *out = nt;
     return VG_OK;
+}
+
+static void wake(struct vg_notifier *nt)
+{
+    uint64_t one = 1;
+    if (write(nt->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        VG_LOG(VG_LOG_WARN, "event=webhook_wake_failed errno=%d", errno);
 }
 
 void vg_notifier_kick(struct vg_notifier *nt)
@@ -273,8 +490,8 @@ void vg_notifier_kick(struct vg_notifier *nt)
         return;
     pthread_mutex_lock(&nt->mu);
     nt->kicked = 1;
-    pthread_cond_signal(&nt->cv);
     pthread_mutex_unlock(&nt->mu);
+    wake(nt);
 }
 
 void vg_notifier_stop(struct vg_notifier *nt)
@@ -283,14 +500,8 @@ void vg_notifier_stop(struct vg_notifier *nt)
         return;
     pthread_mutex_lock(&nt->mu);
     nt->stopping = 1;
-    pthread_cond_signal(&nt->cv);
     pthread_mutex_unlock(&nt->mu);
+    wake(nt);
     pthread_join(nt->thread, NULL);
-    for (int i = 0; i < PARALLEL; i++)
-        curl_easy_cleanup(nt->fl[i].c);
-    free(nt->fl);
-    curl_multi_cleanup(nt->multi);
-    pthread_mutex_destroy(&nt->mu);
-    pthread_cond_destroy(&nt->cv);
-    free(nt);
+    notifier_free(nt);
 }
