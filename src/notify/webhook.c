@@ -46,11 +46,15 @@ struct item {
     struct page *pg;
 };
 
-/* One delivery in flight; the handles are reused. */
+enum { H_TYPE, H_AGENT, H_EXPECT, H_SIG, H_KEY, H_KEY2, H_EVENT, H_DELIVERY, H_COUNT };
+
+/* One delivery in flight; the handles and the header list are reused (curl
+ * only reads the list, so its nodes and their text live here). */
 struct flight {
     struct item it;
     CURL *c;
-    struct curl_slist *hs;
+    struct curl_slist hs[H_COUNT];
+    char text[H_COUNT][192];
     struct flight *next_free;
 };
 
@@ -136,28 +140,21 @@ static int on_timer(CURLM *m, long timeout_ms, void *userp)
 static void start(struct vg_notifier *nt, struct flight *f, struct item it)
 {
     const struct vg_outbox *o = it.o;
-    char h[512], sig[72];
+    char sig[72];
     size_t n = strlen(o->body);
     f->it = it;
     vg_webhook_signature(o->secret, o->body, n, sig);
-    f->hs = curl_slist_append(NULL, "Content-Type: application/json");
-    f->hs = curl_slist_append(f->hs, "User-Agent: vigil/" VIGIL_VERSION);
-    f->hs = curl_slist_append(f->hs, "Expect:"); /* no 100-continue round trip */
-    snprintf(h, sizeof(h), "X-Vigil-Signature: %s", sig);
-    f->hs = curl_slist_append(f->hs, h);
-    snprintf(h, sizeof(h), "X-Vigil-Idempotency-Key: %s", o->idempotency_key);
-    f->hs = curl_slist_append(f->hs, h);
-    snprintf(h, sizeof(h), "Idempotency-Key: %s", o->idempotency_key);
-    f->hs = curl_slist_append(f->hs, h);
-    snprintf(h, sizeof(h), "X-Vigil-Event: %s", o->topic);
-    f->hs = curl_slist_append(f->hs, h);
-    snprintf(h, sizeof(h), "X-Vigil-Delivery: %lld", (long long)o->id);
-    f->hs = curl_slist_append(f->hs, h);
+    snprintf(f->text[H_SIG], sizeof(f->text[H_SIG]), "X-Vigil-Signature: %s", sig);
+    snprintf(f->text[H_KEY], sizeof(f->text[H_KEY]), "X-Vigil-Idempotency-Key: %s",
+             o->idempotency_key);
+    snprintf(f->text[H_KEY2], sizeof(f->text[H_KEY2]), "Idempotency-Key: %s", o->idempotency_key);
+    snprintf(f->text[H_EVENT], sizeof(f->text[H_EVENT]), "X-Vigil-Event: %s", o->topic);
+    snprintf(f->text[H_DELIVERY], sizeof(f->text[H_DELIVERY]), "X-Vigil-Delivery: %lld",
+             (long long)o->id);
     CURL *c = f->c;
     curl_easy_setopt(c, CURLOPT_URL, o->url);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, o->body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)n);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, f->hs);
     curl_multi_add_handle(nt->multi, c);
     nt->inflight++;
 }
@@ -187,8 +184,6 @@ static void collect(struct vg_notifier *nt)
         if (nt->nres == 1)
             nt->res_since = mono_ms();
         curl_multi_remove_handle(nt->multi, f->c);
-        curl_slist_free_all(f->hs);
-        f->hs = NULL;
         f->it = (struct item){0};
         f->next_free = nt->free_fl;
         nt->free_fl = f;
@@ -444,12 +439,29 @@ int vg_notifier_start(struct vg_store_pool *pool, const struct vg_notify_cfg *cf
     if (nt->ep < 0 || nt->evfd < 0 || nt->multi == NULL ||
         epoll_ctl(nt->ep, EPOLL_CTL_ADD, nt->evfd, &ev) != 0)
         ok = 0;
+    /* curl reads the proxy variables on every request; without any, say so once */
+    int proxy_env = 0;
+    for (const char *const *v = (const char *const[]){"http_proxy", "https_proxy", "HTTPS_PROXY",
+                                                      "all_proxy", "ALL_PROXY", NULL};
+         *v; v++)
+        proxy_env |= getenv(*v) != NULL;
     for (int i = 0; ok && i < PARALLEL; i++) {
         CURL *c = nt->fl[i].c = curl_easy_init();
         if (c == NULL) {
             ok = 0;
             break;
         }
+        struct flight *f = &nt->fl[i];
+        snprintf(f->text[H_TYPE], sizeof(f->text[H_TYPE]), "Content-Type: application/json");
+        snprintf(f->text[H_AGENT], sizeof(f->text[H_AGENT]), "User-Agent: vigil/" VIGIL_VERSION);
+        snprintf(f->text[H_EXPECT], sizeof(f->text[H_EXPECT]), "Expect:"); /* no 100-continue */
+        for (int h = 0; h < H_COUNT; h++) {
+            f->hs[h].data = f->text[h];
+            f->hs[h].next = h + 1 < H_COUNT ? &f->hs[h + 1] : NULL;
+        }
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, f->hs);
+        if (!proxy_env)
+            curl_easy_setopt(c, CURLOPT_PROXY, ""); /* spares curl the look-ups per request */
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
         curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cfg->timeout_s);

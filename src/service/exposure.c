@@ -157,80 +157,105 @@ static json_t *fixed_for(json_t *rec, const char *eco, const char *name)
     return out;
 }
 
-struct unit_hits {
-    int64_t org_id;
-    json_t *components; /* [{sbom, sbom_id, purl, version, path}] */
-    json_t *ecosystems, *packages;
+/* A matched component and its unit, for grouping by unit. */
+struct hit {
+    struct vg_component c;
+    size_t order;
 };
 
+static int cmp_hit(const void *x, const void *y)
+{
+    const struct hit *a = x, *b = y;
+    if (a->c.org_id != b->c.org_id)
+        return a->c.org_id < b->c.org_id ? -1 : 1;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
 /* Stores exposures for components (ids) of record rec and alerts each unit
- * once, in the caller's write transaction. */
+ * once, in the caller's write transaction. Each alert body is encoded once;
+ * the inbox entries and webhook bodies are written around that text. */
 static int expose(struct vg_store *st, json_t *rec, const uint64_t *ids, size_t n, int64_t now,
                   struct vg_arena *a, int *queued, size_t *units, struct vg_err *err)
 {
     const char *vid = json_string_value(json_object_get(rec, "id"));
-    struct unit_hits *u = NULL;
-    size_t nu = 0;
+    struct hit *hs = vg_xcalloc(n + 1, sizeof(*hs));
     int rc = VG_OK;
     *units = 0;
     for (size_t i = 0; i < n && rc == VG_OK; i++) {
-        struct vg_component c;
-        if ((rc = st->ops->component_get(st, (int64_t)ids[i], a, &c, err)))
+        struct vg_component *c = &hs[i].c;
+        hs[i].order = i;
+        if ((rc = st->ops->component_get(st, (int64_t)ids[i], a, c, err)))
             break;
-        struct vg_sbom_rec b = {.id = c.sbom_id, .name = c.sbom_name};
-        struct vg_exposure e = {.org_id = c.org_id, .sbom_name = b.name, .sbom_id = b.id,
-                                .component_id = c.id, .purl = c.purl ? c.purl : c.name,
-                                .vuln_id = vid, .first_seen = now};
+        struct vg_exposure e = {.org_id = c->org_id, .sbom_name = c->sbom_name,
+                                .sbom_id = c->sbom_id, .component_id = c->id,
+                                .purl = c->purl ? c->purl : c->name, .vuln_id = vid,
+                                .first_seen = now};
         int created;
-        if ((rc = st->ops->exposure_put(st, &e, &created, err)))
-            break;
-        size_t k;
-        for (k = 0; k < nu && u[k].org_id != c.org_id; k++)
-            ;
-        if (k == nu) {
-            u = vg_xrealloc(u, (nu + 1) * sizeof(*u));
-            u[nu].org_id = c.org_id;
-            u[nu].components = json_array();
-            u[nu].ecosystems = json_array();
-            u[nu].packages = json_array();
-            nu++;
-        }
-        json_array_append_new(u[k].components,
-                              json_pack("{s:s, s:I, s:s?, s:s?, s:s?, s:o}", "sbom", b.name,
-                                        "sbom_id", (json_int_t)b.id, "purl", c.purl, "version",
-                                        c.version, "path", c.path, "fixed",
-                                        fixed_for(rec, c.ecosystem ? c.ecosystem : "", c.name)));
-        if (c.ecosystem)
-            json_array_append_new(u[k].ecosystems, json_string(c.ecosystem));
-        json_array_append_new(u[k].packages, json_string(c.name));
+        rc = st->ops->exposure_put(st, &e, &created, err);
     }
-    json_t *facts = rc == VG_OK ? vuln_facts(st, rec, a) : NULL;
-    for (size_t k = 0; k < nu; k++) {
-        if (rc == VG_OK) {
-            json_t *body = json_copy(facts); /* shallow: facts' values are shared, not changed */
-            json_object_set(body, "components", u[k].components);
-            json_object_set(body, "ecosystems", u[k].ecosystems);
-            json_object_set(body, "packages", u[k].packages);
-            json_object_set_new(body, "org_id", json_integer(u[k].org_id));
-            char *text = vg_json_dump(body, NULL);
-            struct vg_alert al = {.org_id = u[k].org_id, .vuln_id = vid, .created_at = now,
-                                  .body = text};
-            int created = 0;
-            rc = st->ops->alert_insert(st, &al, &created, err);
-            free(text);
-            if (rc == VG_OK && created) {
-                (*units)++;
-                rc = vg__notify_org(st, u[k].org_id, "alert.vulnerability", "vuln", vid, body,
-                                    now, a, queued, err);
+    if (rc) {
+        free(hs);
+        return rc;
+    }
+    qsort(hs, n, sizeof(*hs), cmp_hit);
+    json_t *facts = vuln_facts(st, rec, a);
+    /* the fixed versions of the last package asked for (one package, mostly) */
+    json_t *fixed = NULL;
+    const char *fixed_eco = NULL, *fixed_name = NULL;
+    struct vg_notify_to *to = vg_xcalloc(n + 1, sizeof(*to));
+    json_t **bodies = vg_xcalloc(n + 1, sizeof(*bodies));
+    char **texts = vg_xcalloc(n + 1, sizeof(*texts));
+    size_t nu = 0, nb = 0;
+    for (size_t i = 0; i < n && rc == VG_OK;) {
+        size_t j = i;
+        json_t *comps = json_array(), *ecos = json_array(), *pkgs = json_array();
+        for (; j < n && hs[j].c.org_id == hs[i].c.org_id; j++) {
+            const struct vg_component *c = &hs[j].c;
+            const char *eco = c->ecosystem ? c->ecosystem : "";
+            if (fixed == NULL || strcmp(eco, fixed_eco) != 0 || strcmp(c->name, fixed_name) != 0) {
+                json_decref(fixed);
+                fixed = fixed_for(rec, eco, c->name);
+                fixed_eco = eco;
+                fixed_name = c->name;
             }
-            json_decref(body);
+            json_array_append_new(comps, json_pack("{s:s, s:I, s:s?, s:s?, s:s?, s:O}", "sbom",
+                                                   c->sbom_name, "sbom_id", (json_int_t)c->sbom_id,
+                                                   "purl", c->purl, "version", c->version, "path",
+                                                   c->path, "fixed", fixed));
+            if (c->ecosystem)
+                json_array_append_new(ecos, json_string(c->ecosystem));
+            json_array_append_new(pkgs, json_string(c->name));
         }
-        json_decref(u[k].components);
-        json_decref(u[k].ecosystems);
-        json_decref(u[k].packages);
+        json_t *body = json_copy(facts); /* shallow: facts' values are shared, not changed */
+        json_object_set_new(body, "components", comps);
+        json_object_set_new(body, "ecosystems", ecos);
+        json_object_set_new(body, "packages", pkgs);
+        json_object_set_new(body, "org_id", json_integer(hs[i].c.org_id));
+        char *text = vg_json_dump(body, NULL);
+        struct vg_alert al = {.org_id = hs[i].c.org_id, .vuln_id = vid, .created_at = now,
+                              .body = text};
+        int created = 0;
+        bodies[nb] = body;
+        texts[nb++] = text;
+        rc = st->ops->alert_insert(st, &al, &created, err);
+        if (rc == VG_OK && created)
+            to[nu++] = (struct vg_notify_to){.org_id = al.org_id, .body = body, .text = text};
+        i = j;
     }
+    if (rc == VG_OK && nu) {
+        *units = nu;
+        rc = vg__notify_orgs(st, "alert.vulnerability", "vuln", vid, to, nu, now, a, queued, err);
+    }
+    for (size_t k = 0; k < nb; k++) {
+        json_decref(bodies[k]);
+        free(texts[k]);
+    }
+    free(bodies);
+    free(texts);
+    free(to);
+    json_decref(fixed);
     json_decref(facts);
-    free(u);
+    free(hs);
     return rc;
 }
 

@@ -88,4 +88,15 @@ int vg__notify_org(struct vg_store *st, int64_t org_id, const char *topic,
                    const char *object_type, const char *object_id, json_t *body, int64_t origin_at,
                    struct vg_arena *a, int *queued, struct vg_err *err);
 
+/* One unit's message for vg__notify_orgs: text is body encoded as JSON. */
+struct vg_notify_to {
+    int64_t org_id;
+    json_t *body;     /* borrowed: the facts the subscription filters test */
+    const char *text; /* borrowed */
+};
+/* vg__notify_org for n units, in the caller's transaction. */
+int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_type,
+                    const char *object_id, const struct vg_notify_to *to, size_t n,
+                    int64_t origin_at, struct vg_arena *a, int *queued, struct vg_err *err);
+
 #endif

@@ -37,7 +37,8 @@ static const char q_exp_find[] =
     "SELECT id, status FROM exposures WHERE org_id = ? AND sbom_name = ? AND purl = ? AND vuln_id = ?";
 static const char q_exp_insert[] =
     "INSERT INTO exposures (org_id, sbom_name, sbom_id, component_id, purl, vuln_id, status,"
-    " first_seen, updated_at) VALUES (?,?,?,?,?,?,'open',?,?)";
+    " first_seen, updated_at) VALUES (?,?,?,?,?,?,'open',?,?)"
+    " ON CONFLICT (org_id, sbom_name, purl, vuln_id) DO NOTHING";
 static const char q_exp_reopen[] =
     "UPDATE exposures SET status = 'open', reason = NULL, sbom_id = ?, component_id = ?,"
     " updated_at = ? WHERE id = ? AND status = 'fixed'";
@@ -261,16 +262,35 @@ int vg__sq_component_get(struct vg_store *base, int64_t id, struct vg_arena *a,
     });
 }
 
+/* A new exposure is one statement; a known one is found and touched (or
+ * reopened when it was fixed). */
 int vg__sq_exposure_put(struct vg_store *base, struct vg_exposure *e, int *created,
                         struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_exp_find, err);
+    sqlite3_stmt *st = vg__sq_prep(s, q_exp_insert, err);
     int64_t id = 0;
     char status[32] = "";
     int rc;
     *created = 0;
     if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, e->org_id);
+    vg__sq_bind_str(st, 2, e->sbom_name);
+    sqlite3_bind_int64(st, 3, e->sbom_id);
+    sqlite3_bind_int64(st, 4, e->component_id);
+    vg__sq_bind_str(st, 5, e->purl);
+    vg__sq_bind_str(st, 6, e->vuln_id);
+    sqlite3_bind_int64(st, 7, e->first_seen);
+    sqlite3_bind_int64(st, 8, e->first_seen);
+    if ((rc = vg__sq_exec(s, st, "exposure", 0, err)))
+        return rc;
+    if (sqlite3_changes(s->db) > 0) {
+        e->id = sqlite3_last_insert_rowid(s->db);
+        *created = 1;
+        return VG_OK;
+    }
+    if ((st = vg__sq_prep(s, q_exp_find, err)) == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, e->org_id);
     vg__sq_bind_str(st, 2, e->sbom_name);
@@ -281,23 +301,8 @@ int vg__sq_exposure_put(struct vg_store *base, struct vg_exposure *e, int *creat
         snprintf(status, sizeof(status), "%s", (const char *)sqlite3_column_text(st, 1));
     }
     sqlite3_reset(st);
-    if (id == 0) {
-        if ((st = vg__sq_prep(s, q_exp_insert, err)) == NULL)
-            return VG_EBACKEND;
-        sqlite3_bind_int64(st, 1, e->org_id);
-        vg__sq_bind_str(st, 2, e->sbom_name);
-        sqlite3_bind_int64(st, 3, e->sbom_id);
-        sqlite3_bind_int64(st, 4, e->component_id);
-        vg__sq_bind_str(st, 5, e->purl);
-        vg__sq_bind_str(st, 6, e->vuln_id);
-        sqlite3_bind_int64(st, 7, e->first_seen);
-        sqlite3_bind_int64(st, 8, e->first_seen);
-        if ((rc = vg__sq_exec(s, st, "exposure", 0, err)) == VG_OK) {
-            e->id = sqlite3_last_insert_rowid(s->db);
-            *created = 1;
-        }
-        return rc;
-    }
+    if (id == 0)
+        return vg_err_set(err, VG_EBACKEND, "exposure: neither inserted nor found");
     e->id = id;
     st = vg__sq_prep(s, strcmp(status, "fixed") == 0 ? q_exp_reopen : q_exp_touch, err);
     if (st == NULL)

@@ -98,6 +98,19 @@ class Log4ShellDrill(unittest.TestCase):
             self.assertEqual(data["national_grade"], "critical")
             self.assertEqual([x["purl"] for x in data["components"]], [log4j(v)])
             self.assertTrue(data["components"][0]["fixed"])
+        # the webhook carries the unit's inbox entry (plus its id) and the alert itself
+        for v in affected:
+            hook = [r for r in self.rx.requests if r["path"] == "/" + v and cid.encode() in r["body"]][0]
+            msg = json.loads(hook["body"])
+            t = self.units[v]["token"]
+            inbox = [n for n in s.get("/api/v1/notifications", t).json["items"] if n["object_id"] == cid]
+            self.assertEqual(len(inbox), 1)
+            self.assertEqual(msg["notification_id"], inbox[0]["id"])
+            self.assertEqual({k: x for k, x in msg.items() if k != "notification_id"}, inbox[0]["message"])
+            self.assertEqual(hook["headers"]["X-Vigil-Idempotency-Key"].split("-")[1], str(inbox[0]["id"]))
+            alert = [x for x in s.get("/api/v1/alerts", t).json["items"] if x["vuln"] == cid][0]
+            self.assertEqual(alert["alert"], msg["data"])
+            self.assertEqual(msg["data"]["org_id"], self.units[v]["org"])
         time.sleep(0.5)
         for v in ("2.15.0", "2.17.1"):
             self.assertFalse([r for r in self.rx.requests if r["path"] == "/" + v and cid.encode() in r["body"]],
@@ -157,6 +170,16 @@ class Log4ShellDrill(unittest.TestCase):
         self.assertEqual((r.status, r.json["status"]), (200, "accepted_risk"))
         sboms = self.s.get("/api/v1/sboms", u["token"]).json["items"]
         self.assertEqual([(b["version"], b["current"]) for b in sboms], [(1, False), (2, True)])
+        # going back to the affected version reopens the same exposure, and alerts no one twice
+        fixed_id = own[0]["id"]
+        r = self.s.post("/api/v1/sboms?name=billing", raw=cdx(log4j("2.14.1")), token=u["token"])
+        self.assertEqual((r.status, r.json["vulnerable"]), (201, 1))
+        own = self.s.get("/api/v1/exposures?vuln=" + cid, u["token"]).json["items"]
+        self.assertEqual([(e["id"], e["status"]) for e in own], [(fixed_id, "open")])
+        alerts = self.s.get("/api/v1/alerts", u["token"]).json["items"]
+        self.assertEqual([x["vuln"] for x in alerts].count(cid), 1)
+        r = self.s.post("/api/v1/sboms?name=billing", raw=cdx(log4j("2.17.1")), token=u["token"])
+        self.assertEqual((r.status, r.json["closed_exposures"]), (201, 1))
 
     def test_c_import_alerts_and_filters(self):
         s, a = self.s, self.s.admin
