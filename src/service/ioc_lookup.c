@@ -31,17 +31,21 @@ struct ioc_meta {
 struct vg_ioc_state {
     pthread_rwlock_t lock;
     struct vg_ioc_index *ix;
-    struct ioc_meta **by_src; /* indexed by source id */
+    struct ioc_meta *by_src; /* indexed by source id; a slot is used when value != NULL */
     size_t cap;
 };
 
 static void meta_free(struct ioc_meta *m)
 {
-    if (m) {
-        free(m->recips);
-        free(m->value);
-        free(m);
-    }
+    free(m->recips);
+    free(m->value);
+}
+
+/* The source's metadata, or NULL when the index knows no such source. */
+static struct ioc_meta *meta_of(const struct vg_ioc_state *s, int64_t source_id)
+{
+    struct ioc_meta *m = (size_t)source_id < s->cap ? &s->by_src[source_id] : NULL;
+    return m && m->value ? m : NULL;
 }
 
 int vg__ioc_parse_recips(const char *s, int64_t **out)
@@ -88,12 +92,9 @@ static void state_put(struct vg_ioc_state *s, const struct vg__touched *t)
     }
     if (vg_ioc_index_add(s->ix, ty, t->value, strlen(t->value), t->source_id, until, &e) != VG_OK)
         return;
-    m = s->by_src[t->source_id];
-    if (m == NULL) {
-        m = vg_xcalloc(1, sizeof(*m));
+    m = &s->by_src[t->source_id];
+    if (m->value == NULL)
         m->value = vg_xstrdup(t->value);
-        s->by_src[t->source_id] = m;
-    }
     free(m->recips);
     m->ioc_id = t->ioc_id;
     m->org_id = t->org_id;
@@ -158,7 +159,7 @@ void vg_ioc_close(struct vg_server *srv)
     if (s == NULL)
         return;
     for (size_t i = 0; i < s->cap; i++)
-        meta_free(s->by_src[i]);
+        meta_free(&s->by_src[i]);
     free(s->by_src);
     vg_ioc_index_free(s->ix);
     pthread_rwlock_destroy(&s->lock);
@@ -227,7 +228,7 @@ static int emit(struct vg_ioc_state *s, const struct vg_actor *who, struct vg_io
     if (nh > MAX_HITS)
         nh = MAX_HITS;
     for (size_t i = 0; i < nh; i++) {
-        struct ioc_meta *m = (size_t)hits[i].indicator_id < s->cap ? s->by_src[hits[i].indicator_id] : NULL;
+        struct ioc_meta *m = meta_of(s, hits[i].indicator_id);
         if (m == NULL)
             continue;
         int seen = 0;
@@ -239,7 +240,7 @@ static int emit(struct vg_ioc_state *s, const struct vg_actor *who, struct vg_io
         int tlp = -1, conf = -1, nsrc = 0;
         int64_t until = 0;
         for (size_t k = i; k < nh; k++) {
-            struct ioc_meta *mk = (size_t)hits[k].indicator_id < s->cap ? s->by_src[hits[k].indicator_id] : NULL;
+            struct ioc_meta *mk = meta_of(s, hits[k].indicator_id);
             if (mk == NULL || mk->ioc_id != m->ioc_id || mk->valid_from > now)
                 continue; /* not valid yet */
             if (!vg_tlp_allows((enum vg_tlp)mk->tlp,
@@ -321,7 +322,9 @@ int vg_svc_ioc_lookup(struct vg_server *srv, const struct vg_actor *who, json_t 
     struct vg_ioc_query *qs = vg_xmalloc(LOOKUP_CHUNK * sizeof(*qs));
     struct vg_err *errs = vg_xcalloc(LOOKUP_CHUNK, sizeof(*errs));
     uint32_t counts[LOOKUP_CHUNK];
-    struct vg_ioc_hit hitbuf[MAX_HITS];
+    /* the hits of one chunk: value j's at hitbuf[j * MAX_HITS], nhits[j] of them */
+    struct vg_ioc_hit *hitbuf = vg_xmalloc(LOOKUP_CHUNK * MAX_HITS * sizeof(*hitbuf));
+    size_t nhits[LOOKUP_CHUNK];
     pthread_rwlock_rdlock(&srv->ioc->lock);
     for (size_t base = 0; base < n; base += LOOKUP_CHUNK) {
         size_t m = n - base < LOOKUP_CHUNK ? n - base : LOOKUP_CHUNK;
@@ -336,6 +339,17 @@ int vg_svc_ioc_lookup(struct vg_server *srv, const struct vg_actor *who, json_t 
             }
         }
         vg_ioc_index_lookup_batch(srv->ioc->ix, qs, m, now, counts);
+        /* details of the values with hits, their metadata fetched ahead */
+        for (size_t j = 0; j < m; j++) {
+            struct vg_ioc_hit *h = hitbuf + j * MAX_HITS;
+            nhits[j] = 0;
+            if (errs[j].msg[0] || counts[j] == 0)
+                continue;
+            nhits[j] = vg_ioc_index_lookup_query(srv->ioc->ix, &qs[j], now, h, MAX_HITS);
+            for (size_t k = 0; k < nhits[j] && k < MAX_HITS; k++)
+                if ((size_t)h[k].indicator_id < srv->ioc->cap)
+                    __builtin_prefetch(&srv->ioc->by_src[h[k].indicator_id]);
+        }
         for (size_t j = 0; j < m; j++) {
             json_t *v = json_array_get(values, base + j);
             if (base + j)
@@ -346,17 +360,17 @@ int vg_svc_ioc_lookup(struct vg_server *srv, const struct vg_actor *who, json_t 
                 buf_lit(out, ",\"hit\":false,\"error\":");
                 vg__json_str(out, errs[j].msg);
                 vg_buf_putc(out, '}');
-            } else if (counts[j] == 0) {
+            } else if (nhits[j] == 0) {
                 buf_lit(out, ",\"hit\":false,\"matches\":[]}");
             } else {
-                size_t nh = vg_ioc_index_lookup_query(srv->ioc->ix, &qs[j], now, hitbuf, MAX_HITS);
-                hits += (size_t)emit(srv->ioc, who, hitbuf, nh, now, out);
+                hits += (size_t)emit(srv->ioc, who, hitbuf + j * MAX_HITS, nhits[j], now, out);
             }
         }
     }
     pthread_rwlock_unlock(&srv->ioc->lock);
     free(qs);
     free(errs);
+    free(hitbuf);
     vg_buf_printf(out, "],\"count\":%zu,\"hits\":%zu}", n, hits);
     return VG_OK;
 }
