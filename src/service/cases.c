@@ -797,10 +797,11 @@ int vg__notify_org(struct vg_store *st, int64_t org_id, const char *topic,
 /* vg__notify_org for many units at once (risk alerts). Each body is encoded
  * once, by the caller (to[i].text); the envelope is written around it as text,
  * byte for byte what vg__notify_org writes, without decoding or encoding the
- * body again. */
+ * body again, and the outbox rows take their bodies from the inbox entries
+ * rather than store a second copy. */
 int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_type,
                     const char *object_id, const struct vg_notify_to *to, size_t n,
-                    int64_t origin_at, struct vg_arena *a, int *queued, struct vg_err *err)
+                    int64_t origin_at, int *queued, struct vg_err *err)
 {
     int64_t now = vg_time_now_ms();
     json_t *head = json_pack("{s:s, s:s, s:s}", "topic", topic, "object_type", object_type,
@@ -808,11 +809,13 @@ int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_t
     json_t *at = vg__time_json(now);
     size_t hn, atn;
     char *h = vg_json_dump(head, &hn), *ats = vg_json_dump(at, &atn);
-    struct vg_buf env = {0}, pay = {0};
+    struct vg_buf env = {0};
+    struct vg_arena *scratch = vg_arena_new(0); /* one unit's subscriptions and keys */
     int rc = VG_OK;
     for (size_t k = 0; rc == VG_OK && k < n; k++) {
         struct vg_subscription *subs;
         size_t nsubs;
+        vg_arena_reset(scratch);
         /* {"topic":..,"object_type":..,"object_id":..,"org_id":..,"at":..,"data":BODY} */
         vg_buf_reset(&env);
         vg_buf_append(&env, h, hn - 1);
@@ -827,29 +830,27 @@ int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_t
         const char *library = json_string_value(json_object_get(to[k].body, "library"));
         rc = st->ops->notif_insert(st, &no, err);
         if (rc == VG_OK)
-            rc = st->ops->sub_list(st, to[k].org_id, a, &subs, &nsubs, err);
+            rc = st->ops->sub_list(st, to[k].org_id, scratch, &subs, &nsubs, err);
         for (size_t i = 0; rc == VG_OK && i < nsubs; i++) {
             if (strcmp(subs[i].channel, "webhook") != 0 ||
                 !filter_takes(subs[i].filter, topic, library, to[k].body))
                 continue;
-            vg_buf_reset(&pay);
-            vg_buf_append(&pay, env.p, env.n - 1);
-            vg_buf_printf(&pay, ",\"notification_id\":%lld}", (long long)no.id);
+            /* the body is the inbox entry's, stored once: see outbox_due */
             struct vg_outbox o = {.created_at = now, .origin_at = origin_at, .org_id = to[k].org_id,
                                   .subscription_id = subs[i].id, .topic = topic,
                                   .object_type = object_type, .object_id = object_id,
-                                  .idempotency_key = vg_arena_printf(a, "vg-%lld-%lld",
+                                  .idempotency_key = vg_arena_printf(scratch, "vg-%lld-%lld",
                                                                      (long long)no.id,
                                                                      (long long)subs[i].id),
-                                  .url = subs[i].url, .secret = subs[i].secret, .body = pay.p,
-                                  .next_attempt_at = now};
+                                  .url = subs[i].url, .secret = subs[i].secret, .body = NULL,
+                                  .notification_id = no.id, .next_attempt_at = now};
             rc = st->ops->outbox_insert(st, &o, err);
             if (rc == VG_OK && queued)
                 (*queued)++;
         }
     }
     vg_buf_free(&env);
-    vg_buf_free(&pay);
+    vg_arena_free(scratch);
     free(h);
     free(ats);
     json_decref(head);

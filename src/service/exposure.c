@@ -171,9 +171,86 @@ static int cmp_hit(const void *x, const void *y)
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629), 0 if none. */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    if (c >= 0xC2 && c <= 0xDF)
+        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4
+                                                                                         : 0;
+    }
+    return 0;
+}
+
+/* s as a JSON string, escaped as jansson writes it (", \ and control
+ * characters; UTF-8 as is). A byte that is not part of well-formed UTF-8
+ * (stored text is not checked everywhere) becomes U+FFFD, so the result is
+ * always JSON. */
+static void put_str(struct vg_buf *b, const char *str)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *s = (const unsigned char *)str, *run = s;
+    vg_buf_putc(b, '"');
+    while (*s) {
+        unsigned char ch = *s;
+        size_t k = 1;
+        if (ch >= 0x20 && ch != '"' && ch != '\\' && ch < 0x80) {
+            s++;
+            continue;
+        }
+        if (ch >= 0x80 && (k = utf8_len(s)) > 0) {
+            s += k;
+            continue;
+        }
+        vg_buf_append(b, run, (size_t)(s - run));
+        switch (ch) {
+        case '"': vg_buf_puts(b, "\\\""); break;
+        case '\\': vg_buf_puts(b, "\\\\"); break;
+        case '\b': vg_buf_puts(b, "\\b"); break;
+        case '\f': vg_buf_puts(b, "\\f"); break;
+        case '\n': vg_buf_puts(b, "\\n"); break;
+        case '\r': vg_buf_puts(b, "\\r"); break;
+        case '\t': vg_buf_puts(b, "\\t"); break;
+        default:
+            if (ch >= 0x80) {
+                vg_buf_puts(b, "\\uFFFD");
+            } else {
+                vg_buf_puts(b, "\\u00");
+                vg_buf_putc(b, hex[ch >> 4]);
+                vg_buf_putc(b, hex[ch & 15]);
+            }
+        }
+        run = ++s;
+    }
+    vg_buf_append(b, run, (size_t)(s - run));
+    vg_buf_putc(b, '"');
+}
+
+/* ,"key":"v" -- or ,"key":null */
+static void put_member(struct vg_buf *b, const char *key, const char *v)
+{
+    vg_buf_printf(b, ",\"%s\":", key);
+    if (v)
+        put_str(b, v);
+    else
+        vg_buf_puts(b, "null");
+}
+
+#define ALERT_CHUNK 64 /* units whose alerts are built and written together */
+
 /* Stores exposures for components (ids) of record rec and alerts each unit
- * once, in the caller's write transaction. Each alert body is encoded once;
- * the inbox entries and webhook bodies are written around that text. */
+ * once, in the caller's write transaction. Each alert body is written once as
+ * text: the record's facts are encoded once for all units, then each unit's
+ * components around them (the text jansson would give for the same object);
+ * the inbox entries and webhook bodies are written around that text. Units
+ * are handled ALERT_CHUNK at a time, so memory stays small and warm. */
 static int expose(struct vg_store *st, json_t *rec, const uint64_t *ids, size_t n, int64_t now,
                   struct vg_arena *a, int *queued, size_t *units, struct vg_err *err)
 {
@@ -199,61 +276,91 @@ static int expose(struct vg_store *st, json_t *rec, const uint64_t *ids, size_t 
     }
     qsort(hs, n, sizeof(*hs), cmp_hit);
     json_t *facts = vuln_facts(st, rec, a);
+    size_t factn;
+    char *factt = vg_json_dump(facts, &factn); /* {...}: its members open every body */
     /* the fixed versions of the last package asked for (one package, mostly) */
-    json_t *fixed = NULL;
+    char *fixed = NULL;
     const char *fixed_eco = NULL, *fixed_name = NULL;
-    struct vg_notify_to *to = vg_xcalloc(n + 1, sizeof(*to));
-    json_t **bodies = vg_xcalloc(n + 1, sizeof(*bodies));
-    char **texts = vg_xcalloc(n + 1, sizeof(*texts));
-    size_t nu = 0, nb = 0;
-    for (size_t i = 0; i < n && rc == VG_OK;) {
-        size_t j = i;
-        json_t *comps = json_array(), *ecos = json_array(), *pkgs = json_array();
-        for (; j < n && hs[j].c.org_id == hs[i].c.org_id; j++) {
-            const struct vg_component *c = &hs[j].c;
-            const char *eco = c->ecosystem ? c->ecosystem : "";
-            if (fixed == NULL || strcmp(eco, fixed_eco) != 0 || strcmp(c->name, fixed_name) != 0) {
-                json_decref(fixed);
-                fixed = fixed_for(rec, eco, c->name);
-                fixed_eco = eco;
-                fixed_name = c->name;
+    struct vg_notify_to to[ALERT_CHUNK];
+    json_t *bodies[ALERT_CHUNK];
+    char *texts[ALERT_CHUNK];
+    struct vg_buf b = {0};
+    size_t i = 0;
+    while (i < n && rc == VG_OK) {
+        size_t nb = 0, nu = 0;
+        for (; i < n && nb < ALERT_CHUNK && rc == VG_OK; nb++) {
+            size_t j = i;
+            json_t *ecos = json_array(), *pkgs = json_array();
+            vg_buf_reset(&b);
+            vg_buf_append(&b, factt, factn - 1);
+            vg_buf_puts(&b, ",\"components\":[");
+            for (; j < n && hs[j].c.org_id == hs[i].c.org_id; j++) {
+                const struct vg_component *c = &hs[j].c;
+                const char *eco = c->ecosystem ? c->ecosystem : "";
+                if (fixed == NULL || strcmp(eco, fixed_eco) != 0 ||
+                    strcmp(c->name, fixed_name) != 0) {
+                    json_t *f = fixed_for(rec, eco, c->name);
+                    free(fixed);
+                    fixed = vg_json_dump(f, NULL);
+                    json_decref(f);
+                    fixed_eco = eco;
+                    fixed_name = c->name;
+                }
+                if (j > i)
+                    vg_buf_putc(&b, ',');
+                vg_buf_puts(&b, "{\"sbom\":");
+                put_str(&b, c->sbom_name);
+                vg_buf_printf(&b, ",\"sbom_id\":%lld", (long long)c->sbom_id);
+                put_member(&b, "purl", c->purl);
+                put_member(&b, "version", c->version);
+                put_member(&b, "path", c->path);
+                vg_buf_puts(&b, ",\"fixed\":");
+                vg_buf_puts(&b, fixed);
+                vg_buf_putc(&b, '}');
+                if (c->ecosystem)
+                    json_array_append_new(ecos, json_string(c->ecosystem));
+                json_array_append_new(pkgs, json_string(c->name));
             }
-            json_array_append_new(comps, json_pack("{s:s, s:I, s:s?, s:s?, s:s?, s:O}", "sbom",
-                                                   c->sbom_name, "sbom_id", (json_int_t)c->sbom_id,
-                                                   "purl", c->purl, "version", c->version, "path",
-                                                   c->path, "fixed", fixed));
-            if (c->ecosystem)
-                json_array_append_new(ecos, json_string(c->ecosystem));
-            json_array_append_new(pkgs, json_string(c->name));
+            vg_buf_puts(&b, "],\"ecosystems\":[");
+            for (size_t k = 0; k < json_array_size(ecos); k++) {
+                if (k)
+                    vg_buf_putc(&b, ',');
+                put_str(&b, json_string_value(json_array_get(ecos, k)));
+            }
+            vg_buf_puts(&b, "],\"packages\":[");
+            for (size_t k = 0; k < json_array_size(pkgs); k++) {
+                if (k)
+                    vg_buf_putc(&b, ',');
+                put_str(&b, json_string_value(json_array_get(pkgs, k)));
+            }
+            vg_buf_printf(&b, "],\"org_id\":%lld}", (long long)hs[i].c.org_id);
+            /* the facts the subscription filters test */
+            json_t *body = json_copy(facts); /* shallow: facts' values are shared, not changed */
+            json_object_set_new(body, "ecosystems", ecos);
+            json_object_set_new(body, "packages", pkgs);
+            char *text = vg_buf_steal(&b, NULL);
+            struct vg_alert al = {.org_id = hs[i].c.org_id, .vuln_id = vid, .created_at = now,
+                                  .body = text};
+            int created = 0;
+            bodies[nb] = body;
+            texts[nb] = text;
+            rc = st->ops->alert_insert(st, &al, &created, err);
+            if (rc == VG_OK && created)
+                to[nu++] = (struct vg_notify_to){.org_id = al.org_id, .body = body, .text = text};
+            i = j;
         }
-        json_t *body = json_copy(facts); /* shallow: facts' values are shared, not changed */
-        json_object_set_new(body, "components", comps);
-        json_object_set_new(body, "ecosystems", ecos);
-        json_object_set_new(body, "packages", pkgs);
-        json_object_set_new(body, "org_id", json_integer(hs[i].c.org_id));
-        char *text = vg_json_dump(body, NULL);
-        struct vg_alert al = {.org_id = hs[i].c.org_id, .vuln_id = vid, .created_at = now,
-                              .body = text};
-        int created = 0;
-        bodies[nb] = body;
-        texts[nb++] = text;
-        rc = st->ops->alert_insert(st, &al, &created, err);
-        if (rc == VG_OK && created)
-            to[nu++] = (struct vg_notify_to){.org_id = al.org_id, .body = body, .text = text};
-        i = j;
+        if (rc == VG_OK && nu) {
+            *units += nu;
+            rc = vg__notify_orgs(st, "alert.vulnerability", "vuln", vid, to, nu, now, queued, err);
+        }
+        for (size_t k = 0; k < nb; k++) {
+            json_decref(bodies[k]);
+            free(texts[k]);
+        }
     }
-    if (rc == VG_OK && nu) {
-        *units = nu;
-        rc = vg__notify_orgs(st, "alert.vulnerability", "vuln", vid, to, nu, now, a, queued, err);
-    }
-    for (size_t k = 0; k < nb; k++) {
-        json_decref(bodies[k]);
-        free(texts[k]);
-    }
-    free(bodies);
-    free(texts);
-    free(to);
-    json_decref(fixed);
+    vg_buf_free(&b);
+    free(fixed);
+    free(factt);
     json_decref(facts);
     free(hs);
     return rc;

@@ -97,6 +97,6 @@ struct vg_notify_to {
 /* vg__notify_org for n units, in the caller's transaction. */
 int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_type,
                     const char *object_id, const struct vg_notify_to *to, size_t n,
-                    int64_t origin_at, struct vg_arena *a, int *queued, struct vg_err *err);
+                    int64_t origin_at, int *queued, struct vg_err *err);
 
 #endif

@@ -334,5 +334,9 @@ const struct vg__migration vg__sqlite_migrations[] = {
      * which serves the same lookups; one index fewer to write per exposure. */
     {50,
     "DROP INDEX IF EXISTS exposures_org;"},
+    /* 51: an outbox row may take its body from its inbox entry (body '' and
+     * notification_id set) rather than hold a second copy. */
+    {51,
+    "ALTER TABLE outbox ADD COLUMN notification_id INTEGER NOT NULL DEFAULT 0;"},
     {0, NULL},
 };

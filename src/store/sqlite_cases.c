@@ -67,14 +67,20 @@ static const char q_sub_list_all[] = "SELECT " SUB_COLS " FROM subscriptions ORD
 static const char q_sub_delete[] = "DELETE FROM subscriptions WHERE id = ?";
 static const char q_outbox_insert[] =
     "INSERT INTO outbox (created_at, origin_at, org_id, subscription_id, topic, object_type,"
-    " object_id, idempotency_key, url, secret, body, state, attempts, next_attempt_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?)";
+    " object_id, idempotency_key, url, secret, body, state, attempts, next_attempt_at,"
+    " notification_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?)";
+/* A row stored without a body (body '', notification_id set) carries its
+ * inbox entry's message with the entry's id added as the last member. */
 #define OUTBOX_COLS                                                                                \
-    "id, created_at, origin_at, org_id, subscription_id, topic, object_type, object_id, "          \
-    "idempotency_key, url, secret, body, state, attempts, next_attempt_at, delivered_at"
+    "o.id, o.created_at, o.origin_at, o.org_id, o.subscription_id, o.topic, o.object_type,"       \
+    " o.object_id, o.idempotency_key, o.url, o.secret,"                                            \
+    " CASE WHEN o.body = '' AND n.id IS NOT NULL THEN substr(n.body, 1, length(n.body) - 1)"      \
+    " || ',\"notification_id\":' || n.id || '}' ELSE o.body END,"                                 \
+    " o.state, o.attempts, o.next_attempt_at, o.delivered_at"
 static const char q_outbox_due[] =
-    "SELECT " OUTBOX_COLS " FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
-    " ORDER BY next_attempt_at, id LIMIT ?";
+    "SELECT " OUTBOX_COLS " FROM outbox o LEFT JOIN notifications n ON n.id = o.notification_id"
+    " AND o.notification_id > 0 WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
+    " ORDER BY o.next_attempt_at, o.id LIMIT ?";
 static const char q_outbox_next[] =
     "SELECT coalesce(min(next_attempt_at), 0) FROM outbox WHERE state = 'pending'";
 static const char q_outbox_update[] =
@@ -465,8 +471,9 @@ int vg__sq_outbox_insert(struct vg_store *base, struct vg_outbox *o, struct vg_e
     vg__sq_bind_str(st, 8, o->idempotency_key);
     vg__sq_bind_str(st, 9, o->url);
     vg__sq_bind_str(st, 10, o->secret);
-    vg__sq_bind_str(st, 11, o->body);
+    vg__sq_bind_str(st, 11, o->body ? o->body : "");
     sqlite3_bind_int64(st, 12, o->next_attempt_at);
+    sqlite3_bind_int64(st, 13, o->body ? 0 : o->notification_id);
     if ((rc = vg__sq_exec(s, st, "outbox", 0, err)) == VG_OK)
         o->id = sqlite3_last_insert_rowid(s->db);
     return rc;

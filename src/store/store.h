@@ -149,6 +149,10 @@ struct vg_outbox {
     int attempts;
     int64_t next_attempt_at, delivered_at;
     int64_t origin_at;           /* when the reported event happened (delay is measured from it) */
+    /* On insert, body NULL and notification_id set: the body is that inbox
+     * entry's message with "notification_id" added, stored once (read back
+     * whole by outbox_due). */
+    int64_t notification_id;
 };
 
 struct vg_delivery {

@@ -248,6 +248,53 @@ class Log4ShellDrill(unittest.TestCase):
         self.assertEqual(self.s.get("/api/v1/sboms/%d" % self.units["2.14.1"]["sbom"]["id"], t).status, 404)
 
 
+class AlertText(unittest.TestCase):
+    """Alert bodies are written as text around the record's facts: names with
+    quotes, backslashes, control characters and non-ASCII text come out as
+    the same JSON strings, and a byte that is not UTF-8 as U+FFFD."""
+
+    def test_odd_sbom_names(self):
+        rx = Receiver()
+        s = Server()
+        try:
+            a = s.admin
+            names = ['bill"ing\\ \t\x01 caf\u00e9 \U0001F600 \u4e2d\u6587 </x>', "plain"]
+            units = []
+            for i, name in enumerate(names):
+                o = s.post("/api/v1/orgs", {"name": "Odd %d" % i, "kind": "industry"}, a).json
+                u = s.post("/api/v1/users", {"org_id": o["id"], "name": "odd%d@t" % i, "role": "member"},
+                           a).json
+                t = s.post("/api/v1/tokens", {"user_id": u["id"]}, a).json["token"]
+                s.post("/api/v1/subscriptions", {"channel": "webhook", "url": rx.url + "/odd%d" % i,
+                                                 "secret": SECRET}, t)
+                q = "".join("%%%02X" % b for b in name.encode())
+                r = s.post("/api/v1/sboms?name=" + q, raw=cdx(log4j("2.14.1")), token=t)
+                self.assertEqual(r.status, 201, r)
+                units.append((o["id"], t, name))
+            bad = s.post("/api/v1/sboms?name=x%FFy", raw=cdx(log4j("2.12.1")), token=units[1][1])
+            c = s.post("/api/v1/cases", CASE, a).json["id"]
+            for to in ("triaging", "confirmed"):
+                self.assertEqual(s.post("/api/v1/cases/%s/transition" % c, {"to": to}, a).status, 200)
+            for i, (org, t, name) in enumerate(units):
+                got = rx.wait_for(lambda r, i=i: r["path"] == "/odd%d" % i and c.encode() in r["body"])
+                self.assertTrue(got)
+                want = "sha256=" + hmac.new(SECRET.encode(), got[0]["body"], hashlib.sha256).hexdigest()
+                self.assertEqual(got[0]["headers"]["X-Vigil-Signature"], want)
+                data = json.loads(got[0]["body"])["data"]
+                sboms = sorted(x["sbom"] for x in data["components"])
+                if i == 0:
+                    self.assertEqual(sboms, [name])
+                elif bad.status == 201:
+                    self.assertEqual(sboms, ["plain", "x\ufffdy"])
+                self.assertEqual(data["org_id"], org)
+                self.assertEqual(data["packages"], ["org.apache.logging.log4j:log4j-core"] * len(sboms))
+                alert = [x for x in s.get("/api/v1/alerts", t).json["items"] if x["vuln"] == c][0]
+                self.assertEqual(alert["alert"], data)
+        finally:
+            s.close()
+            rx.close()
+
+
 class RealSboms(unittest.TestCase):
     """Uploads equal `vigil scan` on the same files against osv-records."""
 
