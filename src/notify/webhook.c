@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #define PARALLEL 256        /* deliveries in flight */
-#define PAGE_ROWS 1024      /* due rows read at a time */
+#define PAGE_ROWS 512       /* due rows read at a time (a small page starts sooner) */
 #define FLUSH_ROWS 256      /* results recorded per transaction, at most */
 #define FLUSH_AFTER_MS 20   /* a result waits at most this long to be recorded */
 #define RESCAN_MS 1000      /* while busy, look for retries that fell due this often */
@@ -286,9 +286,11 @@ static int load(struct vg_notifier *nt)
         nt->qhead = nt->qlen = 0;
     if (nt->qlen + n > nt->qcap) {
         /* compact, then grow */
-        memmove(nt->q, nt->q + nt->qhead, (nt->qlen - nt->qhead) * sizeof(*nt->q));
-        nt->qlen -= nt->qhead;
-        nt->qhead = 0;
+        if (nt->qhead > 0) {
+            memmove(nt->q, nt->q + nt->qhead, (nt->qlen - nt->qhead) * sizeof(*nt->q));
+            nt->qlen -= nt->qhead;
+            nt->qhead = 0;
+        }
         if (nt->qlen + n > nt->qcap) {
             nt->qcap = nt->qlen + n;
             nt->q = vg_xrealloc(nt->q, nt->qcap * sizeof(*nt->q));
