@@ -24,6 +24,10 @@ const secret = process.argv[3] || "";
 // measured faster than two)
 const workers = Number(process.env.WORKERS || Math.max(1, Math.floor(os.cpus().length / 2)));
 
+// workers accept connections themselves (the default round robin has the
+// primary accept each one and pass it on over IPC)
+cluster.schedulingPolicy = cluster.SCHED_NONE;
+
 if (cluster.isPrimary) {
   let count = 0, bad = 0, first = 0, last = 0, conns = 0, base = process.cpuUsage();
   const seen = new Set(), cpu = new Map();
