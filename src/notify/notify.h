@@ -30,6 +30,23 @@ void vg_notifier_kick(struct vg_notifier *n);
 /* Finishes the attempt in progress, stops the worker, frees n. NULL-safe. */
 void vg_notifier_stop(struct vg_notifier *n);
 
+/* Outbox rows handed to the worker in memory when their transaction commits,
+ * so it posts them at once instead of reading them back from the store. The
+ * rows are in the store all the same (a crash loses nothing). Reserve the
+ * batch before the commit -- the worker then never reads its rows from the
+ * store while it holds them, so a row is posted once -- and submit it after. */
+struct vg_notify_batch;
+struct vg_notify_batch *vg_notify_batch_new(void);
+/* Copies o (id set by outbox_insert) with its whole body text into b. */
+void vg_notify_batch_add(struct vg_notify_batch *b, const struct vg_outbox *o, const char *body,
+                         size_t body_len);
+size_t vg_notify_batch_len(const struct vg_notify_batch *b);
+/* Before the commit. NULL-safe (n or b). */
+void vg_notifier_reserve(struct vg_notifier *n, struct vg_notify_batch *b);
+/* After the transaction: committed, the worker takes the rows and is woken;
+ * otherwise they are dropped. Frees b. NULL-safe (n or b). */
+void vg_notifier_submit(struct vg_notifier *n, struct vg_notify_batch *b, int committed);
+
 /* "sha256=" + hex HMAC-SHA256(secret, body): the X-Vigil-Signature value. */
 void vg_webhook_signature(const char *secret, const char *body, size_t n, char out[72]);
 

@@ -65,12 +65,20 @@ struct result {
     char why[200];
 };
 
+struct vg_notify_batch {
+    struct vg_arena *a;      /* the rows and their text */
+    struct vg_outbox **rows; /* rows[i] in a */
+    size_t n, cap;
+    struct vg_notify_batch *next;
+};
+
 struct vg_notifier {
     struct vg_store_pool *pool;
     struct vg_notify_cfg cfg;
     pthread_t thread;
     pthread_mutex_t mu;
     int stopping, kicked; /* under mu */
+    struct vg_notify_batch *reserved, *submitted; /* under mu */
     int ep, evfd;
     CURLM *multi;
     int64_t curl_deadline; /* monotonic ms; -1 = no timer */
@@ -82,6 +90,16 @@ struct vg_notifier {
     size_t nres;
     int64_t res_since; /* monotonic ms of the oldest unrecorded result */
 };
+
+static void wake(struct vg_notifier *nt);
+
+static void batch_free(struct vg_notify_batch *b)
+{
+    vg_arena_free(b->a);
+    free(b->rows);
+    free(b);
+}
+
 
 void vg_webhook_signature(const char *secret, const char *body, size_t n, char out[72])
 {
@@ -255,33 +273,9 @@ static int cmp_id(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Appends up to PAGE_ROWS due rows the worker does not hold yet; returns 1
- * when the page came back full (more rows may be due). */
-static int load(struct vg_notifier *nt)
+/* Makes room for n more items at the end of the queue. */
+static void queue_room(struct vg_notifier *nt, size_t n)
 {
-    size_t held = (nt->qlen - nt->qhead) + (size_t)nt->inflight + nt->nres, nh = 0;
-    int64_t *ids = vg_xmalloc((held + 1) * sizeof(*ids));
-    for (size_t i = nt->qhead; i < nt->qlen; i++)
-        ids[nh++] = nt->q[i].o->id;
-    for (int i = 0; i < PARALLEL; i++)
-        if (nt->fl[i].it.o)
-            ids[nh++] = nt->fl[i].it.o->id;
-    for (size_t i = 0; i < nt->nres; i++)
-        ids[nh++] = nt->res[i].it.o->id;
-    qsort(ids, nh, sizeof(*ids), cmp_id);
-
-    struct page *pg = vg_xcalloc(1, sizeof(*pg));
-    struct vg_outbox *rows = NULL;
-    struct vg_err e = {0};
-    size_t n = 0, limit = PAGE_ROWS + nh;
-    pg->a = vg_arena_new(0);
-    struct vg_store *st = vg_pool_get(nt->pool);
-    int rc = st->ops->outbox_due(st, vg_time_now_ms(), (int)limit, pg->a, &rows, &n, &e);
-    vg_pool_put(nt->pool, st);
-    if (rc) {
-        VG_LOG(VG_LOG_ERROR, "event=outbox_read_failed msg=\"%s\"", e.msg);
-        n = 0;
-    }
     if (nt->qhead > 0 && nt->qhead == nt->qlen)
         nt->qhead = nt->qlen = 0;
     if (nt->qlen + n > nt->qcap) {
@@ -296,6 +290,78 @@ static int load(struct vg_notifier *nt)
             nt->q = vg_xrealloc(nt->q, nt->qcap * sizeof(*nt->q));
         }
     }
+}
+
+/* Queues the rows of the batches submitted since the last look (the store
+ * never gave them to load(): they were reserved before their commit). */
+static void take_submitted(struct vg_notifier *nt)
+{
+    pthread_mutex_lock(&nt->mu);
+    struct vg_notify_batch *b = nt->submitted, *rev = NULL;
+    nt->submitted = NULL;
+    pthread_mutex_unlock(&nt->mu);
+    while (b) { /* oldest first */
+        struct vg_notify_batch *next = b->next;
+        b->next = rev;
+        rev = b;
+        b = next;
+    }
+    for (b = rev; b;) {
+        struct vg_notify_batch *next = b->next;
+        struct page *pg = vg_xcalloc(1, sizeof(*pg));
+        pg->a = b->a;
+        pg->left = b->n;
+        queue_room(nt, b->n);
+        for (size_t i = 0; i < b->n; i++)
+            nt->q[nt->qlen++] = (struct item){.o = b->rows[i], .pg = pg};
+        free(b->rows);
+        free(b);
+        b = next;
+    }
+}
+
+/* Appends up to PAGE_ROWS due rows the worker does not hold yet; returns 1
+ * when the page came back full (more rows may be due). */
+static int load(struct vg_notifier *nt)
+{
+    size_t held = (nt->qlen - nt->qhead) + (size_t)nt->inflight + nt->nres, nh = 0;
+    struct vg_outbox *rows = NULL;
+    struct vg_err e = {0};
+    size_t n = 0, limit = PAGE_ROWS + held;
+    struct page *pg = vg_xcalloc(1, sizeof(*pg));
+    pg->a = vg_arena_new(0);
+    struct vg_store *st = vg_pool_get(nt->pool);
+    int rc = st->ops->outbox_due(st, vg_time_now_ms(), (int)limit, pg->a, &rows, &n, &e);
+    vg_pool_put(nt->pool, st);
+    if (rc) {
+        VG_LOG(VG_LOG_ERROR, "event=outbox_read_failed msg=\"%s\"", e.msg);
+        n = 0;
+    }
+    /* The rows held: queued, in flight, awaiting their record, and -- taken
+     * after the query, so that a batch committed before it is among them --
+     * reserved or submitted in memory. */
+    pthread_mutex_lock(&nt->mu);
+    for (struct vg_notify_batch *b = nt->reserved; b; b = b->next)
+        held += b->n;
+    for (struct vg_notify_batch *b = nt->submitted; b; b = b->next)
+        held += b->n;
+    int64_t *ids = vg_xmalloc((held + 1) * sizeof(*ids));
+    for (struct vg_notify_batch *b = nt->reserved; b; b = b->next)
+        for (size_t i = 0; i < b->n; i++)
+            ids[nh++] = b->rows[i]->id;
+    for (struct vg_notify_batch *b = nt->submitted; b; b = b->next)
+        for (size_t i = 0; i < b->n; i++)
+            ids[nh++] = b->rows[i]->id;
+    pthread_mutex_unlock(&nt->mu);
+    for (size_t i = nt->qhead; i < nt->qlen; i++)
+        ids[nh++] = nt->q[i].o->id;
+    for (int i = 0; i < PARALLEL; i++)
+        if (nt->fl[i].it.o)
+            ids[nh++] = nt->fl[i].it.o->id;
+    for (size_t i = 0; i < nt->nres; i++)
+        ids[nh++] = nt->res[i].it.o->id;
+    qsort(ids, nh, sizeof(*ids), cmp_id);
+    queue_room(nt, n);
     for (size_t i = 0; i < n; i++) {
         if (bsearch(&rows[i].id, ids, nh, sizeof(*ids), cmp_id))
             continue;
@@ -329,6 +395,7 @@ static void *worker(void *arg)
         if (stopping && nt->inflight == 0)
             break;
         if (!stopping) {
+            take_submitted(nt);
             size_t queued = nt->qlen - nt->qhead;
             int held = queued || nt->inflight || nt->nres;
             if (queued < PARALLEL &&
@@ -406,6 +473,11 @@ static void *worker(void *arg)
 
 static void notifier_free(struct vg_notifier *nt)
 {
+    /* rows never taken stay pending in the outbox */
+    for (struct vg_notify_batch *b = nt->submitted, *next; b; b = next) {
+        next = b->next;
+        batch_free(b);
+    }
     for (int i = 0; i < PARALLEL; i++)
         if (nt->fl[i].c)
             curl_easy_cleanup(nt->fl[i].c);
@@ -489,6 +561,79 @@ int vg_notifier_start(struct vg_store_pool *pool, const struct vg_notify_cfg *cf
     }
     *out = nt;
     return VG_OK;
+}
+
+struct vg_notify_batch *vg_notify_batch_new(void)
+{
+    struct vg_notify_batch *b = vg_xcalloc(1, sizeof(*b));
+    b->a = vg_arena_new(1 << 16);
+    return b;
+}
+
+void vg_notify_batch_add(struct vg_notify_batch *b, const struct vg_outbox *o, const char *body,
+                         size_t body_len)
+{
+    struct vg_outbox *r = vg_arena_alloc(b->a, sizeof(*r));
+    char *t = vg_arena_alloc(b->a, body_len + 1);
+    memcpy(t, body, body_len);
+    t[body_len] = '\0';
+    *r = (struct vg_outbox){.id = o->id, .created_at = o->created_at, .org_id = o->org_id,
+                            .subscription_id = o->subscription_id,
+                            .topic = vg_arena_strdup(b->a, o->topic),
+                            .object_type = vg_arena_strdup(b->a, o->object_type),
+                            .object_id = vg_arena_strdup(b->a, o->object_id),
+                            .idempotency_key = vg_arena_strdup(b->a, o->idempotency_key),
+                            .url = vg_arena_strdup(b->a, o->url),
+                            .secret = vg_arena_strdup(b->a, o->secret), .body = t,
+                            .state = "pending", .attempts = 0,
+                            .next_attempt_at = o->next_attempt_at, .origin_at = o->origin_at};
+    if (b->n == b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 64;
+        b->rows = vg_xrealloc(b->rows, b->cap * sizeof(*b->rows));
+    }
+    b->rows[b->n++] = r;
+}
+
+size_t vg_notify_batch_len(const struct vg_notify_batch *b)
+{
+    return b ? b->n : 0;
+}
+
+void vg_notifier_reserve(struct vg_notifier *nt, struct vg_notify_batch *b)
+{
+    if (nt == NULL || b == NULL)
+        return;
+    pthread_mutex_lock(&nt->mu);
+    b->next = nt->reserved;
+    nt->reserved = b;
+    pthread_mutex_unlock(&nt->mu);
+}
+
+void vg_notifier_submit(struct vg_notifier *nt, struct vg_notify_batch *b, int committed)
+{
+    if (b == NULL)
+        return;
+    if (nt == NULL) {
+        batch_free(b);
+        return;
+    }
+    pthread_mutex_lock(&nt->mu);
+    for (struct vg_notify_batch **p = &nt->reserved; *p; p = &(*p)->next)
+        if (*p == b) {
+            *p = b->next;
+            break;
+        }
+    b->next = NULL;
+    if (committed && b->n && !nt->stopping) {
+        b->next = nt->submitted;
+        nt->submitted = b;
+        b = NULL;
+    }
+    pthread_mutex_unlock(&nt->mu);
+    if (b)
+        batch_free(b);
+    else
+        wake(nt);
 }
 
 static void wake(struct vg_notifier *nt)

@@ -801,7 +801,8 @@ int vg__notify_org(struct vg_store *st, int64_t org_id, const char *topic,
  * rather than store a second copy. */
 int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_type,
                     const char *object_id, const struct vg_notify_to *to, size_t n,
-                    int64_t origin_at, int *queued, struct vg_err *err)
+                    int64_t origin_at, int *queued, struct vg_notify_batch *batch,
+                    struct vg_err *err)
 {
     int64_t now = vg_time_now_ms();
     json_t *head = json_pack("{s:s, s:s, s:s}", "topic", topic, "object_type", object_type,
@@ -809,7 +810,7 @@ int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_t
     json_t *at = vg__time_json(now);
     size_t hn, atn;
     char *h = vg_json_dump(head, &hn), *ats = vg_json_dump(at, &atn);
-    struct vg_buf env = {0};
+    struct vg_buf env = {0}, pay = {0};
     struct vg_arena *scratch = vg_arena_new(0); /* one unit's subscriptions and keys */
     int rc = VG_OK;
     for (size_t k = 0; rc == VG_OK && k < n; k++) {
@@ -845,11 +846,19 @@ int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_t
                                   .url = subs[i].url, .secret = subs[i].secret, .body = NULL,
                                   .notification_id = no.id, .next_attempt_at = now};
             rc = st->ops->outbox_insert(st, &o, err);
-            if (rc == VG_OK && queued)
+            if (rc == VG_OK && batch) {
+                /* the whole body, as outbox_due would give it back */
+                vg_buf_reset(&pay);
+                vg_buf_append(&pay, env.p, env.n - 1);
+                vg_buf_printf(&pay, ",\"notification_id\":%lld}", (long long)no.id);
+                vg_notify_batch_add(batch, &o, pay.p, pay.n);
+            } else if (rc == VG_OK && queued) {
                 (*queued)++;
+            }
         }
     }
     vg_buf_free(&env);
+    vg_buf_free(&pay);
     vg_arena_free(scratch);
     free(h);
     free(ats);
@@ -1179,6 +1188,7 @@ struct move_op {
     json_t *out;
     int queued, kb_changed;
     size_t units;
+    struct vg_notify_batch *batch; /* the alerts' webhooks, handed over on commit */
     struct vg_err *err;
 };
 
@@ -1363,7 +1373,8 @@ static int move_tx(struct vg_store *st, void *ctx)
          * transaction, through the outbox. */
         if (rc == VG_OK && changed) {
             size_t units = 0;
-            rc = vg__expo_reverse(op->srv, st, rec, now, a, &op->queued, &units, op->err);
+            rc = vg__expo_reverse_to(op->srv, st, rec, now, a, &op->queued, &units, op->batch,
+                                     op->err);
             op->units = units;
         }
         json_decref(rec);
@@ -1403,7 +1414,9 @@ int vg_svc_case_transition(struct vg_server *srv, const struct vg_actor *who, co
     if ((rc = vg_authz(who, VG_ACT_CASE_READ, err)) || (rc = vg_expo_ensure(srv, err)))
         return rc;
     op.a = vg_arena_new(0);
+    op.batch = vg_notify_batch_new();
     rc = vg__tx(srv, 1, move_tx, &op, err);
+    vg_notifier_submit(srv->notifier, op.batch, rc == VG_OK);
     vg_arena_free(op.a);
     if ((rc = vg__result(rc, op.out, out)) != VG_OK)
         return rc;

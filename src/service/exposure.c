@@ -252,7 +252,8 @@ static void put_member(struct vg_buf *b, const char *key, const char *v)
  * the inbox entries and webhook bodies are written around that text. Units
  * are handled ALERT_CHUNK at a time, so memory stays small and warm. */
 static int expose(struct vg_store *st, json_t *rec, const uint64_t *ids, size_t n, int64_t now,
-                  struct vg_arena *a, int *queued, size_t *units, struct vg_err *err)
+                  struct vg_arena *a, int *queued, size_t *units, struct vg_notify_batch *batch,
+                  struct vg_err *err)
 {
     const char *vid = json_string_value(json_object_get(rec, "id"));
     struct hit *hs = vg_xcalloc(n + 1, sizeof(*hs));
@@ -351,7 +352,8 @@ static int expose(struct vg_store *st, json_t *rec, const uint64_t *ids, size_t 
         }
         if (rc == VG_OK && nu) {
             *units += nu;
-            rc = vg__notify_orgs(st, "alert.vulnerability", "vuln", vid, to, nu, now, queued, err);
+            rc = vg__notify_orgs(st, "alert.vulnerability", "vuln", vid, to, nu, now, queued,
+                                 batch, err);
         }
         for (size_t k = 0; k < nb; k++) {
             json_decref(bodies[k]);
@@ -366,8 +368,9 @@ static int expose(struct vg_store *st, json_t *rec, const uint64_t *ids, size_t 
     return rc;
 }
 
-int vg__expo_reverse(struct vg_server *srv, struct vg_store *st, json_t *rec, int64_t now,
-                     struct vg_arena *a, int *queued, size_t *units, struct vg_err *err)
+int vg__expo_reverse_to(struct vg_server *srv, struct vg_store *st, json_t *rec, int64_t now,
+                        struct vg_arena *a, int *queued, size_t *units,
+                        struct vg_notify_batch *batch, struct vg_err *err)
 {
     uint64_t *ids = NULL;
     size_t n = 0;
@@ -379,7 +382,16 @@ int vg__expo_reverse(struct vg_server *srv, struct vg_store *st, json_t *rec, in
     pthread_rwlock_unlock(&srv->expo->lock);
     if (rc || n == 0)
         return rc;
-    return expose(st, rec, ids, n, now, a, queued, units, err);
+    rc = expose(st, rec, ids, n, now, a, queued, units, batch, err);
+    if (rc == VG_OK && vg_notify_batch_len(batch))
+        vg_notifier_reserve(srv->notifier, batch); /* before the commit */
+    return rc;
+}
+
+int vg__expo_reverse(struct vg_server *srv, struct vg_store *st, json_t *rec, int64_t now,
+                     struct vg_arena *a, int *queued, size_t *units, struct vg_err *err)
+{
+    return vg__expo_reverse_to(srv, st, rec, now, a, queued, units, NULL, err);
 }
 
 /* ---- uploads ---- */
@@ -465,7 +477,7 @@ static int upload_tx(struct vg_store *st, void *ctx)
         uint64_t *arr = vg_arena_alloc(op->a, (n + 1) * sizeof(uint64_t));
         for (size_t k = 0; k < n; k++)
             arr[k] = (uint64_t)json_integer_value(json_array_get(ids, k));
-        rc = expose(st, rec, arr, n, now, op->a, &op->queued, &units, op->err);
+        rc = expose(st, rec, arr, n, now, op->a, &op->queued, &units, NULL, op->err);
         json_decref(rec);
     }
     json_decref(byvuln);

@@ -94,9 +94,18 @@ struct vg_notify_to {
     json_t *body;     /* borrowed: the facts the subscription filters test */
     const char *text; /* borrowed */
 };
-/* vg__notify_org for n units, in the caller's transaction. */
+struct vg_notify_batch;
+/* vg__notify_org for n units, in the caller's transaction. With batch, the
+ * outbox rows also go into it (to hand to the notifier on commit) and are not
+ * counted in *queued. */
 int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_type,
                     const char *object_id, const struct vg_notify_to *to, size_t n,
-                    int64_t origin_at, int *queued, struct vg_err *err);
+                    int64_t origin_at, int *queued, struct vg_notify_batch *batch,
+                    struct vg_err *err);
+/* vg__expo_reverse with the alerts' outbox rows put in batch, which is
+ * reserved with the notifier before the caller commits (see notify.h). */
+int vg__expo_reverse_to(struct vg_server *srv, struct vg_store *st, json_t *rec, int64_t now,
+                        struct vg_arena *a, int *queued, size_t *units,
+                        struct vg_notify_batch *batch, struct vg_err *err);
 
 #endif

@@ -295,6 +295,46 @@ class AlertText(unittest.TestCase):
             rx.close()
 
 
+class AlertDurability(unittest.TestCase):
+    """An alert's webhook is handed to the notifier in memory when the
+    confirmation commits; the outbox row is in the store all the same: after
+    kill -9 mid-delivery it is delivered again with the same idempotency key,
+    and a unit is posted to once per delivery attempt."""
+
+    def test_kill9_then_restart_redelivers_the_alert(self):
+        rx = Receiver()
+        s = Server(extra=["--webhook-backoff-ms", "200", "--webhook-timeout", "2"])
+        try:
+            a = s.admin
+            o = s.post("/api/v1/orgs", {"name": "Runs old log4j", "kind": "industry"}, a).json
+            u = s.post("/api/v1/users", {"org_id": o["id"], "name": "ops@old", "role": "member"}, a).json
+            t = s.post("/api/v1/tokens", {"user_id": u["id"]}, a).json["token"]
+            s.post("/api/v1/subscriptions", {"channel": "webhook", "url": rx.url + "/old", "secret": SECRET}, t)
+            self.assertEqual(s.post("/api/v1/sboms?name=app", raw=cdx(log4j("2.14.1")), token=t).status, 201)
+            c = s.post("/api/v1/cases", CASE, a).json["id"]
+            s.post("/api/v1/cases/%s/transition" % c, {"to": "triaging"}, a)
+            rx.hold = 1.5  # the alert is still in flight when we kill
+            self.assertEqual(s.post("/api/v1/cases/%s/transition" % c, {"to": "confirmed"}, a).status, 200)
+            mine = lambda: [r for r in rx.requests if r["path"] == "/old" and c.encode() in r["body"]]
+            self.assertTrue(rx.wait_for(lambda r: r["path"] == "/old" and c.encode() in r["body"]))
+            self.assertEqual(len(mine()), 1)
+            s.kill9()
+            rx.hold = 0
+            time.sleep(1.6)
+            s.start()
+            self.assertTrue(rx.wait_for(lambda r: len(mine()) >= 2, timeout=20), "not redelivered")
+            self.assertEqual(len({r["headers"]["X-Vigil-Idempotency-Key"] for r in mine()}), 1)
+            for r in mine():
+                want = "sha256=" + hmac.new(SECRET.encode(), r["body"], hashlib.sha256).hexdigest()
+                self.assertEqual(r["headers"]["X-Vigil-Signature"], want)
+            self.assertEqual(json.loads(mine()[0]["body"]), json.loads(mine()[1]["body"]))
+            time.sleep(1.0)  # delivered now: no third post
+            self.assertEqual(len(mine()), 2)
+        finally:
+            s.close()
+            rx.close()
+
+
 class RealSboms(unittest.TestCase):
     """Uploads equal `vigil scan` on the same files against osv-records."""
 
