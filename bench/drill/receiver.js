@@ -81,7 +81,7 @@ if (cluster.isPrimary) {
     count = 0; bad = 0; first = 0; conns = 0; keys = [];
   };
   let warming = true;
-  const later = () => { if (!timer && !warming) timer = setTimeout(flush, 2); };
+  const later = () => { if (!timer && !warming) timer = setTimeout(flush, 25); };
   process.on("message", (m) => { if (m.reset) { count = 0; bad = 0; first = 0; last = 0; keys = []; base = process.cpuUsage(); } });
   // one request: returns the answer
   const handle = (head, body) => {

@@ -507,7 +507,9 @@ int vg_notifier_start(struct vg_store_pool *pool, const struct vg_notify_cfg *cf
     nt->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     nt->multi = curl_multi_init();
     nt->fl = vg_xcalloc(PARALLEL, sizeof(*nt->fl));
-    nt->res = vg_xcalloc(2 * PARALLEL, sizeof(*nt->res)); /* see the flush rule in worker() */
+    /* below FLUSH_ROWS before a wait (see the flush rule in worker()), plus
+     * at most the transfers in flight */
+    nt->res = vg_xcalloc(FLUSH_ROWS + PARALLEL, sizeof(*nt->res));
     pthread_mutex_init(&nt->mu, NULL);
     ev.data.fd = nt->evfd;
     if (nt->ep < 0 || nt->evfd < 0 || nt->multi == NULL ||
