@@ -47,7 +47,8 @@ struct vg_sbom {
 
 /* Detects the format (JSON with bomFormat "CycloneDX", JSON with spdxVersion
  * "SPDX-2.x", else text) and reads every component. Strings and arrays live in
- * a. Errors: VG_EJSON for malformed JSON; VG_EINVAL naming the JSON path
+ * a, and are read-only: components whose purl has the same text share one
+ * parsed purl. Errors: VG_EJSON for malformed JSON; VG_EINVAL naming the JSON path
  * (err->field, e.g. "components[3].purl") or line for an invalid element or
  * purl; VG_ETOOBIG over the bounds above. */
 int vg_sbom_parse(const char *buf, size_t n, struct vg_arena *a, struct vg_sbom *out,

@@ -1,16 +1,22 @@
 /* Unit tests for src/engine/sbom: CycloneDX (nested), SPDX, purl lines,
- * errors naming the JSON path, bounds. */
+ * errors naming the JSON path, bounds, and agreement with the jansson-based
+ * reader it replaced (sbom_ref.c) on hand-written documents, every one-byte
+ * change of one, the fuzz corpus and the CycloneDX examples in
+ * $VIGIL_TESTDATA. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
 #include "engine/sbom/sbom.h"
+#include "sbom_ref.h"
+#include <sys/stat.h>
 
 static struct vg_arena *A;
 
@@ -132,6 +138,228 @@ static void test_lines(void **state)
     assert_int_equal(s.n, 0);
 }
 
+static void test_json_details(void **state)
+{
+    (void)state;
+    struct vg_sbom s;
+    struct vg_err err;
+    /* escapes are decoded; strings with \u escapes, UTF-8 and '/' survive */
+    assert_int_equal(parse("{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.\\u0036\",\"components\":"
+                           "[{\"name\":\"caf\\u00e9 \xe2\x82\xac\",\"group\":\"a\\/b\",\"version\":\"1\\t2\"}]}",
+                           &s, &err),
+                     VG_OK);
+    assert_string_equal(s.spec_version, "1.6");
+    assert_string_equal(s.c[0].name, "caf\xc3\xa9 \xe2\x82\xac");
+    assert_string_equal(s.c[0].group, "a/b");
+    assert_string_equal(s.c[0].version, "1\t2");
+    /* strictness is the JSON layer's: duplicates, bad UTF-8, NUL, garbage */
+    assert_int_equal(parse("{\"bomFormat\":\"CycloneDX\",\"bomFormat\":\"CycloneDX\"}", &s, &err),
+                     VG_EJSON);
+    assert_non_null(strstr(err.msg, "duplicate key"));
+    assert_int_equal(parse("{\"bomFormat\":\"CycloneDX\",\"components\":[{\"name\":\"\xc0\xaf\"}]}",
+                           &s, &err),
+                     VG_EJSON);
+    assert_int_equal(parse("{\"bomFormat\":\"CycloneDX\",\"components\":[{\"name\":\"a\\u0000\"}]}",
+                           &s, &err),
+                     VG_EJSON);
+    assert_int_equal(parse("{\"bomFormat\":\"CycloneDX\"} x", &s, &err), VG_EJSON);
+    assert_non_null(strstr(err.msg, "invalid JSON at byte 26"));
+    /* a non-string top-level field is named without a leading dot */
+    assert_int_equal(parse("{\"bomFormat\":\"CycloneDX\",\"specVersion\":1.5}", &s, &err), VG_EINVAL);
+    assert_string_equal(err.field, "specVersion");
+    /* null components: none; null packages: an error, as before */
+    assert_int_equal(parse("{\"bomFormat\":\"CycloneDX\",\"components\":null}", &s, &err), VG_OK);
+    assert_int_equal(s.n, 0);
+    assert_int_equal(parse("{\"spdxVersion\":\"SPDX-2.3\",\"packages\":null}", &s, &err), VG_EINVAL);
+    assert_string_equal(err.field, "packages");
+    /* nested errors name the whole path */
+    assert_int_equal(parse("{\"bomFormat\":\"CycloneDX\",\"components\":[{\"name\":\"a\"},{\"name\":\"b\","
+                           "\"components\":[{\"name\":\"c\",\"version\":[]}]}]}",
+                           &s, &err),
+                     VG_EINVAL);
+    assert_string_equal(err.field, "components[1].components[0].version");
+    assert_int_equal(parse("{\"bomFormat\":\"CycloneDX\",\"components\":[1]}", &s, &err), VG_EINVAL);
+    assert_string_equal(err.field, "components[0]");
+}
+
+/* Documents both readers must agree on, byte for byte of the result. */
+static const char *const ref_docs[] = {
+    "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"name\":\"a\",\"purl\":"
+    "\"pkg:npm/%40s/a@1.0.0?b=2&a=1#x/y\"},{\"name\":\"b\",\"group\":\"g\",\"version\":\"2\",\"purl\":"
+    "\"pkg:pypi/Django_X@1.0\",\"components\":[{\"name\":\"c\",\"purl\":\"pkg:deb/debian/c@1?arch=amd64\"},"
+    "{\"name\":\"d\",\"purl\":\"\"},{\"name\":\"e\",\"components\":null}]}],\"metadata\":{\"x\":[1,2.5,true]}}",
+    "{\"bomFormat\":\"CycloneDX\",\"components\":[{\"name\":\"a\",\"purl\":\"nope\"}]}",
+    "{\"bomFormat\":\"CycloneDX\",\"components\":[{\"name\":\"a\",\"purl\":7}]}",
+    "{\"bomFormat\":\"CycloneDX\",\"components\":[{\"name\":\"a\",\"group\":false}]}",
+    "{\"bomFormat\":\"CycloneDX\",\"components\":[{\"name\":\"a\",\"components\":{}}]}",
+    "{\"bomFormat\":\"CycloneDX\",\"components\":[{\"version\":\"1\"}]}",
+    "{\"bomFormat\":\"CycloneDX\",\"components\":\"x\"}",
+    "{\"bomFormat\":\"CycloneDX\",\"specVersion\":null}",
+    "{\"bomFormat\":\"CycloneDX\",\"specVersion\":{}}",
+    "{\"bomFormat\":\"cyclonedx\"}",
+    "{\"bomFormat\":1,\"spdxVersion\":\"SPDX-2.2\"}",
+    "{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"name\":\"a\",\"versionInfo\":\"1\",\"externalRefs\":"
+    "[{\"referenceType\":\"cpe23Type\",\"referenceLocator\":\"x\"},{\"referenceType\":\"purl\","
+    "\"referenceLocator\":\"pkg:maven/g/a@1\"},{\"referenceType\":\"purl\",\"referenceLocator\":\"bad\"}]},"
+    "{\"versionInfo\":\"2\",\"externalRefs\":null},{\"name\":\"c\",\"externalRefs\":[]}]}",
+    "{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"externalRefs\":[{\"referenceType\":\"purl\","
+    "\"referenceLocator\":\"pkg:npm/a\"}]}]}",
+    "{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"externalRefs\":[{\"referenceType\":\"purl\","
+    "\"referenceLocator\":\"pkg:npm/\"}]}]}",
+    "{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"externalRefs\":{}}]}",
+    "{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"externalRefs\":[3]}]}",
+    "{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"externalRefs\":[{\"referenceType\":1}]}]}",
+    "{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[7]}",
+    "{\"spdxVersion\":\"SPDX-2.3\",\"packages\":{}}",
+    "{\"spdxVersion\":\"SPDX-2.3\"}",
+    "{\"spdxVersion\":\"SPDX-3.0\",\"packages\":[]}",
+    "{\"spdxVersion\":7}",
+    "{}",
+    "  \n{\"bomFormat\":\"CycloneDX\"}\n",
+    "{\"bomFormat\":\"CycloneDX\",\"components\":[]",
+    "{\"bomFormat\":\"CycloneDX\",\"components\":[]}}",
+    "{\"bomFormat\":\"CycloneDX\",\"components\":[{\"name\":\"a\",\"name\":\"b\"}]}",
+    "[{\"bomFormat\":\"CycloneDX\"}]",
+    /* the same purl text twice: the second shares the first's parse, keeps its own
+     * name and version, and takes the purl's version only where it has none */
+    "{\"bomFormat\":\"CycloneDX\",\"components\":[{\"name\":\"a\",\"version\":\"9\",\"purl\":"
+    "\"pkg:npm/a@1\"},{\"name\":\"b\",\"purl\":\"pkg:npm/a@1\"},{\"name\":\"c\",\"purl\":"
+    "\"pkg:NPM/a@1\"},{\"name\":\"d\",\"purl\":\"pkg:npm/a@1\",\"components\":[{\"name\":\"e\","
+    "\"purl\":\"pkg:npm/a@1\"}]}]}",
+    "pkg:npm/a@1\n# c\n\n  pkg:maven/g/a@2  \r\npkg:npm/a@1\npkg:npm/a@1 \n",
+    "pkg:npm/a@1\nnot a purl\n",
+    "",
+    "\n\n",
+};
+
+static void test_reference(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(ref_docs) / sizeof(ref_docs[0]); i++) {
+        const char *why = sbom_diff(ref_docs[i], strlen(ref_docs[i]));
+        if (why)
+            fail_msg("document %zu: %s", i, why);
+    }
+    /* every one-byte change of the first document */
+    static const unsigned char subst[] = {0, '"', '\\', '[', ']', '{', '}', ',', ':', ' ', '0',
+                                          'n', '@', '/', '%', 0x80, 0xc3, 0xff};
+    const char *doc = ref_docs[0];
+    size_t n = strlen(doc);
+    char *buf = malloc(n);
+    for (size_t k = 0; k < n; k++)
+        for (size_t j = 0; j < sizeof(subst); j++) {
+            memcpy(buf, doc, n);
+            buf[k] = (char)subst[j];
+            const char *why = sbom_diff(buf, n);
+            if (why)
+                fail_msg("byte %zu set to 0x%02x: %s", k, subst[j], why);
+        }
+    free(buf);
+}
+
+static size_t files_seen;
+
+static void diff_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat sb;
+    if (f == NULL || fstat(fileno(f), &sb) != 0)
+        fail_msg("cannot read %s", path);
+    char *buf = malloc((size_t)sb.st_size + 1);
+    size_t n = fread(buf, 1, (size_t)sb.st_size, f);
+    fclose(f);
+    const char *why = sbom_diff(buf, n);
+    if (why)
+        fail_msg("%s: %s", path, why);
+    files_seen++;
+    free(buf);
+}
+
+static void walk(const char *dir, int json_only)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char path[4096];
+        struct stat sb;
+        size_t l = strlen(e->d_name);
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (stat(path, &sb) != 0)
+            continue;
+        if (S_ISDIR(sb.st_mode))
+            walk(path, json_only);
+        else if (!json_only || (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0))
+            diff_file(path);
+    }
+    closedir(d);
+}
+
+static void test_reference_files(void **state)
+{
+    (void)state;
+    const char *src = getenv("VIGIL_SRC"), *td = getenv("VIGIL_TESTDATA"), *ci = getenv("CI");
+    char path[4096];
+    struct stat sb;
+    files_seen = 0;
+    if (src) {
+        snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/sbom", src);
+        walk(path, 0);
+    }
+    if (td) {
+        snprintf(path, sizeof(path), "%s/cyclonedx-bom-examples", td);
+        if (stat(path, &sb) == 0)
+            walk(path, 1);
+        else if (ci && strcmp(ci, "true") == 0)
+            fail_msg("test data not found: %s", path);
+    }
+    print_message("sbom agrees with its reference on %zu files\n", files_seen);
+}
+
+/* The size the upload target is about: 18,000 components, each with a purl. */
+static void test_many(void **state)
+{
+    (void)state;
+    size_t cap = 18000 * 200 + 128, o = 0;
+    char *doc = malloc(cap);
+    struct vg_sbom s;
+    struct vg_err err;
+    o += (size_t)snprintf(doc + o, cap - o, "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.5\", "
+                                            "\"components\": [");
+    for (int i = 0; i < 18000; i++)
+        o += (size_t)snprintf(doc + o, cap - o,
+                              "%s{\"type\": \"library\", \"name\": \"n%d\", \"version\": \"1.%d\", "
+                              "\"purl\": \"pkg:npm/n%d@1.%d\"}",
+                              i ? ", " : "", i, i % 50, i, i % 50);
+    o += (size_t)snprintf(doc + o, cap - o, "]}");
+    vg_err_clear(&err);
+    assert_int_equal(vg_sbom_parse(doc, o, A, &s, &err), VG_OK);
+    assert_int_equal(s.n, 18000);
+    assert_string_equal(s.c[17999].path, "components[17999]");
+    assert_string_equal(s.c[17999].purl, "pkg:npm/n17999@1.49");
+    assert_string_equal(s.c[12345].ecosystem, "npm");
+    assert_null(sbom_diff(doc, o));
+    /* and with few distinct purls, as in bench/drill: the shared parses */
+    o = (size_t)snprintf(doc, cap, "{\"bomFormat\": \"CycloneDX\", \"components\": [");
+    for (int i = 0; i < 18000; i++)
+        o += (size_t)snprintf(doc + o, cap - o,
+                              "%s{\"name\": \"n%d\", %s\"purl\": \"pkg:maven/g/n%d@1.%d\"}",
+                              i ? ", " : "", i % 37, i % 3 ? "\"version\": \"7\", " : "", i % 37, i % 5);
+    o += (size_t)snprintf(doc + o, cap - o, "]}");
+    assert_int_equal(vg_sbom_parse(doc, o, A, &s, &err), VG_OK);
+    assert_int_equal(s.n, 18000);
+    assert_string_equal(s.c[17999].purl, "pkg:maven/g/n17@1.4");
+    assert_string_equal(s.c[17999].version, "7");
+    assert_string_equal(s.c[17997].version, "1.2"); /* 17997 % 3 == 0: none of its own */
+    assert_string_equal(s.c[17997].purl, "pkg:maven/g/n15@1.2");
+    assert_string_equal(s.c[17999].ecosystem, "Maven");
+    assert_null(sbom_diff(doc, o));
+    free(doc);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -151,7 +379,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cyclonedx), cmocka_unit_test(test_cyclonedx_errors),
         cmocka_unit_test(test_depth),     cmocka_unit_test(test_spdx),
-        cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_lines),     cmocka_unit_test(test_json_details),
+        cmocka_unit_test(test_reference), cmocka_unit_test(test_reference_files),
+        cmocka_unit_test(test_many),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
