@@ -25,6 +25,16 @@ int vg_req_json_object(struct vg_req *r, json_t **out)
     return VG_OK;
 }
 
+int vg_req_jscan_object(struct vg_req *r, const struct vg_jval **out)
+{
+    int rc = vg_jscan_parse(r->body.p ? r->body.p : "", r->body.n, r->a, NULL, out, NULL, &r->err);
+    if (rc)
+        return rc;
+    if (!vg_jis(*out, VG_JOBJ))
+        return vg_err_set(&r->err, VG_EJSON, "the body must be a JSON object");
+    return VG_OK;
+}
+
 const char *vg_req_query(struct vg_req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);

@@ -55,15 +55,27 @@ int vg_h_ioc_sighting(struct vg_req *r)
 
 int vg_h_ioc_lookup(struct vg_req *r)
 {
-    static const char *const keys[] = {"values", "type", NULL};
     struct vg_buf out = {0};
     const char *type = NULL;
-    json_t *b, *values;
+    const struct vg_jval *b, *values, *t;
+    const struct vg_jmem *m;
+    size_t i;
     int rc;
-    if ((rc = vg_req_json_object(r, &b)) || (rc = vg_json_only(b, keys, NULL, &r->err)) ||
-        (rc = vg_json_str(b, "type", 0, 32, &type, &r->err)))
+    if ((rc = vg_req_jscan_object(r, &b)))
         return rc;
-    values = json_object_get(b, "values");
+    VG_JOBJ_FOREACH(b, i, m) /* the checks and messages of vg_json_only and vg_json_str */
+        if (strcmp(m->key.u.s, "values") != 0 && strcmp(m->key.u.s, "type") != 0)
+            return vg_err_field(&r->err, VG_EUNKNOWN, m->key.u.s, "%s: unknown field", m->key.u.s);
+    values = vg_jget(b, "values");
+    if ((t = vg_jget(b, "type")) != NULL && !vg_jis(t, VG_JNULL)) {
+        if (!vg_jis(t, VG_JSTR))
+            return vg_err_field(&r->err, VG_EINVAL, "type", "type: must be a string");
+        if (t->n > 32)
+            return vg_err_field(&r->err, VG_EINVAL, "type", "type: longer than 32 bytes");
+        if (t->n == 0)
+            return vg_err_field(&r->err, VG_EINVAL, "type", "type: must not be empty");
+        type = t->u.s;
+    }
     if (values == NULL)
         return vg_err_field(&r->err, VG_EMISSING, "values", "values: required");
     rc = vg_svc_ioc_lookup(r->srv, &r->actor, values, type, &out, &r->err);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/jscan.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "http/http.h"
@@ -150,6 +151,9 @@ int64_t vg__http_inflight(struct vg_http *h);
 /* ---- helpers for handlers (http/handlers.c) ---- */
 /* Parses the body as a JSON object (VG_EJSON / VG_EINVAL otherwise). */
 int vg_req_json_object(struct vg_req *r, json_t **out);
+/* The same body read with the arena reader (core/jscan.h): for hot endpoints
+ * that only read the document; nodes live in r->a. */
+int vg_req_jscan_object(struct vg_req *r, const struct vg_jval **out);
 const char *vg_req_query(struct vg_req *r, const char *name);
 /* ?limit=&cursor= (limit default 100, capped at 1000; cursor an opaque id). */
 int vg_req_page(struct vg_req *r, struct vg_page *pg);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/jscan.h"
 #include "engine/stix/stix.h"
 #include "engine/stix/tlp.h"
 #include "service/service.h"
@@ -40,11 +41,12 @@ int vg_svc_ioc_list(struct vg_server *srv, const struct vg_actor *who, const cha
 /* body: {count?, seen_at?, note?} */
 int vg_svc_ioc_sighting(struct vg_server *srv, const struct vg_actor *who, int64_t id,
                         json_t *body, json_t **out, struct vg_err *err);
-/* values: the JSON array of the request (borrowed); types: optional
+/* values: the JSON array of the request (jscan nodes, borrowed); type: optional
  * per-request type hint (NULL = guess each value). Writes the response
  * {"results":[…]} into out (raw JSON text). */
-int vg_svc_ioc_lookup(struct vg_server *srv, const struct vg_actor *who, json_t *values,
-                      const char *type, struct vg_buf *out, struct vg_err *err);
+int vg_svc_ioc_lookup(struct vg_server *srv, const struct vg_actor *who,
+                      const struct vg_jval *values, const char *type, struct vg_buf *out,
+                      struct vg_err *err);
 
 /* ---- TAXII 2.1 (http/taxii.c speaks the protocol; these apply the rules) ---- */
 

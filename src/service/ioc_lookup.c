@@ -6,6 +6,7 @@
 #include "service/indicators.h"
 #include "service/service_int.h"
 #include "core/json.h"
+#include "core/jscan.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "engine/stix/ioc_index.h"
@@ -14,9 +15,12 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_HITS 64
 #define LOOKUP_CHUNK 64
+/* Batches at least this large are answered by two threads. */
+#define LOOKUP_SPLIT 16384
 
 /* ---- the index and what it needs to filter hits without the store ---- */
 
@@ -286,16 +290,92 @@ static int emit(struct vg_ioc_state *s, const struct vg_actor *who, struct vg_io
     return shown > 0;
 }
 
-int vg_svc_ioc_lookup(struct vg_server *srv, const struct vg_actor *who, json_t *values,
+/* One slice values[lo, hi) of a batch lookup, its results appended to out
+ * (each preceded by a comma unless it is the batch's first). Chunks of
+ * prepared queries are probed together (their memory loads overlap); only
+ * values with hits are probed again for details. The caller holds the read
+ * lock. */
+struct lookup_part {
+    struct vg_ioc_state *ioc;
+    const struct vg_actor *who;
+    const struct vg_jval *values;
+    size_t lo, hi, hits;
+    enum vg_ioc_type t;
+    int64_t now;
+    struct vg_buf *out, own;
+};
+
+static void lookup_part(struct lookup_part *p)
+{
+    struct vg_ioc_state *s = p->ioc;
+    struct vg_buf *out = p->out;
+    struct vg_ioc_query *qs = vg_xmalloc(LOOKUP_CHUNK * sizeof(*qs));
+    struct vg_err *errs = vg_xcalloc(LOOKUP_CHUNK, sizeof(*errs));
+    uint32_t counts[LOOKUP_CHUNK];
+    /* the hits of one chunk: value j's at hitbuf[j * MAX_HITS], nhits[j] of them */
+    struct vg_ioc_hit *hitbuf = vg_xmalloc(LOOKUP_CHUNK * MAX_HITS * sizeof(*hitbuf));
+    size_t nhits[LOOKUP_CHUNK];
+    for (size_t base = p->lo; base < p->hi; base += LOOKUP_CHUNK) {
+        size_t m = p->hi - base < LOOKUP_CHUNK ? p->hi - base : LOOKUP_CHUNK;
+        for (size_t j = 0; j < m; j++) {
+            const struct vg_jval *v = &p->values->u.a[base + j];
+            vg_err_clear(&errs[j]);
+            if (vg_ioc_query_prepare(s->ix, p->t, v->u.s, v->n, &qs[j], &errs[j]) != VG_OK) {
+                qs[j].nkeys = 0;
+                if (errs[j].msg[0] == '\0')
+                    vg_strlcpy(errs[j].msg, "not a value of a known type", sizeof(errs[j].msg));
+            }
+        }
+        vg_ioc_index_lookup_batch(s->ix, qs, m, p->now, counts);
+        /* details of the values with hits, their metadata fetched ahead */
+        for (size_t j = 0; j < m; j++) {
+            struct vg_ioc_hit *h = hitbuf + j * MAX_HITS;
+            nhits[j] = 0;
+            if (errs[j].msg[0] || counts[j] == 0)
+                continue;
+            nhits[j] = vg_ioc_index_lookup_query(s->ix, &qs[j], p->now, h, MAX_HITS);
+            for (size_t k = 0; k < nhits[j] && k < MAX_HITS; k++)
+                if ((size_t)h[k].indicator_id < s->cap)
+                    __builtin_prefetch(&s->by_src[h[k].indicator_id]);
+        }
+        for (size_t j = 0; j < m; j++) {
+            const struct vg_jval *v = &p->values->u.a[base + j];
+            if (base + j)
+                vg_buf_putc(out, ',');
+            buf_lit(out, "{\"value\":");
+            vg__json_str(out, v->u.s);
+            if (errs[j].msg[0]) {
+                buf_lit(out, ",\"hit\":false,\"error\":");
+                vg__json_str(out, errs[j].msg);
+                vg_buf_putc(out, '}');
+            } else if (nhits[j] == 0) {
+                buf_lit(out, ",\"hit\":false,\"matches\":[]}");
+            } else {
+                p->hits += (size_t)emit(s, p->who, hitbuf + j * MAX_HITS, nhits[j], p->now, out);
+            }
+        }
+    }
+    free(qs);
+    free(errs);
+    free(hitbuf);
+}
+
+static void *lookup_thread(void *arg)
+{
+    lookup_part(arg);
+    return NULL;
+}
+
+int vg_svc_ioc_lookup(struct vg_server *srv, const struct vg_actor *who, const struct vg_jval *values,
                       const char *type, struct vg_buf *out, struct vg_err *err)
 {
     enum vg_ioc_type t = VG_IOC_NONE;
-    size_t n = json_array_size(values), hits = 0;
+    size_t n = vg_jsize(values), hits;
     int64_t now = vg_time_now_ms();
     int rc;
     if ((rc = vg_authz(who, VG_ACT_IOC_READ, err)) != VG_OK)
         return rc;
-    if (!json_is_array(values))
+    if (!vg_jis(values, VG_JARR))
         return vg_err_field(err, VG_EINVAL, "values", "values: a list of strings");
     if (n > VG_IOC_LOOKUP_MAX)
         return vg_err_field(err, VG_ETOOBIG, "values", "values: at most %d per request",
@@ -304,73 +384,44 @@ int vg_svc_ioc_lookup(struct vg_server *srv, const struct vg_actor *who, json_t 
         return vg_err_field(err, VG_EINVAL, "type",
                             "type: one of ip, domain, url, email, phone, md5, sha1, sha256, sha512");
     for (size_t i = 0; i < n; i++) {
-        json_t *v = json_array_get(values, i);
-        if (!json_is_string(v)) {
+        const struct vg_jval *v = &values->u.a[i];
+        if (!vg_jis(v, VG_JSTR)) {
             char f[32];
             snprintf(f, sizeof(f), "values[%zu]", i);
             return vg_err_field(err, VG_EINVAL, f, "%s: must be a string", f);
         }
-        if (json_string_length(v) > VG_IOC_MAX) {
+        if (v->n > VG_IOC_MAX) {
             char f[32];
             snprintf(f, sizeof(f), "values[%zu]", i);
             return vg_err_field(err, VG_EINVAL, f, "%s: longer than %d bytes", f, VG_IOC_MAX);
         }
     }
+    struct lookup_part parts[2] = {
+        {.ioc = srv->ioc, .who = who, .values = values, .lo = 0, .hi = n, .t = t, .now = now},
+    };
+    pthread_t th;
+    int split = 0;
     vg_buf_puts(out, "{\"results\":[");
-    /* Chunks of prepared queries probed together (their memory loads
-     * overlap); only values with hits are probed again for details. */
-    struct vg_ioc_query *qs = vg_xmalloc(LOOKUP_CHUNK * sizeof(*qs));
-    struct vg_err *errs = vg_xcalloc(LOOKUP_CHUNK, sizeof(*errs));
-    uint32_t counts[LOOKUP_CHUNK];
-    /* the hits of one chunk: value j's at hitbuf[j * MAX_HITS], nhits[j] of them */
-    struct vg_ioc_hit *hitbuf = vg_xmalloc(LOOKUP_CHUNK * MAX_HITS * sizeof(*hitbuf));
-    size_t nhits[LOOKUP_CHUNK];
+    parts[0].out = out;
     pthread_rwlock_rdlock(&srv->ioc->lock);
-    for (size_t base = 0; base < n; base += LOOKUP_CHUNK) {
-        size_t m = n - base < LOOKUP_CHUNK ? n - base : LOOKUP_CHUNK;
-        for (size_t j = 0; j < m; j++) {
-            json_t *v = json_array_get(values, base + j);
-            vg_err_clear(&errs[j]);
-            if (vg_ioc_query_prepare(srv->ioc->ix, t, json_string_value(v), json_string_length(v),
-                                     &qs[j], &errs[j]) != VG_OK) {
-                qs[j].nkeys = 0;
-                if (errs[j].msg[0] == '\0')
-                    vg_strlcpy(errs[j].msg, "not a value of a known type", sizeof(errs[j].msg));
-            }
-        }
-        vg_ioc_index_lookup_batch(srv->ioc->ix, qs, m, now, counts);
-        /* details of the values with hits, their metadata fetched ahead */
-        for (size_t j = 0; j < m; j++) {
-            struct vg_ioc_hit *h = hitbuf + j * MAX_HITS;
-            nhits[j] = 0;
-            if (errs[j].msg[0] || counts[j] == 0)
-                continue;
-            nhits[j] = vg_ioc_index_lookup_query(srv->ioc->ix, &qs[j], now, h, MAX_HITS);
-            for (size_t k = 0; k < nhits[j] && k < MAX_HITS; k++)
-                if ((size_t)h[k].indicator_id < srv->ioc->cap)
-                    __builtin_prefetch(&srv->ioc->by_src[h[k].indicator_id]);
-        }
-        for (size_t j = 0; j < m; j++) {
-            json_t *v = json_array_get(values, base + j);
-            if (base + j)
-                vg_buf_putc(out, ',');
-            buf_lit(out, "{\"value\":");
-            vg__json_str(out, json_string_value(v));
-            if (errs[j].msg[0]) {
-                buf_lit(out, ",\"hit\":false,\"error\":");
-                vg__json_str(out, errs[j].msg);
-                vg_buf_putc(out, '}');
-            } else if (nhits[j] == 0) {
-                buf_lit(out, ",\"hit\":false,\"matches\":[]}");
-            } else {
-                hits += (size_t)emit(srv->ioc, who, hitbuf + j * MAX_HITS, nhits[j], now, out);
-            }
-        }
+    /* A large batch is answered by two threads, each writing its half's
+     * results; both read under the read lock taken here. */
+    if (n >= LOOKUP_SPLIT && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+        parts[1] = parts[0];
+        parts[1].lo = parts[0].hi = n / 2;
+        parts[1].out = &parts[1].own;
+        split = pthread_create(&th, NULL, lookup_thread, &parts[1]) == 0;
+        if (!split)
+            parts[0].hi = n;
+    }
+    lookup_part(&parts[0]);
+    if (split) {
+        pthread_join(th, NULL);
+        vg_buf_append(out, parts[1].own.p, parts[1].own.n);
+        vg_buf_free(&parts[1].own);
     }
     pthread_rwlock_unlock(&srv->ioc->lock);
-    free(qs);
-    free(errs);
-    free(hitbuf);
+    hits = parts[0].hits + (split ? parts[1].hits : 0);
     vg_buf_printf(out, "],\"count\":%zu,\"hits\":%zu}", n, hits);
     return VG_OK;
 }

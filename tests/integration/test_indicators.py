@@ -178,6 +178,16 @@ class Indicators(unittest.TestCase):
         self.assertEqual((r.status, r.code, r.field), (400, "invalid_field", "values[1]"))
         r = self.s.post("/api/v1/indicators/lookup", {"vals": []}, self.tok["A"])
         self.assertEqual((r.status, r.code), (400, "unknown_field"))
+        r = self.s.post("/api/v1/indicators/lookup", {"type": "url"}, self.tok["A"])
+        self.assertEqual((r.status, r.code, r.field), (400, "missing_field", "values"))
+        r = self.s.post("/api/v1/indicators/lookup", {"values": [], "type": 7}, self.tok["A"])
+        self.assertEqual((r.status, r.code, r.field), (400, "invalid_field", "type"))
+        r = self.s.post("/api/v1/indicators/lookup", {"values": "192.0.2.9"}, self.tok["A"])
+        self.assertEqual((r.status, r.code, r.field), (400, "invalid_field", "values"))
+        for raw in (b'{"values": ["192.0.2.9"]', b'{"values": [], "values": []}', b'["192.0.2.9"]',
+                    b'{"values": ["\\u0000"]}', b'{"values": ["\xff"]}'):
+            r = self.s.post("/api/v1/indicators/lookup", None, self.tok["A"], raw=raw)
+            self.assertEqual((r.status, r.code), (400, "bad_json"), raw)
 
     def test_stix_bundle(self):
         ind = indicator("[ipv4-addr:value = '198.51.100.20' OR domain-name:value = 'c2.bundle.example']"
@@ -315,7 +325,8 @@ class Indicators(unittest.TestCase):
     def test_lookup_large_batch(self):
         self.submit("A", [{"type": "ip", "value": "100.64.%d.%d" % (i // 250, i % 250), "tlp": "green"}
                           for i in range(2000)])
-        values = ["100.64.%d.%d" % (i // 250, i % 250) for i in range(0, 4000, 2)]
+        # 20,000 values: answered by two threads, results in request order
+        values = ["100.64.%d.%d" % (i // 250, i % 250) for i in range(0, 40000, 2)]
         res = self.lookup("C", values)
         self.assertEqual(sum(r["hit"] for r in res), 1000)
         self.assertTrue(all(r["hit"] == (i * 2 < 2000) for i, r in enumerate(res)))
