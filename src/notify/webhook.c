@@ -128,6 +128,7 @@ static size_t discard(char *p, size_t sz, size_t n, void *ud)
 
 /* ---- curl's socket interface over epoll ---- */
 
+/* socketp marks a socket already in the epoll set (curl forgets it on REMOVE). */
 static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
 {
     struct vg_notifier *nt = userp;
@@ -139,9 +140,13 @@ static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *sock
     }
     ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
     ev.data.fd = s;
-    (void)socketp;
-    if (epoll_ctl(nt->ep, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
+    if (socketp == NULL) {
+        if (epoll_ctl(nt->ep, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST)
+            epoll_ctl(nt->ep, EPOLL_CTL_MOD, s, &ev);
+        curl_multi_assign(nt->multi, s, nt);
+    } else if (epoll_ctl(nt->ep, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
         epoll_ctl(nt->ep, EPOLL_CTL_ADD, s, &ev);
+    }
     return 0;
 }
 
