@@ -169,10 +169,12 @@ const char *vg__sq_str(sqlite3_stmt *st, int i, struct vg_arena *a)
     return vg_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, i));
 }
 
+/* SQLITE_STATIC: every caller binds and steps within one call, while v lives;
+ * a copy per bound string was a malloc, a copy and a free per column. */
 void vg__sq_bind_str(sqlite3_stmt *st, int i, const char *v)
 {
     if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, i);
 }

@@ -33,6 +33,8 @@ int vg__sq_err(struct sqlite_store *s, int rc, const char *what, struct vg_err *
 /* The cached, reset statement for text (a static string); NULL on error. */
 sqlite3_stmt *vg__sq_prep(struct sqlite_store *s, const char *text, struct vg_err *err);
 const char *vg__sq_str(sqlite3_stmt *st, int i, struct vg_arena *a);
+/* Binds v without a copy (SQLITE_STATIC): v must live until the statement
+ * has been stepped. NULL binds SQL NULL. */
 void vg__sq_bind_str(sqlite3_stmt *st, int i, const char *v);
 /* Runs a statement that changes rows; VG_ENOTFOUND when none changed and
  * need_change is set. */
