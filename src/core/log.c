@@ -1,6 +1,7 @@
 /* Log line writer: timestamp, level, message; one write(2) per line so that
  * lines from worker threads do not interleave. */
 #include "core/log.h"
+#include "core/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,4 +45,19 @@ void vg_log_write(int level, const char *fmt, ...)
     line[n++] = '\n';
     ssize_t w = write(STDERR_FILENO, line, n);
     (void)w;
+}
+
+const char *vg_log_quote(const char *s, char *out, size_t n)
+{
+    int utf8 = vg_utf8_valid(s, strlen(s));
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && k + 5 < n; p++) {
+        if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\' || (*p >= 0x80 && !utf8))
+            k += (size_t)snprintf(out + k, n - k, "\\x%02x", *p);
+        else
+            out[k++] = (char)*p;
+    }
+    if (n)
+        out[k < n ? k : n - 1] = '\0';
+    return out;
 }

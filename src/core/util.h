@@ -27,5 +27,8 @@ int vg_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 void vg_hex(const unsigned char *in, size_t n, char *out);
 /* The value of one hex digit, either case; -1 for anything else. */
 int vg_hexval(int c);
+/* 1 when s[0..n) is well-formed UTF-8 (no overlong forms, surrogates or code
+ * points above U+10FFFF), else 0. */
+int vg_utf8_valid(const char *s, size_t n);
 
 #endif

@@ -156,6 +156,30 @@ static void route(struct vg_req *r)
     vg_buf_free(&allow);
 }
 
+static enum MHD_Result query_utf8(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct vg_req *r = cls;
+    (void)kind;
+    if (vg_utf8_valid(key, strlen(key)) && (value == NULL || vg_utf8_valid(value, strlen(value))))
+        return MHD_YES;
+    if (vg_utf8_valid(key, strlen(key)))
+        vg_err_field(&r->err, VG_EINVAL, key, "%s: not valid UTF-8", key);
+    else
+        vg_err_field(&r->err, VG_EINVAL, "query", "query: a parameter name is not valid UTF-8");
+    return MHD_NO;
+}
+
+/* The path and every query parameter are UTF-8 text: they end up in JSON
+ * documents, the store and logs. */
+static int check_text(struct vg_req *r)
+{
+    if (!vg_utf8_valid(r->url, strlen(r->url)))
+        return vg_err_field(&r->err, VG_EINVAL, "path", "path: not valid UTF-8");
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_utf8, r);
+    return r->err.code;
+}
+
 static void dispatch(struct vg_req *r)
 {
     int rc;
@@ -204,7 +228,8 @@ static void dispatch(struct vg_req *r)
         }
         r->authed = 1;
     }
-    rc = rt->fn(r);
+    if ((rc = check_text(r)) == VG_OK)
+        rc = rt->fn(r);
     if (rc)
         error_body(r, rc);
 }
@@ -323,8 +348,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     int64_t ns = now_ns() - r->t0_ns;
     if (r->status)
         vg_metrics_observe(h->metrics, r->route, r->status, ns);
+    char path[512];
     VG_LOG(VG_LOG_INFO, "req=%s method=%s path=\"%s\" route=%s status=%d us=%lld user=%lld%s",
-           r->id, r->method, r->url, r->route >= 0 ? vg_routes[r->route].name : "-", r->status,
+           r->id, r->method, vg_log_quote(r->url, path, sizeof(path)), r->route >= 0 ? vg_routes[r->route].name : "-", r->status,
            (long long)(ns / 1000), (long long)r->actor.user_id,
            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     json_decref(r->json);

@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/util.h"
 
 static int cleaned;
@@ -167,6 +168,18 @@ static void test_util(void **state)
     char hex[5];
     vg_hex((const unsigned char *)"\x01\xab", 2, hex);
     assert_string_equal(hex, "01ab");
+    static const struct { const char *s; int ok; } u8[] = {
+        {"", 1}, {"plain", 1}, {"caf\xc3\xa9", 1}, {"\xe4\xb8\xad", 1}, {"\xf0\x9f\x98\x80", 1},
+        {"\xf4\x8f\xbf\xbf", 1}, {"\xff", 0}, {"\xc3", 0}, {"\xc0\xaf", 0}, {"\xe0\x80\xaf", 0},
+        {"\xed\xa0\x80", 0}, {"\xf4\x90\x80\x80", 0}, {"\xf0\x9f\x98", 0}, {"a\x80" "b", 0},
+    };
+    for (size_t i = 0; i < sizeof(u8) / sizeof(u8[0]); i++)
+        assert_int_equal(vg_utf8_valid(u8[i].s, strlen(u8[i].s)), u8[i].ok);
+    char q[32];
+    assert_string_equal(vg_log_quote("/a\"b\\c\n", q, sizeof(q)), "/a\\x22b\\x5cc\\x0a");
+    assert_string_equal(vg_log_quote("caf\xc3\xa9", q, sizeof(q)), "caf\xc3\xa9");
+    assert_string_equal(vg_log_quote("x\xffy", q, sizeof(q)), "x\\xffy");
+    assert_string_equal(vg_log_quote("\n\n\n\n\n\n\n\n", q, 12), "\\x0a\\x0a");
 }
 
 int main(void)
