@@ -255,17 +255,48 @@ int vg_time_parse_strict(const char *s, int min_frac, int64_t *ms)
     return s ? time_parse(s, 1, min_frac, ms) : -1;
 }
 
+static void put_digits(char *p, int v, int n)
+{
+    while (n--) {
+        p[n] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
+/* Written out by hand for years 1000-9999 (encoding lists of records calls
+ * this per row); gmtime and strftime for the rest. */
 void vg_time_format(int64_t ms, char out[32])
 {
     time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
     int rem = (int)(ms - (int64_t)t * 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (rem)
-        snprintf(out + n, 32 - n, ".%03dZ", rem);
-    else
-        snprintf(out + n, 32 - n, "Z");
+    int64_t days = (t >= 0 ? t : t - 86399) / 86400, secs = t - days * 86400;
+    /* civil from days (the inverse of days_from_civil) */
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    int d = (int)(doy - (153 * mp + 2) / 5 + 1), m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int64_t y = yoe + era * 400 + (m <= 2);
+    size_t n = 19;
+    if (y >= 1000 && y <= 9999) {
+        memcpy(out, "0000-00-00T00:00:00", 19);
+        put_digits(out, (int)y, 4);
+        put_digits(out + 5, m, 2);
+        put_digits(out + 8, d, 2);
+        put_digits(out + 11, (int)(secs / 3600), 2);
+        put_digits(out + 14, (int)(secs / 60 % 60), 2);
+        put_digits(out + 17, (int)(secs % 60), 2);
+    } else {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    }
+    if (rem) {
+        out[n] = '.';
+        put_digits(out + n + 1, rem, 3);
+        n += 4;
+    }
+    out[n] = 'Z';
+    out[n + 1] = '\0';
 }
 
 int64_t vg_time_now_ms(void)
