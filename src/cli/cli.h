@@ -28,6 +28,9 @@ int vg_cli_setup(struct vg_config *cfg, int argc, char **argv, char **pos, int *
  * (message on stderr). body may be NULL; out gets the response body. */
 long vg_cli_request(const struct vg_config *cfg, const char *method, const char *path,
                     const char *body, struct vg_buf *out);
+/* The same with a body of n bytes of type ctype (a JSON body: application/json). */
+long vg_cli_request_as(const struct vg_config *cfg, const char *method, const char *path,
+                       const char *ctype, const char *body, size_t n, struct vg_buf *out);
 /* Sends body (a reference is taken over; may be NULL) and prints the answer
  * as a table or JSON (cfg->format). Exit status: 0 2xx, 1 4xx/5xx, 2 no server. */
 int vg_cli_call(const struct vg_config *cfg, const char *method, const char *path, json_t *body);

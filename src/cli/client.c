@@ -21,6 +21,13 @@ static size_t on_data(char *p, size_t sz, size_t n, void *ud)
 long vg_cli_request(const struct vg_config *cfg, const char *method, const char *path,
                     const char *body, struct vg_buf *out)
 {
+    return vg_cli_request_as(cfg, method, path, "application/json", body,
+                             body ? strlen(body) : 0, out);
+}
+
+long vg_cli_request_as(const struct vg_config *cfg, const char *method, const char *path,
+                       const char *ctype, const char *body, size_t n, struct vg_buf *out)
+{
     CURL *c = curl_easy_init();
     struct curl_slist *hs = NULL;
     char url[1200], auth[300];
@@ -35,9 +42,11 @@ long vg_cli_request(const struct vg_config *cfg, const char *method, const char 
         hs = curl_slist_append(hs, auth);
     }
     if (body) {
-        hs = curl_slist_append(hs, "Content-Type: application/json");
+        char ct[128];
+        snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
+        hs = curl_slist_append(hs, ct);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)n);
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hs);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);

@@ -1,11 +1,14 @@
 /* `vigil import FORMAT PATH...`: streams records to the server's knowledge
- * base in batches (POST /api/v1/vulns/import). PATH: files, directories
- * (recursive) and, for osv, zips of JSON files. FORMAT: osv (one record, an
- * array, or {"vulns":[...]}), nedb (osv-offline files: one document per
- * line), cve5, nvd (API 2.0 responses), kev (the CISA catalogue). A malformed
- * record is reported with its file and position and skipped; the last line is
+ * base in batches, as JSON lines (POST /api/v1/vulns/import?format=, the bulk
+ * form: a record is stored as sent). PATH: files, directories (recursive)
+ * and, for osv, zips of JSON files. FORMAT: osv (one record, an array, or
+ * {"vulns":[...]}), nedb (osv-offline files: one document per line), cve5,
+ * nvd (API 2.0 responses), kev (the CISA catalogue). A malformed record is
+ * reported with its file and position and skipped; the last line is
  * "imported N, unchanged U, skipped S". Exit 0, 1 when something was skipped,
- * 2 on error. */
+ * 2 on error. A NeDB line goes as it is, unparsed (the server checks it),
+ * unless it may be an index definition, a deletion marker or carry NeDB's
+ * "_id": those are decoded here. */
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -26,9 +29,9 @@ struct importer {
     struct vg_config cfg;
     const char *format;    /* as the server knows it (nedb -> osv) */
     const char *kind;      /* as given */
-    json_t *batch;         /* records */
-    char **where;          /* "file:position" per record in batch */
-    size_t nwhere, bytes;
+    struct vg_buf batch;   /* records, one a line */
+    char **where;          /* "file:position" per line of batch */
+    size_t nwhere;
     long imported, unchanged, skipped, seen;
     int failed, tty;
 };
@@ -51,17 +54,14 @@ static void bad(struct importer *im, const char *where, const char *why)
 static int flush(struct importer *im)
 {
     struct vg_buf out = {0};
-    json_t *body, *resp;
-    char *text;
+    json_t *resp;
+    char path[64];
     long status;
-    size_t n = json_array_size(im->batch);
-    if (n == 0)
+    if (im->nwhere == 0)
         return 0;
-    body = json_pack("{s:s, s:O}", "format", im->format, "records", im->batch);
-    text = json_dumps(body, JSON_COMPACT);
-    status = vg_cli_request(&im->cfg, "POST", "/api/v1/vulns/import", text, &out);
-    free(text);
-    json_decref(body);
+    snprintf(path, sizeof(path), "/api/v1/vulns/import?format=%s", im->format);
+    status = vg_cli_request_as(&im->cfg, "POST", path, "application/x-ndjson", im->batch.p,
+                               im->batch.n, &out);
     resp = out.p ? json_loads(out.p, 0, NULL) : NULL;
     if (status != 200) {
         const char *msg = json_string_value(json_object_get(json_object_get(resp, "error"), "message"));
@@ -82,37 +82,42 @@ static int flush(struct importer *im)
     }
     json_decref(resp);
     vg_buf_free(&out);
-    json_array_clear(im->batch);
+    vg_buf_reset(&im->batch);
     for (size_t i = 0; i < im->nwhere; i++)
         free(im->where[i]);
     im->nwhere = 0;
-    im->bytes = 0;
     progress(im);
     return im->failed ? -1 : 0;
 }
 
-/* size: the record's encoded size when known (0: measure it). */
-static int add(struct importer *im, json_t *rec, const char *file, const char *pos, size_t size)
+/* One record as one line of JSON text (no newline in it). */
+static int add_text(struct importer *im, const char *text, size_t n, const char *file,
+                    const char *pos)
 {
     char w[1200];
     snprintf(w, sizeof(w), "%s:%s", file, pos);
+    im->where = vg_xrealloc(im->where, (im->nwhere + 1) * sizeof(char *));
+    im->where[im->nwhere++] = vg_xstrdup(w);
+    vg_buf_append(&im->batch, text, n);
+    vg_buf_putc(&im->batch, '\n');
+    if (im->nwhere >= BATCH_RECORDS || im->batch.n >= BATCH_BYTES)
+        return flush(im);
+    return 0;
+}
+
+static int add(struct importer *im, json_t *rec, const char *file, const char *pos)
+{
     im->seen++;
     if (!json_is_object(rec)) {
+        char w[1200];
+        snprintf(w, sizeof(w), "%s:%s", file, pos);
         bad(im, w, "not a JSON object");
         return 0;
     }
-    im->where = vg_xrealloc(im->where, (im->nwhere + 1) * sizeof(char *));
-    im->where[im->nwhere++] = vg_xstrdup(w);
-    json_array_append(im->batch, rec);
-    if (size == 0) {
-        char *t = json_dumps(rec, JSON_COMPACT);
-        size = t ? strlen(t) : 0;
-        free(t);
-    }
-    im->bytes += size;
-    if (json_array_size(im->batch) >= BATCH_RECORDS || im->bytes >= BATCH_BYTES)
-        return flush(im);
-    return 0;
+    char *t = json_dumps(rec, JSON_COMPACT); /* escapes newlines: one line */
+    int rc = add_text(im, t, strlen(t), file, pos);
+    free(t);
+    return rc;
 }
 
 /* One JSON document of a file: records per the format. */
@@ -135,7 +140,7 @@ static int document(struct importer *im, json_t *doc, const char *file)
             bad(im, w, "no \"vulnerabilities\" array");
             return 0;
         }
-        return add(im, doc, file, "$", 0);
+        return add(im, doc, file, "$");
     }
     if (!json_is_array(list)) {
         char w[1100];
@@ -145,10 +150,35 @@ static int document(struct importer *im, json_t *doc, const char *file)
     }
     json_array_foreach(list, i, x) {
         snprintf(pos, sizeof(pos), "[%zu]", i);
-        if (add(im, x, file, pos, 0))
+        if (add(im, x, file, pos))
             return -1;
     }
     return 0;
+}
+
+/* One line of a NeDB file (trimmed, not empty). */
+static int nedb_line(struct importer *im, const char *p, size_t len, const char *file,
+                     const char *pos)
+{
+    json_error_t je;
+    if (p[0] == '{' && !memmem(p, len, "\"_id\"", 5) && !memmem(p, len, "\"$$", 3)) {
+        im->seen++;
+        return add_text(im, p, len, file, pos);
+    }
+    json_t *d = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je);
+    int rc = 0;
+    if (d == NULL) {
+        char w[1100];
+        snprintf(w, sizeof(w), "%s:%s", file, pos);
+        im->seen++;
+        bad(im, w, je.text);
+    } else if (json_object_get(d, "id") ||
+               !(json_object_get(d, "$$indexCreated") || json_object_get(d, "$$deleted"))) {
+        json_object_del(d, "_id");
+        rc = add(im, d, file, pos);
+    }
+    json_decref(d);
+    return rc;
 }
 
 static int buffer(struct importer *im, const char *buf, size_t n, const char *file)
@@ -160,27 +190,19 @@ static int buffer(struct importer *im, const char *buf, size_t n, const char *fi
         for (const char *p = buf, *end = buf + n; p < end;) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-            char pos[32];
+            const char *b = p, *e = p + len;
             line++;
-            snprintf(pos, sizeof(pos), "line %zu", line);
-            if (len && !(len == 1 && p[0] == '\r')) {
-                json_t *d = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je);
-                if (d == NULL) {
-                    char w[1100];
-                    snprintf(w, sizeof(w), "%s:%s", file, pos);
-                    im->seen++;
-                    bad(im, w, je.text);
-                } else if (json_object_get(d, "id") || !(json_object_get(d, "$$indexCreated") ||
-                                                         json_object_get(d, "$$deleted"))) {
-                    json_object_del(d, "_id");
-                    if (add(im, d, file, pos, len)) {
-                        json_decref(d);
-                        return -1;
-                    }
-                }
-                json_decref(d);
-            }
             p += len + 1;
+            while (b < e && (*b == ' ' || *b == '\t' || *b == '\r'))
+                b++;
+            while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+                e--;
+            if (b < e) {
+                char pos[32];
+                snprintf(pos, sizeof(pos), "line %zu", line);
+                if (nedb_line(im, b, (size_t)(e - b), file, pos))
+                    return -1;
+            }
         }
         return 0;
     }
@@ -295,7 +317,6 @@ int vg_cli_import(int argc, char **argv)
         return 2;
     }
     im.format = strcmp(im.kind, "nedb") == 0 ? "osv" : im.kind;
-    im.batch = json_array();
     im.tty = isatty(2);
     rc = 0;
     for (int i = 1; i < np && rc == 0; i++)
@@ -307,7 +328,7 @@ int vg_cli_import(int argc, char **argv)
     for (size_t i = 0; i < im.nwhere; i++)
         free(im.where[i]);
     free(im.where);
-    json_decref(im.batch);
+    vg_buf_free(&im.batch);
     printf("imported %ld, unchanged %ld, skipped %ld\n", im.imported, im.unchanged, im.skipped);
     if (rc || im.failed)
         return 2;

@@ -4,13 +4,25 @@
 #include "core/util.h"
 
 #include <string.h>
+#include <strings.h>
 
+/* {"format", "records": [...]}, or the records as JSON lines
+ * (application/x-ndjson) with ?format=: the bulk form, each record stored as
+ * sent and a malformed line reported like a malformed record. */
 int vg_h_vuln_import(struct vg_req *r)
 {
     static const char *const keys[] = {"format", "records", NULL};
     const char *format = NULL;
+    const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
     json_t *b, *out = NULL;
     int rc;
+    if (ct && strncasecmp(ct, "application/x-ndjson", 20) == 0) {
+        if ((format = vg_req_query(r, "format")) == NULL)
+            return vg_err_field(&r->err, VG_EMISSING, "format", "format: required (?format=)");
+        rc = vg_svc_vuln_import_lines(r->srv, &r->actor, format, r->body.p ? r->body.p : "",
+                                      r->body.n, &out, &r->err);
+        return vg_reply_rc(r, rc, 200, out);
+    }
     if ((rc = vg_req_json_object(r, &b)) || (rc = vg_json_only(b, keys, NULL, &r->err)) ||
         (rc = vg_json_str(b, "format", 1, 16, &format, &r->err)))
         return rc;
@@ -76,12 +88,19 @@ int vg_h_osv_query(struct vg_req *r)
 
 int vg_h_osv_querybatch(struct vg_req *r)
 {
-    json_t *b, *out = NULL;
+    struct vg_buf out = {0};
+    json_t *b;
     int rc = vg_req_json_object(r, &b);
-    if (rc)
+    if (rc == VG_OK)
+        rc = vg_svc_osv_querybatch(r->srv, vg_req_caller(r), b, &out, &r->err);
+    if (rc) {
+        vg_buf_free(&out);
         return rc;
-    rc = vg_svc_osv_querybatch(r->srv, vg_req_caller(r), b, &out, &r->err);
-    return vg_reply_rc(r, rc, 200, out);
+    }
+    r->status = 200;
+    r->raw = vg_buf_steal(&out, &r->raw_len);
+    r->ctype = "application/json; charset=utf-8";
+    return VG_OK;
 }
 
 int vg_h_osv_vuln(struct vg_req *r)

@@ -181,6 +181,12 @@ int vg_receipt_verify(json_t *receipt, const unsigned char pk[32], struct vg_err
  * Staff only. *out: {format, imported, unchanged, skipped, errors[{index, field, message}]}. */
 int vg_svc_vuln_import(struct vg_server *srv, const struct vg_actor *who, const char *format,
                        json_t *records, json_t **out, struct vg_err *err);
+/* The same with the records as JSON lines, body[0..n) (one record a line;
+ * errors[].index is the line's, from 0). A malformed line is skipped and
+ * reported like a malformed record; an OSV record is stored as sent. */
+int vg_svc_vuln_import_lines(struct vg_server *srv, const struct vg_actor *who,
+                             const char *format, const char *body, size_t n, json_t **out,
+                             struct vg_err *err);
 /* By id or alias; who NULL = anonymous. osv_api: the platform's fields go
  * into database_specific.vigil instead of a top-level "vigil". */
 int vg_svc_vuln_get(struct vg_server *srv, const struct vg_actor *who, const char *id,
@@ -188,11 +194,14 @@ int vg_svc_vuln_get(struct vg_server *srv, const struct vg_actor *who, const cha
 int vg_svc_vuln_list(struct vg_server *srv, const struct vg_actor *who,
                      const struct vg_vuln_filter *f, struct vg_page pg, json_t **out,
                      struct vg_err *err);
-/* POST /v1/query and /v1/querybatch with OSV.dev's shapes. */
+/* POST /v1/query and /v1/querybatch with OSV.dev's shapes. The batch answer
+ * ({"results":[{"vulns":[{"id","modified"}]}]}) is written as JSON text into
+ * out (caller-owned; on error it may hold part of an answer). */
+struct vg_buf;
 int vg_svc_osv_query(struct vg_server *srv, const struct vg_actor *who, json_t *q, json_t **out,
                      struct vg_err *err);
 int vg_svc_osv_querybatch(struct vg_server *srv, const struct vg_actor *who, json_t *body,
-                          json_t **out, struct vg_err *err);
+                          struct vg_buf *out, struct vg_err *err);
 int vg_svc_kb_stats(struct vg_server *srv, json_t **out, struct vg_err *err);
 struct vg_kb *vg_kb_new(void);
 void vg_kb_free(struct vg_kb *kb);

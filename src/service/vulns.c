@@ -1,10 +1,11 @@
-/* The knowledge base: OSV-compatible records imported from OSV, CVE JSON 5,
- * NVD API 2.0 and the CISA KEV catalogue (upsert by `modified`, withdrawn
- * kept and flagged), scored (CVSS, national grade), searchable, and served in
- * the OSV API's shapes. An in-memory match index answers version queries; it
- * is rebuilt from the store after each import and swapped in under a rwlock.
- * Not for: matching SBOMs of units (exposure). */
+/* The knowledge base: OSV-compatible records (imported by vulns_import.c),
+ * scored (CVSS, national grade), searchable, and served in the OSV API's
+ * shapes. An in-memory match index answers version queries; it is rebuilt
+ * from the store after each import and swapped in under a rwlock.
+ * Not for: imports (vulns_import.c), matching SBOMs of units (exposure). */
 #include "service/service_int.h"
+#include "service/vulns_int.h"
+#include "service/indicators.h"
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -14,16 +15,16 @@
 #include "engine/osv/osv.h"
 #include "engine/purl/purl.h"
 #include "engine/version/version.h"
-#include "notify/notify.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* What a query needs of a record besides its ranges, so that id-only
- * answers (querybatch) never touch the store: an open-addressing table by id. */
+ * answers never read the records: an open-addressing table by id (for the
+ * ids a query without a version gets from the package table) and, for the
+ * match index's hits, the same facts by advisory number. */
 struct kb_meta {
     char *id; /* NULL: empty slot */
     int64_t modified;
@@ -35,6 +36,11 @@ struct kb_metas {
     size_t cap, n;
 };
 
+struct kb_adv {
+    int64_t modified;
+    unsigned char public, withdrawn;
+};
+
 struct vg_kb {
     pthread_rwlock_t lock;
     pthread_mutex_t rebuild;    /* one rebuild at a time */
@@ -42,15 +48,8 @@ struct vg_kb {
     struct vg_match_index *ix;  /* NULL until the first build */
     struct vg_match_stats stats;
     struct kb_metas meta;       /* swapped together with ix */
+    struct kb_adv *adv;         /* by advisory number of ix; swapped with it */
 };
-
-static uint64_t id_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
 
 static void metas_put(struct kb_metas *m, const char *id, int64_t modified, int public,
                       int withdrawn)
@@ -60,7 +59,7 @@ static void metas_put(struct kb_metas *m, const char *id, int64_t modified, int 
         g.slot = vg_xcalloc(g.cap, sizeof(*g.slot));
         for (size_t i = 0; i < m->cap; i++)
             if (m->slot[i].id) {
-                size_t h = id_hash(m->slot[i].id) & (g.cap - 1);
+                size_t h = vg__kb_id_hash(m->slot[i].id) & (g.cap - 1);
                 while (g.slot[h].id)
                     h = (h + 1) & (g.cap - 1);
                 g.slot[h] = m->slot[i];
@@ -69,7 +68,7 @@ static void metas_put(struct kb_metas *m, const char *id, int64_t modified, int 
         free(m->slot);
         *m = g;
     }
-    size_t h = id_hash(id) & (m->cap - 1);
+    size_t h = vg__kb_id_hash(id) & (m->cap - 1);
     while (m->slot[h].id && strcmp(m->slot[h].id, id) != 0)
         h = (h + 1) & (m->cap - 1);
     if (m->slot[h].id == NULL) {
@@ -85,7 +84,7 @@ static const struct kb_meta *metas_get(const struct kb_metas *m, const char *id)
 {
     if (m->cap == 0)
         return NULL;
-    size_t h = id_hash(id) & (m->cap - 1);
+    size_t h = vg__kb_id_hash(id) & (m->cap - 1);
     while (m->slot[h].id) {
         if (strcmp(m->slot[h].id, id) == 0)
             return &m->slot[h];
@@ -117,6 +116,7 @@ void vg_kb_free(struct vg_kb *kb)
         return;
     vg_match_index_free(kb->ix);
     metas_free(&kb->meta);
+    free(kb->adv);
     pthread_rwlock_destroy(&kb->lock);
     pthread_mutex_destroy(&kb->rebuild);
     free(kb);
@@ -158,6 +158,7 @@ int vg_kb_rebuild(struct vg_server *srv, struct vg_err *err)
     struct vg_kb *kb = srv->kb;
     struct vg_match_index *ix = vg_match_index_new(), *old;
     struct kb_metas meta = {0}, oldmeta;
+    struct kb_adv *adv = NULL, *oldadv;
     struct vg_arena *a = vg_arena_new(1 << 20);
     struct vg_store *st;
     int64_t after = 0;
@@ -185,15 +186,27 @@ int vg_kb_rebuild(struct vg_server *srv, struct vg_err *err)
     if (rc == VG_OK)
         rc = vg_match_index_finish(ix, err);
     if (rc == VG_OK) {
+        struct vg_match_stats s;
+        vg_match_index_stats(ix, &s);
+        adv = vg_xcalloc(s.advisories + 1, sizeof(*adv));
+        for (size_t i = 0; i < s.advisories; i++) {
+            const struct kb_meta *me = metas_get(&meta, vg_match_advisory(ix, (uint32_t)i)->id);
+            adv[i] = me ? (struct kb_adv){me->modified, (unsigned char)me->public,
+                                          (unsigned char)me->withdrawn}
+                        : (struct kb_adv){.withdrawn = 1};
+        }
         pthread_rwlock_wrlock(&kb->lock);
         old = kb->ix;
         kb->ix = ix;
         oldmeta = kb->meta;
         kb->meta = meta;
-        vg_match_index_stats(ix, &kb->stats);
+        oldadv = kb->adv;
+        kb->adv = adv;
+        kb->stats = s;
         pthread_rwlock_unlock(&kb->lock);
         vg_match_index_free(old);
         metas_free(&oldmeta);
+        free(oldadv);
         VG_LOG(VG_LOG_INFO, "event=kb_index_built advisories=%zu packages=%zu bytes=%zu",
                kb->stats.advisories, kb->stats.packages, kb->stats.bytes);
     } else {
@@ -209,55 +222,6 @@ int vg_kb_rebuild(struct vg_server *srv, struct vg_err *err)
 }
 
 /* ---- record helpers ---- */
-
-static char *upper(struct vg_arena *a, const char *s)
-{
-    char *p = vg_arena_strdup(a, s);
-    for (char *q = p; *q; q++)
-        *q = (char)toupper((unsigned char)*q);
-    return p;
-}
-
-/* (ecosystem, normalised name) pairs of a record's affected packages. */
-static size_t packages_of(json_t *rec, struct vg_arena *a, const char ***out)
-{
-    json_t *aff = json_object_get(rec, "affected"), *x;
-    size_t i, n = 0;
-    const char **p = vg_arena_calloc(a, 2 * json_array_size(aff) + 2, sizeof(char *));
-    json_array_foreach(aff, i, x) {
-        json_t *pkg = json_object_get(x, "package");
-        const char *eco = json_string_value(json_object_get(pkg, "ecosystem"));
-        const char *name = json_string_value(json_object_get(pkg, "name"));
-        const char *purl = json_string_value(json_object_get(pkg, "purl"));
-        int e = -1;
-        if ((eco == NULL || name == NULL) && purl) {
-            struct vg_purl pu;
-            struct vg_err er = {0};
-            const char *ver;
-            if (vg_purl_parse(purl, strlen(purl), a, &pu, &er) != VG_OK ||
-                vg_match_purl_pkg(&pu, a, &e, &name, &ver, &er) != VG_OK)
-                continue;
-            eco = vg_eco_name(e);
-        }
-        if (eco == NULL || name == NULL)
-            continue;
-        char norm[VG_MATCH_NAME_MAX];
-        size_t nl = 0;
-        if (e < 0)
-            e = vg_eco_parse(eco, strlen(eco));
-        if (e >= 0 && vg_match_norm_name(e, name, strlen(name), norm, sizeof(norm), &nl) == VG_OK)
-            name = vg_arena_strndup(a, norm, nl);
-        const char *base = eco;
-        const char *colon = strchr(eco, ':');
-        if (colon)
-            base = vg_arena_strndup(a, eco, (size_t)(colon - eco));
-        p[2 * n] = base;
-        p[2 * n + 1] = name;
-        n++;
-    }
-    *out = p;
-    return n;
-}
 
 /* The platform's view of a record: scores, grade, KEV status. */
 static json_t *vigil_part(struct vg_store *st, const struct vg_vuln *v, json_t *rec,
@@ -313,221 +277,6 @@ static json_t *render(struct vg_store *st, const struct vg_vuln *v, int osv_api,
     return rec;
 }
 
-/* ---- import ---- */
-
-struct import_op {
-    struct vg_server *srv;
-    const struct vg_actor *who;
-    int queued;
-    size_t alerted;
-    const char *format;
-    json_t *records;
-    struct vg_arena *a;
-    int imported, unchanged, skipped;
-    json_t *errors, *ids;
-    struct vg_err *err;
-};
-
-static void skip(struct import_op *op, size_t index, const struct vg_err *e)
-{
-    op->skipped++;
-    if (json_array_size(op->errors) < 1000)
-        json_array_append_new(op->errors,
-                              json_pack("{s:I, s:s, s:s}", "index", (json_int_t)index, "field",
-                                        e->field, "message", e->msg));
-}
-
-int vg__kb_put(struct vg_store *st, json_t *rec, const char *source, int public, int64_t now,
-               struct vg_arena *a, int *changed, struct vg_err *err)
-{
-    int64_t modified = 0, t;
-    struct vg_vuln v, old;
-    int rc;
-    *changed = 0;
-    if ((rc = vg_osv_check(rec, &modified, err)))
-        return rc;
-    memset(&v, 0, sizeof(v));
-    v.id = json_string_value(json_object_get(rec, "id"));
-    struct vg_err e2 = {0};
-    if (st->ops->vuln_get(st, v.id, a, &old, &e2) == VG_OK &&
-        (old.modified > modified ||
-         (old.modified == modified && old.public == public))) {
-        /* Same or older version: keep what we have. A record made public
-         * (publication of its case) is the exception. */
-        char *c = vg_json_canonical(rec, NULL);
-        int same = strcmp(c, old.doc) == 0 || old.modified > modified;
-        free(c);
-        if (same)
-            return VG_OK;
-    } else if (e2.code != VG_OK && e2.code != VG_ENOTFOUND) {
-        return vg_err_set(err, e2.code, "%s", e2.msg);
-    }
-    v.modified = modified;
-    v.published = json_is_string(json_object_get(rec, "published")) &&
-                          vg_time_parse(json_string_value(json_object_get(rec, "published")), &t) == 0
-                      ? t
-                      : 0;
-    v.withdrawn = json_is_string(json_object_get(rec, "withdrawn")) &&
-                          vg_time_parse(json_string_value(json_object_get(rec, "withdrawn")), &t) == 0
-                      ? t
-                      : 0;
-    v.source = source;
-    v.public = public;
-    v.score = vg_osv_best_score(rec);
-    v.grade = v.score < 0 ? NULL : vg_grade_name(vg_grade_from_score(v.score));
-    v.summary = json_string_value(json_object_get(rec, "summary"));
-    char *doc = vg_json_canonical(rec, NULL);
-    v.doc = vg_arena_strdup(a, doc);
-    free(doc);
-    v.updated_at = now;
-    json_t *al = json_object_get(rec, "aliases"), *x;
-    size_t i, nal = 0;
-    const char **aliases = vg_arena_calloc(a, json_array_size(al) + 1, sizeof(char *));
-    json_array_foreach(al, i, x) if (json_is_string(x)) aliases[nal++] = upper(a, json_string_value(x));
-    const char **pk;
-    size_t npk = packages_of(rec, a, &pk);
-    if ((rc = st->ops->vuln_put(st, &v, aliases, nal, pk, npk,
-                                json_string_value(json_object_get(rec, "details")), err)))
-        return rc;
-    *changed = 1;
-    return VG_OK;
-}
-
-static int import_one(struct vg_store *st, struct import_op *op, size_t index, json_t *raw,
-                      int64_t now)
-{
-    struct vg_err e = {0};
-    json_t *rec = NULL;
-    const char *source = "osv";
-    int rc, changed = 0;
-    if (strcmp(op->format, "kev") == 0) {
-        const char *cve, *added, *due;
-        if (vg_kev_entry(raw, &cve, &added, &due, &e) != VG_OK) {
-            skip(op, index, &e);
-            return VG_OK;
-        }
-        char *doc = vg_json_canonical(raw, NULL);
-        struct vg_kev k = {.cve_id = cve, .date_added = added, .due_date = due, .doc = doc};
-        rc = st->ops->kev_put(st, &k, &changed, op->err);
-        free(doc);
-        if (rc)
-            return rc;
-        if (changed) {
-            op->imported++;
-            json_array_append_new(op->ids, json_string(cve));
-        } else {
-            op->unchanged++;
-        }
-        return VG_OK;
-    }
-    if (strcmp(op->format, "cve5") == 0) {
-        source = "cve5";
-        rc = vg_osv_from_cve5(raw, &rec, &e);
-    } else if (strcmp(op->format, "nvd") == 0) {
-        source = "nvd";
-        rc = vg_osv_from_nvd(raw, &rec, &e);
-    } else {
-        rec = json_incref(raw);
-        rc = VG_OK;
-    }
-    if (rc) {
-        skip(op, index, &e);
-        return VG_OK;
-    }
-    rc = vg__kb_put(st, rec, source, 1, now, op->a, &changed, &e);
-    if (rc == VG_EINVAL || rc == VG_EMISSING) {
-        skip(op, index, &e);
-        rc = VG_OK;
-    } else if (rc) {
-        vg_err_set(op->err, rc, "%s", e.msg);
-    } else if (changed) {
-        op->imported++;
-        json_array_append_new(op->ids, json_copy(json_object_get(rec, "id")));
-        /* Every new or changed record is matched against every unit's SBOMs. */
-        size_t units = 0;
-        rc = vg__expo_reverse(op->srv, st, rec, now, op->a, &op->queued, &units, op->err);
-        op->alerted += units;
-    } else {
-        op->unchanged++;
-    }
-    json_decref(rec);
-    return rc;
-}
-
-static int import_tx(struct vg_store *st, void *ctx)
-{
-    struct import_op *op = ctx;
-    int64_t now = vg_time_now_ms();
-    size_t i;
-    json_t *r;
-    int rc = VG_OK;
-    json_array_foreach(op->records, i, r) {
-        /* An NVD API response holds its entries under "vulnerabilities". */
-        json_t *inner = strcmp(op->format, "nvd") == 0 ? json_object_get(r, "vulnerabilities") : NULL;
-        if (json_is_array(inner)) {
-            size_t k;
-            json_t *e;
-            json_array_foreach(inner, k, e) if ((rc = import_one(st, op, i, e, now))) return rc;
-            continue;
-        }
-        if ((rc = import_one(st, op, i, r, now)))
-            return rc;
-        if (i % 256 == 255)
-            vg_arena_reset(op->a);
-    }
-    if (op->imported == 0)
-        return VG_OK;
-    json_t *p = json_pack("{s:s, s:i, s:i, s:i, s:O}", "format", op->format, "imported",
-                          op->imported, "unchanged", op->unchanged, "skipped", op->skipped, "ids",
-                          op->ids);
-    rc = vg_audit_append(st, op->who, "vuln.import", "vulns", op->format, p, now, op->err);
-    json_decref(p);
-    return rc;
-}
-
-int vg_svc_vuln_import(struct vg_server *srv, const struct vg_actor *who, const char *format,
-                       json_t *records, json_t **out, struct vg_err *err)
-{
-    static const char *const formats[] = {"osv", "cve5", "nvd", "kev", NULL};
-    struct import_op op;
-    int ok = 0, rc;
-    if ((rc = vg_authz(who, VG_ACT_VULN_IMPORT, err)))
-        return rc;
-    for (int i = 0; formats[i]; i++)
-        ok |= strcmp(formats[i], format) == 0;
-    if (!ok)
-        return vg_err_field(err, VG_EINVAL, "format", "format: osv, cve5, nvd or kev");
-    if (!json_is_array(records))
-        return vg_err_field(err, VG_EINVAL, "records", "records: must be an array");
-    if (json_array_size(records) > 10000)
-        return vg_err_field(err, VG_ETOOBIG, "records", "records: at most 10000 per request");
-    if ((rc = vg_expo_ensure(srv, err)))
-        return rc;
-    memset(&op, 0, sizeof(op));
-    op.srv = srv;
-    op.who = who;
-    op.format = format;
-    op.records = records;
-    op.err = err;
-    op.errors = json_array();
-    op.ids = json_array();
-    op.a = vg_arena_new(1 << 16);
-    rc = vg__tx(srv, 1, import_tx, &op, err);
-    vg_arena_free(op.a);
-    if (rc == VG_OK && op.queued)
-        vg_notifier_kick(srv->notifier);
-    if (rc == VG_OK && op.imported && strcmp(format, "kev") != 0)
-        vg_kb_mark(srv);
-    if (rc == VG_OK)
-        *out = json_pack("{s:s, s:i, s:i, s:i, s:I, s:o}", "format", format, "imported",
-                         op.imported, "unchanged", op.unchanged, "skipped", op.skipped,
-                         "units_alerted", (json_int_t)op.alerted, "errors", op.errors);
-    else
-        json_decref(op.errors);
-    json_decref(op.ids);
-    return rc;
-}
-
 /* ---- reading ---- */
 
 /* The record with id, or the one whose alias id is (the lowest id when
@@ -541,7 +290,7 @@ static int find(struct vg_store *st, const char *id, struct vg_arena *a, struct 
     vg_err_clear(err);
     const char **ids;
     size_t n;
-    if ((rc = st->ops->vuln_by_alias(st, upper(a, id), a, &ids, &n, err)))
+    if ((rc = st->ops->vuln_by_alias(st, vg__kb_upper(a, id), a, &ids, &n, err)))
         return rc;
     if (n == 0)
         return vg_err_set(err, VG_ENOTFOUND, "vulnerability %s not found", id);
@@ -598,129 +347,159 @@ int vg_svc_vuln_list(struct vg_server *srv, const struct vg_actor *who,
 
 /* ---- the OSV API ---- */
 
-/* Resolves a query's package to (ecosystem, name, version). */
-static int query_target(json_t *q, const char *path, struct vg_arena *a, int *eco,
-                        const char **eco_name, const char **name, const char **version,
+/* Where a query's error points: "package.purl", or "queries[3].package.purl"
+ * in a batch (i >= 0). Built only when there is an error to report. */
+static const char *qfield(char *buf, size_t n, long i, const char *suffix)
+{
+    if (i < 0)
+        snprintf(buf, n, "%s", suffix);
+    else
+        snprintf(buf, n, "queries[%ld]%s%s", i, *suffix ? "." : "", suffix);
+    return buf;
+}
+
+struct osv_target {
+    int eco;              /* -1: unknown ecosystem or a commit query */
+    const char *eco_name; /* NULL for a commit query */
+    const char *name, *version;
+};
+
+/* Resolves query i (-1: a single query) to (ecosystem, name, version). */
+static int query_target(json_t *q, long i, struct vg_arena *a, struct osv_target *t,
                         struct vg_err *err)
 {
     static const char *const keys[] = {"package", "version", "commit", "page_token", NULL};
     static const char *const pkeys[] = {"ecosystem", "name", "purl", NULL};
     char p[64];
-    json_t *pkg = json_object_get(q, "package");
-    const char *ver = json_string_value(json_object_get(q, "version"));
-    int rc;
+    struct vg_err e = {0};
+    json_t *pkg = json_object_get(q, "package"), *ver = json_object_get(q, "version");
+    memset(t, 0, sizeof(*t));
+    t->eco = -1;
     if (!json_is_object(q))
-        return vg_err_field(err, VG_EINVAL, path, "%s: must be an object", path);
-    if ((rc = vg_json_only(q, keys, path, err)))
-        return rc;
-    if (json_object_get(q, "version") && !json_is_string(json_object_get(q, "version"))) {
-        snprintf(p, sizeof(p), "%s%sversion", path, *path ? "." : "");
-        return vg_err_field(err, VG_EINVAL, p, "%s: must be a string", p);
-    }
-    *version = ver;
-    *eco = -1;
-    *name = NULL;
-    *eco_name = NULL;
+        return vg_err_field(err, VG_EINVAL, qfield(p, sizeof(p), i, ""), "%s: must be an object",
+                            p);
+    /* the check runs again, naming the path, only when it fails */
+    if (vg_json_only(q, keys, NULL, &e) != VG_OK)
+        return vg_json_only(q, keys, i < 0 ? NULL : qfield(p, sizeof(p), i, ""), err);
+    if (ver && !json_is_string(ver))
+        return vg_err_field(err, VG_EINVAL, qfield(p, sizeof(p), i, "version"),
+                            "%s: must be a string", p);
+    t->version = json_string_value(ver);
     if (pkg == NULL)
         return VG_OK; /* a commit query */
-    snprintf(p, sizeof(p), "%s%spackage", path, *path ? "." : "");
     if (!json_is_object(pkg))
-        return vg_err_field(err, VG_EINVAL, p, "%s: must be an object", p);
-    if ((rc = vg_json_only(pkg, pkeys, p, err)))
-        return rc;
+        return vg_err_field(err, VG_EINVAL, qfield(p, sizeof(p), i, "package"),
+                            "%s: must be an object", p);
+    if (vg_json_only(pkg, pkeys, NULL, &e) != VG_OK)
+        return vg_json_only(pkg, pkeys, qfield(p, sizeof(p), i, "package"), err);
     const char *purl = json_string_value(json_object_get(pkg, "purl"));
     if (purl) {
         struct vg_purl pu;
-        struct vg_err e = {0};
         const char *pv = NULL;
-        snprintf(p, sizeof(p), "%s%spackage.purl", path, *path ? "." : "");
-        if (vg_purl_parse(purl, strlen(purl), a, &pu, &e) != VG_OK)
-            return vg_err_field(err, VG_EINVAL, p, "%s: %s", p, e.msg);
-        if (vg_match_purl_pkg(&pu, a, eco, name, &pv, &e) != VG_OK)
-            return vg_err_field(err, VG_EINVAL, p, "%s: %s", p, e.msg);
-        if (pv && ver)
-            return vg_err_field(err, VG_EINVAL, p, "%s: give the version in the purl or in "
-                                                   "version, not both", p);
+        if (vg_purl_parse(purl, strlen(purl), a, &pu, &e) != VG_OK ||
+            vg_match_purl_pkg(&pu, a, &t->eco, &t->name, &pv, &e) != VG_OK)
+            return vg_err_field(err, VG_EINVAL, qfield(p, sizeof(p), i, "package.purl"),
+                                "%s: %s", p, e.msg);
+        if (pv && t->version)
+            return vg_err_field(err, VG_EINVAL, qfield(p, sizeof(p), i, "package.purl"),
+                                "%s: give the version in the purl or in version, not both", p);
         if (pv)
-            *version = pv;
-        *eco_name = vg_eco_name(*eco);
+            t->version = pv;
+        t->eco_name = vg_eco_name(t->eco);
         return VG_OK;
     }
-    const char *e = json_string_value(json_object_get(pkg, "ecosystem"));
+    const char *en = json_string_value(json_object_get(pkg, "ecosystem"));
     const char *n = json_string_value(json_object_get(pkg, "name"));
-    if (e == NULL || n == NULL) {
-        snprintf(p, sizeof(p), "%s%spackage", path, *path ? "." : "");
-        return vg_err_field(err, VG_EINVAL, p, "%s: {ecosystem, name} or {purl}", p);
-    }
-    *eco = vg_eco_parse(e, strlen(e));
-    *eco_name = e;
-    *name = n;
+    if (en == NULL || n == NULL)
+        return vg_err_field(err, VG_EINVAL, qfield(p, sizeof(p), i, "package"),
+                            "%s: {ecosystem, name} or {purl}", p);
+    t->eco = vg_eco_parse(en, strlen(en));
+    t->eco_name = en;
+    t->name = n;
     return VG_OK;
 }
 
-/* Ids (with modified) of the public (or, for staff, all) non-withdrawn
- * records affecting the target, in a; the facts come from the in-memory
- * table, so id-only answers never read the store. */
-static int query_ids(struct vg_server *srv, struct vg_store *st, const struct vg_actor *who,
-                     int eco, const char *eco_name, const char *name, const char *version,
-                     struct vg_arena *a, const char ***out, int64_t **mod, size_t *n,
-                     struct vg_err *err)
+struct osv_hit {
+    const char *id; /* owned by the index or a; valid while the kb read lock is held */
+    int64_t modified;
+};
+
+/* The public (or, for staff, all) non-withdrawn records affecting t, with
+ * their modified time, from memory: a version query is answered by the match
+ * index and the per-advisory facts beside it; only a query without a version
+ * (every record of a package) reads the package table. The caller holds the
+ * kb read lock (ix may be NULL before the first build). */
+/* The hits a caller may see, with their facts (kb read lock held). */
+static size_t keep_hits(const struct vg_kb *kb, const struct vg_match_index *ix, int all,
+                        const struct vg_match_hit *hits, size_t nh, struct osv_hit *out)
 {
-    const char **ids = NULL;
-    size_t nids = 0;
-    int rc = VG_OK, all = vg__staff(who);
-    *n = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < nh; i++) {
+        const struct kb_adv *m = &kb->adv[hits[i].adv];
+        if (!m->withdrawn && (m->public || all))
+            out[k++] = (struct osv_hit){vg_match_advisory(ix, hits[i].adv)->id, m->modified};
+    }
+    return k;
+}
+
+static int target_hits(struct vg_server *srv, const struct vg_match_index *ix, int all,
+                       const struct osv_target *t, long qi, struct vg_arena *a,
+                       struct osv_hit **out, size_t *n, struct vg_err *err)
+{
+    struct vg_kb *kb = srv->kb;
+    size_t k = 0;
+    int rc = VG_OK;
     *out = NULL;
-    *mod = NULL;
-    if (name == NULL || eco < 0)
+    *n = 0;
+    if (t->name == NULL || t->eco < 0)
         return VG_OK; /* unknown ecosystem or commit query: nothing indexed */
-    if (!version) {
+    if (t->version == NULL) {
         char norm[VG_MATCH_NAME_MAX];
-        size_t nl = 0;
-        const char *base = eco_name;
-        if (vg_match_norm_name(eco, name, strlen(name), norm, sizeof(norm) - 1, &nl) == VG_OK) {
+        size_t nl = 0, nids = 0;
+        const char *name = t->name, *base = t->eco_name, *colon = strchr(t->eco_name, ':'),
+                   **ids;
+        if (vg_match_norm_name(t->eco, name, strlen(name), norm, sizeof(norm) - 1, &nl) == VG_OK) {
             norm[nl] = '\0';
             name = norm;
         }
-        if (strchr(eco_name, ':'))
-            base = vg_arena_strndup(a, eco_name, (size_t)(strchr(eco_name, ':') - eco_name));
-        if ((rc = st->ops->vuln_ids_for_package(st, base, name, a, &ids, &nids, err)))
+        if (colon)
+            base = vg_arena_strndup(a, t->eco_name, (size_t)(colon - t->eco_name));
+        struct vg_store *st = vg_pool_get(srv->pool);
+        rc = st->ops->vuln_ids_for_package(st, base, name, a, &ids, &nids, err);
+        vg_pool_put(srv->pool, st);
+        if (rc)
             return rc;
+        struct osv_hit *h = vg_arena_alloc(a, (nids + 1) * sizeof(*h));
+        for (size_t i = 0; i < nids; i++) {
+            const struct kb_meta *me = metas_get(&kb->meta, ids[i]);
+            if (me && !me->withdrawn && (me->public || all))
+                h[k++] = (struct osv_hit){ids[i], me->modified};
+        }
+        *out = h;
+        *n = k;
+        return VG_OK;
     }
-    struct vg_match_hit hits[512];
+    if (ix == NULL)
+        return VG_OK;
+    struct vg_match_hit buf[64], *hits = buf;
     size_t nh = 0;
-    const struct vg_match_index *ix = vg__kb_acquire(srv);
-    if (version && ix)
-        rc = vg_match_query(ix, eco, name, strlen(name), version, strlen(version), hits,
-                            VG_ARRAY_LEN(hits), &nh, err);
-    if (rc == VG_OK && version) {
-        if (nh > VG_ARRAY_LEN(hits))
-            nh = VG_ARRAY_LEN(hits);
-        ids = vg_arena_calloc(a, nh + 1, sizeof(char *));
-        for (size_t i = 0; i < nh; i++)
-            ids[nids++] = vg_match_advisory(ix, hits[i].adv)->id;
+    rc = vg_match_query(ix, t->eco, t->name, strlen(t->name), t->version, strlen(t->version),
+                        hits, VG_ARRAY_LEN(buf), &nh, err);
+    if (rc == VG_OK && nh > VG_ARRAY_LEN(buf)) {
+        hits = vg_arena_alloc(a, nh * sizeof(*hits));
+        rc = vg_match_query(ix, t->eco, t->name, strlen(t->name), t->version,
+                            strlen(t->version), hits, nh, &nh, err);
     }
-    const char **keep = vg_arena_calloc(a, nids + 1, sizeof(char *));
-    int64_t *m = vg_arena_calloc(a, nids + 1, sizeof(int64_t));
-    size_t k = 0;
-    for (size_t i = 0; rc == VG_OK && i < nids; i++) {
-        const struct kb_meta *me = metas_get(&srv->kb->meta, ids[i]);
-        if (me == NULL || me->withdrawn || (!me->public && !all))
-            continue;
-        keep[k] = vg_arena_strdup(a, ids[i]);
-        m[k++] = me->modified;
-    }
-    vg__kb_release(srv);
     if (rc == VG_EINVAL) {
+        char p[64];
         vg_err_clear(err);
-        return vg_err_field(err, VG_EINVAL, "version", "version: '%s' is not a %s version",
-                            version, eco_name);
+        return vg_err_field(err, VG_EINVAL, qfield(p, sizeof(p), qi, "version"),
+                            "%s: '%s' is not a %s version", p, t->version, t->eco_name);
     }
     if (rc)
         return rc;
-    *out = keep;
-    *mod = m;
-    *n = k;
+    *out = vg_arena_alloc(a, (nh + 1) * sizeof(**out));
+    *n = keep_hits(kb, ix, all, hits, nh, *out);
     return VG_OK;
 }
 
@@ -728,84 +507,115 @@ int vg_svc_osv_query(struct vg_server *srv, const struct vg_actor *who, json_t *
                      struct vg_err *err)
 {
     struct vg_arena *a = vg_arena_new(0);
-    struct vg_store *st = vg_pool_get(srv->pool);
-    const char *en, *name, *version, **ids;
-    int64_t *mod;
-    size_t n;
-    int eco;
-    int rc = query_target(q, "", a, &eco, &en, &name, &version, err);
-    if (rc == VG_OK)
-        rc = query_ids(srv, st, who, eco, en, name, version, a, &ids, &mod, &n, err);
+    struct osv_target t;
+    struct osv_hit *h = NULL;
+    size_t n = 0;
+    int rc = query_target(q, -1, a, &t, err);
     if (rc == VG_OK) {
+        const struct vg_match_index *ix = vg__kb_acquire(srv);
+        rc = target_hits(srv, ix, vg__staff(who), &t, -1, a, &h, &n, err);
+        for (size_t i = 0; rc == VG_OK && i < n; i++)
+            h[i].id = vg_arena_strdup(a, h[i].id); /* the index may go once released */
+        vg__kb_release(srv);
+    }
+    if (rc == VG_OK) {
+        struct vg_store *st = vg_pool_get(srv->pool);
         json_t *j = json_object(), *arr = json_array();
         for (size_t i = 0; i < n; i++) {
             struct vg_vuln v;
             struct vg_err e = {0};
-            if (st->ops->vuln_get(st, ids[i], a, &v, &e) == VG_OK)
+            if (st->ops->vuln_get(st, h[i].id, a, &v, &e) == VG_OK)
                 json_array_append_new(arr, render(st, &v, 1, a));
         }
+        vg_pool_put(srv->pool, st);
         if (json_array_size(arr))
             json_object_set_new(j, "vulns", arr);
         else
             json_decref(arr);
         *out = j;
     }
-    vg_pool_put(srv->pool, st);
     vg_arena_free(a);
     return rc;
 }
 
+/* Appends one result object of a batch. */
+static void put_result(struct vg_buf *out, int first, const struct osv_hit *h, size_t n)
+{
+    vg_buf_puts(out, first ? "{" : ",{");
+    for (size_t k = 0; k < n; k++) {
+        char m[32];
+        vg_time_format(h[k].modified, m);
+        vg_buf_puts(out, k ? ",{\"id\":" : "\"vulns\":[{\"id\":");
+        vg__json_str(out, h[k].id);
+        vg_buf_puts(out, ",\"modified\":\"");
+        vg_buf_puts(out, m);
+        vg_buf_puts(out, k + 1 < n ? "\"}" : "\"}]");
+    }
+    vg_buf_putc(out, '}');
+}
+
+/* Hits per version query kept from the one pass over the index; a query with
+ * more is asked again alone. */
+#define BATCH_HITS 16
+
+/* The queries are resolved first, then matched in one pass over the index
+ * under one hold of its lock (vg_match_query_many overlaps their memory
+ * fetches), and the answer is written as it is read: ids and modified times
+ * come from memory. The first query in error, in order, fails the batch. */
 int vg_svc_osv_querybatch(struct vg_server *srv, const struct vg_actor *who, json_t *body,
-                          json_t **out, struct vg_err *err)
+                          struct vg_buf *out, struct vg_err *err)
 {
     static const char *const keys[] = {"queries", NULL};
-    json_t *qs = json_object_get(body, "queries"), *q;
-    size_t i;
-    int rc;
+    json_t *qs = json_object_get(body, "queries");
+    struct vg_err terr = {0};
+    size_t i, nq, nv = 0, bad;
+    int rc, all = vg__staff(who);
     if ((rc = vg_json_only(body, keys, NULL, err)))
         return rc;
     if (!json_is_array(qs))
         return vg_err_field(err, VG_EMISSING, "queries", "queries: an array of queries");
-    if (json_array_size(qs) > 1000)
+    if ((nq = json_array_size(qs)) > 1000)
         return vg_err_field(err, VG_ETOOBIG, "queries", "queries: at most 1000 per batch");
-    struct vg_arena *a = vg_arena_new(0);
-    struct vg_store *st = vg_pool_get(srv->pool);
-    json_t *results = json_array();
-    json_array_foreach(qs, i, q) {
-        char path[32];
-        const char *en, *name, *version, **ids;
-        int64_t *mod;
-        size_t n;
-        int eco;
-        snprintf(path, sizeof(path), "queries[%zu]", i);
-        if ((rc = query_target(q, path, a, &eco, &en, &name, &version, err)) ||
-            (rc = query_ids(srv, st, who, eco, en, name, version, a, &ids, &mod, &n, err))) {
-            if (rc == VG_EINVAL && strcmp(err->field, "version") == 0)
-                snprintf(err->field, sizeof(err->field), "queries[%zu].version", i);
+    struct vg_arena *a = vg_arena_new(1 << 18);
+    struct osv_target *t = vg_arena_alloc(a, (nq + 1) * sizeof(*t));
+    struct vg_match_q *mq = vg_arena_alloc(a, (nq + 1) * sizeof(*mq));
+    size_t *slot = vg_arena_alloc(a, (nq + 1) * sizeof(*slot));
+    for (bad = 0; bad < nq; bad++) {
+        struct osv_target *x = &t[bad];
+        if (query_target(json_array_get(qs, bad), (long)bad, a, x, &terr))
             break;
+        slot[bad] = SIZE_MAX;
+        if (x->version && x->name && x->eco >= 0) {
+            slot[bad] = nv;
+            mq[nv++] = (struct vg_match_q){x->eco, x->name, strlen(x->name), x->version,
+                                           strlen(x->version)};
         }
-        json_t *r = json_object();
-        if (n) {
-            json_t *arr = json_array();
-            for (size_t k = 0; k < n; k++) {
-                char m[32];
-                vg_time_format(mod[k], m);
-                json_array_append_new(arr, json_pack("{s:s, s:s}", "id", ids[k], "modified", m));
-            }
-            json_object_set_new(r, "vulns", arr);
-        }
-        json_array_append_new(results, r);
-        if (i % 64 == 63)
-            vg_arena_reset(a);
     }
-    vg_pool_put(srv->pool, st);
+    struct vg_match_hit *hits = vg_arena_alloc(a, (nv * BATCH_HITS + 1) * sizeof(*hits));
+    size_t *counts = vg_arena_calloc(a, nv + 1, sizeof(*counts));
+    int *rcs = vg_arena_calloc(a, nv + 1, sizeof(*rcs));
+    struct osv_hit kept[BATCH_HITS];
+    const struct vg_match_index *ix = vg__kb_acquire(srv);
+    if (ix && nv)
+        vg_match_query_many(ix, mq, nv, hits, BATCH_HITS, counts, rcs);
+    vg_buf_puts(out, "{\"results\":[");
+    for (i = 0; i < bad && rc == VG_OK; i++) {
+        size_t k = slot[i], n;
+        struct osv_hit *h;
+        if (ix && k != SIZE_MAX && rcs[k] == VG_OK && counts[k] <= BATCH_HITS) {
+            n = keep_hits(srv->kb, ix, all, &hits[k * BATCH_HITS], counts[k], kept);
+            put_result(out, i == 0, kept, n);
+        } else if ((rc = target_hits(srv, ix, all, &t[i], (long)i, a, &h, &n, err)) == VG_OK) {
+            put_result(out, i == 0, h, n); /* no version, many hits, or an error to name */
+        }
+    }
+    vg__kb_release(srv);
     vg_arena_free(a);
-    if (rc) {
-        json_decref(results);
-        return rc;
-    }
-    *out = json_pack("{s:o}", "results", results);
-    return VG_OK;
+    if (rc == VG_OK && bad < nq)
+        rc = vg_err_field(err, terr.code, terr.field, "%s", terr.msg);
+    if (rc == VG_OK)
+        vg_buf_puts(out, "]}");
+    return rc;
 }
 
 int vg_svc_kb_stats(struct vg_server *srv, json_t **out, struct vg_err *err)

@@ -338,5 +338,33 @@ const struct vg__migration vg__sqlite_migrations[] = {
      * notification_id set) rather than hold a second copy. */
     {51,
     "ALTER TABLE outbox ADD COLUMN notification_id INTEGER NOT NULL DEFAULT 0;"},
+    /* 60..69: the knowledge base. 60: bulk imports write fewer b-trees per
+     * row. Alias and package rows live in their primary key (no rowid table
+     * beside it); the modified index served no query; the full-text index
+     * keeps no copy of the text (deletes give the words: summary, and details
+     * inside doc) and no per-row sizes (nothing ranks). */
+    {60,
+    "DROP INDEX vulns_modified;"
+    "CREATE TABLE vuln_aliases_new ("
+    " alias TEXT NOT NULL,"
+    " vuln_id TEXT NOT NULL,"
+    " PRIMARY KEY (alias, vuln_id)) WITHOUT ROWID;"
+    "INSERT INTO vuln_aliases_new SELECT alias, vuln_id FROM vuln_aliases;"
+    "DROP TABLE vuln_aliases;"
+    "ALTER TABLE vuln_aliases_new RENAME TO vuln_aliases;"
+    "CREATE INDEX vuln_aliases_vuln ON vuln_aliases(vuln_id);"
+    "CREATE TABLE vuln_packages_new ("
+    " ecosystem TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " vuln_id TEXT NOT NULL,"
+    " PRIMARY KEY (ecosystem, name, vuln_id)) WITHOUT ROWID;"
+    "INSERT INTO vuln_packages_new SELECT ecosystem, name, vuln_id FROM vuln_packages;"
+    "DROP TABLE vuln_packages;"
+    "ALTER TABLE vuln_packages_new RENAME TO vuln_packages;"
+    "CREATE INDEX vuln_packages_vuln ON vuln_packages(vuln_id);"
+    "DROP TABLE vulns_fts;"
+    "CREATE VIRTUAL TABLE vulns_fts USING fts5(summary, details, content='', columnsize=0);"
+    "INSERT INTO vulns_fts (rowid, summary, details) SELECT rid, coalesce(summary, ''),"
+    " coalesce(json_extract(doc, '$.details'), '') FROM vulns;"},
     {0, NULL},
 };

@@ -41,6 +41,9 @@ void vg__sq_bind_str(sqlite3_stmt *st, int i, const char *v);
 int vg__sq_exec(struct sqlite_store *s, sqlite3_stmt *st, const char *what, int need_change,
                 struct vg_err *err);
 
+/* Multi-row statements: ROWS32(" (?,?),") " (?,?)" is 33 rows of two. */
+#define ROWS32(x) x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x
+
 /* Steps a one-row query into out via read; VG_ENOTFOUND when no row. */
 #define GET_ONE(s, st, what, err, READ)                                                            \
     do {                                                                                           \
@@ -126,8 +129,7 @@ int vg__sq_vuln_get(struct vg_store *, const char *, struct vg_arena *, struct v
                     struct vg_err *);
 int vg__sq_vuln_by_alias(struct vg_store *, const char *, struct vg_arena *, const char ***,
                          size_t *, struct vg_err *);
-int vg__sq_vuln_put(struct vg_store *, const struct vg_vuln *, const char *const *, size_t,
-                    const char *const *, size_t, const char *, struct vg_err *);
+int vg__sq_vuln_put_many(struct vg_store *, struct vg_vuln_put *, size_t, struct vg_err *);
 int vg__sq_vuln_list(struct vg_store *, const struct vg_vuln_filter *, int64_t, int,
                      struct vg_arena *, struct vg_vuln **, size_t *, struct vg_err *);
 int vg__sq_vuln_scan(struct vg_store *, int64_t, int, struct vg_arena *, struct vg_vuln **,

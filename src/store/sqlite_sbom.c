@@ -186,7 +186,6 @@ int vg__sq_component_insert(struct vg_store *base, struct vg_component *c, struc
 }
 
 /* 32 rows a statement: one prepared statement for full chunks, the rest one by one. */
-#define ROWS32(x) x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x
 static const char q_comp_insert32[] =
     "INSERT INTO components (sbom_id, org_id, ecosystem, name, version, purl, path) VALUES"
     ROWS32(" (?,?,?,?,?,?,?),") " (?,?,?,?,?,?,?)";

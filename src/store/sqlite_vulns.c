@@ -2,6 +2,10 @@
  * (ecosystem, name) pairs, an FTS5 index over summary and details) and the
  * CISA KEV catalogue. */
 #include "store/sqlite_int.h"
+#include "core/buf.h"
+#include "core/util.h"
+
+#include <stdlib.h>
 
 #define VULN_COLS                                                                                  \
     "v.rid, v.id, v.modified, v.published, v.withdrawn, v.source, v.public, v.score, v.grade, "    \
@@ -9,23 +13,41 @@
 
 static const char q_get[] = "SELECT " VULN_COLS " FROM vulns v WHERE v.id = ?";
 static const char q_by_alias[] = "SELECT vuln_id FROM vuln_aliases WHERE alias = ? ORDER BY vuln_id";
-static const char q_old_rid[] = "SELECT rid FROM vulns WHERE id = ?";
-static const char q_upsert[] =
-    "INSERT INTO vulns (id, modified, published, withdrawn, source, public, score, grade, summary,"
-    " doc, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
-    " modified = excluded.modified, published = excluded.published,"
-    " withdrawn = excluded.withdrawn, source = excluded.source, public = excluded.public,"
-    " score = excluded.score, grade = excluded.grade, summary = excluded.summary,"
-    " doc = excluded.doc, updated_at = excluded.updated_at";
+/* A batch writes its rows 33 to a statement (ROWS32 plus one), the rest one
+ * by one; its full-text rows last, one a statement: FTS5 writes the terms it
+ * holds to disk at every statement savepoint (which multi-row statements
+ * open) and a single-row insert opens none, so a batch's terms go to disk
+ * together, as one segment, when the batch ends. */
+#define VULN_ROW " (?,?,?,?,?,?,?,?,?,?,?,?)"
+#define VULN_INSERT                                                                                \
+    "INSERT INTO vulns (rid, id, modified, published, withdrawn, source, public, score, grade,"   \
+    " summary, doc, updated_at) VALUES"
+static const char q_vuln_ins[] = VULN_INSERT VULN_ROW;
+static const char q_vuln_ins33[] = VULN_INSERT ROWS32(VULN_ROW ",") VULN_ROW;
+/* The insert's parameters, in the same places. */
+static const char q_vuln_update[] =
+    "UPDATE vulns SET modified = ?3, published = ?4, withdrawn = ?5, source = ?6, public = ?7,"
+    " score = ?8, grade = ?9, summary = ?10, doc = ?11, updated_at = ?12 WHERE rid = ?1 AND"
+    " id = ?2";
+static const char q_max_rid[] = "SELECT coalesce(max(rid), 0) FROM vulns";
 static const char q_del_aliases[] = "DELETE FROM vuln_aliases WHERE vuln_id = ?";
 static const char q_del_packages[] = "DELETE FROM vuln_packages WHERE vuln_id = ?";
-static const char q_del_fts[] = "DELETE FROM vulns_fts WHERE rowid = ?";
-static const char q_add_alias[] =
-    "INSERT INTO vuln_aliases (alias, vuln_id) VALUES (?, ?) ON CONFLICT DO NOTHING";
-static const char q_add_package[] =
-    "INSERT INTO vuln_packages (ecosystem, name, vuln_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
-static const char q_add_fts[] =
-    "INSERT INTO vulns_fts (rowid, id, summary, details) VALUES (?, ?, ?, ?)";
+#define ALIAS_INSERT "INSERT INTO vuln_aliases (alias, vuln_id) VALUES"
+#define ALIAS_CONFLICT " ON CONFLICT DO NOTHING"
+static const char q_alias_ins[] = ALIAS_INSERT " (?,?)" ALIAS_CONFLICT;
+static const char q_alias_ins33[] = ALIAS_INSERT ROWS32(" (?,?),") " (?,?)" ALIAS_CONFLICT;
+#define PKG_INSERT "INSERT INTO vuln_packages (ecosystem, name, vuln_id) VALUES"
+static const char q_pkg_ins[] = PKG_INSERT " (?,?,?)" ALIAS_CONFLICT;
+static const char q_pkg_ins33[] = PKG_INSERT ROWS32(" (?,?,?),") " (?,?,?)" ALIAS_CONFLICT;
+/* The full-text table keeps no copy of the text (contentless): a row is
+ * removed by giving its words again, which the stored row still has
+ * (summary, and details inside doc), before the row changes. ?1: the rids,
+ * a JSON array. */
+static const char q_fts_del[] =
+    "INSERT INTO vulns_fts (vulns_fts, rowid, summary, details) SELECT 'delete', rid,"
+    " coalesce(summary, ''), coalesce(json_extract(doc, '$.details'), '') FROM vulns"
+    " WHERE rid IN (SELECT value FROM json_each(?1))";
+static const char q_fts_ins[] = "INSERT INTO vulns_fts (rowid, summary, details) VALUES (?,?,?)";
 /* Filters are parameters: a NULL parameter means "any". */
 static const char q_list[] =
     "SELECT " VULN_COLS " FROM vulns v WHERE v.rid > ?1 AND (?2 = 1 OR v.public = 1)"
@@ -116,69 +138,179 @@ static int by_id(struct sqlite_store *s, const char *q, const char *id, struct v
     return vg__sq_exec(s, st, "vulnerability", 0, err);
 }
 
-int vg__sq_vuln_put(struct vg_store *base, const struct vg_vuln *v, const char *const *aliases,
-                    size_t naliases, const char *const *packages, size_t npackages,
-                    const char *details, struct vg_err *err)
+/* The batch's strings outlive each statement's step: bound without a copy. */
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Binds row i of a batch's rows for one table at parameter col0 + 1. */
+typedef void (*bind_row_fn)(sqlite3_stmt *st, int col0, const void *rows, size_t i);
+
+/* Inserts n rows 33 a statement (many), the rest one by one (one). */
+static int insert_rows(struct sqlite_store *s, const char *one, const char *many, int cols,
+                       bind_row_fn bind, const void *rows, size_t n, const char *what,
+                       struct vg_err *err)
+{
+    size_t i = 0;
+    int rc = VG_OK;
+    for (; rc == VG_OK && i + 33 <= n; i += 33) {
+        sqlite3_stmt *st = vg__sq_prep(s, many, err);
+        if (st == NULL)
+            return VG_EBACKEND;
+        for (int k = 0; k < 33; k++)
+            bind(st, k * cols, rows, i + (size_t)k);
+        rc = vg__sq_exec(s, st, what, 0, err);
+    }
+    for (; rc == VG_OK && i < n; i++) {
+        sqlite3_stmt *st = vg__sq_prep(s, one, err);
+        if (st == NULL)
+            return VG_EBACKEND;
+        bind(st, 0, rows, i);
+        rc = vg__sq_exec(s, st, what, 0, err);
+    }
+    return rc;
+}
+
+static void bind_vuln(sqlite3_stmt *st, int c, const void *rows, size_t i)
+{
+    const struct vg_vuln *v = ((const struct vg_vuln *const *)rows)[i];
+    sqlite3_bind_int64(st, c + 1, v->rid);
+    bind_text(st, c + 2, v->id);
+    sqlite3_bind_int64(st, c + 3, v->modified);
+    sqlite3_bind_int64(st, c + 4, v->published);
+    sqlite3_bind_int64(st, c + 5, v->withdrawn);
+    bind_text(st, c + 6, v->source);
+    sqlite3_bind_int(st, c + 7, v->public);
+    sqlite3_bind_int(st, c + 8, v->score);
+    bind_text(st, c + 9, v->grade);
+    bind_text(st, c + 10, v->summary);
+    bind_text(st, c + 11, v->doc);
+    sqlite3_bind_int64(st, c + 12, v->updated_at);
+}
+
+/* (string, string, string) rows: aliases use two, packages three. */
+static void bind_str2(sqlite3_stmt *st, int c, const void *rows, size_t i)
+{
+    const char *const *r = (const char *const *)rows + 3 * i;
+    bind_text(st, c + 1, r[0]);
+    bind_text(st, c + 2, r[1]);
+}
+
+static void bind_str3(sqlite3_stmt *st, int c, const void *rows, size_t i)
+{
+    const char *const *r = (const char *const *)rows + 3 * i;
+    bind_text(st, c + 1, r[0]);
+    bind_text(st, c + 2, r[1]);
+    bind_text(st, c + 3, r[2]);
+}
+
+static int replace_one(struct sqlite_store *s, const struct vg_vuln *v, struct vg_err *err)
+{
+    sqlite3_stmt *st = vg__sq_prep(s, q_vuln_update, err);
+    int rc;
+    if (st == NULL)
+        return VG_EBACKEND;
+    bind_vuln(st, 0, &v, 0);
+    if ((rc = vg__sq_exec(s, st, "vulnerability", 1, err)))
+        return rc;
+    if ((rc = by_id(s, q_del_aliases, v->id, err)))
+        return rc;
+    return by_id(s, q_del_packages, v->id, err);
+}
+
+/* Removes the full-text rows of the batch's records that replace stored
+ * ones. */
+static int fts_delete(struct sqlite_store *s, const struct vg_vuln_put *p, size_t n,
+                      struct vg_err *err)
+{
+    struct vg_buf rids = {0};
+    int rc = VG_OK;
+    vg_buf_putc(&rids, '[');
+    for (size_t i = 0; i < n; i++)
+        if (p[i].v.rid)
+            vg_buf_printf(&rids, "%s%lld", rids.n > 1 ? "," : "", (long long)p[i].v.rid);
+    vg_buf_putc(&rids, ']');
+    if (rids.n > 2) {
+        sqlite3_stmt *st = vg__sq_prep(s, q_fts_del, err);
+        if (st == NULL) {
+            vg_buf_free(&rids);
+            return VG_EBACKEND;
+        }
+        sqlite3_bind_text(st, 1, rids.p, (int)rids.n, SQLITE_STATIC);
+        rc = vg__sq_exec(s, st, "vulnerability text", 0, err);
+    }
+    vg_buf_free(&rids);
+    return rc;
+}
+
+static int fts_insert(struct sqlite_store *s, const struct vg_vuln_put *p, struct vg_err *err)
+{
+    sqlite3_stmt *st = vg__sq_prep(s, q_fts_ins, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, p->v.rid);
+    bind_text(st, 2, p->v.summary ? p->v.summary : "");
+    bind_text(st, 3, p->details ? p->details : "");
+    return vg__sq_exec(s, st, "vulnerability text", 0, err);
+}
+
+int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
+                         struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st;
-    int64_t old = 0, rid;
-    int rc;
-    if ((st = vg__sq_prep(s, q_old_rid, err)) == NULL)
+    int64_t rid = 0;
+    size_t nnew = 0, nal = 0, npk = 0, k = 0;
+    int rc = VG_OK;
+    if (n == 0)
+        return VG_OK;
+    if ((st = vg__sq_prep(s, q_max_rid, err)) == NULL)
         return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, v->id);
     if (sqlite3_step(st) == SQLITE_ROW)
-        old = sqlite3_column_int64(st, 0);
+        rid = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    if ((st = vg__sq_prep(s, q_upsert, err)) == NULL)
-        return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, v->id);
-    sqlite3_bind_int64(st, 2, v->modified);
-    sqlite3_bind_int64(st, 3, v->published);
-    sqlite3_bind_int64(st, 4, v->withdrawn);
-    vg__sq_bind_str(st, 5, v->source);
-    sqlite3_bind_int(st, 6, v->public);
-    sqlite3_bind_int(st, 7, v->score);
-    vg__sq_bind_str(st, 8, v->grade);
-    vg__sq_bind_str(st, 9, v->summary);
-    vg__sq_bind_str(st, 10, v->doc);
-    sqlite3_bind_int64(st, 11, v->updated_at);
-    if ((rc = vg__sq_exec(s, st, "vulnerability", 0, err)))
-        return rc;
-    rid = old ? old : sqlite3_last_insert_rowid(s->db);
-    if (old) {
-        if ((rc = by_id(s, q_del_aliases, v->id, err)) || (rc = by_id(s, q_del_packages, v->id, err)))
-            return rc;
-        if ((st = vg__sq_prep(s, q_del_fts, err)) == NULL)
-            return VG_EBACKEND;
-        sqlite3_bind_int64(st, 1, rid);
-        if ((rc = vg__sq_exec(s, st, "vulnerability text", 0, err)))
-            return rc;
+    for (size_t i = 0; i < n; i++) {
+        nal += p[i].naliases;
+        npk += p[i].npackages;
     }
-    for (size_t i = 0; i < naliases; i++) {
-        if ((st = vg__sq_prep(s, q_add_alias, err)) == NULL)
-            return VG_EBACKEND;
-        vg__sq_bind_str(st, 1, aliases[i]);
-        vg__sq_bind_str(st, 2, v->id);
-        if ((rc = vg__sq_exec(s, st, "alias", 0, err)))
-            return rc;
+    const struct vg_vuln **fresh = vg_xcalloc(n, sizeof(*fresh));
+    const char **strs = vg_xcalloc(3 * (nal + npk) + 1, sizeof(*strs));
+    rc = fts_delete(s, p, n, err);
+    for (size_t i = 0; i < n && rc == VG_OK; i++) {
+        if (p[i].v.rid) {
+            rc = replace_one(s, &p[i].v, err);
+        } else {
+            p[i].v.rid = ++rid; /* the writer's transaction: nobody else inserts */
+            fresh[nnew++] = &p[i].v;
+        }
     }
-    for (size_t i = 0; i + 1 < npackages * 2; i += 2) {
-        if ((st = vg__sq_prep(s, q_add_package, err)) == NULL)
-            return VG_EBACKEND;
-        vg__sq_bind_str(st, 1, packages[i]);
-        vg__sq_bind_str(st, 2, packages[i + 1]);
-        vg__sq_bind_str(st, 3, v->id);
-        if ((rc = vg__sq_exec(s, st, "package", 0, err)))
-            return rc;
-    }
-    if ((st = vg__sq_prep(s, q_add_fts, err)) == NULL)
-        return VG_EBACKEND;
-    sqlite3_bind_int64(st, 1, rid);
-    vg__sq_bind_str(st, 2, v->id);
-    vg__sq_bind_str(st, 3, v->summary ? v->summary : "");
-    vg__sq_bind_str(st, 4, details ? details : "");
-    return vg__sq_exec(s, st, "vulnerability text", 0, err);
+    if (rc == VG_OK)
+        rc = insert_rows(s, q_vuln_ins, q_vuln_ins33, 12, bind_vuln, fresh, nnew, "vulnerability",
+                         err);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p[i].naliases; j++, k++) {
+            strs[3 * k] = p[i].aliases[j];
+            strs[3 * k + 1] = p[i].v.id;
+        }
+    if (rc == VG_OK)
+        rc = insert_rows(s, q_alias_ins, q_alias_ins33, 2, bind_str2, strs, nal, "alias", err);
+    for (size_t i = k = 0; i < n; i++)
+        for (size_t j = 0; j < p[i].npackages; j++, k++) {
+            strs[3 * k] = p[i].packages[2 * j];
+            strs[3 * k + 1] = p[i].packages[2 * j + 1];
+            strs[3 * k + 2] = p[i].v.id;
+        }
+    if (rc == VG_OK)
+        rc = insert_rows(s, q_pkg_ins, q_pkg_ins33, 3, bind_str3, strs, npk, "package", err);
+    for (size_t i = 0; i < n && rc == VG_OK; i++)
+        rc = fts_insert(s, &p[i], err);
+    free(strs);
+    free(fresh);
+    return rc;
 }
 
 int vg__sq_vuln_list(struct vg_store *base, const struct vg_vuln_filter *f, int64_t after,

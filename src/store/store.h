@@ -260,6 +260,16 @@ struct vg_vuln {
     int64_t updated_at;
 };
 
+/* One record of a vuln_put_many batch: the row and what is indexed with it. */
+struct vg_vuln_put {
+    struct vg_vuln v;               /* v.rid: the stored row it replaces, 0 when new */
+    const char *const *aliases;     /* upper-case */
+    size_t naliases;
+    const char *const *packages;    /* (ecosystem, name) pairs */
+    size_t npackages;
+    const char *details;            /* doc's details (full text with v.summary), or NULL */
+};
+
 struct vg_vuln_filter {
     const char *ecosystem, *package, *alias; /* exact; NULL = any */
     const char *grade;                        /* national grade name */
@@ -448,11 +458,12 @@ struct vg_store_ops {
     /* Ids of records holding alias (upper-case), ascending. */
     int (*vuln_by_alias)(struct vg_store *s, const char *alias, struct vg_arena *a,
                          const char ***ids, size_t *n, struct vg_err *err);
-    /* Inserts or replaces the record, its aliases, its (ecosystem, name)
-     * pairs and its full-text row. */
-    int (*vuln_put)(struct vg_store *s, const struct vg_vuln *v, const char *const *aliases,
-                    size_t naliases, const char *const *packages /* eco, name pairs */,
-                    size_t npackages, const char *details, struct vg_err *err);
+    /* Inserts the new records and replaces the stored ones (by v.rid), with
+     * their aliases, (ecosystem, name) pairs and full-text rows, in few
+     * statements: an import batch. Ids are distinct and new ones not stored;
+     * a new record's v.rid is set. */
+    int (*vuln_put_many)(struct vg_store *s, struct vg_vuln_put *p, size_t n,
+                         struct vg_err *err);
     int (*vuln_list)(struct vg_store *s, const struct vg_vuln_filter *f, int64_t after, int limit,
                      struct vg_arena *a, struct vg_vuln **out, size_t *n, struct vg_err *err);
     /* Every record by rid (for index builds), limit at a time. */

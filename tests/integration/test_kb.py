@@ -135,6 +135,86 @@ class KnowledgeBase(unittest.TestCase):
                                       "version": "1.0"})
         self.assertEqual(r.json, {})
 
+    def ndjson(self, fmt, lines):
+        body = "".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in lines)
+        return self.s.request("POST", "/api/v1/vulns/import?format=" + fmt, raw=body.encode(),
+                              token=self.s.admin,
+                              headers={"Content-Type": "application/x-ndjson"})
+
+    @staticmethod
+    def rec(i, tag="BULK", modified="2024-03-01T00:00:00Z", **kw):
+        return dict({"id": "TEST-%s-%d" % (tag, i), "modified": modified,
+                     "summary": "bulk record %d" % i,
+                     "affected": [{"package": {"ecosystem": "npm",
+                                               "name": "%s-pkg-%d" % (tag.lower(), i)},
+                                   "ranges": [{"type": "SEMVER", "events": [
+                                       {"introduced": "0"}, {"fixed": "1.0.0"}]}]}]}, **kw)
+
+    def test_bulk_lines(self):
+        # JSON lines: a malformed line is skipped like a malformed record and
+        # named by its line index; a record is stored as sent
+        spaced = "  " + json.dumps(self.rec(2), separators=(", ", ": ")) + " \r"
+        r = self.ndjson("osv", [self.rec(1), "{not json", "", 7, {"id": "TEST-BULK-X"}, spaced])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json["imported"], r.json["unchanged"], r.json["skipped"]), (2, 0, 3))
+        self.assertEqual([e["index"] for e in r.json["errors"]], [1, 3, 4])
+        self.assertIn("invalid JSON", r.json["errors"][0]["message"])
+        self.assertEqual(r.json["errors"][2]["field"], "modified")
+        v = self.s.get("/api/v1/vulns/TEST-BULK-2").json
+        self.assertEqual((v["summary"], v["affected"]), ("bulk record 2", self.rec(2)["affected"]))
+        q = self.s.post("/v1/query", {"package": {"purl": "pkg:npm/bulk-pkg-1@0.5.0"}})
+        self.assertEqual([x["id"] for x in q.json["vulns"]], ["TEST-BULK-1"])
+        # idempotent in either form: the content decides, not its spelling
+        r = self.ndjson("osv", [self.rec(1), spaced])
+        self.assertEqual((r.json["imported"], r.json["unchanged"]), (0, 2))
+        r = self.s.post("/api/v1/vulns/import", {"format": "osv", "records": [self.rec(2)]},
+                        self.s.admin)
+        self.assertEqual((r.json["imported"], r.json["unchanged"]), (0, 1))
+        audit = [e for e in self.s.get("/api/v1/audit?limit=1000", self.s.admin).json["items"]
+                 if e["action"] == "vuln.import"]
+        self.assertTrue(any("TEST-BULK-2" in json.dumps(e) for e in audit))
+        # the form's own checks
+        r = self.s.request("POST", "/api/v1/vulns/import", raw=b"{}\n", token=self.s.admin,
+                           headers={"Content-Type": "application/x-ndjson"})
+        self.assertEqual((r.status, r.field), (400, "format"))
+        self.assertEqual(self.ndjson("xml", [self.rec(1)]).field, "format")
+        self.assertEqual(self.ndjson("osv", ["{}"] * 10001).status, 413)
+
+    def test_bulk_batch_order(self):
+        # A large request is parsed in shares on several threads: line indexes,
+        # and the order of records with one id, hold across the shares.
+        pad = "x" * 300
+        lines = [self.rec(i, "SHARE", summary="share %d %s" % (i, pad)) for i in range(3000)]
+        lines[5] = lines[1500] = lines[2999] = "{broken"
+        lines[2990] = self.rec(10, "SHARE", modified="2024-04-01T00:00:00Z", summary="newer")
+        lines[2991] = self.rec(20, "SHARE", modified="2023-01-01T00:00:00Z", summary="older")
+        r = self.ndjson("osv", lines)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([e["index"] for e in r.json["errors"]], [5, 1500, 2999])
+        self.assertEqual((r.json["imported"], r.json["unchanged"], r.json["skipped"]),
+                         (2996, 1, 3))
+        self.assertEqual(self.s.get("/api/v1/vulns/TEST-SHARE-10").json["summary"], "newer")
+        self.assertTrue(self.s.get("/api/v1/vulns/TEST-SHARE-20").json["summary"].startswith(
+            "share 20 "))
+        r = self.ndjson("osv", lines)
+        self.assertEqual((r.json["imported"], r.json["unchanged"], r.json["skipped"]), (0, 2997, 3))
+
+    def test_full_text_follows_updates(self):
+        a = self.s.admin
+        imp = lambda recs: self.s.post("/api/v1/vulns/import", {"format": "osv", "records": recs},
+                                       a).json
+        first = self.rec(1, "FTS", summary="zqxoldword", details="zqxolddetail")
+        self.assertEqual(imp([first])["imported"], 1)
+        ids = lambda q: [v["id"] for v in self.s.get("/api/v1/vulns?q=" + q).json["items"]]
+        self.assertEqual(ids("zqxoldword"), ["TEST-FTS-1"])
+        self.assertEqual(ids("zqxolddetail"), ["TEST-FTS-1"])
+        newer = dict(first, modified="2024-05-01T00:00:00Z", summary="zqxnewword")
+        del newer["details"]
+        self.assertEqual(self.ndjson("osv", [newer]).json["imported"], 1)
+        self.assertEqual(ids("zqxoldword"), [])
+        self.assertEqual(ids("zqxolddetail"), [])
+        self.assertEqual(ids("zqxnewword"), ["TEST-FTS-1"])
+
     def test_import_authorization_and_validation(self):
         a = self.s.admin
         o = self.s.post("/api/v1/orgs", {"name": "KB Member", "kind": "member"}, a).json

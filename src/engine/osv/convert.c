@@ -13,15 +13,16 @@ static int time_at(json_t *o, const char *key, const char *path, int required, i
 {
     json_t *v = json_object_get(o, key);
     char p[96];
-    snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", key);
     if (v == NULL || json_is_null(v)) {
-        if (required)
-            return vg_err_field(err, VG_EMISSING, p, "%s: required", p);
-        return VG_OK;
+        if (!required)
+            return VG_OK;
+        snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", key);
+        return vg_err_field(err, VG_EMISSING, p, "%s: required", p);
     }
-    if (!json_is_string(v) || vg_time_parse(json_string_value(v), ms) != 0)
-        return vg_err_field(err, VG_EINVAL, p, "%s: not an RFC 3339 time", p);
-    return VG_OK;
+    if (json_is_string(v) && vg_time_parse(json_string_value(v), ms) == 0)
+        return VG_OK;
+    snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", key); /* named only on error */
+    return vg_err_field(err, VG_EINVAL, p, "%s: not an RFC 3339 time", p);
 }
 
 static int strings(json_t *o, const char *key, struct vg_err *err)
@@ -98,9 +99,10 @@ int vg_osv_check(json_t *rec, int64_t *modified, struct vg_err *err)
             char p[96];
             json_t *pkg = json_object_get(x, "package"), *ranges, *r;
             size_t k;
-            snprintf(p, sizeof(p), "affected[%zu]", i);
-            if (!json_is_object(x))
+            if (!json_is_object(x)) {
+                snprintf(p, sizeof(p), "affected[%zu]", i);
                 return vg_err_field(err, VG_EINVAL, p, "%s: must be an object", p);
+            }
             if (pkg && !json_is_null(pkg) &&
                 (!json_is_object(pkg) ||
                  !((json_is_string(json_object_get(pkg, "ecosystem")) &&

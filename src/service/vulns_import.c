@@ -1,0 +1,567 @@
+/* Knowledge-base imports: records of OSV, CVE JSON 5, NVD API 2.0 and the CISA
+ * KEV catalogue into the store in batches (upsert by `modified`, withdrawn
+ * kept and flagged), each batch parsed and prepared outside the write
+ * transaction (on several threads when it is large) and stored in one pass.
+ * Not for: reading records or the match index (vulns.c). */
+#include "service/service_int.h"
+#include "service/vulns_int.h"
+#include "core/json.h"
+#include "engine/cvss/grade.h"
+#include "engine/match/match.h"
+#include "engine/osv/osv.h"
+#include "engine/purl/purl.h"
+#include "engine/version/version.h"
+#include "notify/notify.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* (ecosystem, normalised name) pairs of a record's affected packages. */
+static size_t packages_of(json_t *rec, struct vg_arena *a, const char ***out)
+{
+    json_t *aff = json_object_get(rec, "affected"), *x;
+    size_t i, n = 0;
+    const char **p = vg_arena_calloc(a, 2 * json_array_size(aff) + 2, sizeof(char *));
+    json_array_foreach(aff, i, x) {
+        json_t *pkg = json_object_get(x, "package");
+        const char *eco = json_string_value(json_object_get(pkg, "ecosystem"));
+        const char *name = json_string_value(json_object_get(pkg, "name"));
+        const char *purl = json_string_value(json_object_get(pkg, "purl"));
+        int e = -1;
+        if ((eco == NULL || name == NULL) && purl) {
+            struct vg_purl pu;
+            struct vg_err er = {0};
+            const char *ver;
+            if (vg_purl_parse(purl, strlen(purl), a, &pu, &er) != VG_OK ||
+                vg_match_purl_pkg(&pu, a, &e, &name, &ver, &er) != VG_OK)
+                continue;
+            eco = vg_eco_name(e);
+        }
+        if (eco == NULL || name == NULL)
+            continue;
+        char norm[VG_MATCH_NAME_MAX];
+        size_t nl = 0;
+        if (e < 0)
+            e = vg_eco_parse(eco, strlen(eco));
+        if (e >= 0 && vg_match_norm_name(e, name, strlen(name), norm, sizeof(norm), &nl) == VG_OK)
+            name = vg_arena_strndup(a, norm, nl);
+        const char *base = eco;
+        const char *colon = strchr(eco, ':');
+        if (colon)
+            base = vg_arena_strndup(a, eco, (size_t)(colon - eco));
+        p[2 * n] = base;
+        p[2 * n + 1] = name;
+        n++;
+    }
+    *out = p;
+    return n;
+}
+
+/* A record ready to store: its row and what is indexed with it (in an arena),
+ * prepared outside the write transaction. */
+struct kb_rec {
+    struct vg_vuln_put p;
+    json_t *rec; /* the OSV record (a reference): content comparison, reverse matching */
+};
+
+/* Everything a record needs but the store: the check, the columns, the text
+ * (text[0..n) when the record came as text and needs no conversion: stored
+ * as sent, else encoded once, canonically), aliases and packages. */
+static int kb_prep(json_t *rec, const char *text, size_t n, const char *source, int public,
+                   int64_t now, struct vg_arena *a, struct kb_rec *out, struct vg_err *err)
+{
+    struct vg_vuln *v = &out->p.v;
+    json_t *al = json_object_get(rec, "aliases"), *x;
+    const char *pub = json_string_value(json_object_get(rec, "published"));
+    const char *wd = json_string_value(json_object_get(rec, "withdrawn"));
+    size_t i, nal = 0;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if ((rc = vg_osv_check(rec, &v->modified, err)))
+        return rc;
+    v->id = json_string_value(json_object_get(rec, "id"));
+    if (pub && vg_time_parse(pub, &v->published) != 0)
+        v->published = 0;
+    if (wd && vg_time_parse(wd, &v->withdrawn) != 0)
+        v->withdrawn = 0;
+    v->source = source;
+    v->public = public;
+    v->score = vg_osv_best_score(rec);
+    v->grade = v->score < 0 ? NULL : vg_grade_name(vg_grade_from_score(v->score));
+    v->summary = json_string_value(json_object_get(rec, "summary"));
+    if (text) {
+        v->doc = vg_arena_strndup(a, text, n);
+    } else {
+        char *doc = vg_json_canonical(rec, NULL);
+        vg_arena_cleanup(a, free, doc);
+        v->doc = doc;
+    }
+    v->updated_at = now;
+    const char **aliases = vg_arena_calloc(a, json_array_size(al) + 1, sizeof(char *));
+    json_array_foreach(al, i, x) {
+        if (json_is_string(x))
+            aliases[nal++] = vg__kb_upper(a, json_string_value(x));
+    }
+    const char **pk;
+    out->p.aliases = aliases;
+    out->p.naliases = nal;
+    out->p.npackages = packages_of(rec, a, &pk);
+    out->p.packages = pk;
+    out->p.details = json_string_value(json_object_get(rec, "details"));
+    out->rec = json_incref(rec);
+    return VG_OK;
+}
+
+/* 1 when the record old (stored, or earlier in the batch: old_rec) is to be
+ * kept instead of v (rec): it is newer, or as new with the same content and
+ * publicity (a record made public, on publication of its case, replaces its
+ * private copy). Texts differ in form only when one was stored as sent and
+ * the other encoded: then the content decides. */
+static int kb_keeps(const struct vg_vuln *old, json_t *old_rec, const struct vg_vuln *v,
+                    json_t *rec)
+{
+    if (old->modified != v->modified)
+        return old->modified > v->modified;
+    if (old->public != v->public)
+        return 0;
+    if (strcmp(old->doc, v->doc) == 0)
+        return 1;
+    json_t *o = old_rec ? json_incref(old_rec) : json_loads(old->doc, 0, NULL);
+    int same = o && json_equal(o, rec);
+    json_decref(o);
+    return same;
+}
+
+/* Stores prepared records as if one by one, in one pass: each is looked up
+ * once (or found earlier in the batch), and the records to write go to the
+ * store together. changed[i] is 1 when r[i] was written; *w and *nw get the
+ * written records (the last of each id), in a. */
+static int kb_store(struct vg_store *st, struct kb_rec *r, size_t n, struct vg_arena *a,
+                    int *changed, struct kb_rec ***w, size_t *nw, struct vg_err *err)
+{
+    size_t cap = 16, np = 0;
+    while (cap < 2 * n)
+        cap *= 2;
+    size_t *byid = vg_arena_calloc(a, cap, sizeof(*byid)); /* id -> 1 + its index in put */
+    struct kb_rec **put = vg_arena_calloc(a, n + 1, sizeof(*put));
+    int rc = VG_OK;
+    for (size_t i = 0; i < n && rc == VG_OK; i++) {
+        struct vg_vuln *v = &r[i].p.v, old;
+        struct vg_err e = {0};
+        size_t h = vg__kb_id_hash(v->id) & (cap - 1);
+        while (byid[h] && strcmp(put[byid[h] - 1]->p.v.id, v->id) != 0)
+            h = (h + 1) & (cap - 1);
+        changed[i] = 0;
+        if (byid[h]) { /* an earlier record of the batch */
+            struct kb_rec **prev = &put[byid[h] - 1];
+            if (kb_keeps(&(*prev)->p.v, (*prev)->rec, v, r[i].rec))
+                continue;
+            v->rid = (*prev)->p.v.rid;
+            *prev = &r[i];
+            changed[i] = 1;
+            continue;
+        }
+        rc = st->ops->vuln_get(st, v->id, a, &old, &e);
+        if (rc == VG_ENOTFOUND) {
+            rc = VG_OK;
+            v->rid = 0;
+        } else if (rc) {
+            vg_err_set(err, rc, "%s", e.msg);
+            break;
+        } else if (kb_keeps(&old, NULL, v, r[i].rec)) {
+            continue;
+        } else {
+            v->rid = old.rid;
+        }
+        put[np++] = &r[i];
+        byid[h] = np;
+        changed[i] = 1;
+    }
+    if (rc == VG_OK && np) {
+        struct vg_vuln_put *ps = vg_arena_alloc(a, np * sizeof(*ps));
+        for (size_t k = 0; k < np; k++)
+            ps[k] = put[k]->p;
+        rc = st->ops->vuln_put_many(st, ps, np, err);
+        for (size_t k = 0; rc == VG_OK && k < np; k++)
+            put[k]->p.v.rid = ps[k].v.rid;
+    }
+    *w = put;
+    *nw = np;
+    return rc;
+}
+
+int vg__kb_put(struct vg_store *st, json_t *rec, const char *source, int public, int64_t now,
+               struct vg_arena *a, int *changed, struct vg_err *err)
+{
+    struct kb_rec r, **w;
+    size_t nw;
+    int rc;
+    *changed = 0;
+    if ((rc = kb_prep(rec, NULL, 0, source, public, now, a, &r, err)))
+        return rc;
+    rc = kb_store(st, &r, 1, a, changed, &w, &nw, err);
+    json_decref(r.rec);
+    return rc;
+}
+
+/* One record of an import request: parsed, and as sent when it came as a
+ * line of text. */
+struct import_item {
+    json_t *rec;      /* a reference */
+    const char *text; /* NULL: part of a JSON body */
+    size_t n, index;  /* index: its position in the request */
+};
+
+/* A share of a request's records, parsed (lines) and prepared outside the
+ * write transaction, on a thread of its own when the request is large. */
+struct import_part {
+    const char *format;
+    int64_t now;
+    const char *b, *e;   /* lines: the share's text, from line first on */
+    size_t first;
+    struct vg_arena *a;
+    struct import_item *items;
+    size_t nitems;
+    struct kb_rec *r;    /* prepared records */
+    size_t nr;
+    json_t *errors;      /* [{index, field, message}], at most 1000 */
+    int skipped;
+};
+
+static void skip(struct import_part *pt, size_t index, const struct vg_err *e)
+{
+    pt->skipped++;
+    if (json_array_size(pt->errors) < 1000)
+        json_array_append_new(pt->errors,
+                              json_pack("{s:I, s:s, s:s}", "index", (json_int_t)index, "field",
+                                        e->field, "message", e->msg));
+}
+
+/* Converts and prepares one record; a malformed one is reported and skipped.
+ * An OSV record sent as text is stored as sent. */
+static void prep_one(struct import_part *pt, const struct import_item *it, json_t *raw)
+{
+    struct vg_err e = {0};
+    json_t *rec = NULL;
+    const char *source = "osv", *text = NULL;
+    int rc = VG_OK;
+    if (strcmp(pt->format, "cve5") == 0) {
+        source = "cve5";
+        rc = vg_osv_from_cve5(raw, &rec, &e);
+    } else if (strcmp(pt->format, "nvd") == 0) {
+        source = "nvd";
+        rc = vg_osv_from_nvd(raw, &rec, &e);
+    } else {
+        rec = json_incref(raw);
+        text = it->text;
+    }
+    if (rc == VG_OK &&
+        (rc = kb_prep(rec, text, it->n, source, 1, pt->now, pt->a, &pt->r[pt->nr], &e)) == VG_OK)
+        pt->nr++;
+    if (rc)
+        skip(pt, it->index, &e);
+    json_decref(rec);
+}
+
+/* Parses the share's lines (a malformed line is skipped like a malformed
+ * record; blank lines count for the index but hold nothing). */
+static void part_lines(struct import_part *pt)
+{
+    size_t i = pt->first, cap = 16;
+    pt->items = vg_arena_alloc(pt->a, cap * sizeof(*pt->items));
+    for (const char *p = pt->b; p < pt->e; p++, i++) {
+        const char *nl = memchr(p, '\n', (size_t)(pt->e - p)), *b = p, *e = nl ? nl : pt->e;
+        struct vg_err je = {0};
+        json_t *rec;
+        p = e;
+        while (b < e && (*b == ' ' || *b == '\t' || *b == '\r'))
+            b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+            e--;
+        if (b == e)
+            continue;
+        if (vg_json_parse(b, (size_t)(e - b), &rec, &je) != VG_OK) {
+            skip(pt, i, &je);
+            continue;
+        }
+        if (pt->nitems == cap) {
+            struct import_item *g = vg_arena_alloc(pt->a, 2 * cap * sizeof(*g));
+            memcpy(g, pt->items, cap * sizeof(*g));
+            pt->items = g;
+            cap *= 2;
+        }
+        pt->items[pt->nitems++] =
+            (struct import_item){.rec = rec, .text = b, .n = (size_t)(e - b), .index = i};
+    }
+}
+
+static void *part_run(void *arg)
+{
+    struct import_part *pt = arg;
+    int nvd = strcmp(pt->format, "nvd") == 0;
+    size_t i, k, n = 0;
+    json_t *e;
+    if (pt->b)
+        part_lines(pt);
+    /* An NVD API response holds its entries under "vulnerabilities". */
+    for (i = 0; i < pt->nitems; i++) {
+        json_t *inner = nvd ? json_object_get(pt->items[i].rec, "vulnerabilities") : NULL;
+        n += json_is_array(inner) ? json_array_size(inner) : 1;
+    }
+    pt->r = vg_arena_alloc(pt->a, (n + 1) * sizeof(*pt->r));
+    for (i = 0; i < pt->nitems && strcmp(pt->format, "kev") != 0; i++) {
+        json_t *inner = nvd ? json_object_get(pt->items[i].rec, "vulnerabilities") : NULL;
+        if (json_is_array(inner))
+            json_array_foreach(inner, k, e) prep_one(pt, &pt->items[i], e);
+        else
+            prep_one(pt, &pt->items[i], pt->items[i].rec);
+    }
+    return NULL;
+}
+
+#define IMPORT_PARTS 8
+
+struct import_op {
+    struct vg_server *srv;
+    const struct vg_actor *who;
+    const char *format;
+    struct import_part part[IMPORT_PARTS];
+    size_t nparts;
+    struct vg_arena *a;
+    int queued;
+    size_t alerted;
+    int imported, unchanged;
+    json_t *ids;
+    struct vg_err *err;
+};
+
+static int kev_one(struct vg_store *st, struct import_op *op, const struct import_item *it)
+{
+    struct vg_err e = {0};
+    const char *cve, *added, *due;
+    int changed = 0, rc;
+    if (vg_kev_entry(it->rec, &cve, &added, &due, &e) != VG_OK) {
+        skip(&op->part[0], it->index, &e);
+        return VG_OK;
+    }
+    char *doc = vg_json_canonical(it->rec, NULL);
+    struct vg_kev k = {.cve_id = cve, .date_added = added, .due_date = due, .doc = doc};
+    rc = st->ops->kev_put(st, &k, &changed, op->err);
+    free(doc);
+    if (rc == VG_OK && changed) {
+        op->imported++;
+        json_array_append_new(op->ids, json_string(cve));
+    } else if (rc == VG_OK) {
+        op->unchanged++;
+    }
+    return rc;
+}
+
+static int skipped(const struct import_op *op)
+{
+    int n = 0;
+    for (size_t t = 0; t < op->nparts; t++)
+        n += op->part[t].skipped;
+    return n;
+}
+
+/* The batch in the writer's transaction: the records stored in one pass,
+ * every written one then matched against every unit's SBOMs, and one audit
+ * entry naming them. */
+static int import_tx(struct vg_store *st, void *ctx)
+{
+    struct import_op *op = ctx;
+    int64_t now = vg_time_now_ms();
+    size_t i, t, n = 0, nw;
+    int rc = VG_OK;
+    if (strcmp(op->format, "kev") == 0) {
+        for (i = 0; i < op->part[0].nitems && rc == VG_OK; i++)
+            rc = kev_one(st, op, &op->part[0].items[i]);
+        if (rc)
+            return rc;
+    } else {
+        for (t = 0; t < op->nparts; t++)
+            n += op->part[t].nr;
+        struct kb_rec *r = vg_arena_alloc(op->a, (n + 1) * sizeof(*r)), **w;
+        int *changed = vg_arena_calloc(op->a, n + 1, sizeof(int));
+        for (t = n = 0; t < op->nparts; n += op->part[t++].nr)
+            memcpy(&r[n], op->part[t].r, op->part[t].nr * sizeof(*r));
+        if ((rc = kb_store(st, r, n, op->a, changed, &w, &nw, op->err)))
+            return rc;
+        for (i = 0; i < n; i++) {
+            if (!changed[i]) {
+                op->unchanged++;
+                continue;
+            }
+            op->imported++;
+            json_array_append_new(op->ids, json_string(r[i].p.v.id));
+        }
+        for (i = 0; i < nw && rc == VG_OK; i++) {
+            size_t units = 0;
+            rc = vg__expo_reverse(op->srv, st, w[i]->rec, now, op->a, &op->queued, &units,
+                                  op->err);
+            op->alerted += units;
+        }
+        if (rc)
+            return rc;
+    }
+    if (op->imported == 0)
+        return VG_OK;
+    json_t *p = json_pack("{s:s, s:i, s:i, s:i, s:O}", "format", op->format, "imported",
+                          op->imported, "unchanged", op->unchanged, "skipped", skipped(op), "ids",
+                          op->ids);
+    rc = vg_audit_append(st, op->who, "vuln.import", "vulns", op->format, p, now, op->err);
+    json_decref(p);
+    return rc;
+}
+
+/* The checks common to both request forms; n < 0: not a list. */
+static int import_check(const struct vg_actor *who, const char *format, long n,
+                        struct vg_err *err)
+{
+    static const char *const formats[] = {"osv", "cve5", "nvd", "kev", NULL};
+    int ok = 0, rc;
+    if ((rc = vg_authz(who, VG_ACT_VULN_IMPORT, err)))
+        return rc;
+    for (int k = 0; formats[k]; k++)
+        ok |= strcmp(formats[k], format) == 0;
+    if (!ok)
+        return vg_err_field(err, VG_EINVAL, "format", "format: osv, cve5, nvd or kev");
+    if (n < 0)
+        return vg_err_field(err, VG_EINVAL, "records", "records: must be an array");
+    if (n > 10000)
+        return vg_err_field(err, VG_ETOOBIG, "records", "records: at most 10000 per request");
+    return VG_OK;
+}
+
+static void import_op_init(struct import_op *op, struct vg_server *srv,
+                           const struct vg_actor *who, const char *format, size_t nparts,
+                           struct vg_err *err)
+{
+    memset(op, 0, sizeof(*op));
+    op->srv = srv;
+    op->who = who;
+    op->format = format;
+    op->err = err;
+    op->ids = json_array();
+    op->a = vg_arena_new(1 << 16);
+    op->nparts = nparts;
+    int64_t now = vg_time_now_ms();
+    for (size_t t = 0; t < nparts; t++) {
+        op->part[t].format = format;
+        op->part[t].now = now;
+        op->part[t].a = vg_arena_new(1 << 20);
+        op->part[t].errors = json_array();
+    }
+}
+
+/* Prepares the parts (parts after the first on threads of their own), then
+ * stores everything in one transaction. */
+static int import_run(struct vg_server *srv, struct import_op *op, json_t **out,
+                      struct vg_err *err)
+{
+    pthread_t th[IMPORT_PARTS];
+    int started[IMPORT_PARTS] = {0}, rc;
+    size_t t, i;
+    if ((rc = vg_expo_ensure(srv, err)) == VG_OK) {
+        for (t = 1; t < op->nparts; t++)
+            started[t] = pthread_create(&th[t], NULL, part_run, &op->part[t]) == 0;
+        part_run(&op->part[0]);
+        for (t = 1; t < op->nparts; t++)
+            if (started[t])
+                pthread_join(th[t], NULL);
+            else
+                part_run(&op->part[t]); /* no thread: its share is done here */
+        rc = vg__tx(srv, 1, import_tx, op, err);
+    }
+    json_t *errors = op->part[0].errors;
+    for (t = 0; t < op->nparts; t++) {
+        struct import_part *pt = &op->part[t];
+        for (i = 0; i < pt->nr; i++)
+            json_decref(pt->r[i].rec);
+        for (i = 0; i < pt->nitems; i++)
+            json_decref(pt->items[i].rec);
+        if (t && json_array_size(errors) < 1000)
+            json_array_extend(errors, pt->errors);
+        if (t)
+            json_decref(pt->errors);
+    }
+    while (json_array_size(errors) > 1000)
+        json_array_remove(errors, 1000);
+    if (rc == VG_OK && op->queued)
+        vg_notifier_kick(srv->notifier);
+    if (rc == VG_OK && op->imported && strcmp(op->format, "kev") != 0)
+        vg_kb_mark(srv);
+    if (rc == VG_OK)
+        *out = json_pack("{s:s, s:i, s:i, s:i, s:I, s:o}", "format", op->format, "imported",
+                         op->imported, "unchanged", op->unchanged, "skipped", skipped(op),
+                         "units_alerted", (json_int_t)op->alerted, "errors", errors);
+    else
+        json_decref(errors);
+    for (t = 0; t < op->nparts; t++)
+        vg_arena_free(op->part[t].a);
+    vg_arena_free(op->a);
+    json_decref(op->ids);
+    return rc;
+}
+
+int vg_svc_vuln_import(struct vg_server *srv, const struct vg_actor *who, const char *format,
+                       json_t *records, json_t **out, struct vg_err *err)
+{
+    struct import_op op;
+    struct import_part *pt = &op.part[0];
+    size_t i;
+    json_t *r;
+    int rc;
+    if ((rc = import_check(who, format,
+                           json_is_array(records) ? (long)json_array_size(records) : -1, err)))
+        return rc;
+    import_op_init(&op, srv, who, format, 1, err);
+    pt->items = vg_arena_alloc(pt->a, (json_array_size(records) + 1) * sizeof(*pt->items));
+    json_array_foreach(records, i, r) pt->items[pt->nitems++] =
+        (struct import_item){.rec = json_incref(r), .index = i};
+    return import_run(srv, &op, out, err);
+}
+
+/* Below this many bytes a request is parsed on one thread. */
+#define IMPORT_PART_BYTES (256u << 10)
+
+int vg_svc_vuln_import_lines(struct vg_server *srv, const struct vg_actor *who,
+                             const char *format, const char *body, size_t n, json_t **out,
+                             struct vg_err *err)
+{
+    const char *end = body + n, *p = body;
+    struct import_op op;
+    size_t lines = 0, nparts, t;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int rc;
+    for (const char *q = body; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+        lines++;
+    if ((rc = import_check(who, format, (long)(lines + (n && end[-1] != '\n')), err)))
+        return rc;
+    nparts = n / IMPORT_PART_BYTES + 1;
+    if (nparts > (size_t)(ncpu > 1 ? ncpu : 1))
+        nparts = (size_t)(ncpu > 1 ? ncpu : 1);
+    if (nparts > IMPORT_PARTS)
+        nparts = IMPORT_PARTS;
+    if (strcmp(format, "kev") == 0)
+        nparts = 1; /* KEV entries are stored as they are read */
+    import_op_init(&op, srv, who, format, nparts, err);
+    /* shares of about equal size, cut after a newline */
+    for (t = 0, lines = 0; t < nparts; t++) {
+        const char *e = t + 1 == nparts ? end : body + n / nparts * (t + 1);
+        if (e < p)
+            e = p;
+        while (e < end && e > body && e[-1] != '\n')
+            e++;
+        op.part[t].b = p;
+        op.part[t].e = e;
+        op.part[t].first = lines;
+        for (const char *q = p; (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++)
+            lines++;
+        p = e;
+    }
+    return import_run(srv, &op, out, err);
+}
