@@ -78,8 +78,9 @@ int vg_h_kb_stats(struct vg_req *r)
 
 int vg_h_osv_query(struct vg_req *r)
 {
-    json_t *b, *out = NULL;
-    int rc = vg_req_json_object(r, &b);
+    const struct vg_jval *b;
+    json_t *out = NULL;
+    int rc = vg_req_jscan_object(r, &b);
     if (rc)
         return rc;
     rc = vg_svc_osv_query(r->srv, vg_req_caller(r), b, &out, &r->err);
@@ -89,8 +90,8 @@ int vg_h_osv_query(struct vg_req *r)
 int vg_h_osv_querybatch(struct vg_req *r)
 {
     struct vg_buf out = {0};
-    json_t *b;
-    int rc = vg_req_json_object(r, &b);
+    const struct vg_jval *b;
+    int rc = vg_req_jscan_object(r, &b);
     if (rc == VG_OK)
         rc = vg_svc_osv_querybatch(r->srv, vg_req_caller(r), b, &out, &r->err);
     if (rc) {

@@ -394,6 +394,14 @@ int vg__expo_reverse(struct vg_server *srv, struct vg_store *st, json_t *rec, in
     return vg__expo_reverse_to(srv, st, rec, now, a, queued, units, NULL, err);
 }
 
+int vg__expo_idle(struct vg_server *srv)
+{
+    pthread_rwlock_rdlock(&srv->expo->lock);
+    int idle = srv->expo->comps == NULL || srv->expo->components == 0;
+    pthread_rwlock_unlock(&srv->expo->lock);
+    return idle;
+}
+
 /* ---- uploads ---- */
 
 struct upload_op {

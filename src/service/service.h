@@ -194,14 +194,16 @@ int vg_svc_vuln_get(struct vg_server *srv, const struct vg_actor *who, const cha
 int vg_svc_vuln_list(struct vg_server *srv, const struct vg_actor *who,
                      const struct vg_vuln_filter *f, struct vg_page pg, json_t **out,
                      struct vg_err *err);
-/* POST /v1/query and /v1/querybatch with OSV.dev's shapes. The batch answer
+/* POST /v1/query and /v1/querybatch with OSV.dev's shapes (the request read
+ * with core/jscan.h; borrowed). The batch answer
  * ({"results":[{"vulns":[{"id","modified"}]}]}) is written as JSON text into
  * out (caller-owned; on error it may hold part of an answer). */
 struct vg_buf;
-int vg_svc_osv_query(struct vg_server *srv, const struct vg_actor *who, json_t *q, json_t **out,
-                     struct vg_err *err);
-int vg_svc_osv_querybatch(struct vg_server *srv, const struct vg_actor *who, json_t *body,
-                          struct vg_buf *out, struct vg_err *err);
+struct vg_jval;
+int vg_svc_osv_query(struct vg_server *srv, const struct vg_actor *who, const struct vg_jval *q,
+                     json_t **out, struct vg_err *err);
+int vg_svc_osv_querybatch(struct vg_server *srv, const struct vg_actor *who,
+                          const struct vg_jval *body, struct vg_buf *out, struct vg_err *err);
 int vg_svc_kb_stats(struct vg_server *srv, json_t **out, struct vg_err *err);
 struct vg_kb *vg_kb_new(void);
 void vg_kb_free(struct vg_kb *kb);

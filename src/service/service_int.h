@@ -81,6 +81,9 @@ void vg__kb_release(struct vg_server *srv);
  * vg_expo_ensure before the transaction. */
 int vg__expo_reverse(struct vg_server *srv, struct vg_store *st, json_t *rec, int64_t now,
                      struct vg_arena *a, int *queued, size_t *units, struct vg_err *err);
+/* 1 when no component is registered (vg__expo_reverse would match nothing):
+ * a caller holding records as text may skip decoding them. */
+int vg__expo_idle(struct vg_server *srv);
 
 /* Writes an inbox entry for org and one outbox row per webhook subscription
  * of org whose filter takes topic, in the caller's transaction. */

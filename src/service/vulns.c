@@ -7,6 +7,7 @@
 #include "service/vulns_int.h"
 #include "service/indicators.h"
 #include "core/buf.h"
+#include "core/jscan.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -364,39 +365,62 @@ struct osv_target {
     const char *name, *version;
 };
 
-/* Resolves query i (-1: a single query) to (ecosystem, name, version). */
-static int query_target(json_t *q, long i, struct vg_arena *a, struct osv_target *t,
-                        struct vg_err *err)
+/* The first member of o not in allowed is VG_EUNKNOWN naming it under the
+ * query's path (vg_json_only's check and message, for a document read with
+ * jscan). */
+static int known_keys(const struct vg_jval *o, const char *const *allowed, long i,
+                      const char *at, struct vg_err *err)
+{
+    const struct vg_jmem *m;
+    size_t k;
+    VG_JOBJ_FOREACH(o, k, m) {
+        const char *const *x = allowed;
+        while (*x && strcmp(*x, m->key.u.s) != 0)
+            x++;
+        if (*x == NULL) {
+            char p[64], f[160];
+            qfield(p, sizeof(p), i, at);
+            snprintf(f, sizeof(f), "%s%s%s", p, *p ? "." : "", m->key.u.s);
+            return vg_err_field(err, VG_EUNKNOWN, f, "%s: unknown field", f);
+        }
+    }
+    return VG_OK;
+}
+
+/* Resolves query i (-1: a single query) to (ecosystem, name, version);
+ * strings stay in the request's document. */
+static int query_target(const struct vg_jval *q, long i, struct vg_arena *a,
+                        struct osv_target *t, struct vg_err *err)
 {
     static const char *const keys[] = {"package", "version", "commit", "page_token", NULL};
     static const char *const pkeys[] = {"ecosystem", "name", "purl", NULL};
     char p[64];
     struct vg_err e = {0};
-    json_t *pkg = json_object_get(q, "package"), *ver = json_object_get(q, "version");
+    const struct vg_jval *pkg = vg_jget(q, "package"), *ver = vg_jget(q, "version");
+    int rc;
     memset(t, 0, sizeof(*t));
     t->eco = -1;
-    if (!json_is_object(q))
+    if (!vg_jis(q, VG_JOBJ))
         return vg_err_field(err, VG_EINVAL, qfield(p, sizeof(p), i, ""), "%s: must be an object",
                             p);
-    /* the check runs again, naming the path, only when it fails */
-    if (vg_json_only(q, keys, NULL, &e) != VG_OK)
-        return vg_json_only(q, keys, i < 0 ? NULL : qfield(p, sizeof(p), i, ""), err);
-    if (ver && !json_is_string(ver))
+    if ((rc = known_keys(q, keys, i, "", err)))
+        return rc;
+    if (ver && !vg_jis(ver, VG_JSTR))
         return vg_err_field(err, VG_EINVAL, qfield(p, sizeof(p), i, "version"),
                             "%s: must be a string", p);
-    t->version = json_string_value(ver);
+    t->version = vg_jstr(ver);
     if (pkg == NULL)
         return VG_OK; /* a commit query */
-    if (!json_is_object(pkg))
+    if (!vg_jis(pkg, VG_JOBJ))
         return vg_err_field(err, VG_EINVAL, qfield(p, sizeof(p), i, "package"),
                             "%s: must be an object", p);
-    if (vg_json_only(pkg, pkeys, NULL, &e) != VG_OK)
-        return vg_json_only(pkg, pkeys, qfield(p, sizeof(p), i, "package"), err);
-    const char *purl = json_string_value(json_object_get(pkg, "purl"));
-    if (purl) {
+    if ((rc = known_keys(pkg, pkeys, i, "package", err)))
+        return rc;
+    const struct vg_jval *purl = vg_jget(pkg, "purl");
+    if (vg_jis(purl, VG_JSTR)) {
         struct vg_purl pu;
         const char *pv = NULL;
-        if (vg_purl_parse(purl, strlen(purl), a, &pu, &e) != VG_OK ||
+        if (vg_purl_parse(purl->u.s, purl->n, a, &pu, &e) != VG_OK ||
             vg_match_purl_pkg(&pu, a, &t->eco, &t->name, &pv, &e) != VG_OK)
             return vg_err_field(err, VG_EINVAL, qfield(p, sizeof(p), i, "package.purl"),
                                 "%s: %s", p, e.msg);
@@ -408,14 +432,13 @@ static int query_target(json_t *q, long i, struct vg_arena *a, struct osv_target
         t->eco_name = vg_eco_name(t->eco);
         return VG_OK;
     }
-    const char *en = json_string_value(json_object_get(pkg, "ecosystem"));
-    const char *n = json_string_value(json_object_get(pkg, "name"));
-    if (en == NULL || n == NULL)
+    const struct vg_jval *en = vg_jget(pkg, "ecosystem"), *n = vg_jget(pkg, "name");
+    if (!vg_jis(en, VG_JSTR) || !vg_jis(n, VG_JSTR))
         return vg_err_field(err, VG_EINVAL, qfield(p, sizeof(p), i, "package"),
                             "%s: {ecosystem, name} or {purl}", p);
-    t->eco = vg_eco_parse(en, strlen(en));
-    t->eco_name = en;
-    t->name = n;
+    t->eco = vg_eco_parse(en->u.s, en->n);
+    t->eco_name = en->u.s;
+    t->name = n->u.s;
     return VG_OK;
 }
 
@@ -503,8 +526,8 @@ static int target_hits(struct vg_server *srv, const struct vg_match_index *ix, i
     return VG_OK;
 }
 
-int vg_svc_osv_query(struct vg_server *srv, const struct vg_actor *who, json_t *q, json_t **out,
-                     struct vg_err *err)
+int vg_svc_osv_query(struct vg_server *srv, const struct vg_actor *who, const struct vg_jval *q,
+                     json_t **out, struct vg_err *err)
 {
     struct vg_arena *a = vg_arena_new(0);
     struct osv_target t;
@@ -562,19 +585,19 @@ static void put_result(struct vg_buf *out, int first, const struct osv_hit *h, s
  * under one hold of its lock (vg_match_query_many overlaps their memory
  * fetches), and the answer is written as it is read: ids and modified times
  * come from memory. The first query in error, in order, fails the batch. */
-int vg_svc_osv_querybatch(struct vg_server *srv, const struct vg_actor *who, json_t *body,
-                          struct vg_buf *out, struct vg_err *err)
+int vg_svc_osv_querybatch(struct vg_server *srv, const struct vg_actor *who,
+                          const struct vg_jval *body, struct vg_buf *out, struct vg_err *err)
 {
     static const char *const keys[] = {"queries", NULL};
-    json_t *qs = json_object_get(body, "queries");
+    const struct vg_jval *qs = vg_jget(body, "queries");
     struct vg_err terr = {0};
     size_t i, nq, nv = 0, bad;
     int rc, all = vg__staff(who);
-    if ((rc = vg_json_only(body, keys, NULL, err)))
+    if ((rc = known_keys(body, keys, -1, "", err)))
         return rc;
-    if (!json_is_array(qs))
+    if (!vg_jis(qs, VG_JARR))
         return vg_err_field(err, VG_EMISSING, "queries", "queries: an array of queries");
-    if ((nq = json_array_size(qs)) > 1000)
+    if ((nq = qs->n) > 1000)
         return vg_err_field(err, VG_ETOOBIG, "queries", "queries: at most 1000 per batch");
     struct vg_arena *a = vg_arena_new(1 << 18);
     struct osv_target *t = vg_arena_alloc(a, (nq + 1) * sizeof(*t));
@@ -582,7 +605,7 @@ int vg_svc_osv_querybatch(struct vg_server *srv, const struct vg_actor *who, jso
     size_t *slot = vg_arena_alloc(a, (nq + 1) * sizeof(*slot));
     for (bad = 0; bad < nq; bad++) {
         struct osv_target *x = &t[bad];
-        if (query_target(json_array_get(qs, bad), (long)bad, a, x, &terr))
+        if (query_target(&qs->u.a[bad], (long)bad, a, x, &terr))
             break;
         slot[bad] = SIZE_MAX;
         if (x->version && x->name && x->eco >= 0) {

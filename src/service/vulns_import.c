@@ -5,6 +5,7 @@
  * Not for: reading records or the match index (vulns.c). */
 #include "service/service_int.h"
 #include "service/vulns_int.h"
+#include "core/jscan.h"
 #include "core/json.h"
 #include "engine/cvss/grade.h"
 #include "engine/match/match.h"
@@ -19,16 +20,16 @@
 #include <unistd.h>
 
 /* (ecosystem, normalised name) pairs of a record's affected packages. */
-static size_t packages_of(json_t *rec, struct vg_arena *a, const char ***out)
+static size_t packages_of(const struct vg_jval *rec, struct vg_arena *a, const char ***out)
 {
-    json_t *aff = json_object_get(rec, "affected"), *x;
+    const struct vg_jval *aff = vg_jget(rec, "affected"), *x;
     size_t i, n = 0;
-    const char **p = vg_arena_calloc(a, 2 * json_array_size(aff) + 2, sizeof(char *));
-    json_array_foreach(aff, i, x) {
-        json_t *pkg = json_object_get(x, "package");
-        const char *eco = json_string_value(json_object_get(pkg, "ecosystem"));
-        const char *name = json_string_value(json_object_get(pkg, "name"));
-        const char *purl = json_string_value(json_object_get(pkg, "purl"));
+    const char **p = vg_arena_calloc(a, 2 * vg_jsize(aff) + 2, sizeof(char *));
+    VG_JARR_FOREACH(aff, i, x) {
+        const struct vg_jval *pkg = vg_jget(x, "package");
+        const char *eco = vg_jstr(vg_jget(pkg, "ecosystem"));
+        const char *name = vg_jstr(vg_jget(pkg, "name"));
+        const char *purl = vg_jstr(vg_jget(pkg, "purl"));
         int e = -1;
         if ((eco == NULL || name == NULL) && purl) {
             struct vg_purl pu;
@@ -63,64 +64,66 @@ static size_t packages_of(json_t *rec, struct vg_arena *a, const char ***out)
  * prepared outside the write transaction. */
 struct kb_rec {
     struct vg_vuln_put p;
-    json_t *rec; /* the OSV record (a reference): content comparison, reverse matching */
 };
 
-/* Everything a record needs but the store: the check, the columns, the text
- * (text[0..n) when the record came as text and needs no conversion: stored
- * as sent, else encoded once, canonically), aliases and packages. */
-static int kb_prep(json_t *rec, const char *text, size_t n, const char *source, int public,
-                   int64_t now, struct vg_arena *a, struct kb_rec *out, struct vg_err *err)
+/* Everything a record needs but the store, from its text doc[0..n) (NUL
+ * terminated, in a; stored as it is): read with jscan into a, checked, its
+ * columns, aliases and packages. */
+static int kb_prep(const char *doc, size_t n, const char *source, int public, int64_t now,
+                   struct vg_arena *a, struct kb_rec *out, struct vg_err *err)
 {
     struct vg_vuln *v = &out->p.v;
-    json_t *al = json_object_get(rec, "aliases"), *x;
-    const char *pub = json_string_value(json_object_get(rec, "published"));
-    const char *wd = json_string_value(json_object_get(rec, "withdrawn"));
+    const struct vg_jval *rec, *al, *x;
+    const char *pub, *wd;
     size_t i, nal = 0;
     int rc;
     memset(out, 0, sizeof(*out));
-    if ((rc = vg_osv_check(rec, &v->modified, err)))
+    if ((rc = vg_jscan_parse(doc, n, a, NULL, &rec, NULL, err)) ||
+        (rc = vg_osv_check(rec, &v->modified, err)))
         return rc;
-    v->id = json_string_value(json_object_get(rec, "id"));
-    if (pub && vg_time_parse(pub, &v->published) != 0)
+    v->id = vg_jstr(vg_jget(rec, "id"));
+    if ((pub = vg_jstr(vg_jget(rec, "published"))) && vg_time_parse(pub, &v->published) != 0)
         v->published = 0;
-    if (wd && vg_time_parse(wd, &v->withdrawn) != 0)
+    if ((wd = vg_jstr(vg_jget(rec, "withdrawn"))) && vg_time_parse(wd, &v->withdrawn) != 0)
         v->withdrawn = 0;
     v->source = source;
     v->public = public;
     v->score = vg_osv_best_score(rec);
     v->grade = v->score < 0 ? NULL : vg_grade_name(vg_grade_from_score(v->score));
-    v->summary = json_string_value(json_object_get(rec, "summary"));
-    if (text) {
-        v->doc = vg_arena_strndup(a, text, n);
-    } else {
-        char *doc = vg_json_canonical(rec, NULL);
-        vg_arena_cleanup(a, free, doc);
-        v->doc = doc;
-    }
+    v->summary = vg_jstr(vg_jget(rec, "summary"));
+    v->doc = doc;
     v->updated_at = now;
-    const char **aliases = vg_arena_calloc(a, json_array_size(al) + 1, sizeof(char *));
-    json_array_foreach(al, i, x) {
-        if (json_is_string(x))
-            aliases[nal++] = vg__kb_upper(a, json_string_value(x));
+    al = vg_jget(rec, "aliases");
+    const char **aliases = vg_arena_calloc(a, vg_jsize(al) + 1, sizeof(char *));
+    VG_JARR_FOREACH(al, i, x) {
+        if (vg_jis(x, VG_JSTR))
+            aliases[nal++] = vg__kb_upper(a, x->u.s);
     }
     const char **pk;
     out->p.aliases = aliases;
     out->p.naliases = nal;
     out->p.npackages = packages_of(rec, a, &pk);
     out->p.packages = pk;
-    out->p.details = json_string_value(json_object_get(rec, "details"));
-    out->rec = json_incref(rec);
+    out->p.details = vg_jstr(vg_jget(rec, "details"));
     return VG_OK;
 }
 
-/* 1 when the record old (stored, or earlier in the batch: old_rec) is to be
- * kept instead of v (rec): it is newer, or as new with the same content and
- * publicity (a record made public, on publication of its case, replaces its
- * private copy). Texts differ in form only when one was stored as sent and
- * the other encoded: then the content decides. */
-static int kb_keeps(const struct vg_vuln *old, json_t *old_rec, const struct vg_vuln *v,
-                    json_t *rec)
+/* kb_prep of a record held as JSON: its canonical text is the one stored. */
+static int kb_prep_json(json_t *rec, const char *source, int public, int64_t now,
+                        struct vg_arena *a, struct kb_rec *out, struct vg_err *err)
+{
+    size_t n;
+    char *doc = vg_json_canonical(rec, &n);
+    vg_arena_cleanup(a, free, doc);
+    return kb_prep(doc, n, source, public, now, a, out, err);
+}
+
+/* 1 when the record old (stored, or earlier in the batch) is to be kept
+ * instead of v: it is newer, or as new with the same content and publicity
+ * (a record made public, on publication of its case, replaces its private
+ * copy). Texts differ in form only when one was stored as sent and the other
+ * encoded: then the content decides (rare: decoded here). */
+static int kb_keeps(const struct vg_vuln *old, const struct vg_vuln *v)
 {
     if (old->modified != v->modified)
         return old->modified > v->modified;
@@ -128,9 +131,10 @@ static int kb_keeps(const struct vg_vuln *old, json_t *old_rec, const struct vg_
         return 0;
     if (strcmp(old->doc, v->doc) == 0)
         return 1;
-    json_t *o = old_rec ? json_incref(old_rec) : json_loads(old->doc, 0, NULL);
-    int same = o && json_equal(o, rec);
+    json_t *o = json_loads(old->doc, 0, NULL), *n = json_loads(v->doc, 0, NULL);
+    int same = o && n && json_equal(o, n);
     json_decref(o);
+    json_decref(n);
     return same;
 }
 
@@ -156,7 +160,7 @@ static int kb_store(struct vg_store *st, struct kb_rec *r, size_t n, struct vg_a
         changed[i] = 0;
         if (byid[h]) { /* an earlier record of the batch */
             struct kb_rec **prev = &put[byid[h] - 1];
-            if (kb_keeps(&(*prev)->p.v, (*prev)->rec, v, r[i].rec))
+            if (kb_keeps(&(*prev)->p.v, v))
                 continue;
             v->rid = (*prev)->p.v.rid;
             *prev = &r[i];
@@ -170,7 +174,7 @@ static int kb_store(struct vg_store *st, struct kb_rec *r, size_t n, struct vg_a
         } else if (rc) {
             vg_err_set(err, rc, "%s", e.msg);
             break;
-        } else if (kb_keeps(&old, NULL, v, r[i].rec)) {
+        } else if (kb_keeps(&old, v)) {
             continue;
         } else {
             v->rid = old.rid;
@@ -199,18 +203,16 @@ int vg__kb_put(struct vg_store *st, json_t *rec, const char *source, int public,
     size_t nw;
     int rc;
     *changed = 0;
-    if ((rc = kb_prep(rec, NULL, 0, source, public, now, a, &r, err)))
+    if ((rc = kb_prep_json(rec, source, public, now, a, &r, err)))
         return rc;
-    rc = kb_store(st, &r, 1, a, changed, &w, &nw, err);
-    json_decref(r.rec);
-    return rc;
+    return kb_store(st, &r, 1, a, changed, &w, &nw, err);
 }
 
-/* One record of an import request: parsed, and as sent when it came as a
- * line of text. */
+/* One record of an import request: as JSON (a reference), or as the text of
+ * its line (OSV records sent as lines are never decoded with jansson). */
 struct import_item {
-    json_t *rec;      /* a reference */
-    const char *text; /* NULL: part of a JSON body */
+    json_t *rec;      /* NULL for an OSV record sent as a line */
+    const char *text; /* the line (not NUL terminated), or NULL */
     size_t n, index;  /* index: its position in the request */
 };
 
@@ -240,41 +242,50 @@ static void skip(struct import_part *pt, size_t index, const struct vg_err *e)
 }
 
 /* Converts and prepares one record; a malformed one is reported and skipped.
- * An OSV record sent as text is stored as sent. */
+ * An OSV record sent as a line is stored as sent. */
 static void prep_one(struct import_part *pt, const struct import_item *it, json_t *raw)
 {
     struct vg_err e = {0};
     json_t *rec = NULL;
-    const char *source = "osv", *text = NULL;
+    const char *source = "osv";
+    struct kb_rec *out = &pt->r[pt->nr];
     int rc = VG_OK;
-    if (strcmp(pt->format, "cve5") == 0) {
-        source = "cve5";
-        rc = vg_osv_from_cve5(raw, &rec, &e);
-    } else if (strcmp(pt->format, "nvd") == 0) {
-        source = "nvd";
-        rc = vg_osv_from_nvd(raw, &rec, &e);
+    if (raw == NULL) {
+        char *doc = vg_arena_strndup(pt->a, it->text, it->n);
+        rc = kb_prep(doc, it->n, source, 1, pt->now, pt->a, out, &e);
     } else {
-        rec = json_incref(raw);
-        text = it->text;
+        if (strcmp(pt->format, "cve5") == 0) {
+            source = "cve5";
+            rc = vg_osv_from_cve5(raw, &rec, &e);
+        } else if (strcmp(pt->format, "nvd") == 0) {
+            source = "nvd";
+            rc = vg_osv_from_nvd(raw, &rec, &e);
+        } else {
+            rec = json_incref(raw);
+        }
+        if (rc == VG_OK)
+            rc = kb_prep_json(rec, source, 1, pt->now, pt->a, out, &e);
     }
-    if (rc == VG_OK &&
-        (rc = kb_prep(rec, text, it->n, source, 1, pt->now, pt->a, &pt->r[pt->nr], &e)) == VG_OK)
+    if (rc == VG_OK)
         pt->nr++;
-    if (rc)
+    else
         skip(pt, it->index, &e);
     json_decref(rec);
 }
 
-/* Parses the share's lines (a malformed line is skipped like a malformed
- * record; blank lines count for the index but hold nothing). */
+/* Splits the share into lines (blank lines count for the index but hold
+ * nothing). An OSV line is read later, with jscan, by kb_prep; the other
+ * formats are converted from jansson trees, decoded here. A malformed line
+ * is skipped like a malformed record. */
 static void part_lines(struct import_part *pt)
 {
     size_t i = pt->first, cap = 16;
+    int osv = strcmp(pt->format, "osv") == 0;
     pt->items = vg_arena_alloc(pt->a, cap * sizeof(*pt->items));
     for (const char *p = pt->b; p < pt->e; p++, i++) {
         const char *nl = memchr(p, '\n', (size_t)(pt->e - p)), *b = p, *e = nl ? nl : pt->e;
         struct vg_err je = {0};
-        json_t *rec;
+        json_t *rec = NULL;
         p = e;
         while (b < e && (*b == ' ' || *b == '\t' || *b == '\r'))
             b++;
@@ -282,7 +293,7 @@ static void part_lines(struct import_part *pt)
             e--;
         if (b == e)
             continue;
-        if (vg_json_parse(b, (size_t)(e - b), &rec, &je) != VG_OK) {
+        if (!osv && vg_json_parse(b, (size_t)(e - b), &rec, &je) != VG_OK) {
             skip(pt, i, &je);
             continue;
         }
@@ -398,11 +409,15 @@ static int import_tx(struct vg_store *st, void *ctx)
             op->imported++;
             json_array_append_new(op->ids, json_string(r[i].p.v.id));
         }
-        for (i = 0; i < nw && rc == VG_OK; i++) {
+        /* reverse matching reads jansson trees: records are decoded for it
+         * only when there are components to match */
+        int reverse = !vg__expo_idle(op->srv);
+        for (i = 0; i < nw && rc == VG_OK && reverse; i++) {
             size_t units = 0;
-            rc = vg__expo_reverse(op->srv, st, w[i]->rec, now, op->a, &op->queued, &units,
-                                  op->err);
+            json_t *rec = json_loads(w[i]->p.v.doc, 0, NULL);
+            rc = vg__expo_reverse(op->srv, st, rec, now, op->a, &op->queued, &units, op->err);
             op->alerted += units;
+            json_decref(rec);
         }
         if (rc)
             return rc;
@@ -479,8 +494,6 @@ static int import_run(struct vg_server *srv, struct import_op *op, json_t **out,
     json_t *errors = op->part[0].errors;
     for (t = 0; t < op->nparts; t++) {
         struct import_part *pt = &op->part[t];
-        for (i = 0; i < pt->nr; i++)
-            json_decref(pt->r[i].rec);
         for (i = 0; i < pt->nitems; i++)
             json_decref(pt->items[i].rec);
         if (t && json_array_size(errors) < 1000)

@@ -17,11 +17,14 @@ static const char q_by_alias[] = "SELECT vuln_id FROM vuln_aliases WHERE alias =
  * by one; its full-text rows last, one a statement: FTS5 writes the terms it
  * holds to disk at every statement savepoint (which multi-row statements
  * open) and a single-row insert opens none, so a batch's terms go to disk
- * together, as one segment, when the batch ends. */
+ * together, as one segment, when the batch ends. The multi-row inserts say
+ * OR FAIL / OR IGNORE so that they need no statement journal (a copy of every
+ * page they touch): a failed batch is undone by its savepoint anyway, and a
+ * duplicate alias or package row is nothing to keep twice. */
 #define VULN_ROW " (?,?,?,?,?,?,?,?,?,?,?,?)"
 #define VULN_INSERT                                                                                \
-    "INSERT INTO vulns (rid, id, modified, published, withdrawn, source, public, score, grade,"   \
-    " summary, doc, updated_at) VALUES"
+    "INSERT OR FAIL INTO vulns (rid, id, modified, published, withdrawn, source, public, score,"  \
+    " grade, summary, doc, updated_at) VALUES"
 static const char q_vuln_ins[] = VULN_INSERT VULN_ROW;
 static const char q_vuln_ins33[] = VULN_INSERT ROWS32(VULN_ROW ",") VULN_ROW;
 /* The insert's parameters, in the same places. */
@@ -32,13 +35,12 @@ static const char q_vuln_update[] =
 static const char q_max_rid[] = "SELECT coalesce(max(rid), 0) FROM vulns";
 static const char q_del_aliases[] = "DELETE FROM vuln_aliases WHERE vuln_id = ?";
 static const char q_del_packages[] = "DELETE FROM vuln_packages WHERE vuln_id = ?";
-#define ALIAS_INSERT "INSERT INTO vuln_aliases (alias, vuln_id) VALUES"
-#define ALIAS_CONFLICT " ON CONFLICT DO NOTHING"
-static const char q_alias_ins[] = ALIAS_INSERT " (?,?)" ALIAS_CONFLICT;
-static const char q_alias_ins33[] = ALIAS_INSERT ROWS32(" (?,?),") " (?,?)" ALIAS_CONFLICT;
-#define PKG_INSERT "INSERT INTO vuln_packages (ecosystem, name, vuln_id) VALUES"
-static const char q_pkg_ins[] = PKG_INSERT " (?,?,?)" ALIAS_CONFLICT;
-static const char q_pkg_ins33[] = PKG_INSERT ROWS32(" (?,?,?),") " (?,?,?)" ALIAS_CONFLICT;
+#define ALIAS_INSERT "INSERT OR IGNORE INTO vuln_aliases (alias, vuln_id) VALUES"
+static const char q_alias_ins[] = ALIAS_INSERT " (?,?)";
+static const char q_alias_ins33[] = ALIAS_INSERT ROWS32(" (?,?),") " (?,?)";
+#define PKG_INSERT "INSERT OR IGNORE INTO vuln_packages (ecosystem, name, vuln_id) VALUES"
+static const char q_pkg_ins[] = PKG_INSERT " (?,?,?)";
+static const char q_pkg_ins33[] = PKG_INSERT ROWS32(" (?,?,?),") " (?,?,?)";
 /* The full-text table keeps no copy of the text (contentless): a row is
  * removed by giving its words again, which the stored row still has
  * (summary, and details inside doc), before the row changes. ?1: the rids,
@@ -208,6 +210,21 @@ static void bind_str3(sqlite3_stmt *st, int c, const void *rows, size_t i)
     bind_text(st, c + 3, r[2]);
 }
 
+/* Alias and package rows go in key order: each lands near the one before. */
+static int cmp_str2(const void *a, const void *b)
+{
+    const char *const *x = a, *const *y = b;
+    int c = strcmp(x[0], y[0]);
+    return c ? c : strcmp(x[1], y[1]);
+}
+
+static int cmp_str3(const void *a, const void *b)
+{
+    const char *const *x = a, *const *y = b;
+    int c = cmp_str2(a, b);
+    return c ? c : strcmp(x[2], y[2]);
+}
+
 static int replace_one(struct sqlite_store *s, const struct vg_vuln *v, struct vg_err *err)
 {
     sqlite3_stmt *st = vg__sq_prep(s, q_vuln_update, err);
@@ -296,6 +313,7 @@ int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
             strs[3 * k] = p[i].aliases[j];
             strs[3 * k + 1] = p[i].v.id;
         }
+    qsort(strs, nal, 3 * sizeof(*strs), cmp_str2);
     if (rc == VG_OK)
         rc = insert_rows(s, q_alias_ins, q_alias_ins33, 2, bind_str2, strs, nal, "alias", err);
     for (size_t i = k = 0; i < n; i++)
@@ -304,6 +322,7 @@ int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
             strs[3 * k + 1] = p[i].packages[2 * j + 1];
             strs[3 * k + 2] = p[i].v.id;
         }
+    qsort(strs, npk, 3 * sizeof(*strs), cmp_str3);
     if (rc == VG_OK)
         rc = insert_rows(s, q_pkg_ins, q_pkg_ins33, 3, bind_str3, strs, npk, "package", err);
     for (size_t i = 0; i < n && rc == VG_OK; i++)

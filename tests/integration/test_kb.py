@@ -199,6 +199,23 @@ class KnowledgeBase(unittest.TestCase):
         r = self.ndjson("osv", lines)
         self.assertEqual((r.json["imported"], r.json["unchanged"], r.json["skipped"]), (0, 2997, 3))
 
+    def test_bulk_lines_alert_units(self):
+        # records sent as lines are matched against registered components too
+        s, a = self.s, self.s.admin
+        o = s.post("/api/v1/orgs", {"name": "KB Unit", "kind": "industry"}, a).json
+        u = s.post("/api/v1/users", {"org_id": o["id"], "name": "kb@unit", "role": "member"},
+                   a).json
+        t = s.post("/api/v1/tokens", {"user_id": u["id"]}, a).json["token"]
+        bom = {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
+            {"type": "library", "name": "alert-pkg-1", "version": "0.5.0",
+             "purl": "pkg:npm/alert-pkg-1@0.5.0"}]}
+        self.assertEqual(s.post("/api/v1/sboms?name=kb", raw=json.dumps(bom).encode(),
+                                token=t).status, 201)
+        r = self.ndjson("osv", [self.rec(1, "ALERT"), self.rec(2, "ALERT")])
+        self.assertEqual((r.json["imported"], r.json["units_alerted"]), (2, 1))
+        alerts = [x["vuln"] for x in s.get("/api/v1/alerts", t).json["items"]]
+        self.assertEqual(alerts, ["TEST-ALERT-1"])
+
     def test_full_text_follows_updates(self):
         a = self.s.admin
         imp = lambda recs: self.s.post("/api/v1/vulns/import", {"format": "osv", "records": recs},

@@ -1,6 +1,7 @@
 /* OSV record checks and conversions from CVE JSON 5 and NVD API 2.0. */
 #include "engine/osv/osv.h"
 #include "core/buf.h"
+#include "core/jscan.h"
 #include "core/json.h"
 #include "engine/cvss/cvss.h"
 
@@ -8,136 +9,146 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int time_at(json_t *o, const char *key, const char *path, int required, int64_t *ms,
+/* Member key of o: absent (or null) is VG_OK unless required; else an RFC
+ * 3339 time into *ms. */
+static int time_at(const struct vg_jval *o, const char *key, int required, int64_t *ms,
                    struct vg_err *err)
 {
-    json_t *v = json_object_get(o, key);
-    char p[96];
-    if (v == NULL || json_is_null(v)) {
+    const struct vg_jval *v = vg_jget(o, key);
+    if (vg_jnone(v)) {
         if (!required)
             return VG_OK;
-        snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", key);
-        return vg_err_field(err, VG_EMISSING, p, "%s: required", p);
+        return vg_err_field(err, VG_EMISSING, key, "%s: required", key);
     }
-    if (json_is_string(v) && vg_time_parse(json_string_value(v), ms) == 0)
+    if (vg_jis(v, VG_JSTR) && vg_time_parse(v->u.s, ms) == 0)
         return VG_OK;
-    snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", key); /* named only on error */
-    return vg_err_field(err, VG_EINVAL, p, "%s: not an RFC 3339 time", p);
+    return vg_err_field(err, VG_EINVAL, key, "%s: not an RFC 3339 time", key);
 }
 
-static int strings(json_t *o, const char *key, struct vg_err *err)
+static int strings(const struct vg_jval *o, const char *key, struct vg_err *err)
 {
-    json_t *v = json_object_get(o, key), *x;
+    const struct vg_jval *v = vg_jget(o, key), *x;
     size_t i;
-    if (v == NULL || json_is_null(v))
+    if (vg_jnone(v))
         return VG_OK;
-    if (!json_is_array(v))
+    if (!vg_jis(v, VG_JARR))
         return vg_err_field(err, VG_EINVAL, key, "%s: must be an array of strings", key);
-    json_array_foreach(v, i, x) if (!json_is_string(x))
-    {
-        char p[64];
-        snprintf(p, sizeof(p), "%s[%zu]", key, i);
-        return vg_err_field(err, VG_EINVAL, p, "%s: must be a string", p);
+    VG_JARR_FOREACH(v, i, x) {
+        if (!vg_jis(x, VG_JSTR)) {
+            char p[64];
+            snprintf(p, sizeof(p), "%s[%zu]", key, i);
+            return vg_err_field(err, VG_EINVAL, p, "%s: must be a string", p);
+        }
     }
     return VG_OK;
 }
 
-int vg_osv_check(json_t *rec, int64_t *modified, struct vg_err *err)
+/* 1 when member key of o is a string. */
+static int has_str(const struct vg_jval *o, const char *key)
 {
-    json_t *id, *v, *x;
+    return vg_jis(vg_jget(o, key), VG_JSTR);
+}
+
+static int check_affected(const struct vg_jval *x, size_t i, struct vg_err *err)
+{
+    const struct vg_jval *pkg = vg_jget(x, "package"), *ranges, *r, *vs, *ve;
+    char p[96];
+    size_t k;
+    if (!vg_jis(x, VG_JOBJ)) {
+        snprintf(p, sizeof(p), "affected[%zu]", i);
+        return vg_err_field(err, VG_EINVAL, p, "%s: must be an object", p);
+    }
+    if (!vg_jnone(pkg) && (!vg_jis(pkg, VG_JOBJ) ||
+                           !((has_str(pkg, "ecosystem") && has_str(pkg, "name")) ||
+                             has_str(pkg, "purl")))) {
+        snprintf(p, sizeof(p), "affected[%zu].package", i);
+        return vg_err_field(err, VG_EINVAL, p, "%s: {ecosystem, name} or {purl}", p);
+    }
+    ranges = vg_jget(x, "ranges");
+    if (!vg_jnone(ranges)) {
+        if (!vg_jis(ranges, VG_JARR)) {
+            snprintf(p, sizeof(p), "affected[%zu].ranges", i);
+            return vg_err_field(err, VG_EINVAL, p, "%s: must be an array", p);
+        }
+        VG_JARR_FOREACH(ranges, k, r) {
+            if (!vg_jis(r, VG_JOBJ) || !has_str(r, "type") ||
+                !vg_jis(vg_jget(r, "events"), VG_JARR)) {
+                snprintf(p, sizeof(p), "affected[%zu].ranges[%zu]", i, k);
+                return vg_err_field(err, VG_EINVAL, p, "%s: {type, events[]}", p);
+            }
+        }
+    }
+    vs = vg_jget(x, "versions");
+    if (!vg_jnone(vs)) {
+        if (!vg_jis(vs, VG_JARR)) {
+            snprintf(p, sizeof(p), "affected[%zu].versions", i);
+            return vg_err_field(err, VG_EINVAL, p, "%s: must be an array", p);
+        }
+        VG_JARR_FOREACH(vs, k, ve) {
+            if (!vg_jis(ve, VG_JSTR)) {
+                snprintf(p, sizeof(p), "affected[%zu].versions[%zu]", i, k);
+                return vg_err_field(err, VG_EINVAL, p, "%s: must be a string", p);
+            }
+        }
+    }
+    return VG_OK;
+}
+
+int vg_osv_check(const struct vg_jval *rec, int64_t *modified, struct vg_err *err)
+{
+    const struct vg_jval *id, *v, *x;
     size_t i;
     int64_t t;
     int rc;
-    if (!json_is_object(rec))
+    if (!vg_jis(rec, VG_JOBJ))
         return vg_err_set(err, VG_EINVAL, "a record must be a JSON object");
-    id = json_object_get(rec, "id");
-    if (!json_is_string(id) || json_string_length(id) == 0)
-        return vg_err_field(err, json_is_string(id) || id == NULL ? VG_EMISSING : VG_EINVAL, "id",
+    id = vg_jget(rec, "id");
+    if (!vg_jis(id, VG_JSTR) || id->n == 0)
+        return vg_err_field(err, vg_jis(id, VG_JSTR) || id == NULL ? VG_EMISSING : VG_EINVAL, "id",
                             "id: required string");
-    if (json_string_length(id) > 200 || strpbrk(json_string_value(id), " \t\r\n/"))
+    if (id->n > 200 || strpbrk(id->u.s, " \t\r\n/"))
         return vg_err_field(err, VG_EINVAL, "id", "id: at most 200 bytes, no spaces or slashes");
-    if ((rc = time_at(rec, "modified", "", 1, modified, err)) ||
-        (rc = time_at(rec, "published", "", 0, &t, err)) ||
-        (rc = time_at(rec, "withdrawn", "", 0, &t, err)) || (rc = strings(rec, "aliases", err)) ||
+    if ((rc = time_at(rec, "modified", 1, modified, err)) ||
+        (rc = time_at(rec, "published", 0, &t, err)) ||
+        (rc = time_at(rec, "withdrawn", 0, &t, err)) || (rc = strings(rec, "aliases", err)) ||
         (rc = strings(rec, "related", err)))
         return rc;
     for (const char *const *k = (const char *const[]){"summary", "details", NULL}; *k; k++) {
-        v = json_object_get(rec, *k);
-        if (v && !json_is_null(v) && !json_is_string(v))
+        v = vg_jget(rec, *k);
+        if (!vg_jnone(v) && !vg_jis(v, VG_JSTR))
             return vg_err_field(err, VG_EINVAL, *k, "%s: must be a string", *k);
     }
-    v = json_object_get(rec, "severity");
-    if (v && !json_is_null(v)) {
-        if (!json_is_array(v))
+    v = vg_jget(rec, "severity");
+    if (!vg_jnone(v)) {
+        if (!vg_jis(v, VG_JARR))
             return vg_err_field(err, VG_EINVAL, "severity", "severity: must be an array");
-        json_array_foreach(v, i, x) {
-            if (!json_is_object(x) || !json_is_string(json_object_get(x, "type")) ||
-                !json_is_string(json_object_get(x, "score"))) {
+        VG_JARR_FOREACH(v, i, x) {
+            if (!vg_jis(x, VG_JOBJ) || !has_str(x, "type") || !has_str(x, "score")) {
                 char p[64];
                 snprintf(p, sizeof(p), "severity[%zu]", i);
                 return vg_err_field(err, VG_EINVAL, p, "%s: {type, score} strings", p);
             }
         }
     }
-    v = json_object_get(rec, "references");
-    if (v && !json_is_null(v)) {
-        if (!json_is_array(v))
+    v = vg_jget(rec, "references");
+    if (!vg_jnone(v)) {
+        if (!vg_jis(v, VG_JARR))
             return vg_err_field(err, VG_EINVAL, "references", "references: must be an array");
-        json_array_foreach(v, i, x) {
-            if (!json_is_object(x) || !json_is_string(json_object_get(x, "url"))) {
+        VG_JARR_FOREACH(v, i, x) {
+            if (!vg_jis(x, VG_JOBJ) || !has_str(x, "url")) {
                 char p[64];
                 snprintf(p, sizeof(p), "references[%zu]", i);
                 return vg_err_field(err, VG_EINVAL, p, "%s: {type, url}", p);
             }
         }
     }
-    v = json_object_get(rec, "affected");
-    if (v && !json_is_null(v)) {
-        if (!json_is_array(v))
+    v = vg_jget(rec, "affected");
+    if (!vg_jnone(v)) {
+        if (!vg_jis(v, VG_JARR))
             return vg_err_field(err, VG_EINVAL, "affected", "affected: must be an array");
-        json_array_foreach(v, i, x) {
-            char p[96];
-            json_t *pkg = json_object_get(x, "package"), *ranges, *r;
-            size_t k;
-            if (!json_is_object(x)) {
-                snprintf(p, sizeof(p), "affected[%zu]", i);
-                return vg_err_field(err, VG_EINVAL, p, "%s: must be an object", p);
-            }
-            if (pkg && !json_is_null(pkg) &&
-                (!json_is_object(pkg) ||
-                 !((json_is_string(json_object_get(pkg, "ecosystem")) &&
-                    json_is_string(json_object_get(pkg, "name"))) ||
-                   json_is_string(json_object_get(pkg, "purl"))))) {
-                snprintf(p, sizeof(p), "affected[%zu].package", i);
-                return vg_err_field(err, VG_EINVAL, p, "%s: {ecosystem, name} or {purl}", p);
-            }
-            ranges = json_object_get(x, "ranges");
-            if (ranges && !json_is_null(ranges)) {
-                if (!json_is_array(ranges)) {
-                    snprintf(p, sizeof(p), "affected[%zu].ranges", i);
-                    return vg_err_field(err, VG_EINVAL, p, "%s: must be an array", p);
-                }
-                json_array_foreach(ranges, k, r) {
-                    if (!json_is_object(r) || !json_is_string(json_object_get(r, "type")) ||
-                        !json_is_array(json_object_get(r, "events"))) {
-                        snprintf(p, sizeof(p), "affected[%zu].ranges[%zu]", i, k);
-                        return vg_err_field(err, VG_EINVAL, p, "%s: {type, events[]}", p);
-                    }
-                }
-            }
-            json_t *vs = json_object_get(x, "versions"), *ve;
-            if (vs && !json_is_null(vs)) {
-                size_t m;
-                if (!json_is_array(vs)) {
-                    snprintf(p, sizeof(p), "affected[%zu].versions", i);
-                    return vg_err_field(err, VG_EINVAL, p, "%s: must be an array", p);
-                }
-                json_array_foreach(vs, m, ve) if (!json_is_string(ve))
-                {
-                    snprintf(p, sizeof(p), "affected[%zu].versions[%zu]", i, m);
-                    return vg_err_field(err, VG_EINVAL, p, "%s: must be a string", p);
-                }
-            }
+        VG_JARR_FOREACH(v, i, x) {
+            if ((rc = check_affected(x, i, err)))
+                return rc;
         }
     }
     return VG_OK;
@@ -371,16 +382,16 @@ void vg_osv_score(json_t *rec, int *best, json_t **scored)
     }
 }
 
-int vg_osv_best_score(json_t *rec)
+int vg_osv_best_score(const struct vg_jval *rec)
 {
-    json_t *x;
+    const struct vg_jval *x, *v;
     size_t i;
     int best = -1;
-    json_array_foreach(json_object_get(rec, "severity"), i, x) {
-        const char *v = json_string_value(json_object_get(x, "score"));
+    VG_JARR_FOREACH(vg_jget(rec, "severity"), i, x) {
         struct vg_cvss c;
         struct vg_err e = {0};
-        if (v && vg_cvss_parse(v, strlen(v), &c, &e) == VG_OK && c.score > best)
+        if ((v = vg_jget(x, "score")) != NULL && vg_jis(v, VG_JSTR) &&
+            vg_cvss_parse(v->u.s, v->n, &c, &e) == VG_OK && c.score > best)
             best = c.score;
     }
     return best;

@@ -10,14 +10,17 @@
 
 #include "core/err.h"
 
-/* Checks the parts of an OSV record (schema 1.x) the platform relies on: id
+struct vg_jval;
+
+/* Checks the parts of an OSV record (schema 1.x, read with core/jscan.h)
+ * the platform relies on: id
  * (string, at most 200 bytes, no spaces), modified (RFC 3339, required),
  * published / withdrawn (RFC 3339 when present), aliases / related (string
  * arrays), summary / details (strings), affected (objects with a package
  * {ecosystem, name} or {purl}, ranges with a type and events, versions as
  * strings), severity ([{type, score}]), references ([{type, url}]). Errors
  * name the path ("affected[2].ranges[0].events"). *modified gets the time. */
-int vg_osv_check(json_t *rec, int64_t *modified, struct vg_err *err);
+int vg_osv_check(const struct vg_jval *rec, int64_t *modified, struct vg_err *err);
 
 /* A CVE JSON 5 record (CVE_RECORD) as an OSV record (new reference in *out):
  * id = cveId, modified = dateUpdated (else datePublished), published,
@@ -43,8 +46,8 @@ int vg_osv_from_nvd(json_t *entry, json_t **out, struct vg_err *err);
 void vg_osv_score(json_t *rec, int *best, json_t **scored);
 
 /* The highest CVSS score of rec.severity in tenths (-1 when none parses),
- * without building JSON. */
-int vg_osv_best_score(json_t *rec);
+ * without building JSON (rec read with core/jscan.h). */
+int vg_osv_best_score(const struct vg_jval *rec);
 
 /* A CISA KEV catalogue entry: the CVE id and the dates (borrowed from e).
  * VG_EINVAL naming the field when cveID or dateAdded is missing. */
