@@ -140,15 +140,6 @@ static int by_id(struct sqlite_store *s, const char *q, const char *id, struct v
     return vg__sq_exec(s, st, "vulnerability", 0, err);
 }
 
-/* The batch's strings outlive each statement's step: bound without a copy. */
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 /* Binds row i of a batch's rows for one table at parameter col0 + 1. */
 typedef void (*bind_row_fn)(sqlite3_stmt *st, int col0, const void *rows, size_t i);
 
@@ -181,16 +172,16 @@ static void bind_vuln(sqlite3_stmt *st, int c, const void *rows, size_t i)
 {
     const struct vg_vuln *v = ((const struct vg_vuln *const *)rows)[i];
     sqlite3_bind_int64(st, c + 1, v->rid);
-    bind_text(st, c + 2, v->id);
+    vg__sq_bind_str(st, c + 2, v->id);
     sqlite3_bind_int64(st, c + 3, v->modified);
     sqlite3_bind_int64(st, c + 4, v->published);
     sqlite3_bind_int64(st, c + 5, v->withdrawn);
-    bind_text(st, c + 6, v->source);
+    vg__sq_bind_str(st, c + 6, v->source);
     sqlite3_bind_int(st, c + 7, v->public);
     sqlite3_bind_int(st, c + 8, v->score);
-    bind_text(st, c + 9, v->grade);
-    bind_text(st, c + 10, v->summary);
-    bind_text(st, c + 11, v->doc);
+    vg__sq_bind_str(st, c + 9, v->grade);
+    vg__sq_bind_str(st, c + 10, v->summary);
+    vg__sq_bind_str(st, c + 11, v->doc);
     sqlite3_bind_int64(st, c + 12, v->updated_at);
 }
 
@@ -198,16 +189,16 @@ static void bind_vuln(sqlite3_stmt *st, int c, const void *rows, size_t i)
 static void bind_str2(sqlite3_stmt *st, int c, const void *rows, size_t i)
 {
     const char *const *r = (const char *const *)rows + 3 * i;
-    bind_text(st, c + 1, r[0]);
-    bind_text(st, c + 2, r[1]);
+    vg__sq_bind_str(st, c + 1, r[0]);
+    vg__sq_bind_str(st, c + 2, r[1]);
 }
 
 static void bind_str3(sqlite3_stmt *st, int c, const void *rows, size_t i)
 {
     const char *const *r = (const char *const *)rows + 3 * i;
-    bind_text(st, c + 1, r[0]);
-    bind_text(st, c + 2, r[1]);
-    bind_text(st, c + 3, r[2]);
+    vg__sq_bind_str(st, c + 1, r[0]);
+    vg__sq_bind_str(st, c + 2, r[1]);
+    vg__sq_bind_str(st, c + 3, r[2]);
 }
 
 /* Alias and package rows go in key order: each lands near the one before. */
@@ -270,8 +261,8 @@ static int fts_insert(struct sqlite_store *s, const struct vg_vuln_put *p, struc
     if (st == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, p->v.rid);
-    bind_text(st, 2, p->v.summary ? p->v.summary : "");
-    bind_text(st, 3, p->details ? p->details : "");
+    vg__sq_bind_str(st, 2, p->v.summary ? p->v.summary : "");
+    vg__sq_bind_str(st, 3, p->details ? p->details : "");
     return vg__sq_exec(s, st, "vulnerability text", 0, err);
 }
 
