@@ -447,11 +447,6 @@ struct osv_hit {
     int64_t modified;
 };
 
-/* The public (or, for staff, all) non-withdrawn records affecting t, with
- * their modified time, from memory: a version query is answered by the match
- * index and the per-advisory facts beside it; only a query without a version
- * (every record of a package) reads the package table. The caller holds the
- * kb read lock (ix may be NULL before the first build). */
 /* The hits a caller may see, with their facts (kb read lock held). */
 static size_t keep_hits(const struct vg_kb *kb, const struct vg_match_index *ix, int all,
                         const struct vg_match_hit *hits, size_t nh, struct osv_hit *out)
@@ -465,6 +460,11 @@ static size_t keep_hits(const struct vg_kb *kb, const struct vg_match_index *ix,
     return k;
 }
 
+/* The public (or, for staff, all) non-withdrawn records affecting t, with
+ * their modified time, from memory: a version query is answered by the match
+ * index and the per-advisory facts beside it; only a query without a version
+ * (every record of a package) reads the package table. The caller holds the
+ * kb read lock (ix may be NULL before the first build). */
 static int target_hits(struct vg_server *srv, const struct vg_match_index *ix, int all,
                        const struct osv_target *t, long qi, struct vg_arena *a,
                        struct osv_hit **out, size_t *n, struct vg_err *err)

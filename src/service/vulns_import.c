@@ -60,19 +60,13 @@ static size_t packages_of(const struct vg_jval *rec, struct vg_arena *a, const c
     return n;
 }
 
-/* A record ready to store: its row and what is indexed with it (in an arena),
- * prepared outside the write transaction. */
-struct kb_rec {
-    struct vg_vuln_put p;
-};
-
 /* Everything a record needs but the store, from its text doc[0..n) (NUL
  * terminated, in a; stored as it is): read with jscan into a, checked, its
  * columns, aliases and packages. */
 static int kb_prep(const char *doc, size_t n, const char *source, int public, int64_t now,
-                   struct vg_arena *a, struct kb_rec *out, struct vg_err *err)
+                   struct vg_arena *a, struct vg_vuln_put *out, struct vg_err *err)
 {
-    struct vg_vuln *v = &out->p.v;
+    struct vg_vuln *v = &out->v;
     const struct vg_jval *rec, *al, *x;
     const char *pub, *wd;
     size_t i, nal = 0;
@@ -100,17 +94,17 @@ static int kb_prep(const char *doc, size_t n, const char *source, int public, in
             aliases[nal++] = vg__kb_upper(a, x->u.s);
     }
     const char **pk;
-    out->p.aliases = aliases;
-    out->p.naliases = nal;
-    out->p.npackages = packages_of(rec, a, &pk);
-    out->p.packages = pk;
-    out->p.details = vg_jstr(vg_jget(rec, "details"));
+    out->aliases = aliases;
+    out->naliases = nal;
+    out->npackages = packages_of(rec, a, &pk);
+    out->packages = pk;
+    out->details = vg_jstr(vg_jget(rec, "details"));
     return VG_OK;
 }
 
 /* kb_prep of a record held as JSON: its canonical text is the one stored. */
 static int kb_prep_json(json_t *rec, const char *source, int public, int64_t now,
-                        struct vg_arena *a, struct kb_rec *out, struct vg_err *err)
+                        struct vg_arena *a, struct vg_vuln_put *out, struct vg_err *err)
 {
     size_t n;
     char *doc = vg_json_canonical(rec, &n);
@@ -142,27 +136,27 @@ static int kb_keeps(const struct vg_vuln *old, const struct vg_vuln *v)
  * once (or found earlier in the batch), and the records to write go to the
  * store together. changed[i] is 1 when r[i] was written; *w and *nw get the
  * written records (the last of each id), in a. */
-static int kb_store(struct vg_store *st, struct kb_rec *r, size_t n, struct vg_arena *a,
-                    int *changed, struct kb_rec ***w, size_t *nw, struct vg_err *err)
+static int kb_store(struct vg_store *st, struct vg_vuln_put *r, size_t n, struct vg_arena *a,
+                    int *changed, struct vg_vuln_put ***w, size_t *nw, struct vg_err *err)
 {
     size_t cap = 16, np = 0;
     while (cap < 2 * n)
         cap *= 2;
     size_t *byid = vg_arena_calloc(a, cap, sizeof(*byid)); /* id -> 1 + its index in put */
-    struct kb_rec **put = vg_arena_calloc(a, n + 1, sizeof(*put));
+    struct vg_vuln_put **put = vg_arena_calloc(a, n + 1, sizeof(*put));
     int rc = VG_OK;
     for (size_t i = 0; i < n && rc == VG_OK; i++) {
-        struct vg_vuln *v = &r[i].p.v, old;
+        struct vg_vuln *v = &r[i].v, old;
         struct vg_err e = {0};
         size_t h = vg__kb_id_hash(v->id) & (cap - 1);
-        while (byid[h] && strcmp(put[byid[h] - 1]->p.v.id, v->id) != 0)
+        while (byid[h] && strcmp(put[byid[h] - 1]->v.id, v->id) != 0)
             h = (h + 1) & (cap - 1);
         changed[i] = 0;
         if (byid[h]) { /* an earlier record of the batch */
-            struct kb_rec **prev = &put[byid[h] - 1];
-            if (kb_keeps(&(*prev)->p.v, v))
+            struct vg_vuln_put **prev = &put[byid[h] - 1];
+            if (kb_keeps(&(*prev)->v, v))
                 continue;
-            v->rid = (*prev)->p.v.rid;
+            v->rid = (*prev)->v.rid;
             *prev = &r[i];
             changed[i] = 1;
             continue;
@@ -186,10 +180,10 @@ static int kb_store(struct vg_store *st, struct kb_rec *r, size_t n, struct vg_a
     if (rc == VG_OK && np) {
         struct vg_vuln_put *ps = vg_arena_alloc(a, np * sizeof(*ps));
         for (size_t k = 0; k < np; k++)
-            ps[k] = put[k]->p;
+            ps[k] = *put[k];
         rc = st->ops->vuln_put_many(st, ps, np, err);
         for (size_t k = 0; rc == VG_OK && k < np; k++)
-            put[k]->p.v.rid = ps[k].v.rid;
+            put[k]->v.rid = ps[k].v.rid;
     }
     *w = put;
     *nw = np;
@@ -199,7 +193,7 @@ static int kb_store(struct vg_store *st, struct kb_rec *r, size_t n, struct vg_a
 int vg__kb_put(struct vg_store *st, json_t *rec, const char *source, int public, int64_t now,
                struct vg_arena *a, int *changed, struct vg_err *err)
 {
-    struct kb_rec r, **w;
+    struct vg_vuln_put r, **w;
     size_t nw;
     int rc;
     *changed = 0;
@@ -226,7 +220,7 @@ struct import_part {
     struct vg_arena *a;
     struct import_item *items;
     size_t nitems;
-    struct kb_rec *r;    /* prepared records */
+    struct vg_vuln_put *r;    /* prepared records */
     size_t nr;
     json_t *errors;      /* [{index, field, message}], at most 1000 */
     int skipped;
@@ -248,7 +242,7 @@ static void prep_one(struct import_part *pt, const struct import_item *it, json_
     struct vg_err e = {0};
     json_t *rec = NULL;
     const char *source = "osv";
-    struct kb_rec *out = &pt->r[pt->nr];
+    struct vg_vuln_put *out = &pt->r[pt->nr];
     int rc = VG_OK;
     if (raw == NULL) {
         char *doc = vg_arena_strndup(pt->a, it->text, it->n);
@@ -395,7 +389,7 @@ static int import_tx(struct vg_store *st, void *ctx)
     } else {
         for (t = 0; t < op->nparts; t++)
             n += op->part[t].nr;
-        struct kb_rec *r = vg_arena_alloc(op->a, (n + 1) * sizeof(*r)), **w;
+        struct vg_vuln_put *r = vg_arena_alloc(op->a, (n + 1) * sizeof(*r)), **w;
         int *changed = vg_arena_calloc(op->a, n + 1, sizeof(int));
         for (t = n = 0; t < op->nparts; n += op->part[t++].nr)
             memcpy(&r[n], op->part[t].r, op->part[t].nr * sizeof(*r));
@@ -407,14 +401,14 @@ static int import_tx(struct vg_store *st, void *ctx)
                 continue;
             }
             op->imported++;
-            json_array_append_new(op->ids, json_string(r[i].p.v.id));
+            json_array_append_new(op->ids, json_string(r[i].v.id));
         }
         /* reverse matching reads jansson trees: records are decoded for it
          * only when there are components to match */
         int reverse = !vg__expo_idle(op->srv);
         for (i = 0; i < nw && rc == VG_OK && reverse; i++) {
             size_t units = 0;
-            json_t *rec = json_loads(w[i]->p.v.doc, 0, NULL);
+            json_t *rec = json_loads(w[i]->v.doc, 0, NULL);
             rc = vg__expo_reverse(op->srv, st, rec, now, op->a, &op->queued, &units, op->err);
             op->alerted += units;
             json_decref(rec);
