@@ -254,7 +254,7 @@ int main(int argc, char **argv)
     }
     secret = argv[2];
     secret_len = strlen(secret);
-    int dfd = listen_on(atoi(argv[1]), &dport), sfd = listen_on(0, &sport);
+    int dfd = listen_on((int)strtol(argv[1], NULL, 10), &dport), sfd = listen_on(0, &sport);
     int ep = epoll_create1(0);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
     struct conn lst[2] = {{.fd = dfd}, {.fd = sfd, .stats = 1}};
