@@ -729,3 +729,24 @@ const struct vg_jval *vg_jget(const struct vg_jval *o, const char *key)
 {
     return vg_jgetn(o, key, strlen(key));
 }
+
+int vg_jonly(const struct vg_jval *obj, const char *const *allowed, const char *prefix,
+             struct vg_err *err)
+{
+    const struct vg_jmem *m;
+    size_t i;
+    VG_JOBJ_FOREACH(obj, i, m) {
+        const char *const *a = allowed;
+        char p[160];
+        while (*a && strcmp(*a, m->key.u.s) != 0)
+            a++;
+        if (*a)
+            continue;
+        if (prefix && *prefix)
+            snprintf(p, sizeof(p), "%s.%s", prefix, m->key.u.s);
+        else
+            snprintf(p, sizeof(p), "%s", m->key.u.s);
+        return vg_err_field(err, VG_EUNKNOWN, p, "%s: unknown field", p);
+    }
+    return VG_OK;
+}

@@ -74,6 +74,12 @@ int vg_jscan_parse(const char *s, size_t n, struct vg_arena *a, const struct vg_
 const struct vg_jval *vg_jget(const struct vg_jval *o, const char *key);
 const struct vg_jval *vg_jgetn(const struct vg_jval *o, const char *key, size_t klen);
 
+/* VG_EUNKNOWN naming `prefix.key` (or `key` when prefix is NULL or "") for
+ * the first member of object obj not in allowed (NULL-terminated): the check
+ * and message of vg_json_only for a jscan document. */
+int vg_jonly(const struct vg_jval *obj, const char *const *allowed, const char *prefix,
+             struct vg_err *err);
+
 static inline int vg_jis(const struct vg_jval *v, enum vg_jtype t)
 {
     return v != NULL && v->type == (uint8_t)t;

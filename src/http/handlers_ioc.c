@@ -57,17 +57,15 @@ int vg_h_ioc_lookup(struct vg_req *r)
 {
     struct vg_buf out = {0};
     const char *type = NULL;
+    static const char *const keys[] = {"values", "type", NULL};
     const struct vg_jval *b, *values, *t;
-    const struct vg_jmem *m;
-    size_t i;
     int rc;
     if ((rc = vg_req_jscan_object(r, &b)))
         return rc;
-    VG_JOBJ_FOREACH(b, i, m) /* the checks and messages of vg_json_only and vg_json_str */
-        if (strcmp(m->key.u.s, "values") != 0 && strcmp(m->key.u.s, "type") != 0)
-            return vg_err_field(&r->err, VG_EUNKNOWN, m->key.u.s, "%s: unknown field", m->key.u.s);
+    if ((rc = vg_jonly(b, keys, NULL, &r->err)))
+        return rc;
     values = vg_jget(b, "values");
-    if ((t = vg_jget(b, "type")) != NULL && !vg_jis(t, VG_JNULL)) {
+    if ((t = vg_jget(b, "type")) != NULL && !vg_jis(t, VG_JNULL)) { /* vg_json_str's checks */
         if (!vg_jis(t, VG_JSTR))
             return vg_err_field(&r->err, VG_EINVAL, "type", "type: must be a string");
         if (t->n > 32)

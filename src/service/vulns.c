@@ -366,25 +366,13 @@ struct osv_target {
 };
 
 /* The first member of o not in allowed is VG_EUNKNOWN naming it under the
- * query's path (vg_json_only's check and message, for a document read with
- * jscan). */
+ * query's path. */
 static int known_keys(const struct vg_jval *o, const char *const *allowed, long i,
                       const char *at, struct vg_err *err)
 {
-    const struct vg_jmem *m;
-    size_t k;
-    VG_JOBJ_FOREACH(o, k, m) {
-        const char *const *x = allowed;
-        while (*x && strcmp(*x, m->key.u.s) != 0)
-            x++;
-        if (*x == NULL) {
-            char p[64], f[160];
-            qfield(p, sizeof(p), i, at);
-            snprintf(f, sizeof(f), "%s%s%s", p, *p ? "." : "", m->key.u.s);
-            return vg_err_field(err, VG_EUNKNOWN, f, "%s: unknown field", f);
-        }
-    }
-    return VG_OK;
+    char p[64];
+    qfield(p, sizeof(p), i, at);
+    return vg_jonly(o, allowed, p, err);
 }
 
 /* Resolves query i (-1: a single query) to (ecosystem, name, version);

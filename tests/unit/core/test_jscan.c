@@ -916,6 +916,23 @@ static void walk(const char *dir)
     closedir(d);
 }
 
+static void test_only(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"values", "type", NULL};
+    struct vg_err e = {0};
+    assert_int_equal(vg_jonly(ok("{\"values\":[],\"type\":null}"), keys, NULL, &e), VG_OK);
+    assert_int_equal(vg_jonly(ok("{}"), keys, "q", &e), VG_OK);
+    assert_int_equal(vg_jonly(ok("{\"values\":1,\"vals\":2}"), keys, NULL, &e), VG_EUNKNOWN);
+    assert_string_equal(e.field, "vals");
+    assert_string_equal(e.msg, "vals: unknown field");
+    vg_err_clear(&e);
+    assert_int_equal(vg_jonly(ok("{\"x\":1}"), keys, "queries[3].package", &e), VG_EUNKNOWN);
+    assert_string_equal(e.field, "queries[3].package.x");
+    vg_err_clear(&e);
+    assert_int_equal(vg_jonly(ok("[1]"), keys, NULL, &e), VG_OK); /* not an object: nothing to check */
+}
+
 static void test_testdata(void **state)
 {
     (void)state;
@@ -942,6 +959,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_depth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offsets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_big, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_testdata, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
