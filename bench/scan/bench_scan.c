@@ -111,6 +111,30 @@ int main(int argc, char **argv)
     sbom_path = argv[2];
     json_object_seed(1);
 
+    /* components, resolved once, before the database is read (as vigil scan
+     * does: the SBOM first), so that where their strings land in memory does
+     * not depend on what indexing left behind */
+    {
+        size_t n;
+        char *sb = slurp(sbom_path, &n);
+        if (vg_sbom_parse(sb, n, a, &sbom, &err) != VG_OK) {
+            fprintf(stderr, "%s: %s\n", sbom_path, err.msg);
+            return 2;
+        }
+        cs = vg_xcalloc(sbom.n + 1, sizeof(*cs));
+        for (size_t i = 0; i < sbom.n; i++) {
+            const char *name, *ver;
+            int eco;
+            if (sbom.c[i].purl &&
+                vg_match_purl_pkg(&sbom.c[i].p, a, &eco, &name, &ver, NULL) == VG_OK && ver) {
+                cs[nc].eco = eco;
+                cs[nc].name = name;
+                cs[nc].version = ver;
+                nc++;
+            }
+        }
+        free(sb);
+    }
     /* read the files first: load time below is parse + index, not disk */
     d = opendir(dir);
     if (d == NULL) {
@@ -181,28 +205,6 @@ int main(int argc, char **argv)
                (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6);
     printf("index_bytes=%zu\nbytes_per_advisory=%.0f\n", st.bytes, st.bytes_per_advisory);
 
-    /* components, resolved once */
-    {
-        size_t n;
-        char *sb = slurp(sbom_path, &n);
-        if (vg_sbom_parse(sb, n, a, &sbom, &err) != VG_OK) {
-            fprintf(stderr, "%s: %s\n", sbom_path, err.msg);
-            return 2;
-        }
-        cs = vg_xcalloc(sbom.n + 1, sizeof(*cs));
-        for (size_t i = 0; i < sbom.n; i++) {
-            const char *name, *ver;
-            int eco;
-            if (sbom.c[i].purl &&
-                vg_match_purl_pkg(&sbom.c[i].p, a, &eco, &name, &ver, NULL) == VG_OK && ver) {
-                cs[nc].eco = eco;
-                cs[nc].name = name;
-                cs[nc].version = ver;
-                nc++;
-            }
-        }
-        free(sb);
-    }
     printf("components=%zu\n", nc);
     for (size_t i = 0; i < nc; i++) {
         struct vg_match_hit h[256];

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,7 +28,7 @@
 
 #define DB_FILE_MAX ((size_t)2 << 30) /* one database file */
 #define DB_DEPTH_MAX 32
-#define HITS_MAX 256
+#define BATCH_HITS 16 /* hits kept per component by the batch; more are asked again */
 
 /* A piece of the database text to index: a whole file, a zip entry, or a
  * run of lines of a NeDB / JSON-lines file (split so that threads share it). */
@@ -37,9 +39,16 @@ struct work {
     char *where; /* file (and entry) name, owned */
 };
 
+struct map {
+    void *p;
+    size_t n;
+};
+
 struct loader {
     struct work *w;
     size_t nw, capw;
+    struct map *maps; /* files mapped rather than read: unmapped by free_work */
+    size_t nmaps, capmaps;
     size_t files, bytes, bad;
     int progress;     /* stderr is a terminal */
     double last_draw; /* seconds */
@@ -89,14 +98,16 @@ static void push_work(struct loader *l, char *buf, size_t n, int own, const char
     l->nw++;
 }
 
-/* Takes buf (malloc'd). One document per line (split) or one document. */
-static void load_buffer(struct loader *l, char *buf, size_t n, const char *where, int lines)
+/* Takes buf (malloc'd when own, else a mapping the loader unmaps). One
+ * document per line (split) or one document. */
+static void load_buffer(struct loader *l, char *buf, size_t n, const char *where, int lines,
+                        int own)
 {
     size_t i = 0;
     l->files++;
     l->bytes += n;
     if (!lines || n <= CHUNK) {
-        push_work(l, buf, n, 1, where);
+        push_work(l, buf, n, own, where);
     } else {
         while (i < n) {
             size_t e = i + CHUNK < n ? i + CHUNK : n;
@@ -105,7 +116,7 @@ static void load_buffer(struct loader *l, char *buf, size_t n, const char *where
                 e = (size_t)(nl - buf) + 1;
             else
                 e = n;
-            push_work(l, buf + i, e - i, i == 0, where);
+            push_work(l, buf + i, e - i, own && i == 0, where);
             i = e;
         }
     }
@@ -179,6 +190,35 @@ static void free_work(struct loader *l)
     free(l->w);
     l->w = NULL;
     l->nw = l->capw = 0;
+    for (size_t i = 0; i < l->nmaps; i++)
+        munmap(l->maps[i].p, l->maps[i].n);
+    free(l->maps);
+    l->maps = NULL;
+    l->nmaps = l->capmaps = 0;
+}
+
+/* A large regular file mapped read-only (the page cache read in place, no
+ * copy and no fresh memory to fill): the mapping, or NULL when it is small
+ * (a directory of 200,000 small records must not become as many mappings)
+ * or cannot be mapped. */
+#define MAP_MIN ((size_t)1 << 20)
+static char *map_file(struct loader *l, int fd, size_t n)
+{
+    void *p;
+    if (n < MAP_MIN)
+        return NULL;
+    p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    (void)madvise(p, n, MADV_WILLNEED);
+    if (l->nmaps == l->capmaps) {
+        l->capmaps = l->capmaps ? l->capmaps * 2 : 16;
+        l->maps = vg_xrealloc(l->maps, l->capmaps * sizeof(*l->maps));
+    }
+    l->maps[l->nmaps].p = p;
+    l->maps[l->nmaps].n = n;
+    l->nmaps++;
+    return p;
 }
 
 static int load_file(struct loader *l, const char *path)
@@ -201,12 +241,18 @@ static int load_file(struct loader *l, const char *path)
         return -1;
     }
     n = (size_t)st.st_size;
+    buf = S_ISREG(st.st_mode) ? map_file(l, fileno(f), n) : NULL;
+    if (buf) {
+        load_buffer(l, buf, n, path, !has_suffix(path, ".json"), 0);
+        fclose(f);
+        return 0;
+    }
     buf = vg_xmalloc(n + 1);
     if (fread(buf, 1, n, f) != n) {
         fprintf(stderr, "vigil scan: %s: read error\n", path);
         rc = -1;
     } else {
-        load_buffer(l, buf, n, path, !has_suffix(path, ".json"));
+        load_buffer(l, buf, n, path, !has_suffix(path, ".json"), 1);
         buf = NULL;
     }
     free(buf);
@@ -257,7 +303,7 @@ static int load_zip(struct loader *l, const char *path)
         } else {
             char where[600];
             snprintf(where, sizeof(where), "%.300s:%.290s", path, zs.name);
-            load_buffer(l, buf, (size_t)zs.size, where, 0);
+            load_buffer(l, buf, (size_t)zs.size, where, 0, 1);
             buf = NULL;
         }
         free(buf);
@@ -460,37 +506,63 @@ int vg_cli_scan(int argc, char **argv)
     {
         /* findings are appended to fb; the count goes before them */
         struct vg_buf fb = {0};
+        /* every component's package resolved first, then all asked at once
+         * (the matcher overlaps their memory fetches) */
+        struct vg_match_q *qs = vg_xcalloc(sbom.n + 1, sizeof(*qs));
+        size_t *qof = vg_xcalloc(sbom.n + 1, sizeof(*qof)), nq = 0, *counts;
+        struct vg_match_hit *hall;
+        int *rcs;
         for (size_t i = 0; i < sbom.n; i++) {
             const struct vg_sbom_component *c = &sbom.c[i];
-            struct vg_match_hit hits[HITS_MAX], *hp;
             const char *name, *version;
-            size_t nh = 0;
             int eco;
-            struct vg_err qe = {0};
-
-            vg_arena_reset(qa);
+            qof[i] = SIZE_MAX;
             if (c->purl == NULL)
                 continue;
-            if (vg_match_purl_pkg(&c->p, qa, &eco, &name, &version, &qe) != VG_OK) {
+            if (vg_match_purl_pkg(&c->p, qa, &eco, &name, &version, NULL) != VG_OK) {
                 unsupported++;
                 continue;
             }
             if (version == NULL)
                 continue;
-            if (vg_match_query(ix, eco, name, strlen(name), version, strlen(version), hits,
-                               HITS_MAX, &nh, &qe) != VG_OK) {
-                if (invalid++ == 0)
+            qs[nq] = (struct vg_match_q){eco, name, strlen(name), version, strlen(version)};
+            qof[i] = nq++;
+        }
+        counts = vg_xcalloc(nq + 1, sizeof(*counts));
+        rcs = vg_xcalloc(nq + 1, sizeof(*rcs));
+        hall = vg_xcalloc((nq + 1) * BATCH_HITS, sizeof(*hall));
+        vg_match_query_many(ix, qs, nq, hall, BATCH_HITS, counts, rcs);
+        for (size_t i = 0; i < sbom.n; i++) {
+            const struct vg_sbom_component *c = &sbom.c[i];
+            const struct vg_match_q *x;
+            struct vg_match_hit *hp;
+            const char *name, *version;
+            size_t nh, k = qof[i];
+            int eco;
+
+            if (k == SIZE_MAX)
+                continue;
+            x = &qs[k];
+            eco = x->eco;
+            name = x->name;
+            version = x->version;
+            nh = counts[k];
+            if (rcs[k] != VG_OK) {
+                if (invalid++ == 0) {
+                    struct vg_err qe = {0};
+                    struct vg_match_hit one;
+                    vg_match_query(ix, eco, name, x->nlen, version, x->vlen, &one, 1, &nh, &qe);
                     fprintf(stderr, "vigil scan: %s: %s (not matched)\n", c->path, qe.msg);
+                }
                 continue;
             }
             if (nh == 0)
                 continue;
-            hp = hits;
-            if (nh > HITS_MAX) { /* a much-advised package: ask again with room for all */
+            hp = hall + k * BATCH_HITS;
+            if (nh > BATCH_HITS) { /* a much-advised package: ask again with room for all */
                 size_t all = nh;
                 hp = vg_arena_alloc(qa, all * sizeof(*hp));
-                vg_match_query(ix, eco, name, strlen(name), version, strlen(version), hp, all, &nh,
-                               NULL);
+                vg_match_query(ix, eco, name, x->nlen, version, x->vlen, hp, all, &nh, NULL);
                 if (nh > all)
                     nh = all;
             }
@@ -548,6 +620,11 @@ int vg_cli_scan(int argc, char **argv)
             }
             vg_buf_puts(&fb, "]}");
         }
+        free(qs);
+        free(qof);
+        free(counts);
+        free(rcs);
+        free(hall);
         vg_buf_printf(&out, "%zu,\"findings\":[", vulnerable);
         if (fb.n)
             vg_buf_append(&out, fb.p, fb.n);

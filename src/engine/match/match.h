@@ -2,21 +2,25 @@
  * registered components an advisory affects.
  *
  * Forward index (struct vg_match_index), built once from OSV records:
- * (ecosystem, normalised package name) -> open-addressing hash -> per package
- * the sorted, de-duplicated interval boundaries (version keys, version.h) cut
- * the key line into elementary regions, each carrying the affected entries
- * that cover it. A query is one hash lookup, one version key and one binary
- * search; the hits are that region's list.
+ * (ecosystem, normalised package name) -> a table of cache-line buckets ->
+ * the package's block, one contiguous run of memory: the sorted, distinct
+ * interval boundaries (version keys, version.h, as order-preserving 8-byte
+ * codes) cut the key line into elementary regions, each with a bit mask (or
+ * list) of the affected entries that cover it. A query is one bucket, one
+ * version key, a search over the block's codes and the region's mask;
+ * vg_match_query_many overlaps the memory fetches of many queries.
  *
  * Reverse index (struct vg_match_comps), over registered components: grouped
  * by (ecosystem, normalised name), each group sorted by version key; an
  * advisory's intervals find their components by binary search, O(log n + hits).
  *
- * Thread safety: building (add/finish) is single-threaded; after finish an
- * index is read-only and any number of threads may query it at once (queries
- * allocate nothing in the index and keep no state there). Not for: I/O (the
- * caller reads files and passes json_t records), version ordering (version/),
- * purl syntax (purl/). */
+ * Thread safety: building (add/merge/finish) is single-threaded per index
+ * (finish itself may lay the index out on up to 8 threads of its own, joined
+ * before it returns); after finish an index is read-only and any number of
+ * threads may query it at once (queries allocate nothing in the index and
+ * keep no state there). Not for: I/O (the caller reads files and passes
+ * buffers or json_t records), version ordering (version/), purl syntax
+ * (purl/). */
 #ifndef VG_MATCH_H
 #define VG_MATCH_H
 
@@ -119,12 +123,15 @@ int vg_match_index_add_buffer(struct vg_match_index *ix, const char *buf, size_t
 int vg_match_index_merge(struct vg_match_index *dst, struct vg_match_index *src,
                          struct vg_err *err);
 
-/* Builds the hash table and region lists; the index becomes read-only. */
+/* Lays the index out for queries (per package block, bucket table); the
+ * index becomes read-only. Large indexes are laid out by several threads.
+ * VG_ETOOBIG past 64 GB of blocks. */
 int vg_match_index_finish(struct vg_match_index *ix, struct vg_err *err);
 
 /* Advisories affecting name@version in ecosystem eco (name as the ecosystem
  * spells it; normalised here). Fills up to cap hits (one per advisory, in
- * advisory order) and sets *n to the number of advisories found (which may
+ * advisory order, each with the advisory's first affected entry that holds
+ * the version) and sets *n to the number of advisories found (exact, and may
  * exceed cap). A version that is not valid for eco is VG_EINVAL. An unknown
  * package is VG_OK with *n = 0. Thread-safe after finish. */
 int vg_match_query(const struct vg_match_index *ix, int eco, const char *name, size_t nlen,

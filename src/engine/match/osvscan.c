@@ -10,6 +10,10 @@
 
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define MAX_DEPTH 64
 #define MAX_ITEMS 100000
 
@@ -19,8 +23,11 @@ struct cur {
     int bad;
 };
 
-static void ws(struct cur *c)
+static inline void ws(struct cur *c)
 {
+    /* compact JSON has none: one test when the next byte is not blank */
+    if (c->p < c->end && *c->p > ' ')
+        return;
     while (c->p < c->end && (*c->p == ' ' || *c->p == '\n' || *c->p == '\r' || *c->p == '\t'))
         c->p++;
 }
@@ -94,15 +101,42 @@ static const unsigned char plain[256] = {
 };
 
 /* A string: *s and *n slice the input, or an unescaped copy in the arena. */
-static int str(struct cur *c, const char **s, size_t *n)
+static int str_slow(struct cur *c, const char **s, size_t *n)
 {
     const unsigned char *start;
     int esc = 0;
     if (c->p >= c->end || *c->p != '"')
         return -1;
     start = ++c->p;
+#if defined(__SSE2__)
+    {
+        /* plain printable ASCII up to the closing quote: the common case,
+         * sixteen bytes a step (signed compare: bytes >= 0x80 stop it too) */
+        const unsigned char *p = c->p, *end = c->end;
+        const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+                      sp = _mm_set1_epi8(0x20);
+        while (end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bs)),
+                                     _mm_cmplt_epi8(v, sp));
+            unsigned bits = (unsigned)_mm_movemask_epi8(m);
+            if (bits) {
+                p += __builtin_ctz(bits);
+                if (*p == '"') {
+                    *s = (const char *)start;
+                    *n = (size_t)(p - start);
+                    c->p = p + 1;
+                    return 0;
+                }
+                break;
+            }
+            p += 16;
+        }
+        c->p = p;
+    }
+#endif
     while (c->p < c->end && *c->p != '"') {
-        /* plain printable ASCII: the common case, one table look-up a byte */
+        /* plain printable ASCII: one table look-up a byte */
         while (c->p < c->end && plain[*c->p])
             c->p++;
         if (c->p >= c->end || *c->p == '"')
@@ -193,6 +227,33 @@ static int str(struct cur *c, const char **s, size_t *n)
     }
     c->p++;
     return 0;
+}
+
+/* str, inline for the common case: a short plain string, whole within the
+ * next 16 bytes. */
+static inline int str(struct cur *c, const char **s, size_t *n)
+{
+#if defined(__SSE2__)
+    const unsigned char *p = c->p;
+    if (c->end - p >= 17 && *p == '"') {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+        const __m128i m =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                         _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits) {
+            unsigned at = (unsigned)__builtin_ctz(bits);
+            if (p[1 + at] == '"') {
+                *s = (const char *)p + 1;
+                *n = at;
+                c->p = p + 2 + at;
+                return 0;
+            }
+        }
+    }
+#endif
+    return str_slow(c, s, n);
 }
 
 static int num(struct cur *c)
@@ -315,13 +376,13 @@ static int skip(struct cur *c, int depth)
     }
 }
 
-#define KEY(lit) (kn == sizeof(lit) - 1 && memcmp(k, lit, kn) == 0)
+#define KEY(lit) (kn == sizeof(lit) - 1 && memcmp(k, lit, sizeof(lit) - 1) == 0)
 
 /* growable arrays in the scratch arena */
 #define PUSH(arena, arr, n, cap, item)                                                             \
     do {                                                                                           \
         if ((n) == (cap)) {                                                                        \
-            size_t nc_ = (cap) ? (cap) * 2 : 8;                                                    \
+            size_t nc_ = (cap) ? (cap) * 2 : 16;                                                   \
             void *np_ = vg_arena_alloc((arena), nc_ * sizeof(*(arr)));                             \
             if (n)                                                                                 \
                 memcpy(np_, (arr), (n) * sizeof(*(arr)));                                          \
@@ -339,16 +400,19 @@ struct ectx {
 static int event_member(struct cur *c, const char *k, size_t kn, void *ctx, int depth)
 {
     struct vg__osv_event *e = ctx;
-    static const char *const kinds[] = {"introduced", "fixed", "last_affected", "limit"};
-    for (int x = 0; x < 4; x++)
-        if (kn == strlen(kinds[x]) && memcmp(k, kinds[x], kn) == 0) {
-            if (e->kind != -1 || c->p >= c->end || *c->p != '"') {
-                e->kind = -2; /* two kinds, or not a string: malformed */
-                return skip(c, depth);
-            }
-            e->kind = x;
-            return str(c, &e->v, &e->vn);
+    int x = KEY("introduced")      ? 0
+            : KEY("fixed")         ? 1
+            : KEY("last_affected") ? 2
+            : KEY("limit")         ? 3
+                                   : -1;
+    if (x >= 0) {
+        if (e->kind != -1 || c->p >= c->end || *c->p != '"') {
+            e->kind = -2; /* two kinds, or not a string: malformed */
+            return skip(c, depth);
         }
+        e->kind = x;
+        return str(c, &e->v, &e->vn);
+    }
     return skip(c, depth);
 }
 
@@ -433,6 +497,51 @@ static int version_elem(struct cur *c, void *ctx, int depth)
     return 0;
 }
 
+/* "versions": an array of strings, walked without the general machinery;
+ * anything but a string element starts it over the general way. */
+static int versions(struct cur *c, struct actx *x, int depth)
+{
+    const unsigned char *save = c->p;
+    int bad0 = x->f->bad;
+    if (depth > MAX_DEPTH)
+        return -1;
+    c->p++;
+    ws(c);
+    if (c->p < c->end && *c->p == ']') {
+        c->p++;
+        return 0;
+    }
+    for (;;) {
+        struct vg__osv_str v;
+        if (c->p >= c->end || *c->p != '"')
+            break;
+        if (str(c, &v.s, &v.n))
+            return -1;
+        if (x->f->nv >= MAX_ITEMS)
+            x->f->bad = 1;
+        else
+            PUSH(c->a, x->f->v, x->f->nv, x->vcap, v);
+        if (c->p < c->end && *c->p != ',' && *c->p != ']')
+            ws(c);
+        if (c->p < c->end && *c->p == ',') {
+            c->p++;
+            if (c->p < c->end && *c->p != '"')
+                ws(c);
+            continue;
+        }
+        if (c->p < c->end && *c->p == ']') {
+            c->p++;
+            return 0;
+        }
+        return -1;
+    }
+    c->p = save;
+    x->f->nv = 0;
+    x->vcap = 0;
+    x->f->bad = bad0;
+    return array(c, version_elem, x, depth);
+}
+
 static int package_member(struct cur *c, const char *k, size_t kn, void *ctx, int depth)
 {
     struct vg__osv_aff *f = ctx;
@@ -462,7 +571,7 @@ static int affected_member(struct cur *c, const char *k, size_t kn, void *ctx, i
         if (c->p < c->end && *c->p == '[') {
             x->f->nv = 0;
             x->vcap = 0;
-            return array(c, version_elem, x, depth);
+            return versions(c, x, depth);
         }
         x->f->bad = 1;
         return skip(c, depth);

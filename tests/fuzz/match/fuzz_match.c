@@ -1,6 +1,7 @@
 /* libFuzzer driver for engine/match: any buffer of OSV records (one document
  * or one per line) is indexed or skipped without crashing or leaking; every
- * hit names an advisory that exists; the reverse index takes the same input. */
+ * hit names an advisory that exists; the batched queries answer exactly as
+ * one at a time; the reverse index takes the same input. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_error_t je;
     json_t *doc;
 
+    struct vg_match_q qs[5 * 5 * 5];
+    size_t nq = 0, counts[5 * 5 * 5];
+    int rcs[5 * 5 * 5];
+    struct vg_match_hit hh[5 * 5 * 5 * 2];
+
     vg_match_index_add_buffer(ix, (const char *)data, size, &bad, &err);
     vg_match_index_finish(ix, &err);
     for (size_t e = 0; e < sizeof(ecos) / sizeof(ecos[0]); e++)
@@ -39,7 +45,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                             abort();
                 vg_match_comps_add(c, ecos[e], names[n], strlen(names[n]), probes[p],
                                    strlen(probes[p]), id++, NULL);
+                qs[nq++] = (struct vg_match_q){ecos[e], names[n], strlen(names[n]), probes[p],
+                                               strlen(probes[p])};
             }
+    vg_match_query_many(ix, qs, nq, hh, 2, counts, rcs);
+    for (size_t i = 0; i < nq; i++) {
+        struct vg_match_hit h[2];
+        size_t nh = 0;
+        int rc = vg_match_query(ix, qs[i].eco, qs[i].name, qs[i].nlen, qs[i].version,
+                                qs[i].vlen, h, 2, &nh, NULL);
+        if (rc != rcs[i] || nh != counts[i])
+            abort();
+        for (size_t k = 0; k < nh && k < 2; k++)
+            if (h[k].adv != hh[2 * i + k].adv || h[k].aff != hh[2 * i + k].aff)
+                abort();
+    }
     vg_match_comps_finish(c, NULL);
     doc = json_loadb((const char *)data, size, 0, &je);
     if (doc) {
