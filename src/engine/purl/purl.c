@@ -611,8 +611,12 @@ static void put_enc(struct vg_arena *a, char **d, size_t *j, size_t *cap, const 
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        /* a kept '/' separates two non-empty segments: one that would leave an
+         * empty segment (leading, trailing, doubled) is encoded, as parsing
+         * drops empty segments */
+        int sep = keep_slash && c == '/' && i > 0 && i + 1 < n && s[i - 1] != '/' && s[i + 1] != '/';
         if (is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
-            c == ':' || (keep_slash && c == '/')) {
+            c == ':' || sep) {
             (*d)[(*j)++] = (char)c;
         } else {
             (*d)[(*j)++] = '%';

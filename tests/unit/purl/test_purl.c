@@ -56,6 +56,10 @@ static void test_canonical(void **state)
     assert_string_equal(canon("pkg:golang/g.io/x/y#/a/./b/../c/"), "pkg:golang/g.io/x/y#a/b/c");
     assert_string_equal(canon("pkg:brew/node@20@20.10.0"), "pkg:brew/node%4020@20.10.0");
     assert_string_equal(canon("pkg:git/github.com/Foo/Bar@v1"), "pkg:git/github.com/foo/bar@v1");
+    /* a git name keeps '/' between segments; one that would leave an empty
+     * segment is encoded, so the canonical form parses back to itself */
+    assert_string_equal(canon("pkg:git/github/a%2F%2Fb%2F@v1"), "pkg:git/github/a%2F%2Fb%2F@v1");
+    assert_string_equal(canon(canon("pkg:git/github/a%2F%2Fb%2F@v1")), "pkg:git/github/a%2F%2Fb%2F@v1");
     assert_string_equal(canon("pkg:cpan/drolsky/DateTime@1.55"), "pkg:cpan/DROLSKY/DateTime@1.55");
     assert_string_equal(canon("pkg:pub/Flutter-X@1.0"), "pkg:pub/flutter_x@1.0");
 }
