@@ -9,6 +9,30 @@
 
 static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
 
+enum { NH_SAME, NH_LOWER, NH_CRATES, NH_SLOW };
+
+static int norm_kind(int eco)
+{
+    switch (eco) {
+    case VG_ECO_PYPI:
+    case VG_ECO_SWIFTURL: return NH_SLOW; /* NH_LOWER when plain: checked below */
+    case VG_ECO_CRATES: return NH_CRATES;
+    case VG_ECO_NUGET:
+    case VG_ECO_PACKAGIST:
+    case VG_ECO_HEX:
+    case VG_ECO_PUB:
+    case VG_ECO_GHACTIONS:
+    case VG_ECO_DEBIAN:
+    case VG_ECO_UBUNTU:
+    case VG_ECO_ALPINE:
+    case VG_ECO_WOLFI:
+    case VG_ECO_CHAINGUARD:
+    case VG_ECO_ALPM:
+    case VG_ECO_BITNAMI: return NH_LOWER;
+    default: return NH_SAME;
+    }
+}
+
 int vg_match_norm_name(int eco, const char *name, size_t n, char *out, size_t cap,
                        size_t *outlen)
 {
@@ -54,24 +78,14 @@ int vg_match_norm_name(int eco, const char *name, size_t n, char *out, size_t ca
             out[j++] = lower(*p);
         break;
     }
-    case VG_ECO_NUGET:
-    case VG_ECO_PACKAGIST:
-    case VG_ECO_HEX:
-    case VG_ECO_PUB:
-    case VG_ECO_GHACTIONS:
-    case VG_ECO_DEBIAN:
-    case VG_ECO_UBUNTU:
-    case VG_ECO_ALPINE:
-    case VG_ECO_WOLFI:
-    case VG_ECO_CHAINGUARD:
-    case VG_ECO_ALPM:
-    case VG_ECO_BITNAMI:
-        for (i = 0; i < n; i++)
-            out[j++] = lower(name[i]);
-        break;
-    default: /* Maven, npm, Go, RubyGems, RPM family, CRAN, Hackage...: as written */
-        memcpy(out, name, n);
-        j = n;
+    default:
+        if (norm_kind(eco) == NH_LOWER) { /* case-insensitive registries */
+            for (i = 0; i < n; i++)
+                out[j++] = lower(name[i]);
+        } else { /* Maven, npm, Go, RubyGems, RPM family, CRAN, Hackage...: as written */
+            memcpy(out, name, n);
+            j = n;
+        }
         break;
     }
     *outlen = j;
@@ -95,30 +109,6 @@ static inline uint64_t eq8(uint64_t x, unsigned char c)
     uint64_t t = x ^ (0x0101010101010101ull * c);
     uint64_t m = ((t & 0x7f7f7f7f7f7f7f7full) + 0x7f7f7f7f7f7f7f7full) | t;
     return ~m & 0x8080808080808080ull;
-}
-
-enum { NH_SAME, NH_LOWER, NH_CRATES, NH_SLOW };
-
-static int norm_kind(int eco)
-{
-    switch (eco) {
-    case VG_ECO_PYPI:
-    case VG_ECO_SWIFTURL: return NH_SLOW; /* NH_LOWER when plain: checked below */
-    case VG_ECO_CRATES: return NH_CRATES;
-    case VG_ECO_NUGET:
-    case VG_ECO_PACKAGIST:
-    case VG_ECO_HEX:
-    case VG_ECO_PUB:
-    case VG_ECO_GHACTIONS:
-    case VG_ECO_DEBIAN:
-    case VG_ECO_UBUNTU:
-    case VG_ECO_ALPINE:
-    case VG_ECO_WOLFI:
-    case VG_ECO_CHAINGUARD:
-    case VG_ECO_ALPM:
-    case VG_ECO_BITNAMI: return NH_LOWER;
-    default: return NH_SAME;
-    }
 }
 
 int vg__match_norm_hash(int eco, const char *name, size_t n, char *buf, size_t cap,
