@@ -587,6 +587,16 @@ int vg_purl_parse_ex(const char *s, size_t n, unsigned flags, struct vg_arena *a
         goto out;
     }
     rc = vg_purl_normalize(&raw, a, out, err);
+    /* Encoding can triple a component: a purl whose canonical form would be
+     * over the limit is refused here, so that every parsed purl builds and
+     * its canonical form parses again. */
+    if (rc == VG_OK && n > VG_PURL_MAX / 3) {
+        char *c;
+        size_t cl;
+        if ((rc = vg_purl_build(out, a, &c, &cl, err)) == VG_OK && cl > VG_PURL_MAX)
+            rc = vg_err_set(err, VG_ETOOBIG, "purl: canonical form longer than %d bytes",
+                            VG_PURL_MAX);
+    }
 out:
     return rc;
 }
@@ -595,6 +605,13 @@ int vg_purl_parse(const char *s, size_t n, struct vg_arena *a, struct vg_purl *o
                   struct vg_err *err)
 {
     return vg_purl_parse_ex(s, n, 0, a, out, err);
+}
+
+/* 1 when s has no leading, trailing or doubled '/'. */
+static int clean_slashes(const char *s)
+{
+    size_t n = strlen(s);
+    return n == 0 || (s[0] != '/' && s[n - 1] != '/' && strstr(s, "//") == NULL);
 }
 
 static void put_enc(struct vg_arena *a, char **d, size_t *j, size_t *cap, const char *s,
@@ -611,12 +628,8 @@ static void put_enc(struct vg_arena *a, char **d, size_t *j, size_t *cap, const 
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        /* a kept '/' separates two non-empty segments: one that would leave an
-         * empty segment (leading, trailing, doubled) is encoded, as parsing
-         * drops empty segments */
-        int sep = keep_slash && c == '/' && i > 0 && i + 1 < n && s[i - 1] != '/' && s[i + 1] != '/';
         if (is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
-            c == ':' || sep) {
+            c == ':' || (keep_slash && c == '/')) {
             (*d)[(*j)++] = (char)c;
         } else {
             (*d)[(*j)++] = '%';
@@ -660,7 +673,10 @@ int vg_purl_build(const struct vg_purl *p, struct vg_arena *a, char **out, size_
         put_enc(a, &d, &j, &cap, c.ns, 1);
         put_raw(a, &d, &j, &cap, "/");
     }
-    put_enc(a, &d, &j, &cap, c.name, strcmp(c.type, "git") == 0);
+    /* A git name may keep its '/'s as segment separators, but only when every
+     * segment is non-empty (parsing drops empty ones); otherwise all are
+     * encoded and the name stays one segment. */
+    put_enc(a, &d, &j, &cap, c.name, strcmp(c.type, "git") == 0 && clean_slashes(c.name));
     if (c.version) {
         put_raw(a, &d, &j, &cap, "@");
         put_enc(a, &d, &j, &cap, c.version, 0);

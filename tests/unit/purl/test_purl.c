@@ -56,10 +56,14 @@ static void test_canonical(void **state)
     assert_string_equal(canon("pkg:golang/g.io/x/y#/a/./b/../c/"), "pkg:golang/g.io/x/y#a/b/c");
     assert_string_equal(canon("pkg:brew/node@20@20.10.0"), "pkg:brew/node%4020@20.10.0");
     assert_string_equal(canon("pkg:git/github.com/Foo/Bar@v1"), "pkg:git/github.com/foo/bar@v1");
-    /* a git name keeps '/' between segments; one that would leave an empty
-     * segment is encoded, so the canonical form parses back to itself */
-    assert_string_equal(canon("pkg:git/github/a%2F%2Fb%2F@v1"), "pkg:git/github/a%2F%2Fb%2F@v1");
-    assert_string_equal(canon(canon("pkg:git/github/a%2F%2Fb%2F@v1")), "pkg:git/github/a%2F%2Fb%2F@v1");
+    /* a git name keeps its '/'s between non-empty segments; a name with an
+     * empty segment has all of them encoded, so the canonical form parses
+     * back to itself */
+    assert_string_equal(canon("pkg:git/github/a%2Fb@v1"), "pkg:git/github/a/b@v1");
+    assert_string_equal(canon("pkg:git/github/a%2F%2Fb%2Fc@v1"), "pkg:git/github/a%2F%2Fb%2Fc@v1");
+    assert_string_equal(canon(canon("pkg:git/github/a%2F%2Fb%2Fc@v1")), "pkg:git/github/a%2F%2Fb%2Fc@v1");
+    assert_string_equal(canon("pkg:git/github/x%2F%2Fy%2Fz%1F%2Fw@v1"),
+                        canon(canon("pkg:git/github/x%2F%2Fy%2Fz%1F%2Fw@v1")));
     assert_string_equal(canon("pkg:cpan/drolsky/DateTime@1.55"), "pkg:cpan/DROLSKY/DateTime@1.55");
     assert_string_equal(canon("pkg:pub/Flutter-X@1.0"), "pkg:pub/flutter_x@1.0");
 }
@@ -99,6 +103,11 @@ static void test_bounds(void **state)
     memcpy(big, "pkg:npm/", 8);
     big[n] = '\0';
     assert_int_equal(vg_purl_parse(big, n, A, &p, NULL), VG_ETOOBIG);
+    /* short enough, but its canonical form (each byte as %XX) would not be */
+    memset(big + 12, 0xff, 1400);
+    memcpy(big, "pkg:generic/", 12);
+    assert_int_equal(vg_purl_parse(big, 12 + 1400, A, &p, NULL), VG_ETOOBIG);
+    assert_int_equal(vg_purl_parse(big, 12 + 1300, A, &p, NULL), VG_OK);
     /* 65 qualifiers */
     char q[2048];
     size_t o = (size_t)snprintf(q, sizeof(q), "pkg:npm/a?");
