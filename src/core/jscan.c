@@ -140,37 +140,6 @@ static int hex4(const unsigned char *p)
     return v;
 }
 
-/* The length of the well-formed UTF-8 sequence at p (Unicode table 3-7: no
- * overlongs, no surrogates, nothing above U+10FFFF), or 0. */
-static inline size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0];
-    size_t have = (size_t)(end - p);
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c < 0xC2)
-        return 0;
-    if (c < 0xE0)
-        return have >= 2 && p[1] >= 0x80 && p[1] <= 0xBF ? 2 : 0;
-    if (c < 0xF0) {
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-        return have >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
-    }
-    if (c < 0xF5) {
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-        return have >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 &&
-                       (p[3] & 0xC0) == 0x80
-                   ? 4
-                   : 0;
-    }
-    return 0;
-}
-
 static inline char *put_utf8(char *o, unsigned cp)
 {
     if (cp < 0x80) {
@@ -325,7 +294,7 @@ static const unsigned char *scan_string(struct js *J, const unsigned char *p, st
             return NULL;
         }
         {
-            size_t k = utf8_len(p, end);
+            size_t k = vg_utf8_seq(p, end);
             if (k == 0) {
                 fail(J, p, "invalid UTF-8 byte 0x%02x", *p);
                 return NULL;

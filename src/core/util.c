@@ -94,30 +94,10 @@ int vg_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
     while (p < end) {
-        unsigned c = *p, len, cp;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf)
-            len = 2, cp = c & 0x1f;
-        else if (c >= 0xe0 && c <= 0xef)
-            len = 3, cp = c & 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4)
-            len = 4, cp = c & 0x07;
-        else
+        size_t k = *p < 0x80 ? 1 : vg_utf8_seq(p, end);
+        if (k == 0)
             return 0;
-        if ((size_t)(end - p) < len)
-            return 0;
-        for (unsigned k = 1; k < len; k++) {
-            if ((p[k] & 0xc0) != 0x80)
-                return 0;
-            cp = cp << 6 | (p[k] & 0x3f);
-        }
-        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-            return 0;
-        p += len;
+        p += k;
     }
     return 1;
 }

@@ -27,6 +27,38 @@ int vg_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 void vg_hex(const unsigned char *in, size_t n, char *out);
 /* The value of one hex digit, either case; -1 for anything else. */
 int vg_hexval(int c);
+/* The length of the well-formed UTF-8 sequence of 2 to 4 bytes at p (< end),
+ * or 0 (Unicode table 3-7: no overlongs, no surrogates, nothing above
+ * U+10FFFF; an ASCII byte is 0 too: callers take ASCII first). */
+static inline size_t vg_utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    size_t have = (size_t)(end - p);
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c < 0xC2)
+        return 0;
+    if (c < 0xE0)
+        return have >= 2 && p[1] >= 0x80 && p[1] <= 0xBF ? 2 : 0;
+    if (c < 0xF0) {
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+        return have >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (c < 0xF5) {
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+        return have >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 &&
+                       (p[3] & 0xC0) == 0x80
+                   ? 4
+                   : 0;
+    }
+    return 0;
+}
+
 /* 1 when s[0..n) is well-formed UTF-8 (no overlong forms, surrogates or code
  * points above U+10FFFF), else 0. */
 int vg_utf8_valid(const char *s, size_t n);

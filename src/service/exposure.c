@@ -171,24 +171,6 @@ static int cmp_hit(const void *x, const void *y)
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629), 0 if none. */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned char c = s[0];
-    if (c >= 0xC2 && c <= 0xDF)
-        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4
-                                                                                         : 0;
-    }
-    return 0;
-}
-
 /* s as a JSON string, escaped as jansson writes it (", \ and control
  * characters; UTF-8 as is). A byte that is not part of well-formed UTF-8
  * (stored text is not checked everywhere) becomes U+FFFD, so the result is
@@ -205,7 +187,8 @@ static void put_str(struct vg_buf *b, const char *str)
             s++;
             continue;
         }
-        if (ch >= 0x80 && (k = utf8_len(s)) > 0) {
+        /* s is NUL-terminated: a NUL fails the test before a byte past it is read */
+        if (ch >= 0x80 && (k = vg_utf8_seq(s, s + 4)) > 0) {
             s += k;
             continue;
         }

@@ -60,34 +60,6 @@ static int hex4(const unsigned char *p, unsigned *out)
     return 0;
 }
 
-/* Validates one UTF-8 sequence at p (< end); returns its length or 0. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0];
-    size_t n;
-    unsigned min, cp;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xe0) == 0xc0)
-        n = 2, min = 0x80, cp = c & 0x1f;
-    else if ((c & 0xf0) == 0xe0)
-        n = 3, min = 0x800, cp = c & 0x0f;
-    else if ((c & 0xf8) == 0xf0)
-        n = 4, min = 0x10000, cp = c & 0x07;
-    else
-        return 0;
-    if ((size_t)(end - p) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 /* Bytes that need no attention inside a string: 0x20-0x7f except '"' and '\\'. */
 static const unsigned char plain[256] = {
 #define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
@@ -151,7 +123,7 @@ static int str_slow(struct cur *c, const char **s, size_t *n)
         } else if (*c->p < 0x80) {
             c->p++;
         } else {
-            size_t l = utf8_len(c->p, c->end);
+            size_t l = vg_utf8_seq(c->p, c->end);
             if (l == 0)
                 return -1;
             c->p += l;
