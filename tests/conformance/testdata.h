@@ -3,6 +3,7 @@
 
 /* Where the conformance tests find ../shared/testdata: $VIGIL_TESTDATA. */
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,54 @@ static inline const char *vg_testdata(const char *probe)
     }
     fprintf(stderr, "test data not found: %s/%s\n", td && td[0] ? td : "$VIGIL_TESTDATA", probe);
     exit(ci && strcmp(ci, "true") == 0 ? 1 : 77);
+}
+
+/* The same for a test binary with other cases to run: NULL when the data is
+ * missing and CI is not "true" (the caller skips that one case); under
+ * CI=true a missing probe still exits 1. */
+static inline const char *vg_testdata_opt(const char *probe)
+{
+    const char *td = getenv("VIGIL_TESTDATA"), *ci = getenv("CI");
+    char path[1024];
+    struct stat sb;
+    if (td && td[0]) {
+        snprintf(path, sizeof(path), "%s/%s", td, probe);
+        if (stat(path, &sb) == 0)
+            return td;
+    }
+    if (ci && strcmp(ci, "true") == 0) {
+        fprintf(stderr, "test data not found: %s/%s\n", td && td[0] ? td : "$VIGIL_TESTDATA",
+                probe);
+        exit(1);
+    }
+    return NULL;
+}
+
+/* fn(path, ctx) for every regular file under dir whose name ends in suffix
+ * (NULL: every file), depth first; names starting with '.' are left out. */
+static inline void vg_testdata_walk(const char *dir, const char *suffix,
+                                    void (*fn)(const char *path, void *ctx), void *ctx)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t sl = suffix ? strlen(suffix) : 0;
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char path[4096];
+        struct stat sb;
+        size_t l = strlen(e->d_name);
+        if (e->d_name[0] == '.')
+            continue;
+        if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
+            stat(path, &sb) != 0)
+            continue;
+        if (S_ISDIR(sb.st_mode))
+            vg_testdata_walk(path, suffix, fn, ctx);
+        else if (!suffix || (l > sl && strcmp(e->d_name + l - sl, suffix) == 0))
+            fn(path, ctx);
+    }
+    closedir(d);
 }
 
 #endif

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "core/arena.h"
 #include "core/jscan.h"
 #include "jscan_agree.h"
+#include "../../conformance/testdata.h"
 
 static struct vg_arena *A;
 
@@ -883,37 +883,22 @@ static void test_big(void **state)
 
 static size_t files_seen, bytes_seen;
 
-static void walk(const char *dir)
+static void agree_file(const char *path, void *ctx)
 {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        char path[4096];
-        struct stat sb;
-        size_t l = strlen(e->d_name);
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        if (stat(path, &sb) != 0)
-            continue;
-        if (S_ISDIR(sb.st_mode)) {
-            walk(path);
-        } else if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0) {
-            FILE *f = fopen(path, "rb");
-            char *buf = malloc((size_t)sb.st_size + 1);
-            size_t n = fread(buf, 1, (size_t)sb.st_size, f);
-            fclose(f);
-            const char *why = jscan_agree(buf, n, NULL);
-            if (why)
-                fail_msg("%s: %s", path, why);
-            files_seen++;
-            bytes_seen += n;
-            free(buf);
-        }
-    }
-    closedir(d);
+    FILE *f = fopen(path, "rb");
+    struct stat sb;
+    (void)ctx;
+    if (f == NULL || fstat(fileno(f), &sb) != 0)
+        fail_msg("cannot read %s", path);
+    char *buf = malloc((size_t)sb.st_size + 1);
+    size_t n = fread(buf, 1, (size_t)sb.st_size, f);
+    fclose(f);
+    const char *why = jscan_agree(buf, n, NULL);
+    if (why)
+        fail_msg("%s: %s", path, why);
+    files_seen++;
+    bytes_seen += n;
+    free(buf);
 }
 
 static void test_only(void **state)
@@ -936,14 +921,10 @@ static void test_only(void **state)
 static void test_testdata(void **state)
 {
     (void)state;
-    const char *td = getenv("VIGIL_TESTDATA"), *ci = getenv("CI");
-    struct stat sb;
-    if (td == NULL || stat(td, &sb) != 0) {
-        if (ci && strcmp(ci, "true") == 0)
-            fail_msg("test data not found: %s", td ? td : "$VIGIL_TESTDATA");
+    const char *td = vg_testdata_opt(".");
+    if (td == NULL)
         skip();
-    }
-    walk(td);
+    vg_testdata_walk(td, ".json", agree_file, NULL);
     print_message("jscan agrees with jansson on %zu files (%zu bytes)\n", files_seen, bytes_seen);
     assert_true(files_seen > 100);
 }

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "core/arena.h"
 #include "engine/sbom/sbom.h"
 #include "sbom_ref.h"
+#include "../../conformance/testdata.h"
 #include <sys/stat.h>
 
 static struct vg_arena *A;
@@ -259,8 +259,9 @@ static void test_reference(void **state)
 
 static size_t files_seen;
 
-static void diff_file(const char *path)
+static void diff_file(const char *path, void *ctx)
 {
+    (void)ctx;
     FILE *f = fopen(path, "rb");
     struct stat sb;
     if (f == NULL || fstat(fileno(f), &sb) != 0)
@@ -275,46 +276,19 @@ static void diff_file(const char *path)
     free(buf);
 }
 
-static void walk(const char *dir, int json_only)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        char path[4096];
-        struct stat sb;
-        size_t l = strlen(e->d_name);
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        if (stat(path, &sb) != 0)
-            continue;
-        if (S_ISDIR(sb.st_mode))
-            walk(path, json_only);
-        else if (!json_only || (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0))
-            diff_file(path);
-    }
-    closedir(d);
-}
-
 static void test_reference_files(void **state)
 {
     (void)state;
-    const char *src = getenv("VIGIL_SRC"), *td = getenv("VIGIL_TESTDATA"), *ci = getenv("CI");
+    const char *src = getenv("VIGIL_SRC"), *td = vg_testdata_opt("cyclonedx-bom-examples");
     char path[4096];
-    struct stat sb;
     files_seen = 0;
     if (src) {
         snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/sbom", src);
-        walk(path, 0);
+        vg_testdata_walk(path, NULL, diff_file, NULL);
     }
     if (td) {
         snprintf(path, sizeof(path), "%s/cyclonedx-bom-examples", td);
-        if (stat(path, &sb) == 0)
-            walk(path, 1);
-        else if (ci && strcmp(ci, "true") == 0)
-            fail_msg("test data not found: %s", path);
+        vg_testdata_walk(path, ".json", diff_file, NULL);
     }
     print_message("sbom agrees with its reference on %zu files\n", files_seen);
 }
