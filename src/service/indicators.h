@@ -31,8 +31,9 @@ void vg_ioc_close(struct vg_server *srv);
 /* body: a STIX 2.1 bundle (or one object), or {"indicators":[{type, value,
  * valid_from?, valid_until?, confidence?, tlp?, labels?, recipients?,
  * description?}]}. Validated whole: nothing is stored from a rejected body. */
-int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who, json_t *body,
-                      const char *raw, size_t rawlen, json_t **out, struct vg_err *err);
+int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who,
+                      const struct vg_jval *body, const char *raw, size_t rawlen, json_t **out,
+                      struct vg_err *err);
 int vg_svc_ioc_get(struct vg_server *srv, const struct vg_actor *who, int64_t id, json_t **out,
                    struct vg_err *err);
 /* type/value filters may be NULL; value is normalised as type first. */
@@ -124,7 +125,8 @@ struct vg__touched {
 
 /* One STIX object of a submission. */
 struct vg__ioc_item {
-    json_t *obj;                 /* borrowed */
+    const struct vg_jval *obj;   /* borrowed (jscan document of the request) */
+    const char *body;            /* its stored text when written here (plain JSON), else NULL */
     struct vg_stix_object so;
     int tlp;
     const char *recips;          /* ",ID,…," or NULL */
@@ -147,6 +149,7 @@ struct vg__ingest {
     json_t *iocs;                /* [{id,type,value,stix_id}] (first 1000) or NULL */
     struct vg__touched *touched;
     size_t ntouched, captouched;
+    struct vg_buf text;          /* scratch for one object's text; freed by the caller */
     int (*after)(struct vg_store *st, struct vg__ingest *g); /* in the transaction, last */
     void *ctx;
     struct vg_err *err;
