@@ -25,6 +25,7 @@ struct sqlite_store {
         sqlite3_stmt *st;
     } cache[VG_SQ_CACHE];
     int in_tx;
+    int64_t ioc_new; /* sqlite_ioc.c: the indicator the last upsert created (it has no source yet) */
 };
 
 struct sqlite_store *vg__sq(struct vg_store *s);

@@ -11,12 +11,13 @@
     "(" T ".tlp <= " MAX " OR " T ".org_id = " ORG " OR instr(coalesce(" T ".recipients, ''),"     \
     " ',' || " ORG " || ',') > 0)"
 
-/* Upserts look the row up first and insert only when it is new: RETURNING
- * costs SQLite an ephemeral table per statement, which dominated bulk ingest. */
+/* Upserts try the insert first (one index probe for a new value, the bulk
+ * case) and look the row up only when it exists: RETURNING costs SQLite an
+ * ephemeral table per statement, which dominated bulk ingest. */
 static const char q_ioc_find[] = "SELECT id FROM iocs WHERE type = ?1 AND value = ?2";
 static const char q_ioc_insert[] =
     "INSERT INTO iocs (type, value, first_seen, last_seen, sightings, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?3, 0, ?3, ?3)";
+    " VALUES (?1, ?2, ?3, ?3, 0, ?3, ?3) ON CONFLICT (type, value) DO NOTHING";
 static const char q_ioc_touch[] =
     "UPDATE iocs SET last_seen = max(last_seen, ?2), first_seen = min(first_seen, ?2),"
     " updated_at = ?2 WHERE id = ?1";
@@ -56,7 +57,7 @@ static const char q_sight_bump[] =
 static const char q_sightings[] =
     "SELECT id, ioc_id, org_id, at, count, tlp, note, stix_id FROM ioc_sightings"
     " WHERE ioc_id = ? ORDER BY id";
-static const char q_taxii_last[] = "SELECT max(date_added) FROM taxii_objects";
+static const char q_taxii_last[] = "SELECT max(date_added) FROM taxii_objects"; /* the rowid */
 /* The versions of one object already stored: does a newer or an older exist? */
 static const char q_taxii_span[] =
     "SELECT min(version_ms), max(version_ms) FROM taxii_objects WHERE collection = ?1 AND id = ?2";
@@ -68,7 +69,7 @@ static const char q_taxii_older[] =
     "UPDATE taxii_objects SET newer = 1 WHERE collection = ?1 AND id = ?2 AND version_ms < ?3"
     " AND newer = 0";
 #define TAXII_COLS                                                                                 \
-    "o.rid, o.collection, o.id, o.type, o.spec_version, o.version, o.version_ms, o.date_added,"    \
+    "o.date_added, o.collection, o.id, o.type, o.spec_version, o.version, o.version_ms, o.date_added,"    \
     " o.tlp, o.org_id, o.recipients, o.body"
 /* ?1 collection, ?2 max tlp, ?3 viewer org, ?4 added_after, ?5 ids, ?6 types,
  * ?7 spec_versions, ?8 version mode, ?9 versions, ?10 limit. "last"/"first"
@@ -136,30 +137,31 @@ int vg__sq_ioc_upsert(struct vg_store *base, const char *type, const char *value
                       int64_t *id, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_ioc_find, err);
+    sqlite3_stmt *st = vg__sq_prep(s, q_ioc_insert, err);
     int rc;
+    s->ioc_new = 0;
     if (st == NULL)
-        return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, type);
-    vg__sq_bind_str(st, 2, value);
-    if ((rc = one_row(s, st, "indicator", id, NULL, err)) == VG_OK) {
-        if ((st = vg__sq_prep(s, q_ioc_touch, err)) == NULL)
-            return VG_EBACKEND;
-        sqlite3_bind_int64(st, 1, *id);
-        sqlite3_bind_int64(st, 2, at);
-        return vg__sq_exec(s, st, "indicator", 1, err);
-    }
-    if (rc != VG_ENOTFOUND)
-        return rc;
-    if ((st = vg__sq_prep(s, q_ioc_insert, err)) == NULL)
         return VG_EBACKEND;
     vg__sq_bind_str(st, 1, type);
     vg__sq_bind_str(st, 2, value);
     sqlite3_bind_int64(st, 3, at);
     if ((rc = vg__sq_exec(s, st, "indicator", 0, err)) != VG_OK)
         return rc;
-    *id = sqlite3_last_insert_rowid(s->db);
-    return VG_OK;
+    if (sqlite3_changes(s->db) == 1) {
+        *id = s->ioc_new = sqlite3_last_insert_rowid(s->db);
+        return VG_OK;
+    }
+    if ((st = vg__sq_prep(s, q_ioc_find, err)) == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, type);
+    vg__sq_bind_str(st, 2, value);
+    if ((rc = one_row(s, st, "indicator", id, NULL, err)) != VG_OK)
+        return rc == VG_ENOTFOUND ? vg_err_set(err, VG_EBACKEND, "indicator: lost") : rc;
+    if ((st = vg__sq_prep(s, q_ioc_touch, err)) == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, *id);
+    sqlite3_bind_int64(st, 2, at);
+    return vg__sq_exec(s, st, "indicator", 1, err);
 }
 
 static void read_ioc(sqlite3_stmt *st, struct vg_arena *a, struct vg_ioc_row *r)
@@ -204,15 +206,19 @@ int vg__sq_ioc_list(struct vg_store *base, const struct vg_ioc_viewer *v, const 
 int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_src_find, err);
-    int rc, found;
-    if (st == NULL)
-        return VG_EBACKEND;
-    sqlite3_bind_int64(st, 1, src->ioc_id);
-    sqlite3_bind_int64(st, 2, src->org_id);
-    if ((rc = one_row(s, st, "indicator source", &src->id, NULL, err)) != VG_OK &&
-        rc != VG_ENOTFOUND)
-        return rc;
+    sqlite3_stmt *st;
+    int rc = VG_ENOTFOUND, found;
+    /* An indicator the upsert just created has no source to find. */
+    if (src->ioc_id != s->ioc_new) {
+        if ((st = vg__sq_prep(s, q_src_find, err)) == NULL)
+            return VG_EBACKEND;
+        sqlite3_bind_int64(st, 1, src->ioc_id);
+        sqlite3_bind_int64(st, 2, src->org_id);
+        if ((rc = one_row(s, st, "indicator source", &src->id, NULL, err)) != VG_OK &&
+            rc != VG_ENOTFOUND)
+            return rc;
+    }
+    s->ioc_new = 0;
     found = rc == VG_OK;
     if ((st = vg__sq_prep(s, found ? q_src_update : q_src_insert, err)) == NULL)
         return VG_EBACKEND;
