@@ -193,6 +193,7 @@ int vg_svc_taxii_get(struct vg_server *srv, const struct vg_actor *who,
 {
     const struct coll *c = find(q->collection);
     struct vg_taxii_filter f;
+    struct vg_buf page = {0};
     struct vg_taxii_object *objs;
     struct vg_arena *a;
     struct vg_store *st;
@@ -206,6 +207,7 @@ int vg_svc_taxii_get(struct vg_server *srv, const struct vg_actor *who,
     memset(&f, 0, sizeof(f));
     a = vg_arena_new(0);
     f.collection = c->id;
+    f.dense = !c->public_only; /* the community collection takes nearly every object */
     f.viewer = vg__ioc_viewer(who);
     if (c->public_only) {
         f.viewer.max_tlp = VG_TLP_CLEAR;
@@ -247,6 +249,9 @@ int vg_svc_taxii_get(struct vg_server *srv, const struct vg_actor *who,
     f.version_mode = q->view == VG_TAXII_VERSIONS ? 2 : 0;
     if (q->match_version && (rc = version_filter(q->match_version, &f, a, err)) != VG_OK)
         goto out;
+    /* the objects view: the store writes the objects' text as it reads them */
+    if (q->view == VG_TAXII_OBJECTS)
+        f.page = &page;
     st = vg_pool_get(srv->pool);
     rc = st->ops->taxii_list(st, &f, a, &objs, &n, err);
     vg_pool_put(srv->pool, st);
@@ -269,11 +274,8 @@ int vg_svc_taxii_get(struct vg_server *srv, const struct vg_actor *who,
         vg_buf_printf(&out->body, ",\"next\":\"%lld\"", (long long)objs[n - 1].date_added);
     if (q->view == VG_TAXII_OBJECTS) {
         vg_buf_puts(&out->body, ",\"objects\":[");
-        for (size_t i = 0; i < n; i++) {
-            if (i)
-                vg_buf_putc(&out->body, ',');
-            vg_buf_puts(&out->body, objs[i].body);
-        }
+        if (page.n)
+            vg_buf_append(&out->body, page.p, page.n);
     } else if (q->view == VG_TAXII_MANIFEST) {
         vg_buf_puts(&out->body, ",\"objects\":[");
         for (size_t i = 0; i < n; i++) {
@@ -297,6 +299,7 @@ int vg_svc_taxii_get(struct vg_server *srv, const struct vg_actor *who,
     }
     vg_buf_puts(&out->body, "]}");
 out:
+    vg_buf_free(&page);
     vg_arena_free(a);
     return rc;
 }

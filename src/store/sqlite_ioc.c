@@ -4,6 +4,7 @@
  * TLP filtering is a query parameter (struct vg_ioc_viewer); the rules that
  * choose it live in service/. The ops are wired into the table in sqlite.c. */
 #include "store/sqlite_int.h"
+#include "core/buf.h"
 
 /* A row is visible to the viewer (?max, ?org) when its TLP is low enough, or
  * the viewer is its originator or a named recipient. */
@@ -73,19 +74,34 @@ static const char q_taxii_older[] =
     " o.tlp, o.org_id, o.recipients, o.body"
 /* ?1 collection, ?2 max tlp, ?3 viewer org, ?4 added_after, ?5 ids, ?6 types,
  * ?7 spec_versions, ?8 version mode, ?9 versions, ?10 limit. "last"/"first"
- * pick among the versions the viewer may see. */
-static const char q_taxii_list[] =
-    "SELECT " TAXII_COLS " FROM taxii_objects o WHERE o.collection = ?1 AND o.date_added > ?4"
-    " AND " VISIBLE("o", "?2", "?3")
-    " AND (?5 IS NULL OR o.id IN (SELECT value FROM json_each(?5)))"
-    " AND (?6 IS NULL OR o.type IN (SELECT value FROM json_each(?6)))"
-    " AND (?7 IS NULL OR o.spec_version IN (SELECT value FROM json_each(?7)))"
-    " AND (?8 = 2 OR (?8 = 3 AND o.version_ms IN (SELECT value FROM json_each(?9)))"
-    "  OR (?8 = 0 AND (o.newer = 0 OR o.version_ms = (SELECT max(p.version_ms) FROM taxii_objects p"
-    "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"
-    "  OR (?8 = 1 AND o.version_ms = (SELECT min(p.version_ms) FROM taxii_objects p"
-    "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"
-    " ORDER BY o.date_added LIMIT ?10";
+ * pick among the versions the viewer may see. WHERE is how rows are found:
+ * by id (the UNIQUE (collection, id, version_ms) index), in date_added order
+ * through the (collection, date_added) index, or straight from the table in
+ * rowid (= date_added) order for a collection holding most of the rows, which
+ * saves a table search per row. */
+/* The rows of a page whose text the store writes: date_added, and the body. */
+#define TAXII_PAGE_COLS "o.date_added, NULL, NULL, NULL, NULL, NULL, 0, o.date_added, 0, 0, NULL, o.body"
+#define TAXII_LIST(COLS, WHERE, ORDER)                                                             \
+    "SELECT " COLS " FROM taxii_objects o WHERE " WHERE                                           \
+    " AND " VISIBLE("o", "?2", "?3")                                                               \
+    " AND (?6 IS NULL OR o.type IN (SELECT value FROM json_each(?6)))"                             \
+    " AND (?7 IS NULL OR o.spec_version IN (SELECT value FROM json_each(?7)))"                     \
+    " AND (?8 = 2 OR (?8 = 3 AND o.version_ms IN (SELECT value FROM json_each(?9)))"              \
+    "  OR (?8 = 0 AND (o.newer = 0 OR o.version_ms = (SELECT max(p.version_ms) FROM taxii_objects p" \
+    "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"  \
+    "  OR (?8 = 1 AND o.version_ms = (SELECT min(p.version_ms) FROM taxii_objects p"              \
+    "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"  \
+    " ORDER BY " ORDER " LIMIT ?10"
+#define BY_DATE "o.collection = ?1 AND o.date_added > ?4 AND (?5 IS NULL OR ?5 = ?5)"
+#define BY_ROWID "+o.collection = ?1 AND o.date_added > ?4 AND (?5 IS NULL OR ?5 = ?5)"
+static const char q_taxii_list[] = TAXII_LIST(TAXII_COLS, BY_DATE, "o.date_added");
+static const char q_taxii_list_dense[] = TAXII_LIST(TAXII_COLS, BY_ROWID, "o.date_added");
+static const char q_taxii_page[] = TAXII_LIST(TAXII_PAGE_COLS, BY_DATE, "o.date_added");
+static const char q_taxii_page_dense[] = TAXII_LIST(TAXII_PAGE_COLS, BY_ROWID, "o.date_added");
+/* "+": neither the date index nor its order; the few versions are sorted */
+static const char q_taxii_list_ids[] = TAXII_LIST(TAXII_COLS,
+    "o.collection = ?1 AND o.id IN (SELECT value FROM json_each(?5)) AND +o.date_added > ?4",
+    "+o.date_added");
 static const char q_status_put[] =
     "INSERT INTO taxii_status (id, org_id, created_at, body) VALUES (?,?,?,?)";
 static const char q_status_get[] =
@@ -399,7 +415,11 @@ int vg__sq_taxii_list(struct vg_store *base, const struct vg_taxii_filter *f, st
                       struct vg_taxii_object **out, size_t *n, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_taxii_list, err);
+    size_t rows = 0;
+    const char *q = f->ids    ? q_taxii_list_ids
+                    : f->page ? (f->dense ? q_taxii_page_dense : q_taxii_page)
+                              : (f->dense ? q_taxii_list_dense : q_taxii_list);
+    sqlite3_stmt *st = vg__sq_prep(s, q, err);
     if (st == NULL)
         return VG_EBACKEND;
     vg__sq_bind_str(st, 1, f->collection);
@@ -412,6 +432,14 @@ int vg__sq_taxii_list(struct vg_store *base, const struct vg_taxii_filter *f, st
     vg__sq_bind_str(st, 9, f->versions);
     sqlite3_bind_int(st, 10, f->limit + 1);
     GET_MANY(s, st, "objects", a, struct vg_taxii_object, out, n, err, {
+        if (f->page && rows < (size_t)f->limit) {
+            if (rows)
+                vg_buf_putc(f->page, ',');
+            /* as a blob: the text as stored, without a NUL-terminated copy */
+            vg_buf_append(f->page, sqlite3_column_blob(st, 11),
+                          (size_t)sqlite3_column_bytes(st, 11));
+        }
+        rows++;
         it->rid = sqlite3_column_int64(st, 0);
         it->collection = vg__sq_str(st, 1, a);
         it->id = vg__sq_str(st, 2, a);
@@ -423,7 +451,7 @@ int vg__sq_taxii_list(struct vg_store *base, const struct vg_taxii_filter *f, st
         it->tlp = sqlite3_column_int(st, 8);
         it->org_id = sqlite3_column_int64(st, 9);
         it->recipients = vg__sq_str(st, 10, a);
-        it->body = vg__sq_str(st, 11, a);
+        it->body = f->page ? NULL : vg__sq_str(st, 11, a);
     });
 }
 
