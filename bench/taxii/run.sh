@@ -30,10 +30,12 @@ if [ "$rows" -gt 0 ] && command -v sqlite3 >/dev/null; then
   t0=$(date +%s.%N)
   sqlite3 "$out/data/vigil.db" <<SQL >/dev/null || exit 1
 PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000;
+INSERT OR IGNORE INTO taxii_collections (id) VALUES ('9ebd3174-7281-4ee5-83b9-8a0471679b40');
 WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $rows)
 INSERT INTO taxii_objects (collection, id, type, spec_version, version, version_ms, date_added,
   tlp, org_id, recipients, body, newer)
-SELECT '9ebd3174-7281-4ee5-83b9-8a0471679b40', 'indicator--' || printf('%08x-0000-4000-8000-%012x', i, i),
+SELECT (SELECT n FROM taxii_collections WHERE id = '9ebd3174-7281-4ee5-83b9-8a0471679b40'),
+  'indicator--' || printf('%08x-0000-4000-8000-%012x', i, i),
   'indicator', '2.1', '2026-01-01T00:00:00.000Z', 1767225600000, 1767225600000000 + i, 1, 1, NULL,
   json_object('type', 'indicator', 'spec_version', '2.1',
     'id', 'indicator--' || printf('%08x-0000-4000-8000-%012x', i, i),

@@ -5,6 +5,7 @@
  * choose it live in service/. The ops are wired into the table in sqlite.c. */
 #include "store/sqlite_int.h"
 #include "core/buf.h"
+#include "core/util.h"
 
 /* A row is visible to the viewer (?max, ?org) when its TLP is low enough, or
  * the viewer is its originator or a named recipient. */
@@ -58,6 +59,8 @@ static const char q_sight_bump[] =
 static const char q_sightings[] =
     "SELECT id, ioc_id, org_id, at, count, tlp, note, stix_id FROM ioc_sightings"
     " WHERE ioc_id = ? ORDER BY id";
+static const char q_coll_find[] = "SELECT n FROM taxii_collections WHERE id = ?";
+static const char q_coll_add[] = "INSERT INTO taxii_collections (id) VALUES (?)";
 static const char q_taxii_last[] = "SELECT max(date_added) FROM taxii_objects"; /* the rowid */
 /* The versions of one object already stored: does a newer or an older exist? */
 static const char q_taxii_span[] =
@@ -70,7 +73,7 @@ static const char q_taxii_older[] =
     "UPDATE taxii_objects SET newer = 1 WHERE collection = ?1 AND id = ?2 AND version_ms < ?3"
     " AND newer = 0";
 #define TAXII_COLS                                                                                 \
-    "o.date_added, o.collection, o.id, o.type, o.spec_version, o.version, o.version_ms, o.date_added,"    \
+    "o.date_added, NULL, o.id, o.type, o.spec_version, o.version, o.version_ms, o.date_added,"    \
     " o.tlp, o.org_id, o.recipients, o.body"
 /* ?1 collection, ?2 max tlp, ?3 viewer org, ?4 added_after, ?5 ids, ?6 types,
  * ?7 spec_versions, ?8 version mode, ?9 versions, ?10 limit. "last"/"first"
@@ -363,11 +366,52 @@ int vg__sq_ioc_sightings(struct vg_store *base, int64_t ioc_id, struct vg_arena 
 
 /* ---- TAXII ---- */
 
+/* A rolled back transaction may have added a cached collection. */
+static void coll_forget(void *p)
+{
+    struct sqlite_store *s = p;
+    memset(s->coll, 0, sizeof(s->coll));
+}
+
+/* The number of collection c: cached per connection (numbers never change
+ * once committed; the cache is dropped on rollback), else read, else
+ * (create) added. VG_ENOTFOUND when unknown and !create. */
+static int coll_num(struct sqlite_store *s, const char *c, int create, int64_t *n,
+                    struct vg_err *err)
+{
+    sqlite3_stmt *st;
+    size_t k, len = strlen(c);
+    int rc;
+    for (k = 0; k < VG_ARRAY_LEN(s->coll) && s->coll[k].n; k++)
+        if (strcmp(s->coll[k].id, c) == 0) {
+            *n = s->coll[k].n;
+            return VG_OK;
+        }
+    if ((st = vg__sq_prep(s, q_coll_find, err)) == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, c);
+    rc = one_row(s, st, "collection", n, NULL, err);
+    if (rc == VG_ENOTFOUND && create) {
+        if ((st = vg__sq_prep(s, q_coll_add, err)) == NULL)
+            return VG_EBACKEND;
+        vg__sq_bind_str(st, 1, c);
+        if ((rc = vg__sq_exec(s, st, "collection", 0, err)) != VG_OK)
+            return rc;
+        *n = sqlite3_last_insert_rowid(s->db);
+    }
+    if (rc == VG_OK && k < VG_ARRAY_LEN(s->coll) && len < sizeof(s->coll[k].id)) {
+        sqlite3_rollback_hook(s->db, coll_forget, s);
+        memcpy(s->coll[k].id, c, len + 1);
+        s->coll[k].n = *n;
+    }
+    return rc;
+}
+
 int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = vg__sq_prep(s, q_taxii_last, err);
-    int64_t last = 0, lo = 0, hi = 0;
+    int64_t last = 0, lo = 0, hi = 0, coll = 0;
     int rc, older;
     if (st == NULL)
         return VG_EBACKEND;
@@ -376,16 +420,18 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
         return rc;
     if (o->date_added <= last)
         o->date_added = last + 1;
+    if ((rc = coll_num(s, o->collection, 1, &coll, err)) != VG_OK)
+        return rc;
     if ((st = vg__sq_prep(s, q_taxii_span, err)) == NULL)
         return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, o->collection);
+    sqlite3_bind_int64(st, 1, coll);
     vg__sq_bind_str(st, 2, o->id);
     if ((rc = one_row(s, st, "object", &lo, &hi, err)) != VG_OK && rc != VG_ENOTFOUND)
         return rc;
     older = rc == VG_OK && lo < o->version_ms;
     if ((st = vg__sq_prep(s, q_taxii_insert, err)) == NULL)
         return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, o->collection);
+    sqlite3_bind_int64(st, 1, coll);
     vg__sq_bind_str(st, 2, o->id);
     vg__sq_bind_str(st, 3, o->type);
     vg__sq_bind_str(st, 4, o->spec_version);
@@ -405,7 +451,7 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
     /* Older versions learn that a newer one exists: "last" is then a flag test. */
     if ((st = vg__sq_prep(s, q_taxii_older, err)) == NULL)
         return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, o->collection);
+    sqlite3_bind_int64(st, 1, coll);
     vg__sq_bind_str(st, 2, o->id);
     sqlite3_bind_int64(st, 3, o->version_ms);
     return vg__sq_exec(s, st, "object", 0, err);
@@ -419,10 +465,19 @@ int vg__sq_taxii_list(struct vg_store *base, const struct vg_taxii_filter *f, st
     const char *q = f->ids    ? q_taxii_list_ids
                     : f->page ? (f->dense ? q_taxii_page_dense : q_taxii_page)
                               : (f->dense ? q_taxii_list_dense : q_taxii_list);
-    sqlite3_stmt *st = vg__sq_prep(s, q, err);
-    if (st == NULL)
+    sqlite3_stmt *st;
+    int64_t coll = 0;
+    int rc = coll_num(s, f->collection, 0, &coll, err);
+    if (rc == VG_ENOTFOUND) { /* nothing was ever stored in it */
+        *out = NULL;
+        *n = 0;
+        return VG_OK;
+    }
+    if (rc != VG_OK)
+        return rc;
+    if ((st = vg__sq_prep(s, q, err)) == NULL)
         return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, f->collection);
+    sqlite3_bind_int64(st, 1, coll);
     bind_viewer(st, 2, &f->viewer);
     sqlite3_bind_int64(st, 4, f->added_after);
     vg__sq_bind_str(st, 5, f->ids);
@@ -441,7 +496,7 @@ int vg__sq_taxii_list(struct vg_store *base, const struct vg_taxii_filter *f, st
         }
         rows++;
         it->rid = sqlite3_column_int64(st, 0);
-        it->collection = vg__sq_str(st, 1, a);
+        it->collection = f->page && !f->ids ? NULL : f->collection;
         it->id = vg__sq_str(st, 2, a);
         it->type = vg__sq_str(st, 3, a);
         it->spec_version = vg__sq_str(st, 4, a);
