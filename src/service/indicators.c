@@ -735,12 +735,15 @@ int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who,
         g.n = b.n;
         g.items = vg_arena_calloc(g.a, g.n ? g.n : 1, sizeof(*g.items));
         for (size_t i = 0; i < b.n; i++) {
-            char path[40] = "";
-            if (b.id)
-                snprintf(path, sizeof(path), "objects[%zu]", i);
             g.items[i].obj = b.objects[i].json;
             g.items[i].so = b.objects[i];
-            if ((rc = vg__ioc_item_prepare(&g.items[i], path, g.a, err)))
+            if ((rc = vg__ioc_item_prepare(&g.items[i], "", g.a, err)) && b.id) {
+                char path[40]; /* written only for the message: once, not per object */
+                snprintf(path, sizeof(path), "objects[%zu]", i);
+                vg_err_clear(err);
+                rc = vg__ioc_item_prepare(&g.items[i], path, g.a, err);
+            }
+            if (rc)
                 goto out;
         }
         if (b.id) {
