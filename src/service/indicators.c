@@ -167,9 +167,10 @@ static const struct vg__touched *ingest_touched(void *ctx, size_t *n)
 }
 
 /* Observables carried by a STIX object: pattern equalities of an indicator,
- * the value of an SCO, the hashes of a file. */
-static int observables(struct vg__ioc_item *it, struct vg_arena *a, struct vg_pat_observable **out,
-                       size_t *n)
+ * the value of an SCO, the hashes of a file. The results live in a; a
+ * pattern's syntax tree in scratch (reset by the caller) when not NULL. */
+static int observables(struct vg__ioc_item *it, struct vg_arena *a, struct vg_arena *scratch,
+                       struct vg_pat_observable **out, size_t *n)
 {
     const char *type = it->so.type;
     struct vg_err e = {0};
@@ -184,11 +185,23 @@ static int observables(struct vg__ioc_item *it, struct vg_arena *a, struct vg_pa
     }
     if (strcmp(type, "indicator") == 0) {
         struct vg_pat_node *root;
+        struct vg_pat_observable *o;
+        struct vg_arena *t = scratch ? scratch : a;
+        int rc;
         if (it->so.pattern_type == NULL || strcmp(it->so.pattern_type, "stix") != 0)
             return VG_OK;
-        if (vg_stix_pattern_parse(it->so.pattern, strlen(it->so.pattern), a, NULL, &root, &e))
+        if (vg_stix_pattern_parse(it->so.pattern, strlen(it->so.pattern), t, NULL, &root, &e))
             return VG_OK; /* validated already; nothing to take */
-        return vg_stix_pattern_observables(root, a, out, n, NULL, &e);
+        if ((rc = vg_stix_pattern_observables(root, t, &o, n, NULL, &e)) != VG_OK || t == a) {
+            *out = o;
+            return rc;
+        }
+        *out = *n ? vg_arena_alloc(a, *n * sizeof(**out)) : NULL;
+        for (size_t i = 0; i < *n; i++) {
+            (*out)[i] = o[i];
+            (*out)[i].value = vg_arena_strdup(a, o[i].value);
+        }
+        return VG_OK;
     }
     static const struct { const char *stix; enum vg_ioc_type t; } scos[] = {
         {"ipv4-addr", VG_IOC_IP}, {"ipv6-addr", VG_IOC_IP}, {"domain-name", VG_IOC_DOMAIN},
@@ -322,13 +335,19 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
         }
         return VG_OK;
     }
-    if ((rc = observables(it, g->a, &obs, &nobs)) != VG_OK)
-        return rc;
-    if (nobs && (labels = vg_jget(it->obj, "labels")) != NULL) {
-        struct vg_buf lb = {0};
-        vg_stix_json_write(labels, &lb);
-        ltext = vg_arena_strndup(g->a, lb.p, lb.n);
-        vg_buf_free(&lb);
+    if (it->has_obs) { /* taken by the preparing thread */
+        obs = it->obs;
+        nobs = it->nobs;
+        ltext = it->ltext;
+    } else {
+        if ((rc = observables(it, g->a, NULL, &obs, &nobs)) != VG_OK)
+            return rc;
+        if (nobs && (labels = vg_jget(it->obj, "labels")) != NULL) {
+            struct vg_buf lb = {0};
+            vg_stix_json_write(labels, &lb);
+            ltext = vg_arena_strndup(g->a, lb.p, lb.n);
+            vg_buf_free(&lb);
+        }
     }
     for (size_t i = 0; i < nobs; i++) {
         struct vg_ioc_source src;
@@ -366,6 +385,181 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
     return VG_OK;
 }
 
+static int plain_item(const struct vg_actor *who, const struct vg_jval *e, size_t i, int64_t now,
+                      struct vg_arena *a, struct vg_buf *b, struct vg__ioc_item *it,
+                      struct vg_err *err);
+
+/* ---- pipelined preparation ----
+ * A submission's objects are checked and prepared (validation, TLP and
+ * recipients, the stored text, observables) by a second thread, in order,
+ * while the writer stores the ones ready: the box's second core. The writer
+ * waits for each item; an invalid object stops the transaction (nothing is
+ * stored) and is the answer, as when every object was checked first. */
+
+struct vg__prep {
+    struct vg__ingest *g;
+    const struct vg_actor *who;
+    const char *raw;
+    size_t rawlen;
+    struct vg_stix_bundle *bundle;  /* objects of a bundle, or */
+    const struct vg_jval *plain;    /* the plain JSON "indicators" list */
+    int64_t now;
+    struct vg_arena *a, *scratch;   /* the thread's: items' text, observables */
+    struct vg_buf text;
+    pthread_t thread;
+    int threaded;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t ready;                   /* items [0, ready) are prepared */
+    size_t seen;                    /* the writer's last look at ready (its own) */
+    int hashed, done, rc;
+    struct vg_err err;
+};
+
+static void prep_publish(struct vg__prep *p, size_t ready, int done, int rc)
+{
+    pthread_mutex_lock(&p->mu);
+    p->ready = ready;
+    p->hashed = 1;
+    if (done) {
+        p->done = 1;
+        p->rc = rc;
+    }
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Item i once valid (a bundle's object validated by the caller). */
+static int prep_item(struct vg__prep *p, size_t i, struct vg_err *err)
+{
+    struct vg__ingest *g = p->g;
+    struct vg__ioc_item *it = &g->items[i];
+    const struct vg_jval *labels;
+    int rc;
+    if (p->plain) {
+        rc = plain_item(p->who, &p->plain->u.a[i], i, p->now, p->a, &p->text, it, err);
+        if (rc)
+            return rc;
+    } else {
+        struct vg_stix_bundle *b = p->bundle;
+        it->obj = b->objects[i].json;
+        it->so = b->objects[i];
+        if ((rc = vg__ioc_item_prepare(it, "", p->a, err)) && b->id) {
+            char path[40]; /* written only for the message */
+            snprintf(path, sizeof(path), "objects[%zu]", i);
+            vg_err_clear(err);
+            rc = vg__ioc_item_prepare(it, path, p->a, err);
+        }
+        if (rc)
+            return rc;
+        vg_buf_reset(&p->text);
+        vg_stix_json_write(it->obj, &p->text);
+        it->body = vg_arena_strndup(p->a, p->text.p, p->text.n);
+    }
+    if ((rc = observables(it, p->a, p->scratch, &it->obs, &it->nobs)) != VG_OK)
+        return rc;
+    vg_arena_reset(p->scratch);
+    if (it->nobs && (labels = vg_jget(it->obj, "labels")) != NULL) {
+        vg_buf_reset(&p->text);
+        vg_stix_json_write(labels, &p->text);
+        it->ltext = vg_arena_strndup(p->a, p->text.p, p->text.n);
+    }
+    it->has_obs = 1;
+    return VG_OK;
+}
+
+/* The answer is the one of checking every object first: a bundle's first
+ * invalid object, else the first object whose TLP or recipients are wrong
+ * (after which the rest are only validated). */
+static void *prep_run(void *ctx)
+{
+    struct vg__prep *p = ctx;
+    struct vg__ingest *g = p->g;
+    struct vg_stix_bundle *b = p->bundle;
+    struct vg_err perr = {0};
+    unsigned char h[32];
+    size_t i, ready = 0;
+    int rc = VG_OK, prc = VG_OK;
+    crypto_hash_sha256(h, (const unsigned char *)p->raw, p->rawlen);
+    vg_hex(h, 32, g->sha256);
+    prep_publish(p, 0, 0, VG_OK);
+    for (i = 0; i < g->n; i++) {
+        if (b && b->id && (rc = vg_stix_bundle_object(b, i, p->scratch, &p->err)) != VG_OK)
+            break;
+        if (prc != VG_OK)
+            continue;
+        if ((prc = prep_item(p, i, &perr)) != VG_OK) {
+            if (p->plain) {
+                rc = prc;
+                p->err = perr;
+                break;
+            }
+            continue;
+        }
+        ready = i + 1;
+        if ((i & 255) == 255)
+            prep_publish(p, ready, 0, VG_OK);
+    }
+    if (rc == VG_OK && prc != VG_OK) {
+        rc = prc;
+        p->err = perr;
+    }
+    prep_publish(p, ready, 1, rc);
+    return NULL;
+}
+
+/* Blocks until items [0, k) are prepared (and the body's digest taken), or
+ * preparation stopped. VG_OK, or the error of the item that stopped it
+ * (copied into err when not NULL). Called by the writer only. */
+static int prep_wait(struct vg__prep *p, size_t k, struct vg_err *err)
+{
+    int rc = VG_OK;
+    if (k <= p->seen && k > 0)
+        return VG_OK;
+    pthread_mutex_lock(&p->mu);
+    while (!p->done && !(p->hashed && p->ready >= k))
+        pthread_cond_wait(&p->cv, &p->mu);
+    p->seen = p->ready;
+    if (p->ready < k || (k == p->g->n && p->done && p->rc)) {
+        rc = p->rc;
+        if (err) {
+            vg_err_clear(err);
+            *err = p->err;
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+/* Prepares on a second thread when there is enough to share (else here,
+ * before the transaction); the caller joins with prep_end. */
+static void prep_start(struct vg__prep *p)
+{
+    struct vg__ingest *g = p->g;
+    p->a = vg_arena_new(0);
+    p->scratch = vg_arena_new(0);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    g->prep = p;
+    if (g->n >= 1024 && pthread_create(&p->thread, NULL, prep_run, p) == 0) {
+        p->threaded = 1;
+        return;
+    }
+    prep_run(p);
+}
+
+static void prep_end(struct vg__prep *p)
+{
+    if (p->threaded)
+        pthread_join(p->thread, NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    vg_buf_free(&p->text);
+    vg_arena_free(p->scratch);
+    vg_arena_free(p->a);
+    p->g->prep = NULL;
+}
+
 static int ingest_tx(struct vg_store *st, void *ctx)
 {
     struct vg__ingest *g = ctx;
@@ -374,6 +568,8 @@ static int ingest_tx(struct vg_store *st, void *ctx)
     int rc = VG_OK;
     for (size_t i = 0; i < g->n; i++) {
         struct vg__ioc_item *it = &g->items[i];
+        if (g->prep && (rc = prep_wait(g->prep, i + 1, g->err)) != VG_OK)
+            return rc;
         if (it->failed)
             continue;
         rc = ingest_item(st, g, it, now, g->err);
@@ -388,9 +584,15 @@ static int ingest_tx(struct vg_store *st, void *ctx)
             if (rc == VG_EINVAL && g->err->field[0] == '\0')
                 snprintf(g->err->field, sizeof(g->err->field), "%s[%zu].recipients",
                          g->plain ? "indicators" : "objects", i);
+            /* an invalid object anywhere in the body is the answer, as when
+             * every object was checked before storing */
+            if (g->prep && prep_wait(g->prep, g->n, NULL) != VG_OK)
+                return prep_wait(g->prep, g->n, g->err);
             return rc;
         }
     }
+    if (g->prep && (rc = prep_wait(g->prep, g->n, g->err)) != VG_OK) /* the digest too */
+        return rc;
     audit = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s}", "collection", g->collection,
                       "objects", (json_int_t)g->n, "stored", (json_int_t)g->stored, "duplicates",
                       (json_int_t)g->duplicates, "indicators", (json_int_t)g->indicators,
@@ -690,13 +892,15 @@ int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who,
                       struct vg_err *err)
 {
     struct vg__ingest g;
-    unsigned char h[32];
+    struct vg__prep prep;
+    struct vg_stix_bundle b;
     char idn[37];
     int rc;
     int64_t now = vg_time_now_ms();
     if ((rc = vg_authz(who, VG_ACT_IOC_SUBMIT, err)) != VG_OK)
         return rc;
     memset(&g, 0, sizeof(g));
+    memset(&prep, 0, sizeof(prep));
     g.a = vg_arena_new(0);
     g.who = who;
     g.collection = VG_TAXII_COMMUNITY;
@@ -704,8 +908,11 @@ int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who,
     g.err = err;
     g.iocs = json_array();
     g.audit_action = "indicator.submit";
-    crypto_hash_sha256(h, (const unsigned char *)raw, rawlen);
-    vg_hex(h, 32, g.sha256);
+    prep.g = &g;
+    prep.who = who;
+    prep.raw = raw;
+    prep.rawlen = rawlen;
+    prep.now = now;
     if (vg_jget(body, "indicators")) {
         static const char *const keys[] = {"indicators", NULL};
         const struct vg_jval *arr = vg_jget(body, "indicators");
@@ -723,29 +930,16 @@ int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who,
         }
         g.n = arr->n;
         g.items = vg_arena_calloc(g.a, g.n, sizeof(*g.items));
-        for (size_t i = 0; i < g.n; i++)
-            if ((rc = plain_item(who, &arr->u.a[i], i, now, g.a, &g.text, &g.items[i], err)))
-                goto out;
+        prep.plain = arr;
         vg__uuid4(idn);
         g.submission_id = vg_arena_printf(g.a, "submission--%s", idn);
     } else {
-        struct vg_stix_bundle b;
-        if ((rc = vg_stix_read_bundle(body, 0, g.a, &b, err)) != VG_OK)
+        /* the bundle itself here; its objects are checked as they are stored */
+        if ((rc = vg_stix_read_bundle(body, VG_STIX_DEFER_OBJECTS, g.a, &b, err)) != VG_OK)
             goto out;
         g.n = b.n;
         g.items = vg_arena_calloc(g.a, g.n ? g.n : 1, sizeof(*g.items));
-        for (size_t i = 0; i < b.n; i++) {
-            g.items[i].obj = b.objects[i].json;
-            g.items[i].so = b.objects[i];
-            if ((rc = vg__ioc_item_prepare(&g.items[i], "", g.a, err)) && b.id) {
-                char path[40]; /* written only for the message: once, not per object */
-                snprintf(path, sizeof(path), "objects[%zu]", i);
-                vg_err_clear(err);
-                rc = vg__ioc_item_prepare(&g.items[i], path, g.a, err);
-            }
-            if (rc)
-                goto out;
-        }
+        prep.bundle = &b;
         if (b.id) {
             g.submission_id = b.id;
         } else {
@@ -753,7 +947,16 @@ int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who,
             g.submission_id = vg_arena_printf(g.a, "submission--%s", idn);
         }
     }
-    if ((rc = vg__ioc_ingest(srv, &g)) == VG_OK)
+    prep_start(&prep);
+    if (!prep.threaded && prep.rc != VG_OK) { /* prepared here already: no transaction */
+        vg_err_clear(err);
+        *err = prep.err;
+        rc = prep.rc;
+    } else {
+        rc = vg__ioc_ingest(srv, &g);
+    }
+    prep_end(&prep);
+    if (rc == VG_OK)
         *out = submit_result(&g);
 out:
     json_decref(g.iocs);

@@ -115,6 +115,8 @@ int vg_svc_disposal_ack(struct vg_server *srv, const struct vg_actor *who, int64
 
 struct vg_ioc_state;
 struct vg_store;
+struct vg__prep;
+struct vg_pat_observable;
 
 /* A source written by a transaction, applied to the index after commit. */
 struct vg__touched {
@@ -134,6 +136,10 @@ struct vg__ioc_item {
     const char *plain_value;
     int failed, duplicate;
     const char *msg;
+    int has_obs;                 /* observables and labels taken already (obs, nobs, ltext) */
+    struct vg_pat_observable *obs;
+    size_t nobs;
+    const char *ltext;           /* labels as JSON text, or NULL */
 };
 
 struct vg__ingest {
@@ -150,6 +156,7 @@ struct vg__ingest {
     struct vg__touched *touched;
     size_t ntouched, captouched;
     struct vg_buf text;          /* scratch for one object's text; freed by the caller */
+    struct vg__prep *prep;       /* items prepared by another thread (NULL: all ready) */
     int (*after)(struct vg_store *st, struct vg__ingest *g); /* in the transaction, last */
     void *ctx;
     struct vg_err *err;

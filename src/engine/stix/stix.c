@@ -699,6 +699,31 @@ int vg_stix_object_read(const struct vg_jval *obj, const char *path, struct vg_s
     return validate(obj, path, out, NULL, err);
 }
 
+/* "objects[i]" without printf (once per object of a bundle) */
+static void object_path(size_t i, char path[48])
+{
+    char digits[24];
+    size_t nd = 0, x = i;
+    do {
+        digits[nd++] = (char)('0' + x % 10);
+        x /= 10;
+    } while (x);
+    memcpy(path, "objects[", 8);
+    for (size_t k = 0; k < nd; k++)
+        path[8 + k] = digits[nd - 1 - k];
+    path[8 + nd] = ']';
+    path[9 + nd] = '\0';
+}
+
+int vg_stix_bundle_object(struct vg_stix_bundle *b, size_t i, struct vg_arena *scratch,
+                          struct vg_err *err)
+{
+    char path[48];
+    const struct vg_jval *ov = b->objects[i].json;
+    object_path(i, path);
+    return validate(ov, path, &b->objects[i], scratch, err);
+}
+
 int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_arena *a,
                          struct vg_stix_bundle *out, struct vg_err *err)
 {
@@ -768,23 +793,22 @@ int vg_stix_read_bundle(const struct vg_jval *root, unsigned flags, struct vg_ar
     }
     out->objects = cnt ? vg_arena_alloc(a, cnt * sizeof(*out->objects)) : NULL;
     out->n = cnt;
+    if (flags & VG_STIX_DEFER_OBJECTS) {
+        for (size_t i = 0; i < cnt; i++) {
+            memset(&out->objects[i], 0, sizeof(out->objects[i]));
+            out->objects[i].json = &objs->u.a[i];
+        }
+        goto out;
+    }
     scratch = vg_arena_new(0);
     for (size_t i = 0; i < cnt; i++) {
-        char path[48], digits[24];
-        size_t nd = 0, x = i;
-        do {
-            digits[nd++] = (char)('0' + x % 10);
-            x /= 10;
-        } while (x);
-        memcpy(path, "objects[", 8);
-        for (size_t k = 0; k < nd; k++)
-            path[8 + k] = digits[nd - 1 - k];
-        path[8 + nd] = ']';
-        path[9 + nd] = '\0';
+        char path[48];
         struct vg_stix_object *o = &out->objects[i];
         struct vg_err e1 = {0};
         const struct vg_jval *ov = &objs->u.a[i];
-        int r1 = validate(ov, path, o, scratch, &e1);
+        int r1;
+        object_path(i, path);
+        r1 = validate(ov, path, o, scratch, &e1);
         if (r1 == VG_OK)
             continue;
         if (!(flags & VG_STIX_KEEP_INVALID)) {

@@ -55,6 +55,10 @@ struct vg_stix_bundle {
 
 /* Flags for vg_stix_parse_bundle. */
 #define VG_STIX_KEEP_INVALID 1u  /* record per-object failures instead of failing the call */
+/* vg_stix_read_bundle: check the bundle itself, not its objects (each
+ * objects[i] has json set, the rest to be filled by vg_stix_bundle_object);
+ * a lone object (id NULL) is validated all the same. */
+#define VG_STIX_DEFER_OBJECTS 2u
 
 /* Parses buf[0..n) (strict JSON with jscan: duplicate keys and bad UTF-8 are
  * VG_EJSON) holding a bundle or a single STIX object, and validates every
@@ -72,6 +76,13 @@ int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_ar
  * the object array and messages are allocated in a. */
 int vg_stix_read_bundle(const struct vg_jval *root, unsigned flags, struct vg_arena *a,
                         struct vg_stix_bundle *out, struct vg_err *err);
+
+/* Validates object i of a bundle read with VG_STIX_DEFER_OBJECTS into
+ * b->objects[i], errors naming "objects[i]…" (rc and err as vg_stix_object_read).
+ * scratch: an arena for pattern ASTs (left reset) or NULL. Each i may be
+ * validated by a different thread than the one that read the bundle. */
+int vg_stix_bundle_object(struct vg_stix_bundle *b, size_t i, struct vg_arena *scratch,
+                          struct vg_err *err);
 
 /* Validates one object. path prefixes the field named on error (NULL or ""
  * for none, e.g. "objects[3]"). Indicators with pattern_type "stix" have
