@@ -40,8 +40,12 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o, 
             struct vg_arena *a = c->scratch ? c->scratch : vg_arena_new(0);
             struct vg_pat_node *root;
             char field[256];
-            snprintf(field, sizeof(field), "%s%spattern", c->base, *c->base ? "." : "");
-            rc = vg_stix_pattern_parse(pat, strlen(pat), a, field, &root, c->err);
+            size_t plen = strlen(pat);
+            /* the field is named only in a message: written when there is one */
+            if ((rc = vg_stix_pattern_parse(pat, plen, a, NULL, &root, NULL)) != VG_OK) {
+                snprintf(field, sizeof(field), "%s%spattern", c->base, *c->base ? "." : "");
+                rc = vg_stix_pattern_parse(pat, plen, a, field, &root, c->err);
+            }
             if (c->scratch)
                 vg_arena_reset(a);
             else
