@@ -10,8 +10,9 @@
 
 int vg_h_ioc_submit(struct vg_req *r)
 {
-    json_t *b, *out = NULL;
-    int rc = vg_req_json_object(r, &b);
+    const struct vg_jval *b;
+    json_t *out = NULL;
+    int rc = vg_req_jscan_object(r, &b);
     if (rc)
         return rc;
     rc = vg_svc_ioc_submit(r->srv, &r->actor, b, r->body.p ? r->body.p : "", r->body.n, &out,

@@ -167,9 +167,10 @@ static const struct vg__touched *ingest_touched(void *ctx, size_t *n)
 }
 
 /* Observables carried by a STIX object: pattern equalities of an indicator,
- * the value of an SCO, the hashes of a file. */
-static int observables(struct vg__ioc_item *it, struct vg_arena *a, struct vg_pat_observable **out,
-                       size_t *n)
+ * the value of an SCO, the hashes of a file. The results live in a; a
+ * pattern's syntax tree in scratch (reset by the caller) when not NULL. */
+static int observables(struct vg__ioc_item *it, struct vg_arena *a, struct vg_arena *scratch,
+                       struct vg_pat_observable **out, size_t *n)
 {
     const char *type = it->so.type;
     struct vg_err e = {0};
@@ -184,11 +185,23 @@ static int observables(struct vg__ioc_item *it, struct vg_arena *a, struct vg_pa
     }
     if (strcmp(type, "indicator") == 0) {
         struct vg_pat_node *root;
+        struct vg_pat_observable *o;
+        struct vg_arena *t = scratch ? scratch : a;
+        int rc;
         if (it->so.pattern_type == NULL || strcmp(it->so.pattern_type, "stix") != 0)
             return VG_OK;
-        if (vg_stix_pattern_parse(it->so.pattern, strlen(it->so.pattern), a, NULL, &root, &e))
+        if (vg_stix_pattern_parse(it->so.pattern, strlen(it->so.pattern), t, NULL, &root, &e))
             return VG_OK; /* validated already; nothing to take */
-        return vg_stix_pattern_observables(root, a, out, n, NULL, &e);
+        if ((rc = vg_stix_pattern_observables(root, t, &o, n, NULL, &e)) != VG_OK || t == a) {
+            *out = o;
+            return rc;
+        }
+        *out = *n ? vg_arena_alloc(a, *n * sizeof(**out)) : NULL;
+        for (size_t i = 0; i < *n; i++) {
+            (*out)[i] = o[i];
+            (*out)[i].value = vg_arena_strdup(a, o[i].value);
+        }
+        return VG_OK;
     }
     static const struct { const char *stix; enum vg_ioc_type t; } scos[] = {
         {"ipv4-addr", VG_IOC_IP}, {"ipv6-addr", VG_IOC_IP}, {"domain-name", VG_IOC_DOMAIN},
@@ -197,7 +210,7 @@ static int observables(struct vg__ioc_item *it, struct vg_arena *a, struct vg_pa
     for (size_t i = 0; i < VG_ARRAY_LEN(scos); i++) {
         if (strcmp(type, scos[i].stix) != 0)
             continue;
-        const char *v = json_string_value(json_object_get(it->obj, "value"));
+        const char *v = vg_jstr(vg_jget(it->obj, "value"));
         char buf[VG_IOC_MAX + 1];
         size_t bn;
         if (v && vg_ioc_normalize(scos[i].t, v, strlen(v), buf, sizeof(buf), &bn, &e) == VG_OK) {
@@ -209,15 +222,15 @@ static int observables(struct vg__ioc_item *it, struct vg_arena *a, struct vg_pa
         return VG_OK;
     }
     if (strcmp(type, "file") == 0 || strcmp(type, "artifact") == 0) {
-        json_t *h = json_object_get(it->obj, "hashes"), *v;
-        const char *k;
-        size_t cnt = 0;
+        const struct vg_jval *h = vg_jget(it->obj, "hashes");
+        const struct vg_jmem *m;
+        size_t cnt = 0, j;
         *out = vg_arena_alloc(a, 4 * sizeof(**out));
-        json_object_foreach(h, k, v) {
-            enum vg_ioc_type t = vg_ioc_type_parse(k);
+        VG_JOBJ_FOREACH(h, j, m) {
+            enum vg_ioc_type t = vg_ioc_type_parse(m->key.u.s);
             char buf[VG_IOC_MAX + 1];
             size_t bn;
-            const char *s = json_string_value(v);
+            const char *s = vg_jstr(&m->val);
             if (cnt < 4 && s && t >= VG_IOC_MD5 &&
                 vg_ioc_normalize(t, s, strlen(s), buf, sizeof(buf), &bn, &e) == VG_OK) {
                 (*out)[cnt].type = t;
@@ -252,8 +265,9 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
 {
     struct vg_taxii_object o;
     struct vg_pat_observable *obs;
+    const struct vg_jval *labels;
+    const char *ltext = NULL;
     size_t nobs;
-    char *body;
     int rc;
     if (it->recips && (rc = check_recipients(st, it->recips, g->a, err)) != VG_OK)
         return rc;
@@ -261,13 +275,13 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
     o.collection = g->collection;
     o.id = it->so.id;
     o.type = it->so.type;
-    o.spec_version = json_string_value(json_object_get(it->obj, "spec_version"));
+    o.spec_version = vg_jstr(vg_jget(it->obj, "spec_version"));
     if (o.spec_version == NULL)
         o.spec_version = "2.1";
-    o.version = json_string_value(json_object_get(it->obj, "modified"));
+    o.version = vg_jstr(vg_jget(it->obj, "modified"));
     o.version_ms = it->so.modified;
     if (o.version == NULL) {
-        o.version = json_string_value(json_object_get(it->obj, "created"));
+        o.version = vg_jstr(vg_jget(it->obj, "created"));
         o.version_ms = it->so.created;
     }
     if (o.version == NULL || o.version_ms == VG_STIX_TIME_NONE) {
@@ -278,10 +292,14 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
     o.tlp = it->tlp;
     o.org_id = g->who->org_id;
     o.recipients = it->recips;
-    body = vg_json_dump(it->obj, NULL);
-    o.body = body;
+    if (it->body) { /* written by plain_item */
+        o.body = it->body;
+    } else { /* as received, compact: what TAXII serves verbatim */
+        vg_buf_reset(&g->text);
+        vg_stix_json_write(it->obj, &g->text);
+        o.body = g->text.p;
+    }
     rc = st->ops->taxii_put(st, &o, err);
-    free(body);
     if (rc == VG_ECONFLICT) { /* this version is stored already: idempotent */
         vg_err_clear(err);
         it->duplicate = 1;
@@ -292,12 +310,12 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
         return rc;
     g->stored++;
     if (strcmp(it->so.type, "sighting") == 0) {
-        const char *of = json_string_value(json_object_get(it->obj, "sighting_of_ref"));
-        json_t *c = json_object_get(it->obj, "count");
+        const char *of = vg_jstr(vg_jget(it->obj, "sighting_of_ref"));
+        const struct vg_jval *c = vg_jget(it->obj, "count");
         struct vg_ioc_source *srcs;
         size_t ns;
         int64_t seen = now;
-        const char *ls = json_string_value(json_object_get(it->obj, "last_seen"));
+        const char *ls = vg_jstr(vg_jget(it->obj, "last_seen"));
         if (ls)
             vg_stix_time_parse(ls, 0, &seen);
         if ((rc = st->ops->ioc_sources_by_stix(st, of, g->a, &srcs, &ns, err)) != VG_OK)
@@ -309,7 +327,7 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
             if (dup)
                 continue;
             struct vg_ioc_sighting s = {.ioc_id = srcs[i].ioc_id, .org_id = g->who->org_id,
-                                        .at = seen, .count = json_is_integer(c) ? json_integer_value(c) : 1,
+                                        .at = seen, .count = vg_jis(c, VG_JINT) ? c->u.i : 1,
                                         .tlp = it->tlp, .stix_id = it->so.id};
             if ((rc = st->ops->ioc_sighting_insert(st, &s, err)) != VG_OK)
                 return rc;
@@ -317,26 +335,33 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
         }
         return VG_OK;
     }
-    if ((rc = observables(it, g->a, &obs, &nobs)) != VG_OK)
-        return rc;
+    if (it->has_obs) { /* taken by the preparing thread */
+        obs = it->obs;
+        nobs = it->nobs;
+        ltext = it->ltext;
+    } else {
+        if ((rc = observables(it, g->a, NULL, &obs, &nobs)) != VG_OK)
+            return rc;
+        if (nobs && (labels = vg_jget(it->obj, "labels")) != NULL) {
+            struct vg_buf lb = {0};
+            vg_stix_json_write(labels, &lb);
+            ltext = vg_arena_strndup(g->a, lb.p, lb.n);
+            vg_buf_free(&lb);
+        }
+    }
     for (size_t i = 0; i < nobs; i++) {
         struct vg_ioc_source src;
         const char *tname = vg_ioc_type_name(obs[i].type);
         int64_t id;
-        json_t *labels = json_object_get(it->obj, "labels");
-        char *ltext = labels ? vg_json_dump(labels, NULL) : NULL;
-        if ((rc = st->ops->ioc_upsert(st, tname, obs[i].value, now, &id, err)) != VG_OK) {
-            free(ltext);
+        if ((rc = st->ops->ioc_upsert(st, tname, obs[i].value, now, &id, err)) != VG_OK)
             return rc;
-        }
         memset(&src, 0, sizeof(src));
         src.ioc_id = id;
         src.org_id = g->who->org_id;
         src.stix_id = it->so.id;
         src.tlp = it->tlp;
         src.confidence = it->so.confidence >= 0 ? it->so.confidence : DEFAULT_CONFIDENCE;
-        src.labels = ltext ? vg_arena_strdup(g->a, ltext) : NULL;
-        free(ltext);
+        src.labels = ltext;
         src.recipients = it->recips;
         src.valid_from = it->so.valid_from != VG_STIX_TIME_NONE ? it->so.valid_from : now;
         src.valid_until = it->so.valid_until != VG_STIX_TIME_NONE ? it->so.valid_until : 0;
@@ -360,6 +385,181 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
     return VG_OK;
 }
 
+static int plain_item(const struct vg_actor *who, const struct vg_jval *e, size_t i, int64_t now,
+                      struct vg_arena *a, struct vg_buf *b, struct vg__ioc_item *it,
+                      struct vg_err *err);
+
+/* ---- pipelined preparation ----
+ * A submission's objects are checked and prepared (validation, TLP and
+ * recipients, the stored text, observables) by a second thread, in order,
+ * while the writer stores the ones ready: the box's second core. The writer
+ * waits for each item; an invalid object stops the transaction (nothing is
+ * stored) and is the answer, as when every object was checked first. */
+
+struct vg__prep {
+    struct vg__ingest *g;
+    const struct vg_actor *who;
+    const char *raw;
+    size_t rawlen;
+    struct vg_stix_bundle *bundle;  /* objects of a bundle, or */
+    const struct vg_jval *plain;    /* the plain JSON "indicators" list */
+    int64_t now;
+    struct vg_arena *a, *scratch;   /* the thread's: items' text, observables */
+    struct vg_buf text;
+    pthread_t thread;
+    int threaded;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t ready;                   /* items [0, ready) are prepared */
+    size_t seen;                    /* the writer's last look at ready (its own) */
+    int hashed, done, rc;
+    struct vg_err err;
+};
+
+static void prep_publish(struct vg__prep *p, size_t ready, int done, int rc)
+{
+    pthread_mutex_lock(&p->mu);
+    p->ready = ready;
+    p->hashed = 1;
+    if (done) {
+        p->done = 1;
+        p->rc = rc;
+    }
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Item i once valid (a bundle's object validated by the caller). */
+static int prep_item(struct vg__prep *p, size_t i, struct vg_err *err)
+{
+    struct vg__ingest *g = p->g;
+    struct vg__ioc_item *it = &g->items[i];
+    const struct vg_jval *labels;
+    int rc;
+    if (p->plain) {
+        rc = plain_item(p->who, &p->plain->u.a[i], i, p->now, p->a, &p->text, it, err);
+        if (rc)
+            return rc;
+    } else {
+        struct vg_stix_bundle *b = p->bundle;
+        it->obj = b->objects[i].json;
+        it->so = b->objects[i];
+        if ((rc = vg__ioc_item_prepare(it, "", p->a, err)) && b->id) {
+            char path[40]; /* written only for the message */
+            snprintf(path, sizeof(path), "objects[%zu]", i);
+            vg_err_clear(err);
+            rc = vg__ioc_item_prepare(it, path, p->a, err);
+        }
+        if (rc)
+            return rc;
+        vg_buf_reset(&p->text);
+        vg_stix_json_write(it->obj, &p->text);
+        it->body = vg_arena_strndup(p->a, p->text.p, p->text.n);
+    }
+    if ((rc = observables(it, p->a, p->scratch, &it->obs, &it->nobs)) != VG_OK)
+        return rc;
+    vg_arena_reset(p->scratch);
+    if (it->nobs && (labels = vg_jget(it->obj, "labels")) != NULL) {
+        vg_buf_reset(&p->text);
+        vg_stix_json_write(labels, &p->text);
+        it->ltext = vg_arena_strndup(p->a, p->text.p, p->text.n);
+    }
+    it->has_obs = 1;
+    return VG_OK;
+}
+
+/* The answer is the one of checking every object first: a bundle's first
+ * invalid object, else the first object whose TLP or recipients are wrong
+ * (after which the rest are only validated). */
+static void *prep_run(void *ctx)
+{
+    struct vg__prep *p = ctx;
+    struct vg__ingest *g = p->g;
+    struct vg_stix_bundle *b = p->bundle;
+    struct vg_err perr = {0};
+    unsigned char h[32];
+    size_t i, ready = 0;
+    int rc = VG_OK, prc = VG_OK;
+    crypto_hash_sha256(h, (const unsigned char *)p->raw, p->rawlen);
+    vg_hex(h, 32, g->sha256);
+    prep_publish(p, 0, 0, VG_OK);
+    for (i = 0; i < g->n; i++) {
+        if (b && b->id && (rc = vg_stix_bundle_object(b, i, p->scratch, &p->err)) != VG_OK)
+            break;
+        if (prc != VG_OK)
+            continue;
+        if ((prc = prep_item(p, i, &perr)) != VG_OK) {
+            if (p->plain) {
+                rc = prc;
+                p->err = perr;
+                break;
+            }
+            continue;
+        }
+        ready = i + 1;
+        if ((i & 255) == 255)
+            prep_publish(p, ready, 0, VG_OK);
+    }
+    if (rc == VG_OK && prc != VG_OK) {
+        rc = prc;
+        p->err = perr;
+    }
+    prep_publish(p, ready, 1, rc);
+    return NULL;
+}
+
+/* Blocks until items [0, k) are prepared (and the body's digest taken), or
+ * preparation stopped. VG_OK, or the error of the item that stopped it
+ * (copied into err when not NULL). Called by the writer only. */
+static int prep_wait(struct vg__prep *p, size_t k, struct vg_err *err)
+{
+    int rc = VG_OK;
+    if (k <= p->seen && k > 0)
+        return VG_OK;
+    pthread_mutex_lock(&p->mu);
+    while (!p->done && !(p->hashed && p->ready >= k))
+        pthread_cond_wait(&p->cv, &p->mu);
+    p->seen = p->ready;
+    if (p->ready < k || (k == p->g->n && p->done && p->rc)) {
+        rc = p->rc;
+        if (err) {
+            vg_err_clear(err);
+            *err = p->err;
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+/* Prepares on a second thread when there is enough to share (else here,
+ * before the transaction); the caller joins with prep_end. */
+static void prep_start(struct vg__prep *p)
+{
+    struct vg__ingest *g = p->g;
+    p->a = vg_arena_new(0);
+    p->scratch = vg_arena_new(0);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    g->prep = p;
+    if (g->n >= 1024 && pthread_create(&p->thread, NULL, prep_run, p) == 0) {
+        p->threaded = 1;
+        return;
+    }
+    prep_run(p);
+}
+
+static void prep_end(struct vg__prep *p)
+{
+    if (p->threaded)
+        pthread_join(p->thread, NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    vg_buf_free(&p->text);
+    vg_arena_free(p->scratch);
+    vg_arena_free(p->a);
+    p->g->prep = NULL;
+}
+
 static int ingest_tx(struct vg_store *st, void *ctx)
 {
     struct vg__ingest *g = ctx;
@@ -368,6 +568,8 @@ static int ingest_tx(struct vg_store *st, void *ctx)
     int rc = VG_OK;
     for (size_t i = 0; i < g->n; i++) {
         struct vg__ioc_item *it = &g->items[i];
+        if (g->prep && (rc = prep_wait(g->prep, i + 1, g->err)) != VG_OK)
+            return rc;
         if (it->failed)
             continue;
         rc = ingest_item(st, g, it, now, g->err);
@@ -382,9 +584,15 @@ static int ingest_tx(struct vg_store *st, void *ctx)
             if (rc == VG_EINVAL && g->err->field[0] == '\0')
                 snprintf(g->err->field, sizeof(g->err->field), "%s[%zu].recipients",
                          g->plain ? "indicators" : "objects", i);
+            /* an invalid object anywhere in the body is the answer, as when
+             * every object was checked before storing */
+            if (g->prep && prep_wait(g->prep, g->n, NULL) != VG_OK)
+                return prep_wait(g->prep, g->n, g->err);
             return rc;
         }
     }
+    if (g->prep && (rc = prep_wait(g->prep, g->n, g->err)) != VG_OK) /* the digest too */
+        return rc;
     audit = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s}", "collection", g->collection,
                       "objects", (json_int_t)g->n, "stored", (json_int_t)g->stored, "duplicates",
                       (json_int_t)g->duplicates, "indicators", (json_int_t)g->indicators,
@@ -407,7 +615,7 @@ int vg__ioc_item_prepare(struct vg__ioc_item *it, const char *path, struct vg_ar
                          struct vg_err *err)
 {
     enum vg_tlp t;
-    json_t *r = json_object_get(it->obj, "x_vigil_recipients");
+    const struct vg_jval *r = vg_jget(it->obj, "x_vigil_recipients");
     it->tlp = VG_TLP_AMBER; /* unmarked content is handled as AMBER */
     if (strcmp(it->so.type, "marking-definition") == 0)
         it->tlp = VG_TLP_CLEAR;
@@ -415,21 +623,21 @@ int vg__ioc_item_prepare(struct vg__ioc_item *it, const char *path, struct vg_ar
         it->tlp = (int)t;
     if (r) {
         struct vg_buf b = {0};
-        json_t *v;
+        const struct vg_jval *v;
         size_t i;
-        if (!json_is_array(r) || json_array_size(r) == 0 || json_array_size(r) > 100) {
+        if (!vg_jis(r, VG_JARR) || r->n == 0 || r->n > 100) {
             return vg_err_field(err, VG_EINVAL, vg_arena_printf(a, "%s.x_vigil_recipients", path),
                                 "%s.x_vigil_recipients: a list of 1..100 unit ids", path);
         }
         vg_buf_putc(&b, ',');
-        json_array_foreach(r, i, v) {
-            if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+        VG_JARR_FOREACH(r, i, v) {
+            if (!vg_jis(v, VG_JINT) || v->u.i <= 0) {
                 vg_buf_free(&b);
                 return vg_err_field(err, VG_EINVAL,
                                     vg_arena_printf(a, "%s.x_vigil_recipients", path),
                                     "%s.x_vigil_recipients: unit ids (positive integers)", path);
             }
-            vg_buf_printf(&b, "%lld,", (long long)json_integer_value(v));
+            vg_buf_printf(&b, "%lld,", (long long)v->u.i);
         }
         it->recips = vg_arena_strdup(a, b.p);
         vg_buf_free(&b);
@@ -455,8 +663,81 @@ static const char *pattern_path(enum vg_ioc_type t, const char *value)
     }
 }
 
-static int plain_item(const struct vg_actor *who, json_t *e, size_t i, int64_t now,
-                      struct vg_arena *a, struct vg__ioc_item *it, struct vg_err *err)
+/* The typed field checks of core/json.c (same rules, same messages) for a
+ * jscan object: absent and null are the same; VG_EMISSING when required. */
+static const struct vg_jval *jfield(const struct vg_jval *o, const char *key, int required,
+                                    int *rc, struct vg_err *err)
+{
+    const struct vg_jval *v = vg_jget(o, key);
+    *rc = VG_OK;
+    if (vg_jnone(v)) {
+        if (required)
+            *rc = vg_err_field(err, VG_EMISSING, key, "%s: required", key);
+        return NULL;
+    }
+    return v;
+}
+
+static int jf_str(const struct vg_jval *o, const char *key, int required, size_t maxlen,
+                  const char **out, struct vg_err *err)
+{
+    int rc;
+    const struct vg_jval *v = jfield(o, key, required, &rc, err);
+    if (v == NULL)
+        return rc;
+    if (!vg_jis(v, VG_JSTR))
+        return vg_err_field(err, VG_EINVAL, key, "%s: must be a string", key);
+    if (v->n > maxlen)
+        return vg_err_field(err, VG_EINVAL, key, "%s: longer than %zu bytes", key, maxlen);
+    if (required && v->n == 0)
+        return vg_err_field(err, VG_EINVAL, key, "%s: must not be empty", key);
+    *out = v->u.s;
+    return VG_OK;
+}
+
+static int jf_int(const struct vg_jval *o, const char *key, int64_t min, int64_t max,
+                  int64_t *out, struct vg_err *err)
+{
+    int rc;
+    const struct vg_jval *v = jfield(o, key, 0, &rc, err);
+    if (v == NULL)
+        return rc;
+    if (!vg_jis(v, VG_JINT))
+        return vg_err_field(err, VG_EINVAL, key, "%s: must be an integer", key);
+    if (v->u.i < min || v->u.i > max)
+        return vg_err_field(err, VG_EINVAL, key, "%s: must be between %lld and %lld", key,
+                            (long long)min, (long long)max);
+    *out = v->u.i;
+    return VG_OK;
+}
+
+static int jf_time(const struct vg_jval *o, const char *key, int64_t *out, struct vg_err *err)
+{
+    int rc;
+    const struct vg_jval *v = jfield(o, key, 0, &rc, err);
+    if (v == NULL)
+        return rc;
+    if (!vg_jis(v, VG_JSTR) || vg_time_parse(v->u.s, out) != 0)
+        return vg_err_field(err, VG_EINVAL, key, "%s: not an RFC 3339 time", key);
+    return VG_OK;
+}
+
+/* A JSON string escaped as the stored objects are; ,"key":"value". */
+static void put_str(struct vg_buf *b, const char *v)
+{
+    struct vg_jval s = {.type = VG_JSTR, .n = (uint32_t)strlen(v), .u.s = v};
+    vg_stix_json_write(&s, b);
+}
+
+static void put_kv(struct vg_buf *b, const char *key, const char *v)
+{
+    vg_buf_printf(b, ",\"%s\":", key);
+    put_str(b, v);
+}
+
+static int plain_item(const struct vg_actor *who, const struct vg_jval *e, size_t i, int64_t now,
+                      struct vg_arena *a, struct vg_buf *b, struct vg__ioc_item *it,
+                      struct vg_err *err)
 {
     static const char *const keys[] = {"type", "value", "valid_from", "valid_until", "confidence",
                                        "tlp", "labels", "recipients", "description", NULL};
@@ -465,22 +746,22 @@ static int plain_item(const struct vg_actor *who, json_t *e, size_t i, int64_t n
     int64_t vfrom = now, vuntil = 0, conf = DEFAULT_CONFIDENCE;
     enum vg_ioc_type t;
     enum vg_tlp tl = VG_TLP_AMBER;
-    size_t bn;
+    size_t bn, k;
     int rc;
-    json_t *labels, *recips, *o, *pat;
+    const struct vg_jval *labels, *recips, *l, *o;
     snprintf(p, sizeof(p), "indicators[%zu]", i);
-    if (!json_is_object(e))
+    if (!vg_jis(e, VG_JOBJ))
         return vg_err_field(err, VG_EINVAL, p, "%s: must be an object", p);
-    if ((rc = vg_json_only(e, keys, p, err)) != VG_OK)
+    if ((rc = vg_jonly(e, keys, p, err)) != VG_OK)
         return rc;
 #define F(x) vg_arena_printf(a, "%s.%s", p, x)
-    if ((rc = vg_json_str(e, "type", 1, 32, &type, err)) ||
-        (rc = vg_json_str(e, "value", 1, VG_IOC_MAX, &value, err)) ||
-        (rc = vg_json_time(e, "valid_from", 0, &vfrom, err)) ||
-        (rc = vg_json_time(e, "valid_until", 0, &vuntil, err)) ||
-        (rc = vg_json_int(e, "confidence", 0, 0, 100, &conf, err)) ||
-        (rc = vg_json_str(e, "tlp", 0, 80, &tlp, err)) ||
-        (rc = vg_json_str(e, "description", 0, 4096, &desc, err))) {
+    if ((rc = jf_str(e, "type", 1, 32, &type, err)) ||
+        (rc = jf_str(e, "value", 1, VG_IOC_MAX, &value, err)) ||
+        (rc = jf_time(e, "valid_from", &vfrom, err)) ||
+        (rc = jf_time(e, "valid_until", &vuntil, err)) ||
+        (rc = jf_int(e, "confidence", 0, 100, &conf, err)) ||
+        (rc = jf_str(e, "tlp", 0, 80, &tlp, err)) ||
+        (rc = jf_str(e, "description", 0, 4096, &desc, err))) {
         char *f = vg_arena_printf(a, "%s.%s", p, err->field);
         vg_strlcpy(err->field, f, sizeof(err->field));
         return rc;
@@ -502,85 +783,85 @@ static int plain_item(const struct vg_actor *who, json_t *e, size_t i, int64_t n
     if (tlp && vg_tlp_parse(tlp, &tl) != 0)
         return vg_err_field(err, VG_EINVAL, F("tlp"),
                             "%s.tlp: one of clear, green, amber, amber+strict, red", p);
-    labels = json_object_get(e, "labels");
-    if (labels && (!json_is_array(labels) || json_array_size(labels) > 32))
+    labels = vg_jget(e, "labels");
+    if (labels && (!vg_jis(labels, VG_JARR) || labels->n > 32))
         return vg_err_field(err, VG_EINVAL, F("labels"), "%s.labels: a list of at most 32 strings", p);
-    for (size_t k = 0; k < json_array_size(labels); k++) {
-        json_t *l = json_array_get(labels, k);
-        if (!json_is_string(l) || json_string_length(l) == 0 || json_string_length(l) > 64)
+    VG_JARR_FOREACH(labels, k, l) {
+        if (!vg_jis(l, VG_JSTR) || l->n == 0 || l->n > 64)
             return vg_err_field(err, VG_EINVAL, F("labels"), "%s.labels[%zu]: a string of 1..64 bytes", p, k);
     }
-    recips = json_object_get(e, "recipients");
+    recips = vg_jget(e, "recipients");
     it->plain_type = t;
     it->plain_value = vg_arena_strndup(a, buf, bn);
-    /* The STIX form of the submission: what TAXII readers get. */
+    /* The STIX form of the submission (what TAXII readers get), written as
+     * text in the order and escaping of the stored objects, then read back
+     * as the item's document. */
     vg__uuid4(idn);
-    o = json_object();
-    json_object_set_new(o, "type", json_string("indicator"));
-    json_object_set_new(o, "spec_version", json_string("2.1"));
-    json_object_set_new(o, "id", json_string(vg_arena_printf(a, "indicator--%s", idn)));
+    vg_buf_reset(b);
+    vg_buf_printf(b, "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%s\"", idn);
     stix_time(now, ts);
-    json_object_set_new(o, "created", json_string(ts));
-    json_object_set_new(o, "modified", json_string(ts));
+    vg_buf_printf(b, ",\"created\":\"%s\",\"modified\":\"%s\"", ts, ts);
     org_identity(who->org_id, ident);
-    json_object_set_new(o, "created_by_ref", json_string(ident));
-    json_object_set_new(o, "name", json_string(it->plain_value));
+    vg_buf_printf(b, ",\"created_by_ref\":\"%s\"", ident);
+    put_kv(b, "name", it->plain_value);
     if (desc)
-        json_object_set_new(o, "description", json_string(desc));
+        put_kv(b, "description", desc);
     {
-        struct vg_buf b = {0};
-        vg_buf_printf(&b, "[%s = '", pattern_path(t, it->plain_value));
+        struct vg_buf pb = {0};
+        vg_buf_printf(&pb, "[%s = '", pattern_path(t, it->plain_value));
         for (const char *q = it->plain_value; *q; q++) {
             if (*q == '\'' || *q == '\\')
-                vg_buf_putc(&b, '\\');
-            vg_buf_putc(&b, *q);
+                vg_buf_putc(&pb, '\\');
+            vg_buf_putc(&pb, *q);
         }
-        vg_buf_puts(&b, "']");
-        pat = json_string(b.p);
-        vg_buf_free(&b);
+        vg_buf_puts(&pb, "']");
+        put_kv(b, "pattern", pb.p);
+        vg_buf_free(&pb);
     }
-    json_object_set_new(o, "pattern", pat);
-    json_object_set_new(o, "pattern_type", json_string("stix"));
+    vg_buf_puts(b, ",\"pattern_type\":\"stix\"");
     stix_time(vfrom, ts);
-    json_object_set_new(o, "valid_from", json_string(ts));
+    vg_buf_printf(b, ",\"valid_from\":\"%s\"", ts);
     if (vuntil) {
         stix_time(vuntil, ts);
-        json_object_set_new(o, "valid_until", json_string(ts));
+        vg_buf_printf(b, ",\"valid_until\":\"%s\"", ts);
     }
-    json_object_set_new(o, "confidence", json_integer(conf));
-    if (json_array_size(labels)) {
-        json_t *types = json_array();
-        json_object_set(o, "labels", labels);
-        for (size_t k = 0; k < json_array_size(labels); k++) {
-            const char *l = json_string_value(json_array_get(labels, k));
+    vg_buf_printf(b, ",\"confidence\":%lld", (long long)conf);
+    if (vg_jsize(labels)) {
+        int ntypes = 0;
+        vg_buf_puts(b, ",\"labels\":");
+        vg_stix_json_write(labels, b);
+        VG_JARR_FOREACH(labels, k, l) {
             char cat[64];
-            unsigned c = vg_ioc_category_parse(l);
+            unsigned c = vg_ioc_category_parse(l->u.s);
             if (c) {
                 vg_ioc_category_format(c, cat, sizeof(cat));
-                json_array_append_new(types, json_string(cat));
+                vg_buf_puts(b, ntypes++ ? "," : ",\"indicator_types\":[");
+                put_str(b, cat);
             }
         }
-        if (json_array_size(types))
-            json_object_set_new(o, "indicator_types", types);
-        else
-            json_decref(types);
+        if (ntypes)
+            vg_buf_putc(b, ']');
     }
-    json_object_set_new(o, "object_marking_refs", json_pack("[s]", vg_tlp_marking_id(tl)));
+    vg_buf_printf(b, ",\"object_marking_refs\":[\"%s\"]", vg_tlp_marking_id(tl));
     if (recips) {
-        json_object_set(o, "x_vigil_recipients", recips);
+        vg_buf_puts(b, ",\"x_vigil_recipients\":");
+        vg_stix_json_write(recips, b);
     }
-    vg_arena_cleanup(a, (void (*)(void *))json_decref, o);
+    vg_buf_putc(b, '}');
+    it->body = vg_arena_strndup(a, b->p, b->n);
+    if ((rc = vg_jscan_parse(it->body, b->n, a, NULL, &o, NULL, err)) != VG_OK)
+        return rc; /* not reached: the text was written from checked parts */
     it->obj = o;
     /* The object is built here from checked parts: its typed view is filled
      * directly rather than re-validated (a third of the ingest time). */
     memset(&it->so, 0, sizeof(it->so));
     it->so.type = "indicator";
-    it->so.id = json_string_value(json_object_get(o, "id"));
+    it->so.id = vg_jstr(vg_jget(o, "id"));
     it->so.kind = VG_STIX_SDO;
     it->so.created = it->so.modified = now;
-    it->so.created_by_ref = json_string_value(json_object_get(o, "created_by_ref"));
+    it->so.created_by_ref = vg_jstr(vg_jget(o, "created_by_ref"));
     it->so.confidence = (int)conf;
-    it->so.pattern = json_string_value(pat);
+    it->so.pattern = vg_jstr(vg_jget(o, "pattern"));
     it->so.pattern_type = "stix";
     it->so.valid_from = vfrom;
     it->so.valid_until = vuntil ? vuntil : VG_STIX_TIME_NONE;
@@ -606,17 +887,20 @@ static json_t *submit_result(struct vg__ingest *g)
                      g->indicators > 1000);
 }
 
-int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who, json_t *body,
-                      const char *raw, size_t rawlen, json_t **out, struct vg_err *err)
+int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who,
+                      const struct vg_jval *body, const char *raw, size_t rawlen, json_t **out,
+                      struct vg_err *err)
 {
     struct vg__ingest g;
-    unsigned char h[32];
+    struct vg__prep prep;
+    struct vg_stix_bundle b;
     char idn[37];
     int rc;
     int64_t now = vg_time_now_ms();
     if ((rc = vg_authz(who, VG_ACT_IOC_SUBMIT, err)) != VG_OK)
         return rc;
     memset(&g, 0, sizeof(g));
+    memset(&prep, 0, sizeof(prep));
     g.a = vg_arena_new(0);
     g.who = who;
     g.collection = VG_TAXII_COMMUNITY;
@@ -624,44 +908,38 @@ int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who, json_t 
     g.err = err;
     g.iocs = json_array();
     g.audit_action = "indicator.submit";
-    crypto_hash_sha256(h, (const unsigned char *)raw, rawlen);
-    vg_hex(h, 32, g.sha256);
-    if (json_object_get(body, "indicators")) {
+    prep.g = &g;
+    prep.who = who;
+    prep.raw = raw;
+    prep.rawlen = rawlen;
+    prep.now = now;
+    if (vg_jget(body, "indicators")) {
         static const char *const keys[] = {"indicators", NULL};
-        json_t *arr = json_object_get(body, "indicators");
+        const struct vg_jval *arr = vg_jget(body, "indicators");
         g.plain = 1;
-        if ((rc = vg_json_only(body, keys, NULL, err)) != VG_OK)
+        if ((rc = vg_jonly(body, keys, NULL, err)) != VG_OK)
             goto out;
-        if (!json_is_array(arr) || json_array_size(arr) == 0) {
+        if (!vg_jis(arr, VG_JARR) || arr->n == 0) {
             rc = vg_err_field(err, VG_EINVAL, "indicators", "indicators: a non-empty list");
             goto out;
         }
-        if (json_array_size(arr) > MAX_PLAIN) {
+        if (arr->n > MAX_PLAIN) {
             rc = vg_err_field(err, VG_ETOOBIG, "indicators", "indicators: at most %d per request",
                               MAX_PLAIN);
             goto out;
         }
-        g.n = json_array_size(arr);
+        g.n = arr->n;
         g.items = vg_arena_calloc(g.a, g.n, sizeof(*g.items));
-        for (size_t i = 0; i < g.n; i++)
-            if ((rc = plain_item(who, json_array_get(arr, i), i, now, g.a, &g.items[i], err)))
-                goto out;
+        prep.plain = arr;
         vg__uuid4(idn);
         g.submission_id = vg_arena_printf(g.a, "submission--%s", idn);
     } else {
-        struct vg_stix_bundle b;
-        if ((rc = vg_stix_parse_bundle(raw, rawlen, 0, g.a, &b, err)) != VG_OK)
+        /* the bundle itself here; its objects are checked as they are stored */
+        if ((rc = vg_stix_read_bundle(body, VG_STIX_DEFER_OBJECTS, g.a, &b, err)) != VG_OK)
             goto out;
         g.n = b.n;
         g.items = vg_arena_calloc(g.a, g.n ? g.n : 1, sizeof(*g.items));
-        for (size_t i = 0; i < b.n; i++) {
-            g.items[i].obj = b.objects[i].json;
-            g.items[i].so = b.objects[i];
-            if ((rc = vg__ioc_item_prepare(&g.items[i],
-                                           b.id ? vg_arena_printf(g.a, "objects[%zu]", i) : "",
-                                           g.a, err)))
-                goto out;
-        }
+        prep.bundle = &b;
         if (b.id) {
             g.submission_id = b.id;
         } else {
@@ -669,10 +947,20 @@ int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who, json_t 
             g.submission_id = vg_arena_printf(g.a, "submission--%s", idn);
         }
     }
-    if ((rc = vg__ioc_ingest(srv, &g)) == VG_OK)
+    prep_start(&prep);
+    if (!prep.threaded && prep.rc != VG_OK) { /* prepared here already: no transaction */
+        vg_err_clear(err);
+        *err = prep.err;
+        rc = prep.rc;
+    } else {
+        rc = vg__ioc_ingest(srv, &g);
+    }
+    prep_end(&prep);
+    if (rc == VG_OK)
         *out = submit_result(&g);
 out:
     json_decref(g.iocs);
+    vg_buf_free(&g.text);
     vg_arena_free(g.a);
     return rc;
 }

@@ -31,8 +31,9 @@ void vg_ioc_close(struct vg_server *srv);
 /* body: a STIX 2.1 bundle (or one object), or {"indicators":[{type, value,
  * valid_from?, valid_until?, confidence?, tlp?, labels?, recipients?,
  * description?}]}. Validated whole: nothing is stored from a rejected body. */
-int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who, json_t *body,
-                      const char *raw, size_t rawlen, json_t **out, struct vg_err *err);
+int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who,
+                      const struct vg_jval *body, const char *raw, size_t rawlen, json_t **out,
+                      struct vg_err *err);
 int vg_svc_ioc_get(struct vg_server *srv, const struct vg_actor *who, int64_t id, json_t **out,
                    struct vg_err *err);
 /* type/value filters may be NULL; value is normalised as type first. */
@@ -114,6 +115,8 @@ int vg_svc_disposal_ack(struct vg_server *srv, const struct vg_actor *who, int64
 
 struct vg_ioc_state;
 struct vg_store;
+struct vg__prep;
+struct vg_pat_observable;
 
 /* A source written by a transaction, applied to the index after commit. */
 struct vg__touched {
@@ -124,7 +127,8 @@ struct vg__touched {
 
 /* One STIX object of a submission. */
 struct vg__ioc_item {
-    json_t *obj;                 /* borrowed */
+    const struct vg_jval *obj;   /* borrowed (jscan document of the request) */
+    const char *body;            /* its stored text when written here (plain JSON), else NULL */
     struct vg_stix_object so;
     int tlp;
     const char *recips;          /* ",ID,…," or NULL */
@@ -132,6 +136,10 @@ struct vg__ioc_item {
     const char *plain_value;
     int failed, duplicate;
     const char *msg;
+    int has_obs;                 /* observables and labels taken already (obs, nobs, ltext) */
+    struct vg_pat_observable *obs;
+    size_t nobs;
+    const char *ltext;           /* labels as JSON text, or NULL */
 };
 
 struct vg__ingest {
@@ -147,6 +155,8 @@ struct vg__ingest {
     json_t *iocs;                /* [{id,type,value,stix_id}] (first 1000) or NULL */
     struct vg__touched *touched;
     size_t ntouched, captouched;
+    struct vg_buf text;          /* scratch for one object's text; freed by the caller */
+    struct vg__prep *prep;       /* items prepared by another thread (NULL: all ready) */
     int (*after)(struct vg_store *st, struct vg__ingest *g); /* in the transaction, last */
     void *ctx;
     struct vg_err *err;

@@ -193,6 +193,7 @@ int vg_svc_taxii_get(struct vg_server *srv, const struct vg_actor *who,
 {
     const struct coll *c = find(q->collection);
     struct vg_taxii_filter f;
+    struct vg_buf page = {0};
     struct vg_taxii_object *objs;
     struct vg_arena *a;
     struct vg_store *st;
@@ -206,6 +207,7 @@ int vg_svc_taxii_get(struct vg_server *srv, const struct vg_actor *who,
     memset(&f, 0, sizeof(f));
     a = vg_arena_new(0);
     f.collection = c->id;
+    f.dense = !c->public_only; /* the community collection takes nearly every object */
     f.viewer = vg__ioc_viewer(who);
     if (c->public_only) {
         f.viewer.max_tlp = VG_TLP_CLEAR;
@@ -247,6 +249,9 @@ int vg_svc_taxii_get(struct vg_server *srv, const struct vg_actor *who,
     f.version_mode = q->view == VG_TAXII_VERSIONS ? 2 : 0;
     if (q->match_version && (rc = version_filter(q->match_version, &f, a, err)) != VG_OK)
         goto out;
+    /* the objects view: the store writes the objects' text as it reads them */
+    if (q->view == VG_TAXII_OBJECTS)
+        f.page = &page;
     st = vg_pool_get(srv->pool);
     rc = st->ops->taxii_list(st, &f, a, &objs, &n, err);
     vg_pool_put(srv->pool, st);
@@ -269,11 +274,8 @@ int vg_svc_taxii_get(struct vg_server *srv, const struct vg_actor *who,
         vg_buf_printf(&out->body, ",\"next\":\"%lld\"", (long long)objs[n - 1].date_added);
     if (q->view == VG_TAXII_OBJECTS) {
         vg_buf_puts(&out->body, ",\"objects\":[");
-        for (size_t i = 0; i < n; i++) {
-            if (i)
-                vg_buf_putc(&out->body, ',');
-            vg_buf_puts(&out->body, objs[i].body);
-        }
+        if (page.n)
+            vg_buf_append(&out->body, page.p, page.n);
     } else if (q->view == VG_TAXII_MANIFEST) {
         vg_buf_puts(&out->body, ",\"objects\":[");
         for (size_t i = 0; i < n; i++) {
@@ -297,6 +299,7 @@ int vg_svc_taxii_get(struct vg_server *srv, const struct vg_actor *who,
     }
     vg_buf_puts(&out->body, "]}");
 out:
+    vg_buf_free(&page);
     vg_arena_free(a);
     return rc;
 }
@@ -315,8 +318,8 @@ static json_t *status_json(struct vg__ingest *g, struct add_ctx *c)
     char ts[40];
     for (size_t i = 0; i < g->n; i++) {
         struct vg__ioc_item *it = &g->items[i];
-        const char *id = it->so.id ? it->so.id : json_string_value(json_object_get(it->obj, "id"));
-        const char *ver = json_string_value(json_object_get(it->obj, "modified"));
+        const char *id = it->so.id ? it->so.id : vg_jstr(vg_jget(it->obj, "id"));
+        const char *ver = vg_jstr(vg_jget(it->obj, "modified"));
         json_t *d = json_object();
         json_object_set_new(d, "id", json_string(id ? id : ""));
         if (ver)
@@ -358,7 +361,8 @@ int vg_svc_taxii_add(struct vg_server *srv, const struct vg_actor *who, const ch
     const struct coll *c = find(collection);
     struct vg__ingest g;
     struct add_ctx ctx;
-    json_t *env = NULL, *objs;
+    const struct vg_jval *env = NULL, *objs;
+    struct vg_arena *doc;
     unsigned char h[32];
     char idn[37];
     int rc;
@@ -368,16 +372,19 @@ int vg_svc_taxii_add(struct vg_server *srv, const struct vg_actor *who, const ch
         return vg_err_set(err, VG_ENOTFOUND, "collection %s not found", collection);
     if (!can_write(who, c))
         return vg_err_set(err, VG_EFORBIDDEN, "no write access to collection %s", c->id);
-    if ((rc = vg_json_parse(raw ? raw : "", rawlen, &env, err)) != VG_OK)
+    doc = vg_arena_new(0);
+    if ((rc = vg_jscan_parse(raw ? raw : "", rawlen, doc, NULL, &env, NULL, err)) != VG_OK) {
+        vg_arena_free(doc);
         return rc;
-    objs = json_object_get(env, "objects");
-    if (!json_is_object(env) || !json_is_array(objs)) {
-        json_decref(env);
+    }
+    objs = vg_jget(env, "objects");
+    if (!vg_jis(env, VG_JOBJ) || !vg_jis(objs, VG_JARR)) {
+        vg_arena_free(doc);
         return vg_err_field(err, VG_EINVAL, "objects",
                             "the body must be an envelope {\"objects\":[…]}");
     }
-    if (json_array_size(objs) > VG_STIX_MAX_OBJECTS) {
-        json_decref(env);
+    if (objs->n > VG_STIX_MAX_OBJECTS) {
+        vg_arena_free(doc);
         return vg_err_field(err, VG_ETOOBIG, "objects", "objects: too many");
     }
     memset(&g, 0, sizeof(g));
@@ -394,15 +401,15 @@ int vg_svc_taxii_add(struct vg_server *srv, const struct vg_actor *who, const ch
     ctx.status_id = g.submission_id = vg_arena_strdup(g.a, idn);
     crypto_hash_sha256(h, (const unsigned char *)raw, rawlen);
     vg_hex(h, 32, g.sha256);
-    g.n = json_array_size(objs);
+    g.n = objs->n;
     g.items = vg_arena_calloc(g.a, g.n ? g.n : 1, sizeof(*g.items));
     for (size_t i = 0; i < g.n; i++) {
         struct vg__ioc_item *it = &g.items[i];
         struct vg_err e = {0};
         char path[32];
         snprintf(path, sizeof(path), "objects[%zu]", i);
-        it->obj = json_array_get(objs, i);
-        if (!json_is_object(it->obj) ||
+        it->obj = &objs->u.a[i];
+        if (!vg_jis(it->obj, VG_JOBJ) ||
             vg_stix_object_read(it->obj, path, &it->so, &e) != VG_OK ||
             vg__ioc_item_prepare(it, path, g.a, &e) != VG_OK) {
             it->failed = 1;
@@ -421,8 +428,9 @@ int vg_svc_taxii_add(struct vg_server *srv, const struct vg_actor *who, const ch
         ctx.status = NULL;
     }
     json_decref(ctx.status);
+    vg_buf_free(&g.text);
     vg_arena_free(g.a);
-    json_decref(env);
+    vg_arena_free(doc);
     return rc;
 }
 

@@ -366,5 +366,37 @@ const struct vg__migration vg__sqlite_migrations[] = {
     "CREATE VIRTUAL TABLE vulns_fts USING fts5(summary, details, content='', columnsize=0);"
     "INSERT INTO vulns_fts (rowid, summary, details) SELECT rid, coalesce(summary, ''),"
     " coalesce(json_extract(doc, '$.details'), '') FROM vulns;"},
+    /* 70..79: indicators and TAXII, lean storage. 70: date_added (unique and
+     * increasing) becomes the TAXII object's rowid: one b-tree fewer per
+     * object (no separate rowid and no UNIQUE index on date_added), pages read
+     * in collection order; the collection is a small number (its id text is
+     * kept once, in taxii_collections) rather than 36 bytes in the row and in
+     * both indexes. */
+    {70,
+    "CREATE TABLE taxii_collections ("
+    " n INTEGER PRIMARY KEY,"
+    " id TEXT NOT NULL UNIQUE);"
+    "INSERT INTO taxii_collections (id) SELECT DISTINCT collection FROM taxii_objects;"
+    "CREATE TABLE taxii_objects_new ("
+    " date_added INTEGER PRIMARY KEY,"
+    " collection INTEGER NOT NULL,"
+    " id TEXT NOT NULL,"
+    " type TEXT NOT NULL,"
+    " spec_version TEXT NOT NULL,"
+    " version TEXT NOT NULL,"
+    " version_ms INTEGER NOT NULL,"
+    " tlp INTEGER NOT NULL CHECK (tlp BETWEEN 0 AND 4),"
+    " org_id INTEGER NOT NULL,"
+    " recipients TEXT,"
+    " body TEXT NOT NULL,"
+    " newer INTEGER NOT NULL DEFAULT 0,"
+    " UNIQUE (collection, id, version_ms));"
+    "INSERT INTO taxii_objects_new (date_added, collection, id, type, spec_version, version,"
+    " version_ms, tlp, org_id, recipients, body, newer) SELECT t.date_added, c.n, t.id, t.type,"
+    " t.spec_version, t.version, t.version_ms, t.tlp, t.org_id, t.recipients, t.body, t.newer"
+    " FROM taxii_objects t JOIN taxii_collections c ON c.id = t.collection ORDER BY t.date_added;"
+    "DROP TABLE taxii_objects;"
+    "ALTER TABLE taxii_objects_new RENAME TO taxii_objects;"
+    "CREATE INDEX taxii_objects_added ON taxii_objects(collection, date_added);"},
     {0, NULL},
 };

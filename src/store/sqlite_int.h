@@ -25,6 +25,11 @@ struct sqlite_store {
         sqlite3_stmt *st;
     } cache[VG_SQ_CACHE];
     int in_tx;
+    int64_t ioc_new; /* sqlite_ioc.c: the indicator the last upsert created (it has no source yet) */
+    struct {         /* sqlite_ioc.c: TAXII collection ids and their numbers (never change) */
+        char id[48];
+        int64_t n;
+    } coll[4];
 };
 
 struct sqlite_store *vg__sq(struct vg_store *s);

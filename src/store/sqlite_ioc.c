@@ -4,6 +4,8 @@
  * TLP filtering is a query parameter (struct vg_ioc_viewer); the rules that
  * choose it live in service/. The ops are wired into the table in sqlite.c. */
 #include "store/sqlite_int.h"
+#include "core/buf.h"
+#include "core/util.h"
 
 /* A row is visible to the viewer (?max, ?org) when its TLP is low enough, or
  * the viewer is its originator or a named recipient. */
@@ -11,12 +13,13 @@
     "(" T ".tlp <= " MAX " OR " T ".org_id = " ORG " OR instr(coalesce(" T ".recipients, ''),"     \
     " ',' || " ORG " || ',') > 0)"
 
-/* Upserts look the row up first and insert only when it is new: RETURNING
- * costs SQLite an ephemeral table per statement, which dominated bulk ingest. */
+/* Upserts try the insert first (one index probe for a new value, the bulk
+ * case) and look the row up only when it exists: RETURNING costs SQLite an
+ * ephemeral table per statement, which dominated bulk ingest. */
 static const char q_ioc_find[] = "SELECT id FROM iocs WHERE type = ?1 AND value = ?2";
 static const char q_ioc_insert[] =
     "INSERT INTO iocs (type, value, first_seen, last_seen, sightings, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?3, 0, ?3, ?3)";
+    " VALUES (?1, ?2, ?3, ?3, 0, ?3, ?3) ON CONFLICT (type, value) DO NOTHING";
 static const char q_ioc_touch[] =
     "UPDATE iocs SET last_seen = max(last_seen, ?2), first_seen = min(first_seen, ?2),"
     " updated_at = ?2 WHERE id = ?1";
@@ -56,7 +59,9 @@ static const char q_sight_bump[] =
 static const char q_sightings[] =
     "SELECT id, ioc_id, org_id, at, count, tlp, note, stix_id FROM ioc_sightings"
     " WHERE ioc_id = ? ORDER BY id";
-static const char q_taxii_last[] = "SELECT max(date_added) FROM taxii_objects";
+static const char q_coll_find[] = "SELECT n FROM taxii_collections WHERE id = ?";
+static const char q_coll_add[] = "INSERT INTO taxii_collections (id) VALUES (?)";
+static const char q_taxii_last[] = "SELECT max(date_added) FROM taxii_objects"; /* the rowid */
 /* The versions of one object already stored: does a newer or an older exist? */
 static const char q_taxii_span[] =
     "SELECT min(version_ms), max(version_ms) FROM taxii_objects WHERE collection = ?1 AND id = ?2";
@@ -68,23 +73,38 @@ static const char q_taxii_older[] =
     "UPDATE taxii_objects SET newer = 1 WHERE collection = ?1 AND id = ?2 AND version_ms < ?3"
     " AND newer = 0";
 #define TAXII_COLS                                                                                 \
-    "o.rid, o.collection, o.id, o.type, o.spec_version, o.version, o.version_ms, o.date_added,"    \
+    "o.date_added, NULL, o.id, o.type, o.spec_version, o.version, o.version_ms, o.date_added,"    \
     " o.tlp, o.org_id, o.recipients, o.body"
 /* ?1 collection, ?2 max tlp, ?3 viewer org, ?4 added_after, ?5 ids, ?6 types,
  * ?7 spec_versions, ?8 version mode, ?9 versions, ?10 limit. "last"/"first"
- * pick among the versions the viewer may see. */
-static const char q_taxii_list[] =
-    "SELECT " TAXII_COLS " FROM taxii_objects o WHERE o.collection = ?1 AND o.date_added > ?4"
-    " AND " VISIBLE("o", "?2", "?3")
-    " AND (?5 IS NULL OR o.id IN (SELECT value FROM json_each(?5)))"
-    " AND (?6 IS NULL OR o.type IN (SELECT value FROM json_each(?6)))"
-    " AND (?7 IS NULL OR o.spec_version IN (SELECT value FROM json_each(?7)))"
-    " AND (?8 = 2 OR (?8 = 3 AND o.version_ms IN (SELECT value FROM json_each(?9)))"
-    "  OR (?8 = 0 AND (o.newer = 0 OR o.version_ms = (SELECT max(p.version_ms) FROM taxii_objects p"
-    "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"
-    "  OR (?8 = 1 AND o.version_ms = (SELECT min(p.version_ms) FROM taxii_objects p"
-    "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"
-    " ORDER BY o.date_added LIMIT ?10";
+ * pick among the versions the viewer may see. WHERE is how rows are found:
+ * by id (the UNIQUE (collection, id, version_ms) index), in date_added order
+ * through the (collection, date_added) index, or straight from the table in
+ * rowid (= date_added) order for a collection holding most of the rows, which
+ * saves a table search per row. */
+/* The rows of a page whose text the store writes: date_added, and the body. */
+#define TAXII_PAGE_COLS "o.date_added, NULL, NULL, NULL, NULL, NULL, 0, o.date_added, 0, 0, NULL, o.body"
+#define TAXII_LIST(COLS, WHERE, ORDER)                                                             \
+    "SELECT " COLS " FROM taxii_objects o WHERE " WHERE                                           \
+    " AND " VISIBLE("o", "?2", "?3")                                                               \
+    " AND (?6 IS NULL OR o.type IN (SELECT value FROM json_each(?6)))"                             \
+    " AND (?7 IS NULL OR o.spec_version IN (SELECT value FROM json_each(?7)))"                     \
+    " AND (?8 = 2 OR (?8 = 3 AND o.version_ms IN (SELECT value FROM json_each(?9)))"              \
+    "  OR (?8 = 0 AND (o.newer = 0 OR o.version_ms = (SELECT max(p.version_ms) FROM taxii_objects p" \
+    "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"  \
+    "  OR (?8 = 1 AND o.version_ms = (SELECT min(p.version_ms) FROM taxii_objects p"              \
+    "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"  \
+    " ORDER BY " ORDER " LIMIT ?10"
+#define BY_DATE "o.collection = ?1 AND o.date_added > ?4 AND (?5 IS NULL OR ?5 = ?5)"
+#define BY_ROWID "+o.collection = ?1 AND o.date_added > ?4 AND (?5 IS NULL OR ?5 = ?5)"
+static const char q_taxii_list[] = TAXII_LIST(TAXII_COLS, BY_DATE, "o.date_added");
+static const char q_taxii_list_dense[] = TAXII_LIST(TAXII_COLS, BY_ROWID, "o.date_added");
+static const char q_taxii_page[] = TAXII_LIST(TAXII_PAGE_COLS, BY_DATE, "o.date_added");
+static const char q_taxii_page_dense[] = TAXII_LIST(TAXII_PAGE_COLS, BY_ROWID, "o.date_added");
+/* "+": neither the date index nor its order; the few versions are sorted */
+static const char q_taxii_list_ids[] = TAXII_LIST(TAXII_COLS,
+    "o.collection = ?1 AND o.id IN (SELECT value FROM json_each(?5)) AND +o.date_added > ?4",
+    "+o.date_added");
 static const char q_status_put[] =
     "INSERT INTO taxii_status (id, org_id, created_at, body) VALUES (?,?,?,?)";
 static const char q_status_get[] =
@@ -136,30 +156,31 @@ int vg__sq_ioc_upsert(struct vg_store *base, const char *type, const char *value
                       int64_t *id, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_ioc_find, err);
+    sqlite3_stmt *st = vg__sq_prep(s, q_ioc_insert, err);
     int rc;
+    s->ioc_new = 0;
     if (st == NULL)
-        return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, type);
-    vg__sq_bind_str(st, 2, value);
-    if ((rc = one_row(s, st, "indicator", id, NULL, err)) == VG_OK) {
-        if ((st = vg__sq_prep(s, q_ioc_touch, err)) == NULL)
-            return VG_EBACKEND;
-        sqlite3_bind_int64(st, 1, *id);
-        sqlite3_bind_int64(st, 2, at);
-        return vg__sq_exec(s, st, "indicator", 1, err);
-    }
-    if (rc != VG_ENOTFOUND)
-        return rc;
-    if ((st = vg__sq_prep(s, q_ioc_insert, err)) == NULL)
         return VG_EBACKEND;
     vg__sq_bind_str(st, 1, type);
     vg__sq_bind_str(st, 2, value);
     sqlite3_bind_int64(st, 3, at);
     if ((rc = vg__sq_exec(s, st, "indicator", 0, err)) != VG_OK)
         return rc;
-    *id = sqlite3_last_insert_rowid(s->db);
-    return VG_OK;
+    if (sqlite3_changes(s->db) == 1) {
+        *id = s->ioc_new = sqlite3_last_insert_rowid(s->db);
+        return VG_OK;
+    }
+    if ((st = vg__sq_prep(s, q_ioc_find, err)) == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, type);
+    vg__sq_bind_str(st, 2, value);
+    if ((rc = one_row(s, st, "indicator", id, NULL, err)) != VG_OK)
+        return rc == VG_ENOTFOUND ? vg_err_set(err, VG_EBACKEND, "indicator: lost") : rc;
+    if ((st = vg__sq_prep(s, q_ioc_touch, err)) == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, *id);
+    sqlite3_bind_int64(st, 2, at);
+    return vg__sq_exec(s, st, "indicator", 1, err);
 }
 
 static void read_ioc(sqlite3_stmt *st, struct vg_arena *a, struct vg_ioc_row *r)
@@ -204,15 +225,19 @@ int vg__sq_ioc_list(struct vg_store *base, const struct vg_ioc_viewer *v, const 
 int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_src_find, err);
-    int rc, found;
-    if (st == NULL)
-        return VG_EBACKEND;
-    sqlite3_bind_int64(st, 1, src->ioc_id);
-    sqlite3_bind_int64(st, 2, src->org_id);
-    if ((rc = one_row(s, st, "indicator source", &src->id, NULL, err)) != VG_OK &&
-        rc != VG_ENOTFOUND)
-        return rc;
+    sqlite3_stmt *st;
+    int rc = VG_ENOTFOUND, found;
+    /* An indicator the upsert just created has no source to find. */
+    if (src->ioc_id != s->ioc_new) {
+        if ((st = vg__sq_prep(s, q_src_find, err)) == NULL)
+            return VG_EBACKEND;
+        sqlite3_bind_int64(st, 1, src->ioc_id);
+        sqlite3_bind_int64(st, 2, src->org_id);
+        if ((rc = one_row(s, st, "indicator source", &src->id, NULL, err)) != VG_OK &&
+            rc != VG_ENOTFOUND)
+            return rc;
+    }
+    s->ioc_new = 0;
     found = rc == VG_OK;
     if ((st = vg__sq_prep(s, found ? q_src_update : q_src_insert, err)) == NULL)
         return VG_EBACKEND;
@@ -341,11 +366,52 @@ int vg__sq_ioc_sightings(struct vg_store *base, int64_t ioc_id, struct vg_arena 
 
 /* ---- TAXII ---- */
 
+/* A rolled back transaction may have added a cached collection. */
+static void coll_forget(void *p)
+{
+    struct sqlite_store *s = p;
+    memset(s->coll, 0, sizeof(s->coll));
+}
+
+/* The number of collection c: cached per connection (numbers never change
+ * once committed; the cache is dropped on rollback), else read, else
+ * (create) added. VG_ENOTFOUND when unknown and !create. */
+static int coll_num(struct sqlite_store *s, const char *c, int create, int64_t *n,
+                    struct vg_err *err)
+{
+    sqlite3_stmt *st;
+    size_t k, len = strlen(c);
+    int rc;
+    for (k = 0; k < VG_ARRAY_LEN(s->coll) && s->coll[k].n; k++)
+        if (strcmp(s->coll[k].id, c) == 0) {
+            *n = s->coll[k].n;
+            return VG_OK;
+        }
+    if ((st = vg__sq_prep(s, q_coll_find, err)) == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, c);
+    rc = one_row(s, st, "collection", n, NULL, err);
+    if (rc == VG_ENOTFOUND && create) {
+        if ((st = vg__sq_prep(s, q_coll_add, err)) == NULL)
+            return VG_EBACKEND;
+        vg__sq_bind_str(st, 1, c);
+        if ((rc = vg__sq_exec(s, st, "collection", 0, err)) != VG_OK)
+            return rc;
+        *n = sqlite3_last_insert_rowid(s->db);
+    }
+    if (rc == VG_OK && k < VG_ARRAY_LEN(s->coll) && len < sizeof(s->coll[k].id)) {
+        sqlite3_rollback_hook(s->db, coll_forget, s);
+        memcpy(s->coll[k].id, c, len + 1);
+        s->coll[k].n = *n;
+    }
+    return rc;
+}
+
 int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = vg__sq_prep(s, q_taxii_last, err);
-    int64_t last = 0, lo = 0, hi = 0;
+    int64_t last = 0, lo = 0, hi = 0, coll = 0;
     int rc, older;
     if (st == NULL)
         return VG_EBACKEND;
@@ -354,16 +420,18 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
         return rc;
     if (o->date_added <= last)
         o->date_added = last + 1;
+    if ((rc = coll_num(s, o->collection, 1, &coll, err)) != VG_OK)
+        return rc;
     if ((st = vg__sq_prep(s, q_taxii_span, err)) == NULL)
         return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, o->collection);
+    sqlite3_bind_int64(st, 1, coll);
     vg__sq_bind_str(st, 2, o->id);
     if ((rc = one_row(s, st, "object", &lo, &hi, err)) != VG_OK && rc != VG_ENOTFOUND)
         return rc;
     older = rc == VG_OK && lo < o->version_ms;
     if ((st = vg__sq_prep(s, q_taxii_insert, err)) == NULL)
         return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, o->collection);
+    sqlite3_bind_int64(st, 1, coll);
     vg__sq_bind_str(st, 2, o->id);
     vg__sq_bind_str(st, 3, o->type);
     vg__sq_bind_str(st, 4, o->spec_version);
@@ -383,7 +451,7 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
     /* Older versions learn that a newer one exists: "last" is then a flag test. */
     if ((st = vg__sq_prep(s, q_taxii_older, err)) == NULL)
         return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, o->collection);
+    sqlite3_bind_int64(st, 1, coll);
     vg__sq_bind_str(st, 2, o->id);
     sqlite3_bind_int64(st, 3, o->version_ms);
     return vg__sq_exec(s, st, "object", 0, err);
@@ -393,10 +461,23 @@ int vg__sq_taxii_list(struct vg_store *base, const struct vg_taxii_filter *f, st
                       struct vg_taxii_object **out, size_t *n, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_taxii_list, err);
-    if (st == NULL)
+    size_t rows = 0;
+    const char *q = f->ids    ? q_taxii_list_ids
+                    : f->page ? (f->dense ? q_taxii_page_dense : q_taxii_page)
+                              : (f->dense ? q_taxii_list_dense : q_taxii_list);
+    sqlite3_stmt *st;
+    int64_t coll = 0;
+    int rc = coll_num(s, f->collection, 0, &coll, err);
+    if (rc == VG_ENOTFOUND) { /* nothing was ever stored in it */
+        *out = NULL;
+        *n = 0;
+        return VG_OK;
+    }
+    if (rc != VG_OK)
+        return rc;
+    if ((st = vg__sq_prep(s, q, err)) == NULL)
         return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, f->collection);
+    sqlite3_bind_int64(st, 1, coll);
     bind_viewer(st, 2, &f->viewer);
     sqlite3_bind_int64(st, 4, f->added_after);
     vg__sq_bind_str(st, 5, f->ids);
@@ -406,8 +487,16 @@ int vg__sq_taxii_list(struct vg_store *base, const struct vg_taxii_filter *f, st
     vg__sq_bind_str(st, 9, f->versions);
     sqlite3_bind_int(st, 10, f->limit + 1);
     GET_MANY(s, st, "objects", a, struct vg_taxii_object, out, n, err, {
+        if (f->page && rows < (size_t)f->limit) {
+            if (rows)
+                vg_buf_putc(f->page, ',');
+            /* as a blob: the text as stored, without a NUL-terminated copy */
+            vg_buf_append(f->page, sqlite3_column_blob(st, 11),
+                          (size_t)sqlite3_column_bytes(st, 11));
+        }
+        rows++;
         it->rid = sqlite3_column_int64(st, 0);
-        it->collection = vg__sq_str(st, 1, a);
+        it->collection = f->page && !f->ids ? NULL : f->collection;
         it->id = vg__sq_str(st, 2, a);
         it->type = vg__sq_str(st, 3, a);
         it->spec_version = vg__sq_str(st, 4, a);
@@ -417,7 +506,7 @@ int vg__sq_taxii_list(struct vg_store *base, const struct vg_taxii_filter *f, st
         it->tlp = sqlite3_column_int(st, 8);
         it->org_id = sqlite3_column_int64(st, 9);
         it->recipients = vg__sq_str(st, 10, a);
-        it->body = vg__sq_str(st, 11, a);
+        it->body = f->page ? NULL : vg__sq_str(st, 11, a);
     });
 }
 

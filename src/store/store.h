@@ -208,6 +208,8 @@ struct vg_taxii_object {
     const char *body;           /* the object's JSON */
 };
 
+struct vg_buf;
+
 struct vg_taxii_filter {
     const char *collection;
     struct vg_ioc_viewer viewer;
@@ -216,6 +218,12 @@ struct vg_taxii_filter {
     const char *versions;       /* JSON array of version_ms numbers or NULL */
     int version_mode;           /* 0 last, 1 first, 2 all, 3 the listed versions */
     int limit;                  /* rows returned: at most limit + 1 (to tell "more") */
+    int dense;                  /* a hint: the collection holds most of the objects */
+    /* When set, the bodies of the first `limit` rows are appended here,
+     * comma-separated (the objects of a TAXII envelope), and not copied into
+     * the rows: the page text is written once. Without ids, the rows then
+     * carry date_added only (the rest NULL / 0). */
+    struct vg_buf *page;
 };
 
 struct vg_taxii_status {

@@ -220,6 +220,48 @@ class Indicators(unittest.TestCase):
         got = self.s.get("/api/v1/indicators/%d" % iid, self.tok["A"]).json
         self.assertEqual(got["sources"][0]["reports"], 1)
 
+    def test_large_bodies(self):
+        """Bodies of 1,024 objects or more are checked by a second thread while
+        they are stored: the same answers, and nothing stored when one fails."""
+        n = 1500
+        ips = ["198.18.%d.%d" % (i // 250, i % 250 + 1) for i in range(n)]
+        objs = [indicator("[ipv4-addr:value = '%s']" % v, "green") for v in ips]
+        # an invalid object late in the bundle: 400 naming it, nothing stored
+        bad = list(objs)
+        bad[1400] = dict(bad[1400], pattern="[ipv4-addr:value = '198.18.9.9'")
+        r = self.s.post("/api/v1/indicators", bundle(*bad), self.tok["A"])
+        self.assertEqual((r.status, r.code, r.field), (400, "invalid_field", "objects[1400].pattern"), r)
+        self.assertFalse(any(x["hit"] for x in self.lookup("A", [ips[0], ips[1399], ips[1499]])))
+        # a wrong TLP/recipients early and an invalid object later: the invalid
+        # object is the answer, as when every object was checked first
+        bad[3] = dict(bad[3], x_vigil_recipients=[])
+        r = self.s.post("/api/v1/indicators", bundle(*bad), self.tok["A"])
+        self.assertEqual((r.status, r.field), (400, "objects[1400].pattern"), r)
+        bad[1400] = objs[1400]
+        r = self.s.post("/api/v1/indicators", bundle(*bad), self.tok["A"])
+        self.assertEqual((r.status, r.field), (400, "objects[3].x_vigil_recipients"), r)
+        self.assertFalse(self.hit("A", ips[0]))
+        # plain JSON: the first bad entry, late
+        items = [{"type": "ip", "value": v, "tlp": "green"} for v in ips]
+        items[1200] = {"type": "ip", "value": "198.18.999.1"}
+        r = self.s.post("/api/v1/indicators", {"indicators": items}, self.tok["A"])
+        self.assertEqual((r.status, r.code, r.field), (400, "invalid_field", "indicators[1200].value"), r)
+        self.assertFalse(self.hit("A", ips[0]))
+        # the whole bundle: every object stored, in order, and found
+        r = self.s.post("/api/v1/indicators", bundle(*objs), self.tok["A"])
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual((r.json["stored"], r.json["indicators_reported"]), (n, n))
+        self.assertEqual([x["value"] for x in r.json["indicators"]], ips[:1000])
+        self.assertTrue(all(x["hit"] for x in self.lookup("C", ips)))
+        r = self.s.post("/api/v1/indicators", bundle(*objs), self.tok["A"])
+        self.assertEqual((r.status, r.json["stored"], r.json["duplicates"]), (201, 0, n), r)
+        # stored as sent, in order, on the TAXII side
+        t = self.s.request("GET", "/taxii2/vigil/collections/%s/objects/?match[id]=%s,%s" %
+                           (COMMUNITY, objs[0]["id"], objs[n - 1]["id"]),
+                           token=self.tok["A"], headers=TAXII)
+        self.assertEqual(t.status, 200, t)
+        self.assertEqual(t.json["objects"], [objs[0], objs[n - 1]])
+
     # ---- correlation, sightings, expiry ----
 
     def test_correlation_across_units(self):

@@ -193,25 +193,25 @@ int vg__stix_fail(struct vg__stix_ctx *c, int code, const char *prop, const char
     return vg_err_field(c->err, code, field, "%s: %s", field[0] ? field : "object", msg);
 }
 
-int vg__stix_need_string(struct vg__stix_ctx *c, json_t *o, const char *k, const char **out)
+int vg__stix_need_string(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char **out)
 {
-    json_t *v = json_object_get(o, k);
+    const struct vg_jval *v = vg_jget(o, k);
     if (v == NULL)
         return vg__stix_fail(c, VG_EMISSING, k, "required property missing%s", NULL);
-    if (!json_is_string(v))
+    if (!SJ_STR(v))
         return vg__stix_fail(c, VG_EINVAL, k, "must be a string%s", NULL);
     if (out)
-        *out = json_string_value(v);
+        *out = vg_jstr(v);
     return VG_OK;
 }
 
-int vg__stix_check_time(struct vg__stix_ctx *c, json_t *o, const char *k, int min_frac, int64_t *out)
+int vg__stix_check_time(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, int min_frac, int64_t *out)
 {
-    json_t *v = json_object_get(o, k);
+    const struct vg_jval *v = vg_jget(o, k);
     int64_t ms = VG_STIX_TIME_NONE;
     if (v == NULL)
         goto out;
-    if (!json_is_string(v) || vg_stix_time_parse(json_string_value(v), min_frac, &ms) != 0)
+    if (!SJ_STR(v) || vg_stix_time_parse(vg_jstr(v), min_frac, &ms) != 0)
         return vg__stix_fail(c, VG_EINVAL, k,
                     min_frac ? "must be a UTC timestamp with millisecond precision "
                                "(YYYY-MM-DDTHH:MM:SS.sssZ)%s"
@@ -223,9 +223,9 @@ out:
     return VG_OK;
 }
 
-int vg__stix_check_ref(struct vg__stix_ctx *c, const char *prop, json_t *v)
+int vg__stix_check_ref(struct vg__stix_ctx *c, const char *prop, const struct vg_jval *v)
 {
-    if (!json_is_string(v) || !vg_stix_id_valid(json_string_value(v), NULL))
+    if (!SJ_STR(v) || !vg_stix_id_valid(vg_jstr(v), NULL))
         return vg__stix_fail(c, VG_EINVAL, prop, "must be a STIX identifier (type--UUID)%s", NULL);
     return VG_OK;
 }
@@ -235,14 +235,14 @@ int vg__stix_has_prefix(const char *s, const char *p)
     return strncmp(s, p, strlen(p)) == 0;
 }
 
-static int check_ref_list(struct vg__stix_ctx *c, const char *prop, json_t *v)
+static int check_ref_list(struct vg__stix_ctx *c, const char *prop, const struct vg_jval *v)
 {
     char p[128];
-    if (!json_is_array(v) || json_array_size(v) == 0)
+    if (!SJ_ARR(v) || sj_alen(v) == 0)
         return vg__stix_fail(c, VG_EINVAL, prop, "must be a non-empty list of identifiers%s", NULL);
-    for (size_t i = 0; i < json_array_size(v); i++) {
-        json_t *r = json_array_get(v, i);
-        if (json_is_string(r) && vg_stix_id_valid(json_string_value(r), NULL))
+    for (size_t i = 0; i < sj_alen(v); i++) {
+        const struct vg_jval *r = vg_jat(v, i);
+        if (SJ_STR(r) && vg_stix_id_valid(vg_jstr(r), NULL))
             continue;
         snprintf(p, sizeof(p), "%s[%zu]", prop, i);
         return vg__stix_check_ref(c, p, r);
@@ -250,12 +250,12 @@ static int check_ref_list(struct vg__stix_ctx *c, const char *prop, json_t *v)
     return VG_OK;
 }
 
-int vg__stix_check_string_list(struct vg__stix_ctx *c, const char *prop, json_t *v)
+int vg__stix_check_string_list(struct vg__stix_ctx *c, const char *prop, const struct vg_jval *v)
 {
-    if (!json_is_array(v) || json_array_size(v) == 0)
+    if (!SJ_ARR(v) || sj_alen(v) == 0)
         return vg__stix_fail(c, VG_EINVAL, prop, "must be a non-empty list of strings%s", NULL);
-    for (size_t i = 0; i < json_array_size(v); i++)
-        if (!json_is_string(json_array_get(v, i))) {
+    for (size_t i = 0; i < sj_alen(v); i++)
+        if (!SJ_STR(vg_jat(v, i))) {
             char p[128];
             snprintf(p, sizeof(p), "%s[%zu]", prop, i);
             return vg__stix_fail(c, VG_EINVAL, p, "must be a string%s", NULL);
@@ -272,23 +272,23 @@ static const struct hash_len hash_lens[] = {
     {"SHA3-512", 128},
 };
 
-static int check_hashes(struct vg__stix_ctx *c, const char *prop, json_t *v)
+static int check_hashes(struct vg__stix_ctx *c, const char *prop, const struct vg_jval *v)
 {
     const char *k;
-    json_t *h;
+    const struct vg_jval *h;
     char p[160];
-    if (!json_is_object(v) || json_object_size(v) == 0)
+    if (!SJ_OBJ(v) || sj_olen(v) == 0)
         return vg__stix_fail(c, VG_EINVAL, prop, "must be a non-empty dictionary of hashes%s", NULL);
-    json_object_foreach(v, k, h) {
+    SJ_OBJ_FOREACH(v, k, h) {
         snprintf(p, sizeof(p), "%s.%s", prop, k);
         if (strlen(k) > 250)
             return vg__stix_fail(c, VG_EINVAL, p, "hash algorithm name too long%s", NULL);
-        if (!json_is_string(h))
+        if (!SJ_STR(h))
             return vg__stix_fail(c, VG_EINVAL, p, "must be a string%s", NULL);
         for (size_t i = 0; i < VG_ARRAY_LEN(hash_lens); i++) {
             if (strcmp(k, hash_lens[i].name) != 0)
                 continue;
-            const char *s = json_string_value(h);
+            const char *s = vg_jstr(h);
             size_t n = strlen(s);
             int ok = n == hash_lens[i].hexlen;
             for (size_t j = 0; ok && j < n; j++)
@@ -300,41 +300,41 @@ static int check_hashes(struct vg__stix_ctx *c, const char *prop, json_t *v)
     return VG_OK;
 }
 
-static int check_ext_refs(struct vg__stix_ctx *c, json_t *v)
+static int check_ext_refs(struct vg__stix_ctx *c, const struct vg_jval *v)
 {
     char p[96];
-    if (!json_is_array(v) || json_array_size(v) == 0)
+    if (!SJ_ARR(v) || sj_alen(v) == 0)
         return vg__stix_fail(c, VG_EINVAL, "external_references", "must be a non-empty list%s", NULL);
-    for (size_t i = 0; i < json_array_size(v); i++) {
-        json_t *r = json_array_get(v, i);
+    for (size_t i = 0; i < sj_alen(v); i++) {
+        const struct vg_jval *r = vg_jat(v, i);
         snprintf(p, sizeof(p), "external_references[%zu]", i);
-        if (!json_is_object(r))
+        if (!SJ_OBJ(r))
             return vg__stix_fail(c, VG_EINVAL, p, "must be an object%s", NULL);
-        json_t *sn = json_object_get(r, "source_name");
-        json_t *eid = json_object_get(r, "external_id");
+        const struct vg_jval *sn = vg_jget(r, "source_name");
+        const struct vg_jval *eid = vg_jget(r, "external_id");
         char q[128];
         snprintf(q, sizeof(q), "%s.source_name", p);
-        if (!json_is_string(sn))
+        if (!SJ_STR(sn))
             return vg__stix_fail(c, sn ? VG_EINVAL : VG_EMISSING, q, "a string is required%s", NULL);
         static const char *const strs[] = {"description", "url", "external_id", NULL};
         for (int k = 0; strs[k]; k++) {
-            json_t *x = json_object_get(r, strs[k]);
+            const struct vg_jval *x = vg_jget(r, strs[k]);
             snprintf(q, sizeof(q), "%s.%s", p, strs[k]);
-            if (x && !json_is_string(x))
+            if (x && !SJ_STR(x))
                 return vg__stix_fail(c, VG_EINVAL, q, "must be a string%s", NULL);
         }
-        if (!eid && !json_object_get(r, "description") && !json_object_get(r, "url"))
+        if (!eid && !vg_jget(r, "description") && !vg_jget(r, "url"))
             return vg__stix_fail(c, VG_EMISSING, p,
                         "needs one of external_id, description or url%s", NULL);
-        json_t *hs = json_object_get(r, "hashes");
+        const struct vg_jval *hs = vg_jget(r, "hashes");
         if (hs) {
             snprintf(q, sizeof(q), "%s.hashes", p);
             int rc = check_hashes(c, q, hs);
             if (rc)
                 return rc;
         }
-        const char *s = json_string_value(sn);
-        const char *e = eid ? json_string_value(eid) : NULL;
+        const char *s = vg_jstr(sn);
+        const char *e = eid ? vg_jstr(eid) : NULL;
         snprintf(q, sizeof(q), "%s.external_id", p);
         if (strcmp(s, "cve") == 0) {
             /* CVE-YYYY-NNNN with 4+ digits, no leading zero beyond four */
@@ -358,30 +358,30 @@ static int check_ext_refs(struct vg__stix_ctx *c, json_t *v)
     return VG_OK;
 }
 
-static int check_granular(struct vg__stix_ctx *c, json_t *v)
+static int check_granular(struct vg__stix_ctx *c, const struct vg_jval *v)
 {
     char p[96], q[128];
-    if (!json_is_array(v) || json_array_size(v) == 0)
+    if (!SJ_ARR(v) || sj_alen(v) == 0)
         return vg__stix_fail(c, VG_EINVAL, "granular_markings", "must be a non-empty list%s", NULL);
-    for (size_t i = 0; i < json_array_size(v); i++) {
-        json_t *g = json_array_get(v, i);
+    for (size_t i = 0; i < sj_alen(v); i++) {
+        const struct vg_jval *g = vg_jat(v, i);
         snprintf(p, sizeof(p), "granular_markings[%zu]", i);
-        if (!json_is_object(g))
+        if (!SJ_OBJ(g))
             return vg__stix_fail(c, VG_EINVAL, p, "must be an object%s", NULL);
-        json_t *mr = json_object_get(g, "marking_ref"), *lang = json_object_get(g, "lang");
+        const struct vg_jval *mr = vg_jget(g, "marking_ref"), *lang = vg_jget(g, "lang");
         if ((mr == NULL) == (lang == NULL))
             return vg__stix_fail(c, VG_EINVAL, p, "needs exactly one of marking_ref and lang%s", NULL);
         if (mr) {
             snprintf(q, sizeof(q), "%s.marking_ref", p);
-            if (!json_is_string(mr) ||
-                !vg_stix_id_valid(json_string_value(mr), "marking-definition"))
+            if (!SJ_STR(mr) ||
+                !vg_stix_id_valid(vg_jstr(mr), "marking-definition"))
                 return vg__stix_fail(c, VG_EINVAL, q, "must be a marking-definition id%s", NULL);
-        } else if (!json_is_string(lang)) {
+        } else if (!SJ_STR(lang)) {
             snprintf(q, sizeof(q), "%s.lang", p);
             return vg__stix_fail(c, VG_EINVAL, q, "must be a string%s", NULL);
         }
         snprintf(q, sizeof(q), "%s.selectors", p);
-        json_t *sel = json_object_get(g, "selectors");
+        const struct vg_jval *sel = vg_jget(g, "selectors");
         if (sel == NULL)
             return vg__stix_fail(c, VG_EMISSING, q, "required property missing%s", NULL);
         int rc = vg__stix_check_string_list(c, q, sel);
@@ -391,28 +391,28 @@ static int check_granular(struct vg__stix_ctx *c, json_t *v)
     return VG_OK;
 }
 
-static int check_kill_chain(struct vg__stix_ctx *c, json_t *v)
+static int check_kill_chain(struct vg__stix_ctx *c, const struct vg_jval *v)
 {
-    if (!json_is_array(v) || json_array_size(v) == 0)
+    if (!SJ_ARR(v) || sj_alen(v) == 0)
         return vg__stix_fail(c, VG_EINVAL, "kill_chain_phases", "must be a non-empty list%s", NULL);
-    for (size_t i = 0; i < json_array_size(v); i++) {
-        json_t *k = json_array_get(v, i);
+    for (size_t i = 0; i < sj_alen(v); i++) {
+        const struct vg_jval *k = vg_jat(v, i);
         char p[96];
         snprintf(p, sizeof(p), "kill_chain_phases[%zu]", i);
-        if (!json_is_object(k) || !json_is_string(json_object_get(k, "kill_chain_name")) ||
-            !json_is_string(json_object_get(k, "phase_name")))
+        if (!SJ_OBJ(k) || !SJ_STR(vg_jget(k, "kill_chain_name")) ||
+            !SJ_STR(vg_jget(k, "phase_name")))
             return vg__stix_fail(c, VG_EINVAL, p, "needs kill_chain_name and phase_name strings%s", NULL);
     }
     return VG_OK;
 }
 
-static int check_extensions(struct vg__stix_ctx *c, json_t *v)
+static int check_extensions(struct vg__stix_ctx *c, const struct vg_jval *v)
 {
     const char *k;
-    json_t *e;
-    if (!json_is_object(v) || json_object_size(v) == 0)
+    const struct vg_jval *e;
+    if (!SJ_OBJ(v) || sj_olen(v) == 0)
         return vg__stix_fail(c, VG_EINVAL, "extensions", "must be a non-empty dictionary%s", NULL);
-    json_object_foreach(v, k, e) {
+    SJ_OBJ_FOREACH(v, k, e) {
         char p[300];
         snprintf(p, sizeof(p), "extensions.%s", k);
         size_t n = strlen(k);
@@ -420,14 +420,14 @@ static int check_extensions(struct vg__stix_ctx *c, json_t *v)
         if (!named && !vg_stix_id_valid(k, "extension-definition"))
             return vg__stix_fail(c, VG_EINVAL, p,
                         "key must be an extension-definition id or end in -ext%s", NULL);
-        if (!json_is_object(e))
+        if (!SJ_OBJ(e))
             return vg__stix_fail(c, VG_EINVAL, p, "must be an object%s", NULL);
-        json_t *et = json_object_get(e, "extension_type");
+        const struct vg_jval *et = vg_jget(e, "extension_type");
         if (et) {
             static const char *const ets[] = {"new-sdo", "new-sco", "new-sro",
                                               "property-extension",
                                               "toplevel-property-extension", NULL};
-            if (!json_is_string(et) || !vg__stix_in_list(json_string_value(et), ets))
+            if (!SJ_STR(et) || !vg__stix_in_list(vg_jstr(et), ets))
                 return vg__stix_fail(c, VG_EINVAL, p, "unknown extension_type%s", NULL);
         }
     }
@@ -449,18 +449,18 @@ static int prop_name_valid(const char *k)
     return 1;
 }
 
-int vg__stix_check_enum(struct vg__stix_ctx *c, json_t *o, const char *k, const char *const *vals)
+int vg__stix_check_enum(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char *const *vals)
 {
-    json_t *v = json_object_get(o, k);
-    if (v && (!json_is_string(v) || !vg__stix_in_list(json_string_value(v), vals)))
+    const struct vg_jval *v = vg_jget(o, k);
+    if (v && (!SJ_STR(v) || !vg__stix_in_list(vg_jstr(v), vals)))
         return vg__stix_fail(c, VG_EINVAL, k, "not an allowed value%s", NULL);
     return VG_OK;
 }
 
-int vg__stix_check_int(struct vg__stix_ctx *c, json_t *o, const char *k, int64_t lo, int64_t hi)
+int vg__stix_check_int(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, int64_t lo, int64_t hi)
 {
-    json_t *v = json_object_get(o, k);
-    if (v && (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)) {
+    const struct vg_jval *v = vg_jget(o, k);
+    if (v && (!SJ_INT(v) || sj_int(v) < lo || sj_int(v) > hi)) {
         char m[96];
         snprintf(m, sizeof(m), "must be an integer in %lld..%lld", (long long)lo, (long long)hi);
         return vg__stix_fail(c, VG_EINVAL, k, "%s", m);
@@ -468,43 +468,43 @@ int vg__stix_check_int(struct vg__stix_ctx *c, json_t *o, const char *k, int64_t
     return VG_OK;
 }
 
-int vg__stix_check_bool(struct vg__stix_ctx *c, json_t *o, const char *k)
+int vg__stix_check_bool(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k)
 {
-    json_t *v = json_object_get(o, k);
-    if (v && !json_is_boolean(v))
+    const struct vg_jval *v = vg_jget(o, k);
+    if (v && !SJ_BOOL(v))
         return vg__stix_fail(c, VG_EINVAL, k, "must be a boolean%s", NULL);
     return VG_OK;
 }
 
-int vg__stix_check_number(struct vg__stix_ctx *c, json_t *o, const char *k, double lo, double hi)
+int vg__stix_check_number(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, double lo, double hi)
 {
-    json_t *v = json_object_get(o, k);
-    if (v && (!json_is_number(v) || json_number_value(v) < lo || json_number_value(v) > hi))
+    const struct vg_jval *v = vg_jget(o, k);
+    if (v && (!SJ_NUM(v) || vg_jnum(v) < lo || vg_jnum(v) > hi))
         return vg__stix_fail(c, VG_EINVAL, k, "number out of range%s", NULL);
     return VG_OK;
 }
 
-int vg__stix_ref_not(struct vg__stix_ctx *c, json_t *o, const char *k, const char *const *bad)
+int vg__stix_ref_not(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char *const *bad)
 {
-    json_t *v = json_object_get(o, k);
-    if (v && json_is_string(v))
+    const struct vg_jval *v = vg_jget(o, k);
+    if (v && SJ_STR(v))
         for (; *bad; bad++)
-            if (vg__stix_has_prefix(json_string_value(v), *bad))
+            if (vg__stix_has_prefix(vg_jstr(v), *bad))
                 return vg__stix_fail(c, VG_EINVAL, k, "may not refer to a %s", *bad);
     return VG_OK;
 }
 
-int vg__stix_ref_is(struct vg__stix_ctx *c, json_t *o, const char *k, const char *prefix)
+int vg__stix_ref_is(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char *prefix)
 {
-    json_t *v = json_object_get(o, k);
-    if (v && json_is_string(v) && !vg__stix_has_prefix(json_string_value(v), prefix))
+    const struct vg_jval *v = vg_jget(o, k);
+    if (v && SJ_STR(v) && !vg__stix_has_prefix(vg_jstr(v), prefix))
         return vg__stix_fail(c, VG_EINVAL, k, "must refer to a %s", prefix);
     return VG_OK;
 }
 
-int vg__stix_only_one(struct vg__stix_ctx *c, json_t *o, const char *a, const char *b, int need)
+int vg__stix_only_one(struct vg__stix_ctx *c, const struct vg_jval *o, const char *a, const char *b, int need)
 {
-    int ha = json_object_get(o, a) != NULL, hb = json_object_get(o, b) != NULL;
+    int ha = vg_jget(o, a) != NULL, hb = vg_jget(o, b) != NULL;
     char m[128];
     if (ha && hb) {
         snprintf(m, sizeof(m), "%s and %s are mutually exclusive", a, b);
@@ -517,31 +517,28 @@ int vg__stix_only_one(struct vg__stix_ctx *c, json_t *o, const char *a, const ch
     return VG_OK;
 }
 
-int vg__stix_has_other_than(json_t *o, const char *const *ignore)
+int vg__stix_has_other_than(const struct vg_jval *o, const char *const *ignore)
 {
-    const char *k;
-    json_t *v;
-    json_object_foreach(o, k, v) {
-        if (!vg__stix_in_list(k, ignore))
+    for (size_t i = 0; i < sj_olen(o); i++)
+        if (!vg__stix_in_list(o->u.o[i].key.u.s, ignore))
             return 1;
-    }
     return 0;
 }
 
 /* Checks applied by property name on every object: the spec reserves the
  * _ref/_refs suffixes for identifiers and gives the common properties types. */
-static int check_props(struct vg__stix_ctx *c, json_t *o, int known)
+static int check_props(struct vg__stix_ctx *c, const struct vg_jval *o, int known)
 {
     const char *k;
-    json_t *v;
+    const struct vg_jval *v;
     int rc = VG_OK;
-    json_object_foreach(o, k, v) {
+    SJ_OBJ_FOREACH(o, k, v) {
         size_t n = strlen(k);
         if (!prop_name_valid(k)) {
             rc = vg__stix_fail(c, VG_EINVAL, k, "invalid property name%s", NULL);
             break;
         }
-        if (json_is_null(v)) {
+        if (SJ_NULL(v)) {
             rc = vg__stix_fail(c, VG_EINVAL, k, "null is not a STIX value%s", NULL);
             break;
         }
@@ -568,7 +565,7 @@ static int check_props(struct vg__stix_ctx *c, json_t *o, int known)
             rc = vg__stix_check_int(c, o, k, 0, 100);
         else if (strcmp(k, "revoked") == 0 || strcmp(k, "defanged") == 0)
             rc = vg__stix_check_bool(c, o, k);
-        else if (strcmp(k, "lang") == 0 && !json_is_string(v))
+        else if (strcmp(k, "lang") == 0 && !SJ_STR(v))
             rc = vg__stix_fail(c, VG_EINVAL, k, "must be a string%s", NULL);
         else if (known && is_time_prop(k))
             rc = vg__stix_check_time(c, o, k, 0, NULL);
@@ -577,9 +574,9 @@ static int check_props(struct vg__stix_ctx *c, json_t *o, int known)
     }
     if (rc == VG_OK) {
         /* every object_marking_refs entry names a marking definition */
-        json_t *m = json_object_get(o, "object_marking_refs");
-        for (size_t i = 0; m && i < json_array_size(m); i++)
-            if (!vg__stix_has_prefix(json_string_value(json_array_get(m, i)), "marking-definition--")) {
+        const struct vg_jval *m = vg_jget(o, "object_marking_refs");
+        for (size_t i = 0; m && i < sj_alen(m); i++)
+            if (!vg__stix_has_prefix(vg_jstr(vg_jat(m, i)), "marking-definition--")) {
                 char p[64];
                 snprintf(p, sizeof(p), "object_marking_refs[%zu]", i);
                 rc = vg__stix_fail(c, VG_EINVAL, p, "must be a marking-definition id%s", NULL);
@@ -591,13 +588,13 @@ static int check_props(struct vg__stix_ctx *c, json_t *o, int known)
     return rc;
 }
 
-static int validate(json_t *o, const char *path, struct vg_stix_object *out,
+static int validate(const struct vg_jval *o, const char *path, struct vg_stix_object *out,
                     struct vg_arena *scratch, struct vg_err *err)
 {
     struct vg__stix_ctx c = {path ? path : "", err, scratch};
     int rc = VG_OK;
     const char *type = NULL, *id = NULL;
-    if (!json_is_object(o)) {
+    if (!SJ_OBJ(o)) {
         rc = vg__stix_fail(&c, VG_EINVAL, NULL, "a STIX object must be a JSON object%s", NULL);
         goto out;
     }
@@ -616,12 +613,12 @@ static int validate(json_t *o, const char *path, struct vg_stix_object *out,
         rc = vg__stix_fail(&c, VG_EINVAL, "id", "must be '%.64s--' followed by an RFC 4122 UUID", type);
         goto out;
     }
-    json_t *sv = json_object_get(o, "spec_version");
+    const struct vg_jval *sv = vg_jget(o, "spec_version");
     if (sv == NULL && kind != VG_STIX_SCO && kind != VG_STIX_CUSTOM) {
         rc = vg__stix_fail(&c, VG_EMISSING, "spec_version", "required property missing%s", NULL);
         goto out;
     }
-    if (sv && (!json_is_string(sv) || strcmp(json_string_value(sv), "2.1") != 0)) {
+    if (sv && (!SJ_STR(sv) || strcmp(vg_jstr(sv), "2.1") != 0)) {
         rc = vg__stix_fail(&c, VG_EINVAL, "spec_version", "must be \"2.1\" (STIX 2.0 is not accepted)%s",
                   NULL);
         goto out;
@@ -629,11 +626,11 @@ static int validate(json_t *o, const char *path, struct vg_stix_object *out,
     int64_t created = VG_STIX_TIME_NONE, modified = VG_STIX_TIME_NONE;
     if (kind == VG_STIX_SDO || kind == VG_STIX_SRO || t == T_LANGUAGE_CONTENT ||
         t == T_EXTENSION_DEFINITION || t == T_MARKING_DEFINITION) {
-        if (!json_object_get(o, "created")) {
+        if (!vg_jget(o, "created")) {
             rc = vg__stix_fail(&c, VG_EMISSING, "created", "required property missing%s", NULL);
             goto out;
         }
-        if (t != T_MARKING_DEFINITION && !json_object_get(o, "modified")) {
+        if (t != T_MARKING_DEFINITION && !vg_jget(o, "modified")) {
             rc = vg__stix_fail(&c, VG_EMISSING, "modified", "required property missing%s", NULL);
             goto out;
         }
@@ -643,13 +640,13 @@ static int validate(json_t *o, const char *path, struct vg_stix_object *out,
                                                "revoked", "labels", "confidence", "lang",
                                                "external_references", NULL};
         for (int i = 0; sdo_only[i]; i++)
-            if (json_object_get(o, sdo_only[i])) {
+            if (vg_jget(o, sdo_only[i])) {
                 rc = vg__stix_fail(&c, VG_EINVAL, sdo_only[i], "not a property of cyber-observables%s",
                           NULL);
                 goto out;
             }
     }
-    if (t == T_MARKING_DEFINITION && json_object_get(o, "modified")) {
+    if (t == T_MARKING_DEFINITION && vg_jget(o, "modified")) {
         rc = vg__stix_fail(&c, VG_EINVAL, "modified", "marking definitions are not versioned%s", NULL);
         goto out;
     }
@@ -662,7 +659,7 @@ static int validate(json_t *o, const char *path, struct vg_stix_object *out,
     }
     if (t >= 0)
         for (int i = 0; i < 5 && types[t].required[i]; i++)
-            if (!json_object_get(o, types[t].required[i])) {
+            if (!vg_jget(o, types[t].required[i])) {
                 rc = vg__stix_fail(&c, VG_EMISSING, types[t].required[i], "required property missing%s",
                           NULL);
                 goto out;
@@ -681,88 +678,114 @@ static int validate(json_t *o, const char *path, struct vg_stix_object *out,
         out->kind = kind;
         out->created = created;
         out->modified = modified;
-        out->created_by_ref = json_string_value(json_object_get(o, "created_by_ref"));
-        out->revoked = json_is_true(json_object_get(o, "revoked"));
-        json_t *cf = json_object_get(o, "confidence");
-        out->confidence = cf ? (int)json_integer_value(cf) : -1;
+        out->created_by_ref = vg_jstr(vg_jget(o, "created_by_ref"));
+        out->revoked = SJ_TRUE(vg_jget(o, "revoked"));
+        const struct vg_jval *cf = vg_jget(o, "confidence");
+        out->confidence = cf ? (int)sj_int(cf) : -1;
         out->json = o;
     }
 out:
     return rc;
 }
 
-int vg_stix_validate_object(json_t *obj, const char *path, struct vg_err *err)
+int vg_stix_validate_object(const struct vg_jval *obj, const char *path, struct vg_err *err)
 {
     return validate(obj, path, NULL, NULL, err);
 }
 
-int vg_stix_object_read(json_t *obj, const char *path, struct vg_stix_object *out,
+int vg_stix_object_read(const struct vg_jval *obj, const char *path, struct vg_stix_object *out,
                         struct vg_err *err)
 {
     return validate(obj, path, out, NULL, err);
 }
 
-static void decref(void *p)
+/* "objects[i]" without printf (once per object of a bundle) */
+static void object_path(size_t i, char path[48])
 {
-    json_decref(p);
+    char digits[24];
+    size_t nd = 0, x = i;
+    do {
+        digits[nd++] = (char)('0' + x % 10);
+        x /= 10;
+    } while (x);
+    memcpy(path, "objects[", 8);
+    for (size_t k = 0; k < nd; k++)
+        path[8 + k] = digits[nd - 1 - k];
+    path[8 + nd] = ']';
+    path[9 + nd] = '\0';
+}
+
+int vg_stix_bundle_object(struct vg_stix_bundle *b, size_t i, struct vg_arena *scratch,
+                          struct vg_err *err)
+{
+    char path[48];
+    const struct vg_jval *ov = b->objects[i].json;
+    object_path(i, path);
+    return validate(ov, path, &b->objects[i], scratch, err);
 }
 
 int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_arena *a,
                          struct vg_stix_bundle *out, struct vg_err *err)
 {
-    json_t *root = NULL;
-    struct vg_arena *scratch = NULL;
+    const struct vg_jval *root = NULL;
     int rc;
     memset(out, 0, sizeof(*out));
-    if ((rc = vg_json_parse(buf, n, &root, err)))
-        goto out;
-    vg_arena_cleanup(a, decref, root);
+    if ((rc = vg_jscan_parse(buf, n, a, NULL, &root, NULL, err)))
+        return rc;
+    return vg_stix_read_bundle(root, flags, a, out, err);
+}
+
+int vg_stix_read_bundle(const struct vg_jval *root, unsigned flags, struct vg_arena *a,
+                        struct vg_stix_bundle *out, struct vg_err *err)
+{
+    struct vg_arena *scratch = NULL;
+    int rc = VG_OK;
+    memset(out, 0, sizeof(*out));
     out->root = root;
-    if (!json_is_object(root)) {
+    if (!SJ_OBJ(root)) {
         rc = vg_err_set(err, VG_EINVAL, "a STIX document must be a JSON object");
         goto out;
     }
-    json_t *type = json_object_get(root, "type");
-    if (!json_is_string(type)) {
+    const struct vg_jval *type = vg_jget(root, "type");
+    if (!SJ_STR(type)) {
         rc = vg_err_field(err, type ? VG_EINVAL : VG_EMISSING, "type",
                           "type: a string is required");
         goto out;
     }
-    if (strcmp(json_string_value(type), "bundle") != 0) {
+    if (strcmp(vg_jstr(type), "bundle") != 0) {
         /* one object on its own */
         out->objects = vg_arena_calloc(a, 1, sizeof(*out->objects));
         out->n = 1;
         rc = vg_stix_object_read(root, "", &out->objects[0], err);
         goto out;
     }
-    json_t *id = json_object_get(root, "id");
-    if (!json_is_string(id) || !vg_stix_id_valid(json_string_value(id), "bundle")) {
+    const struct vg_jval *id = vg_jget(root, "id");
+    if (!SJ_STR(id) || !vg_stix_id_valid(vg_jstr(id), "bundle")) {
         rc = vg_err_field(err, id ? VG_EINVAL : VG_EMISSING, "id",
                           "id: must be bundle--UUID");
         goto out;
     }
-    out->id = json_string_value(id);
-    if (json_object_get(root, "spec_version")) {
+    out->id = vg_jstr(id);
+    if (vg_jget(root, "spec_version")) {
         rc = vg_err_field(err, VG_EINVAL, "spec_version",
                           "spec_version: a STIX 2.1 bundle has none (STIX 2.0 is not accepted)");
         goto out;
     }
-    const char *k;
-    json_t *v;
-    json_object_foreach(root, k, v) {
+    for (size_t i = 0; i < sj_olen(root); i++) {
+        const char *k = root->u.o[i].key.u.s;
         if (strcmp(k, "type") && strcmp(k, "id") && strcmp(k, "objects") && !prop_name_valid(k)) {
             rc = vg_err_field(err, VG_EINVAL, k, "%.60s: invalid property name", k);
             goto out;
         }
     }
-    json_t *objs = json_object_get(root, "objects");
+    const struct vg_jval *objs = vg_jget(root, "objects");
     if (objs == NULL)
         goto out;
-    if (!json_is_array(objs)) {
+    if (!SJ_ARR(objs)) {
         rc = vg_err_field(err, VG_EINVAL, "objects", "objects: must be a list");
         goto out;
     }
-    size_t cnt = json_array_size(objs);
+    size_t cnt = sj_alen(objs);
     if (cnt > VG_STIX_MAX_OBJECTS) {
         rc = vg_err_field(err, VG_ETOOBIG, "objects", "objects: more than %u objects",
                           (unsigned)VG_STIX_MAX_OBJECTS);
@@ -770,33 +793,32 @@ int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_ar
     }
     out->objects = cnt ? vg_arena_alloc(a, cnt * sizeof(*out->objects)) : NULL;
     out->n = cnt;
+    if (flags & VG_STIX_DEFER_OBJECTS) {
+        for (size_t i = 0; i < cnt; i++) {
+            memset(&out->objects[i], 0, sizeof(out->objects[i]));
+            out->objects[i].json = &objs->u.a[i];
+        }
+        goto out;
+    }
     scratch = vg_arena_new(0);
     for (size_t i = 0; i < cnt; i++) {
-        char path[48], digits[24];
-        size_t nd = 0, x = i;
-        do {
-            digits[nd++] = (char)('0' + x % 10);
-            x /= 10;
-        } while (x);
-        memcpy(path, "objects[", 8);
-        for (size_t k = 0; k < nd; k++)
-            path[8 + k] = digits[nd - 1 - k];
-        path[8 + nd] = ']';
-        path[9 + nd] = '\0';
+        char path[48];
         struct vg_stix_object *o = &out->objects[i];
         struct vg_err e1 = {0};
-        int r1 = validate(json_array_get(objs, i), path, o, scratch, &e1);
+        const struct vg_jval *ov = &objs->u.a[i];
+        int r1;
+        object_path(i, path);
+        r1 = validate(ov, path, o, scratch, &e1);
         if (r1 == VG_OK)
             continue;
         if (!(flags & VG_STIX_KEEP_INVALID)) {
             rc = vg_err_field(err, r1, e1.field, "%s", e1.msg);
             goto out;
         }
-        json_t *ov = json_array_get(objs, i);
         memset(o, 0, sizeof(*o));
         o->json = ov;
-        o->type = json_string_value(json_object_get(ov, "type"));
-        o->id = json_string_value(json_object_get(ov, "id"));
+        o->type = vg_jstr(vg_jget(ov, "type"));
+        o->id = vg_jstr(vg_jget(ov, "id"));
         o->rc = r1;
         o->error = vg_arena_strdup(a, e1.msg);
         o->error_field = vg_arena_strdup(a, e1.field);
@@ -807,4 +829,104 @@ int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_ar
 out:
     vg_arena_free(scratch);
     return rc;
+}
+
+/* ---- writing ---- */
+
+static void write_str(const char *s, size_t n, struct vg_buf *b)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t run = 0;
+    vg_buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        vg_buf_append(b, s + run, i - run);
+        run = i + 1;
+        switch (ch) {
+        case '"': vg_buf_append(b, "\\\"", 2); break;
+        case '\\': vg_buf_append(b, "\\\\", 2); break;
+        case '\b': vg_buf_append(b, "\\b", 2); break;
+        case '\f': vg_buf_append(b, "\\f", 2); break;
+        case '\n': vg_buf_append(b, "\\n", 2); break;
+        case '\r': vg_buf_append(b, "\\r", 2); break;
+        case '\t': vg_buf_append(b, "\\t", 2); break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+            vg_buf_append(b, u, 6);
+        }
+        }
+    }
+    vg_buf_append(b, s + run, n - run);
+    vg_buf_putc(b, '"');
+}
+
+/* jansson's real format: %.17g, a ".0" when it would read back as an
+ * integer, no '+' and no leading zeros in the exponent. */
+static void write_real(double d, struct vg_buf *b)
+{
+    char t[64], *e;
+    int n = snprintf(t, sizeof(t), "%.17g", d);
+    if (n < 0 || (size_t)n >= sizeof(t) - 3)
+        n = 0;
+    if (strchr(t, '.') == NULL && strchr(t, 'e') == NULL) {
+        memcpy(t + n, ".0", 3);
+        n += 2;
+    }
+    if ((e = strchr(t, 'e')) != NULL) { /* e+20 -> e20, e-05 -> e-5 */
+        char *from = e + 2, *to = e + 1;
+        if (*to == '-')
+            to++;
+        while (*from == '0' && from[1] != '\0')
+            from++;
+        memmove(to, from, strlen(from) + 1);
+    }
+    vg_buf_puts(b, t);
+}
+
+static void write_int(int64_t v, struct vg_buf *b)
+{
+    char t[24];
+    int k = sizeof(t);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        t[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        t[--k] = '-';
+    vg_buf_append(b, t + k, sizeof(t) - (size_t)k);
+}
+
+void vg_stix_json_write(const struct vg_jval *v, struct vg_buf *b)
+{
+    switch ((enum vg_jtype)v->type) {
+    case VG_JNULL: vg_buf_append(b, "null", 4); break;
+    case VG_JFALSE: vg_buf_append(b, "false", 5); break;
+    case VG_JTRUE: vg_buf_append(b, "true", 4); break;
+    case VG_JINT: write_int(v->u.i, b); break;
+    case VG_JREAL: write_real(v->u.d, b); break;
+    case VG_JSTR: write_str(v->u.s, v->n, b); break;
+    case VG_JARR:
+        vg_buf_putc(b, '[');
+        for (uint32_t i = 0; i < v->n; i++) {
+            if (i)
+                vg_buf_putc(b, ',');
+            vg_stix_json_write(&v->u.a[i], b);
+        }
+        vg_buf_putc(b, ']');
+        break;
+    case VG_JOBJ:
+        vg_buf_putc(b, '{');
+        for (uint32_t i = 0; i < v->n; i++) {
+            if (i)
+                vg_buf_putc(b, ',');
+            write_str(v->u.o[i].key.u.s, v->u.o[i].key.n, b);
+            vg_buf_putc(b, ':');
+            vg_stix_json_write(&v->u.o[i].val, b);
+        }
+        vg_buf_putc(b, '}');
+        break;
+    }
 }

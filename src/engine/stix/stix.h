@@ -5,12 +5,13 @@
 #ifndef VG_STIX_H
 #define VG_STIX_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/err.h"
+#include "core/jscan.h"
 
 #define VG_STIX_TIME_NONE INT64_MIN   /* a timestamp property that is absent */
 #define VG_STIX_MAX_OBJECTS 20000000  /* objects in one bundle */
@@ -23,8 +24,9 @@ enum vg_stix_kind {
     VG_STIX_CUSTOM,    /* a type the spec does not define (x-mitre-tactic, …) */
 };
 
-/* One validated object. Strings are borrowed from json (which the bundle
- * holds), json is borrowed: both live as long as the arena given to the parse. */
+/* One validated object. Strings are borrowed from json (a jscan document),
+ * json is borrowed: both live as long as the document's arena (for
+ * vg_stix_parse_bundle, the arena given to the parse). */
 struct vg_stix_object {
     const char *type;
     const char *id;
@@ -36,7 +38,7 @@ struct vg_stix_object {
     /* indicator only (NULL / VG_STIX_TIME_NONE otherwise) */
     const char *pattern, *pattern_type;
     int64_t valid_from, valid_until;
-    json_t *json;
+    const struct vg_jval *json;
     /* with VG_STIX_KEEP_INVALID: rc != VG_OK for an invalid object, with the
      * message and the path at fault (arena-owned); otherwise always VG_OK */
     int rc;
@@ -48,15 +50,19 @@ struct vg_stix_bundle {
     struct vg_stix_object *objects; /* arena-owned array */
     size_t n;
     size_t n_invalid;        /* with VG_STIX_KEEP_INVALID */
-    json_t *root;            /* borrowed: released when the arena is freed */
+    const struct vg_jval *root; /* borrowed: lives in the arena */
 };
 
 /* Flags for vg_stix_parse_bundle. */
 #define VG_STIX_KEEP_INVALID 1u  /* record per-object failures instead of failing the call */
+/* vg_stix_read_bundle: check the bundle itself, not its objects (each
+ * objects[i] has json set, the rest to be filled by vg_stix_bundle_object);
+ * a lone object (id NULL) is validated all the same. */
+#define VG_STIX_DEFER_OBJECTS 2u
 
-/* Parses buf[0..n) (strict JSON: duplicate keys and bad UTF-8 are VG_EJSON)
- * holding a bundle or a single STIX object, and validates every object.
- * Everything in *out lives in a (a cleanup on a releases the JSON tree).
+/* Parses buf[0..n) (strict JSON with jscan: duplicate keys and bad UTF-8 are
+ * VG_EJSON) holding a bundle or a single STIX object, and validates every
+ * object. Everything in *out lives in a.
  * Errors: VG_EJSON, VG_EINVAL / VG_EMISSING naming the path at fault
  * ("objects[3].pattern"), VG_ETOOBIG over VG_STIX_MAX_OBJECTS. With
  * VG_STIX_KEEP_INVALID only a malformed document (bad JSON, a bundle with a
@@ -66,15 +72,31 @@ struct vg_stix_bundle {
  * Pure and reentrant: no shared state. */
 int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_arena *a,
                          struct vg_stix_bundle *out, struct vg_err *err);
+/* The same for a document parsed already (root borrowed: it must outlive *out);
+ * the object array and messages are allocated in a. */
+int vg_stix_read_bundle(const struct vg_jval *root, unsigned flags, struct vg_arena *a,
+                        struct vg_stix_bundle *out, struct vg_err *err);
+
+/* Validates object i of a bundle read with VG_STIX_DEFER_OBJECTS into
+ * b->objects[i], errors naming "objects[i]…" (rc and err as vg_stix_object_read).
+ * scratch: an arena for pattern ASTs (left reset) or NULL. Each i may be
+ * validated by a different thread than the one that read the bundle. */
+int vg_stix_bundle_object(struct vg_stix_bundle *b, size_t i, struct vg_arena *scratch,
+                          struct vg_err *err);
 
 /* Validates one object. path prefixes the field named on error (NULL or ""
  * for none, e.g. "objects[3]"). Indicators with pattern_type "stix" have
  * their pattern parsed. Returns VG_OK, VG_EINVAL or VG_EMISSING. */
-int vg_stix_validate_object(json_t *obj, const char *path, struct vg_err *err);
+int vg_stix_validate_object(const struct vg_jval *obj, const char *path, struct vg_err *err);
 
 /* As vg_stix_validate_object, also filling *out (borrowing from obj). */
-int vg_stix_object_read(json_t *obj, const char *path, struct vg_stix_object *out,
+int vg_stix_object_read(const struct vg_jval *obj, const char *path, struct vg_stix_object *out,
                         struct vg_err *err);
+
+/* Appends v as compact JSON, members in document order, escaped as jansson's
+ * compact dump escapes (so a document reads back to the same text that
+ * vg_json_dump gave for it): the form stored and served for an object. */
+void vg_stix_json_write(const struct vg_jval *v, struct vg_buf *b);
 
 /* The kind of a type name; VG_STIX_CUSTOM for any other syntactically valid
  * type name, 0 for a name that is not a valid type ("a", "Foo", "x--y"). */

@@ -72,13 +72,13 @@ const char *vg_tlp_marking_id(enum vg_tlp t)
     return marking_ids[4 + ((unsigned)t < 5 ? (int)t : 4)].id;
 }
 
-int vg_tlp_of_object(json_t *obj, enum vg_tlp *out)
+int vg_tlp_of_object(const struct vg_jval *obj, enum vg_tlp *out)
 {
-    json_t *refs = json_object_get(obj, "object_marking_refs");
+    const struct vg_jval *refs = vg_jget(obj, "object_marking_refs");
     int found = 0;
     enum vg_tlp best = VG_TLP_CLEAR, t;
-    for (size_t i = 0; i < json_array_size(refs); i++) {
-        const char *id = json_string_value(json_array_get(refs, i));
+    for (size_t i = 0; vg_jis(refs, VG_JARR) && i < refs->n; i++) {
+        const char *id = vg_jstr(&refs->u.a[i]);
         if (id && strncmp(id, "marking-definition--", 20) == 0 && vg_tlp_parse(id, &t) == 0) {
             best = found ? vg_tlp_max(best, t) : t;
             found = 1;

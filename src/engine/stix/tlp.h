@@ -5,7 +5,7 @@
 #ifndef VG_STIX_TLP_H
 #define VG_STIX_TLP_H
 
-#include <jansson.h>
+#include "core/jscan.h"
 
 /* Ordered from least to most restrictive. */
 enum vg_tlp {
@@ -49,7 +49,7 @@ const char *vg_tlp_marking_id(enum vg_tlp t);
 
 /* The most restrictive TLP among obj's object_marking_refs. Returns 1 and
  * sets *out when one is found, 0 when none (the caller applies its default). */
-int vg_tlp_of_object(json_t *obj, enum vg_tlp *out);
+int vg_tlp_of_object(const struct vg_jval *obj, enum vg_tlp *out);
 
 /* 1 when a viewer with relation rel may see information marked t. */
 int vg_tlp_allows(enum vg_tlp t, enum vg_tlp_relation rel);

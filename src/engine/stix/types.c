@@ -12,7 +12,7 @@
 static const char *const sro_like[] = {"relationship--", "sighting--", "bundle--",
                                        "marking-definition--", "language-content--", NULL};
 
-int vg__stix_check_type(struct vg__stix_ctx *c, int t, json_t *o, struct vg_stix_object *out)
+int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o, struct vg_stix_object *out)
 {
     int rc = VG_OK;
     static const char *const sco_ignore[] = {"type", "id", "spec_version", "defanged",
@@ -31,8 +31,8 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, json_t *o, struct vg_stix
             rc = vg__stix_fail(c, VG_EINVAL, "valid_until", "must be later than valid_from%s", NULL);
             break;
         }
-        json_t *pv = json_object_get(o, "pattern_version");
-        if (pv && !json_is_string(pv)) {
+        const struct vg_jval *pv = vg_jget(o, "pattern_version");
+        if (pv && !SJ_STR(pv)) {
             rc = vg__stix_fail(c, VG_EINVAL, "pattern_version", "must be a string%s", NULL);
             break;
         }
@@ -40,8 +40,12 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, json_t *o, struct vg_stix
             struct vg_arena *a = c->scratch ? c->scratch : vg_arena_new(0);
             struct vg_pat_node *root;
             char field[256];
-            snprintf(field, sizeof(field), "%s%spattern", c->base, *c->base ? "." : "");
-            rc = vg_stix_pattern_parse(pat, strlen(pat), a, field, &root, c->err);
+            size_t plen = strlen(pat);
+            /* the field is named only in a message: written when there is one */
+            if ((rc = vg_stix_pattern_parse(pat, plen, a, NULL, &root, NULL)) != VG_OK) {
+                snprintf(field, sizeof(field), "%s%spattern", c->base, *c->base ? "." : "");
+                rc = vg_stix_pattern_parse(pat, plen, a, field, &root, c->err);
+            }
             if (c->scratch)
                 vg_arena_reset(a);
             else
@@ -61,30 +65,30 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, json_t *o, struct vg_stix
         rc = vg__stix_need_string(c, o, "context", NULL);
         break;
     case T_LOCATION: {
-        int lat = json_object_get(o, "latitude") != NULL;
-        int lon = json_object_get(o, "longitude") != NULL;
-        if (!lat && !lon && !json_object_get(o, "region") && !json_object_get(o, "country"))
+        int lat = vg_jget(o, "latitude") != NULL;
+        int lon = vg_jget(o, "longitude") != NULL;
+        if (!lat && !lon && !vg_jget(o, "region") && !vg_jget(o, "country"))
             rc = vg__stix_fail(c, VG_EMISSING, "region",
                       "one of region, country or latitude+longitude is required%s", NULL);
         else if (lat != lon)
             rc = vg__stix_fail(c, VG_EINVAL, lat ? "longitude" : "latitude",
                       "latitude and longitude go together%s", NULL);
-        else if (json_object_get(o, "precision") && !lat)
+        else if (vg_jget(o, "precision") && !lat)
             rc = vg__stix_fail(c, VG_EINVAL, "precision", "requires latitude and longitude%s", NULL);
         else if (!(rc = vg__stix_check_number(c, o, "latitude", -90, 90)))
             rc = vg__stix_check_number(c, o, "longitude", -180, 180);
         break;
     }
     case T_MALWARE: {
-        json_t *f = json_object_get(o, "is_family");
-        if (!json_is_boolean(f))
+        const struct vg_jval *f = vg_jget(o, "is_family");
+        if (!SJ_BOOL(f))
             rc = vg__stix_fail(c, VG_EINVAL, "is_family", "must be a boolean%s", NULL);
-        else if (json_is_true(f) && !json_object_get(o, "name"))
+        else if (SJ_TRUE(f) && !vg_jget(o, "name"))
             rc = vg__stix_fail(c, VG_EMISSING, "name", "required when is_family is true%s", NULL);
         break;
     }
     case T_MALWARE_ANALYSIS:
-        if (!json_object_get(o, "result") && !json_object_get(o, "analysis_sco_refs"))
+        if (!vg_jget(o, "result") && !vg_jget(o, "analysis_sco_refs"))
             rc = vg__stix_fail(c, VG_EMISSING, "result",
                       "one of result and analysis_sco_refs is required%s", NULL);
         break;
@@ -100,8 +104,8 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, json_t *o, struct vg_stix
             break;
         if (l < f)
             rc = vg__stix_fail(c, VG_EINVAL, "last_observed", "must not be before first_observed%s", NULL);
-        json_t *objs = json_object_get(o, "objects");
-        if (objs && (!json_is_object(objs) || json_object_size(objs) == 0))
+        const struct vg_jval *objs = vg_jget(o, "objects");
+        if (objs && (!SJ_OBJ(objs) || sj_olen(objs) == 0))
             rc = vg__stix_fail(c, VG_EINVAL, "objects", "must be a non-empty dictionary%s", NULL);
         break;
     }
@@ -141,18 +145,18 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, json_t *o, struct vg_stix
             rc = vg__stix_fail(c, VG_EINVAL, "last_seen", "must not be before first_seen%s", NULL);
             break;
         }
-        json_t *ods = json_object_get(o, "observed_data_refs");
-        for (size_t i = 0; ods && i < json_array_size(ods); i++) {
-            json_t *r = json_array_get(ods, i);
-            if (json_is_string(r) && !vg__stix_has_prefix(json_string_value(r), "observed-data--")) {
+        const struct vg_jval *ods = vg_jget(o, "observed_data_refs");
+        for (size_t i = 0; ods && i < sj_alen(ods); i++) {
+            const struct vg_jval *r = vg_jat(ods, i);
+            if (SJ_STR(r) && !vg__stix_has_prefix(vg_jstr(r), "observed-data--")) {
                 rc = vg__stix_fail(c, VG_EINVAL, "observed_data_refs",
                           "must refer to observed-data objects%s", NULL);
                 break;
             }
         }
-        json_t *ws = json_object_get(o, "where_sighted_refs");
-        for (size_t i = 0; !rc && ws && i < json_array_size(ws); i++) {
-            const char *r = json_string_value(json_array_get(ws, i));
+        const struct vg_jval *ws = vg_jget(o, "where_sighted_refs");
+        for (size_t i = 0; !rc && ws && i < sj_alen(ws); i++) {
+            const char *r = vg_jstr(vg_jat(ws, i));
             if (r && !vg__stix_has_prefix(r, "identity--") && !vg__stix_has_prefix(r, "location--"))
                 rc = vg__stix_fail(c, VG_EINVAL, "where_sighted_refs",
                           "must refer to identity or location objects%s", NULL);
@@ -162,7 +166,7 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, json_t *o, struct vg_stix
     case T_ARTIFACT:
         if ((rc = vg__stix_only_one(c, o, "payload_bin", "url", 1)))
             break;
-        if (json_object_get(o, "url") && !json_object_get(o, "hashes"))
+        if (vg_jget(o, "url") && !vg_jget(o, "hashes"))
             rc = vg__stix_fail(c, VG_EMISSING, "hashes", "required with url%s", NULL);
         break;
     case T_AUTONOMOUS_SYSTEM:
@@ -201,25 +205,25 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, json_t *o, struct vg_stix
         break;
     }
     case T_EMAIL_MESSAGE: {
-        json_t *m = json_object_get(o, "is_multipart");
-        if (!json_is_boolean(m))
+        const struct vg_jval *m = vg_jget(o, "is_multipart");
+        if (!SJ_BOOL(m))
             rc = vg__stix_fail(c, VG_EINVAL, "is_multipart", "must be a boolean%s", NULL);
-        else if (json_is_true(m) && json_object_get(o, "body"))
+        else if (SJ_TRUE(m) && vg_jget(o, "body"))
             rc = vg__stix_fail(c, VG_EINVAL, "body", "not allowed when is_multipart is true%s", NULL);
-        else if (!json_is_true(m) && json_object_get(o, "body_multipart"))
+        else if (!SJ_TRUE(m) && vg_jget(o, "body_multipart"))
             rc = vg__stix_fail(c, VG_EINVAL, "body_multipart",
                       "not allowed when is_multipart is false%s", NULL);
         break;
     }
     case T_FILE:
-        if (!json_object_get(o, "hashes") && !json_object_get(o, "name"))
+        if (!vg_jget(o, "hashes") && !vg_jget(o, "name"))
             rc = vg__stix_fail(c, VG_EMISSING, "name", "one of hashes and name is required%s", NULL);
         break;
     case T_NETWORK_TRAFFIC:
-        if (!json_object_get(o, "src_ref") && !json_object_get(o, "dst_ref"))
+        if (!vg_jget(o, "src_ref") && !vg_jget(o, "dst_ref"))
             rc = vg__stix_fail(c, VG_EMISSING, "src_ref", "one of src_ref and dst_ref is required%s",
                       NULL);
-        else if (!(rc = vg__stix_check_string_list(c, "protocols", json_object_get(o, "protocols"))) &&
+        else if (!(rc = vg__stix_check_string_list(c, "protocols", vg_jget(o, "protocols"))) &&
                  !(rc = vg__stix_check_int(c, o, "src_port", 0, 65535)))
             rc = vg__stix_check_int(c, o, "dst_port", 0, 65535);
         break;
@@ -236,62 +240,62 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, json_t *o, struct vg_stix
         rc = vg__stix_need_string(c, o, "name", NULL);
         break;
     case T_MARKING_DEFINITION: {
-        json_t *dt = json_object_get(o, "definition_type"), *d = json_object_get(o, "definition");
+        const struct vg_jval *dt = vg_jget(o, "definition_type"), *d = vg_jget(o, "definition");
         if (!dt && !d) {
-            if (!json_object_get(o, "extensions"))
+            if (!vg_jget(o, "extensions"))
                 rc = vg__stix_fail(c, VG_EMISSING, "definition_type",
                           "definition_type and definition (or extensions) are required%s",
                           NULL);
             break;
         }
-        if (!json_is_string(dt)) {
+        if (!SJ_STR(dt)) {
             rc = vg__stix_fail(c, dt ? VG_EINVAL : VG_EMISSING, "definition_type", "a string is required%s",
                       NULL);
             break;
         }
-        if (!json_is_object(d)) {
+        if (!SJ_OBJ(d)) {
             rc = vg__stix_fail(c, d ? VG_EINVAL : VG_EMISSING, "definition", "an object is required%s",
                       NULL);
             break;
         }
-        const char *s = json_string_value(dt);
-        if (strcmp(s, "statement") == 0 && !json_is_string(json_object_get(d, "statement"))) {
+        const char *s = vg_jstr(dt);
+        if (strcmp(s, "statement") == 0 && !SJ_STR(vg_jget(d, "statement"))) {
             rc = vg__stix_fail(c, VG_EINVAL, "definition.statement", "a string is required%s", NULL);
         } else if (strcmp(s, "tlp") == 0) {
             static const char *const tl[] = {"white", "green", "amber", "red", NULL};
-            json_t *tv = json_object_get(d, "tlp");
-            if (!json_is_string(tv) || !vg__stix_in_list(json_string_value(tv), tl))
+            const struct vg_jval *tv = vg_jget(d, "tlp");
+            if (!SJ_STR(tv) || !vg__stix_in_list(vg_jstr(tv), tl))
                 rc = vg__stix_fail(c, VG_EINVAL, "definition.tlp", "must be white, green, amber or red%s",
                           NULL);
         }
         break;
     }
     case T_LANGUAGE_CONTENT: {
-        json_t *ct = json_object_get(o, "contents");
-        if (!json_is_object(ct) || json_object_size(ct) == 0)
+        const struct vg_jval *ct = vg_jget(o, "contents");
+        if (!SJ_OBJ(ct) || sj_olen(ct) == 0)
             rc = vg__stix_fail(c, VG_EINVAL, "contents", "must be a non-empty dictionary%s", NULL);
-        else if (!(rc = vg__stix_check_ref(c, "object_ref", json_object_get(o, "object_ref"))))
+        else if (!(rc = vg__stix_check_ref(c, "object_ref", vg_jget(o, "object_ref"))))
             rc = vg__stix_check_time(c, o, "object_modified", 3, NULL);
         break;
     }
     case T_EXTENSION_DEFINITION: {
-        json_t *et = json_object_get(o, "extension_types");
+        const struct vg_jval *et = vg_jget(o, "extension_types");
         static const char *const ets[] = {"new-sdo", "new-sco", "new-sro", "property-extension",
                                           "toplevel-property-extension", NULL};
         if ((rc = vg__stix_check_string_list(c, "extension_types", et)))
             break;
-        for (size_t i = 0; i < json_array_size(et); i++)
-            if (!vg__stix_in_list(json_string_value(json_array_get(et, i)), ets)) {
+        for (size_t i = 0; i < sj_alen(et); i++)
+            if (!vg__stix_in_list(vg_jstr(vg_jat(et, i)), ets)) {
                 rc = vg__stix_fail(c, VG_EINVAL, "extension_types", "unknown extension type%s", NULL);
                 break;
             }
         if (rc)
             break;
         int top = 0;
-        for (size_t i = 0; i < json_array_size(et); i++)
-            top |= strcmp(json_string_value(json_array_get(et, i)),
+        for (size_t i = 0; i < sj_alen(et); i++)
+            top |= strcmp(vg_jstr(vg_jat(et, i)),
                           "toplevel-property-extension") == 0;
-        if (!top && json_object_get(o, "extension_properties"))
+        if (!top && vg_jget(o, "extension_properties"))
             rc = vg__stix_fail(c, VG_EINVAL, "extension_properties",
                       "only with toplevel-property-extension%s", NULL);
         else if (!(rc = vg__stix_need_string(c, o, "name", NULL)) &&

@@ -187,6 +187,37 @@ static void test_store_taxii(void **state)
     f.limit = 1;
     assert_int_equal(st->ops->taxii_list(st, &f, a, &out, &n, &e), VG_OK);
     assert_int_equal(n, 2); /* limit + 1 tells "more" */
+    /* the page text written by the store: the first `limit` bodies, in
+     * order, comma-separated; the same rows whichever way they are read */
+    struct vg_buf page = {0};
+    f.limit = 10;
+    for (int dense = 0; dense < 2; dense++) {
+        f.dense = dense;
+        f.page = &page;
+        vg_buf_reset(&page);
+        assert_int_equal(st->ops->taxii_list(st, &f, a, &out, &n, &e), VG_OK);
+        assert_int_equal(n, 3);
+        assert_null(out[0].body);
+        assert_string_equal(page.p, "{\"v\":1},{\"v\":2},{\"v\":1}");
+        f.limit = 2;
+        vg_buf_reset(&page);
+        assert_int_equal(st->ops->taxii_list(st, &f, a, &out, &n, &e), VG_OK);
+        assert_int_equal(n, 3);
+        assert_string_equal(page.p, "{\"v\":1},{\"v\":2}");
+        f.page = NULL;
+        assert_int_equal(st->ops->taxii_list(st, &f, a, &out, &n, &e), VG_OK);
+        assert_string_equal(out[1].body, "{\"v\":2}");
+        f.limit = 10;
+    }
+    f.dense = 0;
+    /* by id: the object's versions, oldest first */
+    f.ids = "[\"indicator--1\"]";
+    assert_int_equal(st->ops->taxii_list(st, &f, a, &out, &n, &e), VG_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(out[0].version, "v1");
+    assert_string_equal(out[1].version, "v2");
+    f.ids = NULL;
+    vg_buf_free(&page);
     struct vg_disposal d = {.state = "reported", .target_category = "other", .created_by = 1,
                             .created_at = 1, .updated_at = 1, .doc = "{}"};
     assert_int_equal(st->ops->disposal_insert(st, &d, &e), VG_OK);

@@ -7,11 +7,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
+#include "core/jscan.h"
+#include "core/json.h"
 #include "engine/stix/ioc.h"
 #include "engine/stix/ioc_index.h"
 #include "engine/stix/pattern.h"
@@ -227,6 +231,17 @@ static const struct {
     {"x509-certificate", "\"serial_number\":\"01\"", {"serial_number"}},
 };
 
+/* A jansson value as the jscan document the engine reads (lives in a). */
+static const struct vg_jval *as_doc(json_t *j, struct vg_arena *a)
+{
+    const struct vg_jval *v = NULL;
+    size_t n;
+    char *t = vg_json_dump(j, &n);
+    assert_int_equal(vg_jscan_parse(t, n, a, NULL, &v, NULL, NULL), VG_OK);
+    free(t);
+    return v;
+}
+
 static void t_every_type(void **state)
 {
     (void)state;
@@ -245,7 +260,9 @@ static void t_every_type(void **state)
             assert_non_null(o);
             assert_int_equal(json_object_del(o, minimal[i].required[r]), 0);
             struct vg_err err = {0};
-            int rc = vg_stix_validate_object(o, "objects[7]", &err);
+            struct vg_arena *a = vg_arena_new(0);
+            int rc = vg_stix_validate_object(as_doc(o, a), "objects[7]", &err);
+            vg_arena_free(a);
             if (rc != VG_EMISSING)
                 fprintf(stderr, "%s without %s: rc %d %s\n", minimal[i].type,
                         minimal[i].required[r], rc, err.msg);
@@ -844,12 +861,82 @@ static void t_tlp(void **state)
                           "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
                           "marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168",
                           "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003");
-    assert_int_equal(vg_tlp_of_object(o, &t), 1);
+    struct vg_arena *a = vg_arena_new(0);
+    assert_int_equal(vg_tlp_of_object(as_doc(o, a), &t), 1);
     assert_int_equal(t, VG_TLP_AMBER_STRICT);
     json_decref(o);
     o = json_object();
-    assert_int_equal(vg_tlp_of_object(o, &t), 0);
+    assert_int_equal(vg_tlp_of_object(as_doc(o, a), &t), 0);
     json_decref(o);
+    vg_arena_free(a);
+}
+
+/* The stored form of an object: vg_stix_json_write gives, byte for byte,
+ * jansson's compact dump of the same document (what was stored before the
+ * engine read jscan), and reads back to the same text. */
+static void t_json_write(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {
+        "{\"type\":\"indicator\",\"name\":\"a\\\"b\\\\c/d\",\"n\":[1,-2,0,9223372036854775807,"
+        "-9223372036854775808],\"t\":true,\"f\":false,\"z\":null,\"e\":{},\"a\":[]}",
+        "{\"ctl\":\"\\u0001\\u001f\\b\\f\\n\\r\\t\\u007f\",\"utf8\":\"\\u00e9\\u4e2d\\ud83d\\ude00\"}",
+        "{\"r\":[0.1,1.5,-0.0,1e300,1e-7,2.0,123456789.125,1E+2,5e-324,1.7976931348623157e308]}",
+        "[\"\",{\"k\":{\"k\":[[[]]]}}]",
+        "\"just a string\\u2028\"",
+        "-12",
+    };
+    for (size_t i = 0; i < sizeof(docs) / sizeof(*docs); i++) {
+        struct vg_arena *a = vg_arena_new(0);
+        const struct vg_jval *v, *v2;
+        struct vg_buf w = {0}, w2 = {0};
+        json_t *j = NULL;
+        size_t n;
+        assert_int_equal(vg_jscan_parse(docs[i], strlen(docs[i]), a, NULL, &v, NULL, NULL), VG_OK);
+        assert_int_equal(vg_json_parse(docs[i], strlen(docs[i]), &j, NULL), VG_OK);
+        vg_stix_json_write(v, &w);
+        char *d = vg_json_dump(j, &n);
+        if (w.n != n || memcmp(w.p, d, n) != 0)
+            fprintf(stderr, "doc %zu\n ours:    %s\n jansson: %s\n", i, w.p, d);
+        assert_int_equal(w.n, n);
+        assert_memory_equal(w.p, d, n);
+        assert_int_equal(vg_jscan_parse(w.p, w.n, a, NULL, &v2, NULL, NULL), VG_OK);
+        vg_stix_json_write(v2, &w2);
+        assert_string_equal(w.p, w2.p);
+        free(d);
+        json_decref(j);
+        vg_buf_free(&w);
+        vg_buf_free(&w2);
+        vg_arena_free(a);
+    }
+}
+
+/* A document parsed already gives what parsing the text gives. */
+static void t_read_bundle(void **state)
+{
+    (void)state;
+    const char *doc =
+        "{\"type\":\"bundle\",\"id\":\"bundle--f690c992-8e7d-4b9a-9303-3312616c0220\",\"objects\":["
+        "{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--f690c992-8e7d-5b9a-9303-3312616c0220\","
+        "\"value\":\"10.0.0.1\"},{\"type\":\"ipv4-addr\",\"id\":\"nope\",\"value\":\"1\"}]}";
+    struct vg_arena *a = vg_arena_new(0);
+    const struct vg_jval *root;
+    struct vg_stix_bundle b1, b2;
+    struct vg_err e1 = {0}, e2 = {0};
+    assert_int_equal(vg_jscan_parse(doc, strlen(doc), a, NULL, &root, NULL, NULL), VG_OK);
+    assert_int_equal(vg_stix_read_bundle(root, VG_STIX_KEEP_INVALID, a, &b1, &e1), VG_OK);
+    assert_int_equal(vg_stix_parse_bundle(doc, strlen(doc), VG_STIX_KEEP_INVALID, a, &b2, &e2),
+                     VG_OK);
+    assert_int_equal(b1.n, 2);
+    assert_int_equal(b1.n, b2.n);
+    assert_int_equal(b1.n_invalid, 1);
+    assert_int_equal(b2.n_invalid, 1);
+    assert_string_equal(b1.objects[1].error_field, b2.objects[1].error_field);
+    assert_ptr_equal(b1.root, root);
+    assert_ptr_equal(b1.objects[0].json, &root->u.o[2].val.u.a[0]);
+    assert_int_equal(vg_stix_read_bundle(root, 0, a, &b1, &e1), VG_EINVAL);
+    assert_string_equal(e1.field, "objects[1].id");
+    vg_arena_free(a);
 }
 
 int main(void)
@@ -864,6 +951,7 @@ int main(void)
         cmocka_unit_test(t_index_grow),      cmocka_unit_test(t_index_model),
         cmocka_unit_test(t_siphash),
         cmocka_unit_test(t_tlp),
+        cmocka_unit_test(t_json_write),      cmocka_unit_test(t_read_bundle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
