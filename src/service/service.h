@@ -279,6 +279,11 @@ int vg_svc_stats(struct vg_server *srv, struct vg_store_stats *out, struct vg_er
 int vg_audit_append(struct vg_store *st, const struct vg_actor *who, const char *action,
                     const char *object_type, const char *object_id, const json_t *payload,
                     int64_t at, struct vg_err *err);
+/* The same with the payload already in canonical JSON (n bytes, borrowed):
+ * for writers that encode it as text. */
+int vg_audit_append_text(struct vg_store *st, const struct vg_actor *who, const char *action,
+                         const char *object_type, const char *object_id, const char *payload,
+                         size_t n, int64_t at, struct vg_err *err);
 /* Recomputes the chain. Returns VG_OK with *count entries, or VG_ECONFLICT
  * with *bad_seq the first broken entry and why describing the break. */
 int vg_audit_verify(struct vg_store *st, int64_t *count, int64_t *bad_seq, char *why,

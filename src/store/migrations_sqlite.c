@@ -366,5 +366,18 @@ const struct vg__migration vg__sqlite_migrations[] = {
     "CREATE VIRTUAL TABLE vulns_fts USING fts5(summary, details, content='', columnsize=0);"
     "INSERT INTO vulns_fts (rowid, summary, details) SELECT rid, coalesce(summary, ''),"
     " coalesce(json_extract(doc, '$.details'), '') FROM vulns;"},
+    /* 80..89: cases. 80: dedup keys live in their primary key, ordered by
+     * receipt, so the earliest open case holding a key is the first row an
+     * index seek finds (no rowid table beside it, no sort, no id lookups). */
+    {80,
+    "CREATE TABLE case_dedup ("
+    " kind TEXT NOT NULL,"
+    " value TEXT NOT NULL,"
+    " received_at INTEGER NOT NULL,"
+    " case_rid INTEGER NOT NULL,"
+    " PRIMARY KEY (kind, value, received_at, case_rid)) WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO case_dedup SELECT k.kind, k.value, c.received_at, c.rid"
+    " FROM case_keys k JOIN cases c ON c.id = k.case_id;"
+    "DROP TABLE case_keys;"},
     {0, NULL},
 };

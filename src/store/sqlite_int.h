@@ -25,6 +25,11 @@ struct sqlite_store {
         sqlite3_stmt *st;
     } cache[VG_SQ_CACHE];
     int in_tx;
+    /* cases: the next case number of seq_year, valid while no other
+     * connection has committed (seq_dv = PRAGMA data_version then) and no
+     * rollback has happened since; seq_year 0 = unknown */
+    int seq_year;
+    int64_t seq_next, seq_dv;
 };
 
 struct sqlite_store *vg__sq(struct vg_store *s);
@@ -97,10 +102,10 @@ int vg__sq_case_get(struct vg_store *, const char *, struct vg_arena *, struct v
 int vg__sq_case_update(struct vg_store *, const struct vg_case *, struct vg_err *);
 int vg__sq_case_list(struct vg_store *, const struct vg_case_filter *, int64_t, int,
                      struct vg_arena *, struct vg_case **, size_t *, struct vg_err *);
-int vg__sq_case_key_put(struct vg_store *, const char *, const char *, const char *,
+int vg__sq_case_key_put(struct vg_store *, const struct vg_case *, const char *, const char *,
                         struct vg_err *);
 int vg__sq_case_find_key(struct vg_store *, const char *, const char *, const char *,
-                         struct vg_arena *, struct vg_case **, size_t *, struct vg_err *);
+                         struct vg_arena *, struct vg_case *, struct vg_err *);
 int vg__sq_case_event_insert(struct vg_store *, struct vg_case_event *, struct vg_err *);
 int vg__sq_case_events(struct vg_store *, const char *, struct vg_arena *, struct vg_case_event **,
                        size_t *, struct vg_err *);

@@ -314,14 +314,35 @@ class Cases(unittest.TestCase):
         time.sleep(0.01)
         second = self.submit("other", aliases=["cve-2051-0001"], discovered_at=ts(now_minus(2)))
         dups = second["possible_duplicates"]
-        self.assertEqual([d["id"] for d in dups][:1], [first["id"]])
+        # an alias match wins over an earlier case that only shares the package
+        self.assertEqual([d["id"] for d in dups], [first["id"]])
+        self.assertEqual((dups[0]["matched_on"], dups[0]["key"]), ("alias", "CVE-2051-0001"))
         self.assertEqual(dups[0]["received_at"], first["received_at"])
         self.assertLess(first["received_at"], second["received_at"])
         tl = self.s.get("/api/v1/cases/%s/timeline" % first["id"], self.tok["analyst"]).json["items"]
         self.assertIn("duplicate_link", [e["kind"] for e in tl])
-        # the same product and package also links
-        third = self.submit("other", aliases=[], discovered_at=ts(now_minus(1)))
-        self.assertIn(first["id"], [d["id"] for d in third["possible_duplicates"]])
+
+    def test_duplicates_link_the_first_open_case_only(self):
+        pkg = {"purl": "pkg:maven/org.example.dedup/widget",
+               "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "1.0"}, {"fixed": "1.2"}]}]}
+        product = {"vendor": "Dedup Vendor", "name": "Widget", "model": "W1", "versions": "1.0-1.1"}
+        first = self.submit(aliases=[], affected=[pkg], product=product)
+        later = [self.submit("other", aliases=[], affected=[pkg], product=product) for _ in range(4)]
+        for c in later:
+            self.assertEqual(c["possible_duplicates"],
+                             [{"id": first["id"], "received_at": first["received_at"],
+                               "matched_on": "product",
+                               "key": "dedup vendor|widget|pkg:maven/org.example.dedup/widget"}])
+            tl = self.s.get("/api/v1/cases/%s/timeline" % c["id"], self.tok["analyst"]).json["items"]
+            self.assertEqual([e["kind"] for e in tl], ["transition", "duplicate_link"])
+        tl = self.s.get("/api/v1/cases/%s/timeline" % first["id"], self.tok["analyst"]).json["items"]
+        self.assertEqual(sorted(e["note"] for e in tl if e["kind"] == "duplicate_link"),
+                         sorted("%s may report the same flaw (reported later)" % c["id"]
+                                for c in later))
+        # once the first is closed, the next open one keeps the credit
+        self.assertEqual(self.move(first["id"], "rejected", note="not a flaw").status, 200)
+        nxt = self.submit(aliases=[], affected=[pkg], product=product)
+        self.assertEqual([d["id"] for d in nxt["possible_duplicates"]], [later[0]["id"]])
 
     def test_visibility_matrix(self):
         s = self.s
