@@ -746,6 +746,7 @@ static void sq_close(struct vg_store *base)
     struct sqlite_store *s = vg__sq(base);
     if (s == NULL)
         return;
+    vg__sq_ckpt_stop(s);
     for (int i = 0; i < VG_SQ_CACHE; i++)
         sqlite3_finalize(s->cache[i].st);
     sqlite3_close(s->db);

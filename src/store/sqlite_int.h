@@ -30,7 +30,13 @@ struct sqlite_store {
      * rollback has happened since; seq_year 0 = unknown */
     int seq_year;
     int64_t seq_next, seq_dv;
+    struct vg__sq_ckpt *ckpt; /* the writer's background checkpoints, or NULL */
 };
+
+/* sqlite_ckpt.c: checkpoints of s's WAL by a thread of their own (the
+ * writer connection); stop is NULL-safe and runs before s is closed. */
+int vg__sq_ckpt_start(struct sqlite_store *s, struct vg_err *err);
+void vg__sq_ckpt_stop(struct sqlite_store *s);
 
 struct sqlite_store *vg__sq(struct vg_store *s);
 /* Maps a SQLite failure to VG_E* (unique -> VG_ECONFLICT, ...). */
