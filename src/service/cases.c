@@ -574,6 +574,53 @@ int vg_svc_keys(struct vg_server *srv, json_t **out, struct vg_err *err)
     return VG_OK;
 }
 
+/* A JSON string as jansson writes it (JSON_COMPACT, no ASCII or slash
+ * escaping), so that text built here reads byte for byte like a dump. */
+static void put_jstr(struct vg_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const char *run = s;
+    vg_buf_putc(b, '"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        const char *esc = NULL;
+        char u[6];
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        vg_buf_append(b, run, (size_t)(s - run));
+        run = s + 1;
+        switch (ch) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default:
+            memcpy(u, "\\u00", 4);
+            u[4] = hex[ch >> 4];
+            u[5] = hex[ch & 15];
+            vg_buf_append(b, u, 6);
+        }
+        if (esc)
+            vg_buf_puts(b, esc);
+    }
+    vg_buf_append(b, run, (size_t)(s - run));
+    vg_buf_putc(b, '"');
+}
+
+static void put_jtime(struct vg_buf *b, int64_t ms)
+{
+    char t[32];
+    if (ms == 0) {
+        vg_buf_puts(b, "null");
+        return;
+    }
+    vg_time_format(ms, t);
+    put_jstr(b, t);
+}
+
 /* ---- visibility and views ---- */
 
 enum { SEE_NONE, SEE_PUBLIC, SEE_FULL };
@@ -640,6 +687,55 @@ static json_t *case_json(const struct vg_case *c, const struct vg_actor *who, in
     (void)who;
     json_decref(doc);
     return j;
+}
+
+/* case_json(c, who, SEE_FULL) as text, byte for byte, without decoding the
+ * stored document: its members go in as they are (canonical). */
+static void case_text(const struct vg_case *c, struct vg_buf *b)
+{
+    char dur[48];
+    size_t dn = strlen(c->doc);
+    vg_buf_puts(b, "{\"id\":");
+    put_jstr(b, c->id);
+    vg_buf_puts(b, ",\"state\":");
+    put_jstr(b, c->state);
+    if (dn > 2) {
+        vg_buf_putc(b, ',');
+        vg_buf_append(b, c->doc + 1, dn - 2);
+    }
+    vg_buf_puts(b, ",\"tlp\":");
+    put_jstr(b, c->tlp);
+    vg_buf_puts(b, ",\"discovered_at\":");
+    put_jtime(b, c->discovered_at);
+    vg_buf_puts(b, ",\"received_at\":");
+    put_jtime(b, c->received_at);
+    vg_buf_puts(b, ",\"report_due\":");
+    put_jtime(b, c->report_due);
+    vg_buf_printf(b, ",\"late\":%s,\"late_by\":", c->late ? "true" : "false");
+    if (c->late) {
+        duration(c->late_by_ms, dur, sizeof(dur));
+        put_jstr(b, dur);
+    } else {
+        vg_buf_puts(b, "null");
+    }
+    vg_buf_printf(b, ",\"late_by_seconds\":%lld,\"duplicate_of\":",
+                  (long long)(c->late_by_ms / 1000));
+    if (c->duplicate_of)
+        put_jstr(b, c->duplicate_of);
+    else
+        vg_buf_puts(b, "null");
+    vg_buf_puts(b, ",\"vendor_notified_at\":");
+    put_jtime(b, c->vendor_notified_at);
+    vg_buf_puts(b, ",\"published_at\":");
+    put_jtime(b, c->published_at);
+    vg_buf_puts(b, ",\"updated_at\":");
+    put_jtime(b, c->updated_at);
+    vg_buf_printf(b, ",\"reporter\":{\"org_id\":%lld,\"user_id\":%lld},\"vendor_org_id\":",
+                  (long long)c->reporter_org, (long long)c->reporter_user);
+    if (c->vendor_org)
+        vg_buf_printf(b, "%lld}", (long long)c->vendor_org);
+    else
+        vg_buf_puts(b, "null}");
 }
 
 /* A short form for notifications: enough to act on, nothing restricted. */
@@ -784,12 +880,15 @@ int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_t
                     struct vg_err *err)
 {
     int64_t now = vg_time_now_ms();
-    json_t *head = json_pack("{s:s, s:s, s:s}", "topic", topic, "object_type", object_type,
-                             "object_id", object_id);
-    json_t *at = vg__time_json(now);
-    size_t hn, atn;
-    char *h = vg_json_dump(head, &hn), *ats = vg_json_dump(at, &atn);
-    struct vg_buf env = {0}, pay = {0};
+    struct vg_buf env = {0}, pay = {0}, head = {0}, at = {0};
+    /* {"topic":..,"object_type":..,"object_id":.. and the time, as jansson writes them */
+    vg_buf_puts(&head, "{\"topic\":");
+    put_jstr(&head, topic);
+    vg_buf_puts(&head, ",\"object_type\":");
+    put_jstr(&head, object_type);
+    vg_buf_puts(&head, ",\"object_id\":");
+    put_jstr(&head, object_id);
+    put_jtime(&at, now);
     struct vg_arena *scratch = vg_arena_new(0); /* one unit's subscriptions and keys */
     int rc = VG_OK;
     for (size_t k = 0; rc == VG_OK && k < n; k++) {
@@ -798,9 +897,9 @@ int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_t
         vg_arena_reset(scratch);
         /* {"topic":..,"object_type":..,"object_id":..,"org_id":..,"at":..,"data":BODY} */
         vg_buf_reset(&env);
-        vg_buf_append(&env, h, hn - 1);
+        vg_buf_append(&env, head.p, head.n);
         vg_buf_printf(&env, ",\"org_id\":%lld,\"at\":", (long long)to[k].org_id);
-        vg_buf_append(&env, ats, atn);
+        vg_buf_append(&env, at.p, at.n);
         vg_buf_puts(&env, ",\"data\":");
         vg_buf_puts(&env, to[k].text);
         vg_buf_putc(&env, '}');
@@ -839,61 +938,12 @@ int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_t
     vg_buf_free(&env);
     vg_buf_free(&pay);
     vg_arena_free(scratch);
-    free(h);
-    free(ats);
-    json_decref(head);
-    json_decref(at);
+    vg_buf_free(&head);
+    vg_buf_free(&at);
     return rc;
 }
 
 /* ---- intake ---- */
-
-/* A JSON string as jansson writes it (JSON_COMPACT, no ASCII or slash
- * escaping), so that text built here reads byte for byte like a dump. */
-static void put_jstr(struct vg_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    const char *run = s;
-    vg_buf_putc(b, '"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        const char *esc = NULL;
-        char u[6];
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
-            continue;
-        vg_buf_append(b, run, (size_t)(s - run));
-        run = s + 1;
-        switch (ch) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
-        default:
-            memcpy(u, "\\u00", 4);
-            u[4] = hex[ch >> 4];
-            u[5] = hex[ch & 15];
-            vg_buf_append(b, u, 6);
-        }
-        if (esc)
-            vg_buf_puts(b, esc);
-    }
-    vg_buf_append(b, run, (size_t)(s - run));
-    vg_buf_putc(b, '"');
-}
-
-static void put_jtime(struct vg_buf *b, int64_t ms)
-{
-    char t[32];
-    if (ms == 0) {
-        vg_buf_puts(b, "null");
-        return;
-    }
-    vg_time_format(ms, t);
-    put_jstr(b, t);
-}
 
 /* The members of a canonical dump without its braces, in arena a ("" when
  * the object is empty). */
@@ -1063,8 +1113,10 @@ static int create_tx(struct vg_store *st, void *ctx)
     /* The stored document, canonical: the parts encoded before, the links and
      * the receipt in their places. */
     vg_buf_putc(&b, '{');
-    if (*t->doc_lo)
-        vg_buf_printf(&b, "%s,", t->doc_lo);
+    if (*t->doc_lo) {
+        vg_buf_puts(&b, t->doc_lo);
+        vg_buf_putc(&b, ',');
+    }
     vg_buf_puts(&b, "\"possible_duplicates\":[");
     if (dup) {
         vg_buf_puts(&b, "{\"id\":");
@@ -1076,12 +1128,16 @@ static int create_tx(struct vg_store *st, void *ctx)
         vg_buf_putc(&b, '}');
     }
     vg_buf_puts(&b, "],");
-    if (*t->doc_mid)
-        vg_buf_printf(&b, "%s,", t->doc_mid);
+    if (*t->doc_mid) {
+        vg_buf_puts(&b, t->doc_mid);
+        vg_buf_putc(&b, ',');
+    }
     vg_buf_puts(&b, "\"receipt\":");
     vg_buf_append(&b, r.p, r.n);
-    if (*t->doc_hi)
-        vg_buf_printf(&b, ",%s", t->doc_hi);
+    if (*t->doc_hi) {
+        vg_buf_putc(&b, ',');
+        vg_buf_puts(&b, t->doc_hi);
+    }
     vg_buf_putc(&b, '}');
     c->doc = vg_arena_strndup(a, b.p, b.n);
 
@@ -1133,7 +1189,8 @@ static int create_tx(struct vg_store *st, void *ctx)
     vg_buf_reset(&b);
     vg_buf_puts(&b, "{\"id\":");
     put_jstr(&b, c->id);
-    vg_buf_printf(&b, ",%s", t->sum_tail);
+    vg_buf_putc(&b, ',');
+    vg_buf_puts(&b, t->sum_tail);
     struct vg_notify_to *to = vg_arena_calloc(a, np, sizeof(*to));
     for (size_t i = 0; i < np; i++)
         to[i] = (struct vg_notify_to){.org_id = peers[i].id, .body = t->facts, .text = b.p};
@@ -1146,7 +1203,8 @@ out:
 }
 
 int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who, json_t *body,
-                       const char *raw, size_t rawlen, json_t **out, struct vg_err *err)
+                       const char *raw, size_t rawlen, char **out, size_t *outlen,
+                       struct vg_err *err)
 {
     struct intake in;
     struct intake_text t;
@@ -1167,8 +1225,11 @@ int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who, json_t
         op.err = err;
         rc = vg__tx(srv, 1, create_tx, &op, err);
     }
-    if (rc == VG_OK)
-        *out = case_json(&in.c, who, SEE_FULL);
+    if (rc == VG_OK) {
+        struct vg_buf b = {0};
+        case_text(&in.c, &b);
+        *out = vg_buf_steal(&b, outlen);
+    }
     json_decref(in.doc);
     json_decref(t.facts);
     vg_arena_free(op.a);

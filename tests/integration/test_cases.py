@@ -119,6 +119,25 @@ class Cases(unittest.TestCase):
         self.assertIn(c["id"], [x["id"] for x in late["items"]])
         self.assertTrue(all(x["late"] for x in late["items"]))
 
+    def test_created_body_is_the_stored_case(self):
+        # the 201 body is written as text; it reads exactly like GET of the stored case
+        r = self.s.post("/api/v1/cases", log4j(
+            title='Quote " backslash \\ tab \t nl \n ctl \u0001 \u001f del \u007f ü 漏洞 \U0001F600 /',
+            aliases=["CVE-2042-0001"], discovered_at=ts(now_minus(100)),
+            upstream={"vendor": "Up \"stream\"", "notified_at": "2021-11-24T10:00:00+08:00"},
+            references=[{"type": "WEB", "url": "https://example.org/a?b=1&c=<2>"}]),
+            self.tok["finder"])
+        self.assertEqual(r.status, 201, r)
+        self.assertTrue(r.json["late"])
+        g = self.s.get("/api/v1/cases/" + r.json["id"], self.tok["finder"])
+        self.assertEqual(g.status, 200)
+        self.assertEqual(r.raw, g.raw)
+        self.assertIn("application/json", r.headers.get("Content-Type", ""))
+        on_time = self.submit(aliases=["CVE-2042-0002"], discovered_at=ts(now_minus(1)))
+        g = self.s.get("/api/v1/cases/" + on_time["id"], self.tok["finder"])
+        self.assertEqual(on_time, g.json)
+        self.assertEqual((on_time["late"], on_time["late_by"]), (False, None))
+
     def test_deadline_edges(self):
         s = self.s
         on_time = now_minus(47.9)
