@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A queued write operation. */
+/* A queued write operation; its owner sleeps on cv until it is done or
+ * made the next leader. */
 struct vg_txreq {
     int (*fn)(struct vg_store *st, void *ctx);
     void *ctx;
     struct vg_err *err;
-    int rc, done;
+    int rc, done, lead;
+    pthread_cond_t cv;
     struct vg_txreq *next;
 };
 
@@ -83,34 +85,46 @@ int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void
         vg_pool_put(srv->pool, st);
         return rc;
     }
+    /* The first to queue leads: it takes everything queued so far and runs
+     * it as one batch. Then it wakes the owners of that batch, one by one,
+     * and hands the lead to the first of those queued meanwhile, who takes
+     * the next batch. Nobody else wakes: a broadcast woke every waiter to
+     * find its operation still queued, on a machine whose cores the leader
+     * needs. */
     struct vg_txreq me = {.fn = fn, .ctx = ctx, .err = err};
+    pthread_cond_init(&me.cv, NULL);
     pthread_mutex_lock(&srv->txmu);
     if (srv->txq_tail)
         srv->txq_tail->next = &me;
     else
         srv->txq_head = &me;
     srv->txq_tail = &me;
-    while (!me.done) {
-        if (!srv->tx_leader) {
-            /* Lead: take everything queued so far and run it as one batch. */
-            struct vg_txreq *batch = srv->txq_head;
-            srv->txq_head = srv->txq_tail = NULL;
-            srv->tx_leader = 1;
-            pthread_mutex_unlock(&srv->txmu);
-            run_batch(srv, batch);
-            pthread_mutex_lock(&srv->txmu);
-            for (struct vg_txreq *r = batch; r;) {
-                struct vg_txreq *next = r->next;
-                r->done = 1; /* r may be gone once its owner wakes */
-                r = next;
-            }
-            srv->tx_leader = 0;
-            pthread_cond_broadcast(&srv->txcv);
+    if (!srv->tx_leader)
+        srv->tx_leader = me.lead = 1;
+    while (!me.done && !me.lead)
+        pthread_cond_wait(&me.cv, &srv->txmu);
+    if (!me.done) {
+        struct vg_txreq *batch = srv->txq_head;
+        srv->txq_head = srv->txq_tail = NULL;
+        pthread_mutex_unlock(&srv->txmu);
+        run_batch(srv, batch);
+        pthread_mutex_lock(&srv->txmu);
+        for (struct vg_txreq *r = batch; r;) {
+            struct vg_txreq *next = r->next;
+            r->done = 1; /* r may be gone once its owner wakes (after the unlock) */
+            if (r != &me)
+                pthread_cond_signal(&r->cv);
+            r = next;
+        }
+        if (srv->txq_head) {
+            srv->txq_head->lead = 1;
+            pthread_cond_signal(&srv->txq_head->cv);
         } else {
-            pthread_cond_wait(&srv->txcv, &srv->txmu);
+            srv->tx_leader = 0;
         }
     }
     pthread_mutex_unlock(&srv->txmu);
+    pthread_cond_destroy(&me.cv);
     return me.rc;
 }
 
