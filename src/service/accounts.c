@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* A queued write operation; its owner sleeps on cv until it is done or
  * made the next leader. */
@@ -76,15 +77,9 @@ int vg__tx_on(struct vg_store *st, int write, int (*fn)(struct vg_store *st, voi
     return rc;
 }
 
-int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void *ctx),
-           void *ctx, struct vg_err *err)
+static int tx_write(struct vg_server *srv, int expected,
+                    int (*fn)(struct vg_store *st, void *ctx), void *ctx, struct vg_err *err)
 {
-    if (!write) {
-        struct vg_store *st = vg_pool_get(srv->pool);
-        int rc = vg__tx_on(st, 0, fn, ctx, err);
-        vg_pool_put(srv->pool, st);
-        return rc;
-    }
     /* The first to queue leads: it takes everything queued so far and runs
      * it as one batch. Then it wakes the owners of that batch, one by one,
      * and hands the lead to the first of those queued meanwhile, who takes
@@ -99,11 +94,29 @@ int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void
     else
         srv->txq_head = &me;
     srv->txq_tail = &me;
+    if (expected && --srv->tx_coming == 0 && srv->tx_waiting)
+        pthread_cond_signal(&srv->tx_waiting->cv);
     if (!srv->tx_leader)
         srv->tx_leader = me.lead = 1;
     while (!me.done && !me.lead)
         pthread_cond_wait(&me.cv, &srv->txmu);
     if (!me.done) {
+        /* Announced writes being prepared would each pay a commit of their
+         * own a moment later: wait for them, briefly. */
+        if (srv->tx_coming > 0) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += VG_TX_WAIT_US * 1000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            srv->tx_waiting = &me;
+            while (srv->tx_coming > 0 &&
+                   pthread_cond_timedwait(&me.cv, &srv->txmu, &until) == 0)
+                ;
+            srv->tx_waiting = NULL;
+        }
         struct vg_txreq *batch = srv->txq_head;
         srv->txq_head = srv->txq_tail = NULL;
         pthread_mutex_unlock(&srv->txmu);
@@ -126,6 +139,33 @@ int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void
     pthread_mutex_unlock(&srv->txmu);
     pthread_cond_destroy(&me.cv);
     return me.rc;
+}
+
+int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void *ctx),
+           void *ctx, struct vg_err *err)
+{
+    if (!write) {
+        struct vg_store *st = vg_pool_get(srv->pool);
+        int rc = vg__tx_on(st, 0, fn, ctx, err);
+        vg_pool_put(srv->pool, st);
+        return rc;
+    }
+    return tx_write(srv, 0, fn, ctx, err);
+}
+
+void vg__tx_expect(struct vg_server *srv, int delta)
+{
+    pthread_mutex_lock(&srv->txmu);
+    srv->tx_coming += delta;
+    if (srv->tx_coming == 0 && srv->tx_waiting)
+        pthread_cond_signal(&srv->tx_waiting->cv);
+    pthread_mutex_unlock(&srv->txmu);
+}
+
+int vg__tx_expected(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
+                    struct vg_err *err)
+{
+    return tx_write(srv, 1, fn, ctx, err);
 }
 
 int vg__result(int rc, json_t *res, json_t **out)

@@ -1216,6 +1216,7 @@ int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who, json_t
     memset(&t, 0, sizeof(t));
     memset(&op, 0, sizeof(op));
     op.a = vg_arena_new(0);
+    vg__tx_expect(srv, 1); /* the writer may wait for this one (group commit) */
     if ((rc = decode(srv, who, body, vg_time_now_ms(), op.a, &in, err)) == VG_OK) {
         intake_encode(&in, raw, rawlen, op.a, &t);
         op.srv = srv;
@@ -1223,7 +1224,9 @@ int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who, json_t
         op.in = &in;
         op.t = &t;
         op.err = err;
-        rc = vg__tx(srv, 1, create_tx, &op, err);
+        rc = vg__tx_expected(srv, create_tx, &op, err);
+    } else {
+        vg__tx_expect(srv, -1);
     }
     if (rc == VG_OK) {
         struct vg_buf b = {0};

@@ -60,6 +60,10 @@ struct vg_server {
      * under its own rwlock after each commit that changes indicators ---- */
     struct vg_ioc_state *ioc;
 
+    /* ---- group commit: writes announced with vg__tx_expect and not queued
+     * yet (under txmu); a leader waits briefly for them (accounts.c) ---- */
+    int tx_coming;
+    struct vg_txreq *tx_waiting; /* the leader waiting for them, or NULL */
 };
 
 /* Who is calling: resolved from a token by vg_svc_authenticate. */
