@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # bench/cases: sustained case submissions over HTTP into SQLite (each one a
 # transaction with its audit entry, dedup keys, timeline event, signed receipt
-# and outbox rows to two peer centres), measured with wrk; p50/p99 and rate,
-# printed with /healthz throughput from the same run and the ratio.
+# and inbox/outbox rows for two peer centres), measured with wrk; p50/p99 and
+# rate, printed with /healthz throughput from the same run and the ratio, and
+# the server's CPU time per submission (user + system, from /proc), which
+# varies less than the rate on a shared machine.
 # Targets: >= 5,000 submissions/s, p99 <= 20 ms.
 # Usage: bench/cases/run.sh [VIGIL_BIN]; DURATION (s, default 10), CONNECTIONS (default 16).
 set -euo pipefail
@@ -31,7 +33,9 @@ token=$(api -d "{\"user_id\":$uid}" "$url/api/v1/tokens" | jid token)
 for p in 1 2; do api -d "{\"name\":\"Peer $p\",\"kind\":\"peer\"}" "$url/api/v1/orgs" >/dev/null; done
 
 health=$(wrk -t"$threads" -c"$conns" -d"${dur}s" "$url/healthz" | awk '/Requests\/sec/ {print $2}')
+cpu0=$(awk '{print $14 + $15}' "/proc/$vpid/stat")
 out=$(VIGIL_TOKEN=$token wrk -t"$threads" -c"$conns" -d"${dur}s" --latency -s "$here/bench/cases/submit.lua" "$url")
+cpu1=$(awk '{print $14 + $15}' "/proc/$vpid/stat")
 rps=$(echo "$out" | awk '/^rps/ {print $2}')
 p50=$(echo "$out" | awk '/^p50_ms/ {print $2}')
 p99=$(echo "$out" | awk '/^p99_ms/ {print $2}')
@@ -43,5 +47,7 @@ printf '%-28s %12s\n' "p50 ms" "$p50"
 printf '%-28s %12s\n' "p99 ms" "$p99"
 printf '%-28s %12s\n' "errors (non-2xx)" "$errs"
 printf '%-28s %12s\n' "cases stored" "$stored"
+printf '%-28s %12s\n' "server CPU ms/submission" \
+  "$(python3 -c "print('%.3f' % (($cpu1 - $cpu0) * 1000.0 / $(getconf CLK_TCK) / ($rps * $dur)))")"
 printf '%-28s %12s\n' "/healthz req/s" "$health"
 printf '%-28s %12s\n' "ratio to /healthz" "$(python3 -c "print('%.3f' % ($rps/$health))")"

@@ -8,12 +8,15 @@
 
 int vg_h_case_create(struct vg_req *r)
 {
-    json_t *b, *out = NULL;
+    json_t *b;
     int rc = vg_req_json_object(r, &b);
     if (rc)
         return rc;
-    rc = vg_svc_case_create(r->srv, &r->actor, b, r->body.p, r->body.n, &out, &r->err);
-    return vg_reply_rc(r, rc, 201, out);
+    rc = vg_svc_case_create(r->srv, &r->actor, b, r->body.p, r->body.n, &r->raw, &r->raw_len,
+                            &r->err);
+    if (rc == VG_OK)
+        r->status = 201;
+    return rc;
 }
 
 int vg_h_case_list(struct vg_req *r)

@@ -7,13 +7,16 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
-/* A queued write operation. */
+/* A queued write operation; its owner sleeps on cv until it is done or
+ * made the next leader. */
 struct vg_txreq {
     int (*fn)(struct vg_store *st, void *ctx);
     void *ctx;
     struct vg_err *err;
-    int rc, done;
+    int rc, done, lead;
+    pthread_cond_t cv;
     struct vg_txreq *next;
 };
 
@@ -74,6 +77,70 @@ int vg__tx_on(struct vg_store *st, int write, int (*fn)(struct vg_store *st, voi
     return rc;
 }
 
+static int tx_write(struct vg_server *srv, int expected,
+                    int (*fn)(struct vg_store *st, void *ctx), void *ctx, struct vg_err *err)
+{
+    /* The first to queue leads: it takes everything queued so far and runs
+     * it as one batch. Then it wakes the owners of that batch, one by one,
+     * and hands the lead to the first of those queued meanwhile, who takes
+     * the next batch. Nobody else wakes: a broadcast woke every waiter to
+     * find its operation still queued, on a machine whose cores the leader
+     * needs. */
+    struct vg_txreq me = {.fn = fn, .ctx = ctx, .err = err};
+    pthread_cond_init(&me.cv, NULL);
+    pthread_mutex_lock(&srv->txmu);
+    if (srv->txq_tail)
+        srv->txq_tail->next = &me;
+    else
+        srv->txq_head = &me;
+    srv->txq_tail = &me;
+    if (expected && --srv->tx_coming == 0 && srv->tx_waiting)
+        pthread_cond_signal(&srv->tx_waiting->cv);
+    if (!srv->tx_leader)
+        srv->tx_leader = me.lead = 1;
+    while (!me.done && !me.lead)
+        pthread_cond_wait(&me.cv, &srv->txmu);
+    if (!me.done) {
+        /* Announced writes being prepared would each pay a commit of their
+         * own a moment later: wait for them, briefly. */
+        if (srv->tx_coming > 0) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += VG_TX_WAIT_US * 1000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            srv->tx_waiting = &me;
+            while (srv->tx_coming > 0 &&
+                   pthread_cond_timedwait(&me.cv, &srv->txmu, &until) == 0)
+                ;
+            srv->tx_waiting = NULL;
+        }
+        struct vg_txreq *batch = srv->txq_head;
+        srv->txq_head = srv->txq_tail = NULL;
+        pthread_mutex_unlock(&srv->txmu);
+        run_batch(srv, batch);
+        pthread_mutex_lock(&srv->txmu);
+        for (struct vg_txreq *r = batch; r;) {
+            struct vg_txreq *next = r->next;
+            r->done = 1; /* r may be gone once its owner wakes (after the unlock) */
+            if (r != &me)
+                pthread_cond_signal(&r->cv);
+            r = next;
+        }
+        if (srv->txq_head) {
+            srv->txq_head->lead = 1;
+            pthread_cond_signal(&srv->txq_head->cv);
+        } else {
+            srv->tx_leader = 0;
+        }
+    }
+    pthread_mutex_unlock(&srv->txmu);
+    pthread_cond_destroy(&me.cv);
+    return me.rc;
+}
+
 int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void *ctx),
            void *ctx, struct vg_err *err)
 {
@@ -83,35 +150,22 @@ int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void
         vg_pool_put(srv->pool, st);
         return rc;
     }
-    struct vg_txreq me = {.fn = fn, .ctx = ctx, .err = err};
+    return tx_write(srv, 0, fn, ctx, err);
+}
+
+void vg__tx_expect(struct vg_server *srv, int delta)
+{
     pthread_mutex_lock(&srv->txmu);
-    if (srv->txq_tail)
-        srv->txq_tail->next = &me;
-    else
-        srv->txq_head = &me;
-    srv->txq_tail = &me;
-    while (!me.done) {
-        if (!srv->tx_leader) {
-            /* Lead: take everything queued so far and run it as one batch. */
-            struct vg_txreq *batch = srv->txq_head;
-            srv->txq_head = srv->txq_tail = NULL;
-            srv->tx_leader = 1;
-            pthread_mutex_unlock(&srv->txmu);
-            run_batch(srv, batch);
-            pthread_mutex_lock(&srv->txmu);
-            for (struct vg_txreq *r = batch; r;) {
-                struct vg_txreq *next = r->next;
-                r->done = 1; /* r may be gone once its owner wakes */
-                r = next;
-            }
-            srv->tx_leader = 0;
-            pthread_cond_broadcast(&srv->txcv);
-        } else {
-            pthread_cond_wait(&srv->txcv, &srv->txmu);
-        }
-    }
+    srv->tx_coming += delta;
+    if (srv->tx_coming == 0 && srv->tx_waiting)
+        pthread_cond_signal(&srv->tx_waiting->cv);
     pthread_mutex_unlock(&srv->txmu);
-    return me.rc;
+}
+
+int vg__tx_expected(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
+                    struct vg_err *err)
+{
+    return tx_write(srv, 1, fn, ctx, err);
 }
 
 int vg__result(int rc, json_t *res, json_t **out)

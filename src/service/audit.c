@@ -30,13 +30,11 @@ void vg_audit_hash(const struct vg_audit *e, char out[65])
     json_decref(a);
 }
 
-int vg_audit_append(struct vg_store *st, const struct vg_actor *who, const char *action,
-                    const char *object_type, const char *object_id, const json_t *payload,
-                    int64_t at, struct vg_err *err)
+int vg_audit_append_text(struct vg_store *st, const struct vg_actor *who, const char *action,
+                         const char *object_type, const char *object_id, const char *payload,
+                         size_t n, int64_t at, struct vg_err *err)
 {
     struct vg_audit e;
-    char *canon;
-    size_t n;
     int rc;
     memset(&e, 0, sizeof(e));
     if ((rc = st->ops->audit_head(st, &e.seq, e.prev_hash, err)) != VG_OK)
@@ -48,13 +46,19 @@ int vg_audit_append(struct vg_store *st, const struct vg_actor *who, const char 
     e.action = action;
     e.object_type = object_type;
     e.object_id = object_id;
-    canon = payload ? vg_json_canonical(payload, &n) : vg_xstrdup("{}");
-    if (!payload)
-        n = 2;
-    e.payload = canon;
-    sha256_hex(canon, n, e.payload_hash);
+    e.payload = payload;
+    sha256_hex(payload, n, e.payload_hash);
     vg_audit_hash(&e, e.hash);
-    rc = st->ops->audit_insert(st, &e, err);
+    return st->ops->audit_insert(st, &e, err);
+}
+
+int vg_audit_append(struct vg_store *st, const struct vg_actor *who, const char *action,
+                    const char *object_type, const char *object_id, const json_t *payload,
+                    int64_t at, struct vg_err *err)
+{
+    size_t n = 2;
+    char *canon = payload ? vg_json_canonical(payload, &n) : vg_xstrdup("{}");
+    int rc = vg_audit_append_text(st, who, action, object_type, object_id, canon, n, at, err);
     free(canon);
     return rc;
 }

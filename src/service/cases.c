@@ -537,27 +537,6 @@ static json_t *receipt_payload(const char *case_id, const char *received_at, con
                      sha);
 }
 
-static json_t *make_receipt(struct vg_server *srv, const char *case_id, int64_t received,
-                            const char *raw, size_t rawlen)
-{
-    unsigned char h[32], sig[crypto_sign_BYTES];
-    char sha[65], at[32], b64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES,
-                                                        sodium_base64_VARIANT_ORIGINAL)];
-    crypto_hash_sha256(h, (const unsigned char *)raw, rawlen);
-    vg_hex(h, 32, sha);
-    vg_time_format(received, at);
-    json_t *p = receipt_payload(case_id, at, sha);
-    size_t n;
-    char *canon = vg_json_canonical(p, &n);
-    crypto_sign_detached(sig, NULL, (const unsigned char *)canon, n, srv->sign_sk);
-    free(canon);
-    sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
-    json_object_set_new(p, "alg", json_string("Ed25519"));
-    json_object_set_new(p, "key_id", json_string(srv->key_id));
-    json_object_set_new(p, "signature", json_string(b64));
-    return p;
-}
-
 int vg_receipt_verify(json_t *r, const unsigned char pk[32], struct vg_err *err)
 {
     const char *id = json_string_value(json_object_get(r, "case_id"));
@@ -593,6 +572,53 @@ int vg_svc_keys(struct vg_server *srv, json_t **out, struct vg_err *err)
     *out = json_pack("{s:[{s:s, s:s, s:s, s:s}]}", "keys", "id", srv->key_id, "alg", "Ed25519",
                      "use", "receipts", "public_key", b64);
     return VG_OK;
+}
+
+/* A JSON string as jansson writes it (JSON_COMPACT, no ASCII or slash
+ * escaping), so that text built here reads byte for byte like a dump. */
+static void put_jstr(struct vg_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const char *run = s;
+    vg_buf_putc(b, '"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        const char *esc = NULL;
+        char u[6];
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        vg_buf_append(b, run, (size_t)(s - run));
+        run = s + 1;
+        switch (ch) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default:
+            memcpy(u, "\\u00", 4);
+            u[4] = hex[ch >> 4];
+            u[5] = hex[ch & 15];
+            vg_buf_append(b, u, 6);
+        }
+        if (esc)
+            vg_buf_puts(b, esc);
+    }
+    vg_buf_append(b, run, (size_t)(s - run));
+    vg_buf_putc(b, '"');
+}
+
+static void put_jtime(struct vg_buf *b, int64_t ms)
+{
+    char t[32];
+    if (ms == 0) {
+        vg_buf_puts(b, "null");
+        return;
+    }
+    vg_time_format(ms, t);
+    put_jstr(b, t);
 }
 
 /* ---- visibility and views ---- */
@@ -661,6 +687,55 @@ static json_t *case_json(const struct vg_case *c, const struct vg_actor *who, in
     (void)who;
     json_decref(doc);
     return j;
+}
+
+/* case_json(c, who, SEE_FULL) as text, byte for byte, without decoding the
+ * stored document: its members go in as they are (canonical). */
+static void case_text(const struct vg_case *c, struct vg_buf *b)
+{
+    char dur[48];
+    size_t dn = strlen(c->doc);
+    vg_buf_puts(b, "{\"id\":");
+    put_jstr(b, c->id);
+    vg_buf_puts(b, ",\"state\":");
+    put_jstr(b, c->state);
+    if (dn > 2) {
+        vg_buf_putc(b, ',');
+        vg_buf_append(b, c->doc + 1, dn - 2);
+    }
+    vg_buf_puts(b, ",\"tlp\":");
+    put_jstr(b, c->tlp);
+    vg_buf_puts(b, ",\"discovered_at\":");
+    put_jtime(b, c->discovered_at);
+    vg_buf_puts(b, ",\"received_at\":");
+    put_jtime(b, c->received_at);
+    vg_buf_puts(b, ",\"report_due\":");
+    put_jtime(b, c->report_due);
+    vg_buf_printf(b, ",\"late\":%s,\"late_by\":", c->late ? "true" : "false");
+    if (c->late) {
+        duration(c->late_by_ms, dur, sizeof(dur));
+        put_jstr(b, dur);
+    } else {
+        vg_buf_puts(b, "null");
+    }
+    vg_buf_printf(b, ",\"late_by_seconds\":%lld,\"duplicate_of\":",
+                  (long long)(c->late_by_ms / 1000));
+    if (c->duplicate_of)
+        put_jstr(b, c->duplicate_of);
+    else
+        vg_buf_puts(b, "null");
+    vg_buf_puts(b, ",\"vendor_notified_at\":");
+    put_jtime(b, c->vendor_notified_at);
+    vg_buf_puts(b, ",\"published_at\":");
+    put_jtime(b, c->published_at);
+    vg_buf_puts(b, ",\"updated_at\":");
+    put_jtime(b, c->updated_at);
+    vg_buf_printf(b, ",\"reporter\":{\"org_id\":%lld,\"user_id\":%lld},\"vendor_org_id\":",
+                  (long long)c->reporter_org, (long long)c->reporter_user);
+    if (c->vendor_org)
+        vg_buf_printf(b, "%lld}", (long long)c->vendor_org);
+    else
+        vg_buf_puts(b, "null}");
 }
 
 /* A short form for notifications: enough to act on, nothing restricted. */
@@ -805,12 +880,15 @@ int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_t
                     struct vg_err *err)
 {
     int64_t now = vg_time_now_ms();
-    json_t *head = json_pack("{s:s, s:s, s:s}", "topic", topic, "object_type", object_type,
-                             "object_id", object_id);
-    json_t *at = vg__time_json(now);
-    size_t hn, atn;
-    char *h = vg_json_dump(head, &hn), *ats = vg_json_dump(at, &atn);
-    struct vg_buf env = {0}, pay = {0};
+    struct vg_buf env = {0}, pay = {0}, head = {0}, at = {0};
+    /* {"topic":..,"object_type":..,"object_id":.. and the time, as jansson writes them */
+    vg_buf_puts(&head, "{\"topic\":");
+    put_jstr(&head, topic);
+    vg_buf_puts(&head, ",\"object_type\":");
+    put_jstr(&head, object_type);
+    vg_buf_puts(&head, ",\"object_id\":");
+    put_jstr(&head, object_id);
+    put_jtime(&at, now);
     struct vg_arena *scratch = vg_arena_new(0); /* one unit's subscriptions and keys */
     int rc = VG_OK;
     for (size_t k = 0; rc == VG_OK && k < n; k++) {
@@ -819,9 +897,9 @@ int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_t
         vg_arena_reset(scratch);
         /* {"topic":..,"object_type":..,"object_id":..,"org_id":..,"at":..,"data":BODY} */
         vg_buf_reset(&env);
-        vg_buf_append(&env, h, hn - 1);
+        vg_buf_append(&env, head.p, head.n);
         vg_buf_printf(&env, ",\"org_id\":%lld,\"at\":", (long long)to[k].org_id);
-        vg_buf_append(&env, ats, atn);
+        vg_buf_append(&env, at.p, at.n);
         vg_buf_puts(&env, ",\"data\":");
         vg_buf_puts(&env, to[k].text);
         vg_buf_putc(&env, '}');
@@ -860,23 +938,77 @@ int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_t
     vg_buf_free(&env);
     vg_buf_free(&pay);
     vg_arena_free(scratch);
-    free(h);
-    free(ats);
-    json_decref(head);
-    json_decref(at);
+    vg_buf_free(&head);
+    vg_buf_free(&at);
     return rc;
 }
 
 /* ---- intake ---- */
 
+/* The members of a canonical dump without its braces, in arena a ("" when
+ * the object is empty). */
+static const char *canon_members(json_t *o, struct vg_arena *a)
+{
+    size_t n;
+    char *t = vg_json_canonical(o, &n);
+    const char *m = n > 2 ? vg_arena_strndup(a, t + 1, n - 2) : "";
+    free(t);
+    return m;
+}
+
+/* Everything of a submission that does not depend on its number or on the
+ * other cases is encoded before the write transaction, in parallel with the
+ * other requests; the writer then only joins text. */
+struct intake_text {
+    /* the stored document's members (canonical: sorted keys) before
+     * "possible_duplicates", between it and "receipt", and after "receipt" */
+    const char *doc_lo, *doc_mid, *doc_hi;
+    const char *sum_tail; /* the peer notification's members after "id" */
+    json_t *facts;        /* what a subscription filter tests: the library */
+    char sha[65];         /* SHA-256 of the request body */
+};
+
+static void intake_encode(struct intake *in, const char *raw, size_t rawlen, struct vg_arena *a,
+                          struct intake_text *t)
+{
+    json_t *lo = json_object(), *mid = json_object(), *hi = json_object(), *v;
+    const char *k;
+    unsigned char h[32];
+    json_object_foreach(in->doc, k, v) {
+        if (strcmp(k, "possible_duplicates") == 0 || strcmp(k, "receipt") == 0)
+            continue;
+        json_object_set(strcmp(k, "possible_duplicates") < 0 ? lo
+                        : strcmp(k, "receipt") < 0           ? mid
+                                                             : hi,
+                        k, v);
+    }
+    t->doc_lo = canon_members(lo, a);
+    t->doc_mid = canon_members(mid, a);
+    t->doc_hi = canon_members(hi, a);
+    json_decref(lo);
+    json_decref(mid);
+    json_decref(hi);
+    /* case_summary without the id, which the writer puts first */
+    struct vg_case c = in->c;
+    c.id = "";
+    json_t *sum = case_summary(&c, in->doc);
+    json_object_del(sum, "id");
+    size_t n;
+    char *st = vg_json_dump(sum, &n);
+    t->sum_tail = n > 2 ? vg_arena_strndup(a, st + 1, n - 1) : "}";
+    free(st);
+    json_decref(sum);
+    t->facts = json_pack("{s:s}", "library", in->c.library);
+    crypto_hash_sha256(h, (const unsigned char *)raw, rawlen);
+    vg_hex(h, 32, t->sha);
+}
+
 struct create_op {
     struct vg_server *srv;
     const struct vg_actor *who;
     struct intake *in;
-    const char *raw;
-    size_t rawlen;
+    struct intake_text *t;
     struct vg_arena *a;
-    json_t *out;
     int queued;
     struct vg_err *err;
 };
@@ -891,16 +1023,56 @@ static int event(struct vg_store *st, const char *case_id, const struct vg_actor
     return st->ops->case_event_insert(st, &e, err);
 }
 
+/* Possible duplicate: the open case received first (the first reporter keeps
+ * the credit) among those sharing an alias; when none does, among those
+ * sharing vendor + product + affected package, a weaker sign (one package
+ * has many flaws). One link per new case, however many earlier reports there
+ * are: each of those was linked to the same first one in its turn. */
+static int find_first(struct vg_store *st, struct create_op *op, struct vg_case *first,
+                      const char **on, const char **key)
+{
+    int found = 0;
+    for (int pass = 0; pass < 2 && !found; pass++) {
+        const char **vals = pass == 0 ? op->in->aliases : op->in->products;
+        size_t nv = pass == 0 ? op->in->naliases : op->in->nproducts;
+        for (size_t i = 0; i < nv; i++) {
+            struct vg_case f;
+            struct vg_err fe = {0};
+            int rc = st->ops->case_find_key(st, pass == 0 ? "alias" : "product", vals[i],
+                                            op->in->c.id, op->a, &f, &fe);
+            if (rc == VG_ENOTFOUND)
+                continue;
+            if (rc)
+                return vg_err_set(op->err, rc, "%s", fe.msg);
+            if (!found || f.received_at < first->received_at ||
+                (f.received_at == first->received_at && f.rid < first->rid)) {
+                *first = f;
+                *on = pass == 0 ? "alias" : "product";
+                *key = vals[i];
+                found = 1;
+            }
+        }
+    }
+    return found;
+}
+
 static int create_tx(struct vg_store *st, void *ctx)
 {
     struct create_op *op = ctx;
     struct vg_case *c = &op->in->c;
+    const struct intake_text *t = op->t;
     struct vg_arena *a = op->a;
+    struct vg_buf b = {0}, r = {0};
+    struct vg_case first = {0};
+    const char *on = NULL, *key = NULL;
+    unsigned char h[32], sig[crypto_sign_BYTES];
+    char at[32], hex[65], b64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES,
+                                                         sodium_base64_VARIANT_ORIGINAL)];
     struct tm tm;
-    time_t t = (time_t)(c->received_at / 1000);
+    time_t tt = (time_t)(c->received_at / 1000);
     int64_t seq;
-    int rc;
-    gmtime_r(&t, &tm);
+    int rc, dup;
+    gmtime_r(&tt, &tm);
     c->year = tm.tm_year + 1900;
     if ((rc = st->ops->case_next_seq(st, c->year, &seq, op->err)))
         return rc;
@@ -914,114 +1086,159 @@ static int create_tx(struct vg_store *st, void *ctx)
             vo.kind == VG_ORG_VENDOR)
             c->vendor_org = vo.id;
     }
-    /* Possible duplicates: an open case sharing an alias, or vendor + product
-     * + affected package. The earliest report keeps the credit. */
-    json_t *dups = json_object_get(op->in->doc, "possible_duplicates");
-    for (int pass = 0; pass < 2; pass++) {
-        const char **vals = pass == 0 ? op->in->aliases : op->in->products;
-        size_t nv = pass == 0 ? op->in->naliases : op->in->nproducts;
-        for (size_t i = 0; i < nv; i++) {
-            struct vg_case *found;
-            size_t nf;
-            if ((rc = st->ops->case_find_key(st, pass == 0 ? "alias" : "product", vals[i], c->id,
-                                             a, &found, &nf, op->err)))
-                return rc;
-            for (size_t k = 0; k < nf; k++) {
-                size_t m;
-                json_t *d;
-                int seen = 0;
-                json_array_foreach(dups, m, d)
-                    if (strcmp(json_string_value(json_object_get(d, "id")), found[k].id) == 0)
-                        seen = 1;
-                if (seen)
-                    continue;
-                json_array_append_new(dups, json_pack("{s:s, s:o, s:s, s:s}", "id", found[k].id,
-                                                      "received_at",
-                                                      vg__time_json(found[k].received_at),
-                                                      "matched_on", pass == 0 ? "alias" : "product",
-                                                      "key", vals[i]));
-            }
-        }
+    if ((dup = find_first(st, op, &first, &on, &key)) < 0) {
+        rc = dup;
+        goto out;
     }
-    json_object_set_new(op->in->doc, "receipt",
-                        make_receipt(op->srv, c->id, c->received_at, op->raw, op->rawlen));
-    char *doc = vg_json_canonical(op->in->doc, NULL);
-    c->doc = vg_arena_strdup(a, doc);
-    free(doc);
+
+    /* The receipt: Ed25519 over the canonical {case_id, received_at, sha256}. */
+    vg_time_format(c->received_at, at);
+    vg_buf_puts(&r, "{\"case_id\":");
+    put_jstr(&r, c->id);
+    vg_buf_puts(&r, ",\"received_at\":");
+    put_jstr(&r, at);
+    vg_buf_printf(&r, ",\"sha256\":\"%s\"}", t->sha);
+    crypto_sign_detached(sig, NULL, (const unsigned char *)r.p, r.n, op->srv->sign_sk);
+    sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
+    /* ... stored canonically: {alg, case_id, key_id, received_at, sha256, signature} */
+    vg_buf_reset(&r);
+    vg_buf_puts(&r, "{\"alg\":\"Ed25519\",\"case_id\":");
+    put_jstr(&r, c->id);
+    vg_buf_puts(&r, ",\"key_id\":");
+    put_jstr(&r, op->srv->key_id);
+    vg_buf_puts(&r, ",\"received_at\":");
+    put_jstr(&r, at);
+    vg_buf_printf(&r, ",\"sha256\":\"%s\",\"signature\":\"%s\"}", t->sha, b64);
+
+    /* The stored document, canonical: the parts encoded before, the links and
+     * the receipt in their places. */
+    vg_buf_putc(&b, '{');
+    if (*t->doc_lo) {
+        vg_buf_puts(&b, t->doc_lo);
+        vg_buf_putc(&b, ',');
+    }
+    vg_buf_puts(&b, "\"possible_duplicates\":[");
+    if (dup) {
+        vg_buf_puts(&b, "{\"id\":");
+        put_jstr(&b, first.id);
+        vg_buf_puts(&b, ",\"key\":");
+        put_jstr(&b, key);
+        vg_buf_printf(&b, ",\"matched_on\":\"%s\",\"received_at\":", on);
+        put_jtime(&b, first.received_at);
+        vg_buf_putc(&b, '}');
+    }
+    vg_buf_puts(&b, "],");
+    if (*t->doc_mid) {
+        vg_buf_puts(&b, t->doc_mid);
+        vg_buf_putc(&b, ',');
+    }
+    vg_buf_puts(&b, "\"receipt\":");
+    vg_buf_append(&b, r.p, r.n);
+    if (*t->doc_hi) {
+        vg_buf_putc(&b, ',');
+        vg_buf_puts(&b, t->doc_hi);
+    }
+    vg_buf_putc(&b, '}');
+    c->doc = vg_arena_strndup(a, b.p, b.n);
+
     if ((rc = st->ops->case_insert(st, c, op->err)))
-        return rc;
+        goto out;
     for (size_t i = 0; i < op->in->naliases; i++)
-        if ((rc = st->ops->case_key_put(st, c->id, "alias", op->in->aliases[i], op->err)))
-            return rc;
+        if ((rc = st->ops->case_key_put(st, c, "alias", op->in->aliases[i], op->err)))
+            goto out;
     for (size_t i = 0; i < op->in->nproducts; i++)
-        if ((rc = st->ops->case_key_put(st, c->id, "product", op->in->products[i], op->err)))
-            return rc;
+        if ((rc = st->ops->case_key_put(st, c, "product", op->in->products[i], op->err)))
+            goto out;
     if ((rc = event(st, c->id, op->who, c->received_at, "transition", NULL, "received",
                     c->late ? "received after the reporting deadline" : "received", op->err)))
-        return rc;
-    {
-        size_t m;
-        json_t *d;
-        json_array_foreach(dups, m, d) {
-            const char *other = json_string_value(json_object_get(d, "id"));
-            char *note = vg_arena_printf(a, "possible duplicate of %s (reported earlier)", other);
-            if ((rc = event(st, c->id, op->who, c->received_at, "duplicate_link", NULL, NULL, note,
-                            op->err)) ||
-                (rc = event(st, other, op->who, c->received_at, "duplicate_link", NULL, NULL,
-                            vg_arena_printf(a, "%s may report the same flaw (reported later)",
-                                            c->id),
-                            op->err)))
-                return rc;
-        }
-    }
-    op->out = case_json(c, op->who, SEE_FULL);
-    json_t *ref = doc_ref(c);
-    json_object_set(ref, "receipt", json_object_get(op->in->doc, "receipt"));
-    json_object_set_new(ref, "late", json_boolean(c->late));
-    rc = vg_audit_append(st, op->who, "case.create", "case", c->id, ref, c->received_at, op->err);
-    json_decref(ref);
-    if (rc)
-        return rc;
+        goto out;
+    if (dup &&
+        ((rc = event(st, c->id, op->who, c->received_at, "duplicate_link", NULL, NULL,
+                     vg_arena_printf(a, "possible duplicate of %s (reported earlier)", first.id),
+                     op->err)) ||
+         (rc = event(st, first.id, op->who, c->received_at, "duplicate_link", NULL, NULL,
+                     vg_arena_printf(a, "%s may report the same flaw (reported later)", c->id),
+                     op->err))))
+        goto out;
+
+    /* The audit entry names the stored document by its hash (see doc_ref),
+     * with the receipt: canonical {case_id, doc_sha256, late, receipt,
+     * reporter_org, state, tlp, vendor_org}. */
+    crypto_hash_sha256(h, (const unsigned char *)c->doc, b.n);
+    vg_hex(h, 32, hex);
+    vg_buf_reset(&b);
+    vg_buf_puts(&b, "{\"case_id\":");
+    put_jstr(&b, c->id);
+    vg_buf_printf(&b, ",\"doc_sha256\":\"%s\",\"late\":%s,\"receipt\":", hex,
+                  c->late ? "true" : "false");
+    vg_buf_append(&b, r.p, r.n);
+    vg_buf_printf(&b, ",\"reporter_org\":%lld,\"state\":", (long long)c->reporter_org);
+    put_jstr(&b, c->state);
+    vg_buf_puts(&b, ",\"tlp\":");
+    put_jstr(&b, c->tlp);
+    vg_buf_printf(&b, ",\"vendor_org\":%lld}", (long long)c->vendor_org);
+    if ((rc = vg_audit_append_text(st, op->who, "case.create", "case", c->id, b.p, b.n,
+                                   c->received_at, op->err)))
+        goto out;
+
     /* Simultaneous forwarding: every active peer centre, in this transaction. */
     struct vg_org *peers;
     size_t np;
-    if ((rc = st->ops->org_list_kind(st, VG_ORG_PEER, a, &peers, &np, op->err)))
-        return rc;
-    json_t *sum = case_summary(c, op->in->doc);
-    for (size_t i = 0; rc == VG_OK && i < np; i++)
-        rc = vg__notify_org(st, peers[i].id, "case.received", "case", c->id, sum, c->received_at,
-                            a, &op->queued, op->err);
-    json_decref(sum);
+    if ((rc = st->ops->org_list_kind(st, VG_ORG_PEER, a, &peers, &np, op->err)) || np == 0)
+        goto out;
+    vg_buf_reset(&b);
+    vg_buf_puts(&b, "{\"id\":");
+    put_jstr(&b, c->id);
+    vg_buf_putc(&b, ',');
+    vg_buf_puts(&b, t->sum_tail);
+    struct vg_notify_to *to = vg_arena_calloc(a, np, sizeof(*to));
+    for (size_t i = 0; i < np; i++)
+        to[i] = (struct vg_notify_to){.org_id = peers[i].id, .body = t->facts, .text = b.p};
+    rc = vg__notify_orgs(st, "case.received", "case", c->id, to, np, c->received_at, &op->queued,
+                         NULL, op->err);
+out:
+    vg_buf_free(&b);
+    vg_buf_free(&r);
     return rc;
 }
 
 int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who, json_t *body,
-                       const char *raw, size_t rawlen, json_t **out, struct vg_err *err)
+                       const char *raw, size_t rawlen, char **out, size_t *outlen,
+                       struct vg_err *err)
 {
     struct intake in;
+    struct intake_text t;
     struct create_op op;
     int rc;
     if ((rc = vg_authz(who, VG_ACT_CASE_SUBMIT, err)))
         return rc;
     memset(&in, 0, sizeof(in));
+    memset(&t, 0, sizeof(t));
     memset(&op, 0, sizeof(op));
     op.a = vg_arena_new(0);
+    vg__tx_expect(srv, 1); /* the writer may wait for this one (group commit) */
     if ((rc = decode(srv, who, body, vg_time_now_ms(), op.a, &in, err)) == VG_OK) {
+        intake_encode(&in, raw, rawlen, op.a, &t);
         op.srv = srv;
         op.who = who;
         op.in = &in;
-        op.raw = raw;
-        op.rawlen = rawlen;
+        op.t = &t;
         op.err = err;
-        rc = vg__tx(srv, 1, create_tx, &op, err);
+        rc = vg__tx_expected(srv, create_tx, &op, err);
+    } else {
+        vg__tx_expect(srv, -1);
+    }
+    if (rc == VG_OK) {
+        struct vg_buf b = {0};
+        case_text(&in.c, &b);
+        *out = vg_buf_steal(&b, outlen);
     }
     json_decref(in.doc);
+    json_decref(t.facts);
     vg_arena_free(op.a);
-    if ((rc = vg__result(rc, op.out, out)) != VG_OK)
-        return rc;
-    if (op.queued)
+    if (rc == VG_OK && op.queued)
         vg_notifier_kick(srv->notifier);
-    return VG_OK;
+    return rc;
 }
 
 /* ---- reading ---- */

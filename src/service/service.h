@@ -60,6 +60,10 @@ struct vg_server {
      * under its own rwlock after each commit that changes indicators ---- */
     struct vg_ioc_state *ioc;
 
+    /* ---- group commit: writes announced with vg__tx_expect and not queued
+     * yet (under txmu); a leader waits briefly for them (accounts.c) ---- */
+    int tx_coming;
+    struct vg_txreq *tx_waiting; /* the leader waiting for them, or NULL */
 };
 
 /* Who is calling: resolved from a token by vg_svc_authenticate. */
@@ -150,9 +154,10 @@ struct vg_case_query {
 
 /* Intake: body is the parsed submission (borrowed), raw/rawlen its exact
  * bytes (hashed into the signed receipt). who may be any active unit's
- * non-reader user. 201 body in *out. */
+ * non-reader user. The 201 body (JSON text, caller frees) in *out, *outlen. */
 int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who, json_t *body,
-                       const char *raw, size_t rawlen, json_t **out, struct vg_err *err);
+                       const char *raw, size_t rawlen, char **out, size_t *outlen,
+                       struct vg_err *err);
 /* who NULL = anonymous (published cases only). */
 int vg_svc_case_get(struct vg_server *srv, const struct vg_actor *who, const char *id,
                     json_t **out, struct vg_err *err);
@@ -279,6 +284,11 @@ int vg_svc_stats(struct vg_server *srv, struct vg_store_stats *out, struct vg_er
 int vg_audit_append(struct vg_store *st, const struct vg_actor *who, const char *action,
                     const char *object_type, const char *object_id, const json_t *payload,
                     int64_t at, struct vg_err *err);
+/* The same with the payload already in canonical JSON (n bytes, borrowed):
+ * for writers that encode it as text. */
+int vg_audit_append_text(struct vg_store *st, const struct vg_actor *who, const char *action,
+                         const char *object_type, const char *object_id, const char *payload,
+                         size_t n, int64_t at, struct vg_err *err);
 /* Recomputes the chain. Returns VG_OK with *count entries, or VG_ECONFLICT
  * with *bad_seq the first broken entry and why describing the break. */
 int vg_audit_verify(struct vg_store *st, int64_t *count, int64_t *bad_seq, char *why,

@@ -54,6 +54,16 @@ int vg__tx_on(struct vg_store *st, int write, int (*fn)(struct vg_store *st, voi
  * writer (each in its own savepoint). */
 int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void *ctx),
            void *ctx, struct vg_err *err);
+/* Group commit for writes that announce themselves: vg__tx_expect(srv, 1)
+ * when a request starts preparing a write (decoding, encoding), then either
+ * vg__tx_expected (which queues it like vg__tx) or vg__tx_expect(srv, -1)
+ * when it will not write after all. A leader about to run a batch waits a
+ * little (at most VG_TX_WAIT_US) while announced writes are still being
+ * prepared, so that they share its transaction and commit. */
+#define VG_TX_WAIT_US 1000
+void vg__tx_expect(struct vg_server *srv, int delta);
+int vg__tx_expected(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
+                    struct vg_err *err);
 /* Hands a write's result to the caller: *out = res when rc is VG_OK, else
  * res is freed. Returns rc. */
 int vg__result(int rc, json_t *res, json_t **out);

@@ -398,5 +398,25 @@ const struct vg__migration vg__sqlite_migrations[] = {
     "DROP TABLE taxii_objects;"
     "ALTER TABLE taxii_objects_new RENAME TO taxii_objects;"
     "CREATE INDEX taxii_objects_added ON taxii_objects(collection, date_added);"},
+    /* 80..89: cases. 80: dedup keys live in their primary key, ordered by
+     * receipt, so the earliest open case holding a key is the first row an
+     * index seek finds (no rowid table beside it, no sort, no id lookups). */
+    {80,
+    "CREATE TABLE case_dedup ("
+    " kind TEXT NOT NULL,"
+    " value TEXT NOT NULL,"
+    " received_at INTEGER NOT NULL,"
+    " case_rid INTEGER NOT NULL,"
+    " PRIMARY KEY (kind, value, received_at, case_rid)) WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO case_dedup SELECT k.kind, k.value, c.received_at, c.rid"
+    " FROM case_keys k JOIN cases c ON c.id = k.case_id;"
+    "DROP TABLE case_keys;"},
+    /* 81: no query reads cases through its state, reporter or vendor index
+     * (the list tests them inside ORs and walks rid; compliance reads every
+     * row): three b-trees fewer to write per case. */
+    {81,
+    "DROP INDEX IF EXISTS cases_state;"
+    "DROP INDEX IF EXISTS cases_reporter;"
+    "DROP INDEX IF EXISTS cases_vendor;"},
     {0, NULL},
 };

@@ -37,6 +37,8 @@ int vg_pool_open(const char *uri, int size, struct vg_store_pool **out, struct v
             p->free_list[p->free_n++] = p->all[i];
         p->size++;
     }
+    if (rc == VG_OK)
+        rc = vg_store_bg_checkpoint(p->all[0], err);
     if (rc) {
         vg_pool_close(p);
         p = NULL;

@@ -237,6 +237,7 @@ static void sq_rollback(struct vg_store *base)
                 sqlite3_reset(s->cache[i].st);
         sq_simple(s, Q_ROLLBACK, "rollback", &e);
         s->in_tx = 0;
+        s->seq_year = 0; /* cases: the number may have been rolled back */
     }
 }
 
@@ -253,6 +254,7 @@ static int sq_savepoint(struct vg_store *base, int op, struct vg_err *err)
         for (int i = 0; i < VG_SQ_CACHE; i++)
             if (s->cache[i].st)
                 sqlite3_reset(s->cache[i].st);
+        s->seq_year = 0; /* cases: the number may have been rolled back */
         if ((st = vg__sq_prep(s, q_sp_undo, err)) == NULL)
             return VG_EBACKEND;
         if ((rc = vg__sq_exec(s, st, "savepoint", 0, err)))
@@ -744,6 +746,7 @@ static void sq_close(struct vg_store *base)
     struct sqlite_store *s = vg__sq(base);
     if (s == NULL)
         return;
+    vg__sq_ckpt_stop(s);
     for (int i = 0; i < VG_SQ_CACHE; i++)
         sqlite3_finalize(s->cache[i].st);
     sqlite3_close(s->db);

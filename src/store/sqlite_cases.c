@@ -37,11 +37,15 @@ static const char q_case_list[] =
     " AND (?7 IS NULL OR lower(product_vendor) = lower(?7)) AND (?8 = 0 OR late = 1)"
     " ORDER BY rid LIMIT ?9";
 static const char q_key_put[] =
-    "INSERT INTO case_keys (case_id, kind, value) VALUES (?,?,?) ON CONFLICT DO NOTHING";
+    "INSERT INTO case_dedup (kind, value, received_at, case_rid) VALUES (?,?,?,?)"
+    " ON CONFLICT DO NOTHING";
+/* The key's rows come in receipt order from the primary key: the first open
+ * one is the answer, usually the first row read. */
 static const char q_find_key[] =
-    "SELECT rid, id, received_at FROM cases WHERE id IN (SELECT case_id FROM case_keys WHERE kind = ?"
-    " AND value = ?) AND id <> ? AND state NOT IN ('rejected', 'duplicate') ORDER BY received_at, rid"
-    " LIMIT 10";
+    "SELECT c.rid, c.id, c.received_at FROM case_dedup k JOIN cases c ON c.rid = k.case_rid"
+    " WHERE k.kind = ? AND k.value = ? AND c.id <> ? AND c.state NOT IN ('rejected', 'duplicate')"
+    " ORDER BY k.received_at, k.case_rid LIMIT 1";
+static const char q_data_version[] = "PRAGMA data_version";
 static const char q_event_insert[] =
     "INSERT INTO case_events (case_id, at, actor_user, actor_org, kind, from_state, to_state, body)"
     " VALUES (?,?,?,?,?,?,?,?)";
@@ -167,14 +171,43 @@ static void read_case(sqlite3_stmt *st, struct vg_arena *a, struct vg_case *c)
     c->doc = vg__sq_str(st, 22, a);
 }
 
+/* The number comes from the writer's memory while nothing but this
+ * connection has written since it was read: a rollback forgets it (sqlite.c),
+ * and PRAGMA data_version tells whether another connection has committed. */
+static int data_version(struct sqlite_store *s, int64_t *v, struct vg_err *err)
+{
+    sqlite3_stmt *st = vg__sq_prep(s, q_data_version, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    GET_ONE(s, st, "data version", err, *v = sqlite3_column_int64(st, 0));
+}
+
 int vg__sq_case_next_seq(struct vg_store *base, int year, int64_t *seq, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
+    int64_t dv = 0;
+    int rc;
+    if ((rc = data_version(s, &dv, err)))
+        return rc;
+    if (s->seq_year == year && s->seq_dv == dv) {
+        *seq = s->seq_next;
+        return VG_OK;
+    }
     sqlite3_stmt *st = vg__sq_prep(s, q_case_seq, err);
     if (st == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int(st, 1, year);
-    GET_ONE(s, st, "case number", err, *seq = sqlite3_column_int64(st, 0));
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return vg__sq_err(s, rc, "case number", err);
+    }
+    *seq = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    s->seq_year = year;
+    s->seq_next = *seq;
+    s->seq_dv = dv;
+    return VG_OK;
 }
 
 int vg__sq_case_insert(struct vg_store *base, struct vg_case *c, struct vg_err *err)
@@ -206,8 +239,13 @@ int vg__sq_case_insert(struct vg_store *base, struct vg_case *c, struct vg_err *
     sqlite3_bind_int64(st, 20, c->published_at);
     sqlite3_bind_int64(st, 21, c->updated_at);
     vg__sq_bind_str(st, 22, c->doc);
-    if ((rc = vg__sq_exec(s, st, "case", 0, err)) == VG_OK)
+    if ((rc = vg__sq_exec(s, st, "case", 0, err)) == VG_OK) {
         c->rid = sqlite3_last_insert_rowid(s->db);
+        if (s->seq_year == c->year && s->seq_next == c->seq)
+            s->seq_next++;
+        else
+            s->seq_year = 0;
+    }
     return rc;
 }
 
@@ -260,23 +298,24 @@ int vg__sq_case_list(struct vg_store *base, const struct vg_case_filter *f, int6
     GET_MANY(s, st, "cases", a, struct vg_case, out, n, err, read_case(st, a, it));
 }
 
-int vg__sq_case_key_put(struct vg_store *base, const char *case_id, const char *kind,
+int vg__sq_case_key_put(struct vg_store *base, const struct vg_case *c, const char *kind,
                         const char *value, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = vg__sq_prep(s, q_key_put, err);
     if (st == NULL)
         return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, case_id);
-    vg__sq_bind_str(st, 2, kind);
-    vg__sq_bind_str(st, 3, value);
+    vg__sq_bind_str(st, 1, kind);
+    vg__sq_bind_str(st, 2, value);
+    sqlite3_bind_int64(st, 3, c->received_at);
+    sqlite3_bind_int64(st, 4, c->rid);
     return vg__sq_exec(s, st, "case key", 0, err);
 }
 
 /* Only what a duplicate link shows: id and received_at (rid for order). */
 int vg__sq_case_find_key(struct vg_store *base, const char *kind, const char *value,
-                         const char *exclude_id, struct vg_arena *a, struct vg_case **out,
-                         size_t *n, struct vg_err *err)
+                         const char *exclude_id, struct vg_arena *a, struct vg_case *out,
+                         struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = vg__sq_prep(s, q_find_key, err);
@@ -285,10 +324,11 @@ int vg__sq_case_find_key(struct vg_store *base, const char *kind, const char *va
     vg__sq_bind_str(st, 1, kind);
     vg__sq_bind_str(st, 2, value);
     vg__sq_bind_str(st, 3, exclude_id ? exclude_id : "");
-    GET_MANY(s, st, "cases", a, struct vg_case, out, n, err, {
-        it->rid = sqlite3_column_int64(st, 0);
-        it->id = vg__sq_str(st, 1, a);
-        it->received_at = sqlite3_column_int64(st, 2);
+    GET_ONE(s, st, "case", err, {
+        memset(out, 0, sizeof(*out));
+        out->rid = sqlite3_column_int64(st, 0);
+        out->id = vg__sq_str(st, 1, a);
+        out->received_at = sqlite3_column_int64(st, 2);
     });
 }
 

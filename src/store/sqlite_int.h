@@ -30,7 +30,18 @@ struct sqlite_store {
         char id[48];
         int64_t n;
     } coll[4];
+    /* cases: the next case number of seq_year, valid while no other
+     * connection has committed (seq_dv = PRAGMA data_version then) and no
+     * rollback has happened since; seq_year 0 = unknown */
+    int seq_year;
+    int64_t seq_next, seq_dv;
+    struct vg__sq_ckpt *ckpt; /* the writer's background checkpoints, or NULL */
 };
+
+/* sqlite_ckpt.c: checkpoints of s's WAL by a thread of their own (the
+ * writer connection); stop is NULL-safe and runs before s is closed. */
+int vg__sq_ckpt_start(struct sqlite_store *s, struct vg_err *err);
+void vg__sq_ckpt_stop(struct sqlite_store *s);
 
 struct sqlite_store *vg__sq(struct vg_store *s);
 /* Maps a SQLite failure to VG_E* (unique -> VG_ECONFLICT, ...). */
@@ -102,10 +113,10 @@ int vg__sq_case_get(struct vg_store *, const char *, struct vg_arena *, struct v
 int vg__sq_case_update(struct vg_store *, const struct vg_case *, struct vg_err *);
 int vg__sq_case_list(struct vg_store *, const struct vg_case_filter *, int64_t, int,
                      struct vg_arena *, struct vg_case **, size_t *, struct vg_err *);
-int vg__sq_case_key_put(struct vg_store *, const char *, const char *, const char *,
+int vg__sq_case_key_put(struct vg_store *, const struct vg_case *, const char *, const char *,
                         struct vg_err *);
 int vg__sq_case_find_key(struct vg_store *, const char *, const char *, const char *,
-                         struct vg_arena *, struct vg_case **, size_t *, struct vg_err *);
+                         struct vg_arena *, struct vg_case *, struct vg_err *);
 int vg__sq_case_event_insert(struct vg_store *, struct vg_case_event *, struct vg_err *);
 int vg__sq_case_events(struct vg_store *, const char *, struct vg_arena *, struct vg_case_event **,
                        size_t *, struct vg_err *);

@@ -421,14 +421,16 @@ struct vg_store_ops {
     int (*case_update)(struct vg_store *s, const struct vg_case *c, struct vg_err *err);
     int (*case_list)(struct vg_store *s, const struct vg_case_filter *f, int64_t after, int limit,
                      struct vg_arena *a, struct vg_case **out, size_t *n, struct vg_err *err);
-    /* Dedup keys (kind "alias" or "product", value normalised by the service). */
-    int (*case_key_put)(struct vg_store *s, const char *case_id, const char *kind,
+    /* Dedup keys (kind "alias" or "product", value normalised by the service)
+     * of the stored case c (rid, received_at); a repeated key is kept once. */
+    int (*case_key_put)(struct vg_store *s, const struct vg_case *c, const char *kind,
                         const char *value, struct vg_err *err);
-    /* Open cases (not rejected, duplicate) other than exclude_id holding a key,
-     * earliest first, at most 10; only rid, id and received_at are filled. */
+    /* The earliest received open case (not rejected, duplicate) other than
+     * exclude_id holding a key: only rid, id and received_at are filled (in
+     * a); VG_ENOTFOUND when there is none. */
     int (*case_find_key)(struct vg_store *s, const char *kind, const char *value,
-                         const char *exclude_id, struct vg_arena *a, struct vg_case **out,
-                         size_t *n, struct vg_err *err);
+                         const char *exclude_id, struct vg_arena *a, struct vg_case *out,
+                         struct vg_err *err);
     int (*case_event_insert)(struct vg_store *s, struct vg_case_event *e, struct vg_err *err);
     int (*case_events)(struct vg_store *s, const char *case_id, struct vg_arena *a,
                        struct vg_case_event **out, size_t *n, struct vg_err *err);
@@ -598,6 +600,10 @@ int vg_pool_open(const char *uri, int size, struct vg_store_pool **out, struct v
 void vg_pool_close(struct vg_store_pool *p);
 struct vg_store *vg_pool_get(struct vg_store_pool *p);
 void vg_pool_put(struct vg_store_pool *p, struct vg_store *s);
+/* Moves the checkpoints of s (the pool's writer) to a thread of their own:
+ * the writer then does not stop to copy the log into the database file.
+ * A no-op for backends without a write-ahead log to copy. */
+int vg_store_bg_checkpoint(struct vg_store *s, struct vg_err *err);
 /* The writer connection, exclusively, until vg_pool_writer_put. */
 struct vg_store *vg_pool_writer(struct vg_store_pool *p);
 void vg_pool_writer_put(struct vg_store_pool *p);

@@ -119,6 +119,25 @@ class Cases(unittest.TestCase):
         self.assertIn(c["id"], [x["id"] for x in late["items"]])
         self.assertTrue(all(x["late"] for x in late["items"]))
 
+    def test_created_body_is_the_stored_case(self):
+        # the 201 body is written as text; it reads exactly like GET of the stored case
+        r = self.s.post("/api/v1/cases", log4j(
+            title='Quote " backslash \\ tab \t nl \n ctl \u0001 \u001f del \u007f ü 漏洞 \U0001F600 /',
+            aliases=["CVE-2042-0001"], discovered_at=ts(now_minus(100)),
+            upstream={"vendor": "Up \"stream\"", "notified_at": "2021-11-24T10:00:00+08:00"},
+            references=[{"type": "WEB", "url": "https://example.org/a?b=1&c=<2>"}]),
+            self.tok["finder"])
+        self.assertEqual(r.status, 201, r)
+        self.assertTrue(r.json["late"])
+        g = self.s.get("/api/v1/cases/" + r.json["id"], self.tok["finder"])
+        self.assertEqual(g.status, 200)
+        self.assertEqual(r.raw, g.raw)
+        self.assertIn("application/json", r.headers.get("Content-Type", ""))
+        on_time = self.submit(aliases=["CVE-2042-0002"], discovered_at=ts(now_minus(1)))
+        g = self.s.get("/api/v1/cases/" + on_time["id"], self.tok["finder"])
+        self.assertEqual(on_time, g.json)
+        self.assertEqual((on_time["late"], on_time["late_by"]), (False, None))
+
     def test_deadline_edges(self):
         s = self.s
         on_time = now_minus(47.9)
@@ -314,14 +333,35 @@ class Cases(unittest.TestCase):
         time.sleep(0.01)
         second = self.submit("other", aliases=["cve-2051-0001"], discovered_at=ts(now_minus(2)))
         dups = second["possible_duplicates"]
-        self.assertEqual([d["id"] for d in dups][:1], [first["id"]])
+        # an alias match wins over an earlier case that only shares the package
+        self.assertEqual([d["id"] for d in dups], [first["id"]])
+        self.assertEqual((dups[0]["matched_on"], dups[0]["key"]), ("alias", "CVE-2051-0001"))
         self.assertEqual(dups[0]["received_at"], first["received_at"])
         self.assertLess(first["received_at"], second["received_at"])
         tl = self.s.get("/api/v1/cases/%s/timeline" % first["id"], self.tok["analyst"]).json["items"]
         self.assertIn("duplicate_link", [e["kind"] for e in tl])
-        # the same product and package also links
-        third = self.submit("other", aliases=[], discovered_at=ts(now_minus(1)))
-        self.assertIn(first["id"], [d["id"] for d in third["possible_duplicates"]])
+
+    def test_duplicates_link_the_first_open_case_only(self):
+        pkg = {"purl": "pkg:maven/org.example.dedup/widget",
+               "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "1.0"}, {"fixed": "1.2"}]}]}
+        product = {"vendor": "Dedup Vendor", "name": "Widget", "model": "W1", "versions": "1.0-1.1"}
+        first = self.submit(aliases=[], affected=[pkg], product=product)
+        later = [self.submit("other", aliases=[], affected=[pkg], product=product) for _ in range(4)]
+        for c in later:
+            self.assertEqual(c["possible_duplicates"],
+                             [{"id": first["id"], "received_at": first["received_at"],
+                               "matched_on": "product",
+                               "key": "dedup vendor|widget|pkg:maven/org.example.dedup/widget"}])
+            tl = self.s.get("/api/v1/cases/%s/timeline" % c["id"], self.tok["analyst"]).json["items"]
+            self.assertEqual([e["kind"] for e in tl], ["transition", "duplicate_link"])
+        tl = self.s.get("/api/v1/cases/%s/timeline" % first["id"], self.tok["analyst"]).json["items"]
+        self.assertEqual(sorted(e["note"] for e in tl if e["kind"] == "duplicate_link"),
+                         sorted("%s may report the same flaw (reported later)" % c["id"]
+                                for c in later))
+        # once the first is closed, the next open one keeps the credit
+        self.assertEqual(self.move(first["id"], "rejected", note="not a flaw").status, 200)
+        nxt = self.submit(aliases=[], affected=[pkg], product=product)
+        self.assertEqual([d["id"] for d in nxt["possible_duplicates"]], [later[0]["id"]])
 
     def test_visibility_matrix(self):
         s = self.s

@@ -181,6 +181,138 @@ static void test_store_contract_and_chain(void **state)
     vg_arena_free(a);
 }
 
+/* ---- cases: numbers from the writer's memory, dedup keys, background
+ * checkpoints ---- */
+
+static void put_case(struct vg_store *st, int64_t org, int64_t user, int64_t seq, int64_t at,
+                     const char *doc, struct vg_case *c)
+{
+    struct vg_err e = {0};
+    char id[32];
+    snprintf(id, sizeof(id), "VG-2026-%05lld", (long long)seq);
+    *c = (struct vg_case){.id = strdup(id), .year = 2026, .seq = seq, .state = "received",
+                          .library = "general", .tlp = "amber", .reporter_org = org,
+                          .reporter_user = user, .product_vendor = "V", .product_name = "P",
+                          .discovered_at = at - 1000, .received_at = at, .report_due = at,
+                          .score = -1, .updated_at = at, .doc = doc};
+    assert_int_equal(st->ops->case_insert(st, c, &e), VG_OK);
+}
+
+static int64_t next_seq(struct vg_store *st)
+{
+    struct vg_err e = {0};
+    int64_t seq = 0;
+    assert_int_equal(st->ops->case_next_seq(st, 2026, &seq, &e), VG_OK);
+    return seq;
+}
+
+static void test_case_numbers_and_dedup(void **state)
+{
+    struct vg_store *st = *state, *other = NULL;
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_org o = {.name = "Reporter", .kind = VG_ORG_MEMBER, .status = VG_ORG_ACTIVE,
+                       .created_at = 1, .updated_at = 1};
+    struct vg_user u = {.name = "r@unit", .role = VG_ROLE_MEMBER, .created_at = 1};
+    struct vg_case c[8], f;
+    char *ids[8] = {0};
+    int k = 0;
+
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->org_insert(st, &o, &e), VG_OK);
+    u.org_id = o.id;
+    assert_int_equal(st->ops->user_insert(st, &u, &e), VG_OK);
+    assert_int_equal(next_seq(st), 1);
+    put_case(st, o.id, u.id, 1, 1000, "{}", &c[k]);
+    ids[k] = (char *)c[k].id, k++;
+    assert_int_equal(next_seq(st), 2);
+    /* an operation undone by its savepoint gives its number back */
+    assert_int_equal(st->ops->savepoint(st, 0, &e), VG_OK);
+    put_case(st, o.id, u.id, next_seq(st), 2000, "{}", &c[k]);
+    assert_int_equal(st->ops->savepoint(st, 2, &e), VG_OK);
+    free((char *)c[k].id);
+    assert_int_equal(next_seq(st), 2);
+    put_case(st, o.id, u.id, 2, 2000, "{}", &c[k]);
+    ids[k] = (char *)c[k].id, k++;
+    assert_int_equal(st->ops->commit(st, &e), VG_OK);
+
+    /* a rolled-back transaction gives its numbers back */
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(next_seq(st), 3);
+    put_case(st, o.id, u.id, 3, 3000, "{}", &c[k]);
+    free((char *)c[k].id);
+    st->ops->rollback(st);
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(next_seq(st), 3);
+    st->ops->rollback(st);
+
+    /* another connection's commit is seen */
+    assert_int_equal(vg_store_open(fixture_db, 0, 0, &other, &e), VG_OK);
+    assert_int_equal(other->ops->begin(other, 1, &e), VG_OK);
+    assert_int_equal(next_seq(other), 3);
+    put_case(other, o.id, u.id, 3, 3000, "{}", &c[k]);
+    ids[k] = (char *)c[k].id, k++;
+    assert_int_equal(other->ops->commit(other, &e), VG_OK);
+    vg_store_close(other);
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(next_seq(st), 4);
+
+    /* dedup: the earliest open holder of a key, whatever the insertion order */
+    put_case(st, o.id, u.id, 4, 500, "{}", &c[k]); /* received first, numbered last */
+    ids[k] = (char *)c[k].id, k++;
+    for (int i = 0; i < k; i++) {
+        assert_int_equal(st->ops->case_key_put(st, &c[i], "product", "v|p|pkg:npm/x", &e), VG_OK);
+        assert_int_equal(st->ops->case_key_put(st, &c[i], "product", "v|p|pkg:npm/x", &e), VG_OK);
+    }
+    assert_int_equal(st->ops->case_find_key(st, "product", "v|p|pkg:npm/x", "", a, &f, &e), VG_OK);
+    assert_string_equal(f.id, "VG-2026-00004");
+    assert_int_equal(f.received_at, 500);
+    assert_int_equal(st->ops->case_find_key(st, "product", "v|p|pkg:npm/x", "VG-2026-00004", a, &f,
+                                            &e),
+                     VG_OK);
+    assert_string_equal(f.id, "VG-2026-00001");
+    c[3].state = "rejected";
+    assert_int_equal(st->ops->case_update(st, &c[3], &e), VG_OK);
+    c[0].state = "duplicate";
+    assert_int_equal(st->ops->case_update(st, &c[0], &e), VG_OK);
+    assert_int_equal(st->ops->case_find_key(st, "product", "v|p|pkg:npm/x", "", a, &f, &e), VG_OK);
+    assert_string_equal(f.id, "VG-2026-00002");
+    assert_int_equal(st->ops->case_find_key(st, "alias", "v|p|pkg:npm/x", "", a, &f, &e),
+                     VG_ENOTFOUND);
+    vg_err_clear(&e);
+    assert_int_equal(st->ops->commit(st, &e), VG_OK);
+
+    /* background checkpoints: many WAL pages later, everything is there and
+     * the numbers run on */
+    assert_int_equal(vg_store_bg_checkpoint(st, &e), VG_OK);
+    char *doc = malloc(6001);
+    memset(doc, 'x', 6000);
+    doc[0] = '"';
+    doc[5999] = '"';
+    doc[6000] = '\0';
+    int64_t seq = 5;
+    for (int b = 0; b < 60; b++) {
+        assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+        for (int i = 0; i < 50; i++, seq++) {
+            struct vg_case x;
+            assert_int_equal(next_seq(st), seq);
+            put_case(st, o.id, u.id, seq, 10000 + seq, doc, &x);
+            free((char *)x.id);
+        }
+        assert_int_equal(st->ops->commit(st, &e), VG_OK);
+    }
+    assert_int_equal(vg_store_open(fixture_db, 0, 0, &other, &e), VG_OK);
+    struct vg_store_stats stats;
+    memset(&stats, 0, sizeof(stats));
+    assert_int_equal(other->ops->stats(other, &stats, &e), VG_OK);
+    assert_int_equal(stats.cases, seq - 1);
+    vg_store_close(other);
+    free(doc);
+    for (int i = 0; i < k; i++)
+        free(ids[i]);
+    vg_arena_free(a);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -190,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_token_hash),
         cmocka_unit_test(test_audit_hash),
         cmocka_unit_test_setup_teardown(test_store_contract_and_chain, open_store, close_store),
+        cmocka_unit_test_setup_teardown(test_case_numbers_and_dedup, open_store, close_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
