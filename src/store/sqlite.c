@@ -4,6 +4,7 @@
 #include "store/sqlite_int.h"
 #include "core/util.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -739,11 +740,101 @@ out:
     return rc;
 }
 
+/* ---- checkpoints ----
+ * The writer's commits do not copy the WAL back into the database
+ * themselves (SQLite's automatic checkpoint runs inside the commit that
+ * crosses its threshold, fsyncs included): past CKPT_PAGES, a thread of the
+ * writer's own, on a connection of its own, runs a passive checkpoint, which
+ * never blocks the writer or readers. Should it fall far behind, the
+ * writer checkpoints inline again, so the WAL stays bounded. */
+#define CKPT_PAGES 4000
+#define CKPT_INLINE_PAGES (8 * CKPT_PAGES)
+
+struct vg__sq_ckpt {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t th;
+    int started, want, stop;
+    char *path;
+};
+
+static void *ckpt_run(void *arg)
+{
+    struct vg__sq_ckpt *c = arg;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) ==
+        SQLITE_OK) {
+        sqlite3_busy_timeout(db, 10000);
+        sqlite3_exec(db, "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+    }
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->want && !c->stop)
+            pthread_cond_wait(&c->cv, &c->mu);
+        if (c->stop)
+            break;
+        c->want = 0;
+        pthread_mutex_unlock(&c->mu);
+        if (db)
+            sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&c->mu);
+    }
+    pthread_mutex_unlock(&c->mu);
+    sqlite3_close(db);
+    return NULL;
+}
+
+static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct vg__sq_ckpt *c = arg;
+    if (pages < CKPT_PAGES)
+        return SQLITE_OK;
+    pthread_mutex_lock(&c->mu);
+    if (!c->started)
+        c->started = pthread_create(&c->th, NULL, ckpt_run, c) == 0 ? 1 : -1;
+    c->want = 1;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    if (c->started < 0 || pages >= CKPT_INLINE_PAGES)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
+static void ckpt_start(struct sqlite_store *s, const char *path)
+{
+    struct vg__sq_ckpt *c = vg_xcalloc(1, sizeof(*c));
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    c->path = vg_xstrdup(path);
+    s->ckpt = c;
+    sqlite3_wal_hook(s->db, ckpt_hook, c);
+}
+
+static void ckpt_stop(struct sqlite_store *s)
+{
+    struct vg__sq_ckpt *c = s->ckpt;
+    if (c == NULL)
+        return;
+    sqlite3_wal_hook(s->db, NULL, NULL);
+    pthread_mutex_lock(&c->mu);
+    c->stop = 1;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    if (c->started > 0)
+        pthread_join(c->th, NULL);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    free(c->path);
+    free(c);
+    s->ckpt = NULL;
+}
+
 static void sq_close(struct vg_store *base)
 {
     struct sqlite_store *s = vg__sq(base);
     if (s == NULL)
         return;
+    ckpt_stop(s);
     for (int i = 0; i < VG_SQ_CACHE; i++)
         sqlite3_finalize(s->cache[i].st);
     sqlite3_close(s->db);
@@ -945,6 +1036,8 @@ int vg_sqlite_open(const char *path, int create, int do_migrate, struct vg_store
     }
     if (do_migrate && (rc = migrate(s, err)) != VG_OK)
         goto fail;
+    if (do_migrate) /* the writer */
+        ckpt_start(s, path);
     *out = &s->base;
     return VG_OK;
 fail:

@@ -25,6 +25,8 @@ struct sqlite_store {
         sqlite3_stmt *st;
     } cache[VG_SQ_CACHE];
     int in_tx;
+    /* the writer's background checkpointer (sqlite.c), or NULL */
+    struct vg__sq_ckpt *ckpt;
 };
 
 struct sqlite_store *vg__sq(struct vg_store *s);
