@@ -33,6 +33,17 @@ static const char q_vuln_update[] =
     "UPDATE vulns SET modified = ?3, published = ?4, withdrawn = ?5, source = ?6, public = ?7,"
     " score = ?8, grade = ?9, summary = ?10, doc = ?11, updated_at = ?12 WHERE rid = ?1 AND"
     " id = ?2";
+/* New records only (vuln_insert_new): rids as SQLite gives them (max + 1 on,
+ * in order), a stored id skipped. */
+#define VULN_NEW_ROW " (?,?,?,?,?,?,?,?,?,?,?)"
+#define VULN_NEW_INSERT                                                                            \
+    "INSERT OR FAIL INTO vulns (id, modified, published, withdrawn, source, public, score, grade,"\
+    " summary, doc, updated_at) VALUES"
+#define VULN_NEW_SKIP " ON CONFLICT (id) DO NOTHING"
+static const char q_vuln_new[] = VULN_NEW_INSERT VULN_NEW_ROW VULN_NEW_SKIP;
+static const char q_vuln_new33[] = VULN_NEW_INSERT ROWS32(VULN_NEW_ROW ",") VULN_NEW_ROW
+    VULN_NEW_SKIP;
+static const char q_rids_after[] = "SELECT rid, id FROM vulns WHERE rid > ? ORDER BY rid";
 static const char q_max_rid[] = "SELECT coalesce(max(rid), 0) FROM vulns";
 static const char q_del_aliases[] = "DELETE FROM vuln_aliases WHERE rid = ?";
 static const char q_del_packages[] = "DELETE FROM vuln_packages WHERE rid = ?";
@@ -267,27 +278,59 @@ static int fts_insert(struct sqlite_store *s, const struct vg_vuln_put *p, struc
     return vg__sq_exec(s, st, "vulnerability text", 0, err);
 }
 
-int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
-                         struct vg_err *err)
+/* The alias, package and full-text rows of records p[0..n) (rids set). */
+static int index_rows(struct sqlite_store *s, const struct vg_vuln_put *p, size_t n,
+                      struct vg_err *err)
 {
-    struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st;
-    int64_t rid = 0;
-    size_t nnew = 0, nal = 0, npk = 0, k = 0;
+    size_t nal = 0, npk = 0, k = 0;
     int rc = VG_OK;
-    if (n == 0)
-        return VG_OK;
-    if ((st = vg__sq_prep(s, q_max_rid, err)) == NULL)
-        return VG_EBACKEND;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        rid = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
     for (size_t i = 0; i < n; i++) {
         nal += p[i].naliases;
         npk += p[i].npackages;
     }
-    const struct vg_vuln **fresh = vg_xcalloc(n, sizeof(*fresh));
     struct key_row *rows = vg_xcalloc(nal + npk + 1, sizeof(*rows));
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p[i].naliases; j++)
+            rows[k++] = (struct key_row){p[i].aliases[j], NULL, p[i].v.rid};
+    qsort(rows, nal, sizeof(*rows), cmp_key_row);
+    rc = insert_rows(s, q_alias_ins, q_alias_ins33, 2, bind_alias, rows, nal, "alias", err);
+    for (size_t i = k = 0; i < n; i++)
+        for (size_t j = 0; j < p[i].npackages; j++)
+            rows[k++] =
+                (struct key_row){p[i].packages[2 * j], p[i].packages[2 * j + 1], p[i].v.rid};
+    qsort(rows, npk, sizeof(*rows), cmp_key_row);
+    if (rc == VG_OK)
+        rc = insert_rows(s, q_pkg_ins, q_pkg_ins33, 3, bind_package, rows, npk, "package", err);
+    for (size_t i = 0; i < n && rc == VG_OK; i++)
+        rc = fts_insert(s, &p[i], err);
+    free(rows);
+    return rc;
+}
+
+static int max_rid(struct sqlite_store *s, int64_t *rid, struct vg_err *err)
+{
+    sqlite3_stmt *st = vg__sq_prep(s, q_max_rid, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    *rid = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *rid = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return VG_OK;
+}
+
+int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
+                         struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    int64_t rid = 0;
+    size_t nnew = 0;
+    int rc = VG_OK;
+    if (n == 0)
+        return VG_OK;
+    if ((rc = max_rid(s, &rid, err)))
+        return rc;
+    const struct vg_vuln **fresh = vg_xcalloc(n, sizeof(*fresh));
     rc = fts_delete(s, p, n, err);
     for (size_t i = 0; i < n && rc == VG_OK; i++) {
         if (p[i].v.rid) {
@@ -300,23 +343,88 @@ int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
     if (rc == VG_OK)
         rc = insert_rows(s, q_vuln_ins, q_vuln_ins33, 12, bind_vuln, fresh, nnew, "vulnerability",
                          err);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < p[i].naliases; j++)
-            rows[k++] = (struct key_row){p[i].aliases[j], NULL, p[i].v.rid};
-    qsort(rows, nal, sizeof(*rows), cmp_key_row);
     if (rc == VG_OK)
-        rc = insert_rows(s, q_alias_ins, q_alias_ins33, 2, bind_alias, rows, nal, "alias", err);
-    for (size_t i = k = 0; i < n; i++)
-        for (size_t j = 0; j < p[i].npackages; j++)
-            rows[k++] =
-                (struct key_row){p[i].packages[2 * j], p[i].packages[2 * j + 1], p[i].v.rid};
-    qsort(rows, npk, sizeof(*rows), cmp_key_row);
-    if (rc == VG_OK)
-        rc = insert_rows(s, q_pkg_ins, q_pkg_ins33, 3, bind_package, rows, npk, "package", err);
-    for (size_t i = 0; i < n && rc == VG_OK; i++)
-        rc = fts_insert(s, &p[i], err);
-    free(rows);
+        rc = index_rows(s, p, n, err);
     free(fresh);
+    return rc;
+}
+
+static void bind_vuln_new(sqlite3_stmt *st, int c, const struct vg_vuln *v)
+{
+    vg__sq_bind_str(st, c + 1, v->id);
+    sqlite3_bind_int64(st, c + 2, v->modified);
+    sqlite3_bind_int64(st, c + 3, v->published);
+    sqlite3_bind_int64(st, c + 4, v->withdrawn);
+    vg__sq_bind_str(st, c + 5, v->source);
+    sqlite3_bind_int(st, c + 6, v->public);
+    sqlite3_bind_int(st, c + 7, v->score);
+    vg__sq_bind_str(st, c + 8, v->grade);
+    vg__sq_bind_str(st, c + 9, v->summary);
+    vg__sq_bind_str(st, c + 10, v->doc);
+    sqlite3_bind_int64(st, c + 11, v->updated_at);
+}
+
+/* After a statement inserted fewer of p[0..n) than it held (some ids were
+ * stored): which went in, from the rows past *rid (in the order of p). */
+static int match_new(struct sqlite_store *s, struct vg_vuln_put *p, size_t n, int64_t *rid,
+                     struct vg_err *err)
+{
+    sqlite3_stmt *st = vg__sq_prep(s, q_rids_after, err);
+    size_t i = 0;
+    int r;
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, *rid);
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 1);
+        while (i < n && strcmp(p[i].v.id, id ? id : "") != 0)
+            i++;
+        if (i < n)
+            p[i++].v.rid = sqlite3_column_int64(st, 0);
+        *rid = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_reset(st);
+    return r == SQLITE_DONE ? VG_OK : vg__sq_err(s, r, "vulnerability", err);
+}
+
+int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t n,
+                           struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    int64_t rid = 0;
+    size_t i = 0, m = 0;
+    int rc;
+    if (n == 0)
+        return VG_OK;
+    if ((rc = max_rid(s, &rid, err)))
+        return rc;
+    while (rc == VG_OK && i < n) {
+        size_t c = n - i >= 33 ? 33 : 1;
+        sqlite3_stmt *st = vg__sq_prep(s, c == 33 ? q_vuln_new33 : q_vuln_new, err);
+        if (st == NULL)
+            return VG_EBACKEND;
+        for (size_t k = 0; k < c; k++) {
+            p[i + k].v.rid = 0;
+            bind_vuln_new(st, 11 * (int)k, &p[i + k].v);
+        }
+        if ((rc = vg__sq_exec(s, st, "vulnerability", 0, err)))
+            break;
+        if ((size_t)sqlite3_changes(s->db) == c) {
+            for (size_t k = 0; k < c; k++)
+                p[i + k].v.rid = ++rid;
+        } else {
+            rc = match_new(s, &p[i], c, &rid, err);
+        }
+        i += c;
+    }
+    if (rc)
+        return rc;
+    struct vg_vuln_put *in = vg_xcalloc(n, sizeof(*in)); /* the new ones, for their index rows */
+    for (i = 0; i < n; i++)
+        if (p[i].v.rid)
+            in[m++] = p[i];
+    rc = index_rows(s, in, m, err);
+    free(in);
     return rc;
 }
 
