@@ -24,11 +24,11 @@
 #include <unistd.h>
 #include <zip.h>
 
-/* A request holds up to this many records (the server takes 10,000) and is
- * cut after this many bytes (the server's default body limit is 10 MiB):
- * fewer, larger write transactions. */
-#define BATCH_RECORDS 5000
-#define BATCH_BYTES (6u << 20)
+/* A request holds up to this many records (the server takes 10,000) and no
+ * more than this many bytes unless one record alone is larger (the server's
+ * default body limit is 10 MiB): few, large write transactions. */
+#define BATCH_RECORDS 10000
+#define BATCH_BYTES (8u << 20)
 
 /* A malformed record found here, reported in its place among the server's
  * answers for the batch it falls in. */
@@ -143,8 +143,11 @@ static void report(struct importer *im, struct batch *b, int was_sent)
         return;
     }
     if (was_sent) {
+        long rejected = (long)json_integer_value(json_object_get(resp, "skipped"));
         im->imported += (long)json_integer_value(json_object_get(resp, "imported"));
         im->unchanged += (long)json_integer_value(json_object_get(resp, "unchanged"));
+        if (rejected > (long)ne) /* more than the answer lists */
+            im->skipped += rejected - (long)ne;
     }
     while (i < b->nnotes || k < ne) {
         json_t *e = json_array_get(errs, k);
@@ -208,12 +211,17 @@ static int add_text(struct importer *im, const char *text, size_t n, const char 
 {
     struct batch *b = im->cur;
     char w[1200];
+    if (b->nwhere && b->body.n + n + 1 > BATCH_BYTES) {
+        if (flush(im))
+            return -1;
+        b = im->cur;
+    }
     snprintf(w, sizeof(w), "%s:%s", file, pos);
     b->where = vg_xrealloc(b->where, (b->nwhere + 1) * sizeof(char *));
     b->where[b->nwhere++] = vg_xstrdup(w);
     vg_buf_append(&b->body, text, n);
     vg_buf_putc(&b->body, '\n');
-    if (b->nwhere >= BATCH_RECORDS || b->body.n >= BATCH_BYTES)
+    if (b->nwhere >= BATCH_RECORDS)
         return flush(im);
     return 0;
 }

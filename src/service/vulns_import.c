@@ -231,6 +231,10 @@ struct import_item {
     size_t n, index;  /* index: its position in the request */
 };
 
+/* Problems listed in an answer: one per record of a full request (an NVD
+ * line may hold more). */
+#define IMPORT_ERRORS 10000
+
 /* A share of a request's records, parsed (lines) and prepared outside the
  * write transaction, on a thread of its own when the request is large. */
 struct import_part {
@@ -243,14 +247,14 @@ struct import_part {
     size_t nitems;
     struct vg_vuln_put *r;    /* prepared records */
     size_t nr;
-    json_t *errors;      /* [{index, field, message}], at most 1000 */
+    json_t *errors;      /* [{index, field, message}], at most IMPORT_ERRORS */
     int skipped;
 };
 
 static void skip(struct import_part *pt, size_t index, const struct vg_err *e)
 {
     pt->skipped++;
-    if (json_array_size(pt->errors) < 1000)
+    if (json_array_size(pt->errors) < IMPORT_ERRORS)
         json_array_append_new(pt->errors,
                               json_pack("{s:I, s:s, s:s}", "index", (json_int_t)index, "field",
                                         e->field, "message", e->msg));
@@ -511,13 +515,13 @@ static int import_run(struct vg_server *srv, struct import_op *op, json_t **out,
         struct import_part *pt = &op->part[t];
         for (i = 0; i < pt->nitems; i++)
             json_decref(pt->items[i].rec);
-        if (t && json_array_size(errors) < 1000)
+        if (t && json_array_size(errors) < IMPORT_ERRORS)
             json_array_extend(errors, pt->errors);
         if (t)
             json_decref(pt->errors);
     }
-    while (json_array_size(errors) > 1000)
-        json_array_remove(errors, 1000);
+    while (json_array_size(errors) > IMPORT_ERRORS)
+        json_array_remove(errors, IMPORT_ERRORS);
     if (rc == VG_OK && op->queued)
         vg_notifier_kick(srv->notifier);
     if (rc == VG_OK && op->imported && strcmp(op->format, "kev") != 0)
