@@ -14,7 +14,9 @@
 #include "core/config.h"
 #include "core/util.h"
 
+#include <curl/curl.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +24,41 @@
 #include <unistd.h>
 #include <zip.h>
 
-#define BATCH_RECORDS 1000
-#define BATCH_BYTES (4u << 20)
+/* A request holds up to this many records (the server takes 10,000) and no
+ * more than this many bytes unless one record alone is larger (the server's
+ * default body limit is 10 MiB): few, large write transactions. */
+#define BATCH_RECORDS 10000
+#define BATCH_BYTES (8u << 20)
 
+/* A malformed record found here, reported in its place among the server's
+ * answers for the batch it falls in. */
+struct note {
+    size_t at; /* the number of records of the batch before it */
+    char *text;
+};
+
+struct batch {
+    struct vg_buf body; /* records, one a line */
+    char **where;       /* "file:position" per line of body */
+    size_t nwhere;
+    struct note *notes;
+    size_t nnotes;
+    long status; /* the server's answer */
+    struct vg_buf out;
+};
+
+/* One batch is filled while the one before is with the server (a thread of
+ * its own sends it): reading the files overlaps the server's work. Answers
+ * are read, and problems printed, in batch order on the main thread. */
 struct importer {
     struct vg_config cfg;
-    const char *format;    /* as the server knows it (nedb -> osv) */
-    const char *kind;      /* as given */
-    struct vg_buf batch;   /* records, one a line */
-    char **where;          /* "file:position" per line of batch */
-    size_t nwhere;
+    const char *format; /* as the server knows it (nedb -> osv) */
+    const char *kind;   /* as given */
+    struct batch b[2];
+    struct batch *cur;  /* being filled */
+    struct batch *sent; /* with the server, or NULL */
+    pthread_t th;
+    int threaded; /* sent is being sent by th */
     long imported, unchanged, skipped, seen;
     int failed, tty;
 };
@@ -43,64 +70,158 @@ static void progress(struct importer *im)
                 im->imported, im->unchanged, im->skipped);
 }
 
-static void bad(struct importer *im, const char *where, const char *why)
+static void print_bad(struct importer *im, const char *text)
 {
     if (im->tty)
         fputc('\n', stderr);
-    fprintf(stderr, "%s: %s\n", where, why);
+    fprintf(stderr, "%s\n", text);
     im->skipped++;
 }
 
-static int flush(struct importer *im)
+/* Notes a malformed record at the current place of the batch being filled. */
+static void bad(struct importer *im, const char *where, const char *why)
 {
-    struct vg_buf out = {0};
-    json_t *resp;
+    struct batch *b = im->cur;
+    size_t n = strlen(where) + strlen(why) + 3;
+    char *t = vg_xmalloc(n);
+    snprintf(t, n, "%s: %s", where, why);
+    b->notes = vg_xrealloc(b->notes, (b->nnotes + 1) * sizeof(*b->notes));
+    b->notes[b->nnotes++] = (struct note){b->nwhere, t};
+}
+
+static void batch_reset(struct batch *b)
+{
+    vg_buf_reset(&b->body);
+    vg_buf_free(&b->out);
+    for (size_t i = 0; i < b->nwhere; i++)
+        free(b->where[i]);
+    b->nwhere = 0;
+    for (size_t i = 0; i < b->nnotes; i++)
+        free(b->notes[i].text);
+    b->nnotes = 0;
+    b->status = 0;
+}
+
+static void batch_free(struct batch *b)
+{
+    batch_reset(b);
+    vg_buf_free(&b->body);
+    free(b->where);
+    free(b->notes);
+}
+
+static void send_batch(const struct importer *im, struct batch *b)
+{
     char path[64];
-    long status;
-    if (im->nwhere == 0)
-        return 0;
     snprintf(path, sizeof(path), "/api/v1/vulns/import?format=%s", im->format);
-    status = vg_cli_request_as(&im->cfg, "POST", path, "application/x-ndjson", im->batch.p,
-                               im->batch.n, &out);
-    resp = out.p ? json_loads(out.p, 0, NULL) : NULL;
-    if (status != 200) {
-        const char *msg = json_string_value(json_object_get(json_object_get(resp, "error"), "message"));
-        if (status > 0)
-            fprintf(stderr, "vigil import: server answered %ld: %s\n", status,
-                    msg ? msg : (out.p ? out.p : ""));
+    b->status = vg_cli_request_as(&im->cfg, "POST", path, "application/x-ndjson", b->body.p,
+                                  b->body.n, &b->out);
+}
+
+static void *send_run(void *arg)
+{
+    struct importer *im = arg;
+    send_batch(im, im->sent);
+    return NULL;
+}
+
+/* The answer for batch b (sent, or holding notes only): counts, and the
+ * problems in record order, the server's and those found here. */
+static void report(struct importer *im, struct batch *b, int was_sent)
+{
+    json_t *resp = was_sent && b->out.p ? json_loads(b->out.p, 0, NULL) : NULL;
+    json_t *errs = json_object_get(resp, "errors");
+    size_t i = 0, k = 0, ne = json_array_size(errs);
+    if (was_sent && b->status != 200) {
+        const char *msg =
+            json_string_value(json_object_get(json_object_get(resp, "error"), "message"));
+        if (b->status > 0)
+            fprintf(stderr, "vigil import: server answered %ld: %s\n", b->status,
+                    msg ? msg : (b->out.p ? b->out.p : ""));
         im->failed = 1;
-    } else {
-        json_t *e;
-        size_t i;
+        json_decref(resp);
+        return;
+    }
+    if (was_sent) {
+        long rejected = (long)json_integer_value(json_object_get(resp, "skipped"));
         im->imported += (long)json_integer_value(json_object_get(resp, "imported"));
         im->unchanged += (long)json_integer_value(json_object_get(resp, "unchanged"));
-        json_array_foreach(json_object_get(resp, "errors"), i, e) {
-            size_t k = (size_t)json_integer_value(json_object_get(e, "index"));
-            bad(im, k < im->nwhere ? im->where[k] : "?",
-                json_string_value(json_object_get(e, "message")) ?: "rejected");
+        if (rejected > (long)ne) /* more than the answer lists */
+            im->skipped += rejected - (long)ne;
+    }
+    while (i < b->nnotes || k < ne) {
+        json_t *e = json_array_get(errs, k);
+        size_t at = (size_t)json_integer_value(json_object_get(e, "index"));
+        if (i < b->nnotes && (k == ne || b->notes[i].at <= at)) {
+            print_bad(im, b->notes[i++].text);
+            continue;
         }
+        const char *why = json_string_value(json_object_get(e, "message"));
+        const char *where = at < b->nwhere ? b->where[at] : "?";
+        size_t n = strlen(where) + (why ? strlen(why) : 8) + 3;
+        char *t = vg_xmalloc(n);
+        snprintf(t, n, "%s: %s", where, why ? why : "rejected");
+        print_bad(im, t);
+        free(t);
+        k++;
     }
     json_decref(resp);
-    vg_buf_free(&out);
-    vg_buf_reset(&im->batch);
-    for (size_t i = 0; i < im->nwhere; i++)
-        free(im->where[i]);
-    im->nwhere = 0;
+}
+
+/* Waits for the batch with the server, if any, and reports it. */
+static int settle(struct importer *im)
+{
+    struct batch *b = im->sent;
+    if (b == NULL)
+        return im->failed ? -1 : 0;
+    if (im->threaded)
+        pthread_join(im->th, NULL);
+    im->sent = NULL;
+    im->threaded = 0;
+    report(im, b, 1);
+    batch_reset(b);
     progress(im);
     return im->failed ? -1 : 0;
+}
+
+/* Hands the batch being filled to the server (once the one before is
+ * answered) and starts filling the other. */
+static int flush(struct importer *im)
+{
+    struct batch *b = im->cur;
+    if (settle(im))
+        return -1;
+    if (b->nwhere == 0) { /* nothing to send: its notes only */
+        report(im, b, 0);
+        batch_reset(b);
+        progress(im);
+        return 0;
+    }
+    im->sent = b;
+    im->cur = b == &im->b[0] ? &im->b[1] : &im->b[0];
+    im->threaded = pthread_create(&im->th, NULL, send_run, im) == 0;
+    if (!im->threaded)
+        send_batch(im, b);
+    return 0;
 }
 
 /* One record as one line of JSON text (no newline in it). */
 static int add_text(struct importer *im, const char *text, size_t n, const char *file,
                     const char *pos)
 {
+    struct batch *b = im->cur;
     char w[1200];
+    if (b->nwhere && b->body.n + n + 1 > BATCH_BYTES) {
+        if (flush(im))
+            return -1;
+        b = im->cur;
+    }
     snprintf(w, sizeof(w), "%s:%s", file, pos);
-    im->where = vg_xrealloc(im->where, (im->nwhere + 1) * sizeof(char *));
-    im->where[im->nwhere++] = vg_xstrdup(w);
-    vg_buf_append(&im->batch, text, n);
-    vg_buf_putc(&im->batch, '\n');
-    if (im->nwhere >= BATCH_RECORDS || im->batch.n >= BATCH_BYTES)
+    b->where = vg_xrealloc(b->where, (b->nwhere + 1) * sizeof(char *));
+    b->where[b->nwhere++] = vg_xstrdup(w);
+    vg_buf_append(&b->body, text, n);
+    vg_buf_putc(&b->body, '\n');
+    if (b->nwhere >= BATCH_RECORDS)
         return flush(im);
     return 0;
 }
@@ -318,17 +439,21 @@ int vg_cli_import(int argc, char **argv)
     }
     im.format = strcmp(im.kind, "nedb") == 0 ? "osv" : im.kind;
     im.tty = isatty(2);
+    im.cur = &im.b[0];
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* before the sending thread */
     rc = 0;
     for (int i = 1; i < np && rc == 0; i++)
         rc = path(&im, pos[i]);
     if (rc == 0)
         rc = flush(&im);
+    if (settle(&im) && rc == 0)
+        rc = -1;
+    if (rc && !im.failed)
+        report(&im, im.cur, 0); /* stopped at a path: what was found up to it */
     if (im.tty)
         fputc('\n', stderr);
-    for (size_t i = 0; i < im.nwhere; i++)
-        free(im.where[i]);
-    free(im.where);
-    vg_buf_free(&im.batch);
+    batch_free(&im.b[0]);
+    batch_free(&im.b[1]);
     printf("imported %ld, unchanged %ld, skipped %ld\n", im.imported, im.unchanged, im.skipped);
     if (rc || im.failed)
         return 2;

@@ -132,61 +132,82 @@ static int kb_keeps(const struct vg_vuln *old, const struct vg_vuln *v)
     return same;
 }
 
-/* Stores prepared records as if one by one, in one pass: each is looked up
- * once (or found earlier in the batch), and the records to write go to the
- * store together. changed[i] is 1 when r[i] was written; *w and *nw get the
- * written records (the last of each id), in a. */
+/* Stores prepared records as if one by one. First within the batch, as if
+ * no id were stored: each id's records in order, a later one replacing the
+ * one before unless kb_keeps says otherwise. The last of each id is then
+ * inserted when its id is not stored (one statement per many records: no
+ * lookup for the usual new record); for a stored id, its records are
+ * weighed again from the stored one, and the last that wins replaces it.
+ * changed[i] is 1 when r[i] was written; *w and *nw get the written records
+ * (the last of each id), in a. */
 static int kb_store(struct vg_store *st, struct vg_vuln_put *r, size_t n, struct vg_arena *a,
                     int *changed, struct vg_vuln_put ***w, size_t *nw, struct vg_err *err)
 {
-    size_t cap = 16, np = 0;
+    size_t cap = 16, np = 0, nrep = 0, k;
     while (cap < 2 * n)
         cap *= 2;
     size_t *byid = vg_arena_calloc(a, cap, sizeof(*byid)); /* id -> 1 + its index in put */
     struct vg_vuln_put **put = vg_arena_calloc(a, n + 1, sizeof(*put));
+    size_t *first = vg_arena_alloc(a, (n + 1) * sizeof(*first)); /* of put[k]'s id */
+    size_t *next = vg_arena_alloc(a, (n + 1) * sizeof(*next));   /* r[i]'s id again, or n */
+    size_t *last = vg_arena_alloc(a, (n + 1) * sizeof(*last));
     int rc = VG_OK;
-    for (size_t i = 0; i < n && rc == VG_OK; i++) {
-        struct vg_vuln *v = &r[i].v, old;
-        struct vg_err e = {0};
+    for (size_t i = 0; i < n; i++) {
+        const struct vg_vuln *v = &r[i].v;
         size_t h = vg__kb_id_hash(v->id) & (cap - 1);
         while (byid[h] && strcmp(put[byid[h] - 1]->v.id, v->id) != 0)
             h = (h + 1) & (cap - 1);
-        changed[i] = 0;
-        if (byid[h]) { /* an earlier record of the batch */
-            struct vg_vuln_put **prev = &put[byid[h] - 1];
-            if (kb_keeps(&(*prev)->v, v))
-                continue;
-            v->rid = (*prev)->v.rid;
-            *prev = &r[i];
+        next[i] = n;
+        if (byid[h] == 0) {
+            byid[h] = np + 1;
+            first[np] = last[np] = i;
+            put[np++] = &r[i];
             changed[i] = 1;
             continue;
         }
-        rc = st->ops->vuln_get(st, v->id, a, &old, &e);
-        if (rc == VG_ENOTFOUND) {
-            rc = VG_OK;
-            v->rid = 0;
-        } else if (rc) {
-            vg_err_set(err, rc, "%s", e.msg);
-            break;
-        } else if (kb_keeps(&old, v)) {
-            continue;
-        } else {
-            v->rid = old.rid;
-        }
-        put[np++] = &r[i];
-        byid[h] = np;
-        changed[i] = 1;
+        k = byid[h] - 1;
+        next[last[k]] = i;
+        last[k] = i;
+        changed[i] = !kb_keeps(&put[k]->v, v);
+        if (changed[i])
+            put[k] = &r[i];
     }
-    if (rc == VG_OK && np) {
-        struct vg_vuln_put *ps = vg_arena_alloc(a, np * sizeof(*ps));
-        for (size_t k = 0; k < np; k++)
-            ps[k] = *put[k];
-        rc = st->ops->vuln_put_many(st, ps, np, err);
-        for (size_t k = 0; rc == VG_OK && k < np; k++)
+    struct vg_vuln_put *ps = vg_arena_alloc(a, (np + 1) * sizeof(*ps));
+    for (k = 0; k < np; k++)
+        ps[k] = *put[k];
+    if (np && (rc = st->ops->vuln_insert_new(st, ps, np, err)))
+        return rc;
+    /* ids already stored: weighed again from the stored record */
+    struct vg_vuln_put *rep = vg_arena_alloc(a, (np + 1) * sizeof(*rep));
+    for (k = 0; k < np; k++) {
+        struct vg_vuln old;
+        struct vg_err e = {0};
+        if (ps[k].v.rid) {
             put[k]->v.rid = ps[k].v.rid;
+            continue;
+        }
+        if ((rc = st->ops->vuln_get(st, ps[k].v.id, a, &old, &e)))
+            return vg_err_set(err, rc == VG_ENOTFOUND ? VG_EBACKEND : rc, "%s", e.msg);
+        const struct vg_vuln *cur = &old;
+        put[k] = NULL;
+        for (size_t i = first[k]; i < n; i = next[i]) {
+            changed[i] = !kb_keeps(cur, &r[i].v);
+            if (changed[i]) {
+                put[k] = &r[i];
+                cur = &r[i].v;
+            }
+        }
+        if (put[k]) {
+            put[k]->v.rid = old.rid;
+            rep[nrep++] = *put[k];
+        }
     }
+    if (nrep && (rc = st->ops->vuln_put_many(st, rep, nrep, err)))
+        return rc;
+    for (k = *nw = 0; k < np; k++) /* in the order of the batch */
+        if (put[k])
+            put[(*nw)++] = put[k];
     *w = put;
-    *nw = np;
     return rc;
 }
 
@@ -210,6 +231,10 @@ struct import_item {
     size_t n, index;  /* index: its position in the request */
 };
 
+/* Problems listed in an answer: one per record of a full request (an NVD
+ * line may hold more). */
+#define IMPORT_ERRORS 10000
+
 /* A share of a request's records, parsed (lines) and prepared outside the
  * write transaction, on a thread of its own when the request is large. */
 struct import_part {
@@ -222,14 +247,14 @@ struct import_part {
     size_t nitems;
     struct vg_vuln_put *r;    /* prepared records */
     size_t nr;
-    json_t *errors;      /* [{index, field, message}], at most 1000 */
+    json_t *errors;      /* [{index, field, message}], at most IMPORT_ERRORS */
     int skipped;
 };
 
 static void skip(struct import_part *pt, size_t index, const struct vg_err *e)
 {
     pt->skipped++;
-    if (json_array_size(pt->errors) < 1000)
+    if (json_array_size(pt->errors) < IMPORT_ERRORS)
         json_array_append_new(pt->errors,
                               json_pack("{s:I, s:s, s:s}", "index", (json_int_t)index, "field",
                                         e->field, "message", e->msg));
@@ -490,13 +515,13 @@ static int import_run(struct vg_server *srv, struct import_op *op, json_t **out,
         struct import_part *pt = &op->part[t];
         for (i = 0; i < pt->nitems; i++)
             json_decref(pt->items[i].rec);
-        if (t && json_array_size(errors) < 1000)
+        if (t && json_array_size(errors) < IMPORT_ERRORS)
             json_array_extend(errors, pt->errors);
         if (t)
             json_decref(pt->errors);
     }
-    while (json_array_size(errors) > 1000)
-        json_array_remove(errors, 1000);
+    while (json_array_size(errors) > IMPORT_ERRORS)
+        json_array_remove(errors, IMPORT_ERRORS);
     if (rc == VG_OK && op->queued)
         vg_notifier_kick(srv->notifier);
     if (rc == VG_OK && op->imported && strcmp(op->format, "kev") != 0)

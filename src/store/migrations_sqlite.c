@@ -418,5 +418,29 @@ const struct vg__migration vg__sqlite_migrations[] = {
     "DROP INDEX IF EXISTS cases_state;"
     "DROP INDEX IF EXISTS cases_reporter;"
     "DROP INDEX IF EXISTS cases_vendor;"},
+    /* 90..99: the knowledge base, bulk imports. 90: alias and package rows
+     * name their record by rid, not by id: shorter keys, and the indexes by
+     * record grow at their end (rids only increase) instead of taking a
+     * random place per row. */
+    {90,
+    "CREATE TABLE vuln_aliases_new ("
+    " alias TEXT NOT NULL,"
+    " rid INTEGER NOT NULL,"
+    " PRIMARY KEY (alias, rid)) WITHOUT ROWID;"
+    "INSERT INTO vuln_aliases_new SELECT a.alias, v.rid FROM vuln_aliases a JOIN vulns v"
+    " ON v.id = a.vuln_id;"
+    "DROP TABLE vuln_aliases;"
+    "ALTER TABLE vuln_aliases_new RENAME TO vuln_aliases;"
+    "CREATE INDEX vuln_aliases_rid ON vuln_aliases(rid);"
+    "CREATE TABLE vuln_packages_new ("
+    " ecosystem TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " rid INTEGER NOT NULL,"
+    " PRIMARY KEY (ecosystem, name, rid)) WITHOUT ROWID;"
+    "INSERT INTO vuln_packages_new SELECT p.ecosystem, p.name, v.rid FROM vuln_packages p"
+    " JOIN vulns v ON v.id = p.vuln_id;"
+    "DROP TABLE vuln_packages;"
+    "ALTER TABLE vuln_packages_new RENAME TO vuln_packages;"
+    "CREATE INDEX vuln_packages_rid ON vuln_packages(rid);"},
     {0, NULL},
 };

@@ -12,7 +12,8 @@
     "v.summary, v.doc, v.updated_at"
 
 static const char q_get[] = "SELECT " VULN_COLS " FROM vulns v WHERE v.id = ?";
-static const char q_by_alias[] = "SELECT vuln_id FROM vuln_aliases WHERE alias = ? ORDER BY vuln_id";
+static const char q_by_alias[] =
+    "SELECT v.id FROM vuln_aliases a JOIN vulns v ON v.rid = a.rid WHERE a.alias = ? ORDER BY v.id";
 /* A batch writes its rows 33 to a statement (ROWS32 plus one), the rest one
  * by one; its full-text rows last, one a statement: FTS5 writes the terms it
  * holds to disk at every statement savepoint (which multi-row statements
@@ -32,13 +33,24 @@ static const char q_vuln_update[] =
     "UPDATE vulns SET modified = ?3, published = ?4, withdrawn = ?5, source = ?6, public = ?7,"
     " score = ?8, grade = ?9, summary = ?10, doc = ?11, updated_at = ?12 WHERE rid = ?1 AND"
     " id = ?2";
+/* New records only (vuln_insert_new): rids as SQLite gives them (max + 1 on,
+ * in order), a stored id skipped. */
+#define VULN_NEW_ROW " (?,?,?,?,?,?,?,?,?,?,?)"
+#define VULN_NEW_INSERT                                                                            \
+    "INSERT OR FAIL INTO vulns (id, modified, published, withdrawn, source, public, score, grade,"\
+    " summary, doc, updated_at) VALUES"
+#define VULN_NEW_SKIP " ON CONFLICT (id) DO NOTHING"
+static const char q_vuln_new[] = VULN_NEW_INSERT VULN_NEW_ROW VULN_NEW_SKIP;
+static const char q_vuln_new33[] = VULN_NEW_INSERT ROWS32(VULN_NEW_ROW ",") VULN_NEW_ROW
+    VULN_NEW_SKIP;
+static const char q_rids_after[] = "SELECT rid, id FROM vulns WHERE rid > ? ORDER BY rid";
 static const char q_max_rid[] = "SELECT coalesce(max(rid), 0) FROM vulns";
-static const char q_del_aliases[] = "DELETE FROM vuln_aliases WHERE vuln_id = ?";
-static const char q_del_packages[] = "DELETE FROM vuln_packages WHERE vuln_id = ?";
-#define ALIAS_INSERT "INSERT OR IGNORE INTO vuln_aliases (alias, vuln_id) VALUES"
+static const char q_del_aliases[] = "DELETE FROM vuln_aliases WHERE rid = ?";
+static const char q_del_packages[] = "DELETE FROM vuln_packages WHERE rid = ?";
+#define ALIAS_INSERT "INSERT OR IGNORE INTO vuln_aliases (alias, rid) VALUES"
 static const char q_alias_ins[] = ALIAS_INSERT " (?,?)";
 static const char q_alias_ins33[] = ALIAS_INSERT ROWS32(" (?,?),") " (?,?)";
-#define PKG_INSERT "INSERT OR IGNORE INTO vuln_packages (ecosystem, name, vuln_id) VALUES"
+#define PKG_INSERT "INSERT OR IGNORE INTO vuln_packages (ecosystem, name, rid) VALUES"
 static const char q_pkg_ins[] = PKG_INSERT " (?,?,?)";
 static const char q_pkg_ins33[] = PKG_INSERT ROWS32(" (?,?,?),") " (?,?,?)";
 /* The full-text table keeps no copy of the text (contentless): a row is
@@ -53,20 +65,20 @@ static const char q_fts_ins[] = "INSERT INTO vulns_fts (rowid, summary, details)
 /* Filters are parameters: a NULL parameter means "any". */
 static const char q_list[] =
     "SELECT " VULN_COLS " FROM vulns v WHERE v.rid > ?1 AND (?2 = 1 OR v.public = 1)"
-    " AND (?3 IS NULL OR v.id IN (SELECT vuln_id FROM vuln_packages WHERE ecosystem = ?3"
+    " AND (?3 IS NULL OR v.rid IN (SELECT rid FROM vuln_packages WHERE ecosystem = ?3"
     "      AND (?4 IS NULL OR name = ?4)))"
-    " AND (?4 IS NULL OR v.id IN (SELECT vuln_id FROM vuln_packages WHERE name = ?4))"
-    " AND (?5 IS NULL OR v.id = upper(?5) OR v.id IN (SELECT vuln_id FROM vuln_aliases"
+    " AND (?4 IS NULL OR v.rid IN (SELECT rid FROM vuln_packages WHERE name = ?4))"
+    " AND (?5 IS NULL OR v.id = upper(?5) OR v.rid IN (SELECT rid FROM vuln_aliases"
     "      WHERE alias = upper(?5)))"
     " AND (?6 IS NULL OR v.grade = ?6)"
-    " AND (?7 = 0 OR v.id IN (SELECT cve_id FROM kev) OR v.id IN (SELECT a.vuln_id FROM"
+    " AND (?7 = 0 OR v.id IN (SELECT cve_id FROM kev) OR v.rid IN (SELECT a.rid FROM"
     "      vuln_aliases a JOIN kev k ON k.cve_id = a.alias))"
     " AND v.modified >= ?8"
     " AND (?9 IS NULL OR v.rid IN (SELECT rowid FROM vulns_fts WHERE vulns_fts MATCH ?9))"
     " ORDER BY v.rid LIMIT ?10";
 static const char q_scan[] = "SELECT " VULN_COLS " FROM vulns v WHERE v.rid > ? ORDER BY v.rid LIMIT ?";
-static const char q_pkg_ids[] =
-    "SELECT vuln_id FROM vuln_packages WHERE ecosystem = ? AND name = ? ORDER BY vuln_id";
+static const char q_pkg_ids[] = "SELECT v.id FROM vuln_packages p JOIN vulns v ON v.rid = p.rid"
+                                " WHERE p.ecosystem = ? AND p.name = ? ORDER BY v.id";
 static const char q_kev_get[] = "SELECT cve_id, date_added, due_date, doc FROM kev WHERE cve_id = ?";
 static const char q_kev_put[] =
     "INSERT INTO kev (cve_id, date_added, due_date, doc) VALUES (?,?,?,?) ON CONFLICT (cve_id)"
@@ -131,12 +143,12 @@ int vg__sq_vuln_ids_for_package(struct vg_store *base, const char *eco, const ch
     return strings(s, st, a, ids, n, err);
 }
 
-static int by_id(struct sqlite_store *s, const char *q, const char *id, struct vg_err *err)
+static int by_rid(struct sqlite_store *s, const char *q, int64_t rid, struct vg_err *err)
 {
     sqlite3_stmt *st = vg__sq_prep(s, q, err);
     if (st == NULL)
         return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, id);
+    sqlite3_bind_int64(st, 1, rid);
     return vg__sq_exec(s, st, "vulnerability", 0, err);
 }
 
@@ -185,35 +197,35 @@ static void bind_vuln(sqlite3_stmt *st, int c, const void *rows, size_t i)
     sqlite3_bind_int64(st, c + 12, v->updated_at);
 }
 
-/* (string, string, string) rows: aliases use two, packages three. */
-static void bind_str2(sqlite3_stmt *st, int c, const void *rows, size_t i)
+/* An alias row (a, NULL, rid) or a package row (ecosystem, name, rid). */
+struct key_row {
+    const char *a, *b;
+    int64_t rid;
+};
+
+static void bind_alias(sqlite3_stmt *st, int c, const void *rows, size_t i)
 {
-    const char *const *r = (const char *const *)rows + 3 * i;
-    vg__sq_bind_str(st, c + 1, r[0]);
-    vg__sq_bind_str(st, c + 2, r[1]);
+    const struct key_row *r = (const struct key_row *)rows + i;
+    vg__sq_bind_str(st, c + 1, r->a);
+    sqlite3_bind_int64(st, c + 2, r->rid);
 }
 
-static void bind_str3(sqlite3_stmt *st, int c, const void *rows, size_t i)
+static void bind_package(sqlite3_stmt *st, int c, const void *rows, size_t i)
 {
-    const char *const *r = (const char *const *)rows + 3 * i;
-    vg__sq_bind_str(st, c + 1, r[0]);
-    vg__sq_bind_str(st, c + 2, r[1]);
-    vg__sq_bind_str(st, c + 3, r[2]);
+    const struct key_row *r = (const struct key_row *)rows + i;
+    vg__sq_bind_str(st, c + 1, r->a);
+    vg__sq_bind_str(st, c + 2, r->b);
+    sqlite3_bind_int64(st, c + 3, r->rid);
 }
 
-/* Alias and package rows go in key order: each lands near the one before. */
-static int cmp_str2(const void *a, const void *b)
+/* Rows go in key order: each lands near the one before. */
+static int cmp_key_row(const void *x, const void *y)
 {
-    const char *const *x = a, *const *y = b;
-    int c = strcmp(x[0], y[0]);
-    return c ? c : strcmp(x[1], y[1]);
-}
-
-static int cmp_str3(const void *a, const void *b)
-{
-    const char *const *x = a, *const *y = b;
-    int c = cmp_str2(a, b);
-    return c ? c : strcmp(x[2], y[2]);
+    const struct key_row *p = x, *q = y;
+    int c = strcmp(p->a, q->a);
+    if (c == 0 && p->b)
+        c = strcmp(p->b, q->b);
+    return c ? c : (p->rid > q->rid) - (p->rid < q->rid);
 }
 
 static int replace_one(struct sqlite_store *s, const struct vg_vuln *v, struct vg_err *err)
@@ -225,9 +237,9 @@ static int replace_one(struct sqlite_store *s, const struct vg_vuln *v, struct v
     bind_vuln(st, 0, &v, 0);
     if ((rc = vg__sq_exec(s, st, "vulnerability", 1, err)))
         return rc;
-    if ((rc = by_id(s, q_del_aliases, v->id, err)))
+    if ((rc = by_rid(s, q_del_aliases, v->rid, err)))
         return rc;
-    return by_id(s, q_del_packages, v->id, err);
+    return by_rid(s, q_del_packages, v->rid, err);
 }
 
 /* Removes the full-text rows of the batch's records that replace stored
@@ -266,27 +278,59 @@ static int fts_insert(struct sqlite_store *s, const struct vg_vuln_put *p, struc
     return vg__sq_exec(s, st, "vulnerability text", 0, err);
 }
 
-int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
-                         struct vg_err *err)
+/* The alias, package and full-text rows of records p[0..n) (rids set). */
+static int index_rows(struct sqlite_store *s, const struct vg_vuln_put *p, size_t n,
+                      struct vg_err *err)
 {
-    struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st;
-    int64_t rid = 0;
-    size_t nnew = 0, nal = 0, npk = 0, k = 0;
+    size_t nal = 0, npk = 0, k = 0;
     int rc = VG_OK;
-    if (n == 0)
-        return VG_OK;
-    if ((st = vg__sq_prep(s, q_max_rid, err)) == NULL)
-        return VG_EBACKEND;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        rid = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
     for (size_t i = 0; i < n; i++) {
         nal += p[i].naliases;
         npk += p[i].npackages;
     }
+    struct key_row *rows = vg_xcalloc(nal + npk + 1, sizeof(*rows));
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p[i].naliases; j++)
+            rows[k++] = (struct key_row){p[i].aliases[j], NULL, p[i].v.rid};
+    qsort(rows, nal, sizeof(*rows), cmp_key_row);
+    rc = insert_rows(s, q_alias_ins, q_alias_ins33, 2, bind_alias, rows, nal, "alias", err);
+    for (size_t i = k = 0; i < n; i++)
+        for (size_t j = 0; j < p[i].npackages; j++)
+            rows[k++] =
+                (struct key_row){p[i].packages[2 * j], p[i].packages[2 * j + 1], p[i].v.rid};
+    qsort(rows, npk, sizeof(*rows), cmp_key_row);
+    if (rc == VG_OK)
+        rc = insert_rows(s, q_pkg_ins, q_pkg_ins33, 3, bind_package, rows, npk, "package", err);
+    for (size_t i = 0; i < n && rc == VG_OK; i++)
+        rc = fts_insert(s, &p[i], err);
+    free(rows);
+    return rc;
+}
+
+static int max_rid(struct sqlite_store *s, int64_t *rid, struct vg_err *err)
+{
+    sqlite3_stmt *st = vg__sq_prep(s, q_max_rid, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    *rid = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *rid = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return VG_OK;
+}
+
+int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
+                         struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    int64_t rid = 0;
+    size_t nnew = 0;
+    int rc = VG_OK;
+    if (n == 0)
+        return VG_OK;
+    if ((rc = max_rid(s, &rid, err)))
+        return rc;
     const struct vg_vuln **fresh = vg_xcalloc(n, sizeof(*fresh));
-    const char **strs = vg_xcalloc(3 * (nal + npk) + 1, sizeof(*strs));
     rc = fts_delete(s, p, n, err);
     for (size_t i = 0; i < n && rc == VG_OK; i++) {
         if (p[i].v.rid) {
@@ -299,27 +343,88 @@ int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
     if (rc == VG_OK)
         rc = insert_rows(s, q_vuln_ins, q_vuln_ins33, 12, bind_vuln, fresh, nnew, "vulnerability",
                          err);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < p[i].naliases; j++, k++) {
-            strs[3 * k] = p[i].aliases[j];
-            strs[3 * k + 1] = p[i].v.id;
-        }
-    qsort(strs, nal, 3 * sizeof(*strs), cmp_str2);
     if (rc == VG_OK)
-        rc = insert_rows(s, q_alias_ins, q_alias_ins33, 2, bind_str2, strs, nal, "alias", err);
-    for (size_t i = k = 0; i < n; i++)
-        for (size_t j = 0; j < p[i].npackages; j++, k++) {
-            strs[3 * k] = p[i].packages[2 * j];
-            strs[3 * k + 1] = p[i].packages[2 * j + 1];
-            strs[3 * k + 2] = p[i].v.id;
-        }
-    qsort(strs, npk, 3 * sizeof(*strs), cmp_str3);
-    if (rc == VG_OK)
-        rc = insert_rows(s, q_pkg_ins, q_pkg_ins33, 3, bind_str3, strs, npk, "package", err);
-    for (size_t i = 0; i < n && rc == VG_OK; i++)
-        rc = fts_insert(s, &p[i], err);
-    free(strs);
+        rc = index_rows(s, p, n, err);
     free(fresh);
+    return rc;
+}
+
+static void bind_vuln_new(sqlite3_stmt *st, int c, const struct vg_vuln *v)
+{
+    vg__sq_bind_str(st, c + 1, v->id);
+    sqlite3_bind_int64(st, c + 2, v->modified);
+    sqlite3_bind_int64(st, c + 3, v->published);
+    sqlite3_bind_int64(st, c + 4, v->withdrawn);
+    vg__sq_bind_str(st, c + 5, v->source);
+    sqlite3_bind_int(st, c + 6, v->public);
+    sqlite3_bind_int(st, c + 7, v->score);
+    vg__sq_bind_str(st, c + 8, v->grade);
+    vg__sq_bind_str(st, c + 9, v->summary);
+    vg__sq_bind_str(st, c + 10, v->doc);
+    sqlite3_bind_int64(st, c + 11, v->updated_at);
+}
+
+/* After a statement inserted fewer of p[0..n) than it held (some ids were
+ * stored): which went in, from the rows past *rid (in the order of p). */
+static int match_new(struct sqlite_store *s, struct vg_vuln_put *p, size_t n, int64_t *rid,
+                     struct vg_err *err)
+{
+    sqlite3_stmt *st = vg__sq_prep(s, q_rids_after, err);
+    size_t i = 0;
+    int r;
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, *rid);
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 1);
+        while (i < n && strcmp(p[i].v.id, id ? id : "") != 0)
+            i++;
+        if (i < n)
+            p[i++].v.rid = sqlite3_column_int64(st, 0);
+        *rid = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_reset(st);
+    return r == SQLITE_DONE ? VG_OK : vg__sq_err(s, r, "vulnerability", err);
+}
+
+int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t n,
+                           struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    int64_t rid = 0;
+    size_t i = 0, m = 0;
+    int rc;
+    if (n == 0)
+        return VG_OK;
+    if ((rc = max_rid(s, &rid, err)))
+        return rc;
+    while (rc == VG_OK && i < n) {
+        size_t c = n - i >= 33 ? 33 : 1;
+        sqlite3_stmt *st = vg__sq_prep(s, c == 33 ? q_vuln_new33 : q_vuln_new, err);
+        if (st == NULL)
+            return VG_EBACKEND;
+        for (size_t k = 0; k < c; k++) {
+            p[i + k].v.rid = 0;
+            bind_vuln_new(st, 11 * (int)k, &p[i + k].v);
+        }
+        if ((rc = vg__sq_exec(s, st, "vulnerability", 0, err)))
+            break;
+        if ((size_t)sqlite3_changes(s->db) == c) {
+            for (size_t k = 0; k < c; k++)
+                p[i + k].v.rid = ++rid;
+        } else {
+            rc = match_new(s, &p[i], c, &rid, err);
+        }
+        i += c;
+    }
+    if (rc)
+        return rc;
+    struct vg_vuln_put *in = vg_xcalloc(n, sizeof(*in)); /* the new ones, for their index rows */
+    for (i = 0; i < n; i++)
+        if (p[i].v.rid)
+            in[m++] = p[i];
+    rc = index_rows(s, in, m, err);
+    free(in);
     return rc;
 }
 

@@ -474,6 +474,13 @@ struct vg_store_ops {
      * a new record's v.rid is set. */
     int (*vuln_put_many)(struct vg_store *s, struct vg_vuln_put *p, size_t n,
                          struct vg_err *err);
+    /* Inserts those of p whose id is not stored yet, with their aliases,
+     * (ecosystem, name) pairs and full-text rows, setting their v.rid (new
+     * rids in the order of p); a stored id is left as it is, its v.rid 0.
+     * Ids are distinct. The common case of an import, without a lookup per
+     * record. */
+    int (*vuln_insert_new)(struct vg_store *s, struct vg_vuln_put *p, size_t n,
+                           struct vg_err *err);
     int (*vuln_list)(struct vg_store *s, const struct vg_vuln_filter *f, int64_t after, int limit,
                      struct vg_arena *a, struct vg_vuln **out, size_t *n, struct vg_err *err);
     /* Every record by rid (for index builds), limit at a time. */
