@@ -874,10 +874,26 @@ int vg__notify_org(struct vg_store *st, int64_t org_id, const char *topic,
  * byte for byte what vg__notify_org writes, without decoding or encoding the
  * body again, and the outbox rows take their bodies from the inbox entries
  * rather than store a second copy. */
+static int notify_orgs(struct vg_store *st, const char *topic, const char *object_type,
+                       const char *object_id, const struct vg_notify_to *to, size_t n,
+                       int64_t origin_at, int *queued, struct vg_notify_batch *batch,
+                       struct vg_arena *a, struct vg_err *err);
+
 int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_type,
                     const char *object_id, const struct vg_notify_to *to, size_t n,
                     int64_t origin_at, int *queued, struct vg_notify_batch *batch,
                     struct vg_err *err)
+{
+    return notify_orgs(st, topic, object_type, object_id, to, n, origin_at, queued, batch, NULL,
+                       err);
+}
+
+/* With a (the caller's arena, kept: a few units), or else a scratch arena
+ * reset for each unit (many units). */
+static int notify_orgs(struct vg_store *st, const char *topic, const char *object_type,
+                       const char *object_id, const struct vg_notify_to *to, size_t n,
+                       int64_t origin_at, int *queued, struct vg_notify_batch *batch,
+                       struct vg_arena *a, struct vg_err *err)
 {
     int64_t now = vg_time_now_ms();
     struct vg_buf env = {0}, pay = {0}, head = {0}, at = {0};
@@ -889,12 +905,13 @@ int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_t
     vg_buf_puts(&head, ",\"object_id\":");
     put_jstr(&head, object_id);
     put_jtime(&at, now);
-    struct vg_arena *scratch = vg_arena_new(0); /* one unit's subscriptions and keys */
+    struct vg_arena *scratch = a ? a : vg_arena_new(0); /* subscriptions and keys */
     int rc = VG_OK;
     for (size_t k = 0; rc == VG_OK && k < n; k++) {
         struct vg_subscription *subs;
         size_t nsubs;
-        vg_arena_reset(scratch);
+        if (a == NULL)
+            vg_arena_reset(scratch);
         /* {"topic":..,"object_type":..,"object_id":..,"org_id":..,"at":..,"data":BODY} */
         vg_buf_reset(&env);
         vg_buf_append(&env, head.p, head.n);
@@ -937,7 +954,8 @@ int vg__notify_orgs(struct vg_store *st, const char *topic, const char *object_t
     }
     vg_buf_free(&env);
     vg_buf_free(&pay);
-    vg_arena_free(scratch);
+    if (a == NULL)
+        vg_arena_free(scratch);
     vg_buf_free(&head);
     vg_buf_free(&at);
     return rc;
@@ -1194,8 +1212,8 @@ static int create_tx(struct vg_store *st, void *ctx)
     struct vg_notify_to *to = vg_arena_calloc(a, np, sizeof(*to));
     for (size_t i = 0; i < np; i++)
         to[i] = (struct vg_notify_to){.org_id = peers[i].id, .body = t->facts, .text = b.p};
-    rc = vg__notify_orgs(st, "case.received", "case", c->id, to, np, c->received_at, &op->queued,
-                         NULL, op->err);
+    rc = notify_orgs(st, "case.received", "case", c->id, to, np, c->received_at, &op->queued, NULL,
+                     a, op->err);
 out:
     vg_buf_free(&b);
     vg_buf_free(&r);

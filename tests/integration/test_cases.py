@@ -207,12 +207,21 @@ class Cases(unittest.TestCase):
             return self.s.post("/api/v1/cases", log4j(aliases=["CVE-2031-%04d" % i],
                                                        discovered_at=ts(now_minus(1))),
                                self.tok["finder"])
+        def bad(i):  # rejected before the write: the writer must not wait for them
+            return self.s.post("/api/v1/cases", log4j(aliases=["CVE-2032-%04d" % i],
+                                                       discovered_at="yesterday"),
+                               self.tok["finder"])
         with concurrent.futures.ThreadPoolExecutor(8) as ex:
-            rs = list(ex.map(one, range(24)))
+            fs = [ex.submit(one if i % 3 else bad, i) for i in range(36)]
+            all_rs = [f.result() for f in fs]
+        rs = [r for i, r in enumerate(all_rs) if i % 3]
         self.assertTrue(all(r.status == 201 for r in rs))
+        self.assertTrue(all(r.status == 400 and r.field == "discovered_at"
+                            for i, r in enumerate(all_rs) if i % 3 == 0))
         year = datetime.datetime.now(datetime.timezone.utc).year
         ids = [r.json["id"] for r in rs]
         self.assertEqual(len(set(ids)), 24)
+        self.assertEqual(len(rs), 24)
         every = [x["id"] for x in self.s.get("/api/v1/cases?limit=1000", self.tok["analyst"]).json["items"]
                  if x["id"].startswith("VG-%d-" % year)]
         nums = sorted(int(i.rsplit("-", 1)[1]) for i in every)
