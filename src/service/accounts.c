@@ -77,8 +77,8 @@ int vg__tx_on(struct vg_store *st, int write, int (*fn)(struct vg_store *st, voi
     return rc;
 }
 
-static int tx_write(struct vg_server *srv, int expected,
-                    int (*fn)(struct vg_store *st, void *ctx), void *ctx, struct vg_err *err)
+static int tx_write(struct vg_server *srv, int expected, int (*fn)(struct vg_store *st, void *ctx),
+                    void *ctx, struct vg_err *err)
 {
     /* The first to queue leads: it takes everything queued so far and runs
      * it as one batch. Then it wakes the owners of that batch, one by one,
@@ -112,8 +112,7 @@ static int tx_write(struct vg_server *srv, int expected,
                 until.tv_nsec -= 1000000000L;
             }
             srv->tx_waiting = &me;
-            while (srv->tx_coming > 0 &&
-                   pthread_cond_timedwait(&me.cv, &srv->txmu, &until) == 0)
+            while (srv->tx_coming > 0 && pthread_cond_timedwait(&me.cv, &srv->txmu, &until) == 0)
                 ;
             srv->tx_waiting = NULL;
         }
@@ -141,8 +140,8 @@ static int tx_write(struct vg_server *srv, int expected,
     return me.rc;
 }
 
-int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void *ctx),
-           void *ctx, struct vg_err *err)
+int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
+           struct vg_err *err)
 {
     if (!write) {
         struct vg_store *st = vg_pool_get(srv->pool);

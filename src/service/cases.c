@@ -590,13 +590,27 @@ static void put_jstr(struct vg_buf *b, const char *s)
         vg_buf_append(b, run, (size_t)(s - run));
         run = s + 1;
         switch (ch) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
         default:
             memcpy(u, "\\u00", 4);
             u[4] = hex[ch >> 4];
@@ -718,8 +732,8 @@ static void case_text(const struct vg_case *c, struct vg_buf *b)
     } else {
         vg_buf_puts(b, "null");
     }
-    vg_buf_printf(b, ",\"late_by_seconds\":%lld,\"duplicate_of\":",
-                  (long long)(c->late_by_ms / 1000));
+    vg_buf_printf(b,
+                  ",\"late_by_seconds\":%lld,\"duplicate_of\":", (long long)(c->late_by_ms / 1000));
     if (c->duplicate_of)
         put_jstr(b, c->duplicate_of);
     else
@@ -992,7 +1006,8 @@ static void intake_encode(struct intake *in, const char *raw, size_t rawlen, str
     json_t *lo = json_object(), *mid = json_object(), *hi = json_object(), *v;
     const char *k;
     unsigned char h[32];
-    json_object_foreach(in->doc, k, v) {
+    json_object_foreach(in->doc, k, v)
+    {
         if (strcmp(k, "possible_duplicates") == 0 || strcmp(k, "receipt") == 0)
             continue;
         json_object_set(strcmp(k, "possible_duplicates") < 0 ? lo
@@ -1084,8 +1099,8 @@ static int create_tx(struct vg_store *st, void *ctx)
     struct vg_case first = {0};
     const char *on = NULL, *key = NULL;
     unsigned char h[32], sig[crypto_sign_BYTES];
-    char at[32], hex[65], b64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES,
-                                                         sodium_base64_VARIANT_ORIGINAL)];
+    char at[32], hex[65],
+        b64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)];
     struct tm tm;
     time_t tt = (time_t)(c->received_at / 1000);
     int64_t seq;
