@@ -2,7 +2,8 @@
  * entry's hash covers the previous one, so an edit, a deletion or a reorder
  * made directly in the database breaks the chain at that entry. An anchor row
  * (the head's seq and hash) written with each append catches a cut tail. */
-#include "service/service.h"
+#include "service/service_int.h"
+#include "core/buf.h"
 #include "core/json.h"
 #include "core/util.h"
 
@@ -18,16 +19,25 @@ static void sha256_hex(const char *p, size_t n, char out[65])
     vg_hex(h, sizeof(h), out);
 }
 
+/* SHA-256 of the canonical JSON array [seq, at, actor_user, actor_org,
+ * action, object_type, object_id, payload_hash, prev_hash], written as text. */
 void vg_audit_hash(const struct vg_audit *e, char out[65])
 {
-    json_t *a = json_pack("[IIIIsssss]", (json_int_t)e->seq, (json_int_t)e->at,
-                          (json_int_t)e->actor_user, (json_int_t)e->actor_org, e->action,
-                          e->object_type, e->object_id, e->payload_hash, e->prev_hash);
-    size_t n;
-    char *s = vg_json_canonical(a, &n);
-    sha256_hex(s, n, out);
-    free(s);
-    json_decref(a);
+    struct vg_buf b = {0};
+    vg_buf_printf(&b, "[%lld,%lld,%lld,%lld,", (long long)e->seq, (long long)e->at,
+                  (long long)e->actor_user, (long long)e->actor_org);
+    vg__jansson_str(&b, e->action);
+    vg_buf_putc(&b, ',');
+    vg__jansson_str(&b, e->object_type);
+    vg_buf_putc(&b, ',');
+    vg__jansson_str(&b, e->object_id);
+    vg_buf_putc(&b, ',');
+    vg__jansson_str(&b, e->payload_hash);
+    vg_buf_putc(&b, ',');
+    vg__jansson_str(&b, e->prev_hash);
+    vg_buf_putc(&b, ']');
+    sha256_hex(b.p, b.n, out);
+    vg_buf_free(&b);
 }
 
 int vg_audit_append_text(struct vg_store *st, const struct vg_actor *who, const char *action,

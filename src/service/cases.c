@@ -624,6 +624,11 @@ static void put_jstr(struct vg_buf *b, const char *s)
     vg_buf_putc(b, '"');
 }
 
+void vg__jansson_str(struct vg_buf *b, const char *s)
+{
+    put_jstr(b, s);
+}
+
 static void put_jtime(struct vg_buf *b, int64_t ms)
 {
     char t[32];

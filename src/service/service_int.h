@@ -64,6 +64,10 @@ int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void
 void vg__tx_expect(struct vg_server *srv, int delta);
 int vg__tx_expected(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
                     struct vg_err *err);
+/* Appends s as a JSON string, byte for byte as jansson writes it (compact,
+ * no ASCII or slash escaping): for text that must read like a dump. */
+struct vg_buf;
+void vg__jansson_str(struct vg_buf *b, const char *s);
 /* Hands a write's result to the caller: *out = res when rc is VG_OK, else
  * res is freed. Returns rc. */
 int vg__result(int rc, json_t *res, json_t **out);

@@ -111,6 +111,26 @@ static void test_audit_hash(void **state)
     e.object_id = "8";
     vg_audit_hash(&e, h2);
     assert_string_not_equal(h1, h2);
+    /* strings that need escaping read as jansson's canonical dump of the array */
+    const char *ids[] = {"q\"b\\s/t\tn\nc\x01\x1f\x7f", "\xc3\xbc \xe6\xbc\x8f\xe6\xb4\x9e \xf0\x9f\x98\x80", ""};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        e.object_id = ids[i];
+        e.seq = 1000000000000LL + (long long)i;
+        e.at = -5;
+        vg_audit_hash(&e, h1);
+        json_t *a = json_pack("[IIIIsssss]", (json_int_t)e.seq, (json_int_t)e.at,
+                              (json_int_t)e.actor_user, (json_int_t)e.actor_org, e.action,
+                              e.object_type, e.object_id, e.payload_hash, e.prev_hash);
+        assert_non_null(a);
+        size_t n;
+        char *c = vg_json_canonical(a, &n);
+        crypto_hash_sha256(d, (const unsigned char *)c, n);
+        for (int k = 0; k < 32; k++)
+            snprintf(hex + 2 * k, 3, "%02x", d[k]);
+        assert_string_equal(h1, hex);
+        free(c);
+        json_decref(a);
+    }
 }
 
 #define FIXTURE_NAME "platform"
