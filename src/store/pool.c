@@ -38,7 +38,7 @@ int vg_pool_open(const char *uri, int size, struct vg_store_pool **out, struct v
         p->size++;
     }
     if (rc == VG_OK)
-        rc = vg_store_bg_checkpoint(p->all[0], err);
+        rc = vg_store_writer_setup(p->all[0], err);
     if (rc) {
         vg_pool_close(p);
         p = NULL;

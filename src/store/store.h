@@ -607,10 +607,11 @@ int vg_pool_open(const char *uri, int size, struct vg_store_pool **out, struct v
 void vg_pool_close(struct vg_store_pool *p);
 struct vg_store *vg_pool_get(struct vg_store_pool *p);
 void vg_pool_put(struct vg_store_pool *p, struct vg_store *s);
-/* Moves the checkpoints of s (the pool's writer) to a thread of their own:
- * the writer then does not stop to copy the log into the database file.
- * A no-op for backends without a write-ahead log to copy. */
-int vg_store_bg_checkpoint(struct vg_store *s, struct vg_err *err);
+/* Sets s up as the pool's writer: its checkpoints move to a thread of their
+ * own (the writer then does not stop to copy the log into the database
+ * file) and its page cache is sized for appending. A no-op for backends
+ * without a write-ahead log. */
+int vg_store_writer_setup(struct vg_store *s, struct vg_err *err);
 /* The writer connection, exclusively, until vg_pool_writer_put. */
 struct vg_store *vg_pool_writer(struct vg_store_pool *p);
 void vg_pool_writer_put(struct vg_store_pool *p);
