@@ -132,6 +132,17 @@ static int kb_keeps(const struct vg_vuln *old, const struct vg_vuln *v)
     return same;
 }
 
+struct kb_written {
+    size_t at;
+    struct vg_vuln_put *p;
+};
+
+static int cmp_written(const void *x, const void *y)
+{
+    const struct kb_written *a = x, *b = y;
+    return (a->at > b->at) - (a->at < b->at);
+}
+
 /* Stores prepared records as if one by one. First within the batch, as if
  * no id were stored: each id's records in order, a later one replacing the
  * one before unless kb_keeps says otherwise. The last of each id is then
@@ -139,7 +150,8 @@ static int kb_keeps(const struct vg_vuln *old, const struct vg_vuln *v)
  * lookup for the usual new record); for a stored id, its records are
  * weighed again from the stored one, and the last that wins replaces it.
  * changed[i] is 1 when r[i] was written; *w and *nw get the written records
- * (the last of each id), in a. */
+ * (the last of each id, in the order in which the ids were first written, as
+ * one by one), in a. */
 static int kb_store(struct vg_store *st, struct vg_vuln_put *r, size_t n, struct vg_arena *a,
                     int *changed, struct vg_vuln_put ***w, size_t *nw, struct vg_err *err)
 {
@@ -193,6 +205,8 @@ static int kb_store(struct vg_store *st, struct vg_vuln_put *r, size_t n, struct
         for (size_t i = first[k]; i < n; i = next[i]) {
             changed[i] = !kb_keeps(cur, &r[i].v);
             if (changed[i]) {
+                if (put[k] == NULL)
+                    first[k] = i; /* its place among the written */
                 put[k] = &r[i];
                 cur = &r[i].v;
             }
@@ -204,9 +218,14 @@ static int kb_store(struct vg_store *st, struct vg_vuln_put *r, size_t n, struct
     }
     if (nrep && (rc = st->ops->vuln_put_many(st, rep, nrep, err)))
         return rc;
-    for (k = *nw = 0; k < np; k++) /* in the order of the batch */
+    /* in the order in which each id was first written */
+    struct kb_written *ws = vg_arena_alloc(a, (np + 1) * sizeof(*ws));
+    for (k = *nw = 0; k < np; k++)
         if (put[k])
-            put[(*nw)++] = put[k];
+            ws[(*nw)++] = (struct kb_written){first[k], put[k]};
+    qsort(ws, *nw, sizeof(*ws), cmp_written);
+    for (k = 0; k < *nw; k++)
+        put[k] = ws[k].p;
     *w = put;
     return rc;
 }

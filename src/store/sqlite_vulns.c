@@ -409,10 +409,11 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
         }
         if ((rc = vg__sq_exec(s, st, "vulnerability", 0, err)))
             break;
-        if ((size_t)sqlite3_changes(s->db) == c) {
+        size_t in = (size_t)sqlite3_changes(s->db);
+        if (in == c) {
             for (size_t k = 0; k < c; k++)
                 p[i + k].v.rid = ++rid;
-        } else {
+        } else if (in) { /* none: all stored (a re-import) */
             rc = match_new(s, &p[i], c, &rid, err);
         }
         i += c;
