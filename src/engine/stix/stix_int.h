@@ -23,14 +23,14 @@ enum {
 };
 
 /* jscan accessors in the shape of the checks (NULL-safe, like jansson's). */
-#define SJ_STR(v) vg_jis((v), VG_JSTR)
-#define SJ_ARR(v) vg_jis((v), VG_JARR)
-#define SJ_OBJ(v) vg_jis((v), VG_JOBJ)
-#define SJ_INT(v) vg_jis((v), VG_JINT)
-#define SJ_NULL(v) vg_jis((v), VG_JNULL)
-#define SJ_TRUE(v) vg_jis((v), VG_JTRUE)
-#define SJ_BOOL(v) (vg_jis((v), VG_JTRUE) || vg_jis((v), VG_JFALSE))
-#define SJ_NUM(v) (vg_jis((v), VG_JINT) || vg_jis((v), VG_JREAL))
+#define VG_SJ_STR(v) vg_jis((v), VG_JSTR)
+#define VG_SJ_ARR(v) vg_jis((v), VG_JARR)
+#define VG_SJ_OBJ(v) vg_jis((v), VG_JOBJ)
+#define VG_SJ_INT(v) vg_jis((v), VG_JINT)
+#define VG_SJ_NULL(v) vg_jis((v), VG_JNULL)
+#define VG_SJ_TRUE(v) vg_jis((v), VG_JTRUE)
+#define VG_SJ_BOOL(v) (vg_jis((v), VG_JTRUE) || vg_jis((v), VG_JFALSE))
+#define VG_SJ_NUM(v) (vg_jis((v), VG_JINT) || vg_jis((v), VG_JREAL))
 /* Items of an array, members of an object; 0 for anything else. */
 static inline size_t sj_alen(const struct vg_jval *v)
 {
@@ -45,7 +45,7 @@ static inline int64_t sj_int(const struct vg_jval *v)
     return vg_jis(v, VG_JINT) ? v->u.i : 0;
 }
 /* for (key k, value v) over the members of object o, in document order */
-#define SJ_OBJ_FOREACH(obj_, key_, val_)                                                           \
+#define VG_SJ_OBJ_FOREACH(obj_, key_, val_)                                                           \
     for (size_t sj_i_ = 0; sj_i_ < sj_olen(obj_) && ((key_) = (obj_)->u.o[sj_i_].key.u.s,          \
                                                      (val_) = &(obj_)->u.o[sj_i_].val, 1);         \
          sj_i_++)
