@@ -84,14 +84,16 @@ static const char q_taxii_older[] =
  * rowid (= date_added) order for a collection holding most of the rows, which
  * saves a table search per row. */
 /* The rows of a page whose text the store writes: date_added, and the body. */
-#define TAXII_PAGE_COLS "o.date_added, NULL, NULL, NULL, NULL, NULL, 0, o.date_added, 0, 0, NULL, o.body"
+#define TAXII_PAGE_COLS                                                                            \
+    "o.date_added, NULL, NULL, NULL, NULL, NULL, 0, o.date_added, 0, 0, NULL, o.body"
 #define TAXII_LIST(COLS, WHERE, ORDER)                                                             \
     "SELECT " COLS " FROM taxii_objects o WHERE " WHERE                                           \
     " AND " VISIBLE("o", "?2", "?3")                                                               \
     " AND (?6 IS NULL OR o.type IN (SELECT value FROM json_each(?6)))"                             \
     " AND (?7 IS NULL OR o.spec_version IN (SELECT value FROM json_each(?7)))"                     \
     " AND (?8 = 2 OR (?8 = 3 AND o.version_ms IN (SELECT value FROM json_each(?9)))"              \
-    "  OR (?8 = 0 AND (o.newer = 0 OR o.version_ms = (SELECT max(p.version_ms) FROM taxii_objects p" \
+    "  OR (?8 = 0 AND (o.newer = 0 OR o.version_ms = (SELECT max(p.version_ms)"                   \
+    "      FROM taxii_objects p"                                                                   \
     "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"  \
     "  OR (?8 = 1 AND o.version_ms = (SELECT min(p.version_ms) FROM taxii_objects p"              \
     "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"  \

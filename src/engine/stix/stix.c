@@ -193,7 +193,8 @@ int vg__stix_fail(struct vg__stix_ctx *c, int code, const char *prop, const char
     return vg_err_field(c->err, code, field, "%s: %s", field[0] ? field : "object", msg);
 }
 
-int vg__stix_need_string(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char **out)
+int vg__stix_need_string(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                         const char **out)
 {
     const struct vg_jval *v = vg_jget(o, k);
     if (v == NULL)
@@ -205,7 +206,8 @@ int vg__stix_need_string(struct vg__stix_ctx *c, const struct vg_jval *o, const 
     return VG_OK;
 }
 
-int vg__stix_check_time(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, int min_frac, int64_t *out)
+int vg__stix_check_time(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                        int min_frac, int64_t *out)
 {
     const struct vg_jval *v = vg_jget(o, k);
     int64_t ms = VG_STIX_TIME_NONE;
@@ -373,8 +375,7 @@ static int check_granular(struct vg__stix_ctx *c, const struct vg_jval *v)
             return vg__stix_fail(c, VG_EINVAL, p, "needs exactly one of marking_ref and lang%s", NULL);
         if (mr) {
             snprintf(q, sizeof(q), "%s.marking_ref", p);
-            if (!VG_SJ_STR(mr) ||
-                !vg_stix_id_valid(vg_jstr(mr), "marking-definition"))
+            if (!VG_SJ_STR(mr) || !vg_stix_id_valid(vg_jstr(mr), "marking-definition"))
                 return vg__stix_fail(c, VG_EINVAL, q, "must be a marking-definition id%s", NULL);
         } else if (!VG_SJ_STR(lang)) {
             snprintf(q, sizeof(q), "%s.lang", p);
@@ -449,7 +450,8 @@ static int prop_name_valid(const char *k)
     return 1;
 }
 
-int vg__stix_check_enum(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char *const *vals)
+int vg__stix_check_enum(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                        const char *const *vals)
 {
     const struct vg_jval *v = vg_jget(o, k);
     if (v && (!VG_SJ_STR(v) || !vg__stix_in_list(vg_jstr(v), vals)))
@@ -457,7 +459,8 @@ int vg__stix_check_enum(struct vg__stix_ctx *c, const struct vg_jval *o, const c
     return VG_OK;
 }
 
-int vg__stix_check_int(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, int64_t lo, int64_t hi)
+int vg__stix_check_int(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, int64_t lo,
+                       int64_t hi)
 {
     const struct vg_jval *v = vg_jget(o, k);
     if (v && (!VG_SJ_INT(v) || sj_int(v) < lo || sj_int(v) > hi)) {
@@ -476,7 +479,8 @@ int vg__stix_check_bool(struct vg__stix_ctx *c, const struct vg_jval *o, const c
     return VG_OK;
 }
 
-int vg__stix_check_number(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, double lo, double hi)
+int vg__stix_check_number(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, double lo,
+                          double hi)
 {
     const struct vg_jval *v = vg_jget(o, k);
     if (v && (!VG_SJ_NUM(v) || vg_jnum(v) < lo || vg_jnum(v) > hi))
@@ -484,7 +488,8 @@ int vg__stix_check_number(struct vg__stix_ctx *c, const struct vg_jval *o, const
     return VG_OK;
 }
 
-int vg__stix_ref_not(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char *const *bad)
+int vg__stix_ref_not(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                     const char *const *bad)
 {
     const struct vg_jval *v = vg_jget(o, k);
     if (v && VG_SJ_STR(v))
@@ -494,7 +499,8 @@ int vg__stix_ref_not(struct vg__stix_ctx *c, const struct vg_jval *o, const char
     return VG_OK;
 }
 
-int vg__stix_ref_is(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char *prefix)
+int vg__stix_ref_is(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                    const char *prefix)
 {
     const struct vg_jval *v = vg_jget(o, k);
     if (v && VG_SJ_STR(v) && !vg__stix_has_prefix(vg_jstr(v), prefix))
@@ -502,7 +508,8 @@ int vg__stix_ref_is(struct vg__stix_ctx *c, const struct vg_jval *o, const char 
     return VG_OK;
 }
 
-int vg__stix_only_one(struct vg__stix_ctx *c, const struct vg_jval *o, const char *a, const char *b, int need)
+int vg__stix_only_one(struct vg__stix_ctx *c, const struct vg_jval *o, const char *a, const char *b,
+                      int need)
 {
     int ha = vg_jget(o, a) != NULL, hb = vg_jget(o, b) != NULL;
     char m[128];

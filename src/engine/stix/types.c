@@ -12,7 +12,8 @@
 static const char *const sro_like[] = {"relationship--", "sighting--", "bundle--",
                                        "marking-definition--", "language-content--", NULL};
 
-int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o, struct vg_stix_object *out)
+int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o,
+                        struct vg_stix_object *out)
 {
     int rc = VG_OK;
     static const char *const sco_ignore[] = {"type", "id", "spec_version", "defanged",
@@ -293,8 +294,7 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o, 
             break;
         int top = 0;
         for (size_t i = 0; i < sj_alen(et); i++)
-            top |= strcmp(vg_jstr(vg_jat(et, i)),
-                          "toplevel-property-extension") == 0;
+            top |= strcmp(vg_jstr(vg_jat(et, i)), "toplevel-property-extension") == 0;
         if (!top && vg_jget(o, "extension_properties"))
             rc = vg__stix_fail(c, VG_EINVAL, "extension_properties",
                       "only with toplevel-property-extension%s", NULL);
