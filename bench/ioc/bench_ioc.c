@@ -146,7 +146,8 @@ static void bench_bundle(size_t n, const char *peer_out)
     }
     t1 = now_s();
     json_decref(j);
-    printf("JSON alone (jansson, strict; not on the ingest path): %.2f s CPU, %.0f objects/s per core\n",
+    printf("JSON alone (jansson, strict; not on the ingest path): %.2f s CPU, "
+           "%.0f objects/s per core\n",
            t1 - t0, (double)n / (t1 - t0));
     {
         struct vg_arena *ja = vg_arena_new(1 << 20);
@@ -158,7 +159,8 @@ static void bench_bundle(size_t n, const char *peer_out)
         }
         t1 = now_s();
         vg_arena_free(ja);
-        printf("JSON alone (jscan, strict; the STIX reader's): %.2f s CPU, %.0f objects/s per core\n",
+        printf("JSON alone (jscan, strict; the STIX reader's): %.2f s CPU, "
+               "%.0f objects/s per core\n",
                t1 - t0, (double)n / (t1 - t0));
     }
     double w0 = wall_s();

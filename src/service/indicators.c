@@ -798,7 +798,8 @@ static int plain_item(const struct vg_actor *who, const struct vg_jval *e, size_
      * as the item's document. */
     vg__uuid4(idn);
     vg_buf_reset(b);
-    vg_buf_printf(b, "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%s\"", idn);
+    vg_buf_printf(b, "{\"type\":\"indicator\",\"spec_version\":\"2.1\","
+                     "\"id\":\"indicator--%s\"", idn);
     stix_time(now, ts);
     vg_buf_printf(b, ",\"created\":\"%s\",\"modified\":\"%s\"", ts, ts);
     org_identity(who->org_id, ident);

@@ -128,7 +128,7 @@ struct vg__touched {
 /* One STIX object of a submission. */
 struct vg__ioc_item {
     const struct vg_jval *obj;   /* borrowed (jscan document of the request) */
-    const char *body;            /* its stored text when written here (plain JSON), else NULL */
+    const char *body;            /* its stored text once written (plain JSON, prepared), or NULL */
     struct vg_stix_object so;
     int tlp;
     const char *recips;          /* ",ID,…," or NULL */

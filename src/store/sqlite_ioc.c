@@ -61,14 +61,15 @@ static const char q_sightings[] =
     " WHERE ioc_id = ? ORDER BY id";
 static const char q_coll_find[] = "SELECT n FROM taxii_collections WHERE id = ?";
 static const char q_coll_add[] = "INSERT INTO taxii_collections (id) VALUES (?)";
-static const char q_taxii_last[] = "SELECT max(date_added) FROM taxii_objects"; /* the rowid */
 /* The versions of one object already stored: does a newer or an older exist? */
 static const char q_taxii_span[] =
     "SELECT min(version_ms), max(version_ms) FROM taxii_objects WHERE collection = ?1 AND id = ?2";
+/* date_added is unique and increasing: at least ?7, after the newest stored
+ * (the rowid: its maximum is one step down the table's b-tree). */
 static const char q_taxii_insert[] =
     "INSERT INTO taxii_objects (collection, id, type, spec_version, version, version_ms,"
-    " date_added, tlp, org_id, recipients, body, newer) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-    "?11,?12)";
+    " date_added, tlp, org_id, recipients, body, newer) VALUES (?1,?2,?3,?4,?5,?6,"
+    " max(?7, coalesce((SELECT max(date_added) FROM taxii_objects), 0) + 1),?8,?9,?10,?11,?12)";
 static const char q_taxii_older[] =
     "UPDATE taxii_objects SET newer = 1 WHERE collection = ?1 AND id = ?2 AND version_ms < ?3"
     " AND newer = 0";
@@ -83,14 +84,16 @@ static const char q_taxii_older[] =
  * rowid (= date_added) order for a collection holding most of the rows, which
  * saves a table search per row. */
 /* The rows of a page whose text the store writes: date_added, and the body. */
-#define TAXII_PAGE_COLS "o.date_added, NULL, NULL, NULL, NULL, NULL, 0, o.date_added, 0, 0, NULL, o.body"
+#define TAXII_PAGE_COLS                                                                            \
+    "o.date_added, NULL, NULL, NULL, NULL, NULL, 0, o.date_added, 0, 0, NULL, o.body"
 #define TAXII_LIST(COLS, WHERE, ORDER)                                                             \
     "SELECT " COLS " FROM taxii_objects o WHERE " WHERE                                           \
     " AND " VISIBLE("o", "?2", "?3")                                                               \
     " AND (?6 IS NULL OR o.type IN (SELECT value FROM json_each(?6)))"                             \
     " AND (?7 IS NULL OR o.spec_version IN (SELECT value FROM json_each(?7)))"                     \
     " AND (?8 = 2 OR (?8 = 3 AND o.version_ms IN (SELECT value FROM json_each(?9)))"              \
-    "  OR (?8 = 0 AND (o.newer = 0 OR o.version_ms = (SELECT max(p.version_ms) FROM taxii_objects p" \
+    "  OR (?8 = 0 AND (o.newer = 0 OR o.version_ms = (SELECT max(p.version_ms)"                   \
+    "      FROM taxii_objects p"                                                                   \
     "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"  \
     "  OR (?8 = 1 AND o.version_ms = (SELECT min(p.version_ms) FROM taxii_objects p"              \
     "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"  \
@@ -410,16 +413,9 @@ static int coll_num(struct sqlite_store *s, const char *c, int create, int64_t *
 int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_taxii_last, err);
-    int64_t last = 0, lo = 0, hi = 0, coll = 0;
+    sqlite3_stmt *st;
+    int64_t lo = 0, hi = 0, coll = 0;
     int rc, older;
-    if (st == NULL)
-        return VG_EBACKEND;
-    /* date_added is unique and increasing: after the newest stored. */
-    if ((rc = one_row(s, st, "object", &last, NULL, err)) != VG_OK && rc != VG_ENOTFOUND)
-        return rc;
-    if (o->date_added <= last)
-        o->date_added = last + 1;
     if ((rc = coll_num(s, o->collection, 1, &coll, err)) != VG_OK)
         return rc;
     if ((st = vg__sq_prep(s, q_taxii_span, err)) == NULL)
@@ -445,7 +441,7 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
     sqlite3_bind_int(st, 12, rc == VG_OK && hi > o->version_ms);
     if ((rc = vg__sq_exec(s, st, "object", 0, err)) != VG_OK)
         return rc;
-    o->rid = sqlite3_last_insert_rowid(s->db);
+    o->rid = o->date_added = sqlite3_last_insert_rowid(s->db);
     if (!older)
         return VG_OK;
     /* Older versions learn that a newer one exists: "last" is then a flag test. */

@@ -193,25 +193,27 @@ int vg__stix_fail(struct vg__stix_ctx *c, int code, const char *prop, const char
     return vg_err_field(c->err, code, field, "%s: %s", field[0] ? field : "object", msg);
 }
 
-int vg__stix_need_string(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char **out)
+int vg__stix_need_string(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                         const char **out)
 {
     const struct vg_jval *v = vg_jget(o, k);
     if (v == NULL)
         return vg__stix_fail(c, VG_EMISSING, k, "required property missing%s", NULL);
-    if (!SJ_STR(v))
+    if (!VG_SJ_STR(v))
         return vg__stix_fail(c, VG_EINVAL, k, "must be a string%s", NULL);
     if (out)
         *out = vg_jstr(v);
     return VG_OK;
 }
 
-int vg__stix_check_time(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, int min_frac, int64_t *out)
+int vg__stix_check_time(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                        int min_frac, int64_t *out)
 {
     const struct vg_jval *v = vg_jget(o, k);
     int64_t ms = VG_STIX_TIME_NONE;
     if (v == NULL)
         goto out;
-    if (!SJ_STR(v) || vg_stix_time_parse(vg_jstr(v), min_frac, &ms) != 0)
+    if (!VG_SJ_STR(v) || vg_stix_time_parse(vg_jstr(v), min_frac, &ms) != 0)
         return vg__stix_fail(c, VG_EINVAL, k,
                     min_frac ? "must be a UTC timestamp with millisecond precision "
                                "(YYYY-MM-DDTHH:MM:SS.sssZ)%s"
@@ -225,7 +227,7 @@ out:
 
 int vg__stix_check_ref(struct vg__stix_ctx *c, const char *prop, const struct vg_jval *v)
 {
-    if (!SJ_STR(v) || !vg_stix_id_valid(vg_jstr(v), NULL))
+    if (!VG_SJ_STR(v) || !vg_stix_id_valid(vg_jstr(v), NULL))
         return vg__stix_fail(c, VG_EINVAL, prop, "must be a STIX identifier (type--UUID)%s", NULL);
     return VG_OK;
 }
@@ -238,11 +240,11 @@ int vg__stix_has_prefix(const char *s, const char *p)
 static int check_ref_list(struct vg__stix_ctx *c, const char *prop, const struct vg_jval *v)
 {
     char p[128];
-    if (!SJ_ARR(v) || sj_alen(v) == 0)
+    if (!VG_SJ_ARR(v) || sj_alen(v) == 0)
         return vg__stix_fail(c, VG_EINVAL, prop, "must be a non-empty list of identifiers%s", NULL);
     for (size_t i = 0; i < sj_alen(v); i++) {
         const struct vg_jval *r = vg_jat(v, i);
-        if (SJ_STR(r) && vg_stix_id_valid(vg_jstr(r), NULL))
+        if (VG_SJ_STR(r) && vg_stix_id_valid(vg_jstr(r), NULL))
             continue;
         snprintf(p, sizeof(p), "%s[%zu]", prop, i);
         return vg__stix_check_ref(c, p, r);
@@ -252,10 +254,10 @@ static int check_ref_list(struct vg__stix_ctx *c, const char *prop, const struct
 
 int vg__stix_check_string_list(struct vg__stix_ctx *c, const char *prop, const struct vg_jval *v)
 {
-    if (!SJ_ARR(v) || sj_alen(v) == 0)
+    if (!VG_SJ_ARR(v) || sj_alen(v) == 0)
         return vg__stix_fail(c, VG_EINVAL, prop, "must be a non-empty list of strings%s", NULL);
     for (size_t i = 0; i < sj_alen(v); i++)
-        if (!SJ_STR(vg_jat(v, i))) {
+        if (!VG_SJ_STR(vg_jat(v, i))) {
             char p[128];
             snprintf(p, sizeof(p), "%s[%zu]", prop, i);
             return vg__stix_fail(c, VG_EINVAL, p, "must be a string%s", NULL);
@@ -277,13 +279,13 @@ static int check_hashes(struct vg__stix_ctx *c, const char *prop, const struct v
     const char *k;
     const struct vg_jval *h;
     char p[160];
-    if (!SJ_OBJ(v) || sj_olen(v) == 0)
+    if (!VG_SJ_OBJ(v) || sj_olen(v) == 0)
         return vg__stix_fail(c, VG_EINVAL, prop, "must be a non-empty dictionary of hashes%s", NULL);
-    SJ_OBJ_FOREACH(v, k, h) {
+    VG_SJ_OBJ_FOREACH(v, k, h) {
         snprintf(p, sizeof(p), "%s.%s", prop, k);
         if (strlen(k) > 250)
             return vg__stix_fail(c, VG_EINVAL, p, "hash algorithm name too long%s", NULL);
-        if (!SJ_STR(h))
+        if (!VG_SJ_STR(h))
             return vg__stix_fail(c, VG_EINVAL, p, "must be a string%s", NULL);
         for (size_t i = 0; i < VG_ARRAY_LEN(hash_lens); i++) {
             if (strcmp(k, hash_lens[i].name) != 0)
@@ -303,24 +305,24 @@ static int check_hashes(struct vg__stix_ctx *c, const char *prop, const struct v
 static int check_ext_refs(struct vg__stix_ctx *c, const struct vg_jval *v)
 {
     char p[96];
-    if (!SJ_ARR(v) || sj_alen(v) == 0)
+    if (!VG_SJ_ARR(v) || sj_alen(v) == 0)
         return vg__stix_fail(c, VG_EINVAL, "external_references", "must be a non-empty list%s", NULL);
     for (size_t i = 0; i < sj_alen(v); i++) {
         const struct vg_jval *r = vg_jat(v, i);
         snprintf(p, sizeof(p), "external_references[%zu]", i);
-        if (!SJ_OBJ(r))
+        if (!VG_SJ_OBJ(r))
             return vg__stix_fail(c, VG_EINVAL, p, "must be an object%s", NULL);
         const struct vg_jval *sn = vg_jget(r, "source_name");
         const struct vg_jval *eid = vg_jget(r, "external_id");
         char q[128];
         snprintf(q, sizeof(q), "%s.source_name", p);
-        if (!SJ_STR(sn))
+        if (!VG_SJ_STR(sn))
             return vg__stix_fail(c, sn ? VG_EINVAL : VG_EMISSING, q, "a string is required%s", NULL);
         static const char *const strs[] = {"description", "url", "external_id", NULL};
         for (int k = 0; strs[k]; k++) {
             const struct vg_jval *x = vg_jget(r, strs[k]);
             snprintf(q, sizeof(q), "%s.%s", p, strs[k]);
-            if (x && !SJ_STR(x))
+            if (x && !VG_SJ_STR(x))
                 return vg__stix_fail(c, VG_EINVAL, q, "must be a string%s", NULL);
         }
         if (!eid && !vg_jget(r, "description") && !vg_jget(r, "url"))
@@ -361,22 +363,21 @@ static int check_ext_refs(struct vg__stix_ctx *c, const struct vg_jval *v)
 static int check_granular(struct vg__stix_ctx *c, const struct vg_jval *v)
 {
     char p[96], q[128];
-    if (!SJ_ARR(v) || sj_alen(v) == 0)
+    if (!VG_SJ_ARR(v) || sj_alen(v) == 0)
         return vg__stix_fail(c, VG_EINVAL, "granular_markings", "must be a non-empty list%s", NULL);
     for (size_t i = 0; i < sj_alen(v); i++) {
         const struct vg_jval *g = vg_jat(v, i);
         snprintf(p, sizeof(p), "granular_markings[%zu]", i);
-        if (!SJ_OBJ(g))
+        if (!VG_SJ_OBJ(g))
             return vg__stix_fail(c, VG_EINVAL, p, "must be an object%s", NULL);
         const struct vg_jval *mr = vg_jget(g, "marking_ref"), *lang = vg_jget(g, "lang");
         if ((mr == NULL) == (lang == NULL))
             return vg__stix_fail(c, VG_EINVAL, p, "needs exactly one of marking_ref and lang%s", NULL);
         if (mr) {
             snprintf(q, sizeof(q), "%s.marking_ref", p);
-            if (!SJ_STR(mr) ||
-                !vg_stix_id_valid(vg_jstr(mr), "marking-definition"))
+            if (!VG_SJ_STR(mr) || !vg_stix_id_valid(vg_jstr(mr), "marking-definition"))
                 return vg__stix_fail(c, VG_EINVAL, q, "must be a marking-definition id%s", NULL);
-        } else if (!SJ_STR(lang)) {
+        } else if (!VG_SJ_STR(lang)) {
             snprintf(q, sizeof(q), "%s.lang", p);
             return vg__stix_fail(c, VG_EINVAL, q, "must be a string%s", NULL);
         }
@@ -393,14 +394,14 @@ static int check_granular(struct vg__stix_ctx *c, const struct vg_jval *v)
 
 static int check_kill_chain(struct vg__stix_ctx *c, const struct vg_jval *v)
 {
-    if (!SJ_ARR(v) || sj_alen(v) == 0)
+    if (!VG_SJ_ARR(v) || sj_alen(v) == 0)
         return vg__stix_fail(c, VG_EINVAL, "kill_chain_phases", "must be a non-empty list%s", NULL);
     for (size_t i = 0; i < sj_alen(v); i++) {
         const struct vg_jval *k = vg_jat(v, i);
         char p[96];
         snprintf(p, sizeof(p), "kill_chain_phases[%zu]", i);
-        if (!SJ_OBJ(k) || !SJ_STR(vg_jget(k, "kill_chain_name")) ||
-            !SJ_STR(vg_jget(k, "phase_name")))
+        if (!VG_SJ_OBJ(k) || !VG_SJ_STR(vg_jget(k, "kill_chain_name")) ||
+            !VG_SJ_STR(vg_jget(k, "phase_name")))
             return vg__stix_fail(c, VG_EINVAL, p, "needs kill_chain_name and phase_name strings%s", NULL);
     }
     return VG_OK;
@@ -410,9 +411,9 @@ static int check_extensions(struct vg__stix_ctx *c, const struct vg_jval *v)
 {
     const char *k;
     const struct vg_jval *e;
-    if (!SJ_OBJ(v) || sj_olen(v) == 0)
+    if (!VG_SJ_OBJ(v) || sj_olen(v) == 0)
         return vg__stix_fail(c, VG_EINVAL, "extensions", "must be a non-empty dictionary%s", NULL);
-    SJ_OBJ_FOREACH(v, k, e) {
+    VG_SJ_OBJ_FOREACH(v, k, e) {
         char p[300];
         snprintf(p, sizeof(p), "extensions.%s", k);
         size_t n = strlen(k);
@@ -420,14 +421,14 @@ static int check_extensions(struct vg__stix_ctx *c, const struct vg_jval *v)
         if (!named && !vg_stix_id_valid(k, "extension-definition"))
             return vg__stix_fail(c, VG_EINVAL, p,
                         "key must be an extension-definition id or end in -ext%s", NULL);
-        if (!SJ_OBJ(e))
+        if (!VG_SJ_OBJ(e))
             return vg__stix_fail(c, VG_EINVAL, p, "must be an object%s", NULL);
         const struct vg_jval *et = vg_jget(e, "extension_type");
         if (et) {
             static const char *const ets[] = {"new-sdo", "new-sco", "new-sro",
                                               "property-extension",
                                               "toplevel-property-extension", NULL};
-            if (!SJ_STR(et) || !vg__stix_in_list(vg_jstr(et), ets))
+            if (!VG_SJ_STR(et) || !vg__stix_in_list(vg_jstr(et), ets))
                 return vg__stix_fail(c, VG_EINVAL, p, "unknown extension_type%s", NULL);
         }
     }
@@ -449,18 +450,20 @@ static int prop_name_valid(const char *k)
     return 1;
 }
 
-int vg__stix_check_enum(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char *const *vals)
+int vg__stix_check_enum(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                        const char *const *vals)
 {
     const struct vg_jval *v = vg_jget(o, k);
-    if (v && (!SJ_STR(v) || !vg__stix_in_list(vg_jstr(v), vals)))
+    if (v && (!VG_SJ_STR(v) || !vg__stix_in_list(vg_jstr(v), vals)))
         return vg__stix_fail(c, VG_EINVAL, k, "not an allowed value%s", NULL);
     return VG_OK;
 }
 
-int vg__stix_check_int(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, int64_t lo, int64_t hi)
+int vg__stix_check_int(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, int64_t lo,
+                       int64_t hi)
 {
     const struct vg_jval *v = vg_jget(o, k);
-    if (v && (!SJ_INT(v) || sj_int(v) < lo || sj_int(v) > hi)) {
+    if (v && (!VG_SJ_INT(v) || sj_int(v) < lo || sj_int(v) > hi)) {
         char m[96];
         snprintf(m, sizeof(m), "must be an integer in %lld..%lld", (long long)lo, (long long)hi);
         return vg__stix_fail(c, VG_EINVAL, k, "%s", m);
@@ -471,38 +474,42 @@ int vg__stix_check_int(struct vg__stix_ctx *c, const struct vg_jval *o, const ch
 int vg__stix_check_bool(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k)
 {
     const struct vg_jval *v = vg_jget(o, k);
-    if (v && !SJ_BOOL(v))
+    if (v && !VG_SJ_BOOL(v))
         return vg__stix_fail(c, VG_EINVAL, k, "must be a boolean%s", NULL);
     return VG_OK;
 }
 
-int vg__stix_check_number(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, double lo, double hi)
+int vg__stix_check_number(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, double lo,
+                          double hi)
 {
     const struct vg_jval *v = vg_jget(o, k);
-    if (v && (!SJ_NUM(v) || vg_jnum(v) < lo || vg_jnum(v) > hi))
+    if (v && (!VG_SJ_NUM(v) || vg_jnum(v) < lo || vg_jnum(v) > hi))
         return vg__stix_fail(c, VG_EINVAL, k, "number out of range%s", NULL);
     return VG_OK;
 }
 
-int vg__stix_ref_not(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char *const *bad)
+int vg__stix_ref_not(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                     const char *const *bad)
 {
     const struct vg_jval *v = vg_jget(o, k);
-    if (v && SJ_STR(v))
+    if (v && VG_SJ_STR(v))
         for (; *bad; bad++)
             if (vg__stix_has_prefix(vg_jstr(v), *bad))
                 return vg__stix_fail(c, VG_EINVAL, k, "may not refer to a %s", *bad);
     return VG_OK;
 }
 
-int vg__stix_ref_is(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char *prefix)
+int vg__stix_ref_is(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                    const char *prefix)
 {
     const struct vg_jval *v = vg_jget(o, k);
-    if (v && SJ_STR(v) && !vg__stix_has_prefix(vg_jstr(v), prefix))
+    if (v && VG_SJ_STR(v) && !vg__stix_has_prefix(vg_jstr(v), prefix))
         return vg__stix_fail(c, VG_EINVAL, k, "must refer to a %s", prefix);
     return VG_OK;
 }
 
-int vg__stix_only_one(struct vg__stix_ctx *c, const struct vg_jval *o, const char *a, const char *b, int need)
+int vg__stix_only_one(struct vg__stix_ctx *c, const struct vg_jval *o, const char *a, const char *b,
+                      int need)
 {
     int ha = vg_jget(o, a) != NULL, hb = vg_jget(o, b) != NULL;
     char m[128];
@@ -532,13 +539,13 @@ static int check_props(struct vg__stix_ctx *c, const struct vg_jval *o, int know
     const char *k;
     const struct vg_jval *v;
     int rc = VG_OK;
-    SJ_OBJ_FOREACH(o, k, v) {
+    VG_SJ_OBJ_FOREACH(o, k, v) {
         size_t n = strlen(k);
         if (!prop_name_valid(k)) {
             rc = vg__stix_fail(c, VG_EINVAL, k, "invalid property name%s", NULL);
             break;
         }
-        if (SJ_NULL(v)) {
+        if (VG_SJ_NULL(v)) {
             rc = vg__stix_fail(c, VG_EINVAL, k, "null is not a STIX value%s", NULL);
             break;
         }
@@ -565,7 +572,7 @@ static int check_props(struct vg__stix_ctx *c, const struct vg_jval *o, int know
             rc = vg__stix_check_int(c, o, k, 0, 100);
         else if (strcmp(k, "revoked") == 0 || strcmp(k, "defanged") == 0)
             rc = vg__stix_check_bool(c, o, k);
-        else if (strcmp(k, "lang") == 0 && !SJ_STR(v))
+        else if (strcmp(k, "lang") == 0 && !VG_SJ_STR(v))
             rc = vg__stix_fail(c, VG_EINVAL, k, "must be a string%s", NULL);
         else if (known && is_time_prop(k))
             rc = vg__stix_check_time(c, o, k, 0, NULL);
@@ -594,7 +601,7 @@ static int validate(const struct vg_jval *o, const char *path, struct vg_stix_ob
     struct vg__stix_ctx c = {path ? path : "", err, scratch};
     int rc = VG_OK;
     const char *type = NULL, *id = NULL;
-    if (!SJ_OBJ(o)) {
+    if (!VG_SJ_OBJ(o)) {
         rc = vg__stix_fail(&c, VG_EINVAL, NULL, "a STIX object must be a JSON object%s", NULL);
         goto out;
     }
@@ -618,7 +625,7 @@ static int validate(const struct vg_jval *o, const char *path, struct vg_stix_ob
         rc = vg__stix_fail(&c, VG_EMISSING, "spec_version", "required property missing%s", NULL);
         goto out;
     }
-    if (sv && (!SJ_STR(sv) || strcmp(vg_jstr(sv), "2.1") != 0)) {
+    if (sv && (!VG_SJ_STR(sv) || strcmp(vg_jstr(sv), "2.1") != 0)) {
         rc = vg__stix_fail(&c, VG_EINVAL, "spec_version", "must be \"2.1\" (STIX 2.0 is not accepted)%s",
                   NULL);
         goto out;
@@ -679,7 +686,7 @@ static int validate(const struct vg_jval *o, const char *path, struct vg_stix_ob
         out->created = created;
         out->modified = modified;
         out->created_by_ref = vg_jstr(vg_jget(o, "created_by_ref"));
-        out->revoked = SJ_TRUE(vg_jget(o, "revoked"));
+        out->revoked = VG_SJ_TRUE(vg_jget(o, "revoked"));
         const struct vg_jval *cf = vg_jget(o, "confidence");
         out->confidence = cf ? (int)sj_int(cf) : -1;
         out->json = o;
@@ -742,12 +749,12 @@ int vg_stix_read_bundle(const struct vg_jval *root, unsigned flags, struct vg_ar
     int rc = VG_OK;
     memset(out, 0, sizeof(*out));
     out->root = root;
-    if (!SJ_OBJ(root)) {
+    if (!VG_SJ_OBJ(root)) {
         rc = vg_err_set(err, VG_EINVAL, "a STIX document must be a JSON object");
         goto out;
     }
     const struct vg_jval *type = vg_jget(root, "type");
-    if (!SJ_STR(type)) {
+    if (!VG_SJ_STR(type)) {
         rc = vg_err_field(err, type ? VG_EINVAL : VG_EMISSING, "type",
                           "type: a string is required");
         goto out;
@@ -760,7 +767,7 @@ int vg_stix_read_bundle(const struct vg_jval *root, unsigned flags, struct vg_ar
         goto out;
     }
     const struct vg_jval *id = vg_jget(root, "id");
-    if (!SJ_STR(id) || !vg_stix_id_valid(vg_jstr(id), "bundle")) {
+    if (!VG_SJ_STR(id) || !vg_stix_id_valid(vg_jstr(id), "bundle")) {
         rc = vg_err_field(err, id ? VG_EINVAL : VG_EMISSING, "id",
                           "id: must be bundle--UUID");
         goto out;
@@ -781,7 +788,7 @@ int vg_stix_read_bundle(const struct vg_jval *root, unsigned flags, struct vg_ar
     const struct vg_jval *objs = vg_jget(root, "objects");
     if (objs == NULL)
         goto out;
-    if (!SJ_ARR(objs)) {
+    if (!VG_SJ_ARR(objs)) {
         rc = vg_err_field(err, VG_EINVAL, "objects", "objects: must be a list");
         goto out;
     }

@@ -23,14 +23,14 @@ enum {
 };
 
 /* jscan accessors in the shape of the checks (NULL-safe, like jansson's). */
-#define SJ_STR(v) vg_jis((v), VG_JSTR)
-#define SJ_ARR(v) vg_jis((v), VG_JARR)
-#define SJ_OBJ(v) vg_jis((v), VG_JOBJ)
-#define SJ_INT(v) vg_jis((v), VG_JINT)
-#define SJ_NULL(v) vg_jis((v), VG_JNULL)
-#define SJ_TRUE(v) vg_jis((v), VG_JTRUE)
-#define SJ_BOOL(v) (vg_jis((v), VG_JTRUE) || vg_jis((v), VG_JFALSE))
-#define SJ_NUM(v) (vg_jis((v), VG_JINT) || vg_jis((v), VG_JREAL))
+#define VG_SJ_STR(v) vg_jis((v), VG_JSTR)
+#define VG_SJ_ARR(v) vg_jis((v), VG_JARR)
+#define VG_SJ_OBJ(v) vg_jis((v), VG_JOBJ)
+#define VG_SJ_INT(v) vg_jis((v), VG_JINT)
+#define VG_SJ_NULL(v) vg_jis((v), VG_JNULL)
+#define VG_SJ_TRUE(v) vg_jis((v), VG_JTRUE)
+#define VG_SJ_BOOL(v) (vg_jis((v), VG_JTRUE) || vg_jis((v), VG_JFALSE))
+#define VG_SJ_NUM(v) (vg_jis((v), VG_JINT) || vg_jis((v), VG_JREAL))
 /* Items of an array, members of an object; 0 for anything else. */
 static inline size_t sj_alen(const struct vg_jval *v)
 {
@@ -45,9 +45,9 @@ static inline int64_t sj_int(const struct vg_jval *v)
     return vg_jis(v, VG_JINT) ? v->u.i : 0;
 }
 /* for (key k, value v) over the members of object o, in document order */
-#define SJ_OBJ_FOREACH(obj_, key_, val_)                                                           \
+#define VG_SJ_OBJ_FOREACH(obj_, key_, val_)                                                        \
     for (size_t sj_i_ = 0; sj_i_ < sj_olen(obj_) && ((key_) = (obj_)->u.o[sj_i_].key.u.s,          \
-                                                     (val_) = &(obj_)->u.o[sj_i_].val, 1);         \
+                                                    (val_) = &(obj_)->u.o[sj_i_].val, 1);          \
          sj_i_++)
 
 struct vg__stix_ctx {
@@ -60,25 +60,32 @@ struct vg__stix_ctx {
  * its code, or returns VG_OK. */
 int vg__stix_fail(struct vg__stix_ctx *c, int code, const char *prop, const char *fmt,
                   const char *arg);
-int vg__stix_need_string(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char **out);
-int vg__stix_check_time(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, int min_frac,
-                        int64_t *out);
+int vg__stix_need_string(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                         const char **out);
+int vg__stix_check_time(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                        int min_frac, int64_t *out);
 int vg__stix_check_ref(struct vg__stix_ctx *c, const char *prop, const struct vg_jval *v);
 int vg__stix_check_string_list(struct vg__stix_ctx *c, const char *prop, const struct vg_jval *v);
 int vg__stix_check_enum(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
                         const char *const *vals);
-int vg__stix_check_int(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, int64_t lo, int64_t hi);
+int vg__stix_check_int(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, int64_t lo,
+                       int64_t hi);
 int vg__stix_check_bool(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k);
-int vg__stix_check_number(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, double lo, double hi);
-int vg__stix_ref_not(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char *const *bad);
-int vg__stix_ref_is(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, const char *prefix);
-int vg__stix_only_one(struct vg__stix_ctx *c, const struct vg_jval *o, const char *a, const char *b, int need);
+int vg__stix_check_number(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k, double lo,
+                          double hi);
+int vg__stix_ref_not(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                     const char *const *bad);
+int vg__stix_ref_is(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                    const char *prefix);
+int vg__stix_only_one(struct vg__stix_ctx *c, const struct vg_jval *o, const char *a, const char *b,
+                      int need);
 int vg__stix_has_other_than(const struct vg_jval *o, const char *const *ignore);
 int vg__stix_in_list(const char *s, const char *const *list);
 int vg__stix_has_prefix(const char *s, const char *p);
 
 /* The rules of type index t (T_*) for object o; fills the indicator fields
  * of out when not NULL. */
-int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o, struct vg_stix_object *out);
+int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o,
+                        struct vg_stix_object *out);
 
 #endif

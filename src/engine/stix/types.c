@@ -12,7 +12,8 @@
 static const char *const sro_like[] = {"relationship--", "sighting--", "bundle--",
                                        "marking-definition--", "language-content--", NULL};
 
-int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o, struct vg_stix_object *out)
+int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o,
+                        struct vg_stix_object *out)
 {
     int rc = VG_OK;
     static const char *const sco_ignore[] = {"type", "id", "spec_version", "defanged",
@@ -32,7 +33,7 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o, 
             break;
         }
         const struct vg_jval *pv = vg_jget(o, "pattern_version");
-        if (pv && !SJ_STR(pv)) {
+        if (pv && !VG_SJ_STR(pv)) {
             rc = vg__stix_fail(c, VG_EINVAL, "pattern_version", "must be a string%s", NULL);
             break;
         }
@@ -81,9 +82,9 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o, 
     }
     case T_MALWARE: {
         const struct vg_jval *f = vg_jget(o, "is_family");
-        if (!SJ_BOOL(f))
+        if (!VG_SJ_BOOL(f))
             rc = vg__stix_fail(c, VG_EINVAL, "is_family", "must be a boolean%s", NULL);
-        else if (SJ_TRUE(f) && !vg_jget(o, "name"))
+        else if (VG_SJ_TRUE(f) && !vg_jget(o, "name"))
             rc = vg__stix_fail(c, VG_EMISSING, "name", "required when is_family is true%s", NULL);
         break;
     }
@@ -105,7 +106,7 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o, 
         if (l < f)
             rc = vg__stix_fail(c, VG_EINVAL, "last_observed", "must not be before first_observed%s", NULL);
         const struct vg_jval *objs = vg_jget(o, "objects");
-        if (objs && (!SJ_OBJ(objs) || sj_olen(objs) == 0))
+        if (objs && (!VG_SJ_OBJ(objs) || sj_olen(objs) == 0))
             rc = vg__stix_fail(c, VG_EINVAL, "objects", "must be a non-empty dictionary%s", NULL);
         break;
     }
@@ -148,7 +149,7 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o, 
         const struct vg_jval *ods = vg_jget(o, "observed_data_refs");
         for (size_t i = 0; ods && i < sj_alen(ods); i++) {
             const struct vg_jval *r = vg_jat(ods, i);
-            if (SJ_STR(r) && !vg__stix_has_prefix(vg_jstr(r), "observed-data--")) {
+            if (VG_SJ_STR(r) && !vg__stix_has_prefix(vg_jstr(r), "observed-data--")) {
                 rc = vg__stix_fail(c, VG_EINVAL, "observed_data_refs",
                           "must refer to observed-data objects%s", NULL);
                 break;
@@ -206,11 +207,11 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o, 
     }
     case T_EMAIL_MESSAGE: {
         const struct vg_jval *m = vg_jget(o, "is_multipart");
-        if (!SJ_BOOL(m))
+        if (!VG_SJ_BOOL(m))
             rc = vg__stix_fail(c, VG_EINVAL, "is_multipart", "must be a boolean%s", NULL);
-        else if (SJ_TRUE(m) && vg_jget(o, "body"))
+        else if (VG_SJ_TRUE(m) && vg_jget(o, "body"))
             rc = vg__stix_fail(c, VG_EINVAL, "body", "not allowed when is_multipart is true%s", NULL);
-        else if (!SJ_TRUE(m) && vg_jget(o, "body_multipart"))
+        else if (!VG_SJ_TRUE(m) && vg_jget(o, "body_multipart"))
             rc = vg__stix_fail(c, VG_EINVAL, "body_multipart",
                       "not allowed when is_multipart is false%s", NULL);
         break;
@@ -248,23 +249,23 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o, 
                           NULL);
             break;
         }
-        if (!SJ_STR(dt)) {
+        if (!VG_SJ_STR(dt)) {
             rc = vg__stix_fail(c, dt ? VG_EINVAL : VG_EMISSING, "definition_type", "a string is required%s",
                       NULL);
             break;
         }
-        if (!SJ_OBJ(d)) {
+        if (!VG_SJ_OBJ(d)) {
             rc = vg__stix_fail(c, d ? VG_EINVAL : VG_EMISSING, "definition", "an object is required%s",
                       NULL);
             break;
         }
         const char *s = vg_jstr(dt);
-        if (strcmp(s, "statement") == 0 && !SJ_STR(vg_jget(d, "statement"))) {
+        if (strcmp(s, "statement") == 0 && !VG_SJ_STR(vg_jget(d, "statement"))) {
             rc = vg__stix_fail(c, VG_EINVAL, "definition.statement", "a string is required%s", NULL);
         } else if (strcmp(s, "tlp") == 0) {
             static const char *const tl[] = {"white", "green", "amber", "red", NULL};
             const struct vg_jval *tv = vg_jget(d, "tlp");
-            if (!SJ_STR(tv) || !vg__stix_in_list(vg_jstr(tv), tl))
+            if (!VG_SJ_STR(tv) || !vg__stix_in_list(vg_jstr(tv), tl))
                 rc = vg__stix_fail(c, VG_EINVAL, "definition.tlp", "must be white, green, amber or red%s",
                           NULL);
         }
@@ -272,7 +273,7 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o, 
     }
     case T_LANGUAGE_CONTENT: {
         const struct vg_jval *ct = vg_jget(o, "contents");
-        if (!SJ_OBJ(ct) || sj_olen(ct) == 0)
+        if (!VG_SJ_OBJ(ct) || sj_olen(ct) == 0)
             rc = vg__stix_fail(c, VG_EINVAL, "contents", "must be a non-empty dictionary%s", NULL);
         else if (!(rc = vg__stix_check_ref(c, "object_ref", vg_jget(o, "object_ref"))))
             rc = vg__stix_check_time(c, o, "object_modified", 3, NULL);
@@ -293,8 +294,7 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o, 
             break;
         int top = 0;
         for (size_t i = 0; i < sj_alen(et); i++)
-            top |= strcmp(vg_jstr(vg_jat(et, i)),
-                          "toplevel-property-extension") == 0;
+            top |= strcmp(vg_jstr(vg_jat(et, i)), "toplevel-property-extension") == 0;
         if (!top && vg_jget(o, "extension_properties"))
             rc = vg__stix_fail(c, VG_EINVAL, "extension_properties",
                       "only with toplevel-property-extension%s", NULL);
