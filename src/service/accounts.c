@@ -77,6 +77,12 @@ int vg__tx_on(struct vg_store *st, int write, int (*fn)(struct vg_store *st, voi
     return rc;
 }
 
+/* Whether a waiting leader has what it waits for (under txmu). */
+static int tx_ready(const struct vg_server *srv)
+{
+    return srv->tx_coming <= 0 && srv->txq_len >= srv->tx_last;
+}
+
 static int tx_write(struct vg_server *srv, int expected, int (*fn)(struct vg_store *st, void *ctx),
                     void *ctx, struct vg_err *err)
 {
@@ -94,7 +100,10 @@ static int tx_write(struct vg_server *srv, int expected, int (*fn)(struct vg_sto
     else
         srv->txq_head = &me;
     srv->txq_tail = &me;
-    if (expected && --srv->tx_coming == 0 && srv->tx_waiting)
+    srv->txq_len++;
+    if (expected)
+        srv->tx_coming--;
+    if (srv->tx_waiting && tx_ready(srv))
         pthread_cond_signal(&srv->tx_waiting->cv);
     if (!srv->tx_leader)
         srv->tx_leader = me.lead = 1;
@@ -102,8 +111,11 @@ static int tx_write(struct vg_server *srv, int expected, int (*fn)(struct vg_sto
         pthread_cond_wait(&me.cv, &srv->txmu);
     if (!me.done) {
         /* Announced writes being prepared would each pay a commit of their
-         * own a moment later: wait for them, briefly. */
-        if (srv->tx_coming > 0) {
+         * own a moment later: wait for them, briefly. So would the owners of
+         * the last batch, whose next writes come back together: under a
+         * steady load, wait (as briefly) until as many are queued again.
+         * A wait that times out makes the next one shorter or none. */
+        if (!tx_ready(srv)) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
             until.tv_nsec += VG_TX_WAIT_US * 1000L;
@@ -112,12 +124,14 @@ static int tx_write(struct vg_server *srv, int expected, int (*fn)(struct vg_sto
                 until.tv_nsec -= 1000000000L;
             }
             srv->tx_waiting = &me;
-            while (srv->tx_coming > 0 && pthread_cond_timedwait(&me.cv, &srv->txmu, &until) == 0)
+            while (!tx_ready(srv) && pthread_cond_timedwait(&me.cv, &srv->txmu, &until) == 0)
                 ;
             srv->tx_waiting = NULL;
         }
         struct vg_txreq *batch = srv->txq_head;
         srv->txq_head = srv->txq_tail = NULL;
+        srv->tx_last = srv->txq_len;
+        srv->txq_len = 0;
         pthread_mutex_unlock(&srv->txmu);
         run_batch(srv, batch);
         pthread_mutex_lock(&srv->txmu);
@@ -156,7 +170,7 @@ void vg__tx_expect(struct vg_server *srv, int delta)
 {
     pthread_mutex_lock(&srv->txmu);
     srv->tx_coming += delta;
-    if (srv->tx_coming == 0 && srv->tx_waiting)
+    if (srv->tx_waiting && tx_ready(srv))
         pthread_cond_signal(&srv->tx_waiting->cv);
     pthread_mutex_unlock(&srv->txmu);
 }

@@ -629,6 +629,104 @@ void vg__jansson_str(struct vg_buf *b, const char *s)
     put_jstr(b, s);
 }
 
+struct jmember {
+    const char *k;
+    json_t *v;
+};
+
+static int jmember_cmp(const void *x, const void *y)
+{
+    return strcmp(((const struct jmember *)x)->k, ((const struct jmember *)y)->k);
+}
+
+/* jansson's own dump of v, for what vg__jansson_put leaves to it */
+static void put_jansson(struct vg_buf *b, const json_t *v, int sort)
+{
+    char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | (sort ? JSON_SORT_KEYS : 0));
+    if (t == NULL)
+        abort();
+    vg_buf_puts(b, t);
+    free(t);
+}
+
+void vg__jansson_put(struct vg_buf *b, const json_t *v, int sort)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t n = json_object_size(v), i = 0;
+        struct jmember stack[16], *m = n <= 16 ? stack : vg_xmalloc(n * sizeof(*m));
+        const char *k;
+        json_t *mv;
+        json_object_foreach((json_t *)v, k, mv)
+        {
+#if JANSSON_VERSION_HEX >= 0x020e00
+            if (json_object_iter_key_len(json_object_key_to_iter(k)) != strlen(k)) {
+                i = n + 1; /* a key with a NUL byte */
+                break;
+            }
+#endif
+            m[i++] = (struct jmember){k, mv};
+        }
+        if (i != n) {
+            put_jansson(b, v, sort);
+        } else {
+            if (sort && n > 1)
+                qsort(m, n, sizeof(*m), jmember_cmp);
+            vg_buf_putc(b, '{');
+            for (i = 0; i < n; i++) {
+                if (i)
+                    vg_buf_putc(b, ',');
+                put_jstr(b, m[i].k);
+                vg_buf_putc(b, ':');
+                vg__jansson_put(b, m[i].v, sort);
+            }
+            vg_buf_putc(b, '}');
+        }
+        if (m != stack)
+            free(m);
+        return;
+    }
+    case JSON_ARRAY:
+        vg_buf_putc(b, '[');
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i)
+                vg_buf_putc(b, ',');
+            vg__jansson_put(b, json_array_get(v, i), sort);
+        }
+        vg_buf_putc(b, ']');
+        return;
+    case JSON_STRING:
+        if (strlen(json_string_value(v)) != json_string_length(v))
+            put_jansson(b, v, sort); /* a NUL byte */
+        else
+            put_jstr(b, json_string_value(v));
+        return;
+    case JSON_INTEGER: {
+        char d[24], *p = d + sizeof(d);
+        json_int_t x = json_integer_value(v);
+        unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+        do
+            *--p = (char)('0' + u % 10);
+        while (u /= 10);
+        if (x < 0)
+            *--p = '-';
+        vg_buf_append(b, p, (size_t)(d + sizeof(d) - p));
+        return;
+    }
+    case JSON_TRUE:
+        vg_buf_puts(b, "true");
+        return;
+    case JSON_FALSE:
+        vg_buf_puts(b, "false");
+        return;
+    case JSON_NULL:
+        vg_buf_puts(b, "null");
+        return;
+    default: /* reals */
+        put_jansson(b, v, sort);
+    }
+}
+
 static void put_jtime(struct vg_buf *b, int64_t ms)
 {
     char t[32];
@@ -986,10 +1084,10 @@ static int notify_orgs(struct vg_store *st, const char *topic, const char *objec
  * the object is empty). */
 static const char *canon_members(json_t *o, struct vg_arena *a)
 {
-    size_t n;
-    char *t = vg_json_canonical(o, &n);
-    const char *m = n > 2 ? vg_arena_strndup(a, t + 1, n - 2) : "";
-    free(t);
+    struct vg_buf t = {0};
+    vg__jansson_put(&t, o, 1);
+    const char *m = t.n > 2 ? vg_arena_strndup(a, t.p + 1, t.n - 2) : "";
+    vg_buf_free(&t);
     return m;
 }
 
@@ -1031,10 +1129,10 @@ static void intake_encode(struct intake *in, const char *raw, size_t rawlen, str
     c.id = "";
     json_t *sum = case_summary(&c, in->doc);
     json_object_del(sum, "id");
-    size_t n;
-    char *st = vg_json_dump(sum, &n);
-    t->sum_tail = n > 2 ? vg_arena_strndup(a, st + 1, n - 1) : "}";
-    free(st);
+    struct vg_buf st = {0};
+    vg__jansson_put(&st, sum, 0);
+    t->sum_tail = st.n > 2 ? vg_arena_strndup(a, st.p + 1, st.n - 1) : "}";
+    vg_buf_free(&st);
     json_decref(sum);
     t->facts = json_pack("{s:s}", "library", in->c.library);
     crypto_hash_sha256(h, (const unsigned char *)raw, rawlen);

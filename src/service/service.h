@@ -64,6 +64,9 @@ struct vg_server {
      * yet (under txmu); a leader waits briefly for them (accounts.c) ---- */
     int tx_coming;
     struct vg_txreq *tx_waiting; /* the leader waiting for them, or NULL */
+    /* operations queued now, and how many the last batch had: a leader
+     * also waits (as briefly) until as many are queued again */
+    int txq_len, tx_last;
 };
 
 /* Who is calling: resolved from a token by vg_svc_authenticate. */

@@ -68,6 +68,10 @@ int vg__tx_expected(struct vg_server *srv, int (*fn)(struct vg_store *st, void *
  * no ASCII or slash escaping): for text that must read like a dump. */
 struct vg_buf;
 void vg__jansson_str(struct vg_buf *b, const char *s);
+/* Appends v's text byte for byte as jansson's compact dump writes it: with
+ * sorted keys when sort (as vg_json_canonical), else in insertion order (as
+ * vg_json_dump). */
+void vg__jansson_put(struct vg_buf *b, const json_t *v, int sort);
 /* Hands a write's result to the caller: *out = res when rc is VG_OK, else
  * res is freed. Returns rc. */
 int vg__result(int rc, json_t *res, json_t **out);

@@ -10,12 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/buf.h"
 #include "core/json.h"
 #include "service/service.h"
+#include "service/service_int.h"
 #include "store/store.h"
 
 static void test_config_table(void **state)
@@ -344,6 +347,94 @@ static void test_case_numbers_and_dedup(void **state)
     vg_arena_free(a);
 }
 
+/* ---- vg__jansson_put writes what jansson's dump writes ---- */
+
+static void same_as_jansson(const json_t *v)
+{
+    for (int sort = 0; sort <= 1; sort++) {
+        char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | (sort ? JSON_SORT_KEYS : 0));
+        struct vg_buf b = {0};
+        assert_non_null(want);
+        vg__jansson_put(&b, v, sort);
+        vg_buf_putc(&b, '\0');
+        assert_string_equal(b.p, want);
+        vg_buf_free(&b);
+        free(want);
+    }
+}
+
+static int put_files; /* .json files compared */
+
+static int put_file(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    (void)ftw;
+    size_t n = strlen(path);
+    if (type != FTW_F || n < 5 || strcmp(path + n - 5, ".json") != 0 || sb->st_size > 2000000)
+        return 0;
+    json_t *v = json_load_file(path, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    if (v) {
+        same_as_jansson(v);
+        json_decref(v);
+    }
+    return ++put_files >= 400; /* enough of them: stop */
+}
+
+static void test_jansson_put(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "{}",
+        "[]",
+        "null",
+        "true",
+        "false",
+        "0",
+        "-1",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "1.5",
+        "-0.0",
+        "1e300",
+        "\"\"",
+        "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u0001\\u001f\\u007f \u00e9 \u4e2d \U0001F600\"",
+        "\"nul\\u0000inside\"",
+        "{\"b\":1,\"a\":{\"d\":[1,2,{\"z\":null,\"y\":true}],\"c\":\"x\"},\"\":[],\"aa\":{}}",
+        "{\"\\u00e9\":1,\"e\":2,\"E\":3,\"e\\\"\":4,\"ab\":5,\"a\":6,\"a b\":7}",
+        "[1.25,{\"r\":3.0e-7,\"s\":[[],[[]],{}]},-5,\"\\n\"]",
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        json_error_t je;
+        json_t *v = json_loads(texts[i], JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+        if (v == NULL)
+            fail_msg("%s: %s", texts[i], je.text);
+        same_as_jansson(v);
+        json_decref(v);
+    }
+    /* a large object (members past the inline array) */
+    json_t *big = json_object();
+    for (int i = 0; i < 100; i++) {
+        char k[16];
+        snprintf(k, sizeof(k), "k%d", (i * 37) % 100);
+        json_object_set_new(big, k, json_integer(i));
+    }
+    same_as_jansson(big);
+    json_decref(big);
+#if JANSSON_VERSION_HEX >= 0x020e00
+    /* a key with a NUL byte (jansson's parser refuses them) */
+    json_t *nul = json_pack("{s:i,s:i}", "k", 2, "ke", 3);
+    json_object_setn_new(nul, "k\0ey", 4, json_integer(1));
+    same_as_jansson(nul);
+    json_decref(nul);
+#endif
+    /* real-world documents */
+    const char *td = getenv("VIGIL_TESTDATA");
+    if (td) {
+        put_files = 0;
+        if (nftw(td, put_file, 16, FTW_PHYS) >= 0)
+            assert_true(put_files > 0);
+    }
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -352,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_config_table),
         cmocka_unit_test(test_token_hash),
         cmocka_unit_test(test_audit_hash),
+        cmocka_unit_test(test_jansson_put),
         cmocka_unit_test_setup_teardown(test_store_contract_and_chain, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_case_numbers_and_dedup, open_store, close_store),
     };
