@@ -60,6 +60,49 @@ void vg_buf_printf(struct vg_buf *b, const char *fmt, ...)
     va_end(ap);
 }
 
+void vg_buf_put_i64(struct vg_buf *b, long long v)
+{
+    char t[24];
+    int k = sizeof(t);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        t[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        t[--k] = '-';
+    vg_buf_append(b, t + k, sizeof(t) - (size_t)k);
+}
+
+void vg_buf_put_jstr(struct vg_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t run = 0;
+    vg_buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        vg_buf_append(b, s + run, i - run);
+        run = i + 1;
+        switch (ch) {
+        case '"': vg_buf_append(b, "\\\"", 2); break;
+        case '\\': vg_buf_append(b, "\\\\", 2); break;
+        case '\b': vg_buf_append(b, "\\b", 2); break;
+        case '\f': vg_buf_append(b, "\\f", 2); break;
+        case '\n': vg_buf_append(b, "\\n", 2); break;
+        case '\r': vg_buf_append(b, "\\r", 2); break;
+        case '\t': vg_buf_append(b, "\\t", 2); break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+            vg_buf_append(b, u, 6);
+        }
+        }
+    }
+    vg_buf_append(b, s + run, n - run);
+    vg_buf_putc(b, '"');
+}
+
 void vg_buf_reset(struct vg_buf *b)
 {
     b->n = 0;

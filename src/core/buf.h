@@ -17,6 +17,13 @@ void vg_buf_puts(struct vg_buf *b, const char *s);
 void vg_buf_putc(struct vg_buf *b, char c);
 void vg_buf_printf(struct vg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vg_buf_vprintf(struct vg_buf *b, const char *fmt, va_list ap);
+/* A decimal integer. */
+void vg_buf_put_i64(struct vg_buf *b, long long v);
+/* s[0..n) as a JSON string, escaped exactly as jansson writes it
+ * (JSON_COMPACT: '"', '\\' and the controls; \b \f \n \r \t by name,
+ * the rest as \u00XX; everything else, UTF-8 included, as is), so that
+ * text built with it reads byte for byte like a jansson dump. */
+void vg_buf_put_jstr(struct vg_buf *b, const char *s, size_t n);
 void vg_buf_reset(struct vg_buf *b);
 void vg_buf_free(struct vg_buf *b);
 /* Hands the bytes over (caller frees with free()); leaves b empty. */

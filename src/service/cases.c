@@ -574,59 +574,9 @@ int vg_svc_keys(struct vg_server *srv, json_t **out, struct vg_err *err)
     return VG_OK;
 }
 
-/* A JSON string as jansson writes it (JSON_COMPACT, no ASCII or slash
- * escaping), so that text built here reads byte for byte like a dump. */
-static void put_jstr(struct vg_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    const char *run = s;
-    vg_buf_putc(b, '"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        const char *esc = NULL;
-        char u[6];
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
-            continue;
-        vg_buf_append(b, run, (size_t)(s - run));
-        run = s + 1;
-        switch (ch) {
-        case '"':
-            esc = "\\\"";
-            break;
-        case '\\':
-            esc = "\\\\";
-            break;
-        case '\b':
-            esc = "\\b";
-            break;
-        case '\f':
-            esc = "\\f";
-            break;
-        case '\n':
-            esc = "\\n";
-            break;
-        case '\r':
-            esc = "\\r";
-            break;
-        case '\t':
-            esc = "\\t";
-            break;
-        default:
-            memcpy(u, "\\u00", 4);
-            u[4] = hex[ch >> 4];
-            u[5] = hex[ch & 15];
-            vg_buf_append(b, u, 6);
-        }
-        if (esc)
-            vg_buf_puts(b, esc);
-    }
-    vg_buf_append(b, run, (size_t)(s - run));
-    vg_buf_putc(b, '"');
-}
-
 void vg__jansson_str(struct vg_buf *b, const char *s)
 {
-    put_jstr(b, s);
+    vg_buf_put_jstr(b, s, strlen(s));
 }
 
 struct jmember {
@@ -676,7 +626,7 @@ void vg__jansson_put(struct vg_buf *b, const json_t *v, int sort)
             for (i = 0; i < n; i++) {
                 if (i)
                     vg_buf_putc(b, ',');
-                put_jstr(b, m[i].k);
+                vg_buf_put_jstr(b, m[i].k, strlen(m[i].k));
                 vg_buf_putc(b, ':');
                 vg__jansson_put(b, m[i].v, sort);
             }
@@ -695,24 +645,12 @@ void vg__jansson_put(struct vg_buf *b, const json_t *v, int sort)
         }
         vg_buf_putc(b, ']');
         return;
-    case JSON_STRING:
-        if (strlen(json_string_value(v)) != json_string_length(v))
-            put_jansson(b, v, sort); /* a NUL byte */
-        else
-            put_jstr(b, json_string_value(v));
+    case JSON_STRING: /* a NUL byte inside is \u0000, as jansson writes it */
+        vg_buf_put_jstr(b, json_string_value(v), json_string_length(v));
         return;
-    case JSON_INTEGER: {
-        char d[24], *p = d + sizeof(d);
-        json_int_t x = json_integer_value(v);
-        unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
-        do
-            *--p = (char)('0' + u % 10);
-        while (u /= 10);
-        if (x < 0)
-            *--p = '-';
-        vg_buf_append(b, p, (size_t)(d + sizeof(d) - p));
+    case JSON_INTEGER:
+        vg_buf_put_i64(b, json_integer_value(v));
         return;
-    }
     case JSON_TRUE:
         vg_buf_puts(b, "true");
         return;
@@ -735,7 +673,7 @@ static void put_jtime(struct vg_buf *b, int64_t ms)
         return;
     }
     vg_time_format(ms, t);
-    put_jstr(b, t);
+    vg_buf_put_jstr(b, t, strlen(t));
 }
 
 /* ---- visibility and views ---- */
@@ -813,15 +751,15 @@ static void case_text(const struct vg_case *c, struct vg_buf *b)
     char dur[48];
     size_t dn = strlen(c->doc);
     vg_buf_puts(b, "{\"id\":");
-    put_jstr(b, c->id);
+    vg_buf_put_jstr(b, c->id, strlen(c->id));
     vg_buf_puts(b, ",\"state\":");
-    put_jstr(b, c->state);
+    vg_buf_put_jstr(b, c->state, strlen(c->state));
     if (dn > 2) {
         vg_buf_putc(b, ',');
         vg_buf_append(b, c->doc + 1, dn - 2);
     }
     vg_buf_puts(b, ",\"tlp\":");
-    put_jstr(b, c->tlp);
+    vg_buf_put_jstr(b, c->tlp, strlen(c->tlp));
     vg_buf_puts(b, ",\"discovered_at\":");
     put_jtime(b, c->discovered_at);
     vg_buf_puts(b, ",\"received_at\":");
@@ -831,14 +769,14 @@ static void case_text(const struct vg_case *c, struct vg_buf *b)
     vg_buf_printf(b, ",\"late\":%s,\"late_by\":", c->late ? "true" : "false");
     if (c->late) {
         duration(c->late_by_ms, dur, sizeof(dur));
-        put_jstr(b, dur);
+        vg_buf_put_jstr(b, dur, strlen(dur));
     } else {
         vg_buf_puts(b, "null");
     }
     vg_buf_printf(b,
                   ",\"late_by_seconds\":%lld,\"duplicate_of\":", (long long)(c->late_by_ms / 1000));
     if (c->duplicate_of)
-        put_jstr(b, c->duplicate_of);
+        vg_buf_put_jstr(b, c->duplicate_of, strlen(c->duplicate_of));
     else
         vg_buf_puts(b, "null");
     vg_buf_puts(b, ",\"vendor_notified_at\":");
@@ -1016,11 +954,11 @@ static int notify_orgs(struct vg_store *st, const char *topic, const char *objec
     struct vg_buf env = {0}, pay = {0}, head = {0}, at = {0};
     /* {"topic":..,"object_type":..,"object_id":.. and the time, as jansson writes them */
     vg_buf_puts(&head, "{\"topic\":");
-    put_jstr(&head, topic);
+    vg__jansson_str(&head, topic);
     vg_buf_puts(&head, ",\"object_type\":");
-    put_jstr(&head, object_type);
+    vg__jansson_str(&head, object_type);
     vg_buf_puts(&head, ",\"object_id\":");
-    put_jstr(&head, object_id);
+    vg__jansson_str(&head, object_id);
     put_jtime(&at, now);
     struct vg_arena *scratch = a ? a : vg_arena_new(0); /* subscriptions and keys */
     int rc = VG_OK;
@@ -1230,20 +1168,20 @@ static int create_tx(struct vg_store *st, void *ctx)
     /* The receipt: Ed25519 over the canonical {case_id, received_at, sha256}. */
     vg_time_format(c->received_at, at);
     vg_buf_puts(&r, "{\"case_id\":");
-    put_jstr(&r, c->id);
+    vg__jansson_str(&r, c->id);
     vg_buf_puts(&r, ",\"received_at\":");
-    put_jstr(&r, at);
+    vg__jansson_str(&r, at);
     vg_buf_printf(&r, ",\"sha256\":\"%s\"}", t->sha);
     crypto_sign_detached(sig, NULL, (const unsigned char *)r.p, r.n, op->srv->sign_sk);
     sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
     /* ... stored canonically: {alg, case_id, key_id, received_at, sha256, signature} */
     vg_buf_reset(&r);
     vg_buf_puts(&r, "{\"alg\":\"Ed25519\",\"case_id\":");
-    put_jstr(&r, c->id);
+    vg__jansson_str(&r, c->id);
     vg_buf_puts(&r, ",\"key_id\":");
-    put_jstr(&r, op->srv->key_id);
+    vg__jansson_str(&r, op->srv->key_id);
     vg_buf_puts(&r, ",\"received_at\":");
-    put_jstr(&r, at);
+    vg__jansson_str(&r, at);
     vg_buf_printf(&r, ",\"sha256\":\"%s\",\"signature\":\"%s\"}", t->sha, b64);
 
     /* The stored document, canonical: the parts encoded before, the links and
@@ -1256,9 +1194,9 @@ static int create_tx(struct vg_store *st, void *ctx)
     vg_buf_puts(&b, "\"possible_duplicates\":[");
     if (dup) {
         vg_buf_puts(&b, "{\"id\":");
-        put_jstr(&b, first.id);
+        vg__jansson_str(&b, first.id);
         vg_buf_puts(&b, ",\"key\":");
-        put_jstr(&b, key);
+        vg__jansson_str(&b, key);
         vg_buf_printf(&b, ",\"matched_on\":\"%s\",\"received_at\":", on);
         put_jtime(&b, first.received_at);
         vg_buf_putc(&b, '}');
@@ -1304,14 +1242,14 @@ static int create_tx(struct vg_store *st, void *ctx)
     vg_hex(h, 32, hex);
     vg_buf_reset(&b);
     vg_buf_puts(&b, "{\"case_id\":");
-    put_jstr(&b, c->id);
+    vg__jansson_str(&b, c->id);
     vg_buf_printf(&b, ",\"doc_sha256\":\"%s\",\"late\":%s,\"receipt\":", hex,
                   c->late ? "true" : "false");
     vg_buf_append(&b, r.p, r.n);
     vg_buf_printf(&b, ",\"reporter_org\":%lld,\"state\":", (long long)c->reporter_org);
-    put_jstr(&b, c->state);
+    vg__jansson_str(&b, c->state);
     vg_buf_puts(&b, ",\"tlp\":");
-    put_jstr(&b, c->tlp);
+    vg__jansson_str(&b, c->tlp);
     vg_buf_printf(&b, ",\"vendor_org\":%lld}", (long long)c->vendor_org);
     if ((rc = vg_audit_append_text(st, op->who, "case.create", "case", c->id, b.p, b.n,
                                    c->received_at, op->err)))
@@ -1324,7 +1262,7 @@ static int create_tx(struct vg_store *st, void *ctx)
         goto out;
     vg_buf_reset(&b);
     vg_buf_puts(&b, "{\"id\":");
-    put_jstr(&b, c->id);
+    vg__jansson_str(&b, c->id);
     vg_buf_putc(&b, ',');
     vg_buf_puts(&b, t->sum_tail);
     struct vg_notify_to *to = vg_arena_calloc(a, np, sizeof(*to));

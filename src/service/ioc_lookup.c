@@ -197,20 +197,6 @@ static void buf_lit(struct vg_buf *b, const char *s)
     vg_buf_append(b, s, strlen(s));
 }
 
-static void buf_int(struct vg_buf *b, int64_t v)
-{
-    char t[24];
-    int k = sizeof(t);
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        t[--k] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        t[--k] = '-';
-    vg_buf_append(b, t + k, sizeof(t) - (size_t)k);
-}
-
 /* ---- lookup ---- */
 
 static const char *match_name(enum vg_ioc_match m)
@@ -262,7 +248,7 @@ static int emit(struct vg_ioc_state *s, const struct vg_actor *who, struct vg_io
         if (nsrc == 0)
             continue;
         buf_lit(b, shown++ ? ",{\"id\":" : ",\"hit\":true,\"matches\":[{\"id\":");
-        buf_int(b, m->ioc_id);
+        vg_buf_put_i64(b, m->ioc_id);
         buf_lit(b, ",\"type\":\"");
         buf_lit(b, vg_ioc_type_name((enum vg_ioc_type)m->type));
         buf_lit(b, "\",\"value\":");
@@ -272,9 +258,9 @@ static int emit(struct vg_ioc_state *s, const struct vg_actor *who, struct vg_io
         buf_lit(b, "\",\"tlp\":\"");
         buf_lit(b, vg_tlp_name((enum vg_tlp)tlp));
         buf_lit(b, "\",\"confidence\":");
-        buf_int(b, conf);
+        vg_buf_put_i64(b, conf);
         buf_lit(b, ",\"sources\":");
-        buf_int(b, nsrc);
+        vg_buf_put_i64(b, nsrc);
         buf_lit(b, ",\"valid_until\":");
         if (until == VG_IOC_FOREVER) {
             buf_lit(b, "null}");

@@ -840,35 +840,6 @@ out:
 
 /* ---- writing ---- */
 
-static void write_str(const char *s, size_t n, struct vg_buf *b)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t run = 0;
-    vg_buf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
-            continue;
-        vg_buf_append(b, s + run, i - run);
-        run = i + 1;
-        switch (ch) {
-        case '"': vg_buf_append(b, "\\\"", 2); break;
-        case '\\': vg_buf_append(b, "\\\\", 2); break;
-        case '\b': vg_buf_append(b, "\\b", 2); break;
-        case '\f': vg_buf_append(b, "\\f", 2); break;
-        case '\n': vg_buf_append(b, "\\n", 2); break;
-        case '\r': vg_buf_append(b, "\\r", 2); break;
-        case '\t': vg_buf_append(b, "\\t", 2); break;
-        default: {
-            char u[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
-            vg_buf_append(b, u, 6);
-        }
-        }
-    }
-    vg_buf_append(b, s + run, n - run);
-    vg_buf_putc(b, '"');
-}
-
 /* jansson's real format: %.17g, a ".0" when it would read back as an
  * integer, no '+' and no leading zeros in the exponent. */
 static void write_real(double d, struct vg_buf *b)
@@ -892,29 +863,15 @@ static void write_real(double d, struct vg_buf *b)
     vg_buf_puts(b, t);
 }
 
-static void write_int(int64_t v, struct vg_buf *b)
-{
-    char t[24];
-    int k = sizeof(t);
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        t[--k] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        t[--k] = '-';
-    vg_buf_append(b, t + k, sizeof(t) - (size_t)k);
-}
-
 void vg_stix_json_write(const struct vg_jval *v, struct vg_buf *b)
 {
     switch ((enum vg_jtype)v->type) {
     case VG_JNULL: vg_buf_append(b, "null", 4); break;
     case VG_JFALSE: vg_buf_append(b, "false", 5); break;
     case VG_JTRUE: vg_buf_append(b, "true", 4); break;
-    case VG_JINT: write_int(v->u.i, b); break;
+    case VG_JINT: vg_buf_put_i64(b, v->u.i); break;
     case VG_JREAL: write_real(v->u.d, b); break;
-    case VG_JSTR: write_str(v->u.s, v->n, b); break;
+    case VG_JSTR: vg_buf_put_jstr(b, v->u.s, v->n); break;
     case VG_JARR:
         vg_buf_putc(b, '[');
         for (uint32_t i = 0; i < v->n; i++) {
@@ -929,7 +886,7 @@ void vg_stix_json_write(const struct vg_jval *v, struct vg_buf *b)
         for (uint32_t i = 0; i < v->n; i++) {
             if (i)
                 vg_buf_putc(b, ',');
-            write_str(v->u.o[i].key.u.s, v->u.o[i].key.n, b);
+            vg_buf_put_jstr(b, v->u.o[i].key.u.s, v->u.o[i].key.n);
             vg_buf_putc(b, ':');
             vg_stix_json_write(&v->u.o[i].val, b);
         }
