@@ -260,47 +260,91 @@ static int replace_one(struct sqlite_store *s, const struct vuln_row *r, struct 
     return vg__sq_exec(s, st, "vulnerability", 1, err);
 }
 
-/* s as a JSON string. */
-static void json_text(struct vg_buf *b, const char *s)
+/* Writes (o) or counts (o NULL) s as a JSON string. */
+static size_t json_put(char *o, const char *s)
 {
-    vg_buf_putc(b, '"');
-    while (*s) {
-        size_t k = 0;
-        while (s[k] && s[k] != '"' && s[k] != '\\' && (unsigned char)s[k] >= 0x20)
-            k++;
-        vg_buf_append(b, s, k);
-        s += k;
-        if (*s == '"' || *s == '\\')
-            vg_buf_printf(b, "\\%c", *s++);
-        else if (*s)
-            vg_buf_printf(b, "\\u%04x", (unsigned)(unsigned char)*s++);
+    static const char hex[] = "0123456789abcdef";
+    char esc[6] = {'\\', 'u', '0', '0'};
+    size_t n = 1;
+    if (o)
+        o[0] = '"';
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        size_t k = 1;
+        esc[1] = 'u';
+        if (c == '"' || c == '\\') {
+            esc[1] = (char)c;
+            k = 2;
+        } else if (c < 0x20) {
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            k = 6;
+        }
+        if (o && k == 1)
+            o[n] = (char)c;
+        else if (o)
+            memcpy(o + n, esc, k);
+        n += k;
     }
-    vg_buf_putc(b, '"');
+    if (o)
+        o[n] = '"';
+    return n + 1;
 }
 
-/* The keys of records p[0..n), as stored with them: row i's text starts at
- * b->p + at[i] (NUL terminated). */
-static void keys_text(struct vg_buf *b, size_t *at, const struct vg_vuln_put *p, size_t n)
+/* Writes (o) or counts (o NULL) text t at o + at. */
+static size_t lit_put(char *o, size_t at, const char *t)
 {
-    for (size_t i = 0; i < n; i++) {
-        at[i] = b->n;
-        vg_buf_puts(b, "{\"a\":[");
-        for (size_t j = 0; j < p[i].naliases; j++) {
-            if (j)
-                vg_buf_putc(b, ',');
-            json_text(b, p[i].aliases[j]);
-        }
-        vg_buf_puts(b, "],\"p\":[");
-        for (size_t j = 0; j < p[i].npackages; j++) {
-            vg_buf_puts(b, j ? ",[" : "[");
-            json_text(b, p[i].packages[2 * j]);
-            vg_buf_putc(b, ',');
-            json_text(b, p[i].packages[2 * j + 1]);
-            vg_buf_putc(b, ']');
-        }
-        vg_buf_puts(b, "]}");
-        vg_buf_append(b, "", 1);
+    size_t n = strlen(t);
+    if (o)
+        memcpy(o + at, t, n);
+    return n;
+}
+
+/* Writes (o) or counts (o NULL) the keys of record p: {"a":[alias,...],
+ * "p":[[ecosystem,name],...]} and a NUL. */
+static size_t keys_put(char *o, const struct vg_vuln_put *p)
+{
+    size_t n = 0;
+    n += lit_put(o, n, "{\"a\":[");
+    for (size_t j = 0; j < p->naliases; j++) {
+        if (j)
+            n += lit_put(o, n, ",");
+        n += json_put(o ? o + n : NULL, p->aliases[j]);
     }
+    n += lit_put(o, n, "],\"p\":[");
+    for (size_t j = 0; j < p->npackages; j++) {
+        n += lit_put(o, n, j ? ",[" : "[");
+        n += json_put(o ? o + n : NULL, p->packages[2 * j]);
+        n += lit_put(o, n, ",");
+        n += json_put(o ? o + n : NULL, p->packages[2 * j + 1]);
+        n += lit_put(o, n, "]");
+    }
+    n += lit_put(o, n, "]}");
+    if (o)
+        o[n] = '\0';
+    return n + 1;
+}
+
+/* The keys of records p[0..n), as stored with them: row i's text is
+ * keys[i] (NUL terminated), all in one block (keys[n]); keys_free frees. */
+static char **keys_text(const struct vg_vuln_put *p, size_t n)
+{
+    size_t total = 1;
+    for (size_t i = 0; i < n; i++)
+        total += keys_put(NULL, &p[i]);
+    char **keys = vg_xcalloc(n + 1, sizeof(*keys));
+    char *o = keys[n] = vg_xcalloc(total, 1);
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = o;
+        o += keys_put(o, &p[i]);
+    }
+    return keys;
+}
+
+static void keys_free(char **keys, size_t n)
+{
+    free(keys[n]);
+    free(keys);
 }
 
 /* Removes the full-text rows of the batch's records that replace stored
@@ -392,12 +436,10 @@ int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
     if ((rc = max_rid(s, &rid, err)))
         return rc;
     struct vuln_row *fresh = vg_xcalloc(n, sizeof(*fresh));
-    struct vg_buf keys = {0};
-    size_t *at = vg_xcalloc(n, sizeof(*at));
-    keys_text(&keys, at, p, n);
+    char **keys = keys_text(p, n);
     rc = fts_delete(s, p, n, err);
     for (size_t i = 0; i < n && rc == VG_OK; i++) {
-        struct vuln_row r = {&p[i].v, keys.p + at[i]};
+        struct vuln_row r = {&p[i].v, keys[i]};
         if (p[i].v.rid) {
             rc = replace_one(s, &r, err);
         } else {
@@ -411,8 +453,7 @@ int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
     if (rc == VG_OK)
         rc = index_rows(s, p, n, err);
     free(fresh);
-    free(at);
-    vg_buf_free(&keys);
+    keys_free(keys, n);
     return rc;
 }
 
@@ -466,9 +507,7 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
         return VG_OK;
     if ((rc = max_rid(s, &rid, err)))
         return rc;
-    struct vg_buf keys = {0};
-    size_t *at = vg_xcalloc(n, sizeof(*at));
-    keys_text(&keys, at, p, n);
+    char **keys = keys_text(p, n);
     while (rc == VG_OK && i < n) {
         size_t c = n - i >= 33 ? 33 : 1;
         sqlite3_stmt *st = vg__sq_prep(s, c == 33 ? q_vuln_new33 : q_vuln_new, err);
@@ -478,7 +517,7 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
         }
         for (size_t k = 0; k < c; k++) {
             p[i + k].v.rid = 0;
-            bind_vuln_new(st, 12 * (int)k, &p[i + k].v, keys.p + at[i + k]);
+            bind_vuln_new(st, 12 * (int)k, &p[i + k].v, keys[i + k]);
         }
         if ((rc = vg__sq_exec(s, st, "vulnerability", 0, err)))
             break;
@@ -491,8 +530,7 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
         }
         i += c;
     }
-    free(at);
-    vg_buf_free(&keys);
+    keys_free(keys, n);
     if (rc)
         return rc;
     struct vg_vuln_put *in = vg_xcalloc(n, sizeof(*in)); /* the new ones, for their index rows */
