@@ -442,5 +442,17 @@ const struct vg__migration vg__sqlite_migrations[] = {
     "DROP TABLE vuln_packages;"
     "ALTER TABLE vuln_packages_new RENAME TO vuln_packages;"
     "CREATE INDEX vuln_packages_rid ON vuln_packages(rid);"},
+    /* 91: a record's alias and package rows are found for removal through
+     * the keys it was stored with (vulns.keys, {"a":[alias],"p":[[ecosystem,
+     * name]]}), each by its primary key: the two indexes by rid go, two
+     * b-trees fewer to write per record. */
+    {91,
+    "ALTER TABLE vulns ADD COLUMN keys TEXT;"
+    "UPDATE vulns SET keys = json_object("
+    " 'a', json((SELECT json_group_array(a.alias) FROM vuln_aliases a WHERE a.rid = vulns.rid)),"
+    " 'p', json((SELECT json_group_array(json_array(p.ecosystem, p.name)) FROM vuln_packages p"
+    "       WHERE p.rid = vulns.rid)));"
+    "DROP INDEX vuln_aliases_rid;"
+    "DROP INDEX vuln_packages_rid;"},
     {0, NULL},
 };

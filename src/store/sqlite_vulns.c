@@ -22,31 +22,40 @@ static const char q_by_alias[] =
  * OR FAIL / OR IGNORE so that they need no statement journal (a copy of every
  * page they touch): a failed batch is undone by its savepoint anyway, and a
  * duplicate alias or package row is nothing to keep twice. */
-#define VULN_ROW " (?,?,?,?,?,?,?,?,?,?,?,?)"
+#define VULN_ROW " (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define VULN_INSERT                                                                                \
-    "INSERT OR FAIL INTO vulns (rid, id, modified, published, withdrawn, source, public, score,"  \
-    " grade, summary, doc, updated_at) VALUES"
+    "INSERT OR FAIL INTO vulns (rid, id, modified, published, withdrawn, source, public, score,"   \
+    " grade, summary, doc, updated_at, keys) VALUES"
 static const char q_vuln_ins[] = VULN_INSERT VULN_ROW;
 static const char q_vuln_ins33[] = VULN_INSERT ROWS32(VULN_ROW ",") VULN_ROW;
 /* The insert's parameters, in the same places. */
 static const char q_vuln_update[] =
     "UPDATE vulns SET modified = ?3, published = ?4, withdrawn = ?5, source = ?6, public = ?7,"
-    " score = ?8, grade = ?9, summary = ?10, doc = ?11, updated_at = ?12 WHERE rid = ?1 AND"
+    " score = ?8, grade = ?9, summary = ?10, doc = ?11, updated_at = ?12, keys = ?13 WHERE"
+    " rid = ?1 AND"
     " id = ?2";
 /* New records only (vuln_insert_new): rids as SQLite gives them (max + 1 on,
  * in order), a stored id skipped. */
-#define VULN_NEW_ROW " (?,?,?,?,?,?,?,?,?,?,?)"
+#define VULN_NEW_ROW " (?,?,?,?,?,?,?,?,?,?,?,?)"
 #define VULN_NEW_INSERT                                                                            \
-    "INSERT OR FAIL INTO vulns (id, modified, published, withdrawn, source, public, score, grade,"\
-    " summary, doc, updated_at) VALUES"
+    "INSERT OR FAIL INTO vulns (id, modified, published, withdrawn, source, public, score, grade," \
+    " summary, doc, updated_at, keys) VALUES"
 #define VULN_NEW_SKIP " ON CONFLICT (id) DO NOTHING"
 static const char q_vuln_new[] = VULN_NEW_INSERT VULN_NEW_ROW VULN_NEW_SKIP;
 static const char q_vuln_new33[] = VULN_NEW_INSERT ROWS32(VULN_NEW_ROW ",") VULN_NEW_ROW
     VULN_NEW_SKIP;
 static const char q_rids_after[] = "SELECT rid, id FROM vulns WHERE rid > ? ORDER BY rid";
 static const char q_max_rid[] = "SELECT coalesce(max(rid), 0) FROM vulns";
-static const char q_del_aliases[] = "DELETE FROM vuln_aliases WHERE rid = ?";
-static const char q_del_packages[] = "DELETE FROM vuln_packages WHERE rid = ?";
+/* A record's alias and package rows, found by their primary keys from the
+ * keys it was stored with (vulns.keys: {"a":[alias],"p":[[ecosystem,name]]}):
+ * no index by rid to write per row. */
+static const char q_del_aliases[] =
+    "DELETE FROM vuln_aliases WHERE rid = ?1 AND alias IN (SELECT j.value FROM vulns v,"
+    " json_each(v.keys, '$.a') j WHERE v.rid = ?1)";
+static const char q_del_packages[] =
+    "DELETE FROM vuln_packages WHERE rid = ?1 AND (ecosystem, name) IN (SELECT"
+    " json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM vulns v,"
+    " json_each(v.keys, '$.p') j WHERE v.rid = ?1)";
 #define ALIAS_INSERT "INSERT OR IGNORE INTO vuln_aliases (alias, rid) VALUES"
 static const char q_alias_ins[] = ALIAS_INSERT " (?,?)";
 static const char q_alias_ins33[] = ALIAS_INSERT ROWS32(" (?,?),") " (?,?)";
@@ -180,9 +189,16 @@ static int insert_rows(struct sqlite_store *s, const char *one, const char *many
     return rc;
 }
 
+/* A record's row: the record, and its keys as stored (keys_text). */
+struct vuln_row {
+    const struct vg_vuln *v;
+    const char *keys;
+};
+
 static void bind_vuln(sqlite3_stmt *st, int c, const void *rows, size_t i)
 {
-    const struct vg_vuln *v = ((const struct vg_vuln *const *)rows)[i];
+    const struct vuln_row *r = (const struct vuln_row *)rows + i;
+    const struct vg_vuln *v = r->v;
     sqlite3_bind_int64(st, c + 1, v->rid);
     vg__sq_bind_str(st, c + 2, v->id);
     sqlite3_bind_int64(st, c + 3, v->modified);
@@ -195,6 +211,7 @@ static void bind_vuln(sqlite3_stmt *st, int c, const void *rows, size_t i)
     vg__sq_bind_str(st, c + 10, v->summary);
     vg__sq_bind_str(st, c + 11, v->doc);
     sqlite3_bind_int64(st, c + 12, v->updated_at);
+    vg__sq_bind_str(st, c + 13, r->keys);
 }
 
 /* An alias row (a, NULL, rid) or a package row (ecosystem, name, rid). */
@@ -228,18 +245,106 @@ static int cmp_key_row(const void *x, const void *y)
     return c ? c : (p->rid > q->rid) - (p->rid < q->rid);
 }
 
-static int replace_one(struct sqlite_store *s, const struct vg_vuln *v, struct vg_err *err)
+/* Replaces a stored row: its alias and package rows go first (found through
+ * the keys it holds). */
+static int replace_one(struct sqlite_store *s, const struct vuln_row *r, struct vg_err *err)
 {
-    sqlite3_stmt *st = vg__sq_prep(s, q_vuln_update, err);
+    sqlite3_stmt *st;
     int rc;
-    if (st == NULL)
+    if ((rc = by_rid(s, q_del_aliases, r->v->rid, err)) ||
+        (rc = by_rid(s, q_del_packages, r->v->rid, err)))
+        return rc;
+    if ((st = vg__sq_prep(s, q_vuln_update, err)) == NULL)
         return VG_EBACKEND;
-    bind_vuln(st, 0, &v, 0);
-    if ((rc = vg__sq_exec(s, st, "vulnerability", 1, err)))
-        return rc;
-    if ((rc = by_rid(s, q_del_aliases, v->rid, err)))
-        return rc;
-    return by_rid(s, q_del_packages, v->rid, err);
+    bind_vuln(st, 0, r, 0);
+    return vg__sq_exec(s, st, "vulnerability", 1, err);
+}
+
+/* Writes (o) or counts (o NULL) s as a JSON string. */
+static size_t json_put(char *o, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    char esc[6] = {'\\', 'u', '0', '0'};
+    size_t n = 1;
+    if (o)
+        o[0] = '"';
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        size_t k = 1;
+        esc[1] = 'u';
+        if (c == '"' || c == '\\') {
+            esc[1] = (char)c;
+            k = 2;
+        } else if (c < 0x20) {
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            k = 6;
+        }
+        if (o && k == 1)
+            o[n] = (char)c;
+        else if (o)
+            memcpy(o + n, esc, k);
+        n += k;
+    }
+    if (o)
+        o[n] = '"';
+    return n + 1;
+}
+
+/* Writes (o) or counts (o NULL) text t at o + at. */
+static size_t lit_put(char *o, size_t at, const char *t)
+{
+    size_t n = strlen(t);
+    if (o)
+        memcpy(o + at, t, n);
+    return n;
+}
+
+/* Writes (o) or counts (o NULL) the keys of record p: {"a":[alias,...],
+ * "p":[[ecosystem,name],...]} and a NUL. */
+static size_t keys_put(char *o, const struct vg_vuln_put *p)
+{
+    size_t n = 0;
+    n += lit_put(o, n, "{\"a\":[");
+    for (size_t j = 0; j < p->naliases; j++) {
+        if (j)
+            n += lit_put(o, n, ",");
+        n += json_put(o ? o + n : NULL, p->aliases[j]);
+    }
+    n += lit_put(o, n, "],\"p\":[");
+    for (size_t j = 0; j < p->npackages; j++) {
+        n += lit_put(o, n, j ? ",[" : "[");
+        n += json_put(o ? o + n : NULL, p->packages[2 * j]);
+        n += lit_put(o, n, ",");
+        n += json_put(o ? o + n : NULL, p->packages[2 * j + 1]);
+        n += lit_put(o, n, "]");
+    }
+    n += lit_put(o, n, "]}");
+    if (o)
+        o[n] = '\0';
+    return n + 1;
+}
+
+/* The keys of records p[0..n), as stored with them: row i's text is
+ * keys[i] (NUL terminated), all in one block (keys[n]); keys_free frees. */
+static char **keys_text(const struct vg_vuln_put *p, size_t n)
+{
+    size_t total = 1;
+    for (size_t i = 0; i < n; i++)
+        total += keys_put(NULL, &p[i]);
+    char **keys = vg_xcalloc(n + 1, sizeof(*keys));
+    char *o = keys[n] = vg_xcalloc(total, 1);
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = o;
+        o += keys_put(o, &p[i]);
+    }
+    return keys;
+}
+
+static void keys_free(char **keys, size_t n)
+{
+    free(keys[n]);
+    free(keys);
 }
 
 /* Removes the full-text rows of the batch's records that replace stored
@@ -330,26 +435,29 @@ int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
         return VG_OK;
     if ((rc = max_rid(s, &rid, err)))
         return rc;
-    const struct vg_vuln **fresh = vg_xcalloc(n, sizeof(*fresh));
+    struct vuln_row *fresh = vg_xcalloc(n, sizeof(*fresh));
+    char **keys = keys_text(p, n);
     rc = fts_delete(s, p, n, err);
     for (size_t i = 0; i < n && rc == VG_OK; i++) {
+        struct vuln_row r = {&p[i].v, keys[i]};
         if (p[i].v.rid) {
-            rc = replace_one(s, &p[i].v, err);
+            rc = replace_one(s, &r, err);
         } else {
             p[i].v.rid = ++rid; /* the writer's transaction: nobody else inserts */
-            fresh[nnew++] = &p[i].v;
+            fresh[nnew++] = r;
         }
     }
     if (rc == VG_OK)
-        rc = insert_rows(s, q_vuln_ins, q_vuln_ins33, 12, bind_vuln, fresh, nnew, "vulnerability",
+        rc = insert_rows(s, q_vuln_ins, q_vuln_ins33, 13, bind_vuln, fresh, nnew, "vulnerability",
                          err);
     if (rc == VG_OK)
         rc = index_rows(s, p, n, err);
     free(fresh);
+    keys_free(keys, n);
     return rc;
 }
 
-static void bind_vuln_new(sqlite3_stmt *st, int c, const struct vg_vuln *v)
+static void bind_vuln_new(sqlite3_stmt *st, int c, const struct vg_vuln *v, const char *keys)
 {
     vg__sq_bind_str(st, c + 1, v->id);
     sqlite3_bind_int64(st, c + 2, v->modified);
@@ -362,6 +470,7 @@ static void bind_vuln_new(sqlite3_stmt *st, int c, const struct vg_vuln *v)
     vg__sq_bind_str(st, c + 9, v->summary);
     vg__sq_bind_str(st, c + 10, v->doc);
     sqlite3_bind_int64(st, c + 11, v->updated_at);
+    vg__sq_bind_str(st, c + 12, keys);
 }
 
 /* After a statement inserted fewer of p[0..n) than it held (some ids were
@@ -398,14 +507,17 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
         return VG_OK;
     if ((rc = max_rid(s, &rid, err)))
         return rc;
+    char **keys = keys_text(p, n);
     while (rc == VG_OK && i < n) {
         size_t c = n - i >= 33 ? 33 : 1;
         sqlite3_stmt *st = vg__sq_prep(s, c == 33 ? q_vuln_new33 : q_vuln_new, err);
-        if (st == NULL)
-            return VG_EBACKEND;
+        if (st == NULL) {
+            rc = VG_EBACKEND;
+            break;
+        }
         for (size_t k = 0; k < c; k++) {
             p[i + k].v.rid = 0;
-            bind_vuln_new(st, 11 * (int)k, &p[i + k].v);
+            bind_vuln_new(st, 12 * (int)k, &p[i + k].v, keys[i + k]);
         }
         if ((rc = vg__sq_exec(s, st, "vulnerability", 0, err)))
             break;
@@ -418,6 +530,7 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
         }
         i += c;
     }
+    keys_free(keys, n);
     if (rc)
         return rc;
     struct vg_vuln_put *in = vg_xcalloc(n, sizeof(*in)); /* the new ones, for their index rows */

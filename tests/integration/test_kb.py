@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 import unittest
+import urllib.parse
 
 import harness
 from harness import Server, run
@@ -231,6 +232,35 @@ class KnowledgeBase(unittest.TestCase):
         self.assertEqual(ids("zqxoldword"), [])
         self.assertEqual(ids("zqxolddetail"), [])
         self.assertEqual(ids("zqxnewword"), ["TEST-FTS-1"])
+
+    def test_alias_and_package_rows_follow_updates(self):
+        # a replaced record's alias and package rows go (found through the keys
+        # it was stored with), in either request form; names needing escapes too
+        odd = 'keys "odd\\ pkg'
+        first = self.rec(1, "KEYS", aliases=["CVE-2099-91001", "cve-2099-91002"])
+        first["affected"].append({"package": {"ecosystem": "npm", "name": odd}})
+        imp = lambda recs: self.s.post("/api/v1/vulns/import", {"format": "osv", "records": recs},
+                                       self.s.admin).json
+        self.assertEqual(imp([first])["imported"], 1)
+        ids = lambda q: [v["id"] for v in self.s.get("/api/v1/vulns?" + q).json["items"]]
+        pkg = lambda n: "ecosystem=npm&package=" + urllib.parse.quote(n)
+        self.assertEqual(ids("alias=CVE-2099-91002"), ["TEST-KEYS-1"])
+        self.assertEqual(ids(pkg(odd)), ["TEST-KEYS-1"])
+        newer = dict(self.rec(1, "KEYS", modified="2024-05-01T00:00:00Z"),
+                     aliases=["CVE-2099-91003"])
+        newer["affected"][0]["package"]["name"] = "keys-new-pkg"
+        self.assertEqual(self.ndjson("osv", [newer]).json["imported"], 1)
+        for q in ("alias=CVE-2099-91001", "alias=CVE-2099-91002", pkg("keys-pkg-1"), pkg(odd)):
+            self.assertEqual(ids(q), [], q)
+        self.assertEqual(ids("alias=CVE-2099-91003"), ["TEST-KEYS-1"])
+        self.assertEqual(ids(pkg("keys-new-pkg")), ["TEST-KEYS-1"])
+        self.assertEqual(self.s.get("/api/v1/vulns/CVE-2099-91001").status, 404)
+        self.assertEqual(self.s.get("/api/v1/vulns/CVE-2099-91003").json["id"], "TEST-KEYS-1")
+        back = dict(first, modified="2024-06-01T00:00:00Z")
+        self.assertEqual(imp([back])["imported"], 1)
+        self.assertEqual(ids("alias=CVE-2099-91003"), [])
+        self.assertEqual(ids(pkg(odd)), ["TEST-KEYS-1"])
+        self.assertEqual(ids("alias=CVE-2099-91001"), ["TEST-KEYS-1"])
 
     def test_import_authorization_and_validation(self):
         a = self.s.admin
