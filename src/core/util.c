@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void oom(const char *file, int line, size_t n)
 {
@@ -100,4 +101,15 @@ int vg_utf8_valid(const char *s, size_t n)
         p += k;
     }
     return 1;
+}
+
+void vg_deadline_us(struct timespec *ts, long us)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += us / 1000000L;
+    ts->tv_nsec += us % 1000000L * 1000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
 }

@@ -63,4 +63,9 @@ static inline size_t vg_utf8_seq(const unsigned char *p, const unsigned char *en
  * points above U+10FFFF), else 0. */
 int vg_utf8_valid(const char *s, size_t n);
 
+/* *ts = the CLOCK_REALTIME time us microseconds from now: a deadline for
+ * pthread_cond_timedwait. */
+struct timespec;
+void vg_deadline_us(struct timespec *ts, long us);
+
 #endif

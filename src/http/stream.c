@@ -58,12 +58,7 @@ static void *waker(void *arg)
     pthread_mutex_lock(&ss->mu);
     while (!ss->stopping) {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 200 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        vg_deadline_us(&ts, 200 * 1000L);
         pthread_cond_timedwait(&ss->cv, &ss->mu, &ts);
         resume_all(ss);
     }

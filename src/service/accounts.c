@@ -117,12 +117,7 @@ static int tx_write(struct vg_server *srv, int expected, int (*fn)(struct vg_sto
          * A wait that times out makes the next one shorter or none. */
         if (!tx_ready(srv)) {
             struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += VG_TX_WAIT_US * 1000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
+            vg_deadline_us(&until, VG_TX_WAIT_US);
             srv->tx_waiting = &me;
             while (!tx_ready(srv) && pthread_cond_timedwait(&me.cv, &srv->txmu, &until) == 0)
                 ;

@@ -44,12 +44,7 @@ static void *run(void *arg)
                 continue;
             }
             struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += CKPT_AGAIN_MS * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
+            vg_deadline_us(&until, CKPT_AGAIN_MS * 1000L);
             if (pthread_cond_timedwait(&c->cv, &c->mu, &until) == ETIMEDOUT)
                 break;
         }
