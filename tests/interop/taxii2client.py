@@ -35,21 +35,7 @@ from taxii2client.v21 import Server as TaxiiServer, as_pages  # noqa: E402
 from taxii2client.exceptions import AccessError  # noqa: E402
 import requests  # noqa: E402
 
-COMMUNITY = "9ebd3174-7281-4ee5-83b9-8a0471679b40"
-GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
-T0 = datetime.datetime(2026, 3, 1, tzinfo=datetime.timezone.utc)
-
-
-def stamp(dt):
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
-
-
-def indicator(value, modified=None, oid=None):
-    created = stamp(T0)
-    return {"type": "indicator", "spec_version": "2.1", "id": oid or "indicator--%s" % uuid.uuid4(),
-            "created": created, "modified": modified or created, "name": value,
-            "pattern": "[domain-name:value = '%s']" % value, "pattern_type": "stix",
-            "valid_from": created, "object_marking_refs": [GREEN]}
+from test_taxii import COMMUNITY, T0, ind as indicator, stamp  # noqa: E402
 
 
 class Interop(unittest.TestCase):
