@@ -665,6 +665,15 @@ void vg__jansson_put(struct vg_buf *b, const json_t *v, int sort)
     }
 }
 
+/* s as a JSON string, or null when s is NULL */
+static void put_jstr_or_null(struct vg_buf *b, const char *s)
+{
+    if (s)
+        vg_buf_put_jstr(b, s, strlen(s));
+    else
+        vg_buf_puts(b, "null");
+}
+
 static void put_jtime(struct vg_buf *b, int64_t ms)
 {
     char t[32];
@@ -767,18 +776,12 @@ static void case_text(const struct vg_case *c, struct vg_buf *b)
     vg_buf_puts(b, ",\"report_due\":");
     put_jtime(b, c->report_due);
     vg_buf_printf(b, ",\"late\":%s,\"late_by\":", c->late ? "true" : "false");
-    if (c->late) {
+    if (c->late)
         duration(c->late_by_ms, dur, sizeof(dur));
-        vg_buf_put_jstr(b, dur, strlen(dur));
-    } else {
-        vg_buf_puts(b, "null");
-    }
+    put_jstr_or_null(b, c->late ? dur : NULL);
     vg_buf_printf(b,
                   ",\"late_by_seconds\":%lld,\"duplicate_of\":", (long long)(c->late_by_ms / 1000));
-    if (c->duplicate_of)
-        vg_buf_put_jstr(b, c->duplicate_of, strlen(c->duplicate_of));
-    else
-        vg_buf_puts(b, "null");
+    put_jstr_or_null(b, c->duplicate_of);
     vg_buf_puts(b, ",\"vendor_notified_at\":");
     put_jtime(b, c->vendor_notified_at);
     vg_buf_puts(b, ",\"published_at\":");
