@@ -9,26 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* $VIGIL_TESTDATA when probe (a file or folder inside it) exists; otherwise
- * says what is missing and exits 1 under CI=true, where missing test data is
- * a failure, else 77, meson's "skipped". */
-static inline const char *vg_testdata(const char *probe)
-{
-    const char *td = getenv("VIGIL_TESTDATA"), *ci = getenv("CI");
-    char path[1024];
-    struct stat sb;
-    if (td && td[0]) {
-        snprintf(path, sizeof(path), "%s/%s", td, probe);
-        if (stat(path, &sb) == 0)
-            return td;
-    }
-    fprintf(stderr, "test data not found: %s/%s\n", td && td[0] ? td : "$VIGIL_TESTDATA", probe);
-    exit(ci && strcmp(ci, "true") == 0 ? 1 : 77);
-}
-
-/* The same for a test binary with other cases to run: NULL when the data is
- * missing and CI is not "true" (the caller skips that one case); under
- * CI=true a missing probe still exits 1. */
+/* $VIGIL_TESTDATA when probe (a file or folder inside it) exists; NULL
+ * when it is missing and CI is not "true" (a test binary with other cases
+ * to run skips that one case); under CI=true, where missing test data is a
+ * failure, a missing probe says so and exits 1. */
 static inline const char *vg_testdata_opt(const char *probe)
 {
     const char *td = getenv("VIGIL_TESTDATA"), *ci = getenv("CI");
@@ -45,6 +29,18 @@ static inline const char *vg_testdata_opt(const char *probe)
         exit(1);
     }
     return NULL;
+}
+
+/* The same for a test binary that needs the data for everything: missing
+ * data outside CI says what is missing and exits 77, meson's "skipped". */
+static inline const char *vg_testdata(const char *probe)
+{
+    const char *td = vg_testdata_opt(probe), *env = getenv("VIGIL_TESTDATA");
+    if (td)
+        return td;
+    fprintf(stderr, "test data not found: %s/%s\n", env && env[0] ? env : "$VIGIL_TESTDATA",
+            probe);
+    exit(77);
 }
 
 /* fn(path, ctx) for every regular file under dir whose name ends in suffix
