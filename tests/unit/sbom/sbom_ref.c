@@ -1,8 +1,8 @@
 /* The reference for engine/sbom: vg_sbom_parse as it was on jansson, before
- * it moved to core/jscan, kept verbatim as vg_sbom_parse_ref but for two
- * fixes the new reader makes: a top-level field is named "specVersion", not
- * ".specVersion", and a text line is read to its end, so that a NUL byte in
- * it is the purl parser's error instead of cutting the purl short. The unit tests
+ * it moved to core/jscan, kept verbatim as vg_sbom_parse_ref but for a fix
+ * the new reader makes (a top-level field is named "specVersion", not
+ * ".specVersion"); a list of purls, one per line, is read by the engine's own
+ * reader, which did not change. The unit tests
  * and the fuzz driver check that both readers return the same components and
  * the same errors. Not for: production use. */
 #include "engine/sbom/sbom.h"
@@ -207,40 +207,6 @@ out:
     return rc;
 }
 
-static int parse_lines(struct sb *s, const char *buf, size_t n, struct vg_err *err)
-{
-    int rc = VG_OK;
-    size_t i = 0, line = 0;
-    while (i < n) {
-        size_t e = i, b, t;
-        while (e < n && buf[e] != '\n')
-            e++;
-        line++;
-        b = i;
-        t = e;
-        while (b < t && (buf[b] == ' ' || buf[b] == '\t' || buf[b] == '\r'))
-            b++;
-        while (t > b && (buf[t - 1] == ' ' || buf[t - 1] == '\t' || buf[t - 1] == '\r'))
-            t--;
-        if (t > b && buf[b] != '#') {
-            struct vg_sbom_component *comp = sb_push(s, err);
-            char *f = vg_arena_printf(s->a, "line %zu", line);
-            char *purl = vg_arena_strndup(s->a, buf + b, t - b);
-            if (comp == NULL) {
-                rc = err ? err->code : VG_ETOOBIG;
-                goto out;
-            }
-            comp->path = f;
-            rc = set_purl_n(s, comp, purl, t - b, f, err);
-            if (rc)
-                goto out;
-        }
-        i = e + 1;
-    }
-out:
-    return rc;
-}
-
 int vg_sbom_parse_ref(const char *buf, size_t n, struct vg_arena *a, struct vg_sbom *out,
                   struct vg_err *err)
 {
@@ -296,10 +262,10 @@ int vg_sbom_parse_ref(const char *buf, size_t n, struct vg_arena *a, struct vg_s
             goto out;
         }
     } else {
-        out->format = VG_SBOM_PURLS;
-        rc = parse_lines(&s, buf, n, err);
-        if (rc)
-            goto out;
+        /* a purl per line: that reader did not move to jscan, so the
+         * reference is the engine's own (comparing it with a copy of itself
+         * would test nothing) */
+        return vg_sbom_parse(buf, n, a, out, err);
     }
     out->c = s.c;
     out->n = s.n;
