@@ -398,6 +398,45 @@ const struct vg__migration vg__sqlite_migrations[] = {
     "DROP TABLE taxii_objects;"
     "ALTER TABLE taxii_objects_new RENAME TO taxii_objects;"
     "CREATE INDEX taxii_objects_added ON taxii_objects(collection, date_added);"},
+    /* 71: the three indexes keyed by random text -- an object's STIX id
+     * (UNIQUE (collection, id, version_ms)), an indicator's type and value
+     * (UNIQUE (type, value)) and a source's STIX id -- become in-memory
+     * key indexes (store/sqlite_keys.c): the tables are then only appended
+     * to, in row id order, by a bulk ingest. */
+    {71,
+    "CREATE TABLE taxii_objects_new ("
+    " date_added INTEGER PRIMARY KEY,"
+    " collection INTEGER NOT NULL,"
+    " id TEXT NOT NULL,"
+    " type TEXT NOT NULL,"
+    " spec_version TEXT NOT NULL,"
+    " version TEXT NOT NULL,"
+    " version_ms INTEGER NOT NULL,"
+    " tlp INTEGER NOT NULL CHECK (tlp BETWEEN 0 AND 4),"
+    " org_id INTEGER NOT NULL,"
+    " recipients TEXT,"
+    " body TEXT NOT NULL,"
+    " newer INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO taxii_objects_new SELECT date_added, collection, id, type, spec_version,"
+    " version, version_ms, tlp, org_id, recipients, body, newer FROM taxii_objects"
+    " ORDER BY date_added;"
+    "DROP TABLE taxii_objects;"
+    "ALTER TABLE taxii_objects_new RENAME TO taxii_objects;"
+    "CREATE INDEX taxii_objects_added ON taxii_objects(collection, date_added);"
+    "CREATE TABLE iocs_new ("
+    " id INTEGER PRIMARY KEY,"
+    " type TEXT NOT NULL,"
+    " value TEXT NOT NULL,"
+    " first_seen INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL,"
+    " sightings INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "INSERT INTO iocs_new SELECT id, type, value, first_seen, last_seen, sightings, created_at,"
+    " updated_at FROM iocs ORDER BY id;"
+    "DROP TABLE iocs;"
+    "ALTER TABLE iocs_new RENAME TO iocs;"
+    "DROP INDEX ioc_sources_stix;"},
     /* 80..89: cases. 80: dedup keys live in their primary key, ordered by
      * receipt, so the earliest open case holding a key is the first row an
      * index seek finds (no rowid table beside it, no sort, no id lookups). */

@@ -215,6 +215,8 @@ static int sq_begin(struct vg_store *base, int write, struct vg_err *err)
     int rc = sq_simple(s, write ? Q_BEGIN_IMMEDIATE : Q_BEGIN, "begin", err);
     if (rc == VG_OK)
         s->in_tx = 1;
+    if (rc == VG_OK && write)
+        vg__sq_keys_begin(s);
     return rc;
 }
 
@@ -222,8 +224,11 @@ static int sq_commit(struct vg_store *base, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
     int rc = sq_simple(s, Q_COMMIT, "commit", err);
-    if (rc == VG_OK)
+    if (rc == VG_OK) {
         s->in_tx = 0;
+        if (s->ktx)
+            vg__sq_keys_commit(s);
+    }
     return rc;
 }
 
@@ -238,6 +243,8 @@ static void sq_rollback(struct vg_store *base)
         sq_simple(s, Q_ROLLBACK, "rollback", &e);
         s->in_tx = 0;
         s->seq_year = 0; /* cases: the number may have been rolled back */
+        if (s->ktx)
+            vg__sq_keys_rollback(s);
     }
 }
 
@@ -259,7 +266,11 @@ static int sq_savepoint(struct vg_store *base, int op, struct vg_err *err)
             return VG_EBACKEND;
         if ((rc = vg__sq_exec(s, st, "savepoint", 0, err)))
             return rc;
+        if (s->ktx)
+            vg__sq_keys_undo_savepoint(s);
     }
+    if (op == 0 && s->ktx)
+        vg__sq_keys_savepoint(s);
     if ((st = vg__sq_prep(s, op == 0 ? q_sp_open : q_sp_release, err)) == NULL)
         return VG_EBACKEND;
     return vg__sq_exec(s, st, "savepoint", 0, err);
@@ -750,6 +761,7 @@ static void sq_close(struct vg_store *base)
     for (int i = 0; i < VG_SQ_CACHE; i++)
         sqlite3_finalize(s->cache[i].st);
     sqlite3_close(s->db);
+    vg__sq_keys_detach(s);
     free(s);
 }
 
@@ -870,6 +882,15 @@ static int applied(sqlite3 *db, int version)
     return found;
 }
 
+static int count_row(void *ctx, int ncol, char **vals, char **names)
+{
+    (void)ncol;
+    (void)vals;
+    (void)names;
+    (*(int *)ctx)++;
+    return 0;
+}
+
 static int migrate(struct sqlite_store *s, struct vg_err *err)
 {
     char *msg = NULL;
@@ -883,6 +904,10 @@ static int migrate(struct sqlite_store *s, struct vg_err *err)
         goto fail;
     while (m[n].version)
         n++;
+    /* Foreign keys are off while migrating and checked before each commit
+     * (SQLite's procedure for rebuilding a table that others reference: a
+     * DROP TABLE would otherwise delete the children's parents). */
+    sqlite3_exec(s->db, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL);
     /* ascending version order, whatever the order of the table */
     for (int last = 0;;) {
         const struct vg__migration *next = NULL;
@@ -901,6 +926,16 @@ static int migrate(struct sqlite_store *s, struct vg_err *err)
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             goto fail;
         }
+        int broken = 0;
+        if (sqlite3_exec(s->db, "PRAGMA foreign_key_check", count_row, &broken, &msg) !=
+                SQLITE_OK ||
+            broken) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            if (msg == NULL)
+                msg = sqlite3_mprintf("migration %d breaks %d foreign key(s)", next->version,
+                                      broken);
+            goto fail;
+        }
         snprintf(stamp, sizeof(stamp),
                  "INSERT INTO schema_migrations VALUES (%d, CAST(strftime('%%s','now') AS INTEGER)"
                  " * 1000); COMMIT",
@@ -910,10 +945,12 @@ static int migrate(struct sqlite_store *s, struct vg_err *err)
             goto fail;
         }
     }
+    sqlite3_exec(s->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
     return rc;
 fail:
     rc = vg_err_set(err, VG_EBACKEND, "migration failed: %s", msg ? msg : sqlite3_errmsg(s->db));
     sqlite3_free(msg);
+    sqlite3_exec(s->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
     return rc;
 }
 
@@ -953,6 +990,9 @@ int vg_sqlite_open(const char *path, int create, int do_migrate, struct vg_store
     }
     if (do_migrate && (rc = migrate(s, err)) != VG_OK)
         goto fail;
+    if ((rc = vg__sq_ioc_register(s, err)) != VG_OK)
+        goto fail;
+    vg__sq_keys_attach(s, path);
     *out = &s->base;
     return VG_OK;
 fail:

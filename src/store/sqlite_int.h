@@ -17,6 +17,9 @@ extern const struct vg__migration vg__sqlite_migrations[];
 
 #define VG_SQ_CACHE 256
 
+/* sqlite_keys.c: the kinds of in-memory key index */
+enum { VG__SQK_OBJ, VG__SQK_IOC, VG__SQK_SRC, VG__SQK_N };
+
 struct sqlite_store {
     struct vg_store base;
     sqlite3 *db;
@@ -36,7 +39,37 @@ struct sqlite_store {
     int seq_year;
     int64_t seq_next, seq_dv;
     struct vg__sq_ckpt *ckpt; /* the writer's background checkpoints, or NULL */
+    struct vg__sq_keys *keys; /* sqlite_keys.c: shared by the file's connections */
+    struct vg__sq_undo {      /* the key additions of the writer's transaction */
+        struct { int kind; uint64_t h; int64_t ref; } *v;
+        size_t n, cap, mark;  /* mark: where the open savepoint began */
+        int64_t seen0[VG__SQK_N], seen_mark[VG__SQK_N];
+    } kundo;
+    int ktx, ksynced;         /* a write transaction is open; keys synced in it */
 };
+
+/* sqlite_keys.c: in-memory key indexes (STIX id -> TAXII object date_added,
+ * type + value -> indicator id, STIX id -> source id) in place of b-tree
+ * indexes on random text; hits are candidates to confirm against the row. */
+struct vg__sq_refs { int64_t *v; size_t n, cap; };
+struct vg_buf;
+int vg__sq_keys_attach(struct sqlite_store *s, const char *path);
+void vg__sq_keys_detach(struct sqlite_store *s);
+uint64_t vg__sq_keys_hash(const char *k1, const char *k2);
+/* Brings the indexes up to the rows this connection sees (first use: all). */
+int vg__sq_keys_sync(struct sqlite_store *s, struct vg_err *err);
+/* The row ids stored under h, into out (grown with vg_xrealloc; the caller frees out->v). */
+size_t vg__sq_keys_find(struct sqlite_store *s, int kind, uint64_t h, struct vg__sq_refs *out);
+/* out as a JSON array of numbers, NUL-terminated (for json_each). */
+void vg__sq_refs_json(const struct vg__sq_refs *r, struct vg_buf *b);
+/* The writer: a row it inserted (check: skip when there already). */
+int vg__sq_keys_add(struct sqlite_store *s, int kind, uint64_t h, int64_t ref, int check,
+                    struct vg_err *err);
+void vg__sq_keys_begin(struct sqlite_store *s);
+void vg__sq_keys_savepoint(struct sqlite_store *s);
+void vg__sq_keys_undo_savepoint(struct sqlite_store *s);
+void vg__sq_keys_rollback(struct sqlite_store *s);
+void vg__sq_keys_commit(struct sqlite_store *s);
 
 /* sqlite_ckpt.c: checkpoints of s's WAL by a thread of their own (the
  * writer connection); stop is NULL-safe and runs before s is closed. */
@@ -210,6 +243,8 @@ int vg__sq_ioc_sighting_insert(struct vg_store *, struct vg_ioc_sighting *, stru
 int vg__sq_ioc_sightings(struct vg_store *, int64_t, struct vg_arena *, struct vg_ioc_sighting **,
                          size_t *, struct vg_err *);
 int vg__sq_taxii_put(struct vg_store *, struct vg_taxii_object *, struct vg_err *);
+/* Registers the SQL functions the indicator queries use (vg_obj_rows). */
+int vg__sq_ioc_register(struct sqlite_store *s, struct vg_err *err);
 int vg__sq_taxii_list(struct vg_store *, const struct vg_taxii_filter *, struct vg_arena *,
                       struct vg_taxii_object **, size_t *, struct vg_err *);
 int vg__sq_taxii_status_put(struct vg_store *, const struct vg_taxii_status *, struct vg_err *);

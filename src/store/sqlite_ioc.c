@@ -7,19 +7,21 @@
 #include "core/buf.h"
 #include "core/util.h"
 
+#include <stdlib.h>
+
 /* A row is visible to the viewer (?max, ?org) when its TLP is low enough, or
  * the viewer is its originator or a named recipient. */
 #define VISIBLE(T, MAX, ORG)                                                                       \
     "(" T ".tlp <= " MAX " OR " T ".org_id = " ORG " OR instr(coalesce(" T ".recipients, ''),"     \
     " ',' || " ORG " || ',') > 0)"
 
-/* Upserts try the insert first (one index probe for a new value, the bulk
- * case) and look the row up only when it exists: RETURNING costs SQLite an
- * ephemeral table per statement, which dominated bulk ingest. */
-static const char q_ioc_find[] = "SELECT id FROM iocs WHERE type = ?1 AND value = ?2";
+/* Indicators, objects and sources are found by their keys through the
+ * in-memory key indexes (sqlite_keys.c): a hit names candidate rows, which
+ * these statements confirm. */
+static const char q_ioc_check[] = "SELECT 1 FROM iocs WHERE id = ?1 AND type = ?2 AND value = ?3";
 static const char q_ioc_insert[] =
     "INSERT INTO iocs (type, value, first_seen, last_seen, sightings, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?3, 0, ?3, ?3) ON CONFLICT (type, value) DO NOTHING";
+    " VALUES (?1, ?2, ?3, ?3, 0, ?3, ?3)";
 static const char q_ioc_touch[] =
     "UPDATE iocs SET last_seen = max(last_seen, ?2), first_seen = min(first_seen, ?2),"
     " updated_at = ?2 WHERE id = ?1";
@@ -27,7 +29,8 @@ static const char q_ioc_touch[] =
 static const char q_ioc_get[] = "SELECT " IOC_COLS " FROM iocs i WHERE i.id = ?";
 static const char q_ioc_list[] =
     "SELECT " IOC_COLS " FROM iocs i WHERE i.id > ?3 AND (?4 IS NULL OR i.type = ?4)"
-    " AND (?5 IS NULL OR i.value = ?5) AND EXISTS (SELECT 1 FROM ioc_sources s"
+    " AND (?5 IS NULL OR i.value = ?5) AND (?7 IS NULL OR i.id IN (SELECT value FROM"
+    " json_each(?7))) AND EXISTS (SELECT 1 FROM ioc_sources s"
     " WHERE s.ioc_id = i.id AND " VISIBLE("s", "?1", "?2") ") ORDER BY i.id LIMIT ?6";
 static const char q_src_find[] = "SELECT id FROM ioc_sources WHERE ioc_id = ?1 AND org_id = ?2";
 static const char q_src_insert[] =
@@ -45,8 +48,8 @@ static const char q_src_list[] =
     "SELECT " SRC_COLS " FROM ioc_sources s JOIN iocs i ON i.id = s.ioc_id WHERE s.ioc_id = ?"
     " ORDER BY s.id";
 static const char q_src_stix[] =
-    "SELECT " SRC_COLS " FROM ioc_sources s JOIN iocs i ON i.id = s.ioc_id WHERE s.stix_id = ?"
-    " ORDER BY s.id";
+    "SELECT " SRC_COLS " FROM ioc_sources s JOIN iocs i ON i.id = s.ioc_id"
+    " WHERE s.id IN (SELECT value FROM json_each(?2)) AND s.stix_id = ?1 ORDER BY s.id";
 static const char q_src_scan[] =
     "SELECT " SRC_COLS " FROM ioc_sources s JOIN iocs i ON i.id = s.ioc_id WHERE s.id > ?"
     " ORDER BY s.id LIMIT ?";
@@ -61,9 +64,11 @@ static const char q_sightings[] =
     " WHERE ioc_id = ? ORDER BY id";
 static const char q_coll_find[] = "SELECT n FROM taxii_collections WHERE id = ?";
 static const char q_coll_add[] = "INSERT INTO taxii_collections (id) VALUES (?)";
-/* The versions of one object already stored: does a newer or an older exist? */
+/* The versions of one object already stored (?3: its candidate rows): does
+ * a newer or an older exist, or this very version (?4)? */
 static const char q_taxii_span[] =
-    "SELECT min(version_ms), max(version_ms) FROM taxii_objects WHERE collection = ?1 AND id = ?2";
+    "SELECT min(version_ms), max(version_ms), max(version_ms = ?4) FROM taxii_objects"
+    " WHERE date_added IN (SELECT value FROM json_each(?3)) AND collection = ?1 AND id = ?2";
 /* date_added is unique and increasing: at least ?7, after the newest stored
  * (the rowid: its maximum is one step down the table's b-tree). */
 static const char q_taxii_insert[] =
@@ -71,15 +76,16 @@ static const char q_taxii_insert[] =
     " date_added, tlp, org_id, recipients, body, newer) VALUES (?1,?2,?3,?4,?5,?6,"
     " max(?7, coalesce((SELECT max(date_added) FROM taxii_objects), 0) + 1),?8,?9,?10,?11,?12)";
 static const char q_taxii_older[] =
-    "UPDATE taxii_objects SET newer = 1 WHERE collection = ?1 AND id = ?2 AND version_ms < ?3"
-    " AND newer = 0";
+    "UPDATE taxii_objects SET newer = 1 WHERE date_added IN (SELECT value FROM json_each(?4))"
+    " AND collection = ?1 AND id = ?2 AND version_ms < ?3 AND newer = 0";
 #define TAXII_COLS                                                                                 \
     "o.date_added, NULL, o.id, o.type, o.spec_version, o.version, o.version_ms, o.date_added,"    \
     " o.tlp, o.org_id, o.recipients, o.body"
 /* ?1 collection, ?2 max tlp, ?3 viewer org, ?4 added_after, ?5 ids, ?6 types,
- * ?7 spec_versions, ?8 version mode, ?9 versions, ?10 limit. "last"/"first"
- * pick among the versions the viewer may see. WHERE is how rows are found:
- * by id (the UNIQUE (collection, id, version_ms) index), in date_added order
+ * ?7 spec_versions, ?8 version mode, ?9 versions, ?10 limit, ?11 the rows
+ * the key index names for ids. "last"/"first" pick among the versions the
+ * viewer may see (an object's versions: vg_obj_rows(id), the rows the key
+ * index names for it). WHERE is how rows are found: by id (?11), in date_added order
  * through the (collection, date_added) index, or straight from the table in
  * rowid (= date_added) order for a collection holding most of the rows, which
  * saves a table search per row. */
@@ -93,10 +99,11 @@ static const char q_taxii_older[] =
     " AND (?7 IS NULL OR o.spec_version IN (SELECT value FROM json_each(?7)))"                     \
     " AND (?8 = 2 OR (?8 = 3 AND o.version_ms IN (SELECT value FROM json_each(?9)))"              \
     "  OR (?8 = 0 AND (o.newer = 0 OR o.version_ms = (SELECT max(p.version_ms)"                   \
-    "      FROM taxii_objects p"                                                                   \
-    "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"  \
+    "      FROM taxii_objects p WHERE p.date_added IN (SELECT value FROM json_each(vg_obj_rows(o.id)))" \
+    "      AND p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"  \
     "  OR (?8 = 1 AND o.version_ms = (SELECT min(p.version_ms) FROM taxii_objects p"              \
-    "      WHERE p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"  \
+    "      WHERE p.date_added IN (SELECT value FROM json_each(vg_obj_rows(o.id)))"                \
+    "      AND p.collection = o.collection AND p.id = o.id AND " VISIBLE("p", "?2", "?3") ")))"  \
     " ORDER BY " ORDER " LIMIT ?10"
 #define BY_DATE "o.collection = ?1 AND o.date_added > ?4 AND (?5 IS NULL OR ?5 = ?5)"
 #define BY_ROWID "+o.collection = ?1 AND o.date_added > ?4 AND (?5 IS NULL OR ?5 = ?5)"
@@ -106,8 +113,10 @@ static const char q_taxii_page[] = TAXII_LIST(TAXII_PAGE_COLS, BY_DATE, "o.date_
 static const char q_taxii_page_dense[] = TAXII_LIST(TAXII_PAGE_COLS, BY_ROWID, "o.date_added");
 /* "+": neither the date index nor its order; the few versions are sorted */
 static const char q_taxii_list_ids[] = TAXII_LIST(TAXII_COLS,
-    "o.collection = ?1 AND o.id IN (SELECT value FROM json_each(?5)) AND +o.date_added > ?4",
+    "o.date_added IN (SELECT value FROM json_each(?11)) AND +o.collection = ?1"
+    " AND o.id IN (SELECT value FROM json_each(?5)) AND +o.date_added > ?4",
     "+o.date_added");
+static const char q_json_strings[] = "SELECT value FROM json_each(?1) WHERE type = 'text'";
 static const char q_status_put[] =
     "INSERT INTO taxii_status (id, org_id, created_at, body) VALUES (?,?,?,?)";
 static const char q_status_get[] =
@@ -155,35 +164,62 @@ static int one_row(struct sqlite_store *s, sqlite3_stmt *st, const char *what, i
     return vg__sq_err(s, rc, what, err);
 }
 
+/* The rows the key index names for h, as a JSON array in b (empty: none). */
+static size_t key_rows(struct sqlite_store *s, int kind, uint64_t h, struct vg_buf *b)
+{
+    struct vg__sq_refs r = {0};
+    size_t n = vg__sq_keys_find(s, kind, h, &r);
+    vg__sq_refs_json(&r, b);
+    free(r.v);
+    return n;
+}
+
 int vg__sq_ioc_upsert(struct vg_store *base, const char *type, const char *value, int64_t at,
                       int64_t *id, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_ioc_insert, err);
+    sqlite3_stmt *st;
+    struct vg__sq_refs r = {0};
+    uint64_t h = vg__sq_keys_hash(type, value);
     int rc;
     s->ioc_new = 0;
-    if (st == NULL)
+    if ((rc = vg__sq_keys_sync(s, err)) != VG_OK)
+        return rc;
+    *id = 0;
+    for (size_t i = 0, n = vg__sq_keys_find(s, VG__SQK_IOC, h, &r); *id == 0 && i < n; i++) {
+        if ((st = vg__sq_prep(s, q_ioc_check, err)) == NULL) {
+            free(r.v);
+            return VG_EBACKEND;
+        }
+        sqlite3_bind_int64(st, 1, r.v[i]);
+        vg__sq_bind_str(st, 2, type);
+        vg__sq_bind_str(st, 3, value);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc == SQLITE_ROW)
+            *id = r.v[i];
+        else if (rc != SQLITE_DONE) {
+            free(r.v);
+            return vg__sq_err(s, rc, "indicator", err);
+        }
+    }
+    free(r.v);
+    if (*id) {
+        if ((st = vg__sq_prep(s, q_ioc_touch, err)) == NULL)
+            return VG_EBACKEND;
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_int64(st, 2, at);
+        return vg__sq_exec(s, st, "indicator", 1, err);
+    }
+    if ((st = vg__sq_prep(s, q_ioc_insert, err)) == NULL)
         return VG_EBACKEND;
     vg__sq_bind_str(st, 1, type);
     vg__sq_bind_str(st, 2, value);
     sqlite3_bind_int64(st, 3, at);
     if ((rc = vg__sq_exec(s, st, "indicator", 0, err)) != VG_OK)
         return rc;
-    if (sqlite3_changes(s->db) == 1) {
-        *id = s->ioc_new = sqlite3_last_insert_rowid(s->db);
-        return VG_OK;
-    }
-    if ((st = vg__sq_prep(s, q_ioc_find, err)) == NULL)
-        return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, type);
-    vg__sq_bind_str(st, 2, value);
-    if ((rc = one_row(s, st, "indicator", id, NULL, err)) != VG_OK)
-        return rc == VG_ENOTFOUND ? vg_err_set(err, VG_EBACKEND, "indicator: lost") : rc;
-    if ((st = vg__sq_prep(s, q_ioc_touch, err)) == NULL)
-        return VG_EBACKEND;
-    sqlite3_bind_int64(st, 1, *id);
-    sqlite3_bind_int64(st, 2, at);
-    return vg__sq_exec(s, st, "indicator", 1, err);
+    *id = s->ioc_new = sqlite3_last_insert_rowid(s->db);
+    return vg__sq_keys_add(s, VG__SQK_IOC, h, *id, 0, err);
 }
 
 static void read_ioc(sqlite3_stmt *st, struct vg_arena *a, struct vg_ioc_row *r)
@@ -214,14 +250,26 @@ int vg__sq_ioc_list(struct vg_store *base, const struct vg_ioc_viewer *v, const 
                     struct vg_ioc_row **out, size_t *n, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_ioc_list, err);
-    if (st == NULL)
+    sqlite3_stmt *st;
+    struct vg_buf rows = {0};
+    int rc;
+    if (value) { /* found through the key index (a value without a type: none) */
+        if ((rc = vg__sq_keys_sync(s, err)) != VG_OK)
+            return rc;
+        key_rows(s, VG__SQK_IOC, vg__sq_keys_hash(type ? type : "", value), &rows);
+    }
+    if ((st = vg__sq_prep(s, q_ioc_list, err)) == NULL) {
+        vg_buf_free(&rows);
         return VG_EBACKEND;
+    }
     bind_viewer(st, 1, v);
     sqlite3_bind_int64(st, 3, after);
     vg__sq_bind_str(st, 4, type);
     vg__sq_bind_str(st, 5, value);
     sqlite3_bind_int(st, 6, limit);
+    if (value)
+        sqlite3_bind_text(st, 7, rows.p, (int)rows.n, SQLITE_TRANSIENT);
+    vg_buf_free(&rows);
     GET_MANY(s, st, "indicators", a, struct vg_ioc_row, out, n, err, read_ioc(st, a, it));
 }
 
@@ -229,7 +277,10 @@ int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, stru
 {
     struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st;
-    int rc = VG_ENOTFOUND, found;
+    int rc, found;
+    if ((rc = vg__sq_keys_sync(s, err)) != VG_OK)
+        return rc;
+    rc = VG_ENOTFOUND;
     /* An indicator the upsert just created has no source to find. */
     if (src->ioc_id != s->ioc_new) {
         if ((st = vg__sq_prep(s, q_src_find, err)) == NULL)
@@ -262,7 +313,10 @@ int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, stru
         return rc;
     if (!found)
         src->id = sqlite3_last_insert_rowid(s->db);
-    return VG_OK;
+    /* found by its (new) STIX id from now on; the key it had stays and is
+     * not confirmed by the row any more */
+    return vg__sq_keys_add(s, VG__SQK_SRC, vg__sq_keys_hash(src->stix_id, NULL), src->id, found,
+                           err);
 }
 
 static void read_src(sqlite3_stmt *st, struct vg_arena *a, struct vg_ioc_source *r)
@@ -300,10 +354,19 @@ int vg__sq_ioc_sources_by_stix(struct vg_store *base, const char *stix_id, struc
                                struct vg_ioc_source **out, size_t *n, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_src_stix, err);
-    if (st == NULL)
+    sqlite3_stmt *st;
+    struct vg_buf rows = {0};
+    int rc;
+    if ((rc = vg__sq_keys_sync(s, err)) != VG_OK)
+        return rc;
+    key_rows(s, VG__SQK_SRC, vg__sq_keys_hash(stix_id, NULL), &rows);
+    if ((st = vg__sq_prep(s, q_src_stix, err)) == NULL) {
+        vg_buf_free(&rows);
         return VG_EBACKEND;
+    }
     vg__sq_bind_str(st, 1, stix_id);
+    sqlite3_bind_text(st, 2, rows.p, (int)rows.n, SQLITE_TRANSIENT);
+    vg_buf_free(&rows);
     GET_MANY(s, st, "indicator sources", a, struct vg_ioc_source, out, n, err,
              read_src(st, a, it));
 }
@@ -414,19 +477,42 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
 {
     struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st;
+    struct vg_buf rows = {0};
+    uint64_t h = vg__sq_keys_hash(o->id, NULL);
     int64_t lo = 0, hi = 0, coll = 0;
-    int rc, older;
-    if ((rc = coll_num(s, o->collection, 1, &coll, err)) != VG_OK)
+    int rc, older = 0, newer = 0;
+    if ((rc = coll_num(s, o->collection, 1, &coll, err)) != VG_OK ||
+        (rc = vg__sq_keys_sync(s, err)) != VG_OK)
         return rc;
-    if ((st = vg__sq_prep(s, q_taxii_span, err)) == NULL)
-        return VG_EBACKEND;
-    sqlite3_bind_int64(st, 1, coll);
-    vg__sq_bind_str(st, 2, o->id);
-    if ((rc = one_row(s, st, "object", &lo, &hi, err)) != VG_OK && rc != VG_ENOTFOUND)
-        return rc;
-    older = rc == VG_OK && lo < o->version_ms;
+    /* A new id (the bulk case) has no rows to read. */
+    if (key_rows(s, VG__SQK_OBJ, h, &rows)) {
+        int same = 0;
+        if ((st = vg__sq_prep(s, q_taxii_span, err)) == NULL)
+            goto fail;
+        sqlite3_bind_int64(st, 1, coll);
+        vg__sq_bind_str(st, 2, o->id);
+        vg__sq_bind_str(st, 3, rows.p);
+        sqlite3_bind_int64(st, 4, o->version_ms);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            lo = sqlite3_column_int64(st, 0);
+            hi = sqlite3_column_int64(st, 1);
+            same = sqlite3_column_int(st, 2);
+            older = lo < o->version_ms;
+            newer = hi > o->version_ms;
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW) {
+            rc = vg__sq_err(s, rc, "object", err);
+            goto out;
+        }
+        if (same) {
+            rc = vg_err_set(err, VG_ECONFLICT, "object: this version is stored already");
+            goto out;
+        }
+    }
     if ((st = vg__sq_prep(s, q_taxii_insert, err)) == NULL)
-        return VG_EBACKEND;
+        goto fail;
     sqlite3_bind_int64(st, 1, coll);
     vg__sq_bind_str(st, 2, o->id);
     vg__sq_bind_str(st, 3, o->type);
@@ -438,19 +524,52 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
     sqlite3_bind_int64(st, 9, o->org_id);
     vg__sq_bind_str(st, 10, o->recipients);
     vg__sq_bind_str(st, 11, o->body);
-    sqlite3_bind_int(st, 12, rc == VG_OK && hi > o->version_ms);
+    sqlite3_bind_int(st, 12, newer);
     if ((rc = vg__sq_exec(s, st, "object", 0, err)) != VG_OK)
-        return rc;
+        goto out;
     o->rid = o->date_added = sqlite3_last_insert_rowid(s->db);
-    if (!older)
-        return VG_OK;
+    if ((rc = vg__sq_keys_add(s, VG__SQK_OBJ, h, o->date_added, 0, err)) != VG_OK || !older)
+        goto out;
     /* Older versions learn that a newer one exists: "last" is then a flag test. */
     if ((st = vg__sq_prep(s, q_taxii_older, err)) == NULL)
-        return VG_EBACKEND;
+        goto fail;
     sqlite3_bind_int64(st, 1, coll);
     vg__sq_bind_str(st, 2, o->id);
     sqlite3_bind_int64(st, 3, o->version_ms);
-    return vg__sq_exec(s, st, "object", 0, err);
+    vg__sq_bind_str(st, 4, rows.p);
+    rc = vg__sq_exec(s, st, "object", 0, err);
+out:
+    vg_buf_free(&rows);
+    return rc;
+fail:
+    vg_buf_free(&rows);
+    return VG_EBACKEND;
+}
+
+/* vg_obj_rows(id): the rows the key index names for a STIX id, as a JSON
+ * array (for json_each): an object's versions without an index on id. */
+static void obj_rows_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct sqlite_store *s = sqlite3_user_data(ctx);
+    const char *id = (const char *)sqlite3_value_text(argv[0]);
+    struct vg_buf b = {0};
+    (void)argc;
+    if (id == NULL) {
+        sqlite3_result_text(ctx, "[]", 2, SQLITE_STATIC);
+        return;
+    }
+    key_rows(s, VG__SQK_OBJ, vg__sq_keys_hash(id, NULL), &b);
+    sqlite3_result_text(ctx, b.p, (int)b.n, SQLITE_TRANSIENT);
+    vg_buf_free(&b);
+}
+
+int vg__sq_ioc_register(struct sqlite_store *s, struct vg_err *err)
+{
+    if (sqlite3_create_function(s->db, "vg_obj_rows", 1, SQLITE_UTF8, s, obj_rows_fn, NULL,
+                                NULL) != SQLITE_OK)
+        return vg_err_set(err, VG_EBACKEND, "cannot register vg_obj_rows: %s",
+                          sqlite3_errmsg(s->db));
+    return VG_OK;
 }
 
 int vg__sq_taxii_list(struct vg_store *base, const struct vg_taxii_filter *f, struct vg_arena *a,
@@ -469,10 +588,36 @@ int vg__sq_taxii_list(struct vg_store *base, const struct vg_taxii_filter *f, st
         *n = 0;
         return VG_OK;
     }
-    if (rc != VG_OK)
+    if (rc != VG_OK || (rc = vg__sq_keys_sync(s, err)) != VG_OK)
         return rc;
     if ((st = vg__sq_prep(s, q, err)) == NULL)
         return VG_EBACKEND;
+    if (f->ids) { /* the rows of the ids listed, from the key index */
+        struct vg__sq_refs r = {0}, all = {0};
+        struct vg_buf b = {0};
+        sqlite3_stmt *js = vg__sq_prep(s, q_json_strings, err);
+        if (js == NULL)
+            return VG_EBACKEND;
+        vg__sq_bind_str(js, 1, f->ids);
+        while ((rc = sqlite3_step(js)) == SQLITE_ROW) {
+            const char *id = (const char *)sqlite3_column_text(js, 0);
+            if (id == NULL || !vg__sq_keys_find(s, VG__SQK_OBJ, vg__sq_keys_hash(id, NULL), &r))
+                continue;
+            all.v = vg_xrealloc(all.v, (all.n + r.n) * sizeof(*all.v));
+            memcpy(all.v + all.n, r.v, r.n * sizeof(*r.v));
+            all.n += r.n;
+        }
+        sqlite3_reset(js);
+        free(r.v);
+        if (rc != SQLITE_DONE) {
+            free(all.v);
+            return vg__sq_err(s, rc, "objects", err);
+        }
+        vg__sq_refs_json(&all, &b);
+        sqlite3_bind_text(st, 11, b.p, (int)b.n, SQLITE_TRANSIENT);
+        vg_buf_free(&b);
+        free(all.v);
+    }
     sqlite3_bind_int64(st, 1, coll);
     bind_viewer(st, 2, &f->viewer);
     sqlite3_bind_int64(st, 4, f->added_after);
