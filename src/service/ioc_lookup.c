@@ -130,6 +130,15 @@ int vg_ioc_open(struct vg_server *srv, struct vg_err *err)
     s->ix = vg_ioc_index_new(seed[0], seed[1]);
     srv->ioc = s;
     st = vg_pool_get(srv->pool);
+    if (st->ops->ioc_keys_build) {
+        int64_t t0 = vg_time_now_ms();
+        if ((rc = st->ops->ioc_keys_build(st, err)) != VG_OK) {
+            vg_pool_put(srv->pool, st);
+            vg_arena_free(a);
+            return rc;
+        }
+        VG_LOG(VG_LOG_INFO, "event=ioc_keys_built ms=%lld", (long long)(vg_time_now_ms() - t0));
+    }
     for (;;) {
         struct vg_ioc_source *src;
         size_t n;

@@ -46,6 +46,10 @@ struct sqlite_store {
         int64_t seen0[VG__SQK_N], seen_mark[VG__SQK_N];
     } kundo;
     int ktx, ksynced;         /* a write transaction is open; keys synced in it */
+    /* sqlite_ioc.c: the newest TAXII date_added, read once per write
+     * transaction (a value too high after an undo only leaves a gap) */
+    int added_ok;
+    int64_t added_last;
 };
 
 /* sqlite_keys.c: in-memory key indexes (STIX id -> TAXII object date_added,
@@ -245,6 +249,7 @@ int vg__sq_ioc_sightings(struct vg_store *, int64_t, struct vg_arena *, struct v
 int vg__sq_taxii_put(struct vg_store *, struct vg_taxii_object *, struct vg_err *);
 /* Registers the SQL functions the indicator queries use (vg_obj_rows). */
 int vg__sq_ioc_register(struct sqlite_store *s, struct vg_err *err);
+int vg__sq_ioc_keys_build(struct vg_store *s, struct vg_err *err);
 int vg__sq_taxii_list(struct vg_store *, const struct vg_taxii_filter *, struct vg_arena *,
                       struct vg_taxii_object **, size_t *, struct vg_err *);
 int vg__sq_taxii_status_put(struct vg_store *, const struct vg_taxii_status *, struct vg_err *);

@@ -69,12 +69,13 @@ static const char q_coll_add[] = "INSERT INTO taxii_collections (id) VALUES (?)"
 static const char q_taxii_span[] =
     "SELECT min(version_ms), max(version_ms), max(version_ms = ?4) FROM taxii_objects"
     " WHERE date_added IN (SELECT value FROM json_each(?3)) AND collection = ?1 AND id = ?2";
-/* date_added is unique and increasing: at least ?7, after the newest stored
- * (the rowid: its maximum is one step down the table's b-tree). */
+/* date_added is unique and increasing: at least the time, after the newest
+ * stored (read once per write transaction; the writer holds the lock). */
 static const char q_taxii_insert[] =
     "INSERT INTO taxii_objects (collection, id, type, spec_version, version, version_ms,"
-    " date_added, tlp, org_id, recipients, body, newer) VALUES (?1,?2,?3,?4,?5,?6,"
-    " max(?7, coalesce((SELECT max(date_added) FROM taxii_objects), 0) + 1),?8,?9,?10,?11,?12)";
+    " date_added, tlp, org_id, recipients, body, newer) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+    "?11,?12)";
+static const char q_taxii_last[] = "SELECT coalesce(max(date_added), 0) FROM taxii_objects";
 static const char q_taxii_older[] =
     "UPDATE taxii_objects SET newer = 1 WHERE date_added IN (SELECT value FROM json_each(?4))"
     " AND collection = ?1 AND id = ?2 AND version_ms < ?3 AND newer = 0";
@@ -511,6 +512,14 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
             goto out;
         }
     }
+    if (!s->ktx || !s->added_ok) { /* the newest date_added, once per transaction */
+        if ((st = vg__sq_prep(s, q_taxii_last, err)) == NULL)
+            goto fail;
+        if ((rc = one_row(s, st, "object", &s->added_last, NULL, err)) != VG_OK)
+            goto out;
+        s->added_ok = s->ktx;
+    }
+    s->added_last = o->date_added > s->added_last ? o->date_added : s->added_last + 1;
     if ((st = vg__sq_prep(s, q_taxii_insert, err)) == NULL)
         goto fail;
     sqlite3_bind_int64(st, 1, coll);
@@ -519,7 +528,7 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
     vg__sq_bind_str(st, 4, o->spec_version);
     vg__sq_bind_str(st, 5, o->version);
     sqlite3_bind_int64(st, 6, o->version_ms);
-    sqlite3_bind_int64(st, 7, o->date_added);
+    sqlite3_bind_int64(st, 7, s->added_last);
     sqlite3_bind_int(st, 8, o->tlp);
     sqlite3_bind_int64(st, 9, o->org_id);
     vg__sq_bind_str(st, 10, o->recipients);
@@ -561,6 +570,11 @@ static void obj_rows_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     key_rows(s, VG__SQK_OBJ, vg__sq_keys_hash(id, NULL), &b);
     sqlite3_result_text(ctx, b.p, (int)b.n, SQLITE_TRANSIENT);
     vg_buf_free(&b);
+}
+
+int vg__sq_ioc_keys_build(struct vg_store *base, struct vg_err *err)
+{
+    return vg__sq_keys_sync(vg__sq(base), err);
 }
 
 int vg__sq_ioc_register(struct sqlite_store *s, struct vg_err *err)

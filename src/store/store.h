@@ -560,6 +560,10 @@ struct vg_store_ops {
                        struct vg_ioc_source **out, size_t *n, struct vg_err *err);
     int (*ioc_sources_by_stix)(struct vg_store *s, const char *stix_id, struct vg_arena *a,
                                struct vg_ioc_source **out, size_t *n, struct vg_err *err);
+    /* Builds what the backend keeps in memory to find indicators, objects
+     * and sources by key (SQLite: the key indexes, else built on first use);
+     * NULL when there is nothing to build. Called once at start. */
+    int (*ioc_keys_build)(struct vg_store *s, struct vg_err *err);
     /* Every source with id > after (joined type/value), ascending: index build. */
     int (*ioc_source_scan)(struct vg_store *s, int64_t after, int limit, struct vg_arena *a,
                            struct vg_ioc_source **out, size_t *n, struct vg_err *err);

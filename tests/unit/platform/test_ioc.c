@@ -2,7 +2,9 @@
  * viewer and its SQL form must agree; JSON string escaping; TAXII
  * timestamps) and the SQLite store contract of its ops (correlation rows,
  * TLP filtering in SQL, TAXII objects: duplicates, increasing date_added,
- * "last" versions, filters; disposal notices). */
+ * "last" versions, filters; disposal notices) and of its in-memory key
+ * indexes (undone with a rollback or savepoint, caught up with rows
+ * another connection committed, rebuilt when the store is reopened). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sqlite3.h>
 
 #include "core/buf.h"
 #include "service/indicators.h"
@@ -235,6 +238,118 @@ static void test_store_taxii(void **state)
     vg_arena_free(a);
 }
 
+static int64_t put_obj(struct vg_store *st, const char *id, int64_t version_ms, int want)
+{
+    struct vg_err e = {0};
+    struct vg_taxii_object o = {.collection = "k", .id = id, .type = "indicator",
+                                .spec_version = "2.1", .version = "v", .version_ms = version_ms,
+                                .date_added = 1, .tlp = 0, .org_id = 5, .body = "{}"};
+    assert_int_equal(st->ops->taxii_put(st, &o, &e), want);
+    return o.date_added;
+}
+
+static size_t count_versions(struct vg_store *st, const char *ids)
+{
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_taxii_object *out;
+    size_t n;
+    struct vg_taxii_filter f = {.collection = "k", .viewer = {.max_tlp = 4, .org = 5},
+                                .limit = 1000, .version_mode = 2, .ids = ids};
+    assert_int_equal(st->ops->taxii_list(st, &f, a, &out, &n, &e), VG_OK);
+    vg_arena_free(a);
+    return n;
+}
+
+static size_t count_value(struct vg_store *st, const char *value)
+{
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_ioc_row *rows;
+    struct vg_ioc_viewer v = {.max_tlp = 4, .org = 5};
+    size_t n;
+    assert_int_equal(st->ops->ioc_list(st, &v, "domain", value, 0, 10, a, &rows, &n, &e), VG_OK);
+    vg_arena_free(a);
+    return n;
+}
+
+static void test_store_keys(void **state)
+{
+    struct vg_store *st = *state;
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    int64_t id, id2;
+    /* a rolled back transaction leaves no key behind */
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    put_obj(st, "indicator--r", 100, VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "r.example", 1, &id, &e), VG_OK);
+    st->ops->rollback(st);
+    assert_int_equal(count_versions(st, "[\"indicator--r\"]"), 0);
+    put_obj(st, "indicator--r", 100, VG_OK); /* not a duplicate of the undone one */
+    assert_int_equal(count_versions(st, "[\"indicator--r\"]"), 1);
+    /* nor does an undone savepoint, while what came before it stays */
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    put_obj(st, "indicator--s1", 100, VG_OK);
+    assert_int_equal(st->ops->savepoint(st, 0, &e), VG_OK);
+    put_obj(st, "indicator--s2", 100, VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 1, &id, &e), VG_OK);
+    assert_int_equal(st->ops->savepoint(st, 2, &e), VG_OK);
+    assert_int_equal(st->ops->commit(st, &e), VG_OK);
+    assert_int_equal(count_versions(st, "[\"indicator--s1\"]"), 1);
+    assert_int_equal(count_versions(st, "[\"indicator--s2\"]"), 0);
+    assert_int_equal(count_value(st, "s.example"), 0);
+    put_obj(st, "indicator--s1", 100, VG_ECONFLICT);
+    put_obj(st, "indicator--s2", 100, VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 1, &id, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 2, &id2, &e), VG_OK);
+    assert_int_equal(id, id2);
+    /* many versions of one id: all found, each a duplicate when sent again */
+    for (int v = 1; v <= 40; v++)
+        put_obj(st, "indicator--many", v, VG_OK);
+    put_obj(st, "indicator--many", 17, VG_ECONFLICT);
+    vg_err_clear(&e);
+    assert_int_equal(count_versions(st, "[\"indicator--many\", \"indicator--s1\"]"), 41);
+    /* rows another connection commits are caught up before the next use */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO taxii_objects (date_added, collection, id, type,"
+                                  " spec_version, version, version_ms, tlp, org_id, body) SELECT"
+                                  " max(date_added) + 1, (SELECT n FROM taxii_collections WHERE"
+                                  " id = 'k'), 'indicator--foreign', 'indicator', '2.1', 'v', 7,"
+                                  " 0, 5, '{}' FROM taxii_objects;"
+                                  "INSERT INTO iocs (type, value, first_seen, last_seen,"
+                                  " created_at, updated_at) VALUES ('domain', 'f.example', 1, 1,"
+                                  " 1, 1);"
+                                  "INSERT INTO ioc_sources (ioc_id, org_id, stix_id, tlp,"
+                                  " confidence, valid_from, valid_until, first_seen, last_seen)"
+                                  " SELECT max(id), 9, 'indicator--foreign', 0, 50, 0, 0, 1, 1"
+                                  " FROM iocs;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    put_obj(st, "indicator--foreign", 7, VG_ECONFLICT);
+    vg_err_clear(&e);
+    assert_int_equal(count_value(st, "f.example"), 1);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "f.example", 3, &id, &e), VG_OK);
+    struct vg_ioc_source *src;
+    size_t n;
+    assert_int_equal(st->ops->ioc_sources_by_stix(st, "indicator--foreign", a, &src, &n, &e),
+                     VG_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(src[0].ioc_id, id);
+    /* reopened (the last connection gone): the indexes are rebuilt from the rows */
+    vg_store_close(st);
+    assert_int_equal(vg_store_open(fixture_db, 0, 1, &st, &e), VG_OK);
+    *state = st;
+    assert_int_equal(count_versions(st, "[\"indicator--many\"]"), 40);
+    put_obj(st, "indicator--many", 40, VG_ECONFLICT);
+    vg_err_clear(&e);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "f.example", 4, &id2, &e), VG_OK);
+    assert_int_equal(id, id2);
+    vg_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_json_str_and_time),
         cmocka_unit_test_setup_teardown(test_store_indicators, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_store_taxii, open_store, close_store),
+        cmocka_unit_test_setup_teardown(test_store_keys, open_store, close_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
