@@ -21,6 +21,8 @@
 /* Builds the index from the store into srv->ioc. Called by vg_server_open. */
 int vg_ioc_open(struct vg_server *srv, struct vg_err *err);
 /* Frees it (NULL-safe on a server that never opened it). */
+/* Waits for the background work vg_ioc_open started (before the pool closes). */
+void vg_ioc_stop(struct vg_server *srv);
 void vg_ioc_close(struct vg_server *srv);
 
 /* Most values in one lookup request. */

@@ -37,7 +37,28 @@ struct vg_ioc_state {
     struct vg_ioc_index *ix;
     struct ioc_meta *by_src; /* indexed by source id; a slot is used when value != NULL */
     size_t cap;
+    pthread_t keys_th;       /* builds the store's key indexes after start */
+    int keys_started;
 };
+
+/* The store's key indexes (object, indicator and source by key) are built
+ * while the server already answers: pages, lookups and everything else that
+ * does not find a row by its key go on meanwhile; what does waits for the
+ * build (the store's lock), as the first use would otherwise build them. */
+static void *keys_build(void *arg)
+{
+    struct vg_server *srv = arg;
+    struct vg_store *st = vg_pool_get(srv->pool);
+    struct vg_err err = {0};
+    int64_t t0 = vg_time_now_ms();
+    if (st->ops->ioc_keys_build(st, &err) != VG_OK)
+        VG_LOG(VG_LOG_WARN, "event=ioc_keys_failed error=\"%s\" (built on first use instead)",
+               err.msg);
+    else
+        VG_LOG(VG_LOG_INFO, "event=ioc_keys_built ms=%lld", (long long)(vg_time_now_ms() - t0));
+    vg_pool_put(srv->pool, st);
+    return NULL;
+}
 
 static void meta_free(struct ioc_meta *m)
 {
@@ -130,15 +151,8 @@ int vg_ioc_open(struct vg_server *srv, struct vg_err *err)
     s->ix = vg_ioc_index_new(seed[0], seed[1]);
     srv->ioc = s;
     st = vg_pool_get(srv->pool);
-    if (st->ops->ioc_keys_build) {
-        int64_t t0 = vg_time_now_ms();
-        if ((rc = st->ops->ioc_keys_build(st, err)) != VG_OK) {
-            vg_pool_put(srv->pool, st);
-            vg_arena_free(a);
-            return rc;
-        }
-        VG_LOG(VG_LOG_INFO, "event=ioc_keys_built ms=%lld", (long long)(vg_time_now_ms() - t0));
-    }
+    if (st->ops->ioc_keys_build && pthread_create(&s->keys_th, NULL, keys_build, srv) == 0)
+        s->keys_started = 1;
     for (;;) {
         struct vg_ioc_source *src;
         size_t n;
@@ -166,11 +180,21 @@ int vg_ioc_open(struct vg_server *srv, struct vg_err *err)
     return rc;
 }
 
+void vg_ioc_stop(struct vg_server *srv)
+{
+    struct vg_ioc_state *s = srv->ioc;
+    if (s && s->keys_started) {
+        pthread_join(s->keys_th, NULL);
+        s->keys_started = 0;
+    }
+}
+
 void vg_ioc_close(struct vg_server *srv)
 {
     struct vg_ioc_state *s = srv->ioc;
     if (s == NULL)
         return;
+    vg_ioc_stop(srv);
     for (size_t i = 0; i < s->cap; i++)
         meta_free(&s->by_src[i]);
     free(s->by_src);

@@ -181,6 +181,7 @@ void vg_server_close(struct vg_server *srv)
         pthread_join(srv->sweeper, NULL);
         srv->sweeper_running = 0;
     }
+    vg_ioc_stop(srv); /* its key index build holds a connection */
     vg_pool_close(srv->pool);
     srv->pool = NULL;
     vg_auth_cache_free(srv->auth_cache);
