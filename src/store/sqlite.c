@@ -223,7 +223,10 @@ static int sq_begin(struct vg_store *base, int write, struct vg_err *err)
 static int sq_commit(struct vg_store *base, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    int rc = sq_simple(s, Q_COMMIT, "commit", err);
+    int rc = vg__sq_ioc_flush(s, err);
+    if (rc != VG_OK)
+        return rc;
+    rc = sq_simple(s, Q_COMMIT, "commit", err);
     if (rc == VG_OK) {
         s->in_tx = 0;
         if (s->ktx)
@@ -240,6 +243,7 @@ static void sq_rollback(struct vg_store *base)
         for (int i = 0; i < VG_SQ_CACHE; i++)
             if (s->cache[i].st)
                 sqlite3_reset(s->cache[i].st);
+        vg__sq_ioc_discard(s);
         sq_simple(s, Q_ROLLBACK, "rollback", &e);
         s->in_tx = 0;
         s->seq_year = 0; /* cases: the number may have been rolled back */
@@ -257,7 +261,12 @@ static int sq_savepoint(struct vg_store *base, int op, struct vg_err *err)
     struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st;
     int rc;
+    /* held-back objects are stored before a savepoint is set or released
+     * (so that none spans one) and belong to the op being undone */
+    if (op != 2 && (rc = vg__sq_ioc_flush(s, err)) != VG_OK)
+        return rc;
     if (op == 2) {
+        vg__sq_ioc_discard(s);
         for (int i = 0; i < VG_SQ_CACHE; i++)
             if (s->cache[i].st)
                 sqlite3_reset(s->cache[i].st);
@@ -762,6 +771,7 @@ static void sq_close(struct vg_store *base)
         sqlite3_finalize(s->cache[i].st);
     sqlite3_close(s->db);
     vg__sq_keys_detach(s);
+    vg__sq_ioc_free(s);
     free(s);
 }
 

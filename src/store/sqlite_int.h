@@ -50,6 +50,7 @@ struct sqlite_store {
      * transaction (a value too high after an undo only leaves a gap) */
     int added_ok;
     int64_t added_last;
+    struct vg__sq_tpend *tpend; /* sqlite_ioc.c: new objects held back, or NULL */
 };
 
 /* sqlite_keys.c: in-memory key indexes (STIX id -> TAXII object date_added,
@@ -250,6 +251,11 @@ int vg__sq_taxii_put(struct vg_store *, struct vg_taxii_object *, struct vg_err 
 /* Registers the SQL functions the indicator queries use (vg_obj_rows). */
 int vg__sq_ioc_register(struct sqlite_store *s, struct vg_err *err);
 int vg__sq_ioc_keys_build(struct vg_store *s, struct vg_err *err);
+/* The writer's held-back TAXII objects: stored (before a commit or a
+ * savepoint), dropped (rollback, undone savepoint), freed (close). */
+int vg__sq_ioc_flush(struct sqlite_store *s, struct vg_err *err);
+void vg__sq_ioc_discard(struct sqlite_store *s);
+void vg__sq_ioc_free(struct sqlite_store *s);
 int vg__sq_taxii_list(struct vg_store *, const struct vg_taxii_filter *, struct vg_arena *,
                       struct vg_taxii_object **, size_t *, struct vg_err *);
 int vg__sq_taxii_status_put(struct vg_store *, const struct vg_taxii_status *, struct vg_err *);

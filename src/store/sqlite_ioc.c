@@ -76,6 +76,13 @@ static const char q_taxii_insert[] =
     " date_added, tlp, org_id, recipients, body, newer) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
     "?11,?12)";
 static const char q_taxii_last[] = "SELECT coalesce(max(date_added), 0) FROM taxii_objects";
+/* The writer holds new objects back and stores them 33 to a statement:
+ * one statement's setup (cursors on the table and its index) for 33 rows. */
+#define TAXII_ROW " (?,?,?,?,?,?,?,?,?,?,?,?)"
+static const char q_taxii_insert33[] =
+    "INSERT INTO taxii_objects (collection, id, type, spec_version, version, version_ms,"
+    " date_added, tlp, org_id, recipients, body, newer) VALUES" ROWS32(TAXII_ROW ",") TAXII_ROW;
+#define TPEND 33
 static const char q_taxii_older[] =
     "UPDATE taxii_objects SET newer = 1 WHERE date_added IN (SELECT value FROM json_each(?4))"
     " AND collection = ?1 AND id = ?2 AND version_ms < ?3 AND newer = 0";
@@ -474,6 +481,94 @@ static int coll_num(struct sqlite_store *s, const char *c, int create, int64_t *
     return rc;
 }
 
+/* New objects the writer has not stored yet (they get their date_added,
+ * hence their row id, when held back). Stored when 33 are held, and before
+ * anything reads the table or the transaction commits or sets a savepoint;
+ * dropped with a rollback or an undone savepoint (sqlite.c). */
+struct vg__sq_tpend {
+    size_t n;
+    struct {
+        int64_t coll, version_ms, date_added, org_id;
+        int tlp, newer;
+        size_t off[6], len[6]; /* id type spec_version version recipients body in text */
+        int has_recips;
+    } row[TPEND];
+    struct vg_buf text;
+};
+
+static void tpend_text(struct vg__sq_tpend *p, size_t i, int k, const char *v)
+{
+    size_t n = v ? strlen(v) : 0;
+    p->row[i].off[k] = p->text.n;
+    p->row[i].len[k] = n;
+    vg_buf_append(&p->text, v ? v : "", n);
+}
+
+static void tpend_bind(sqlite3_stmt *st, const struct vg__sq_tpend *p, size_t i, int c)
+{
+    const char *t = p->text.p;
+    sqlite3_bind_int64(st, c + 1, p->row[i].coll);
+    for (int k = 0; k < 4; k++)
+        sqlite3_bind_text(st, c + 2 + k, t + p->row[i].off[k], (int)p->row[i].len[k],
+                          SQLITE_STATIC);
+    sqlite3_bind_int64(st, c + 6, p->row[i].version_ms);
+    sqlite3_bind_int64(st, c + 7, p->row[i].date_added);
+    sqlite3_bind_int(st, c + 8, p->row[i].tlp);
+    sqlite3_bind_int64(st, c + 9, p->row[i].org_id);
+    if (p->row[i].has_recips)
+        sqlite3_bind_text(st, c + 10, t + p->row[i].off[4], (int)p->row[i].len[4], SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, c + 10);
+    sqlite3_bind_text(st, c + 11, t + p->row[i].off[5], (int)p->row[i].len[5], SQLITE_STATIC);
+    sqlite3_bind_int(st, c + 12, p->row[i].newer);
+}
+
+int vg__sq_ioc_flush(struct sqlite_store *s, struct vg_err *err)
+{
+    struct vg__sq_tpend *p = s->tpend;
+    sqlite3_stmt *st;
+    size_t i = 0;
+    int rc = VG_OK;
+    if (p == NULL || p->n == 0)
+        return VG_OK;
+    if (p->n == TPEND) {
+        if ((st = vg__sq_prep(s, q_taxii_insert33, err)) == NULL)
+            rc = VG_EBACKEND;
+        for (; rc == VG_OK && i < TPEND; i++)
+            tpend_bind(st, p, i, (int)i * 12);
+        if (rc == VG_OK)
+            rc = vg__sq_exec(s, st, "object", 0, err);
+    }
+    for (; rc == VG_OK && i < p->n; i++) {
+        if ((st = vg__sq_prep(s, q_taxii_insert, err)) == NULL)
+            rc = VG_EBACKEND;
+        else {
+            tpend_bind(st, p, i, 0);
+            rc = vg__sq_exec(s, st, "object", 0, err);
+        }
+    }
+    p->n = 0;
+    vg_buf_reset(&p->text);
+    return rc;
+}
+
+void vg__sq_ioc_discard(struct sqlite_store *s)
+{
+    if (s->tpend) {
+        s->tpend->n = 0;
+        vg_buf_reset(&s->tpend->text);
+    }
+}
+
+void vg__sq_ioc_free(struct sqlite_store *s)
+{
+    if (s->tpend) {
+        vg_buf_free(&s->tpend->text);
+        free(s->tpend);
+        s->tpend = NULL;
+    }
+}
+
 int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
@@ -488,6 +583,8 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
     /* A new id (the bulk case) has no rows to read. */
     if (key_rows(s, VG__SQK_OBJ, h, &rows)) {
         int same = 0;
+        if ((rc = vg__sq_ioc_flush(s, err)) != VG_OK)
+            goto out;
         if ((st = vg__sq_prep(s, q_taxii_span, err)) == NULL)
             goto fail;
         sqlite3_bind_int64(st, 1, coll);
@@ -520,6 +617,29 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
         s->added_ok = s->ktx;
     }
     s->added_last = o->date_added > s->added_last ? o->date_added : s->added_last + 1;
+    if (s->ktx && !older) { /* held back and stored with others */
+        struct vg__sq_tpend *p = s->tpend ? s->tpend : (s->tpend = vg_xcalloc(1, sizeof(*p)));
+        size_t i = p->n;
+        p->row[i].coll = coll;
+        p->row[i].version_ms = o->version_ms;
+        p->row[i].date_added = s->added_last;
+        p->row[i].org_id = o->org_id;
+        p->row[i].tlp = o->tlp;
+        p->row[i].newer = newer;
+        p->row[i].has_recips = o->recipients != NULL;
+        tpend_text(p, i, 0, o->id);
+        tpend_text(p, i, 1, o->type);
+        tpend_text(p, i, 2, o->spec_version);
+        tpend_text(p, i, 3, o->version);
+        tpend_text(p, i, 4, o->recipients);
+        tpend_text(p, i, 5, o->body);
+        p->n++;
+        o->rid = o->date_added = s->added_last;
+        rc = vg__sq_keys_add(s, VG__SQK_OBJ, h, o->date_added, 0, err);
+        if (rc == VG_OK && p->n == TPEND)
+            rc = vg__sq_ioc_flush(s, err);
+        goto out;
+    }
     if ((st = vg__sq_prep(s, q_taxii_insert, err)) == NULL)
         goto fail;
     sqlite3_bind_int64(st, 1, coll);
@@ -574,7 +694,8 @@ static void obj_rows_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 int vg__sq_ioc_keys_build(struct vg_store *base, struct vg_err *err)
 {
-    return vg__sq_keys_sync(vg__sq(base), err);
+    int rc = vg__sq_ioc_flush(vg__sq(base), err);
+    return rc ? rc : vg__sq_keys_sync(vg__sq(base), err);
 }
 
 int vg__sq_ioc_register(struct sqlite_store *s, struct vg_err *err)
@@ -602,7 +723,8 @@ int vg__sq_taxii_list(struct vg_store *base, const struct vg_taxii_filter *f, st
         *n = 0;
         return VG_OK;
     }
-    if (rc != VG_OK || (rc = vg__sq_keys_sync(s, err)) != VG_OK)
+    if (rc != VG_OK || (rc = vg__sq_ioc_flush(s, err)) != VG_OK ||
+        (rc = vg__sq_keys_sync(s, err)) != VG_OK)
         return rc;
     if ((st = vg__sq_prep(s, q, err)) == NULL)
         return VG_EBACKEND;

@@ -309,6 +309,22 @@ static void test_store_keys(void **state)
     put_obj(st, "indicator--many", 17, VG_ECONFLICT);
     vg_err_clear(&e);
     assert_int_equal(count_versions(st, "[\"indicator--many\", \"indicator--s1\"]"), 41);
+    /* a transaction's new objects are stored 33 to a statement: all there,
+     * in order, each found by id */
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    int64_t last = 0;
+    for (int i = 0; i < 70; i++) {
+        char oid[40];
+        snprintf(oid, sizeof(oid), "indicator--bulk-%d", i);
+        int64_t d = put_obj(st, oid, 1, VG_OK);
+        assert_true(d > last);
+        last = d;
+    }
+    put_obj(st, "indicator--bulk-68", 1, VG_ECONFLICT); /* held back, yet a duplicate */
+    vg_err_clear(&e);
+    assert_int_equal(st->ops->commit(st, &e), VG_OK);
+    assert_int_equal(count_versions(st, "[\"indicator--bulk-0\", \"indicator--bulk-33\","
+                                        " \"indicator--bulk-69\"]"), 3);
     /* rows another connection commits are caught up before the next use */
     sqlite3 *db;
     assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
