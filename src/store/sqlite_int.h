@@ -50,7 +50,12 @@ struct sqlite_store {
      * transaction (a value too high after an undo only leaves a gap) */
     int added_ok;
     int64_t added_last;
-    struct vg__sq_tpend *tpend; /* sqlite_ioc.c: new objects held back, or NULL */
+    /* sqlite_ioc.c: new indicators, objects and sources held back by the
+     * writer (or NULL), and the newest indicator and source ids, read once
+     * per write transaction */
+    struct vg__sq_held *held;
+    int ioc_ok, src_ok;
+    int64_t ioc_last, src_last;
 };
 
 /* sqlite_keys.c: in-memory key indexes (STIX id -> TAXII object date_added,
@@ -251,8 +256,8 @@ int vg__sq_taxii_put(struct vg_store *, struct vg_taxii_object *, struct vg_err 
 /* Registers the SQL functions the indicator queries use (vg_obj_rows). */
 int vg__sq_ioc_register(struct sqlite_store *s, struct vg_err *err);
 int vg__sq_ioc_keys_build(struct vg_store *s, struct vg_err *err);
-/* The writer's held-back TAXII objects: stored (before a commit or a
- * savepoint), dropped (rollback, undone savepoint), freed (close). */
+/* The writer's held-back rows: stored (before a commit or a savepoint),
+ * dropped (rollback, undone savepoint), freed (close). */
 int vg__sq_ioc_flush(struct sqlite_store *s, struct vg_err *err);
 void vg__sq_ioc_discard(struct sqlite_store *s);
 void vg__sq_ioc_free(struct sqlite_store *s);

@@ -76,13 +76,174 @@ static const char q_taxii_insert[] =
     " date_added, tlp, org_id, recipients, body, newer) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
     "?11,?12)";
 static const char q_taxii_last[] = "SELECT coalesce(max(date_added), 0) FROM taxii_objects";
-/* The writer holds new objects back and stores them 33 to a statement:
- * one statement's setup (cursors on the table and its index) for 33 rows. */
+
+/* ---- rows held back by the writer ----
+ * In a write transaction, new indicators, objects and sources get their row
+ * ids from the writer (the newest read once per transaction; it holds the
+ * lock) and are held back, to be stored 33 to a statement: one statement's
+ * setup (its cursors on the table and its indexes) for 33 rows. They are
+ * stored when 33 of a kind are held, before anything else reads or changes
+ * these tables, and before a savepoint is set or released or the
+ * transaction commits (sqlite.c); a rollback or an undone savepoint drops
+ * them. Indicators go first: sources refer to them. */
+enum { HELD_IOC, HELD_OBJ, HELD_SRC, HELD_N };
+#define HELD_ROWS 33
+#define HELD_COLS 13
+#define IOC_ROW " (?,?,?,?,?,?,?)"
 #define TAXII_ROW " (?,?,?,?,?,?,?,?,?,?,?,?)"
-static const char q_taxii_insert33[] =
-    "INSERT INTO taxii_objects (collection, id, type, spec_version, version, version_ms,"
-    " date_added, tlp, org_id, recipients, body, newer) VALUES" ROWS32(TAXII_ROW ",") TAXII_ROW;
-#define TPEND 33
+#define SRC_ROW " (?,?,?,?,?,?,?,?,?,?,?,?,1)"
+#define IOC_INS "INSERT INTO iocs (id, type, value, first_seen, last_seen, created_at, updated_at) VALUES"
+#define TAXII_INS                                                                                  \
+    "INSERT INTO taxii_objects (collection, id, type, spec_version, version, version_ms,"         \
+    " date_added, tlp, org_id, recipients, body, newer) VALUES"
+#define SRC_INS                                                                                    \
+    "INSERT INTO ioc_sources (id, ioc_id, org_id, stix_id, tlp, confidence, labels, recipients,"   \
+    " valid_from, valid_until, first_seen, last_seen, reports) VALUES"
+static const char q_held_ioc1[] = IOC_INS IOC_ROW;
+static const char q_held_ioc33[] = IOC_INS ROWS32(IOC_ROW ",") IOC_ROW;
+static const char q_held_obj1[] = TAXII_INS TAXII_ROW;
+static const char q_held_obj33[] = TAXII_INS ROWS32(TAXII_ROW ",") TAXII_ROW;
+static const char q_held_src1[] = SRC_INS SRC_ROW;
+static const char q_held_src33[] = SRC_INS ROWS32(SRC_ROW ",") SRC_ROW;
+static const struct {
+    const char *one, *many, *what;
+    int ncol;
+} held_sql[HELD_N] = {
+    [HELD_IOC] = {q_held_ioc1, q_held_ioc33, "indicator", 7},
+    [HELD_OBJ] = {q_held_obj1, q_held_obj33, "object", 12},
+    [HELD_SRC] = {q_held_src1, q_held_src33, "indicator source", 12},
+};
+static const char q_ioc_last[] = "SELECT coalesce(max(id), 0) FROM iocs";
+static const char q_src_last[] = "SELECT coalesce(max(id), 0) FROM ioc_sources";
+
+struct held_val {
+    int64_t i;
+    size_t off, len;
+    int type; /* SQLITE_INTEGER, SQLITE_TEXT or SQLITE_NULL */
+};
+
+struct vg__sq_held {
+    size_t n[HELD_N];
+    struct held_val v[HELD_N][HELD_ROWS * HELD_COLS];
+    size_t nv; /* values of the row being added */
+    struct vg_buf text; /* the texts of every held row */
+};
+
+static int one_row(struct sqlite_store *s, sqlite3_stmt *st, const char *what, int64_t *a,
+                   int64_t *b, struct vg_err *err);
+
+static struct held_val *held_row(struct sqlite_store *s, int kind)
+{
+    struct vg__sq_held *h = s->held ? s->held : (s->held = vg_xcalloc(1, sizeof(*h)));
+    h->nv = 0;
+    return h->v[kind] + h->n[kind] * HELD_COLS;
+}
+
+static void hv_int(struct sqlite_store *s, struct held_val *row, int64_t i)
+{
+    row[s->held->nv++] = (struct held_val){.i = i, .type = SQLITE_INTEGER};
+}
+
+static void hv_text(struct sqlite_store *s, struct held_val *row, const char *t)
+{
+    struct vg__sq_held *h = s->held;
+    struct held_val *v = &row[h->nv++];
+    v->type = t ? SQLITE_TEXT : SQLITE_NULL;
+    v->off = h->text.n;
+    v->len = t ? strlen(t) : 0;
+    vg_buf_append(&h->text, t ? t : "", v->len);
+}
+
+static int held_store(struct sqlite_store *s, int kind, struct vg_err *err)
+{
+    struct vg__sq_held *h = s->held;
+    int ncol = held_sql[kind].ncol, rc = VG_OK;
+    size_t i = 0, n = h->n[kind];
+    while (rc == VG_OK && i < n) {
+        size_t k = n - i >= HELD_ROWS ? HELD_ROWS : 1;
+        sqlite3_stmt *st = vg__sq_prep(s, k > 1 ? held_sql[kind].many : held_sql[kind].one, err);
+        if (st == NULL) {
+            rc = VG_EBACKEND;
+            break;
+        }
+        for (size_t r = 0; r < k; r++)
+            for (int c = 0; c < ncol; c++) {
+                const struct held_val *v = &h->v[kind][(i + r) * HELD_COLS + c];
+                int at = (int)r * ncol + c + 1;
+                if (v->type == SQLITE_INTEGER)
+                    sqlite3_bind_int64(st, at, v->i);
+                else if (v->type == SQLITE_TEXT)
+                    sqlite3_bind_text(st, at, h->text.p + v->off, (int)v->len, SQLITE_STATIC);
+                else
+                    sqlite3_bind_null(st, at);
+            }
+        rc = vg__sq_exec(s, st, held_sql[kind].what, 0, err);
+        i += k;
+    }
+    h->n[kind] = 0;
+    return rc;
+}
+
+/* Stores what is held of kind (HELD_N: of every kind), indicators first. */
+static int held_flush(struct sqlite_store *s, int kind, struct vg_err *err)
+{
+    struct vg__sq_held *h = s->held;
+    int rc = VG_OK;
+    if (h == NULL)
+        return VG_OK;
+    for (int k = 0; rc == VG_OK && k < HELD_N; k++)
+        if (h->n[k] && (kind == HELD_N || k == kind || k == HELD_IOC))
+            rc = held_store(s, k, err);
+    if (h->n[HELD_IOC] + h->n[HELD_OBJ] + h->n[HELD_SRC] == 0)
+        vg_buf_reset(&h->text);
+    return rc;
+}
+
+/* A row of kind was added: stored with 32 others. */
+static int held_added(struct sqlite_store *s, int kind, struct vg_err *err)
+{
+    return ++s->held->n[kind] == HELD_ROWS ? held_flush(s, kind, err) : VG_OK;
+}
+
+int vg__sq_ioc_flush(struct sqlite_store *s, struct vg_err *err)
+{
+    return held_flush(s, HELD_N, err);
+}
+
+void vg__sq_ioc_discard(struct sqlite_store *s)
+{
+    if (s->held) {
+        memset(s->held->n, 0, sizeof(s->held->n));
+        vg_buf_reset(&s->held->text);
+    }
+}
+
+void vg__sq_ioc_free(struct sqlite_store *s)
+{
+    if (s->held) {
+        vg_buf_free(&s->held->text);
+        free(s->held);
+        s->held = NULL;
+    }
+}
+
+/* The next row id of a table, counted by the writer within a transaction. */
+static int next_id(struct sqlite_store *s, const char *q, int64_t *last, int *ok, int64_t *id,
+                   struct vg_err *err)
+{
+    if (!*ok) {
+        sqlite3_stmt *st = vg__sq_prep(s, q, err);
+        int rc;
+        if (st == NULL)
+            return VG_EBACKEND;
+        if ((rc = one_row(s, st, "row id", last, NULL, err)) != VG_OK)
+            return rc;
+        *ok = 1;
+    }
+    *id = ++*last;
+    return VG_OK;
+}
+
 static const char q_taxii_older[] =
     "UPDATE taxii_objects SET newer = 1 WHERE date_added IN (SELECT value FROM json_each(?4))"
     " AND collection = ?1 AND id = ?2 AND version_ms < ?3 AND newer = 0";
@@ -194,7 +355,11 @@ int vg__sq_ioc_upsert(struct vg_store *base, const char *type, const char *value
     if ((rc = vg__sq_keys_sync(s, err)) != VG_OK)
         return rc;
     *id = 0;
-    for (size_t i = 0, n = vg__sq_keys_find(s, VG__SQK_IOC, h, &r); *id == 0 && i < n; i++) {
+    if (vg__sq_keys_find(s, VG__SQK_IOC, h, &r) && (rc = vg__sq_ioc_flush(s, err)) != VG_OK) {
+        free(r.v);
+        return rc;
+    }
+    for (size_t i = 0, n = r.n; *id == 0 && i < n; i++) {
         if ((st = vg__sq_prep(s, q_ioc_check, err)) == NULL) {
             free(r.v);
             return VG_EBACKEND;
@@ -218,6 +383,21 @@ int vg__sq_ioc_upsert(struct vg_store *base, const char *type, const char *value
         sqlite3_bind_int64(st, 1, *id);
         sqlite3_bind_int64(st, 2, at);
         return vg__sq_exec(s, st, "indicator", 1, err);
+    }
+    if (s->ktx) { /* held back and stored with others */
+        struct held_val *v;
+        if ((rc = next_id(s, q_ioc_last, &s->ioc_last, &s->ioc_ok, id, err)) != VG_OK)
+            return rc;
+        v = held_row(s, HELD_IOC);
+        hv_int(s, v, *id);
+        hv_text(s, v, type);
+        hv_text(s, v, value);
+        for (int k = 0; k < 4; k++)
+            hv_int(s, v, at);
+        s->ioc_new = *id;
+        if ((rc = vg__sq_keys_add(s, VG__SQK_IOC, h, *id, 0, err)) != VG_OK)
+            return rc;
+        return held_added(s, HELD_IOC, err);
     }
     if ((st = vg__sq_prep(s, q_ioc_insert, err)) == NULL)
         return VG_EBACKEND;
@@ -246,6 +426,8 @@ int vg__sq_ioc_get(struct vg_store *base, int64_t id, struct vg_arena *a, struct
                    struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
+    if (s->held && vg__sq_ioc_flush(s, err) != VG_OK)
+        return VG_EBACKEND;
     sqlite3_stmt *st = vg__sq_prep(s, q_ioc_get, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -258,6 +440,8 @@ int vg__sq_ioc_list(struct vg_store *base, const struct vg_ioc_viewer *v, const 
                     struct vg_ioc_row **out, size_t *n, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
+    if (s->held && vg__sq_ioc_flush(s, err) != VG_OK)
+        return VG_EBACKEND;
     sqlite3_stmt *st;
     struct vg_buf rows = {0};
     int rc;
@@ -291,6 +475,8 @@ int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, stru
     rc = VG_ENOTFOUND;
     /* An indicator the upsert just created has no source to find. */
     if (src->ioc_id != s->ioc_new) {
+        if ((rc = vg__sq_ioc_flush(s, err)) != VG_OK)
+            return rc;
         if ((st = vg__sq_prep(s, q_src_find, err)) == NULL)
             return VG_EBACKEND;
         sqlite3_bind_int64(st, 1, src->ioc_id);
@@ -301,6 +487,28 @@ int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, stru
     }
     s->ioc_new = 0;
     found = rc == VG_OK;
+    if (!found && s->ktx) { /* held back and stored with others */
+        struct held_val *v;
+        if ((rc = next_id(s, q_src_last, &s->src_last, &s->src_ok, &src->id, err)) != VG_OK)
+            return rc;
+        v = held_row(s, HELD_SRC);
+        hv_int(s, v, src->id);
+        hv_int(s, v, src->ioc_id);
+        hv_int(s, v, src->org_id);
+        hv_text(s, v, src->stix_id);
+        hv_int(s, v, src->tlp);
+        hv_int(s, v, src->confidence);
+        hv_text(s, v, src->labels);
+        hv_text(s, v, src->recipients);
+        hv_int(s, v, src->valid_from);
+        hv_int(s, v, src->valid_until);
+        hv_int(s, v, src->first_seen);
+        hv_int(s, v, src->last_seen);
+        if ((rc = vg__sq_keys_add(s, VG__SQK_SRC, vg__sq_keys_hash(src->stix_id, NULL), src->id,
+                                  0, err)) != VG_OK)
+            return rc;
+        return held_added(s, HELD_SRC, err);
+    }
     if ((st = vg__sq_prep(s, found ? q_src_update : q_src_insert, err)) == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, src->ioc_id);
@@ -350,6 +558,8 @@ int vg__sq_ioc_sources(struct vg_store *base, int64_t ioc_id, struct vg_arena *a
                        struct vg_ioc_source **out, size_t *n, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
+    if (s->held && vg__sq_ioc_flush(s, err) != VG_OK)
+        return VG_EBACKEND;
     sqlite3_stmt *st = vg__sq_prep(s, q_src_list, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -362,6 +572,8 @@ int vg__sq_ioc_sources_by_stix(struct vg_store *base, const char *stix_id, struc
                                struct vg_ioc_source **out, size_t *n, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
+    if (s->held && vg__sq_ioc_flush(s, err) != VG_OK)
+        return VG_EBACKEND;
     sqlite3_stmt *st;
     struct vg_buf rows = {0};
     int rc;
@@ -383,6 +595,8 @@ int vg__sq_ioc_source_scan(struct vg_store *base, int64_t after, int limit, stru
                            struct vg_ioc_source **out, size_t *n, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
+    if (s->held && vg__sq_ioc_flush(s, err) != VG_OK)
+        return VG_EBACKEND;
     sqlite3_stmt *st = vg__sq_prep(s, q_src_scan, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -396,6 +610,8 @@ int vg__sq_ioc_sighting_insert(struct vg_store *base, struct vg_ioc_sighting *g,
                                struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
+    if (s->held && vg__sq_ioc_flush(s, err) != VG_OK)
+        return VG_EBACKEND;
     sqlite3_stmt *st = vg__sq_prep(s, q_sight_insert, err);
     int rc;
     if (st == NULL)
@@ -422,6 +638,8 @@ int vg__sq_ioc_sightings(struct vg_store *base, int64_t ioc_id, struct vg_arena 
                          struct vg_ioc_sighting **out, size_t *n, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
+    if (s->held && vg__sq_ioc_flush(s, err) != VG_OK)
+        return VG_EBACKEND;
     sqlite3_stmt *st = vg__sq_prep(s, q_sightings, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -481,94 +699,6 @@ static int coll_num(struct sqlite_store *s, const char *c, int create, int64_t *
     return rc;
 }
 
-/* New objects the writer has not stored yet (they get their date_added,
- * hence their row id, when held back). Stored when 33 are held, and before
- * anything reads the table or the transaction commits or sets a savepoint;
- * dropped with a rollback or an undone savepoint (sqlite.c). */
-struct vg__sq_tpend {
-    size_t n;
-    struct {
-        int64_t coll, version_ms, date_added, org_id;
-        int tlp, newer;
-        size_t off[6], len[6]; /* id type spec_version version recipients body in text */
-        int has_recips;
-    } row[TPEND];
-    struct vg_buf text;
-};
-
-static void tpend_text(struct vg__sq_tpend *p, size_t i, int k, const char *v)
-{
-    size_t n = v ? strlen(v) : 0;
-    p->row[i].off[k] = p->text.n;
-    p->row[i].len[k] = n;
-    vg_buf_append(&p->text, v ? v : "", n);
-}
-
-static void tpend_bind(sqlite3_stmt *st, const struct vg__sq_tpend *p, size_t i, int c)
-{
-    const char *t = p->text.p;
-    sqlite3_bind_int64(st, c + 1, p->row[i].coll);
-    for (int k = 0; k < 4; k++)
-        sqlite3_bind_text(st, c + 2 + k, t + p->row[i].off[k], (int)p->row[i].len[k],
-                          SQLITE_STATIC);
-    sqlite3_bind_int64(st, c + 6, p->row[i].version_ms);
-    sqlite3_bind_int64(st, c + 7, p->row[i].date_added);
-    sqlite3_bind_int(st, c + 8, p->row[i].tlp);
-    sqlite3_bind_int64(st, c + 9, p->row[i].org_id);
-    if (p->row[i].has_recips)
-        sqlite3_bind_text(st, c + 10, t + p->row[i].off[4], (int)p->row[i].len[4], SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, c + 10);
-    sqlite3_bind_text(st, c + 11, t + p->row[i].off[5], (int)p->row[i].len[5], SQLITE_STATIC);
-    sqlite3_bind_int(st, c + 12, p->row[i].newer);
-}
-
-int vg__sq_ioc_flush(struct sqlite_store *s, struct vg_err *err)
-{
-    struct vg__sq_tpend *p = s->tpend;
-    sqlite3_stmt *st;
-    size_t i = 0;
-    int rc = VG_OK;
-    if (p == NULL || p->n == 0)
-        return VG_OK;
-    if (p->n == TPEND) {
-        if ((st = vg__sq_prep(s, q_taxii_insert33, err)) == NULL)
-            rc = VG_EBACKEND;
-        for (; rc == VG_OK && i < TPEND; i++)
-            tpend_bind(st, p, i, (int)i * 12);
-        if (rc == VG_OK)
-            rc = vg__sq_exec(s, st, "object", 0, err);
-    }
-    for (; rc == VG_OK && i < p->n; i++) {
-        if ((st = vg__sq_prep(s, q_taxii_insert, err)) == NULL)
-            rc = VG_EBACKEND;
-        else {
-            tpend_bind(st, p, i, 0);
-            rc = vg__sq_exec(s, st, "object", 0, err);
-        }
-    }
-    p->n = 0;
-    vg_buf_reset(&p->text);
-    return rc;
-}
-
-void vg__sq_ioc_discard(struct sqlite_store *s)
-{
-    if (s->tpend) {
-        s->tpend->n = 0;
-        vg_buf_reset(&s->tpend->text);
-    }
-}
-
-void vg__sq_ioc_free(struct sqlite_store *s)
-{
-    if (s->tpend) {
-        vg_buf_free(&s->tpend->text);
-        free(s->tpend);
-        s->tpend = NULL;
-    }
-}
-
 int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
@@ -618,26 +748,22 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
     }
     s->added_last = o->date_added > s->added_last ? o->date_added : s->added_last + 1;
     if (s->ktx && !older) { /* held back and stored with others */
-        struct vg__sq_tpend *p = s->tpend ? s->tpend : (s->tpend = vg_xcalloc(1, sizeof(*p)));
-        size_t i = p->n;
-        p->row[i].coll = coll;
-        p->row[i].version_ms = o->version_ms;
-        p->row[i].date_added = s->added_last;
-        p->row[i].org_id = o->org_id;
-        p->row[i].tlp = o->tlp;
-        p->row[i].newer = newer;
-        p->row[i].has_recips = o->recipients != NULL;
-        tpend_text(p, i, 0, o->id);
-        tpend_text(p, i, 1, o->type);
-        tpend_text(p, i, 2, o->spec_version);
-        tpend_text(p, i, 3, o->version);
-        tpend_text(p, i, 4, o->recipients);
-        tpend_text(p, i, 5, o->body);
-        p->n++;
+        struct held_val *v = held_row(s, HELD_OBJ);
+        hv_int(s, v, coll);
+        hv_text(s, v, o->id);
+        hv_text(s, v, o->type);
+        hv_text(s, v, o->spec_version);
+        hv_text(s, v, o->version);
+        hv_int(s, v, o->version_ms);
+        hv_int(s, v, s->added_last);
+        hv_int(s, v, o->tlp);
+        hv_int(s, v, o->org_id);
+        hv_text(s, v, o->recipients);
+        hv_text(s, v, o->body);
+        hv_int(s, v, newer);
         o->rid = o->date_added = s->added_last;
-        rc = vg__sq_keys_add(s, VG__SQK_OBJ, h, o->date_added, 0, err);
-        if (rc == VG_OK && p->n == TPEND)
-            rc = vg__sq_ioc_flush(s, err);
+        if ((rc = vg__sq_keys_add(s, VG__SQK_OBJ, h, o->date_added, 0, err)) == VG_OK)
+            rc = held_added(s, HELD_OBJ, err);
         goto out;
     }
     if ((st = vg__sq_prep(s, q_taxii_insert, err)) == NULL)

@@ -336,7 +336,7 @@ void vg__sq_keys_begin(struct sqlite_store *s)
     s->kundo.n = s->kundo.mark = 0;
     s->ksynced = 0;
     s->ktx = 1;
-    s->added_ok = 0;
+    s->added_ok = s->ioc_ok = s->src_ok = 0;
     pthread_rwlock_rdlock(&k->lock);
     for (int i = 0; i < VG__SQK_N; i++)
         s->kundo.seen0[i] = s->kundo.seen_mark[i] = k->m[i].seen;
