@@ -6,6 +6,7 @@ URLs by host), the TLP x role matrix on every read path (REST, lookup, TAXII),
 suspended units (CLEAR only), the index rebuilt at restart, `vigil lookup`,
 and the disposal notice lifecycle."""
 import datetime
+import hashlib
 import json
 import os
 import time
@@ -247,9 +248,16 @@ class Indicators(unittest.TestCase):
         r = self.s.post("/api/v1/indicators", {"indicators": items}, self.tok["A"])
         self.assertEqual((r.status, r.code, r.field), (400, "invalid_field", "indicators[1200].value"), r)
         self.assertFalse(self.hit("A", ips[0]))
-        # the whole bundle: every object stored, in order, and found
-        r = self.s.post("/api/v1/indicators", bundle(*objs), self.tok["A"])
+        # the whole bundle: every object stored, in order, and found; the
+        # audit entry holds the digest of the body as sent (taken along with
+        # the objects by the second thread)
+        whole = bundle(*objs)
+        r = self.s.post("/api/v1/indicators", whole, self.tok["A"])
         self.assertEqual(r.status, 201, r)
+        digest = hashlib.sha256(json.dumps(whole).encode()).hexdigest()
+        audit = self.s.get("/api/v1/audit?limit=1000", self.tok["admin"]).json["items"]
+        self.assertTrue(any(e["action"] == "indicator.submit" and digest in json.dumps(e)
+                            for e in audit), digest)
         self.assertEqual((r.json["stored"], r.json["indicators_reported"]), (n, n))
         self.assertEqual([x["value"] for x in r.json["indicators"]], ips[:1000])
         self.assertTrue(all(x["hit"] for x in self.lookup("C", ips)))
