@@ -418,6 +418,19 @@ const struct vg__migration vg__sqlite_migrations[] = {
     "DROP INDEX IF EXISTS cases_state;"
     "DROP INDEX IF EXISTS cases_reporter;"
     "DROP INDEX IF EXISTS cases_vendor;"},
+    /* 82: dedup keys are appended to a log in receipt order and found
+     * through an index the writer keeps in memory (sqlite_dedup.c): a b-tree
+     * keyed by the key's text cost two random leaf pages per case. */
+    {82,
+    "CREATE TABLE case_dedup_log ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " value TEXT NOT NULL,"
+    " received_at INTEGER NOT NULL,"
+    " case_rid INTEGER NOT NULL);"
+    "INSERT INTO case_dedup_log (kind, value, received_at, case_rid)"
+    " SELECT kind, value, received_at, case_rid FROM case_dedup ORDER BY received_at, case_rid;"
+    "DROP TABLE case_dedup;"},
     /* 90..99: the knowledge base, bulk imports. 90: alias and package rows
      * name their record by rid, not by id: shorter keys, and the indexes by
      * record grow at their end (rids only increase) instead of taking a

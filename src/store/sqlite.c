@@ -222,8 +222,10 @@ static int sq_commit(struct vg_store *base, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
     int rc = sq_simple(s, Q_COMMIT, "commit", err);
-    if (rc == VG_OK)
+    if (rc == VG_OK) {
         s->in_tx = 0;
+        vg__sq_dedup_tx(s, VG__SQ_DD_COMMIT);
+    }
     return rc;
 }
 
@@ -238,6 +240,7 @@ static void sq_rollback(struct vg_store *base)
         sq_simple(s, Q_ROLLBACK, "rollback", &e);
         s->in_tx = 0;
         s->seq_year = 0; /* cases: the number may have been rolled back */
+        vg__sq_dedup_tx(s, VG__SQ_DD_ROLLBACK);
     }
 }
 
@@ -255,11 +258,14 @@ static int sq_savepoint(struct vg_store *base, int op, struct vg_err *err)
             if (s->cache[i].st)
                 sqlite3_reset(s->cache[i].st);
         s->seq_year = 0; /* cases: the number may have been rolled back */
+        vg__sq_dedup_tx(s, VG__SQ_DD_UNDO);
         if ((st = vg__sq_prep(s, q_sp_undo, err)) == NULL)
             return VG_EBACKEND;
         if ((rc = vg__sq_exec(s, st, "savepoint", 0, err)))
             return rc;
     }
+    if (op == 0)
+        vg__sq_dedup_tx(s, VG__SQ_DD_SAVEPOINT);
     if ((st = vg__sq_prep(s, op == 0 ? q_sp_open : q_sp_release, err)) == NULL)
         return VG_EBACKEND;
     return vg__sq_exec(s, st, "savepoint", 0, err);
@@ -747,6 +753,7 @@ static void sq_close(struct vg_store *base)
     if (s == NULL)
         return;
     vg__sq_ckpt_stop(s);
+    vg__sq_dedup_free(s);
     for (int i = 0; i < VG_SQ_CACHE; i++)
         sqlite3_finalize(s->cache[i].st);
     sqlite3_close(s->db);

@@ -1,6 +1,7 @@
 /* SQLite backend, part two: cases, their keys and timeline, unit inboxes,
- * webhook subscriptions and the transactional outbox with its delivery log.
- * The ops are wired into the table in sqlite.c. */
+ * webhook subscriptions and the transactional outbox with its delivery log
+ * (the cases' dedup keys are in sqlite_dedup.c). The ops are wired into the
+ * table in sqlite.c. */
 #include "store/sqlite_int.h"
 #include "core/buf.h"
 
@@ -36,15 +37,6 @@ static const char q_case_list[] =
     " AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR library = ?6)"
     " AND (?7 IS NULL OR lower(product_vendor) = lower(?7)) AND (?8 = 0 OR late = 1)"
     " ORDER BY rid LIMIT ?9";
-static const char q_key_put[] =
-    "INSERT INTO case_dedup (kind, value, received_at, case_rid) VALUES (?,?,?,?)"
-    " ON CONFLICT DO NOTHING";
-/* The key's rows come in receipt order from the primary key: the first open
- * one is the answer, usually the first row read. */
-static const char q_find_key[] =
-    "SELECT c.rid, c.id, c.received_at FROM case_dedup k JOIN cases c ON c.rid = k.case_rid"
-    " WHERE k.kind = ? AND k.value = ? AND c.id <> ? AND c.state NOT IN ('rejected', 'duplicate')"
-    " ORDER BY k.received_at, k.case_rid LIMIT 1";
 static const char q_data_version[] = "PRAGMA data_version";
 static const char q_event_insert[] =
     "INSERT INTO case_events (case_id, at, actor_user, actor_org, kind, from_state, to_state, body)"
@@ -296,40 +288,6 @@ int vg__sq_case_list(struct vg_store *base, const struct vg_case_filter *f, int6
     sqlite3_bind_int(st, 8, f->overdue);
     sqlite3_bind_int(st, 9, limit);
     GET_MANY(s, st, "cases", a, struct vg_case, out, n, err, read_case(st, a, it));
-}
-
-int vg__sq_case_key_put(struct vg_store *base, const struct vg_case *c, const char *kind,
-                        const char *value, struct vg_err *err)
-{
-    struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_key_put, err);
-    if (st == NULL)
-        return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, kind);
-    vg__sq_bind_str(st, 2, value);
-    sqlite3_bind_int64(st, 3, c->received_at);
-    sqlite3_bind_int64(st, 4, c->rid);
-    return vg__sq_exec(s, st, "case key", 0, err);
-}
-
-/* Only what a duplicate link shows: id and received_at (rid for order). */
-int vg__sq_case_find_key(struct vg_store *base, const char *kind, const char *value,
-                         const char *exclude_id, struct vg_arena *a, struct vg_case *out,
-                         struct vg_err *err)
-{
-    struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_find_key, err);
-    if (st == NULL)
-        return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, kind);
-    vg__sq_bind_str(st, 2, value);
-    vg__sq_bind_str(st, 3, exclude_id ? exclude_id : "");
-    GET_ONE(s, st, "case", err, {
-        memset(out, 0, sizeof(*out));
-        out->rid = sqlite3_column_int64(st, 0);
-        out->id = vg__sq_str(st, 1, a);
-        out->received_at = sqlite3_column_int64(st, 2);
-    });
 }
 
 int vg__sq_case_event_insert(struct vg_store *base, struct vg_case_event *e, struct vg_err *err)

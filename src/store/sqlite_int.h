@@ -36,7 +36,16 @@ struct sqlite_store {
     int seq_year;
     int64_t seq_next, seq_dv;
     struct vg__sq_ckpt *ckpt; /* the writer's background checkpoints, or NULL */
+    struct vg__sq_dedup *dedup; /* sqlite_dedup.c: case keys in memory, or NULL */
 };
+
+/* sqlite_dedup.c: the case key index of s. load builds it now (it is built
+ * when first needed otherwise); tx tells it what the transaction did; free
+ * is NULL-safe. */
+enum { VG__SQ_DD_SAVEPOINT, VG__SQ_DD_UNDO, VG__SQ_DD_COMMIT, VG__SQ_DD_ROLLBACK };
+int vg__sq_dedup_load(struct sqlite_store *s, struct vg_err *err);
+void vg__sq_dedup_tx(struct sqlite_store *s, int what);
+void vg__sq_dedup_free(struct sqlite_store *s);
 
 /* sqlite_ckpt.c: checkpoints of s's WAL by a thread of their own (the
  * writer connection); stop is NULL-safe and runs before s is closed. */

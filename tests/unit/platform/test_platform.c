@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,6 +306,61 @@ static void test_case_numbers_and_dedup(void **state)
                      VG_ENOTFOUND);
     vg_err_clear(&e);
     assert_int_equal(st->ops->commit(st, &e), VG_OK);
+
+    /* The key index lives in the writer's memory (sqlite_dedup.c): keys of
+     * an operation undone, or of a transaction rolled back, are gone from
+     * it; another connection's keys, and the table after a restart, are
+     * seen. */
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->savepoint(st, 0, &e), VG_OK);
+    assert_int_equal(st->ops->case_key_put(st, &c[1], "alias", "CVE-1", &e), VG_OK);
+    assert_int_equal(st->ops->savepoint(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->savepoint(st, 0, &e), VG_OK);
+    assert_int_equal(st->ops->case_key_put(st, &c[2], "alias", "CVE-2", &e), VG_OK);
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-2", "", a, &f, &e), VG_OK);
+    assert_int_equal(st->ops->savepoint(st, 2, &e), VG_OK); /* undone */
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-2", "", a, &f, &e), VG_ENOTFOUND);
+    vg_err_clear(&e);
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-1", "", a, &f, &e), VG_OK);
+    assert_string_equal(f.id, "VG-2026-00002");
+    /* two keys of one case, and one key twice: kept once */
+    assert_int_equal(st->ops->case_key_put(st, &c[1], "alias", "CVE-3", &e), VG_OK);
+    assert_int_equal(st->ops->case_key_put(st, &c[1], "alias", "CVE-3", &e), VG_OK);
+    assert_int_equal(st->ops->case_key_put(st, &c[1], "product", "CVE-3", &e), VG_OK);
+    assert_int_equal(st->ops->commit(st, &e), VG_OK);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(fixture_db, &raw), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(raw, "SELECT count(*) FROM case_dedup_log WHERE value ="
+                                             " 'CVE-3'", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 2);
+    sqlite3_finalize(q);
+    sqlite3_close(raw);
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->case_key_put(st, &c[2], "alias", "CVE-4", &e), VG_OK);
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-4", "", a, &f, &e), VG_OK);
+    st->ops->rollback(st); /* rolled back */
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-4", "", a, &f, &e), VG_ENOTFOUND);
+    vg_err_clear(&e);
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-1", "", a, &f, &e), VG_OK);
+    st->ops->rollback(st);
+    assert_int_equal(vg_store_open(fixture_db, 0, 0, &other, &e), VG_OK);
+    assert_int_equal(other->ops->begin(other, 1, &e), VG_OK);
+    assert_int_equal(other->ops->case_find_key(other, "alias", "CVE-1", "", a, &f, &e), VG_OK);
+    assert_string_equal(f.id, "VG-2026-00002"); /* read from the table */
+    assert_int_equal(other->ops->case_key_put(other, &c[2], "alias", "CVE-5", &e), VG_OK);
+    assert_int_equal(other->ops->commit(other, &e), VG_OK);
+    vg_store_close(other);
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-5", "", a, &f, &e), VG_OK);
+    assert_string_equal(f.id, "VG-2026-00003");
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-5", "VG-2026-00003", a, &f, &e),
+                     VG_ENOTFOUND);
+    vg_err_clear(&e);
+    st->ops->rollback(st);
 
     /* background checkpoints: many WAL pages later, everything is there and
      * the numbers run on */
