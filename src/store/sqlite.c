@@ -213,8 +213,10 @@ static int sq_begin(struct vg_store *base, int write, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
     int rc = sq_simple(s, write ? Q_BEGIN_IMMEDIATE : Q_BEGIN, "begin", err);
-    if (rc == VG_OK)
+    if (rc == VG_OK) {
         s->in_tx = 1;
+        s->tx_n++;
+    }
     return rc;
 }
 
