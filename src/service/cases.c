@@ -1251,6 +1251,68 @@ static int notify_orgs(struct vg_store *st, const char *topic, const char *objec
     return rc;
 }
 
+/* One inbox entry for every unit in units (all of one kind): simultaneous
+ * forwarding to the peer centres. It is written once, with org_id
+ * VG_NOTIFY_KIND(kind) in the row and the envelope, and the store gives it
+ * to each unit as its own, byte for byte what notify_orgs writes for it;
+ * each matching webhook subscription still gets an outbox row, whose body
+ * is that entry's with the unit's id. An entry per unit cost a row, an
+ * index entry and ~600 bytes of WAL per peer and case. */
+static int notify_kind(struct vg_store *st, int kind, const char *topic, const char *object_type,
+                       const char *object_id, const struct vg_org *units, size_t n,
+                       json_t *facts, const char *text, int64_t origin_at, int *queued,
+                       struct vg_arena *a, struct vg_err *err)
+{
+    int64_t now = vg_time_now_ms(), shared = VG_NOTIFY_KIND(kind);
+    struct vg_buf env = {0}, rcp = {0};
+    const char *library = json_string_value(json_object_get(facts, "library"));
+    int rc;
+    vg_buf_puts(&env, "{\"topic\":");
+    vg__jansson_str(&env, topic);
+    vg_buf_puts(&env, ",\"object_type\":");
+    vg__jansson_str(&env, object_type);
+    vg_buf_puts(&env, ",\"object_id\":");
+    vg__jansson_str(&env, object_id);
+    vg_buf_printf(&env, ",\"org_id\":%lld,\"at\":", (long long)shared);
+    put_jtime(&env, now);
+    vg_buf_puts(&env, ",\"data\":");
+    vg_buf_puts(&env, text);
+    vg_buf_putc(&env, '}');
+    vg_buf_putc(&rcp, ',');
+    for (size_t k = 0; k < n; k++)
+        vg_buf_printf(&rcp, "%lld,", (long long)units[k].id);
+    struct vg_notification no = {.org_id = shared, .created_at = now, .topic = topic,
+                                 .object_type = object_type, .object_id = object_id,
+                                 .body = env.p, .recipients = rcp.p};
+    rc = st->ops->notif_insert(st, &no, err);
+    for (size_t k = 0; rc == VG_OK && k < n; k++) {
+        struct vg_subscription *subs;
+        size_t nsubs;
+        rc = st->ops->sub_list(st, units[k].id, a, &subs, &nsubs, err);
+        for (size_t i = 0; rc == VG_OK && i < nsubs; i++) {
+            if (strcmp(subs[i].channel, "webhook") != 0 ||
+                !filter_takes(subs[i].filter, topic, library, facts))
+                continue;
+            /* the body is the inbox entry's, stored once: see outbox_due */
+            struct vg_outbox o = {.created_at = now, .origin_at = origin_at,
+                                  .org_id = units[k].id, .subscription_id = subs[i].id,
+                                  .topic = topic, .object_type = object_type,
+                                  .object_id = object_id,
+                                  .idempotency_key = vg_arena_printf(a, "vg-%lld-%lld",
+                                                                     (long long)no.id,
+                                                                     (long long)subs[i].id),
+                                  .url = subs[i].url, .secret = subs[i].secret, .body = NULL,
+                                  .notification_id = no.id, .next_attempt_at = now};
+            rc = st->ops->outbox_insert(st, &o, err);
+            if (rc == VG_OK && queued)
+                (*queued)++;
+        }
+    }
+    vg_buf_free(&env);
+    vg_buf_free(&rcp);
+    return rc;
+}
+
 /* ---- intake ---- */
 
 struct create_op {
@@ -1434,11 +1496,8 @@ static int create_tx(struct vg_store *st, void *ctx)
     vg_buf_append(&b, in->sum.p, in->sum.n);
     /* what a subscription filter tests: the library */
     json_t *facts = json_pack("{s:s}", "library", c->library);
-    struct vg_notify_to *to = vg_arena_calloc(a, np, sizeof(*to));
-    for (size_t i = 0; i < np; i++)
-        to[i] = (struct vg_notify_to){.org_id = peers[i].id, .body = facts, .text = b.p};
-    rc = notify_orgs(st, "case.received", "case", c->id, to, np, c->received_at, &op->queued, NULL,
-                     a, op->err);
+    rc = notify_kind(st, VG_ORG_PEER, "case.received", "case", c->id, peers, np, facts, b.p,
+                     c->received_at, &op->queued, a, op->err);
     json_decref(facts);
 out:
     vg_buf_free(&b);
@@ -2224,7 +2283,8 @@ int vg_svc_inbox(struct vg_server *srv, const struct vg_actor *who, struct vg_pa
         return rc;
     a = vg_arena_new(0);
     st = vg_pool_get(srv->pool);
-    rc = st->ops->notif_list(st, who->org_id, pg.after, pg.limit, a, &ns, &n, err);
+    rc = st->ops->notif_list(st, who->org_id, who->org_kind, pg.after, pg.limit, a, &ns, &n,
+                             err);
     vg_pool_put(srv->pool, st);
     if (rc == VG_OK) {
         json_t *items = json_array();

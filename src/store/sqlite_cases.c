@@ -5,6 +5,8 @@
 #include "store/sqlite_int.h"
 #include "core/buf.h"
 
+#include <stdio.h>
+
 #define CASE_COLS                                                                                  \
     "rid, id, year, seq, state, library, tlp, reporter_org, reporter_user, vendor_org, "           \
     "product_vendor, product_name, discovered_at, received_at, report_due, late, late_by_ms, "     \
@@ -48,11 +50,17 @@ static const char q_delays[] =
     "SELECT reporter_org, library, received_at - discovered_at, late FROM cases"
     " WHERE state <> 'duplicate' ORDER BY reporter_org, library";
 static const char q_notif_insert[] =
-    "INSERT INTO notifications (org_id, created_at, topic, object_type, object_id, body)"
-    " VALUES (?,?,?,?,?,?)";
+    "INSERT INTO notifications (org_id, created_at, topic, object_type, object_id, body,"
+    " recipients) VALUES (?,?,?,?,?,?,?)";
+/* Two walks of notifications_org in id order, merged: the unit's own
+ * entries, and those for its kind (?3) that name it. */
 static const char q_notif_list[] =
     "SELECT id, org_id, created_at, topic, object_type, object_id, body FROM notifications"
-    " WHERE org_id = ? AND id > ? ORDER BY id LIMIT ?";
+    " WHERE org_id = ?1 AND id > ?2"
+    " UNION ALL"
+    " SELECT id, org_id, created_at, topic, object_type, object_id, body FROM notifications"
+    " WHERE org_id = ?3 AND id > ?2 AND instr(recipients, ',' || ?1 || ',') > 0"
+    " ORDER BY id LIMIT ?4";
 static const char q_sub_insert[] =
     "INSERT INTO subscriptions (org_id, channel, url, secret, filter, created_at, created_by)"
     " VALUES (?,?,?,?,?,?,?)";
@@ -74,7 +82,8 @@ static const char q_outbox_insert[] =
     " || ',\"notification_id\":' || n.id || '}' ELSE o.body END,"                                 \
     " o.state, o.attempts, o.next_attempt_at, o.delivered_at"
 static const char q_outbox_due[] =
-    "SELECT " OUTBOX_COLS " FROM outbox o LEFT JOIN notifications n ON n.id = o.notification_id"
+    "SELECT " OUTBOX_COLS ", n.org_id FROM outbox o"
+    " LEFT JOIN notifications n ON n.id = o.notification_id"
     " AND o.notification_id > 0 WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
     " ORDER BY o.next_attempt_at, o.id LIMIT ?";
 static const char q_outbox_next[] =
@@ -361,13 +370,34 @@ int vg__sq_notif_insert(struct vg_store *base, struct vg_notification *no, struc
     vg__sq_bind_str(st, 4, no->object_type);
     vg__sq_bind_str(st, 5, no->object_id);
     vg__sq_bind_str(st, 6, no->body);
+    vg__sq_bind_str(st, 7, no->recipients);
     if ((rc = vg__sq_exec(s, st, "notification", 0, err)) == VG_OK)
         no->id = sqlite3_last_insert_rowid(s->db);
     return rc;
 }
 
-int vg__sq_notif_list(struct vg_store *base, int64_t org_id, int64_t after, int limit,
-                      struct vg_arena *a, struct vg_notification **out, size_t *n,
+/* The body of an entry for several units (its envelope's "org_id" is the
+ * entry's org_id, `shared`) as unit org_id's: the first `,"org_id":shared,`
+ * is the envelope's (its members come before "data", and inside a JSON
+ * string a quote is escaped). */
+static const char *own_body(const char *body, int64_t shared, int64_t org_id, struct vg_arena *a)
+{
+    char from[48], to[48];
+    int fn = snprintf(from, sizeof(from), ",\"org_id\":%lld,", (long long)shared);
+    int tn = snprintf(to, sizeof(to), ",\"org_id\":%lld,", (long long)org_id);
+    const char *at = body ? strstr(body, from) : NULL;
+    if (at == NULL)
+        return body;
+    size_t head = (size_t)(at - body), rest = strlen(at + fn);
+    char *p = vg_arena_alloc(a, head + (size_t)tn + rest + 1);
+    memcpy(p, body, head);
+    memcpy(p + head, to, (size_t)tn);
+    memcpy(p + head + tn, at + fn, rest + 1);
+    return p;
+}
+
+int vg__sq_notif_list(struct vg_store *base, int64_t org_id, int org_kind, int64_t after,
+                      int limit, struct vg_arena *a, struct vg_notification **out, size_t *n,
                       struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
@@ -376,7 +406,8 @@ int vg__sq_notif_list(struct vg_store *base, int64_t org_id, int64_t after, int 
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, org_id);
     sqlite3_bind_int64(st, 2, after);
-    sqlite3_bind_int(st, 3, limit);
+    sqlite3_bind_int64(st, 3, VG_NOTIFY_KIND(org_kind));
+    sqlite3_bind_int(st, 4, limit);
     GET_MANY(s, st, "notifications", a, struct vg_notification, out, n, err, {
         it->id = sqlite3_column_int64(st, 0);
         it->org_id = sqlite3_column_int64(st, 1);
@@ -385,6 +416,10 @@ int vg__sq_notif_list(struct vg_store *base, int64_t org_id, int64_t after, int 
         it->object_type = vg__sq_str(st, 4, a);
         it->object_id = vg__sq_str(st, 5, a);
         it->body = vg__sq_str(st, 6, a);
+        if (it->org_id != org_id) {
+            it->body = own_body(it->body, it->org_id, org_id, a);
+            it->org_id = org_id;
+        }
     });
 }
 
@@ -503,6 +538,8 @@ int vg__sq_outbox_due(struct vg_store *base, int64_t now, int limit, struct vg_a
         it->attempts = sqlite3_column_int(st, 13);
         it->next_attempt_at = sqlite3_column_int64(st, 14);
         it->delivered_at = sqlite3_column_int64(st, 15);
+        if (sqlite3_column_type(st, 16) != SQLITE_NULL && sqlite3_column_int64(st, 16) < 0)
+            it->body = own_body(it->body, sqlite3_column_int64(st, 16), it->org_id, a);
     });
 }
 

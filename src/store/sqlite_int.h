@@ -133,7 +133,7 @@ int vg__sq_case_events(struct vg_store *, const char *, struct vg_arena *, struc
 int vg__sq_case_delays(struct vg_store *, struct vg_arena *, struct vg_case_delay **, size_t *,
                        struct vg_err *);
 int vg__sq_notif_insert(struct vg_store *, struct vg_notification *, struct vg_err *);
-int vg__sq_notif_list(struct vg_store *, int64_t, int64_t, int, struct vg_arena *,
+int vg__sq_notif_list(struct vg_store *, int64_t, int, int64_t, int, struct vg_arena *,
                       struct vg_notification **, size_t *, struct vg_err *);
 int vg__sq_sub_insert(struct vg_store *, struct vg_subscription *, struct vg_err *);
 int vg__sq_sub_get(struct vg_store *, int64_t, struct vg_arena *, struct vg_subscription *,

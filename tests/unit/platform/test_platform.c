@@ -435,6 +435,68 @@ static int put_file(const char *path, const struct stat *sb, int type, struct FT
     return ++put_files >= 400; /* enough of them: stop */
 }
 
+/* One inbox entry for several units of a kind: each reads it as its own
+ * (org_id and the envelope's "org_id"), in id order among its own entries;
+ * units it does not name, and units of another kind, do not see it. */
+static void test_shared_notifications(void **state)
+{
+    struct vg_store *st = *state;
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_org p[3];
+    struct vg_notification *ns;
+    size_t n;
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "Peer %d", i);
+        p[i] = (struct vg_org){.name = strdup(name), .kind = VG_ORG_PEER, .status = VG_ORG_ACTIVE,
+                               .created_at = 1, .updated_at = 1};
+        assert_int_equal(st->ops->org_insert(st, &p[i], &e), VG_OK);
+    }
+    char own[128], shared[160], rcp[64];
+    snprintf(own, sizeof(own), "{\"topic\":\"t\",\"org_id\":%lld,\"at\":null,\"data\":{}}",
+             (long long)p[0].id);
+    snprintf(shared, sizeof(shared),
+             "{\"topic\":\"t\",\"org_id\":%lld,\"at\":null,\"data\":{\"s\":\",\\\"org_id\\\":%lld,\"}}",
+             (long long)VG_NOTIFY_KIND(VG_ORG_PEER), (long long)VG_NOTIFY_KIND(VG_ORG_PEER));
+    snprintf(rcp, sizeof(rcp), ",%lld,%lld,", (long long)p[0].id, (long long)p[1].id);
+    struct vg_notification a1 = {.org_id = p[0].id, .created_at = 5, .topic = "t",
+                                 .object_type = "case", .object_id = "x", .body = own};
+    struct vg_notification a2 = {.org_id = VG_NOTIFY_KIND(VG_ORG_PEER), .created_at = 6,
+                                 .topic = "t", .object_type = "case", .object_id = "y",
+                                 .body = shared, .recipients = rcp};
+    struct vg_notification a3 = a1;
+    assert_int_equal(st->ops->notif_insert(st, &a1, &e), VG_OK);
+    assert_int_equal(st->ops->notif_insert(st, &a2, &e), VG_OK);
+    assert_int_equal(st->ops->notif_insert(st, &a3, &e), VG_OK);
+    assert_int_equal(st->ops->notif_list(st, p[0].id, VG_ORG_PEER, 0, 100, a, &ns, &n, &e), VG_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(ns[0].id, a1.id);
+    assert_int_equal(ns[1].id, a2.id);
+    assert_int_equal(ns[2].id, a3.id);
+    assert_int_equal(ns[1].org_id, p[0].id);
+    char want[160];
+    snprintf(want, sizeof(want),
+             "{\"topic\":\"t\",\"org_id\":%lld,\"at\":null,\"data\":{\"s\":\",\\\"org_id\\\":%lld,\"}}",
+             (long long)p[0].id, (long long)VG_NOTIFY_KIND(VG_ORG_PEER));
+    assert_string_equal(ns[1].body, want); /* only the envelope's */
+    assert_int_equal(st->ops->notif_list(st, p[0].id, VG_ORG_PEER, a1.id, 1, a, &ns, &n, &e),
+                     VG_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ns[0].id, a2.id);
+    assert_int_equal(st->ops->notif_list(st, p[1].id, VG_ORG_PEER, 0, 100, a, &ns, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ns[0].org_id, p[1].id);
+    assert_int_equal(st->ops->notif_list(st, p[2].id, VG_ORG_PEER, 0, 100, a, &ns, &n, &e), VG_OK);
+    assert_int_equal(n, 0); /* not named: a unit added, or suspended, at the time */
+    assert_int_equal(st->ops->notif_list(st, p[0].id, VG_ORG_MEMBER, 0, 100, a, &ns, &n, &e),
+                     VG_OK);
+    assert_int_equal(n, 2); /* another kind: its own entries only */
+    for (int i = 0; i < 3; i++)
+        free((char *)p[i].name);
+    vg_arena_free(a);
+}
+
 static void test_jansson_put(void **state)
 {
     (void)state;
@@ -502,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_jansson_put),
         cmocka_unit_test_setup_teardown(test_store_contract_and_chain, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_case_numbers_and_dedup, open_store, close_store),
+        cmocka_unit_test_setup_teardown(test_shared_notifications, open_store, close_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
