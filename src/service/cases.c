@@ -18,6 +18,8 @@
 #include "notify/notify.h"
 
 #include <ctype.h>
+#include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,9 +174,36 @@ static int lower_dup(struct vg_arena *a, const char *s, const char **out)
     return 0;
 }
 
+/* jansson's text for k / 10.0, 0 <= k <= 100: every CVSS score and the
+ * case's, written several times per submission, each a json_dumps and a
+ * snprintf("%.17g") otherwise. Filled once, then read only. */
+static char tenths[101][32];
+static pthread_once_t tenths_once = PTHREAD_ONCE_INIT;
+
+static void tenths_fill(void)
+{
+    for (int k = 0; k <= 100; k++) {
+        json_t *r = json_real(k / 10.0);
+        char *t = json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (t == NULL || strlen(t) >= sizeof(tenths[k]))
+            abort();
+        memcpy(tenths[k], t, strlen(t) + 1);
+        free(t);
+        json_decref(r);
+    }
+}
+
 /* A real as jansson writes it (the stored documents were its dumps). */
 static void put_real(struct vg_buf *b, double d)
 {
+    if (d >= 0 && d <= 10 && !signbit(d)) { /* -0.0 is written "-0.0" */
+        int k = (int)(d * 10 + 0.5);
+        if (k / 10.0 == d) {
+            pthread_once(&tenths_once, tenths_fill);
+            vg_buf_puts(b, tenths[k]);
+            return;
+        }
+    }
     json_t *r = json_real(d);
     if (r == NULL) {
         vg_buf_puts(b, "null");
@@ -262,21 +291,29 @@ static int jstr_field(const struct vg_jval *o, const char *key, const char *path
                       size_t max, const char **out, struct vg_err *err)
 {
     const struct vg_jval *v = vg_jget(o, key);
+    const char *why;
+    int code = VG_EINVAL;
     char p[64];
-    snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", key);
     if (vg_jnone(v)) {
-        if (required)
-            return vg_err_field(err, VG_EMISSING, p, "%s: required", p);
+        if (!required)
+            return VG_OK;
+        code = VG_EMISSING;
+        why = "required";
+    } else if (!vg_jis(v, VG_JSTR)) {
+        why = "must be a string";
+    } else if (v->n > max) {
+        why = NULL;
+    } else if (required && v->n == 0) {
+        why = "must not be empty";
+    } else {
+        *out = v->u.s;
         return VG_OK;
     }
-    if (!vg_jis(v, VG_JSTR))
-        return vg_err_field(err, VG_EINVAL, p, "%s: must be a string", p);
-    if (v->n > max)
-        return vg_err_field(err, VG_EINVAL, p, "%s: longer than %zu bytes", p, max);
-    if (required && v->n == 0)
-        return vg_err_field(err, VG_EINVAL, p, "%s: must not be empty", p);
-    *out = v->u.s;
-    return VG_OK;
+    /* the path only for the message: a submission checks some twenty fields */
+    snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", key);
+    if (why == NULL)
+        return vg_err_field(err, code, p, "%s: longer than %zu bytes", p, max);
+    return vg_err_field(err, code, p, "%s: %s", p, why);
 }
 
 static int jenum_field(const struct vg_jval *o, const char *key, int required,

@@ -321,12 +321,14 @@ static void strlist_add(const char ***list, size_t *n, size_t *cap, struct vg_ar
     (*list)[(*n)++] = vg_arena_strdup(a, s);
 }
 
-static int okey(int eco, const char *v, struct vg_arena *a, struct key *k, const char *field,
-                struct vg_err *err)
+/* The key of event ei's version v; on failure the error names the event's
+ * field (only then: the name costs a snprintf per event). */
+static int ekey(int eco, const char *v, struct vg_arena *a, struct key *k, size_t ri, size_t ei,
+                const char *kind, struct vg_err *err)
 {
     int rc = vg_version_key(eco, v, strlen(v), a, &k->p, &k->n, err);
     if (rc && err && err->field[0] == '\0')
-        vg_strlcpy(err->field, field, sizeof(err->field));
+        snprintf(err->field, sizeof(err->field), "ranges[%zu].events[%zu].%s", ri, ei, kind);
     return rc;
 }
 
@@ -438,7 +440,7 @@ static int from_osv(const struct jacc *J, const void *affected, int eco_override
         const void *range = J->at(ranges, ri);
         const char *t = J->str(J->get(range, "type"), &sn);
         const void *events = J->get(range, "events");
-        snprintf(field, sizeof(field), "ranges[%zu]", ri);
+        snprintf(field, sizeof(field), "ranges[%zu]", ri); /* for the messages below */
         if (t == NULL || !J->is_arr(events)) {
             rc = vg_err_field(err, VG_EINVAL, field, "range without type or events");
             goto out;
@@ -475,14 +477,13 @@ static int from_osv(const struct jacc *J, const void *affected, int eco_override
                 rc = vg_err_field(err, VG_EINVAL, field, "event %zu has no known kind", ei);
                 goto out;
             }
-            snprintf(field, sizeof(field), "ranges[%zu].events[%zu].%s", ri, ei, kinds[kind]);
             if (kind == 3) {
                 if (strcmp(v, "*") == 0) {
                     limit_inf = 1;
                     continue;
                 }
                 struct key lk;
-                rc = okey(eco, v, a, &lk, field, err);
+                rc = ekey(eco, v, a, &lk, ri, ei, kinds[kind], err);
                 if (rc)
                     goto out;
                 if (!have_limit || kcmp(&lk, &limit) > 0)
@@ -496,7 +497,7 @@ static int from_osv(const struct jacc *J, const void *affected, int eco_override
             x->zero = kind == 0 && strcmp(v, "0") == 0;
             if (!x->zero) {
                 struct key k;
-                rc = okey(eco, v, a, &k, field, err);
+                rc = ekey(eco, v, a, &k, ri, ei, kinds[kind], err);
                 if (rc)
                     goto out;
                 x->key = k.p;
@@ -507,7 +508,6 @@ static int from_osv(const struct jacc *J, const void *affected, int eco_override
             else if (kind == 2)
                 strlist_add(&out->last_affected, &out->nlast_affected, &lacap, a, v);
             nev++;
-            snprintf(field, sizeof(field), "ranges[%zu]", ri);
         }
         struct raw_emit re = {&raw, a};
         vg_range_events_sweep(ev, nev, raw_emit, &re);
