@@ -1310,14 +1310,18 @@ static int notify_kind(struct vg_store *st, int kind, const char *topic, const c
     vg__jansson_str(&env, object_type);
     vg_buf_puts(&env, ",\"object_id\":");
     vg__jansson_str(&env, object_id);
-    vg_buf_printf(&env, ",\"org_id\":%lld,\"at\":", (long long)shared);
+    vg_buf_puts(&env, ",\"org_id\":");
+    vg_buf_put_i64(&env, shared);
+    vg_buf_puts(&env, ",\"at\":");
     put_jtime(&env, now);
     vg_buf_puts(&env, ",\"data\":");
     vg_buf_puts(&env, text);
     vg_buf_putc(&env, '}');
     vg_buf_putc(&rcp, ',');
-    for (size_t k = 0; k < n; k++)
-        vg_buf_printf(&rcp, "%lld,", (long long)units[k].id);
+    for (size_t k = 0; k < n; k++) {
+        vg_buf_put_i64(&rcp, units[k].id);
+        vg_buf_putc(&rcp, ',');
+    }
     struct vg_notification no = {.org_id = shared, .created_at = now, .topic = topic,
                                  .object_type = object_type, .object_id = object_id,
                                  .body = env.p, .recipients = rcp.p};
@@ -1445,7 +1449,9 @@ static int create_tx(struct vg_store *st, void *ctx)
     vg__jansson_str(&r, c->id);
     vg_buf_puts(&r, ",\"received_at\":");
     vg__jansson_str(&r, at);
-    vg_buf_printf(&r, ",\"sha256\":\"%s\"}", in->sha);
+    vg_buf_puts(&r, ",\"sha256\":\"");
+    vg_buf_puts(&r, in->sha);
+    vg_buf_puts(&r, "\"}");
     crypto_sign_detached(sig, NULL, (const unsigned char *)r.p, r.n, op->srv->sign_sk);
     sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
     /* ... stored canonically: {alg, case_id, key_id, received_at, sha256, signature} */
@@ -1456,7 +1462,11 @@ static int create_tx(struct vg_store *st, void *ctx)
     vg__jansson_str(&r, op->srv->key_id);
     vg_buf_puts(&r, ",\"received_at\":");
     vg__jansson_str(&r, at);
-    vg_buf_printf(&r, ",\"sha256\":\"%s\",\"signature\":\"%s\"}", in->sha, b64);
+    vg_buf_puts(&r, ",\"sha256\":\"");
+    vg_buf_puts(&r, in->sha);
+    vg_buf_puts(&r, "\",\"signature\":\"");
+    vg_buf_puts(&r, b64);
+    vg_buf_puts(&r, "\"}");
 
     /* The stored document, canonical: the parts encoded before, the links and
      * the receipt in their places. */
@@ -1509,14 +1519,19 @@ static int create_tx(struct vg_store *st, void *ctx)
     vg_buf_reset(&b);
     vg_buf_puts(&b, "{\"case_id\":");
     vg__jansson_str(&b, c->id);
-    vg_buf_printf(&b, ",\"doc_sha256\":\"%s\",\"late\":%s,\"receipt\":", hex,
-                  c->late ? "true" : "false");
+    vg_buf_puts(&b, ",\"doc_sha256\":\"");
+    vg_buf_puts(&b, hex);
+    vg_buf_puts(&b, c->late ? "\",\"late\":true,\"receipt\":" : "\",\"late\":false,\"receipt\":");
     vg_buf_append(&b, r.p, r.n);
-    vg_buf_printf(&b, ",\"reporter_org\":%lld,\"state\":", (long long)c->reporter_org);
+    vg_buf_puts(&b, ",\"reporter_org\":");
+    vg_buf_put_i64(&b, c->reporter_org);
+    vg_buf_puts(&b, ",\"state\":");
     vg__jansson_str(&b, c->state);
     vg_buf_puts(&b, ",\"tlp\":");
     vg__jansson_str(&b, c->tlp);
-    vg_buf_printf(&b, ",\"vendor_org\":%lld}", (long long)c->vendor_org);
+    vg_buf_puts(&b, ",\"vendor_org\":");
+    vg_buf_put_i64(&b, c->vendor_org);
+    vg_buf_putc(&b, '}');
     if ((rc = vg_audit_append_text(st, op->who, "case.create", "case", c->id, b.p, b.n,
                                    c->received_at, op->err)))
         goto out;
