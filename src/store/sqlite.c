@@ -220,10 +220,15 @@ static int sq_begin(struct vg_store *base, int write, struct vg_err *err)
     return rc;
 }
 
+static int anchor_set(struct sqlite_store *s, struct vg_err *err);
+
 static int sq_commit(struct vg_store *base, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    int rc = sq_simple(s, Q_COMMIT, "commit", err);
+    int rc = anchor_set(s, err);
+    if (rc)
+        return rc;
+    rc = sq_simple(s, Q_COMMIT, "commit", err);
     if (rc == VG_OK) {
         s->in_tx = 0;
         vg__sq_dedup_tx(s, VG__SQ_DD_COMMIT);
@@ -244,6 +249,7 @@ static void sq_rollback(struct vg_store *base)
         s->seq_year = 0; /* cases: the number may have been rolled back */
         vg__sq_dedup_tx(s, VG__SQ_DD_ROLLBACK);
     }
+    s->audit_pending = s->audit_undone = 0;
 }
 
 static const char q_sp_open[] = "SAVEPOINT vg_op";
@@ -261,6 +267,8 @@ static int sq_savepoint(struct vg_store *base, int op, struct vg_err *err)
                 sqlite3_reset(s->cache[i].st);
         s->seq_year = 0; /* cases: the number may have been rolled back */
         vg__sq_dedup_tx(s, VG__SQ_DD_UNDO);
+        if (s->audit_pending)
+            s->audit_undone = 1; /* its entries may be gone: read the head again */
         if ((st = vg__sq_prep(s, q_sp_undo, err)) == NULL)
             return VG_EBACKEND;
         if ((rc = vg__sq_exec(s, st, "savepoint", 0, err)))
@@ -540,7 +548,34 @@ static int head_of(struct sqlite_store *s, int q, int64_t *seq, char hash[65], s
 
 static int sq_audit_head(struct vg_store *base, int64_t *seq, char hash[65], struct vg_err *err)
 {
-    return head_of(vg__sq(base), Q_AUDIT_HEAD, seq, hash, err);
+    struct sqlite_store *s = vg__sq(base);
+    if (s->in_tx && s->audit_pending && !s->audit_undone) {
+        *seq = s->audit_seq;
+        memcpy(hash, s->audit_hash, 65);
+        return VG_OK;
+    }
+    return head_of(s, Q_AUDIT_HEAD, seq, hash, err);
+}
+
+/* The anchor names the chain's last entry, checked by vigil audit verify
+ * against truncation. A group commit appends an entry per operation: the
+ * anchor is written once, before COMMIT, rather than after each. */
+static int anchor_set(struct sqlite_store *s, struct vg_err *err)
+{
+    int rc;
+    if (!s->audit_pending)
+        return VG_OK;
+    if (s->audit_undone &&
+        (rc = head_of(s, Q_AUDIT_HEAD, &s->audit_seq, s->audit_hash, err)) != VG_OK)
+        return rc;
+    sqlite3_stmt *st = prep(s, Q_AUDIT_ANCHOR_SET, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, s->audit_seq);
+    vg__sq_bind_str(st, 2, s->audit_hash);
+    if ((rc = vg__sq_exec(s, st, "audit anchor", 0, err)) == VG_OK)
+        s->audit_pending = s->audit_undone = 0;
+    return rc;
 }
 
 static int sq_audit_anchor(struct vg_store *base, int64_t *seq, char hash[65], struct vg_err *err)
@@ -569,12 +604,14 @@ static int sq_audit_insert(struct vg_store *base, const struct vg_audit *e, stru
     rc = vg__sq_exec(s, st, "audit entry", 0, err);
     if (rc)
         return rc;
-    st = prep(s, Q_AUDIT_ANCHOR_SET, err);
-    if (st == NULL)
-        return VG_EBACKEND;
-    sqlite3_bind_int64(st, 1, e->seq);
-    vg__sq_bind_str(st, 2, e->hash);
-    return vg__sq_exec(s, st, "audit anchor", 0, err);
+    s->audit_seq = e->seq;
+    memcpy(s->audit_hash, e->hash, 64);
+    s->audit_hash[64] = '\0';
+    s->audit_pending = 1;
+    s->audit_undone = 0;
+    if (!s->in_tx) /* autocommit: now */
+        return anchor_set(s, err);
+    return VG_OK;
 }
 
 static int sq_audit_list(struct vg_store *base, int64_t after, int limit, struct vg_arena *a,

@@ -38,6 +38,13 @@ struct sqlite_store {
     int64_t seq_next, seq_dv;
     struct vg__sq_ckpt *ckpt; /* the writer's background checkpoints, or NULL */
     struct vg__sq_dedup *dedup; /* sqlite_dedup.c: case keys in memory, or NULL */
+    /* audit: the anchor is set once, as the transaction commits, to the last
+     * entry appended in it (audit_seq, audit_hash) when audit_pending; that
+     * entry is also the head the next append chains to, unless an operation
+     * was undone since (audit_undone: read the head again) */
+    int audit_pending, audit_undone;
+    int64_t audit_seq;
+    char audit_hash[65];
 };
 
 /* sqlite_dedup.c: the case key index of s. load builds it now (it is built

@@ -186,6 +186,30 @@ static void test_store_contract_and_chain(void **state)
     assert_int_equal(vg_audit_verify(st, &count, &bad, why, sizeof(why), &e), VG_OK);
     assert_int_equal(count, 5);
 
+    /* A group commit: entries chain through the transaction and the anchor,
+     * set as it commits, names the last one, whether or not the last
+     * operation was undone. */
+    for (int undo_last = 0; undo_last < 2; undo_last++) {
+        int64_t aseq = 0;
+        char ahash[65];
+        assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(st->ops->savepoint(st, 0, &e), VG_OK);
+            assert_int_equal(vg_audit_append(st, &vg_system_actor, "org.update", "org", "1", NULL,
+                                             10 + i, &e),
+                             VG_OK);
+            assert_int_equal(st->ops->savepoint(st, i == 1 || (undo_last && i == 2) ? 2 : 1, &e),
+                             VG_OK);
+        }
+        assert_int_equal(st->ops->commit(st, &e), VG_OK);
+        assert_int_equal(st->ops->audit_head(st, &seq, hash, &e), VG_OK);
+        assert_int_equal(st->ops->audit_anchor(st, &aseq, ahash, &e), VG_OK);
+        assert_int_equal(aseq, seq);
+        assert_string_equal(ahash, hash);
+        assert_int_equal(vg_audit_verify(st, &count, &bad, why, sizeof(why), &e), VG_OK);
+    }
+    assert_int_equal(count, 5 + 2 + 1);
+
     /* suspension expiry query and the one-open-task rule */
     assert_int_equal(st->ops->org_set_status(st, o.id, VG_ORG_SUSPENDED, 50, "r", 2, &e), VG_OK);
     struct vg_org *ex;
