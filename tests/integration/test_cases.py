@@ -539,6 +539,15 @@ class OutboxDurability(unittest.TestCase):
             self.assertTrue(got, "not redelivered after restart")
             keys = {r["headers"]["X-Vigil-Idempotency-Key"] for r in rx.requests if c.encode() in r["body"]}
             self.assertEqual(len(keys), 1)
+            # the same message both times, addressed to this peer (it comes
+            # from the one inbox entry all peers share)
+            bodies = {r["body"] for r in rx.requests if c.encode() in r["body"]}
+            self.assertEqual(len(bodies), 1)
+            self.assertEqual(json.loads(bodies.pop())["org_id"], o["id"])
+            # the case keys written before the kill are found after it (the
+            # writer's key index is read back from the store)
+            again = s.post("/api/v1/cases", log4j(), a).json
+            self.assertEqual([d["id"] for d in again["possible_duplicates"]], [c])
             deadline = time.time() + 10
             while time.time() < deadline:
                 dl = s.get("/api/v1/cases/%s/deliveries" % c, a).json["items"]
