@@ -248,6 +248,7 @@ static void sq_rollback(struct vg_store *base)
         s->in_tx = 0;
         s->seq_year = 0; /* cases: the number may have been rolled back */
         vg__sq_dedup_tx(s, VG__SQ_DD_ROLLBACK);
+        s->org_gen++;
     }
     s->audit_pending = s->audit_undone = 0;
 }
@@ -267,6 +268,7 @@ static int sq_savepoint(struct vg_store *base, int op, struct vg_err *err)
                 sqlite3_reset(s->cache[i].st);
         s->seq_year = 0; /* cases: the number may have been rolled back */
         vg__sq_dedup_tx(s, VG__SQ_DD_UNDO);
+        s->org_gen++;
         if (s->audit_pending)
             s->audit_undone = 1; /* its entries may be gone: read the head again */
         if ((st = vg__sq_prep(s, q_sp_undo, err)) == NULL)
@@ -311,6 +313,7 @@ static int sq_org_insert(struct vg_store *base, struct vg_org *o, struct vg_err 
     sqlite3_bind_int64(st, 7, o->created_at);
     sqlite3_bind_int64(st, 8, o->updated_at);
     int rc = vg__sq_exec(s, st, "org", 0, err);
+    s->org_gen++;
     if (rc == VG_OK)
         o->id = sqlite3_last_insert_rowid(s->db);
     return rc;
@@ -356,6 +359,7 @@ static int sq_org_set_status(struct vg_store *base, int64_t id, int status, int6
     vg__sq_bind_str(st, 3, reason);
     sqlite3_bind_int64(st, 4, at);
     sqlite3_bind_int64(st, 5, id);
+    s->org_gen++;
     return vg__sq_exec(s, st, "org", 1, err);
 }
 
@@ -793,6 +797,7 @@ static void sq_close(struct vg_store *base)
         return;
     vg__sq_ckpt_stop(s);
     vg__sq_dedup_free(s);
+    vg__sq_orgc_free(s);
     for (int i = 0; i < VG_SQ_CACHE; i++)
         sqlite3_finalize(s->cache[i].st);
     sqlite3_close(s->db);

@@ -4,8 +4,10 @@
  * table in sqlite.c. */
 #include "store/sqlite_int.h"
 #include "core/buf.h"
+#include "core/util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #define CASE_COLS                                                                                  \
     "rid, id, year, seq, state, library, tlp, reporter_org, reporter_user, vendor_org, "           \
@@ -121,10 +123,107 @@ static void read_org(sqlite3_stmt *st, struct vg_arena *a, struct vg_org *o)
     o->updated_at = sqlite3_column_int64(st, 8);
 }
 
-int vg__sq_org_by_name(struct vg_store *base, const char *name, struct vg_arena *a,
-                       struct vg_org *out, struct vg_err *err)
+/* ---- the org cache (see org_gen in sqlite_int.h) ----
+ * A case submission asked the same three things each time: the active peer
+ * centres, the vendor unit by the product's vendor name, and each peer's
+ * subscriptions; 4% of its server CPU, for answers that change only when
+ * orgs or subscriptions do. The writer connection keeps them (readers ask
+ * the tables); entries live in the cache's arena, copied out to the
+ * caller's, and are dropped together when org_gen moves. */
+
+#define ORGC_NAMES 64
+#define ORGC_SUBS 32
+
+struct vg__sq_orgc {
+    struct vg_arena *a;
+    uint64_t gen;
+    struct {
+        int valid;
+        size_t n;
+        struct vg_org *v;
+    } kind[5];
+    struct {
+        const char *name; /* NULL: free */
+        int found;
+        struct vg_org o;
+    } name[ORGC_NAMES];
+    struct {
+        int valid;
+        int64_t org_id;
+        size_t n;
+        struct vg_subscription *v;
+    } subs[ORGC_SUBS];
+};
+
+void vg__sq_orgc_free(struct sqlite_store *s)
 {
-    struct sqlite_store *s = vg__sq(base);
+    if (s->orgc)
+        vg_arena_free(s->orgc->a);
+    free(s->orgc);
+    s->orgc = NULL;
+}
+
+static int data_version(struct sqlite_store *s, int64_t *v, struct vg_err *err);
+
+/* The cache, emptied if org_gen has moved or it has grown past 1 MB (names
+ * replaced in their slots stay in its arena until then); NULL with err set
+ * on a store error. */
+static struct vg__sq_orgc *orgc(struct sqlite_store *s, struct vg_err *err)
+{
+    if (!(s->in_tx && s->org_seen_tx == s->tx_n)) {
+        int64_t dv = 0;
+        if (data_version(s, &dv, err))
+            return NULL;
+        if (dv != s->org_dv) {
+            s->org_dv = dv;
+            s->org_gen++;
+        }
+        s->org_seen_tx = s->in_tx ? s->tx_n : 0;
+    }
+    if (s->orgc == NULL) {
+        s->orgc = vg_xcalloc(1, sizeof(*s->orgc));
+        s->orgc->a = vg_arena_new(0);
+        s->orgc->gen = s->org_gen - 1;
+    }
+    if (s->orgc->gen != s->org_gen || vg_arena_used(s->orgc->a) > (1u << 20)) {
+        struct vg_arena *a = s->orgc->a;
+        vg_arena_reset(a);
+        memset(s->orgc, 0, sizeof(*s->orgc));
+        s->orgc->a = a;
+        s->orgc->gen = s->org_gen;
+    }
+    return s->orgc;
+}
+
+static void copy_org(struct vg_org *to, const struct vg_org *from, struct vg_arena *a)
+{
+    *to = *from;
+    to->name = vg_arena_strdup(a, from->name);
+    to->country = vg_arena_strdup(a, from->country);
+    to->status_reason = vg_arena_strdup(a, from->status_reason);
+}
+
+static void copy_sub(struct vg_subscription *to, const struct vg_subscription *from,
+                     struct vg_arena *a)
+{
+    *to = *from;
+    to->channel = vg_arena_strdup(a, from->channel);
+    to->url = vg_arena_strdup(a, from->url);
+    to->secret = vg_arena_strdup(a, from->secret);
+    to->filter = vg_arena_strdup(a, from->filter);
+}
+
+static size_t name_slot(const char *name)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a: a slot, not an identity */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return (size_t)(h % ORGC_NAMES);
+}
+
+static int org_by_name_db(struct sqlite_store *s, const char *name, struct vg_arena *a,
+                          struct vg_org *out, struct vg_err *err)
+{
     sqlite3_stmt *st = vg__sq_prep(s, q_org_by_name, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -132,15 +231,66 @@ int vg__sq_org_by_name(struct vg_store *base, const char *name, struct vg_arena 
     GET_ONE(s, st, "org", err, read_org(st, a, out));
 }
 
-int vg__sq_org_list_kind(struct vg_store *base, int kind, struct vg_arena *a, struct vg_org **out,
-                         size_t *n, struct vg_err *err)
+int vg__sq_org_by_name(struct vg_store *base, const char *name, struct vg_arena *a,
+                       struct vg_org *out, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
+    struct vg__sq_orgc *c;
+    struct vg_org o;
+    int rc;
+    if (!s->writer)
+        return org_by_name_db(s, name, a, out, err);
+    if ((c = orgc(s, err)) == NULL)
+        return VG_EBACKEND;
+    size_t k = name_slot(name);
+    if (c->name[k].name && strcmp(c->name[k].name, name) == 0) {
+        if (!c->name[k].found)
+            return vg_err_set(err, VG_ENOTFOUND, "org not found");
+        copy_org(out, &c->name[k].o, a);
+        return VG_OK;
+    }
+    rc = org_by_name_db(s, name, c->a, &o, err);
+    if (rc != VG_OK && rc != VG_ENOTFOUND)
+        return rc;
+    c->name[k].name = vg_arena_strdup(c->a, name);
+    c->name[k].found = rc == VG_OK;
+    if (rc == VG_OK) {
+        c->name[k].o = o;
+        copy_org(out, &o, a);
+    }
+    return rc;
+}
+
+static int org_list_kind_db(struct sqlite_store *s, int kind, struct vg_arena *a,
+                            struct vg_org **out, size_t *n, struct vg_err *err)
+{
     sqlite3_stmt *st = vg__sq_prep(s, q_org_kind, err);
     if (st == NULL)
         return VG_EBACKEND;
     vg__sq_bind_str(st, 1, kind >= 0 && kind < 5 ? kinds[kind] : "");
     GET_MANY(s, st, "orgs", a, struct vg_org, out, n, err, read_org(st, a, it));
+}
+
+int vg__sq_org_list_kind(struct vg_store *base, int kind, struct vg_arena *a, struct vg_org **out,
+                         size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    struct vg__sq_orgc *c;
+    int rc;
+    if (kind < 0 || kind >= 5 || !s->writer)
+        return org_list_kind_db(s, kind, a, out, n, err);
+    if ((c = orgc(s, err)) == NULL)
+        return VG_EBACKEND;
+    if (!c->kind[kind].valid) {
+        if ((rc = org_list_kind_db(s, kind, c->a, &c->kind[kind].v, &c->kind[kind].n, err)))
+            return rc;
+        c->kind[kind].valid = 1;
+    }
+    *n = c->kind[kind].n;
+    *out = vg_arena_alloc(a, (*n ? *n : 1) * sizeof(**out));
+    for (size_t i = 0; i < *n; i++)
+        copy_org(&(*out)[i], &c->kind[kind].v[i], a);
+    return VG_OK;
 }
 
 /* ---- cases ---- */
@@ -449,6 +599,7 @@ int vg__sq_sub_insert(struct vg_store *base, struct vg_subscription *sub, struct
     vg__sq_bind_str(st, 5, sub->filter);
     sqlite3_bind_int64(st, 6, sub->created_at);
     sqlite3_bind_int64(st, 7, sub->created_by);
+    s->org_gen++;
     if ((rc = vg__sq_exec(s, st, "subscription", 0, err)) == VG_OK)
         sub->id = sqlite3_last_insert_rowid(s->db);
     return rc;
@@ -465,16 +616,40 @@ int vg__sq_sub_get(struct vg_store *base, int64_t id, struct vg_arena *a,
     GET_ONE(s, st, "subscription", err, read_sub(st, a, out));
 }
 
-int vg__sq_sub_list(struct vg_store *base, int64_t org_id, struct vg_arena *a,
-                    struct vg_subscription **out, size_t *n, struct vg_err *err)
+static int sub_list_db(struct sqlite_store *s, int64_t org_id, struct vg_arena *a,
+                       struct vg_subscription **out, size_t *n, struct vg_err *err)
 {
-    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = vg__sq_prep(s, org_id ? q_sub_list : q_sub_list_all, err);
     if (st == NULL)
         return VG_EBACKEND;
     if (org_id)
         sqlite3_bind_int64(st, 1, org_id);
     GET_MANY(s, st, "subscriptions", a, struct vg_subscription, out, n, err, read_sub(st, a, it));
+}
+
+int vg__sq_sub_list(struct vg_store *base, int64_t org_id, struct vg_arena *a,
+                    struct vg_subscription **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    struct vg__sq_orgc *c;
+    int rc;
+    if (org_id == 0 || !s->writer)
+        return sub_list_db(s, org_id, a, out, n, err);
+    if ((c = orgc(s, err)) == NULL)
+        return VG_EBACKEND;
+    size_t k = (size_t)((uint64_t)org_id % ORGC_SUBS);
+    if (!c->subs[k].valid || c->subs[k].org_id != org_id) {
+        c->subs[k].valid = 0;
+        if ((rc = sub_list_db(s, org_id, c->a, &c->subs[k].v, &c->subs[k].n, err)))
+            return rc;
+        c->subs[k].valid = 1;
+        c->subs[k].org_id = org_id;
+    }
+    *n = c->subs[k].n;
+    *out = vg_arena_alloc(a, (*n ? *n : 1) * sizeof(**out));
+    for (size_t i = 0; i < *n; i++)
+        copy_sub(&(*out)[i], &c->subs[k].v[i], a);
+    return VG_OK;
 }
 
 int vg__sq_sub_delete(struct vg_store *base, int64_t id, struct vg_err *err)
@@ -484,6 +659,7 @@ int vg__sq_sub_delete(struct vg_store *base, int64_t id, struct vg_err *err)
     if (st == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, id);
+    s->org_gen++;
     return vg__sq_exec(s, st, "subscription", 1, err);
 }
 

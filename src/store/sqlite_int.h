@@ -38,6 +38,16 @@ struct sqlite_store {
     int64_t seq_next, seq_dv;
     struct vg__sq_ckpt *ckpt; /* the writer's background checkpoints, or NULL */
     struct vg__sq_dedup *dedup; /* sqlite_dedup.c: case keys in memory, or NULL */
+    /* sqlite_cases.c: what every case submission asks of orgs and
+     * subscriptions (peer centres, the vendor unit by name, their webhooks),
+     * kept while org_gen stays; org_gen moves with every write to either
+     * table on this connection, every undo or rollback, and another
+     * connection's commit (PRAGMA data_version org_dv, checked once per
+     * transaction: org_seen_tx) */
+    int writer; /* the writer connection (vg_store_writer_setup) */
+    uint64_t org_gen, org_seen_tx;
+    int64_t org_dv;
+    struct vg__sq_orgc *orgc;
     /* audit: the anchor is set once, as the transaction commits, to the last
      * entry appended in it (audit_seq, audit_hash) when audit_pending; that
      * entry is also the head the next append chains to, unless an operation
@@ -52,6 +62,8 @@ struct sqlite_store {
  * is NULL-safe. */
 enum { VG__SQ_DD_SAVEPOINT, VG__SQ_DD_UNDO, VG__SQ_DD_COMMIT, VG__SQ_DD_ROLLBACK };
 int vg__sq_dedup_load(struct sqlite_store *s, struct vg_err *err);
+/* sqlite_cases.c: the org cache (see org_gen); free is NULL-safe */
+void vg__sq_orgc_free(struct sqlite_store *s);
 void vg__sq_dedup_tx(struct sqlite_store *s, int what);
 void vg__sq_dedup_free(struct sqlite_store *s);
 

@@ -521,6 +521,81 @@ static void test_shared_notifications(void **state)
     vg_arena_free(a);
 }
 
+/* The writer keeps the peer centres, vendor units by name and subscriptions
+ * it is asked for (sqlite_cases.c): every write to orgs or subscriptions,
+ * an undo, a rollback and another connection's commit are seen. */
+static void test_writer_org_cache(void **state)
+{
+    struct vg_store *st = *state, *other = NULL;
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_org *l, got;
+    struct vg_subscription *subs;
+    size_t n;
+    assert_int_equal(vg_store_writer_setup(st, &e), VG_OK);
+    struct vg_org p1 = {.name = "Peer A", .kind = VG_ORG_PEER, .status = VG_ORG_ACTIVE,
+                        .created_at = 1, .updated_at = 1};
+    assert_int_equal(st->ops->org_insert(st, &p1, &e), VG_OK);
+    assert_int_equal(st->ops->org_list_kind(st, VG_ORG_PEER, a, &l, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(l[0].name, "Peer A");
+    assert_int_equal(st->ops->org_by_name(st, "ACME", a, &got, &e), VG_ENOTFOUND);
+    vg_err_clear(&e);
+    assert_int_equal(st->ops->sub_list(st, p1.id, a, &subs, &n, &e), VG_OK);
+    assert_int_equal(n, 0);
+
+    /* in a transaction: its own writes, then an undo */
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->savepoint(st, 0, &e), VG_OK);
+    struct vg_org p2 = {.name = "Peer B", .kind = VG_ORG_PEER, .status = VG_ORG_ACTIVE,
+                        .created_at = 1, .updated_at = 1};
+    assert_int_equal(st->ops->org_insert(st, &p2, &e), VG_OK);
+    assert_int_equal(st->ops->org_list_kind(st, VG_ORG_PEER, a, &l, &n, &e), VG_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(st->ops->savepoint(st, 2, &e), VG_OK);
+    assert_int_equal(st->ops->org_list_kind(st, VG_ORG_PEER, a, &l, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    struct vg_org v = {.name = "ACME", .kind = VG_ORG_VENDOR, .status = VG_ORG_ACTIVE,
+                       .created_at = 1, .updated_at = 1};
+    assert_int_equal(st->ops->org_insert(st, &v, &e), VG_OK);
+    assert_int_equal(st->ops->org_by_name(st, "ACME", a, &got, &e), VG_OK);
+    assert_int_equal(got.id, v.id);
+    struct vg_subscription sb = {.org_id = p1.id, .channel = "webhook", .url = "http://x/",
+                                 .secret = "s", .filter = "{}", .created_at = 1};
+    assert_int_equal(st->ops->sub_insert(st, &sb, &e), VG_OK);
+    assert_int_equal(st->ops->sub_list(st, p1.id, a, &subs, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(subs[0].url, "http://x/");
+    st->ops->rollback(st); /* all of it */
+    assert_int_equal(st->ops->org_by_name(st, "ACME", a, &got, &e), VG_ENOTFOUND);
+    vg_err_clear(&e);
+    assert_int_equal(st->ops->sub_list(st, p1.id, a, &subs, &n, &e), VG_OK);
+    assert_int_equal(n, 0);
+
+    /* suspension, and a subscription removed */
+    assert_int_equal(st->ops->org_set_status(st, p1.id, VG_ORG_SUSPENDED, 99, "r", 2, &e), VG_OK);
+    assert_int_equal(st->ops->org_list_kind(st, VG_ORG_PEER, a, &l, &n, &e), VG_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(st->ops->org_set_status(st, p1.id, VG_ORG_ACTIVE, 0, NULL, 3, &e), VG_OK);
+    assert_int_equal(st->ops->sub_insert(st, &sb, &e), VG_OK);
+    assert_int_equal(st->ops->sub_list(st, p1.id, a, &subs, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(st->ops->sub_delete(st, sb.id, &e), VG_OK);
+    assert_int_equal(st->ops->sub_list(st, p1.id, a, &subs, &n, &e), VG_OK);
+    assert_int_equal(n, 0);
+
+    /* another connection's commit */
+    assert_int_equal(vg_store_open(fixture_db, 0, 0, &other, &e), VG_OK);
+    struct vg_org p3 = {.name = "Peer C", .kind = VG_ORG_PEER, .status = VG_ORG_ACTIVE,
+                        .created_at = 1, .updated_at = 1};
+    assert_int_equal(other->ops->org_insert(other, &p3, &e), VG_OK);
+    vg_store_close(other);
+    assert_int_equal(st->ops->org_list_kind(st, VG_ORG_PEER, a, &l, &n, &e), VG_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(l[1].name, "Peer C");
+    vg_arena_free(a);
+}
+
 static void test_jansson_put(void **state)
 {
     (void)state;
@@ -589,6 +664,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_contract_and_chain, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_case_numbers_and_dedup, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_shared_notifications, open_store, close_store),
+        cmocka_unit_test_setup_teardown(test_writer_org_cache, open_store, close_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
