@@ -131,7 +131,7 @@ static void read_org(sqlite3_stmt *st, struct vg_arena *a, struct vg_org *o)
  * the tables); entries live in the cache's arena, copied out to the
  * caller's, and are dropped together when org_gen moves. */
 
-#define ORGC_NAMES 64
+#define ORGC_NAMES 256
 #define ORGC_SUBS 32
 
 struct vg__sq_orgc {
