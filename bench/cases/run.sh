@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/cases: sustained case submissions over HTTP into SQLite (each one a
 # transaction with its audit entry, dedup keys, timeline event, signed receipt
-# and inbox/outbox rows for two peer centres), measured with wrk; p50/p99 and
+# and the inbox entry for its two peer centres), measured with wrk; p50/p99 and
 # rate, printed with /healthz throughput from the same run and the ratio, and
 # the server's CPU time per submission (user + system, from /proc), which
 # varies less than the rate on a shared machine.

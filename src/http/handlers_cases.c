@@ -8,8 +8,8 @@
 
 int vg_h_case_create(struct vg_req *r)
 {
-    json_t *b;
-    int rc = vg_req_json_object(r, &b);
+    const struct vg_jval *b;
+    int rc = vg_req_jscan_object(r, &b);
     if (rc)
         return rc;
     rc = vg_svc_case_create(r->srv, &r->actor, b, r->body.p, r->body.n, &r->raw, &r->raw_len,

@@ -6,6 +6,7 @@
 #include "service/service_int.h"
 #include "core/buf.h"
 #include "core/json.h"
+#include "core/jscan.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "engine/cvss/cvss.h"
@@ -17,6 +18,8 @@
 #include "notify/notify.h"
 
 #include <ctype.h>
+#include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,108 +108,6 @@ static int enum_index(const char *const *names, const char *s)
     return -1;
 }
 
-static int enum_field(json_t *o, const char *key, int required, const char *const *names,
-                      const char **out, struct vg_err *err)
-{
-    const char *s = NULL;
-    int rc = str_field(o, key, "", required, 64, &s, err);
-    if (rc || s == NULL)
-        return rc;
-    if (enum_index(names, s) < 0) {
-        char list[160] = "";
-        size_t k = 0;
-        for (int i = 0; names[i] && k < sizeof(list); i++)
-            k += (size_t)snprintf(list + k, sizeof(list) - k, "%s%s", i ? ", " : "", names[i]);
-        return vg_err_field(err, VG_EINVAL, key, "%s: must be one of %s", key, list);
-    }
-    *out = s;
-    return VG_OK;
-}
-
-struct intake {
-    json_t *doc;          /* normalised submission, owned */
-    struct vg_case c;
-    const char **aliases; /* upper-cased, arena */
-    size_t naliases;
-    const char **products; /* dedup keys "vendor|name|purl-without-version" */
-    size_t nproducts;
-};
-
-static int lower_dup(struct vg_arena *a, const char *s, const char **out)
-{
-    char *p = vg_arena_strdup(a, s);
-    for (char *q = p; *q; q++)
-        *q = (char)tolower((unsigned char)*q);
-    *out = p;
-    return 0;
-}
-
-/* Validates one affected entry and returns its normalised copy. */
-static int decode_affected(json_t *e, size_t i, struct vg_arena *a, json_t **out,
-                           const char **key_purl, struct vg_err *err)
-{
-    static const char *const keys[] = {"purl", "ranges", "versions", NULL};
-    char path[128];
-    const char *purl = NULL;
-    struct vg_purl p;
-    char *canon;
-    int rc;
-    snprintf(path, sizeof(path), "affected[%zu]", i);
-    if (!json_is_object(e))
-        return vg_err_field(err, VG_EINVAL, path, "%s: must be an object", path);
-    if ((rc = vg_json_only(e, keys, path, err)) ||
-        (rc = str_field(e, "purl", path, 1, 1024, &purl, err)))
-        return rc;
-    snprintf(path, sizeof(path), "affected[%zu].purl", i);
-    struct vg_err pe = {0};
-    if (vg_purl_parse(purl, strlen(purl), a, &p, &pe) != VG_OK)
-        return vg_err_field(err, VG_EINVAL, path, "%s: %s", path, pe.msg);
-    if (p.version)
-        return vg_err_field(err, VG_EINVAL, path,
-                            "%s: name the package without a version; give versions in ranges",
-                            path);
-    if (vg_purl_build(&p, a, &canon, NULL, &pe) != VG_OK)
-        return vg_err_field(err, VG_EINVAL, path, "%s: %s", path, pe.msg);
-    json_t *ranges = json_object_get(e, "ranges"), *versions = json_object_get(e, "versions");
-    if ((ranges && !json_is_array(ranges)) || (versions && !json_is_array(versions))) {
-        snprintf(path, sizeof(path), "affected[%zu].%s", i,
-                 ranges && !json_is_array(ranges) ? "ranges" : "versions");
-        return vg_err_field(err, VG_EINVAL, path, "%s: must be an array", path);
-    }
-    if (json_array_size(ranges) == 0 && json_array_size(versions) == 0) {
-        snprintf(path, sizeof(path), "affected[%zu].ranges", i);
-        return vg_err_field(err, VG_EMISSING, path, "%s: give ranges or versions", path);
-    }
-    int eco = vg_eco_from_purl_type(p.type, strlen(p.type));
-    if (eco < 0) {
-        snprintf(path, sizeof(path), "affected[%zu].purl", i);
-        return vg_err_field(err, VG_EINVAL, path, "%s: no version rules known for type %s", path,
-                            p.type);
-    }
-    /* The range engine checks events and versions under the ecosystem's rules. */
-    struct vg_ranges r;
-    json_t *probe = json_pack("{s:{s:s}}", "package", "purl", canon);
-    if (ranges)
-        json_object_set(probe, "ranges", ranges);
-    if (versions)
-        json_object_set(probe, "versions", versions);
-    pe = (struct vg_err){0};
-    rc = vg_ranges_from_osv(probe, eco, a, &r, &pe);
-    json_decref(probe);
-    if (rc) {
-        snprintf(path, sizeof(path), "affected[%zu].%.40s", i, pe.field[0] ? pe.field : "ranges");
-        return vg_err_field(err, rc == VG_ETOOBIG ? VG_ETOOBIG : VG_EINVAL, path, "%s: %s", path,
-                            pe.msg);
-    }
-    *out = json_pack("{s:s}", "purl", canon);
-    if (ranges)
-        json_object_set(*out, "ranges", ranges);
-    if (versions)
-        json_object_set(*out, "versions", versions);
-    *key_purl = canon;
-    return VG_OK;
-}
-
 static json_t *string_array_or_err(json_t *v, const char *key, size_t maxn, size_t maxlen,
                                    struct vg_err *err)
 {
@@ -234,46 +135,357 @@ static json_t *string_array_or_err(json_t *v, const char *key, size_t maxn, size
     return json_copy(v);
 }
 
-/* Scores every vector; the case's score is the highest. Returns the JSON
- * array of scored vectors, or NULL with err set. */
-static json_t *score_vectors(json_t *vectors, int *best, json_t **grade, struct vg_err *err)
+static void put_jansson(struct vg_buf *b, const json_t *v, int sort);
+static void put_jstr_or_null(struct vg_buf *b, const char *s);
+static void put_jtime(struct vg_buf *b, int64_t ms);
+
+/* A submission is read with jscan (core/jscan.h) and checked in place; what
+ * is stored is written as text while it is checked, so no jansson tree is
+ * built or freed per submission. The text is what the canonical dump of the
+ * normalised document (sorted keys, vg__jansson_put) was, byte for byte. */
+struct intake {
+    struct vg_case c;
+    const char **aliases; /* upper-cased, arena */
+    size_t naliases;
+    const char **products; /* dedup keys "vendor|name|purl-without-version" */
+    size_t nproducts;
+    /* the stored document's members (canonical: sorted keys) before
+     * "possible_duplicates", between it and "receipt", and after "receipt" */
+    struct vg_buf lo, mid, hi;
+    /* the peer notification's members after "id" (case_summary's order) */
+    struct vg_buf sum;
+    char sha[65]; /* SHA-256 of the request body */
+};
+
+static void intake_free(struct intake *in)
 {
-    size_t i;
-    json_t *v, *out = json_array();
-    *best = -1;
-    *grade = NULL;
-    json_array_foreach(vectors, i, v) {
-        struct vg_cvss c;
-        struct vg_err ce = {0};
-        const char *s = json_string_value(v);
-        if (vg_cvss_parse(s, strlen(s), &c, &ce) != VG_OK) {
-            char p[64];
-            snprintf(p, sizeof(p), "cvss[%zu]", i);
-            vg_err_field(err, VG_EINVAL, p, "%s: %s%s%s", p, ce.field[0] ? ce.field : "",
-                         ce.field[0] ? ": " : "", ce.msg);
-            json_decref(out);
-            return NULL;
-        }
-        struct vg_buf b = {0};
-        vg_cvss_json(&c, &b);
-        json_t *j = json_loads(b.p, 0, NULL);
-        vg_buf_free(&b);
-        if (j == NULL) {
-            vg_err_set(err, VG_EBACKEND, "cvss encoding failed");
-            json_decref(out);
-            return NULL;
-        }
-        json_array_append_new(out, j);
-        if (c.score > *best) {
-            *best = c.score;
-            *grade = json_object_get(j, "national_grade");
-        }
-    }
-    return out;
+    vg_buf_free(&in->lo);
+    vg_buf_free(&in->mid);
+    vg_buf_free(&in->hi);
+    vg_buf_free(&in->sum);
 }
 
-static int decode(struct vg_server *srv, const struct vg_actor *who, json_t *b, int64_t now,
-                  struct vg_arena *a, struct intake *in, struct vg_err *err)
+static int lower_dup(struct vg_arena *a, const char *s, const char **out)
+{
+    char *p = vg_arena_strdup(a, s);
+    for (char *q = p; *q; q++)
+        *q = (char)tolower((unsigned char)*q);
+    *out = p;
+    return 0;
+}
+
+/* jansson's text for k / 10.0, 0 <= k <= 100: every CVSS score and the
+ * case's, written several times per submission, each a json_dumps and a
+ * snprintf("%.17g") otherwise. Filled once, then read only. */
+static char tenths[101][32];
+static pthread_once_t tenths_once = PTHREAD_ONCE_INIT;
+
+static void tenths_fill(void)
+{
+    for (int k = 0; k <= 100; k++) {
+        json_t *r = json_real(k / 10.0);
+        char *t = json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (t == NULL || strlen(t) >= sizeof(tenths[k]))
+            abort();
+        memcpy(tenths[k], t, strlen(t) + 1);
+        free(t);
+        json_decref(r);
+    }
+}
+
+/* A real as jansson writes it (the stored documents were its dumps). */
+static void put_real(struct vg_buf *b, double d)
+{
+    if (d >= 0 && d <= 10 && !signbit(d)) { /* -0.0 is written "-0.0" */
+        int k = (int)(d * 10 + 0.5);
+        if (k / 10.0 == d) {
+            pthread_once(&tenths_once, tenths_fill);
+            vg_buf_puts(b, tenths[k]);
+            return;
+        }
+    }
+    json_t *r = json_real(d);
+    if (r == NULL) {
+        vg_buf_puts(b, "null");
+        return;
+    }
+    put_jansson(b, r, 0);
+    json_decref(r);
+}
+
+static int jmem_cmp(const void *x, const void *y)
+{
+    const struct vg_jmem *const *p = x, *const *q = y;
+    return strcmp((*p)->key.u.s, (*q)->key.u.s);
+}
+
+/* v as JSON text: with sort, members in key order (what vg__jansson_put(…,
+ * 1) writes), else in document order (what jansson writes for a tree read
+ * from that document). Depth is bounded by the parser's. */
+static void put_jval(struct vg_buf *b, const struct vg_jval *v, int sort)
+{
+    switch ((enum vg_jtype)v->type) {
+    case VG_JNULL:
+        vg_buf_puts(b, "null");
+        return;
+    case VG_JFALSE:
+        vg_buf_puts(b, "false");
+        return;
+    case VG_JTRUE:
+        vg_buf_puts(b, "true");
+        return;
+    case VG_JINT:
+        vg_buf_put_i64(b, v->u.i);
+        return;
+    case VG_JREAL:
+        put_real(b, v->u.d);
+        return;
+    case VG_JSTR:
+        vg_buf_put_jstr(b, v->u.s, v->n);
+        return;
+    case VG_JARR:
+        vg_buf_putc(b, '[');
+        for (uint32_t i = 0; i < v->n; i++) {
+            if (i)
+                vg_buf_putc(b, ',');
+            put_jval(b, &v->u.a[i], sort);
+        }
+        vg_buf_putc(b, ']');
+        return;
+    case VG_JOBJ: {
+        const struct vg_jmem *stack[16], **m = stack;
+        if (v->n > 16)
+            m = vg_xmalloc(v->n * sizeof(*m));
+        for (uint32_t i = 0; i < v->n; i++)
+            m[i] = &v->u.o[i];
+        if (sort && v->n > 1)
+            qsort(m, v->n, sizeof(*m), jmem_cmp);
+        vg_buf_putc(b, '{');
+        for (uint32_t i = 0; i < v->n; i++) {
+            if (i)
+                vg_buf_putc(b, ',');
+            vg_buf_put_jstr(b, m[i]->key.u.s, m[i]->key.n);
+            vg_buf_putc(b, ':');
+            put_jval(b, &m[i]->val, sort);
+        }
+        vg_buf_putc(b, '}');
+        if (m != stack)
+            free(m);
+        return;
+    }
+    }
+}
+
+/* "key": as the next member of an object being written */
+static void put_key(struct vg_buf *b, const char *key)
+{
+    if (b->n)
+        vg_buf_putc(b, ',');
+    vg_buf_putc(b, '"');
+    vg_buf_puts(b, key);
+    vg_buf_puts(b, "\":");
+}
+
+/* str_field over a jscan object */
+static int jstr_field(const struct vg_jval *o, const char *key, const char *path, int required,
+                      size_t max, const char **out, struct vg_err *err)
+{
+    const struct vg_jval *v = vg_jget(o, key);
+    const char *why;
+    int code = VG_EINVAL;
+    char p[64];
+    if (vg_jnone(v)) {
+        if (!required)
+            return VG_OK;
+        code = VG_EMISSING;
+        why = "required";
+    } else if (!vg_jis(v, VG_JSTR)) {
+        why = "must be a string";
+    } else if (v->n > max) {
+        why = NULL;
+    } else if (required && v->n == 0) {
+        why = "must not be empty";
+    } else {
+        *out = v->u.s;
+        return VG_OK;
+    }
+    /* the path only for the message: a submission checks some twenty fields */
+    snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", key);
+    if (why == NULL)
+        return vg_err_field(err, code, p, "%s: longer than %zu bytes", p, max);
+    return vg_err_field(err, code, p, "%s: %s", p, why);
+}
+
+static int jenum_field(const struct vg_jval *o, const char *key, int required,
+                       const char *const *names, const char **out, struct vg_err *err)
+{
+    const char *s = NULL;
+    int rc = jstr_field(o, key, "", required, 64, &s, err);
+    if (rc || s == NULL)
+        return rc;
+    if (enum_index(names, s) < 0) {
+        char list[160] = "";
+        size_t k = 0;
+        for (int i = 0; names[i] && k < sizeof(list); i++)
+            k += (size_t)snprintf(list + k, sizeof(list) - k, "%s%s", i ? ", " : "", names[i]);
+        return vg_err_field(err, VG_EINVAL, key, "%s: must be one of %s", key, list);
+    }
+    *out = s;
+    return VG_OK;
+}
+
+/* vg_json_time over a jscan object */
+static int jtime_field(const struct vg_jval *o, const char *key, int required, int64_t *out,
+                       struct vg_err *err)
+{
+    const struct vg_jval *v = vg_jget(o, key);
+    if (vg_jnone(v)) {
+        if (required)
+            return vg_err_field(err, VG_EMISSING, key, "%s: required", key);
+        return VG_OK;
+    }
+    if (!vg_jis(v, VG_JSTR) || vg_time_parse(v->u.s, out) != 0)
+        return vg_err_field(err, VG_EINVAL, key, "%s: not an RFC 3339 time", key);
+    return VG_OK;
+}
+
+/* Validates one affected entry and writes its normalised form to b. */
+static int decode_affected(const struct vg_jval *e, size_t i, struct vg_arena *a,
+                           struct vg_buf *b, const char **key_purl, struct vg_err *err)
+{
+    static const char *const keys[] = {"purl", "ranges", "versions", NULL};
+    char path[128];
+    const char *purl = NULL;
+    struct vg_purl p;
+    char *canon;
+    int rc;
+    snprintf(path, sizeof(path), "affected[%zu]", i);
+    if (!vg_jis(e, VG_JOBJ))
+        return vg_err_field(err, VG_EINVAL, path, "%s: must be an object", path);
+    if ((rc = vg_jonly(e, keys, path, err)) ||
+        (rc = jstr_field(e, "purl", path, 1, 1024, &purl, err)))
+        return rc;
+    snprintf(path, sizeof(path), "affected[%zu].purl", i);
+    struct vg_err pe = {0};
+    if (vg_purl_parse(purl, strlen(purl), a, &p, &pe) != VG_OK)
+        return vg_err_field(err, VG_EINVAL, path, "%s: %s", path, pe.msg);
+    if (p.version)
+        return vg_err_field(err, VG_EINVAL, path,
+                            "%s: name the package without a version; give versions in ranges",
+                            path);
+    if (vg_purl_build(&p, a, &canon, NULL, &pe) != VG_OK)
+        return vg_err_field(err, VG_EINVAL, path, "%s: %s", path, pe.msg);
+    const struct vg_jval *ranges = vg_jget(e, "ranges"), *versions = vg_jget(e, "versions");
+    if ((ranges && !vg_jis(ranges, VG_JARR)) || (versions && !vg_jis(versions, VG_JARR))) {
+        snprintf(path, sizeof(path), "affected[%zu].%s", i,
+                 ranges && !vg_jis(ranges, VG_JARR) ? "ranges" : "versions");
+        return vg_err_field(err, VG_EINVAL, path, "%s: must be an array", path);
+    }
+    if (vg_jsize(ranges) == 0 && vg_jsize(versions) == 0) {
+        snprintf(path, sizeof(path), "affected[%zu].ranges", i);
+        return vg_err_field(err, VG_EMISSING, path, "%s: give ranges or versions", path);
+    }
+    int eco = vg_eco_from_purl_type(p.type, strlen(p.type));
+    if (eco < 0) {
+        snprintf(path, sizeof(path), "affected[%zu].purl", i);
+        return vg_err_field(err, VG_EINVAL, path, "%s: no version rules known for type %s", path,
+                            p.type);
+    }
+    /* The range engine checks events and versions under the ecosystem's
+     * rules; with the ecosystem given, it reads only ranges and versions. */
+    struct vg_ranges r;
+    pe = (struct vg_err){0};
+    rc = vg_ranges_from_osv_j(e, eco, a, &r, &pe);
+    if (rc) {
+        snprintf(path, sizeof(path), "affected[%zu].%.40s", i, pe.field[0] ? pe.field : "ranges");
+        return vg_err_field(err, rc == VG_ETOOBIG ? VG_ETOOBIG : VG_EINVAL, path, "%s: %s", path,
+                            pe.msg);
+    }
+    /* {"purl", "ranges"?, "versions"?}: sorted already */
+    vg_buf_puts(b, "{\"purl\":");
+    vg_buf_put_jstr(b, canon, strlen(canon));
+    if (ranges) {
+        vg_buf_puts(b, ",\"ranges\":");
+        put_jval(b, ranges, 1);
+    }
+    if (versions) {
+        vg_buf_puts(b, ",\"versions\":");
+        put_jval(b, versions, 1);
+    }
+    vg_buf_putc(b, '}');
+    *key_purl = canon;
+    return VG_OK;
+}
+
+/* string_array_or_err over a jscan value: *out is the array, or NULL when
+ * absent or null ([] in the document). */
+static int jstring_array(const struct vg_jval *v, const char *key, size_t maxn, size_t maxlen,
+                         const struct vg_jval **out, struct vg_err *err)
+{
+    *out = NULL;
+    if (vg_jnone(v))
+        return VG_OK;
+    if (!vg_jis(v, VG_JARR))
+        return vg_err_field(err, VG_EINVAL, key, "%s: must be an array of strings", key);
+    if (v->n > maxn)
+        return vg_err_field(err, VG_EINVAL, key, "%s: at most %zu entries", key, maxn);
+    for (uint32_t i = 0; i < v->n; i++) {
+        const struct vg_jval *x = &v->u.a[i];
+        if (!vg_jis(x, VG_JSTR) || x->n == 0 || x->n > maxlen) {
+            char p[64];
+            snprintf(p, sizeof(p), "%s[%u]", key, i);
+            return vg_err_field(err, VG_EINVAL, p, "%s: a non-empty string of at most %zu bytes",
+                                p, maxlen);
+        }
+    }
+    *out = v;
+    return VG_OK;
+}
+
+/* Scores every vector and writes the array of scored vectors (canonical) to
+ * b; the case's score is the highest, *grade its national grade (a node in
+ * a, or NULL). */
+static int score_vectors(const struct vg_jval *vectors, struct vg_arena *a, struct vg_buf *b,
+                         int *best, const struct vg_jval **grade, struct vg_err *err)
+{
+    struct vg_buf t = {0};
+    int rc = VG_OK;
+    *best = -1;
+    *grade = NULL;
+    vg_buf_putc(b, '[');
+    for (size_t i = 0; i < vg_jsize(vectors); i++) {
+        struct vg_cvss c;
+        struct vg_err ce = {0};
+        const struct vg_jval *j = NULL;
+        const char *s = vectors->u.a[i].u.s;
+        if (vg_cvss_parse(s, vectors->u.a[i].n, &c, &ce) != VG_OK) {
+            char p[64];
+            snprintf(p, sizeof(p), "cvss[%zu]", i);
+            rc = vg_err_field(err, VG_EINVAL, p, "%s: %s%s%s", p, ce.field[0] ? ce.field : "",
+                              ce.field[0] ? ": " : "", ce.msg);
+            break;
+        }
+        vg_buf_reset(&t);
+        vg_cvss_json(&c, &t);
+        if (vg_jscan_parse(t.p, t.n, a, NULL, &j, NULL, &ce) != VG_OK) {
+            rc = vg_err_set(err, VG_EBACKEND, "cvss encoding failed");
+            break;
+        }
+        if (i)
+            vg_buf_putc(b, ',');
+        put_jval(b, j, 1);
+        if (c.score > *best) {
+            *best = c.score;
+            *grade = vg_jget(j, "national_grade");
+        }
+    }
+    vg_buf_putc(b, ']');
+    vg_buf_free(&t);
+    return rc;
+}
+
+static int decode(struct vg_server *srv, const struct vg_actor *who, const struct vg_jval *b,
+                  int64_t now, struct vg_arena *a, struct intake *in, struct vg_err *err)
 {
     static const char *const keys[] = {
         "title", "library", "reporter_role", "product", "technical_characteristics", "harm",
@@ -285,40 +497,42 @@ static int decode(struct vg_server *srv, const struct vg_actor *who, json_t *b, 
                *scope = NULL, *tlp = "amber", *exploit = NULL;
     const char *pv = NULL, *pn = NULL, *pm = NULL, *pver = NULL;
     int64_t discovered = 0, received = now;
-    json_t *product, *upstream = NULL, *affected, *aliases = NULL, *cvss = NULL, *scored = NULL;
-    json_t *refs = NULL, *grade = NULL;
-    int rc, best = -1;
+    const struct vg_jval *product, *upstream, *affected, *aliases = NULL, *cvss = NULL,
+                                                         *refs, *grade = NULL, *gb;
+    struct vg_buf aff = {0}, scored = {0};
+    struct vg_gbt_result res;
+    int rc, best = -1, graded = 0;
 
-    if ((rc = vg_json_only(b, keys, NULL, err)) ||
-        (rc = str_field(b, "title", "", 1, 500, &title, err)) ||
-        (rc = enum_field(b, "library", 0, libraries, &library, err)) ||
-        (rc = enum_field(b, "reporter_role", 1, reporter_roles, &role, err)) ||
-        (rc = str_field(b, "technical_characteristics", "", 1, 65536, &tc, err)) ||
-        (rc = str_field(b, "harm", "", 1, 65536, &harm, err)) ||
-        (rc = str_field(b, "scope", "", 1, 65536, &scope, err)) ||
-        (rc = vg_json_time(b, "discovered_at", 1, &discovered, err)) ||
-        (rc = enum_field(b, "tlp", 0, tlps, &tlp, err)) ||
-        (rc = str_field(b, "exploit_material", "", 0, 1 << 20, &exploit, err)))
+    if ((rc = vg_jonly(b, keys, NULL, err)) ||
+        (rc = jstr_field(b, "title", "", 1, 500, &title, err)) ||
+        (rc = jenum_field(b, "library", 0, libraries, &library, err)) ||
+        (rc = jenum_field(b, "reporter_role", 1, reporter_roles, &role, err)) ||
+        (rc = jstr_field(b, "technical_characteristics", "", 1, 65536, &tc, err)) ||
+        (rc = jstr_field(b, "harm", "", 1, 65536, &harm, err)) ||
+        (rc = jstr_field(b, "scope", "", 1, 65536, &scope, err)) ||
+        (rc = jtime_field(b, "discovered_at", 1, &discovered, err)) ||
+        (rc = jenum_field(b, "tlp", 0, tlps, &tlp, err)) ||
+        (rc = jstr_field(b, "exploit_material", "", 0, 1 << 20, &exploit, err)))
         return rc;
-    product = json_object_get(b, "product");
-    if (product == NULL || json_is_null(product))
+    product = vg_jget(b, "product");
+    if (vg_jnone(product))
         return vg_err_field(err, VG_EMISSING, "product", "product: required");
-    if (!json_is_object(product))
+    if (!vg_jis(product, VG_JOBJ))
         return vg_err_field(err, VG_EINVAL, "product", "product: must be an object");
-    if ((rc = vg_json_only(product, pkeys, "product", err)) ||
-        (rc = str_field(product, "vendor", "product", 1, 200, &pv, err)) ||
-        (rc = str_field(product, "name", "product", 1, 200, &pn, err)) ||
-        (rc = str_field(product, "model", "product", 1, 200, &pm, err)) ||
-        (rc = str_field(product, "versions", "product", 1, 2000, &pver, err)))
+    if ((rc = vg_jonly(product, pkeys, "product", err)) ||
+        (rc = jstr_field(product, "vendor", "product", 1, 200, &pv, err)) ||
+        (rc = jstr_field(product, "name", "product", 1, 200, &pn, err)) ||
+        (rc = jstr_field(product, "model", "product", 1, 200, &pm, err)) ||
+        (rc = jstr_field(product, "versions", "product", 1, 2000, &pver, err)))
         return rc;
     if (discovered > now + 60 * 1000)
         return vg_err_field(err, VG_EINVAL, "discovered_at", "discovered_at: in the future");
-    if (json_object_get(b, "received_at") && !json_is_null(json_object_get(b, "received_at"))) {
+    if (!vg_jnone(vg_jget(b, "received_at"))) {
         /* Backfilling a report that reached the operator by another channel. */
         if (!vg_allowed(who, VG_ACT_CASE_STAFF))
             return vg_err_field(err, VG_EFORBIDDEN, "received_at",
                                 "received_at: only operator staff may backfill the receipt time");
-        if ((rc = vg_json_time(b, "received_at", 1, &received, err)))
+        if ((rc = jtime_field(b, "received_at", 1, &received, err)))
             return rc;
         if (received > now + 60 * 1000 || received < discovered)
             return vg_err_field(err, VG_EINVAL, "received_at",
@@ -328,18 +542,17 @@ static int decode(struct vg_server *srv, const struct vg_actor *who, json_t *b, 
         who->org_kind != VG_ORG_OPERATOR)
         return vg_err_field(err, VG_EINVAL, "reporter_role",
                             "reporter_role: provider reports come from a vendor unit");
-    upstream = json_object_get(b, "upstream");
-    if (upstream && !json_is_null(upstream)) {
+    upstream = vg_jget(b, "upstream");
+    if (!vg_jnone(upstream)) {
         const char *uv = NULL;
         int64_t un = 0;
-        if (!json_is_object(upstream))
+        if (!vg_jis(upstream, VG_JOBJ))
             return vg_err_field(err, VG_EINVAL, "upstream", "upstream: must be an object");
-        if ((rc = vg_json_only(upstream, ukeys, "upstream", err)) ||
-            (rc = str_field(upstream, "vendor", "upstream", 1, 200, &uv, err)))
+        if ((rc = vg_jonly(upstream, ukeys, "upstream", err)) ||
+            (rc = jstr_field(upstream, "vendor", "upstream", 1, 200, &uv, err)))
             return rc;
-        json_t *na = json_object_get(upstream, "notified_at");
-        if (na && !json_is_null(na) &&
-            (!json_is_string(na) || vg_time_parse(json_string_value(na), &un) != 0))
+        const struct vg_jval *na = vg_jget(upstream, "notified_at");
+        if (!vg_jnone(na) && (!vg_jis(na, VG_JSTR) || vg_time_parse(na->u.s, &un) != 0))
             return vg_err_field(err, VG_EINVAL, "upstream.notified_at",
                                 "upstream.notified_at: not an RFC 3339 time");
     } else {
@@ -347,61 +560,47 @@ static int decode(struct vg_server *srv, const struct vg_actor *who, json_t *b, 
     }
 
     /* affected packages */
-    affected = json_object_get(b, "affected");
-    json_t *aff = json_array();
-    if (affected && !json_is_null(affected)) {
-        size_t i;
-        json_t *e;
-        if (!json_is_array(affected) || json_array_size(affected) > 1000) {
-            json_decref(aff);
-            return vg_err_field(err, VG_EINVAL, "affected", "affected: an array of at most 1000");
+    affected = vg_jget(b, "affected");
+    vg_buf_putc(&aff, '[');
+    if (!vg_jnone(affected)) {
+        if (!vg_jis(affected, VG_JARR) || affected->n > 1000) {
+            rc = vg_err_field(err, VG_EINVAL, "affected", "affected: an array of at most 1000");
+            goto out;
         }
-        in->products = vg_arena_calloc(a, json_array_size(affected) + 1, sizeof(char *));
-        json_array_foreach(affected, i, e) {
-            json_t *one = NULL;
-            const char *kp = NULL;
-            if ((rc = decode_affected(e, i, a, &one, &kp, err)) != VG_OK) {
-                json_decref(aff);
-                return rc;
-            }
-            json_array_append_new(aff, one);
-            const char *key;
+        in->products = vg_arena_calloc(a, affected->n + 1, sizeof(char *));
+        for (size_t i = 0; i < affected->n; i++) {
+            const char *kp = NULL, *key;
+            if (i)
+                vg_buf_putc(&aff, ',');
+            if ((rc = decode_affected(&affected->u.a[i], i, a, &aff, &kp, err)) != VG_OK)
+                goto out;
             lower_dup(a, vg_arena_printf(a, "%s|%s|%s", pv, pn, kp), &key);
             in->products[in->nproducts++] = key;
         }
     }
-    if ((aliases = string_array_or_err(json_object_get(b, "aliases"), "aliases", 100, 100, err)) ==
-        NULL) {
-        json_decref(aff);
-        return err->code;
-    }
-    if ((cvss = string_array_or_err(json_object_get(b, "cvss"), "cvss", 10, 512, err)) == NULL ||
-        (scored = score_vectors(cvss, &best, &grade, err)) == NULL) {
-        json_decref(aff);
-        json_decref(aliases);
-        json_decref(cvss);
-        return err->code;
-    }
-    refs = json_object_get(b, "references");
-    if (refs && !json_is_null(refs)) {
+    vg_buf_putc(&aff, ']');
+    if ((rc = jstring_array(vg_jget(b, "aliases"), "aliases", 100, 100, &aliases, err)) ||
+        (rc = jstring_array(vg_jget(b, "cvss"), "cvss", 10, 512, &cvss, err)) ||
+        (rc = score_vectors(cvss, a, &scored, &best, &grade, err)))
+        goto out;
+    refs = vg_jget(b, "references");
+    if (!vg_jnone(refs)) {
         static const char *const rkeys[] = {"type", "url", NULL};
-        size_t i;
-        json_t *r;
-        rc = VG_OK;
-        if (!json_is_array(refs) || json_array_size(refs) > 200)
+        if (!vg_jis(refs, VG_JARR) || refs->n > 200)
             rc = vg_err_field(err, VG_EINVAL, "references", "references: an array of at most 200");
         else
-            json_array_foreach(refs, i, r) {
+            for (size_t i = 0; i < refs->n; i++) {
+                const struct vg_jval *r = &refs->u.a[i];
                 char p[64];
                 const char *t = NULL, *u = NULL;
                 snprintf(p, sizeof(p), "references[%zu]", i);
-                if (!json_is_object(r)) {
+                if (!vg_jis(r, VG_JOBJ)) {
                     rc = vg_err_field(err, VG_EINVAL, p, "%s: must be an object", p);
                     break;
                 }
-                if ((rc = vg_json_only(r, rkeys, p, err)) ||
-                    (rc = str_field(r, "type", p, 1, 32, &t, err)) ||
-                    (rc = str_field(r, "url", p, 1, 2048, &u, err)))
+                if ((rc = vg_jonly(r, rkeys, p, err)) ||
+                    (rc = jstr_field(r, "type", p, 1, 32, &t, err)) ||
+                    (rc = jstr_field(r, "url", p, 1, 2048, &u, err)))
                     break;
                 if (enum_index(ref_types, t) < 0) {
                     snprintf(p, sizeof(p), "references[%zu].type", i);
@@ -409,103 +608,147 @@ static int decode(struct vg_server *srv, const struct vg_actor *who, json_t *b, 
                     break;
                 }
             }
-        if (rc) {
-            json_decref(aff);
-            json_decref(aliases);
-            json_decref(cvss);
-            json_decref(scored);
-            return rc;
-        }
+        if (rc)
+            goto out;
     } else {
         refs = NULL;
     }
 
-    in->aliases = vg_arena_calloc(a, json_array_size(aliases) + 1, sizeof(char *));
-    {
-        size_t i;
-        json_t *x;
-        json_array_foreach(aliases, i, x) {
-            char *u = vg_arena_strdup(a, json_string_value(x));
-            for (char *q = u; *q; q++)
-                *q = (char)toupper((unsigned char)*q);
-            in->aliases[in->naliases++] = u;
-        }
+    in->aliases = vg_arena_calloc(a, vg_jsize(aliases) + 1, sizeof(char *));
+    for (size_t i = 0; i < vg_jsize(aliases); i++) {
+        char *u = vg_arena_strndup(a, aliases->u.a[i].u.s, aliases->u.a[i].n);
+        for (char *q = u; *q; q++)
+            *q = (char)toupper((unsigned char)*q);
+        in->aliases[in->naliases++] = u;
     }
 
-    json_t *d = json_object();
-    json_object_set_new(d, "title", json_string(title));
-    json_object_set_new(d, "library", json_string(library));
-    json_object_set_new(d, "reporter_role", json_string(role));
-    json_object_set(d, "product", product);
-    json_object_set_new(d, "technical_characteristics", json_string(tc));
-    json_object_set_new(d, "harm", json_string(harm));
-    json_object_set_new(d, "scope", json_string(scope));
-    json_object_set_new(d, "affected", aff);
-    json_object_set_new(d, "cvss", scored);
-    json_decref(cvss);
-    json_object_set_new(d, "severity",
-                        best < 0 ? json_null()
-                                 : json_pack("{s:f, s:s, s:O}", "score", best / 10.0, "rating",
-                                             vg_cvss_severity(40, best), "national_grade",
-                                             grade ? grade : json_null()));
     /* GB/T 30279 grading with the operator's table: the raw indicator values
      * and the table version are kept with the grade, which then is the
      * case's national grade. */
-    json_t *gb = json_object_get(b, "gbt");
-    rc = VG_OK;
-    if (gb && !json_is_null(gb)) {
-        struct vg_gbt_input in[64];
-        struct vg_gbt_result res;
+    gb = vg_jget(b, "gbt");
+    if (!vg_jnone(gb)) {
+        struct vg_gbt_input gin[64];
         struct vg_err ge = {0};
         size_t nin = 0;
-        const char *k;
-        json_t *v;
         if (srv->gbt == NULL)
             rc = vg_err_field(err, VG_EINVAL, "gbt", "gbt: this platform has no GB/T 30279 table "
                                                      "configured (--gbt-table)");
-        else if (!json_is_object(gb) || json_object_size(gb) > 64)
+        else if (!vg_jis(gb, VG_JOBJ) || gb->n > 64)
             rc = vg_err_field(err, VG_EINVAL, "gbt", "gbt: an object of indicator: value");
         else {
-            json_object_foreach(gb, k, v) {
-                if (!json_is_string(v)) {
+            for (size_t i = 0; i < gb->n; i++) {
+                const struct vg_jmem *m = &gb->u.o[i];
+                if (!vg_jis(&m->val, VG_JSTR)) {
                     char p[64];
-                    snprintf(p, sizeof(p), "gbt.%.50s", k);
+                    snprintf(p, sizeof(p), "gbt.%.50s", m->key.u.s);
                     rc = vg_err_field(err, VG_EINVAL, p, "%s: must be a string", p);
                     break;
                 }
-                in[nin].name = k;
-                in[nin++].value = json_string_value(v);
+                gin[nin].name = m->key.u.s;
+                gin[nin++].value = m->val.u.s;
             }
-            if (rc == VG_OK && vg_gbt_grade(srv->gbt, in, nin, &res, &ge) != VG_OK) {
+            if (rc == VG_OK && vg_gbt_grade(srv->gbt, gin, nin, &res, &ge) != VG_OK) {
                 char p[64];
                 snprintf(p, sizeof(p), "gbt%s%.50s", ge.field[0] ? "." : "", ge.field);
                 rc = vg_err_field(err, ge.code, p, "gbt: %s", ge.msg);
             }
         }
-        if (rc) {
-            json_decref(d);
-            json_decref(aliases); /* not in d yet */
-            return rc;
-        }
-        json_object_set_new(d, "gbt", json_pack("{s:O, s:s, s:s, s:s}", "inputs", gb, "grade",
-                                                vg_grade_name(res.grade), "grade_zh",
-                                                vg_grade_name_zh(res.grade), "table_version",
-                                                res.version));
-        json_t *sev = json_object_get(d, "severity");
-        if (json_is_object(sev))
-            json_object_set_new(sev, "national_grade", json_string(vg_grade_name(res.grade)));
-        else
-            json_object_set_new(d, "severity", json_pack("{s:s}", "national_grade",
-                                                         vg_grade_name(res.grade)));
+        if (rc)
+            goto out;
+        graded = 1;
+    } else {
+        gb = NULL;
     }
-    json_object_set_new(d, "aliases", aliases);
-    json_object_set_new(d, "upstream", upstream ? json_deep_copy(upstream) : json_null());
-    json_object_set_new(d, "references", refs ? json_deep_copy(refs) : json_array());
-    json_object_set_new(d, "exploit_material", exploit ? json_string(exploit) : json_null());
-    json_object_set_new(d, "fix", json_null());
-    json_object_set_new(d, "early_publication", json_null());
-    json_object_set_new(d, "possible_duplicates", json_array());
-    in->doc = d;
+
+    /* The stored document, in key order: affected .. library | product |
+     * references .. upstream (possible_duplicates and receipt come from the
+     * writer). */
+    put_key(&in->lo, "affected");
+    vg_buf_append(&in->lo, aff.p, aff.n);
+    put_key(&in->lo, "aliases");
+    if (aliases)
+        put_jval(&in->lo, aliases, 1);
+    else
+        vg_buf_puts(&in->lo, "[]");
+    put_key(&in->lo, "cvss");
+    vg_buf_append(&in->lo, scored.p, scored.n);
+    put_key(&in->lo, "early_publication");
+    vg_buf_puts(&in->lo, "null");
+    put_key(&in->lo, "exploit_material");
+    put_jstr_or_null(&in->lo, exploit);
+    put_key(&in->lo, "fix");
+    vg_buf_puts(&in->lo, "null");
+    if (graded) {
+        put_key(&in->lo, "gbt");
+        vg_buf_puts(&in->lo, "{\"grade\":");
+        vg__jansson_str(&in->lo, vg_grade_name(res.grade));
+        vg_buf_puts(&in->lo, ",\"grade_zh\":");
+        vg__jansson_str(&in->lo, vg_grade_name_zh(res.grade));
+        vg_buf_puts(&in->lo, ",\"inputs\":");
+        put_jval(&in->lo, gb, 1);
+        vg_buf_puts(&in->lo, ",\"table_version\":");
+        vg__jansson_str(&in->lo, res.version);
+        vg_buf_putc(&in->lo, '}');
+    }
+    put_key(&in->lo, "harm");
+    vg__jansson_str(&in->lo, harm);
+    put_key(&in->lo, "library");
+    vg__jansson_str(&in->lo, library);
+    put_key(&in->mid, "product");
+    put_jval(&in->mid, product, 1);
+    put_key(&in->hi, "references");
+    if (refs)
+        put_jval(&in->hi, refs, 1);
+    else
+        vg_buf_puts(&in->hi, "[]");
+    put_key(&in->hi, "reporter_role");
+    vg__jansson_str(&in->hi, role);
+    put_key(&in->hi, "scope");
+    vg__jansson_str(&in->hi, scope);
+    /* severity: {score, rating, national_grade} from the best vector, the
+     * grade replaced by the GB/T grade when there is one */
+    struct vg_buf sev_sorted = {0}, sev_doc = {0};
+    if (best >= 0) {
+        const char *rating = vg_cvss_severity(40, best);
+        vg_buf_puts(&sev_doc, "{\"score\":");
+        put_real(&sev_doc, best / 10.0);
+        vg_buf_puts(&sev_doc, ",\"rating\":");
+        vg__jansson_str(&sev_doc, rating);
+        vg_buf_puts(&sev_doc, ",\"national_grade\":");
+        vg_buf_puts(&sev_sorted, "{\"national_grade\":");
+        if (graded) {
+            vg__jansson_str(&sev_doc, vg_grade_name(res.grade));
+            vg__jansson_str(&sev_sorted, vg_grade_name(res.grade));
+        } else {
+            put_jval(&sev_doc, grade ? grade : &(struct vg_jval){.type = VG_JNULL}, 0);
+            put_jval(&sev_sorted, grade ? grade : &(struct vg_jval){.type = VG_JNULL}, 1);
+        }
+        vg_buf_putc(&sev_doc, '}');
+        vg_buf_puts(&sev_sorted, ",\"rating\":");
+        vg__jansson_str(&sev_sorted, rating);
+        vg_buf_puts(&sev_sorted, ",\"score\":");
+        put_real(&sev_sorted, best / 10.0);
+        vg_buf_putc(&sev_sorted, '}');
+    } else if (graded) {
+        vg_buf_puts(&sev_doc, "{\"national_grade\":");
+        vg__jansson_str(&sev_doc, vg_grade_name(res.grade));
+        vg_buf_putc(&sev_doc, '}');
+        vg_buf_append(&sev_sorted, sev_doc.p, sev_doc.n);
+    } else {
+        vg_buf_puts(&sev_doc, "null");
+        vg_buf_puts(&sev_sorted, "null");
+    }
+    put_key(&in->hi, "severity");
+    vg_buf_append(&in->hi, sev_sorted.p, sev_sorted.n);
+    put_key(&in->hi, "technical_characteristics");
+    vg__jansson_str(&in->hi, tc);
+    put_key(&in->hi, "title");
+    vg__jansson_str(&in->hi, title);
+    put_key(&in->hi, "upstream");
+    if (upstream)
+        put_jval(&in->hi, upstream, 1);
+    else
+        vg_buf_puts(&in->hi, "null");
 
     struct vg_case *c = &in->c;
     memset(c, 0, sizeof(*c));
@@ -526,7 +769,33 @@ static int decode(struct vg_server *srv, const struct vg_actor *who, json_t *b, 
     /* A provider reporting its own product is the vendor unit. */
     if (strcmp(role, "provider") == 0 && who->org_kind == VG_ORG_VENDOR)
         c->vendor_org = who->org_id;
-    return VG_OK;
+
+    /* The peer notification (case_summary without the id, which the writer
+     * puts first): the product and severity in the order the document and
+     * case_summary give them. */
+    vg_buf_puts(&in->sum, "\"state\":\"received\",\"title\":");
+    vg__jansson_str(&in->sum, title);
+    vg_buf_puts(&in->sum, ",\"product\":");
+    put_jval(&in->sum, product, 0);
+    vg_buf_puts(&in->sum, ",\"library\":");
+    vg__jansson_str(&in->sum, library);
+    vg_buf_puts(&in->sum, ",\"tlp\":");
+    vg__jansson_str(&in->sum, tlp);
+    vg_buf_puts(&in->sum, ",\"severity\":");
+    vg_buf_append(&in->sum, sev_doc.p, sev_doc.n);
+    vg_buf_puts(&in->sum, ",\"discovered_at\":");
+    put_jtime(&in->sum, c->discovered_at);
+    vg_buf_puts(&in->sum, ",\"received_at\":");
+    put_jtime(&in->sum, c->received_at);
+    vg_buf_puts(&in->sum, ",\"report_due\":");
+    put_jtime(&in->sum, c->report_due);
+    vg_buf_printf(&in->sum, ",\"late\":%s}", c->late ? "true" : "false");
+    vg_buf_free(&sev_sorted);
+    vg_buf_free(&sev_doc);
+out:
+    vg_buf_free(&aff);
+    vg_buf_free(&scored);
+    return rc;
 }
 
 /* ---- receipts ---- */
@@ -1019,72 +1288,78 @@ static int notify_orgs(struct vg_store *st, const char *topic, const char *objec
     return rc;
 }
 
-/* ---- intake ---- */
-
-/* The members of a canonical dump without its braces, in arena a ("" when
- * the object is empty). */
-static const char *canon_members(json_t *o, struct vg_arena *a)
+/* One inbox entry for every unit in units (all of one kind): simultaneous
+ * forwarding to the peer centres. It is written once, with org_id
+ * VG_NOTIFY_KIND(kind) in the row and the envelope, and the store gives it
+ * to each unit as its own, byte for byte what notify_orgs writes for it;
+ * each matching webhook subscription still gets an outbox row, whose body
+ * is that entry's with the unit's id. An entry per unit cost a row, an
+ * index entry and ~600 bytes of WAL per peer and case. */
+static int notify_kind(struct vg_store *st, int kind, const char *topic, const char *object_type,
+                       const char *object_id, const struct vg_org *units, size_t n,
+                       json_t *facts, const char *text, int64_t origin_at, int *queued,
+                       struct vg_arena *a, struct vg_err *err)
 {
-    struct vg_buf t = {0};
-    vg__jansson_put(&t, o, 1);
-    const char *m = t.n > 2 ? vg_arena_strndup(a, t.p + 1, t.n - 2) : "";
-    vg_buf_free(&t);
-    return m;
-}
-
-/* Everything of a submission that does not depend on its number or on the
- * other cases is encoded before the write transaction, in parallel with the
- * other requests; the writer then only joins text. */
-struct intake_text {
-    /* the stored document's members (canonical: sorted keys) before
-     * "possible_duplicates", between it and "receipt", and after "receipt" */
-    const char *doc_lo, *doc_mid, *doc_hi;
-    const char *sum_tail; /* the peer notification's members after "id" */
-    json_t *facts;        /* what a subscription filter tests: the library */
-    char sha[65];         /* SHA-256 of the request body */
-};
-
-static void intake_encode(struct intake *in, const char *raw, size_t rawlen, struct vg_arena *a,
-                          struct intake_text *t)
-{
-    json_t *lo = json_object(), *mid = json_object(), *hi = json_object(), *v;
-    const char *k;
-    unsigned char h[32];
-    json_object_foreach(in->doc, k, v)
-    {
-        if (strcmp(k, "possible_duplicates") == 0 || strcmp(k, "receipt") == 0)
-            continue;
-        json_object_set(strcmp(k, "possible_duplicates") < 0 ? lo
-                        : strcmp(k, "receipt") < 0           ? mid
-                                                             : hi,
-                        k, v);
+    int64_t now = vg_time_now_ms(), shared = VG_NOTIFY_KIND(kind);
+    struct vg_buf env = {0}, rcp = {0};
+    const char *library = json_string_value(json_object_get(facts, "library"));
+    int rc;
+    vg_buf_puts(&env, "{\"topic\":");
+    vg__jansson_str(&env, topic);
+    vg_buf_puts(&env, ",\"object_type\":");
+    vg__jansson_str(&env, object_type);
+    vg_buf_puts(&env, ",\"object_id\":");
+    vg__jansson_str(&env, object_id);
+    vg_buf_puts(&env, ",\"org_id\":");
+    vg_buf_put_i64(&env, shared);
+    vg_buf_puts(&env, ",\"at\":");
+    put_jtime(&env, now);
+    vg_buf_puts(&env, ",\"data\":");
+    vg_buf_puts(&env, text);
+    vg_buf_putc(&env, '}');
+    vg_buf_putc(&rcp, ',');
+    for (size_t k = 0; k < n; k++) {
+        vg_buf_put_i64(&rcp, units[k].id);
+        vg_buf_putc(&rcp, ',');
     }
-    t->doc_lo = canon_members(lo, a);
-    t->doc_mid = canon_members(mid, a);
-    t->doc_hi = canon_members(hi, a);
-    json_decref(lo);
-    json_decref(mid);
-    json_decref(hi);
-    /* case_summary without the id, which the writer puts first */
-    struct vg_case c = in->c;
-    c.id = "";
-    json_t *sum = case_summary(&c, in->doc);
-    json_object_del(sum, "id");
-    struct vg_buf st = {0};
-    vg__jansson_put(&st, sum, 0);
-    t->sum_tail = st.n > 2 ? vg_arena_strndup(a, st.p + 1, st.n - 1) : "}";
-    vg_buf_free(&st);
-    json_decref(sum);
-    t->facts = json_pack("{s:s}", "library", in->c.library);
-    crypto_hash_sha256(h, (const unsigned char *)raw, rawlen);
-    vg_hex(h, 32, t->sha);
+    struct vg_notification no = {.org_id = shared, .created_at = now, .topic = topic,
+                                 .object_type = object_type, .object_id = object_id,
+                                 .body = env.p, .recipients = rcp.p};
+    rc = st->ops->notif_insert(st, &no, err);
+    for (size_t k = 0; rc == VG_OK && k < n; k++) {
+        struct vg_subscription *subs;
+        size_t nsubs;
+        rc = st->ops->sub_list(st, units[k].id, a, &subs, &nsubs, err);
+        for (size_t i = 0; rc == VG_OK && i < nsubs; i++) {
+            if (strcmp(subs[i].channel, "webhook") != 0 ||
+                !filter_takes(subs[i].filter, topic, library, facts))
+                continue;
+            /* the body is the inbox entry's, stored once: see outbox_due */
+            struct vg_outbox o = {.created_at = now, .origin_at = origin_at,
+                                  .org_id = units[k].id, .subscription_id = subs[i].id,
+                                  .topic = topic, .object_type = object_type,
+                                  .object_id = object_id,
+                                  .idempotency_key = vg_arena_printf(a, "vg-%lld-%lld",
+                                                                     (long long)no.id,
+                                                                     (long long)subs[i].id),
+                                  .url = subs[i].url, .secret = subs[i].secret, .body = NULL,
+                                  .notification_id = no.id, .next_attempt_at = now};
+            rc = st->ops->outbox_insert(st, &o, err);
+            if (rc == VG_OK && queued)
+                (*queued)++;
+        }
+    }
+    vg_buf_free(&env);
+    vg_buf_free(&rcp);
+    return rc;
 }
+
+/* ---- intake ---- */
 
 struct create_op {
     struct vg_server *srv;
     const struct vg_actor *who;
     struct intake *in;
-    struct intake_text *t;
     struct vg_arena *a;
     int queued;
     struct vg_err *err;
@@ -1136,8 +1411,8 @@ static int find_first(struct vg_store *st, struct create_op *op, struct vg_case 
 static int create_tx(struct vg_store *st, void *ctx)
 {
     struct create_op *op = ctx;
-    struct vg_case *c = &op->in->c;
-    const struct intake_text *t = op->t;
+    struct intake *in = op->in;
+    struct vg_case *c = &in->c;
     struct vg_arena *a = op->a;
     struct vg_buf b = {0}, r = {0};
     struct vg_case first = {0};
@@ -1174,7 +1449,9 @@ static int create_tx(struct vg_store *st, void *ctx)
     vg__jansson_str(&r, c->id);
     vg_buf_puts(&r, ",\"received_at\":");
     vg__jansson_str(&r, at);
-    vg_buf_printf(&r, ",\"sha256\":\"%s\"}", t->sha);
+    vg_buf_puts(&r, ",\"sha256\":\"");
+    vg_buf_puts(&r, in->sha);
+    vg_buf_puts(&r, "\"}");
     crypto_sign_detached(sig, NULL, (const unsigned char *)r.p, r.n, op->srv->sign_sk);
     sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
     /* ... stored canonically: {alg, case_id, key_id, received_at, sha256, signature} */
@@ -1185,16 +1462,17 @@ static int create_tx(struct vg_store *st, void *ctx)
     vg__jansson_str(&r, op->srv->key_id);
     vg_buf_puts(&r, ",\"received_at\":");
     vg__jansson_str(&r, at);
-    vg_buf_printf(&r, ",\"sha256\":\"%s\",\"signature\":\"%s\"}", t->sha, b64);
+    vg_buf_puts(&r, ",\"sha256\":\"");
+    vg_buf_puts(&r, in->sha);
+    vg_buf_puts(&r, "\",\"signature\":\"");
+    vg_buf_puts(&r, b64);
+    vg_buf_puts(&r, "\"}");
 
     /* The stored document, canonical: the parts encoded before, the links and
      * the receipt in their places. */
     vg_buf_putc(&b, '{');
-    if (*t->doc_lo) {
-        vg_buf_puts(&b, t->doc_lo);
-        vg_buf_putc(&b, ',');
-    }
-    vg_buf_puts(&b, "\"possible_duplicates\":[");
+    vg_buf_append(&b, in->lo.p, in->lo.n);
+    vg_buf_puts(&b, ",\"possible_duplicates\":[");
     if (dup) {
         vg_buf_puts(&b, "{\"id\":");
         vg__jansson_str(&b, first.id);
@@ -1205,16 +1483,11 @@ static int create_tx(struct vg_store *st, void *ctx)
         vg_buf_putc(&b, '}');
     }
     vg_buf_puts(&b, "],");
-    if (*t->doc_mid) {
-        vg_buf_puts(&b, t->doc_mid);
-        vg_buf_putc(&b, ',');
-    }
-    vg_buf_puts(&b, "\"receipt\":");
+    vg_buf_append(&b, in->mid.p, in->mid.n);
+    vg_buf_puts(&b, ",\"receipt\":");
     vg_buf_append(&b, r.p, r.n);
-    if (*t->doc_hi) {
-        vg_buf_putc(&b, ',');
-        vg_buf_puts(&b, t->doc_hi);
-    }
+    vg_buf_putc(&b, ',');
+    vg_buf_append(&b, in->hi.p, in->hi.n);
     vg_buf_putc(&b, '}');
     c->doc = vg_arena_strndup(a, b.p, b.n);
 
@@ -1246,14 +1519,19 @@ static int create_tx(struct vg_store *st, void *ctx)
     vg_buf_reset(&b);
     vg_buf_puts(&b, "{\"case_id\":");
     vg__jansson_str(&b, c->id);
-    vg_buf_printf(&b, ",\"doc_sha256\":\"%s\",\"late\":%s,\"receipt\":", hex,
-                  c->late ? "true" : "false");
+    vg_buf_puts(&b, ",\"doc_sha256\":\"");
+    vg_buf_puts(&b, hex);
+    vg_buf_puts(&b, c->late ? "\",\"late\":true,\"receipt\":" : "\",\"late\":false,\"receipt\":");
     vg_buf_append(&b, r.p, r.n);
-    vg_buf_printf(&b, ",\"reporter_org\":%lld,\"state\":", (long long)c->reporter_org);
+    vg_buf_puts(&b, ",\"reporter_org\":");
+    vg_buf_put_i64(&b, c->reporter_org);
+    vg_buf_puts(&b, ",\"state\":");
     vg__jansson_str(&b, c->state);
     vg_buf_puts(&b, ",\"tlp\":");
     vg__jansson_str(&b, c->tlp);
-    vg_buf_printf(&b, ",\"vendor_org\":%lld}", (long long)c->vendor_org);
+    vg_buf_puts(&b, ",\"vendor_org\":");
+    vg_buf_put_i64(&b, c->vendor_org);
+    vg_buf_putc(&b, '}');
     if ((rc = vg_audit_append_text(st, op->who, "case.create", "case", c->id, b.p, b.n,
                                    c->received_at, op->err)))
         goto out;
@@ -1267,39 +1545,38 @@ static int create_tx(struct vg_store *st, void *ctx)
     vg_buf_puts(&b, "{\"id\":");
     vg__jansson_str(&b, c->id);
     vg_buf_putc(&b, ',');
-    vg_buf_puts(&b, t->sum_tail);
-    struct vg_notify_to *to = vg_arena_calloc(a, np, sizeof(*to));
-    for (size_t i = 0; i < np; i++)
-        to[i] = (struct vg_notify_to){.org_id = peers[i].id, .body = t->facts, .text = b.p};
-    rc = notify_orgs(st, "case.received", "case", c->id, to, np, c->received_at, &op->queued, NULL,
-                     a, op->err);
+    vg_buf_append(&b, in->sum.p, in->sum.n);
+    /* what a subscription filter tests: the library */
+    json_t *facts = json_pack("{s:s}", "library", c->library);
+    rc = notify_kind(st, VG_ORG_PEER, "case.received", "case", c->id, peers, np, facts, b.p,
+                     c->received_at, &op->queued, a, op->err);
+    json_decref(facts);
 out:
     vg_buf_free(&b);
     vg_buf_free(&r);
     return rc;
 }
 
-int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who, json_t *body,
-                       const char *raw, size_t rawlen, char **out, size_t *outlen,
-                       struct vg_err *err)
+int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who,
+                       const struct vg_jval *body, const char *raw, size_t rawlen, char **out,
+                       size_t *outlen, struct vg_err *err)
 {
     struct intake in;
-    struct intake_text t;
     struct create_op op;
+    unsigned char h[32];
     int rc;
     if ((rc = vg_authz(who, VG_ACT_CASE_SUBMIT, err)))
         return rc;
     memset(&in, 0, sizeof(in));
-    memset(&t, 0, sizeof(t));
     memset(&op, 0, sizeof(op));
     op.a = vg_arena_new(0);
     vg__tx_expect(srv, 1); /* the writer may wait for this one (group commit) */
     if ((rc = decode(srv, who, body, vg_time_now_ms(), op.a, &in, err)) == VG_OK) {
-        intake_encode(&in, raw, rawlen, op.a, &t);
+        crypto_hash_sha256(h, (const unsigned char *)raw, rawlen);
+        vg_hex(h, 32, in.sha);
         op.srv = srv;
         op.who = who;
         op.in = &in;
-        op.t = &t;
         op.err = err;
         rc = vg__tx_expected(srv, create_tx, &op, err);
     } else {
@@ -1310,8 +1587,7 @@ int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who, json_t
         case_text(&in.c, &b);
         *out = vg_buf_steal(&b, outlen);
     }
-    json_decref(in.doc);
-    json_decref(t.facts);
+    intake_free(&in);
     vg_arena_free(op.a);
     if (rc == VG_OK && op.queued)
         vg_notifier_kick(srv->notifier);
@@ -2059,7 +2335,8 @@ int vg_svc_inbox(struct vg_server *srv, const struct vg_actor *who, struct vg_pa
         return rc;
     a = vg_arena_new(0);
     st = vg_pool_get(srv->pool);
-    rc = st->ops->notif_list(st, who->org_id, pg.after, pg.limit, a, &ns, &n, err);
+    rc = st->ops->notif_list(st, who->org_id, who->org_kind, pg.after, pg.limit, a, &ns, &n,
+                             err);
     vg_pool_put(srv->pool, st);
     if (rc == VG_OK) {
         json_t *items = json_array();

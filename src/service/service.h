@@ -155,12 +155,13 @@ struct vg_case_query {
     struct vg_page pg;
 };
 
-/* Intake: body is the parsed submission (borrowed), raw/rawlen its exact
+/* Intake: body is the submission read with jscan (borrowed), raw/rawlen its exact
  * bytes (hashed into the signed receipt). who may be any active unit's
  * non-reader user. The 201 body (JSON text, caller frees) in *out, *outlen. */
-int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who, json_t *body,
-                       const char *raw, size_t rawlen, char **out, size_t *outlen,
-                       struct vg_err *err);
+struct vg_jval;
+int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who,
+                       const struct vg_jval *body, const char *raw, size_t rawlen, char **out,
+                       size_t *outlen, struct vg_err *err);
 /* who NULL = anonymous (published cases only). */
 int vg_svc_case_get(struct vg_server *srv, const struct vg_actor *who, const char *id,
                     json_t **out, struct vg_err *err);

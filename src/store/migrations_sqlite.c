@@ -457,6 +457,38 @@ const struct vg__migration vg__sqlite_migrations[] = {
     "DROP INDEX IF EXISTS cases_state;"
     "DROP INDEX IF EXISTS cases_reporter;"
     "DROP INDEX IF EXISTS cases_vendor;"},
+    /* 82: dedup keys are appended to a log in receipt order and found
+     * through an index the writer keeps in memory (sqlite_dedup.c): a b-tree
+     * keyed by the key's text cost two random leaf pages per case. */
+    {82,
+    "CREATE TABLE case_dedup_log ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " value TEXT NOT NULL,"
+    " received_at INTEGER NOT NULL,"
+    " case_rid INTEGER NOT NULL);"
+    "INSERT INTO case_dedup_log (kind, value, received_at, case_rid)"
+    " SELECT kind, value, received_at, case_rid FROM case_dedup ORDER BY received_at, case_rid;"
+    "DROP TABLE case_dedup;"},
+    /* 83: one inbox entry for all the units it goes to (the peer centres
+     * told of a case): org_id -1 - kind, which names no org (so no foreign
+     * key), and the units in recipients. */
+    {83,
+    "CREATE TABLE notifications_new ("
+    " id INTEGER PRIMARY KEY,"
+    " org_id INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " topic TEXT NOT NULL,"
+    " object_type TEXT NOT NULL,"
+    " object_id TEXT NOT NULL,"
+    " body TEXT NOT NULL,"
+    " recipients TEXT);"
+    "INSERT INTO notifications_new (id, org_id, created_at, topic, object_type, object_id, body)"
+    " SELECT id, org_id, created_at, topic, object_type, object_id, body FROM notifications"
+    " ORDER BY id;"
+    "DROP TABLE notifications;"
+    "ALTER TABLE notifications_new RENAME TO notifications;"
+    "CREATE INDEX notifications_org ON notifications(org_id, id);"},
     /* 90..99: the knowledge base, bulk imports. 90: alias and package rows
      * name their record by rid, not by id: shorter keys, and the indexes by
      * record grow at their end (rids only increase) instead of taking a

@@ -1,8 +1,13 @@
 /* SQLite backend, part two: cases, their keys and timeline, unit inboxes,
- * webhook subscriptions and the transactional outbox with its delivery log.
- * The ops are wired into the table in sqlite.c. */
+ * webhook subscriptions and the transactional outbox with its delivery log
+ * (the cases' dedup keys are in sqlite_dedup.c). The ops are wired into the
+ * table in sqlite.c. */
 #include "store/sqlite_int.h"
 #include "core/buf.h"
+#include "core/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 
 #define CASE_COLS                                                                                  \
     "rid, id, year, seq, state, library, tlp, reporter_org, reporter_user, vendor_org, "           \
@@ -36,15 +41,6 @@ static const char q_case_list[] =
     " AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR library = ?6)"
     " AND (?7 IS NULL OR lower(product_vendor) = lower(?7)) AND (?8 = 0 OR late = 1)"
     " ORDER BY rid LIMIT ?9";
-static const char q_key_put[] =
-    "INSERT INTO case_dedup (kind, value, received_at, case_rid) VALUES (?,?,?,?)"
-    " ON CONFLICT DO NOTHING";
-/* The key's rows come in receipt order from the primary key: the first open
- * one is the answer, usually the first row read. */
-static const char q_find_key[] =
-    "SELECT c.rid, c.id, c.received_at FROM case_dedup k JOIN cases c ON c.rid = k.case_rid"
-    " WHERE k.kind = ? AND k.value = ? AND c.id <> ? AND c.state NOT IN ('rejected', 'duplicate')"
-    " ORDER BY k.received_at, k.case_rid LIMIT 1";
 static const char q_data_version[] = "PRAGMA data_version";
 static const char q_event_insert[] =
     "INSERT INTO case_events (case_id, at, actor_user, actor_org, kind, from_state, to_state, body)"
@@ -56,11 +52,17 @@ static const char q_delays[] =
     "SELECT reporter_org, library, received_at - discovered_at, late FROM cases"
     " WHERE state <> 'duplicate' ORDER BY reporter_org, library";
 static const char q_notif_insert[] =
-    "INSERT INTO notifications (org_id, created_at, topic, object_type, object_id, body)"
-    " VALUES (?,?,?,?,?,?)";
+    "INSERT INTO notifications (org_id, created_at, topic, object_type, object_id, body,"
+    " recipients) VALUES (?,?,?,?,?,?,?)";
+/* Two walks of notifications_org in id order, merged: the unit's own
+ * entries, and those for its kind (?3) that name it. */
 static const char q_notif_list[] =
     "SELECT id, org_id, created_at, topic, object_type, object_id, body FROM notifications"
-    " WHERE org_id = ? AND id > ? ORDER BY id LIMIT ?";
+    " WHERE org_id = ?1 AND id > ?2"
+    " UNION ALL"
+    " SELECT id, org_id, created_at, topic, object_type, object_id, body FROM notifications"
+    " WHERE org_id = ?3 AND id > ?2 AND instr(recipients, ',' || ?1 || ',') > 0"
+    " ORDER BY id LIMIT ?4";
 static const char q_sub_insert[] =
     "INSERT INTO subscriptions (org_id, channel, url, secret, filter, created_at, created_by)"
     " VALUES (?,?,?,?,?,?,?)";
@@ -82,7 +84,8 @@ static const char q_outbox_insert[] =
     " || ',\"notification_id\":' || n.id || '}' ELSE o.body END,"                                 \
     " o.state, o.attempts, o.next_attempt_at, o.delivered_at"
 static const char q_outbox_due[] =
-    "SELECT " OUTBOX_COLS " FROM outbox o LEFT JOIN notifications n ON n.id = o.notification_id"
+    "SELECT " OUTBOX_COLS ", n.org_id FROM outbox o"
+    " LEFT JOIN notifications n ON n.id = o.notification_id"
     " AND o.notification_id > 0 WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
     " ORDER BY o.next_attempt_at, o.id LIMIT ?";
 static const char q_outbox_next[] =
@@ -120,10 +123,107 @@ static void read_org(sqlite3_stmt *st, struct vg_arena *a, struct vg_org *o)
     o->updated_at = sqlite3_column_int64(st, 8);
 }
 
-int vg__sq_org_by_name(struct vg_store *base, const char *name, struct vg_arena *a,
-                       struct vg_org *out, struct vg_err *err)
+/* ---- the org cache (see org_gen in sqlite_int.h) ----
+ * A case submission asked the same three things each time: the active peer
+ * centres, the vendor unit by the product's vendor name, and each peer's
+ * subscriptions; 4% of its server CPU, for answers that change only when
+ * orgs or subscriptions do. The writer connection keeps them (readers ask
+ * the tables); entries live in the cache's arena, copied out to the
+ * caller's, and are dropped together when org_gen moves. */
+
+#define ORGC_NAMES 256
+#define ORGC_SUBS 32
+
+struct vg__sq_orgc {
+    struct vg_arena *a;
+    uint64_t gen;
+    struct {
+        int valid;
+        size_t n;
+        struct vg_org *v;
+    } kind[5];
+    struct {
+        const char *name; /* NULL: free */
+        int found;
+        struct vg_org o;
+    } name[ORGC_NAMES];
+    struct {
+        int valid;
+        int64_t org_id;
+        size_t n;
+        struct vg_subscription *v;
+    } subs[ORGC_SUBS];
+};
+
+void vg__sq_orgc_free(struct sqlite_store *s)
 {
-    struct sqlite_store *s = vg__sq(base);
+    if (s->orgc)
+        vg_arena_free(s->orgc->a);
+    free(s->orgc);
+    s->orgc = NULL;
+}
+
+static int data_version(struct sqlite_store *s, int64_t *v, struct vg_err *err);
+
+/* The cache, emptied if org_gen has moved or it has grown past 1 MB (names
+ * replaced in their slots stay in its arena until then); NULL with err set
+ * on a store error. */
+static struct vg__sq_orgc *orgc(struct sqlite_store *s, struct vg_err *err)
+{
+    if (!(s->in_tx && s->org_seen_tx == s->tx_n)) {
+        int64_t dv = 0;
+        if (data_version(s, &dv, err))
+            return NULL;
+        if (dv != s->org_dv) {
+            s->org_dv = dv;
+            s->org_gen++;
+        }
+        s->org_seen_tx = s->in_tx ? s->tx_n : 0;
+    }
+    if (s->orgc == NULL) {
+        s->orgc = vg_xcalloc(1, sizeof(*s->orgc));
+        s->orgc->a = vg_arena_new(0);
+        s->orgc->gen = s->org_gen - 1;
+    }
+    if (s->orgc->gen != s->org_gen || vg_arena_used(s->orgc->a) > (1u << 20)) {
+        struct vg_arena *a = s->orgc->a;
+        vg_arena_reset(a);
+        memset(s->orgc, 0, sizeof(*s->orgc));
+        s->orgc->a = a;
+        s->orgc->gen = s->org_gen;
+    }
+    return s->orgc;
+}
+
+static void copy_org(struct vg_org *to, const struct vg_org *from, struct vg_arena *a)
+{
+    *to = *from;
+    to->name = vg_arena_strdup(a, from->name);
+    to->country = vg_arena_strdup(a, from->country);
+    to->status_reason = vg_arena_strdup(a, from->status_reason);
+}
+
+static void copy_sub(struct vg_subscription *to, const struct vg_subscription *from,
+                     struct vg_arena *a)
+{
+    *to = *from;
+    to->channel = vg_arena_strdup(a, from->channel);
+    to->url = vg_arena_strdup(a, from->url);
+    to->secret = vg_arena_strdup(a, from->secret);
+    to->filter = vg_arena_strdup(a, from->filter);
+}
+
+static size_t name_slot(const char *name)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a: a slot, not an identity */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return (size_t)(h % ORGC_NAMES);
+}
+
+static int org_by_name_db(struct sqlite_store *s, const char *name, struct vg_arena *a,
+                          struct vg_org *out, struct vg_err *err)
+{
     sqlite3_stmt *st = vg__sq_prep(s, q_org_by_name, err);
     if (st == NULL)
         return VG_EBACKEND;
@@ -131,15 +231,66 @@ int vg__sq_org_by_name(struct vg_store *base, const char *name, struct vg_arena 
     GET_ONE(s, st, "org", err, read_org(st, a, out));
 }
 
-int vg__sq_org_list_kind(struct vg_store *base, int kind, struct vg_arena *a, struct vg_org **out,
-                         size_t *n, struct vg_err *err)
+int vg__sq_org_by_name(struct vg_store *base, const char *name, struct vg_arena *a,
+                       struct vg_org *out, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
+    struct vg__sq_orgc *c;
+    struct vg_org o;
+    int rc;
+    if (!s->writer)
+        return org_by_name_db(s, name, a, out, err);
+    if ((c = orgc(s, err)) == NULL)
+        return VG_EBACKEND;
+    size_t k = name_slot(name);
+    if (c->name[k].name && strcmp(c->name[k].name, name) == 0) {
+        if (!c->name[k].found)
+            return vg_err_set(err, VG_ENOTFOUND, "org not found");
+        copy_org(out, &c->name[k].o, a);
+        return VG_OK;
+    }
+    rc = org_by_name_db(s, name, c->a, &o, err);
+    if (rc != VG_OK && rc != VG_ENOTFOUND)
+        return rc;
+    c->name[k].name = vg_arena_strdup(c->a, name);
+    c->name[k].found = rc == VG_OK;
+    if (rc == VG_OK) {
+        c->name[k].o = o;
+        copy_org(out, &o, a);
+    }
+    return rc;
+}
+
+static int org_list_kind_db(struct sqlite_store *s, int kind, struct vg_arena *a,
+                            struct vg_org **out, size_t *n, struct vg_err *err)
+{
     sqlite3_stmt *st = vg__sq_prep(s, q_org_kind, err);
     if (st == NULL)
         return VG_EBACKEND;
     vg__sq_bind_str(st, 1, kind >= 0 && kind < 5 ? kinds[kind] : "");
     GET_MANY(s, st, "orgs", a, struct vg_org, out, n, err, read_org(st, a, it));
+}
+
+int vg__sq_org_list_kind(struct vg_store *base, int kind, struct vg_arena *a, struct vg_org **out,
+                         size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    struct vg__sq_orgc *c;
+    int rc;
+    if (kind < 0 || kind >= 5 || !s->writer)
+        return org_list_kind_db(s, kind, a, out, n, err);
+    if ((c = orgc(s, err)) == NULL)
+        return VG_EBACKEND;
+    if (!c->kind[kind].valid) {
+        if ((rc = org_list_kind_db(s, kind, c->a, &c->kind[kind].v, &c->kind[kind].n, err)))
+            return rc;
+        c->kind[kind].valid = 1;
+    }
+    *n = c->kind[kind].n;
+    *out = vg_arena_alloc(a, (*n ? *n : 1) * sizeof(**out));
+    for (size_t i = 0; i < *n; i++)
+        copy_org(&(*out)[i], &c->kind[kind].v[i], a);
+    return VG_OK;
 }
 
 /* ---- cases ---- */
@@ -298,40 +449,6 @@ int vg__sq_case_list(struct vg_store *base, const struct vg_case_filter *f, int6
     GET_MANY(s, st, "cases", a, struct vg_case, out, n, err, read_case(st, a, it));
 }
 
-int vg__sq_case_key_put(struct vg_store *base, const struct vg_case *c, const char *kind,
-                        const char *value, struct vg_err *err)
-{
-    struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_key_put, err);
-    if (st == NULL)
-        return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, kind);
-    vg__sq_bind_str(st, 2, value);
-    sqlite3_bind_int64(st, 3, c->received_at);
-    sqlite3_bind_int64(st, 4, c->rid);
-    return vg__sq_exec(s, st, "case key", 0, err);
-}
-
-/* Only what a duplicate link shows: id and received_at (rid for order). */
-int vg__sq_case_find_key(struct vg_store *base, const char *kind, const char *value,
-                         const char *exclude_id, struct vg_arena *a, struct vg_case *out,
-                         struct vg_err *err)
-{
-    struct sqlite_store *s = vg__sq(base);
-    sqlite3_stmt *st = vg__sq_prep(s, q_find_key, err);
-    if (st == NULL)
-        return VG_EBACKEND;
-    vg__sq_bind_str(st, 1, kind);
-    vg__sq_bind_str(st, 2, value);
-    vg__sq_bind_str(st, 3, exclude_id ? exclude_id : "");
-    GET_ONE(s, st, "case", err, {
-        memset(out, 0, sizeof(*out));
-        out->rid = sqlite3_column_int64(st, 0);
-        out->id = vg__sq_str(st, 1, a);
-        out->received_at = sqlite3_column_int64(st, 2);
-    });
-}
-
 int vg__sq_case_event_insert(struct vg_store *base, struct vg_case_event *e, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
@@ -403,13 +520,34 @@ int vg__sq_notif_insert(struct vg_store *base, struct vg_notification *no, struc
     vg__sq_bind_str(st, 4, no->object_type);
     vg__sq_bind_str(st, 5, no->object_id);
     vg__sq_bind_str(st, 6, no->body);
+    vg__sq_bind_str(st, 7, no->recipients);
     if ((rc = vg__sq_exec(s, st, "notification", 0, err)) == VG_OK)
         no->id = sqlite3_last_insert_rowid(s->db);
     return rc;
 }
 
-int vg__sq_notif_list(struct vg_store *base, int64_t org_id, int64_t after, int limit,
-                      struct vg_arena *a, struct vg_notification **out, size_t *n,
+/* The body of an entry for several units (its envelope's "org_id" is the
+ * entry's org_id, `shared`) as unit org_id's: the first `,"org_id":shared,`
+ * is the envelope's (its members come before "data", and inside a JSON
+ * string a quote is escaped). */
+static const char *own_body(const char *body, int64_t shared, int64_t org_id, struct vg_arena *a)
+{
+    char from[48], to[48];
+    int fn = snprintf(from, sizeof(from), ",\"org_id\":%lld,", (long long)shared);
+    int tn = snprintf(to, sizeof(to), ",\"org_id\":%lld,", (long long)org_id);
+    const char *at = body ? strstr(body, from) : NULL;
+    if (at == NULL)
+        return body;
+    size_t head = (size_t)(at - body), rest = strlen(at + fn);
+    char *p = vg_arena_alloc(a, head + (size_t)tn + rest + 1);
+    memcpy(p, body, head);
+    memcpy(p + head, to, (size_t)tn);
+    memcpy(p + head + tn, at + fn, rest + 1);
+    return p;
+}
+
+int vg__sq_notif_list(struct vg_store *base, int64_t org_id, int org_kind, int64_t after,
+                      int limit, struct vg_arena *a, struct vg_notification **out, size_t *n,
                       struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
@@ -418,7 +556,8 @@ int vg__sq_notif_list(struct vg_store *base, int64_t org_id, int64_t after, int 
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, org_id);
     sqlite3_bind_int64(st, 2, after);
-    sqlite3_bind_int(st, 3, limit);
+    sqlite3_bind_int64(st, 3, VG_NOTIFY_KIND(org_kind));
+    sqlite3_bind_int(st, 4, limit);
     GET_MANY(s, st, "notifications", a, struct vg_notification, out, n, err, {
         it->id = sqlite3_column_int64(st, 0);
         it->org_id = sqlite3_column_int64(st, 1);
@@ -427,6 +566,10 @@ int vg__sq_notif_list(struct vg_store *base, int64_t org_id, int64_t after, int 
         it->object_type = vg__sq_str(st, 4, a);
         it->object_id = vg__sq_str(st, 5, a);
         it->body = vg__sq_str(st, 6, a);
+        if (it->org_id != org_id) {
+            it->body = own_body(it->body, it->org_id, org_id, a);
+            it->org_id = org_id;
+        }
     });
 }
 
@@ -456,6 +599,7 @@ int vg__sq_sub_insert(struct vg_store *base, struct vg_subscription *sub, struct
     vg__sq_bind_str(st, 5, sub->filter);
     sqlite3_bind_int64(st, 6, sub->created_at);
     sqlite3_bind_int64(st, 7, sub->created_by);
+    s->org_gen++;
     if ((rc = vg__sq_exec(s, st, "subscription", 0, err)) == VG_OK)
         sub->id = sqlite3_last_insert_rowid(s->db);
     return rc;
@@ -472,16 +616,40 @@ int vg__sq_sub_get(struct vg_store *base, int64_t id, struct vg_arena *a,
     GET_ONE(s, st, "subscription", err, read_sub(st, a, out));
 }
 
-int vg__sq_sub_list(struct vg_store *base, int64_t org_id, struct vg_arena *a,
-                    struct vg_subscription **out, size_t *n, struct vg_err *err)
+static int sub_list_db(struct sqlite_store *s, int64_t org_id, struct vg_arena *a,
+                       struct vg_subscription **out, size_t *n, struct vg_err *err)
 {
-    struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st = vg__sq_prep(s, org_id ? q_sub_list : q_sub_list_all, err);
     if (st == NULL)
         return VG_EBACKEND;
     if (org_id)
         sqlite3_bind_int64(st, 1, org_id);
     GET_MANY(s, st, "subscriptions", a, struct vg_subscription, out, n, err, read_sub(st, a, it));
+}
+
+int vg__sq_sub_list(struct vg_store *base, int64_t org_id, struct vg_arena *a,
+                    struct vg_subscription **out, size_t *n, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    struct vg__sq_orgc *c;
+    int rc;
+    if (org_id == 0 || !s->writer)
+        return sub_list_db(s, org_id, a, out, n, err);
+    if ((c = orgc(s, err)) == NULL)
+        return VG_EBACKEND;
+    size_t k = (size_t)((uint64_t)org_id % ORGC_SUBS);
+    if (!c->subs[k].valid || c->subs[k].org_id != org_id) {
+        c->subs[k].valid = 0;
+        if ((rc = sub_list_db(s, org_id, c->a, &c->subs[k].v, &c->subs[k].n, err)))
+            return rc;
+        c->subs[k].valid = 1;
+        c->subs[k].org_id = org_id;
+    }
+    *n = c->subs[k].n;
+    *out = vg_arena_alloc(a, (*n ? *n : 1) * sizeof(**out));
+    for (size_t i = 0; i < *n; i++)
+        copy_sub(&(*out)[i], &c->subs[k].v[i], a);
+    return VG_OK;
 }
 
 int vg__sq_sub_delete(struct vg_store *base, int64_t id, struct vg_err *err)
@@ -491,6 +659,7 @@ int vg__sq_sub_delete(struct vg_store *base, int64_t id, struct vg_err *err)
     if (st == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, id);
+    s->org_gen++;
     return vg__sq_exec(s, st, "subscription", 1, err);
 }
 
@@ -545,6 +714,8 @@ int vg__sq_outbox_due(struct vg_store *base, int64_t now, int limit, struct vg_a
         it->attempts = sqlite3_column_int(st, 13);
         it->next_attempt_at = sqlite3_column_int64(st, 14);
         it->delivered_at = sqlite3_column_int64(st, 15);
+        if (sqlite3_column_type(st, 16) != SQLITE_NULL && sqlite3_column_int64(st, 16) < 0)
+            it->body = own_body(it->body, sqlite3_column_int64(st, 16), it->org_id, a);
     });
 }
 

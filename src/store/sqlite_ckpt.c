@@ -154,5 +154,8 @@ int vg_store_writer_setup(struct vg_store *st, struct vg_err *err)
      * case submission's CPU. Its inserts touch the ends of tables and
      * indexes; 4 MB holds them, and the rest is read through the mapping. */
     sqlite3_exec(vg__sq(st)->db, "PRAGMA cache_size=-4096", NULL, NULL, NULL);
-    return vg__sq_ckpt_start(vg__sq(st), err);
+    vg__sq(st)->writer = 1;
+    /* the case key index, before the first submission waits for it */
+    int rc = vg__sq_dedup_load(vg__sq(st), err);
+    return rc ? rc : vg__sq_ckpt_start(vg__sq(st), err);
 }

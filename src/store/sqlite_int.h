@@ -28,6 +28,7 @@ struct sqlite_store {
         sqlite3_stmt *st;
     } cache[VG_SQ_CACHE];
     int in_tx;
+    uint64_t tx_n; /* transactions begun on this connection */
     int64_t ioc_new; /* sqlite_ioc.c: the indicator the last upsert created (no source yet) */
     struct {         /* sqlite_ioc.c: TAXII collection ids and their numbers (never change) */
         char id[48];
@@ -56,6 +57,24 @@ struct sqlite_store {
     struct vg__sq_held *held;
     int ioc_ok, src_ok;
     int64_t ioc_last, src_last;
+    struct vg__sq_dedup *dedup; /* sqlite_dedup.c: case keys in memory, or NULL */
+    /* sqlite_cases.c: what every case submission asks of orgs and
+     * subscriptions (peer centres, the vendor unit by name, their webhooks),
+     * kept while org_gen stays; org_gen moves with every write to either
+     * table on this connection, every undo or rollback, and another
+     * connection's commit (PRAGMA data_version org_dv, checked once per
+     * transaction: org_seen_tx) */
+    int writer; /* the writer connection (vg_store_writer_setup) */
+    uint64_t org_gen, org_seen_tx;
+    int64_t org_dv;
+    struct vg__sq_orgc *orgc;
+    /* audit: the anchor is set once, as the transaction commits, to the last
+     * entry appended in it (audit_seq, audit_hash) when audit_pending; that
+     * entry is also the head the next append chains to, unless an operation
+     * was undone since (audit_undone: read the head again) */
+    int audit_pending, audit_undone;
+    int64_t audit_seq;
+    char audit_hash[65];
 };
 
 /* sqlite_keys.c: in-memory key indexes (STIX id -> TAXII object date_added,
@@ -80,6 +99,16 @@ void vg__sq_keys_savepoint(struct sqlite_store *s);
 void vg__sq_keys_undo_savepoint(struct sqlite_store *s);
 void vg__sq_keys_rollback(struct sqlite_store *s);
 void vg__sq_keys_commit(struct sqlite_store *s);
+
+/* sqlite_dedup.c: the case key index of s. load builds it now (it is built
+ * when first needed otherwise); tx tells it what the transaction did; free
+ * is NULL-safe. */
+enum { VG__SQ_DD_SAVEPOINT, VG__SQ_DD_UNDO, VG__SQ_DD_COMMIT, VG__SQ_DD_ROLLBACK };
+int vg__sq_dedup_load(struct sqlite_store *s, struct vg_err *err);
+/* sqlite_cases.c: the org cache (see org_gen); free is NULL-safe */
+void vg__sq_orgc_free(struct sqlite_store *s);
+void vg__sq_dedup_tx(struct sqlite_store *s, int what);
+void vg__sq_dedup_free(struct sqlite_store *s);
 
 /* sqlite_ckpt.c: checkpoints of s's WAL by a thread of their own (the
  * writer connection); stop is NULL-safe and runs before s is closed. */
@@ -166,7 +195,7 @@ int vg__sq_case_events(struct vg_store *, const char *, struct vg_arena *, struc
 int vg__sq_case_delays(struct vg_store *, struct vg_arena *, struct vg_case_delay **, size_t *,
                        struct vg_err *);
 int vg__sq_notif_insert(struct vg_store *, struct vg_notification *, struct vg_err *);
-int vg__sq_notif_list(struct vg_store *, int64_t, int64_t, int, struct vg_arena *,
+int vg__sq_notif_list(struct vg_store *, int64_t, int, int64_t, int, struct vg_arena *,
                       struct vg_notification **, size_t *, struct vg_err *);
 int vg__sq_sub_insert(struct vg_store *, struct vg_subscription *, struct vg_err *);
 int vg__sq_sub_get(struct vg_store *, int64_t, struct vg_arena *, struct vg_subscription *,

@@ -129,7 +129,13 @@ struct vg_notification {
     const char *topic;       /* "case.received", "case.vendor_notified", ... */
     const char *object_type, *object_id;
     const char *body;        /* JSON */
+    /* One entry for many units (on insert): org_id VG_NOTIFY_KIND(kind) and
+     * recipients ",id,id," (units of that kind); its body's envelope says
+     * "org_id": that same value, which each unit reads as its own id. */
+    const char *recipients;
 };
+/* The org_id of an entry for several units of kind k (enum vg_org_kind). */
+#define VG_NOTIFY_KIND(k) (-1 - (int64_t)(k))
 
 struct vg_subscription {
     int64_t id, org_id, created_at, created_by;
@@ -439,7 +445,10 @@ struct vg_store_ops {
 
     /* ---- inbox, subscriptions, outbox ---- */
     int (*notif_insert)(struct vg_store *s, struct vg_notification *n, struct vg_err *err);
-    int (*notif_list)(struct vg_store *s, int64_t org_id, int64_t after, int limit,
+    /* The inbox of unit org_id of kind org_kind, in id order: its own entries
+     * and those for units of its kind that name it, each as if its own
+     * (org_id and the envelope's "org_id" are org_id). */
+    int (*notif_list)(struct vg_store *s, int64_t org_id, int org_kind, int64_t after, int limit,
                       struct vg_arena *a, struct vg_notification **out, size_t *n,
                       struct vg_err *err);
     int (*sub_insert)(struct vg_store *s, struct vg_subscription *sub, struct vg_err *err);

@@ -242,8 +242,19 @@ class Cases(unittest.TestCase):
             msg = json.loads(got[0]["body"])
             self.assertEqual((msg["topic"], msg["object_id"]), ("case.received", cid))
             self.assertNotIn("exploit_material", json.dumps(msg))
-        inbox = s.get("/api/v1/notifications", self.tok["peer1"]).json["items"]
-        self.assertIn(cid, [n["object_id"] for n in inbox])
+            # one inbox entry serves every peer centre: each reads it as its
+            # own, and its webhook message is that entry's, with its id
+            self.assertEqual(msg["org_id"], self.org[p])
+            inbox = s.get("/api/v1/notifications", self.tok[p]).json["items"]
+            mine = [n for n in inbox if n["object_id"] == cid]
+            self.assertEqual(len(mine), 1)
+            self.assertEqual(msg["notification_id"], mine[0]["id"])
+            self.assertEqual({k: x for k, x in msg.items() if k != "notification_id"},
+                             mine[0]["message"])
+        # other units' inboxes do not have it
+        for who in ("vendor", "finder"):
+            inbox = s.get("/api/v1/notifications", self.tok[who]).json["items"]
+            self.assertNotIn(cid, [n["object_id"] for n in inbox if n["topic"] == "case.received"])
         # refused moves: wrong role -> 403, not in the lifecycle -> 409
         self.assertEqual(self.move(cid, "triaging", "finder").status, 403)
         self.assertEqual(self.move(cid, "published").code, "invalid_transition")
@@ -528,6 +539,15 @@ class OutboxDurability(unittest.TestCase):
             self.assertTrue(got, "not redelivered after restart")
             keys = {r["headers"]["X-Vigil-Idempotency-Key"] for r in rx.requests if c.encode() in r["body"]}
             self.assertEqual(len(keys), 1)
+            # the same message both times, addressed to this peer (it comes
+            # from the one inbox entry all peers share)
+            bodies = {r["body"] for r in rx.requests if c.encode() in r["body"]}
+            self.assertEqual(len(bodies), 1)
+            self.assertEqual(json.loads(bodies.pop())["org_id"], o["id"])
+            # the case keys written before the kill are found after it (the
+            # writer's key index is read back from the store)
+            again = s.post("/api/v1/cases", log4j(), a).json
+            self.assertEqual([d["id"] for d in again["possible_duplicates"]], [c])
             deadline = time.time() + 10
             while time.time() < deadline:
                 dl = s.get("/api/v1/cases/%s/deliveries" % c, a).json["items"]

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jscan.h"
 #include "core/util.h"
 #include "engine/version/version_int.h"
 
@@ -320,101 +321,169 @@ static void strlist_add(const char ***list, size_t *n, size_t *cap, struct vg_ar
     (*list)[(*n)++] = vg_arena_strdup(a, s);
 }
 
-static int okey(int eco, const char *v, struct vg_arena *a, struct key *k, const char *field,
-                struct vg_err *err)
+/* The key of event ei's version v; on failure the error names the event's
+ * field (only then: the name costs a snprintf per event). */
+static int ekey(int eco, const char *v, struct vg_arena *a, struct key *k, size_t ri, size_t ei,
+                const char *kind, struct vg_err *err)
 {
     int rc = vg_version_key(eco, v, strlen(v), a, &k->p, &k->n, err);
     if (rc && err && err->field[0] == '\0')
-        vg_strlcpy(err->field, field, sizeof(err->field));
+        snprintf(err->field, sizeof(err->field), "ranges[%zu].events[%zu].%s", ri, ei, kind);
     return rc;
 }
 
-int vg_ranges_from_osv(json_t *affected, int eco_override, struct vg_arena *a,
-                       struct vg_ranges *out, struct vg_err *err)
+/* The OSV reader walks either a jansson tree or a jscan document through
+ * these, so the two entry points share one reading of the schema. Each
+ * returns NULL / 0 for a node of the wrong type, as jansson's getters do. */
+struct jacc {
+    const void *(*get)(const void *obj, const char *key); /* NULL unless an object */
+    size_t (*size)(const void *arr);                      /* 0 unless an array */
+    const void *(*at)(const void *arr, size_t i);
+    const char *(*str)(const void *v, size_t *n); /* NULL unless a string */
+    int (*is_obj)(const void *v);
+    int (*is_arr)(const void *v);
+};
+
+static const void *jt_get(const void *o, const char *k)
+{
+    return json_is_object((const json_t *)o) ? json_object_get((const json_t *)o, k) : NULL;
+}
+static size_t jt_size(const void *v)
+{
+    return json_is_array((const json_t *)v) ? json_array_size((const json_t *)v) : 0;
+}
+static const void *jt_at(const void *v, size_t i)
+{
+    return json_array_get((const json_t *)v, i);
+}
+static const char *jt_str(const void *v, size_t *n)
+{
+    if (!json_is_string((const json_t *)v))
+        return NULL;
+    *n = json_string_length((const json_t *)v);
+    return json_string_value((const json_t *)v);
+}
+static int jt_is_obj(const void *v)
+{
+    return json_is_object((const json_t *)v);
+}
+static int jt_is_arr(const void *v)
+{
+    return json_is_array((const json_t *)v);
+}
+static const struct jacc jansson_acc = {jt_get, jt_size, jt_at, jt_str, jt_is_obj, jt_is_arr};
+
+static const void *js_get(const void *o, const char *k)
+{
+    return vg_jget(o, k);
+}
+static size_t js_size(const void *v)
+{
+    return vg_jis(v, VG_JARR) ? vg_jsize(v) : 0;
+}
+static const void *js_at(const void *v, size_t i)
+{
+    return vg_jat(v, i);
+}
+static const char *js_str(const void *v, size_t *n)
+{
+    if (!vg_jis(v, VG_JSTR))
+        return NULL;
+    *n = ((const struct vg_jval *)v)->n;
+    return ((const struct vg_jval *)v)->u.s;
+}
+static int js_is_obj(const void *v)
+{
+    return vg_jis(v, VG_JOBJ);
+}
+static int js_is_arr(const void *v)
+{
+    return vg_jis(v, VG_JARR);
+}
+static const struct jacc jscan_acc = {js_get, js_size, js_at, js_str, js_is_obj, js_is_arr};
+
+static int from_osv(const struct jacc *J, const void *affected, int eco_override,
+                    struct vg_arena *a, struct vg_ranges *out, struct vg_err *err)
 {
     int rc = VG_OK;
     struct rawset raw = {0};
     struct vg_range_event *ev = NULL;
-    size_t fixcap = 0, lacap = 0;
+    size_t fixcap = 0, lacap = 0, sn;
     char field[64];
     memset(out, 0, sizeof(*out));
-    if (!json_is_object(affected)) {
+    if (!J->is_obj(affected)) {
         rc = vg_err_set(err, VG_EINVAL, "affected entry is not an object");
         goto out;
     }
     int eco = eco_override;
     if (eco < 0) {
-        json_t *pkg = json_object_get(affected, "package");
-        json_t *e = pkg ? json_object_get(pkg, "ecosystem") : NULL;
-        if (!json_is_string(e)) {
+        const void *pkg = J->get(affected, "package");
+        const char *e = pkg ? J->str(J->get(pkg, "ecosystem"), &sn) : NULL;
+        if (e == NULL) {
             rc = vg_err_field(err, VG_EINVAL, "package.ecosystem", "missing package ecosystem");
             goto out;
         }
-        eco = vg_eco_parse(json_string_value(e), json_string_length(e));
+        eco = vg_eco_parse(e, sn);
         if (eco < 0) {
             rc = vg_err_field(err, VG_EINVAL, "package.ecosystem", "unknown ecosystem \"%.64s\"",
-                              json_string_value(e));
+                              e);
             goto out;
         }
     }
     out->eco = eco;
-    json_t *ranges = json_object_get(affected, "ranges");
-    if (ranges != NULL && !json_is_array(ranges)) {
+    const void *ranges = J->get(affected, "ranges");
+    if (ranges != NULL && !J->is_arr(ranges)) {
         rc = vg_err_field(err, VG_EINVAL, "ranges", "ranges is not an array");
         goto out;
     }
-    size_t ri;
-    json_t *range;
-    json_array_foreach(ranges, ri, range)
-    {
-        json_t *type = json_object_get(range, "type");
-        json_t *events = json_object_get(range, "events");
-        snprintf(field, sizeof(field), "ranges[%zu]", ri);
-        if (!json_is_string(type) || !json_is_array(events)) {
+    for (size_t ri = 0; ri < J->size(ranges); ri++) {
+        const void *range = J->at(ranges, ri);
+        const char *t = J->str(J->get(range, "type"), &sn);
+        const void *events = J->get(range, "events");
+        snprintf(field, sizeof(field), "ranges[%zu]", ri); /* for the messages below */
+        if (t == NULL || !J->is_arr(events)) {
             rc = vg_err_field(err, VG_EINVAL, field, "range without type or events");
             goto out;
         }
-        const char *t = json_string_value(type);
         if (strcmp(t, "SEMVER") != 0 && strcmp(t, "ECOSYSTEM") != 0)
             continue; /* GIT: commits, not versions */
-        size_t ne = json_array_size(events);
+        size_t ne = J->size(events);
         if (ne > MAX_ITEMS) {
             rc = vg_err_field(err, VG_ETOOBIG, field, "more than %d events", MAX_ITEMS);
             goto out;
         }
         ev = vg_xcalloc(ne ? ne : 1, sizeof(*ev));
-        size_t nev = 0, ei;
-        json_t *e;
+        size_t nev = 0;
         int have_limit = 0, limit_inf = 0;
         struct key limit = {0};
-        json_array_foreach(events, ei, e)
-        {
+        for (size_t ei = 0; ei < ne; ei++) {
             static const char *const kinds[] = {"introduced", "fixed", "last_affected", "limit"};
+            const void *e = J->at(events, ei);
             int kind = -1;
             const char *v = NULL;
             for (int x = 0; x < 4; x++) {
-                json_t *s = json_object_get(e, kinds[x]);
+                const void *s = J->get(e, kinds[x]);
                 if (s != NULL) {
-                    if (!json_is_string(s) || kind >= 0) {
+                    const char *sv = J->str(s, &sn);
+                    if (sv == NULL || kind >= 0) {
                         rc = vg_err_field(err, VG_EINVAL, field, "event %zu is malformed", ei);
                         goto out;
                     }
                     kind = x;
-                    v = json_string_value(s);
+                    v = sv;
                 }
             }
             if (kind < 0) {
                 rc = vg_err_field(err, VG_EINVAL, field, "event %zu has no known kind", ei);
                 goto out;
             }
-            snprintf(field, sizeof(field), "ranges[%zu].events[%zu].%s", ri, ei, kinds[kind]);
             if (kind == 3) {
                 if (strcmp(v, "*") == 0) {
                     limit_inf = 1;
                     continue;
                 }
                 struct key lk;
-                rc = okey(eco, v, a, &lk, field, err);
+                rc = ekey(eco, v, a, &lk, ri, ei, kinds[kind], err);
                 if (rc)
                     goto out;
                 if (!have_limit || kcmp(&lk, &limit) > 0)
@@ -428,7 +497,7 @@ int vg_ranges_from_osv(json_t *affected, int eco_override, struct vg_arena *a,
             x->zero = kind == 0 && strcmp(v, "0") == 0;
             if (!x->zero) {
                 struct key k;
-                rc = okey(eco, v, a, &k, field, err);
+                rc = ekey(eco, v, a, &k, ri, ei, kinds[kind], err);
                 if (rc)
                     goto out;
                 x->key = k.p;
@@ -439,7 +508,6 @@ int vg_ranges_from_osv(json_t *affected, int eco_override, struct vg_arena *a,
             else if (kind == 2)
                 strlist_add(&out->last_affected, &out->nlast_affected, &lacap, a, v);
             nev++;
-            snprintf(field, sizeof(field), "ranges[%zu]", ri);
         }
         struct raw_emit re = {&raw, a};
         vg_range_events_sweep(ev, nev, raw_emit, &re);
@@ -448,24 +516,20 @@ int vg_ranges_from_osv(json_t *affected, int eco_override, struct vg_arena *a,
         free(ev);
         ev = NULL;
     }
-    json_t *versions = json_object_get(affected, "versions");
-    if (versions != NULL && !json_is_array(versions)) {
+    const void *versions = J->get(affected, "versions");
+    if (versions != NULL && !J->is_arr(versions)) {
         rc = vg_err_field(err, VG_EINVAL, "versions", "versions is not an array");
         goto out;
     }
-    if (json_array_size(versions) > MAX_ITEMS) {
+    if (J->size(versions) > MAX_ITEMS) {
         rc = vg_err_field(err, VG_ETOOBIG, "versions", "more than %d versions", MAX_ITEMS);
         goto out;
     }
-    size_t vi;
-    json_t *vv;
-    json_array_foreach(versions, vi, vv)
-    {
+    for (size_t vi = 0; vi < J->size(versions); vi++) {
         struct key k;
         struct vg_err e2 = {0};
-        if (!json_is_string(vv) ||
-            vg_version_key(eco, json_string_value(vv), json_string_length(vv), a, &k.p, &k.n,
-                           &e2) != VG_OK) {
+        const char *vs = J->str(J->at(versions, vi), &sn);
+        if (vs == NULL || vg_version_key(eco, vs, sn, a, &k.p, &k.n, &e2) != VG_OK) {
             out->nskipped++;
             continue;
         }
@@ -476,6 +540,18 @@ int vg_ranges_from_osv(json_t *affected, int eco_override, struct vg_arena *a,
 out:
     free(ev);
     return rc;
+}
+
+int vg_ranges_from_osv(json_t *affected, int eco_override, struct vg_arena *a,
+                       struct vg_ranges *out, struct vg_err *err)
+{
+    return from_osv(&jansson_acc, affected, eco_override, a, out, err);
+}
+
+int vg_ranges_from_osv_j(const struct vg_jval *affected, int eco_override, struct vg_arena *a,
+                         struct vg_ranges *out, struct vg_err *err)
+{
+    return from_osv(&jscan_acc, affected, eco_override, a, out, err);
 }
 
 /* ---- vers --------------------------------------------------------------- */

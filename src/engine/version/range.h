@@ -85,6 +85,11 @@ void vg_intervals_cap(struct vg_interval *iv, size_t n, const unsigned char *lim
  * events or versions. */
 int vg_ranges_from_osv(json_t *affected, int eco_override, struct vg_arena *a,
                        struct vg_ranges *out, struct vg_err *err);
+/* The same from a jscan document (borrowed): the same rules, fields and
+ * messages, for readers that never build a jansson tree. */
+struct vg_jval;
+int vg_ranges_from_osv_j(const struct vg_jval *affected, int eco_override, struct vg_arena *a,
+                         struct vg_ranges *out, struct vg_err *err);
 
 /* From a vers string ("vers:npm/>=1.0.0|<2.0.0", "vers:npm/!=1.0.0", a lone
  * "*"...), per vers-spec: constraints (sorted by version here), one of

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,30 @@ static void test_store_contract_and_chain(void **state)
     assert_int_equal(vg_audit_verify(st, &count, &bad, why, sizeof(why), &e), VG_OK);
     assert_int_equal(count, 5);
 
+    /* A group commit: entries chain through the transaction and the anchor,
+     * set as it commits, names the last one, whether or not the last
+     * operation was undone. */
+    for (int undo_last = 0; undo_last < 2; undo_last++) {
+        int64_t aseq = 0;
+        char ahash[65];
+        assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(st->ops->savepoint(st, 0, &e), VG_OK);
+            assert_int_equal(vg_audit_append(st, &vg_system_actor, "org.update", "org", "1", NULL,
+                                             10 + i, &e),
+                             VG_OK);
+            assert_int_equal(st->ops->savepoint(st, i == 1 || (undo_last && i == 2) ? 2 : 1, &e),
+                             VG_OK);
+        }
+        assert_int_equal(st->ops->commit(st, &e), VG_OK);
+        assert_int_equal(st->ops->audit_head(st, &seq, hash, &e), VG_OK);
+        assert_int_equal(st->ops->audit_anchor(st, &aseq, ahash, &e), VG_OK);
+        assert_int_equal(aseq, seq);
+        assert_string_equal(ahash, hash);
+        assert_int_equal(vg_audit_verify(st, &count, &bad, why, sizeof(why), &e), VG_OK);
+    }
+    assert_int_equal(count, 5 + 2 + 1);
+
     /* suspension expiry query and the one-open-task rule */
     assert_int_equal(st->ops->org_set_status(st, o.id, VG_ORG_SUSPENDED, 50, "r", 2, &e), VG_OK);
     struct vg_org *ex;
@@ -306,6 +331,61 @@ static void test_case_numbers_and_dedup(void **state)
     vg_err_clear(&e);
     assert_int_equal(st->ops->commit(st, &e), VG_OK);
 
+    /* The key index lives in the writer's memory (sqlite_dedup.c): keys of
+     * an operation undone, or of a transaction rolled back, are gone from
+     * it; another connection's keys, and the table after a restart, are
+     * seen. */
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->savepoint(st, 0, &e), VG_OK);
+    assert_int_equal(st->ops->case_key_put(st, &c[1], "alias", "CVE-1", &e), VG_OK);
+    assert_int_equal(st->ops->savepoint(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->savepoint(st, 0, &e), VG_OK);
+    assert_int_equal(st->ops->case_key_put(st, &c[2], "alias", "CVE-2", &e), VG_OK);
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-2", "", a, &f, &e), VG_OK);
+    assert_int_equal(st->ops->savepoint(st, 2, &e), VG_OK); /* undone */
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-2", "", a, &f, &e), VG_ENOTFOUND);
+    vg_err_clear(&e);
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-1", "", a, &f, &e), VG_OK);
+    assert_string_equal(f.id, "VG-2026-00002");
+    /* two keys of one case, and one key twice: kept once */
+    assert_int_equal(st->ops->case_key_put(st, &c[1], "alias", "CVE-3", &e), VG_OK);
+    assert_int_equal(st->ops->case_key_put(st, &c[1], "alias", "CVE-3", &e), VG_OK);
+    assert_int_equal(st->ops->case_key_put(st, &c[1], "product", "CVE-3", &e), VG_OK);
+    assert_int_equal(st->ops->commit(st, &e), VG_OK);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(fixture_db, &raw), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(raw, "SELECT count(*) FROM case_dedup_log WHERE value ="
+                                             " 'CVE-3'", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 2);
+    sqlite3_finalize(q);
+    sqlite3_close(raw);
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->case_key_put(st, &c[2], "alias", "CVE-4", &e), VG_OK);
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-4", "", a, &f, &e), VG_OK);
+    st->ops->rollback(st); /* rolled back */
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-4", "", a, &f, &e), VG_ENOTFOUND);
+    vg_err_clear(&e);
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-1", "", a, &f, &e), VG_OK);
+    st->ops->rollback(st);
+    assert_int_equal(vg_store_open(fixture_db, 0, 0, &other, &e), VG_OK);
+    assert_int_equal(other->ops->begin(other, 1, &e), VG_OK);
+    assert_int_equal(other->ops->case_find_key(other, "alias", "CVE-1", "", a, &f, &e), VG_OK);
+    assert_string_equal(f.id, "VG-2026-00002"); /* read from the table */
+    assert_int_equal(other->ops->case_key_put(other, &c[2], "alias", "CVE-5", &e), VG_OK);
+    assert_int_equal(other->ops->commit(other, &e), VG_OK);
+    vg_store_close(other);
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-5", "", a, &f, &e), VG_OK);
+    assert_string_equal(f.id, "VG-2026-00003");
+    assert_int_equal(st->ops->case_find_key(st, "alias", "CVE-5", "VG-2026-00003", a, &f, &e),
+                     VG_ENOTFOUND);
+    vg_err_clear(&e);
+    st->ops->rollback(st);
+
     /* background checkpoints: many WAL pages later, everything is there and
      * the numbers run on */
     assert_int_equal(vg_store_writer_setup(st, &e), VG_OK);
@@ -379,6 +459,143 @@ static int put_file(const char *path, const struct stat *sb, int type, struct FT
     return ++put_files >= 400; /* enough of them: stop */
 }
 
+/* One inbox entry for several units of a kind: each reads it as its own
+ * (org_id and the envelope's "org_id"), in id order among its own entries;
+ * units it does not name, and units of another kind, do not see it. */
+static void test_shared_notifications(void **state)
+{
+    struct vg_store *st = *state;
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_org p[3];
+    struct vg_notification *ns;
+    size_t n;
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "Peer %d", i);
+        p[i] = (struct vg_org){.name = strdup(name), .kind = VG_ORG_PEER, .status = VG_ORG_ACTIVE,
+                               .created_at = 1, .updated_at = 1};
+        assert_int_equal(st->ops->org_insert(st, &p[i], &e), VG_OK);
+    }
+    char own[128], shared[160], rcp[64];
+    snprintf(own, sizeof(own), "{\"topic\":\"t\",\"org_id\":%lld,\"at\":null,\"data\":{}}",
+             (long long)p[0].id);
+    snprintf(shared, sizeof(shared),
+             "{\"topic\":\"t\",\"org_id\":%lld,\"at\":null,\"data\":{\"s\":\",\\\"org_id\\\":%lld,\"}}",
+             (long long)VG_NOTIFY_KIND(VG_ORG_PEER), (long long)VG_NOTIFY_KIND(VG_ORG_PEER));
+    snprintf(rcp, sizeof(rcp), ",%lld,%lld,", (long long)p[0].id, (long long)p[1].id);
+    struct vg_notification a1 = {.org_id = p[0].id, .created_at = 5, .topic = "t",
+                                 .object_type = "case", .object_id = "x", .body = own};
+    struct vg_notification a2 = {.org_id = VG_NOTIFY_KIND(VG_ORG_PEER), .created_at = 6,
+                                 .topic = "t", .object_type = "case", .object_id = "y",
+                                 .body = shared, .recipients = rcp};
+    struct vg_notification a3 = a1;
+    assert_int_equal(st->ops->notif_insert(st, &a1, &e), VG_OK);
+    assert_int_equal(st->ops->notif_insert(st, &a2, &e), VG_OK);
+    assert_int_equal(st->ops->notif_insert(st, &a3, &e), VG_OK);
+    assert_int_equal(st->ops->notif_list(st, p[0].id, VG_ORG_PEER, 0, 100, a, &ns, &n, &e), VG_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(ns[0].id, a1.id);
+    assert_int_equal(ns[1].id, a2.id);
+    assert_int_equal(ns[2].id, a3.id);
+    assert_int_equal(ns[1].org_id, p[0].id);
+    char want[160];
+    snprintf(want, sizeof(want),
+             "{\"topic\":\"t\",\"org_id\":%lld,\"at\":null,\"data\":{\"s\":\",\\\"org_id\\\":%lld,\"}}",
+             (long long)p[0].id, (long long)VG_NOTIFY_KIND(VG_ORG_PEER));
+    assert_string_equal(ns[1].body, want); /* only the envelope's */
+    assert_int_equal(st->ops->notif_list(st, p[0].id, VG_ORG_PEER, a1.id, 1, a, &ns, &n, &e),
+                     VG_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ns[0].id, a2.id);
+    assert_int_equal(st->ops->notif_list(st, p[1].id, VG_ORG_PEER, 0, 100, a, &ns, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ns[0].org_id, p[1].id);
+    assert_int_equal(st->ops->notif_list(st, p[2].id, VG_ORG_PEER, 0, 100, a, &ns, &n, &e), VG_OK);
+    assert_int_equal(n, 0); /* not named: a unit added, or suspended, at the time */
+    assert_int_equal(st->ops->notif_list(st, p[0].id, VG_ORG_MEMBER, 0, 100, a, &ns, &n, &e),
+                     VG_OK);
+    assert_int_equal(n, 2); /* another kind: its own entries only */
+    for (int i = 0; i < 3; i++)
+        free((char *)p[i].name);
+    vg_arena_free(a);
+}
+
+/* The writer keeps the peer centres, vendor units by name and subscriptions
+ * it is asked for (sqlite_cases.c): every write to orgs or subscriptions,
+ * an undo, a rollback and another connection's commit are seen. */
+static void test_writer_org_cache(void **state)
+{
+    struct vg_store *st = *state, *other = NULL;
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_org *l, got;
+    struct vg_subscription *subs;
+    size_t n;
+    assert_int_equal(vg_store_writer_setup(st, &e), VG_OK);
+    struct vg_org p1 = {.name = "Peer A", .kind = VG_ORG_PEER, .status = VG_ORG_ACTIVE,
+                        .created_at = 1, .updated_at = 1};
+    assert_int_equal(st->ops->org_insert(st, &p1, &e), VG_OK);
+    assert_int_equal(st->ops->org_list_kind(st, VG_ORG_PEER, a, &l, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(l[0].name, "Peer A");
+    assert_int_equal(st->ops->org_by_name(st, "ACME", a, &got, &e), VG_ENOTFOUND);
+    vg_err_clear(&e);
+    assert_int_equal(st->ops->sub_list(st, p1.id, a, &subs, &n, &e), VG_OK);
+    assert_int_equal(n, 0);
+
+    /* in a transaction: its own writes, then an undo */
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->savepoint(st, 0, &e), VG_OK);
+    struct vg_org p2 = {.name = "Peer B", .kind = VG_ORG_PEER, .status = VG_ORG_ACTIVE,
+                        .created_at = 1, .updated_at = 1};
+    assert_int_equal(st->ops->org_insert(st, &p2, &e), VG_OK);
+    assert_int_equal(st->ops->org_list_kind(st, VG_ORG_PEER, a, &l, &n, &e), VG_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(st->ops->savepoint(st, 2, &e), VG_OK);
+    assert_int_equal(st->ops->org_list_kind(st, VG_ORG_PEER, a, &l, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    struct vg_org v = {.name = "ACME", .kind = VG_ORG_VENDOR, .status = VG_ORG_ACTIVE,
+                       .created_at = 1, .updated_at = 1};
+    assert_int_equal(st->ops->org_insert(st, &v, &e), VG_OK);
+    assert_int_equal(st->ops->org_by_name(st, "ACME", a, &got, &e), VG_OK);
+    assert_int_equal(got.id, v.id);
+    struct vg_subscription sb = {.org_id = p1.id, .channel = "webhook", .url = "http://x/",
+                                 .secret = "s", .filter = "{}", .created_at = 1};
+    assert_int_equal(st->ops->sub_insert(st, &sb, &e), VG_OK);
+    assert_int_equal(st->ops->sub_list(st, p1.id, a, &subs, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(subs[0].url, "http://x/");
+    st->ops->rollback(st); /* all of it */
+    assert_int_equal(st->ops->org_by_name(st, "ACME", a, &got, &e), VG_ENOTFOUND);
+    vg_err_clear(&e);
+    assert_int_equal(st->ops->sub_list(st, p1.id, a, &subs, &n, &e), VG_OK);
+    assert_int_equal(n, 0);
+
+    /* suspension, and a subscription removed */
+    assert_int_equal(st->ops->org_set_status(st, p1.id, VG_ORG_SUSPENDED, 99, "r", 2, &e), VG_OK);
+    assert_int_equal(st->ops->org_list_kind(st, VG_ORG_PEER, a, &l, &n, &e), VG_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(st->ops->org_set_status(st, p1.id, VG_ORG_ACTIVE, 0, NULL, 3, &e), VG_OK);
+    assert_int_equal(st->ops->sub_insert(st, &sb, &e), VG_OK);
+    assert_int_equal(st->ops->sub_list(st, p1.id, a, &subs, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(st->ops->sub_delete(st, sb.id, &e), VG_OK);
+    assert_int_equal(st->ops->sub_list(st, p1.id, a, &subs, &n, &e), VG_OK);
+    assert_int_equal(n, 0);
+
+    /* another connection's commit */
+    assert_int_equal(vg_store_open(fixture_db, 0, 0, &other, &e), VG_OK);
+    struct vg_org p3 = {.name = "Peer C", .kind = VG_ORG_PEER, .status = VG_ORG_ACTIVE,
+                        .created_at = 1, .updated_at = 1};
+    assert_int_equal(other->ops->org_insert(other, &p3, &e), VG_OK);
+    vg_store_close(other);
+    assert_int_equal(st->ops->org_list_kind(st, VG_ORG_PEER, a, &l, &n, &e), VG_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(l[1].name, "Peer C");
+    vg_arena_free(a);
+}
+
 static void test_jansson_put(void **state)
 {
     (void)state;
@@ -446,6 +663,8 @@ int main(void)
         cmocka_unit_test(test_jansson_put),
         cmocka_unit_test_setup_teardown(test_store_contract_and_chain, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_case_numbers_and_dedup, open_store, close_store),
+        cmocka_unit_test_setup_teardown(test_shared_notifications, open_store, close_store),
+        cmocka_unit_test_setup_teardown(test_writer_org_cache, open_store, close_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/jscan.h"
 #include "engine/version/range.h"
 #include "engine/version/version.h"
 
@@ -178,15 +179,44 @@ static void test_limits(void **state)
                 }
 }
 
-static struct vg_ranges osv_ranges(struct vg_arena *a, const char *json)
+/* Both readers, the jansson one and the jscan one, and the same answer from
+ * each (or the same error, field and message). */
+static int osv_both(struct vg_arena *a, const char *json, struct vg_ranges *r, struct vg_err *err)
 {
     json_t *j = json_loads(json, 0, NULL);
+    const struct vg_jval *v = NULL;
+    struct vg_ranges r2;
+    struct vg_err e2 = {0};
+    assert_non_null(j);
+    assert_int_equal(vg_jscan_parse(json, strlen(json), a, NULL, &v, NULL, &e2), VG_OK);
+    int rc = vg_ranges_from_osv(j, -1, a, r, err);
+    int rc2 = vg_ranges_from_osv_j(v, -1, a, &r2, &e2);
+    json_decref(j);
+    assert_int_equal(rc, rc2);
+    assert_string_equal(err->field, e2.field);
+    assert_string_equal(err->msg, e2.msg);
+    if (rc == VG_OK) {
+        assert_int_equal(r->n, r2.n);
+        assert_int_equal(r->nfixed, r2.nfixed);
+        assert_int_equal(r->nlast_affected, r2.nlast_affected);
+        assert_int_equal(r->nskipped, r2.nskipped);
+        for (size_t i = 0; i < r->n; i++) {
+            assert_int_equal(r->iv[i].flags, r2.iv[i].flags);
+            assert_int_equal(r->iv[i].lolen, r2.iv[i].lolen);
+            assert_int_equal(r->iv[i].hilen, r2.iv[i].hilen);
+            assert_memory_equal(r->iv[i].lo, r2.iv[i].lo, r->iv[i].lolen);
+            assert_memory_equal(r->iv[i].hi, r2.iv[i].hi, r->iv[i].hilen);
+        }
+    }
+    return rc;
+}
+
+static struct vg_ranges osv_ranges(struct vg_arena *a, const char *json)
+{
     struct vg_ranges r;
     struct vg_err err = {0};
-    assert_non_null(j);
-    if (vg_ranges_from_osv(j, -1, a, &r, &err) != VG_OK)
+    if (osv_both(a, json, &r, &err) != VG_OK)
         fail_msg("vg_ranges_from_osv: %s (%s)", err.msg, err.field);
-    json_decref(j);
     return r;
 }
 
@@ -232,14 +262,32 @@ static void test_osv(void **state)
     assert_int_equal(in(&r, "4.0"), 0);
     assert_int_equal(r.nlast_affected, 1);
     /* errors name the field */
-    json_t *j = json_loads("{\"package\":{\"ecosystem\":\"Debian\",\"name\":\"x\"},\"ranges\":["
-                           "{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},"
-                           "{\"fixed\":\"1.0-\"}]}]}",
-                           0, NULL);
     struct vg_err err = {0};
-    assert_int_equal(vg_ranges_from_osv(j, -1, a, &r, &err), VG_EINVAL);
+    assert_int_equal(osv_both(a,
+                              "{\"package\":{\"ecosystem\":\"Debian\",\"name\":\"x\"},\"ranges\":["
+                              "{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},"
+                              "{\"fixed\":\"1.0-\"}]}]}",
+                              &r, &err),
+                     VG_EINVAL);
     assert_string_equal(err.field, "ranges[0].events[1].fixed");
-    json_decref(j);
+    static const char *const bad[] = {
+        "[]",
+        "{\"package\":{\"name\":\"x\"}}",
+        "{\"package\":{\"ecosystem\":\"Nope\"}}",
+        "{\"package\":{\"ecosystem\":\"npm\"},\"ranges\":{}}",
+        "{\"package\":{\"ecosystem\":\"npm\"},\"ranges\":[{\"type\":\"SEMVER\"}]}",
+        "{\"package\":{\"ecosystem\":\"npm\"},\"ranges\":[{\"type\":\"SEMVER\",\"events\":"
+        "[{\"introduced\":\"0\",\"fixed\":\"1.0.0\"}]}]}",
+        "{\"package\":{\"ecosystem\":\"npm\"},\"ranges\":[{\"type\":\"SEMVER\",\"events\":"
+        "[{\"introduced\":1}]}]}",
+        "{\"package\":{\"ecosystem\":\"npm\"},\"ranges\":[{\"type\":\"SEMVER\",\"events\":"
+        "[{\"other\":\"1\"}]}]}",
+        "{\"package\":{\"ecosystem\":\"npm\"},\"versions\":\"1.0.0\"}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        vg_err_clear(&err);
+        assert_int_not_equal(osv_both(a, bad[i], &r, &err), VG_OK);
+    }
     vg_arena_free(a);
 }
 
