@@ -84,8 +84,11 @@ static int kb_prep(const char *doc, size_t n, const char *source, int public, in
     v->public = public;
     v->score = vg_osv_best_score(rec);
     v->grade = v->score < 0 ? NULL : vg_grade_name(vg_grade_from_score(v->score));
-    v->summary = vg_jstr(vg_jget(rec, "summary"));
+    const struct vg_jval *sum = vg_jget(rec, "summary"), *det = vg_jget(rec, "details");
+    v->summary = vg_jstr(sum);
+    out->summary_len = v->summary ? sum->n : 0;
     v->doc = doc;
+    out->doc_len = n;
     v->updated_at = now;
     al = vg_jget(rec, "aliases");
     const char **aliases = vg_arena_calloc(a, vg_jsize(al) + 1, sizeof(char *));
@@ -98,7 +101,8 @@ static int kb_prep(const char *doc, size_t n, const char *source, int public, in
     out->naliases = nal;
     out->npackages = packages_of(rec, a, &pk);
     out->packages = pk;
-    out->details = vg_jstr(vg_jget(rec, "details"));
+    out->details = vg_jstr(det);
+    out->details_len = out->details ? det->n : 0;
     return VG_OK;
 }
 

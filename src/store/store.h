@@ -276,6 +276,10 @@ struct vg_vuln_put {
     const char *const *packages;    /* (ecosystem, name) pairs */
     size_t npackages;
     const char *details;            /* doc's details (full text with v.summary), or NULL */
+    /* Byte lengths of v.doc, v.summary and details when the caller knows
+     * them (0: the store measures): a batch's documents are then not read
+     * once more only to find their ends. */
+    size_t doc_len, summary_len, details_len;
 };
 
 struct vg_vuln_filter {
