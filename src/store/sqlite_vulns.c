@@ -466,7 +466,7 @@ static int match_new(struct sqlite_store *s, struct vg_vuln_put *p, size_t n, in
     return r == SQLITE_DONE ? VG_OK : vg__sq_err(s, r, "vulnerability", err);
 }
 
-int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t n,
+int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t n, int rows_only,
                            struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
@@ -503,7 +503,7 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
         i += c;
     }
     keys_free(&keys);
-    if (rc)
+    if (rc || rows_only)
         return rc;
     struct vg_vuln_put *in = vg_xcalloc(n, sizeof(*in)); /* the new ones, for their index rows */
     for (i = 0; i < n; i++)
@@ -512,6 +512,12 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
     rc = index_rows(s, in, m, err);
     free(in);
     return rc;
+}
+
+int vg__sq_vuln_index_new(struct vg_store *base, const struct vg_vuln_put *p, size_t n,
+                          struct vg_err *err)
+{
+    return index_rows(vg__sq(base), p, n, err);
 }
 
 int vg__sq_vuln_list(struct vg_store *base, const struct vg_vuln_filter *f, int64_t after,

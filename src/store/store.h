@@ -482,9 +482,17 @@ struct vg_store_ops {
      * (ecosystem, name) pairs and full-text rows, setting their v.rid (new
      * rids in the order of p); a stored id is left as it is, its v.rid 0.
      * Ids are distinct. The common case of an import, without a lookup per
-     * record. */
-    int (*vuln_insert_new)(struct vg_store *s, struct vg_vuln_put *p, size_t n,
+     * record. With rows_only, the alias, package and full-text rows are left
+     * for vuln_index_new, which the caller runs in the same transaction
+     * before anything else writes those records (vuln_put_many replacing
+     * one included): an import stores its records as they are read, and
+     * their rows still go in together. */
+    int (*vuln_insert_new)(struct vg_store *s, struct vg_vuln_put *p, size_t n, int rows_only,
                            struct vg_err *err);
+    /* The alias, package and full-text rows of p[0..n), inserted by
+     * vuln_insert_new with rows_only (v.rid set). */
+    int (*vuln_index_new)(struct vg_store *s, const struct vg_vuln_put *p, size_t n,
+                          struct vg_err *err);
     int (*vuln_list)(struct vg_store *s, const struct vg_vuln_filter *f, int64_t after, int limit,
                      struct vg_arena *a, struct vg_vuln **out, size_t *n, struct vg_err *err);
     /* Every record by rid (for index builds), limit at a time. */
