@@ -5,6 +5,7 @@
  * Not for: reading records or the match index (vulns.c). */
 #include "service/service_int.h"
 #include "service/vulns_int.h"
+#include "core/buf.h"
 #include "core/jscan.h"
 #include "core/json.h"
 #include "core/util.h"
@@ -311,6 +312,7 @@ struct import_part {
     json_t *errors;      /* [{index, field, message}], at most IMPORT_ERRORS */
     int skipped;
     int ready;           /* parsed and prepared (under op->mu) */
+    struct vg_buf keys;  /* scratch for each record's keys */
 };
 
 static void skip(struct import_part *pt, size_t index, const struct vg_err *e)
@@ -347,10 +349,15 @@ static void prep_one(struct import_part *pt, const struct import_item *it, json_
         if (rc == VG_OK)
             rc = kb_prep_json(rec, source, 1, pt->now, pt->a, out, &e);
     }
-    if (rc == VG_OK)
+    if (rc == VG_OK) {
+        /* built here, on a parsing thread, rather than by the writer */
+        vg_buf_reset(&pt->keys);
+        out->keys_len = vg_store_vuln_keys(&pt->keys, out);
+        out->keys = vg_arena_strndup(pt->a, pt->keys.p, out->keys_len);
         pt->nr++;
-    else
+    } else {
         skip(pt, it->index, &e);
+    }
     json_decref(rec);
 }
 
@@ -713,8 +720,10 @@ static int import_run(struct vg_server *srv, struct import_op *op, size_t helper
                          "units_alerted", (json_int_t)op->alerted, "errors", errors);
     else
         json_decref(errors);
-    for (t = 0; t < op->nparts; t++)
+    for (t = 0; t < op->nparts; t++) {
         vg_arena_free(op->part[t].a);
+        vg_buf_free(&op->part[t].keys);
+    }
     free(op->part);
     kb_pending_free(&op->pending);
     pthread_mutex_destroy(&op->mu);

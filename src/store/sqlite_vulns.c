@@ -271,46 +271,62 @@ static int replace_one(struct sqlite_store *s, const struct vuln_row *r, struct 
     return vg__sq_exec(s, st, "vulnerability", 1, err);
 }
 
-/* The keys of records p[0..n), as stored with them ({"a":[alias,...],
- * "p":[[ecosystem,name],...]}), written once into one buffer: row i's text
- * is text.p + at[i], len[i] bytes (offsets: the buffer moves as it grows). */
+size_t vg_store_vuln_keys(struct vg_buf *b, const struct vg_vuln_put *p)
+{
+    size_t at = b->n;
+    vg_buf_append(b, "{\"a\":[", 6);
+    for (size_t j = 0; j < p->naliases; j++) {
+        if (j)
+            vg_buf_putc(b, ',');
+        vg_buf_put_jstr(b, p->aliases[j], strlen(p->aliases[j]));
+    }
+    vg_buf_append(b, "],\"p\":[", 7);
+    for (size_t j = 0; j < p->npackages; j++) {
+        const char *eco = p->packages[2 * j], *name = p->packages[2 * j + 1];
+        vg_buf_append(b, j ? ",[" : "[", j ? 2 : 1);
+        vg_buf_put_jstr(b, eco, strlen(eco));
+        vg_buf_putc(b, ',');
+        vg_buf_put_jstr(b, name, strlen(name));
+        vg_buf_putc(b, ']');
+    }
+    vg_buf_append(b, "]}", 2);
+    return b->n - at;
+}
+
+/* The keys of records p[0..n), as stored with them: row i's text is
+ * ptr[i], len[i] bytes; those the caller did not build (p[i].keys NULL) are
+ * written here, into one buffer (text; ptr[i] is set once it stops moving). */
 struct keys {
     struct vg_buf text;
-    size_t *at, *len;
+    const char **ptr;
+    size_t *len;
 };
 
 static void keys_make(struct keys *k, const struct vg_vuln_put *p, size_t n)
 {
+    size_t *at = vg_xcalloc(n + 1, sizeof(*at));
     memset(k, 0, sizeof(*k));
-    k->at = vg_xcalloc(n + 1, sizeof(*k->at));
+    k->ptr = vg_xcalloc(n + 1, sizeof(*k->ptr));
     k->len = vg_xcalloc(n + 1, sizeof(*k->len));
     for (size_t i = 0; i < n; i++) {
-        struct vg_buf *b = &k->text;
-        k->at[i] = b->n;
-        vg_buf_append(b, "{\"a\":[", 6);
-        for (size_t j = 0; j < p[i].naliases; j++) {
-            if (j)
-                vg_buf_putc(b, ',');
-            vg_buf_put_jstr(b, p[i].aliases[j], strlen(p[i].aliases[j]));
+        if (p[i].keys) {
+            k->ptr[i] = p[i].keys;
+            k->len[i] = p[i].keys_len;
+            continue;
         }
-        vg_buf_append(b, "],\"p\":[", 7);
-        for (size_t j = 0; j < p[i].npackages; j++) {
-            const char *eco = p[i].packages[2 * j], *name = p[i].packages[2 * j + 1];
-            vg_buf_append(b, j ? ",[" : "[", j ? 2 : 1);
-            vg_buf_put_jstr(b, eco, strlen(eco));
-            vg_buf_putc(b, ',');
-            vg_buf_put_jstr(b, name, strlen(name));
-            vg_buf_putc(b, ']');
-        }
-        vg_buf_append(b, "]}", 2);
-        k->len[i] = b->n - k->at[i];
+        at[i] = k->text.n;
+        k->len[i] = vg_store_vuln_keys(&k->text, &p[i]);
     }
+    for (size_t i = 0; i < n; i++)
+        if (p[i].keys == NULL)
+            k->ptr[i] = k->text.p + at[i];
+    free(at);
 }
 
 static void keys_free(struct keys *k)
 {
     vg_buf_free(&k->text);
-    free(k->at);
+    free(k->ptr);
     free(k->len);
 }
 
@@ -407,7 +423,7 @@ int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
     keys_make(&keys, p, n);
     rc = fts_delete(s, p, n, err);
     for (size_t i = 0; i < n && rc == VG_OK; i++) {
-        struct vuln_row r = {&p[i], keys.text.p + keys.at[i], keys.len[i]};
+        struct vuln_row r = {&p[i], keys.ptr[i], keys.len[i]};
         if (p[i].v.rid) {
             rc = replace_one(s, &r, err);
         } else {
@@ -488,8 +504,7 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
         }
         for (size_t k = 0; k < c; k++) {
             p[i + k].v.rid = 0;
-            bind_vuln_new(st, 12 * (int)k, &p[i + k], keys.text.p + keys.at[i + k],
-                          keys.len[i + k]);
+            bind_vuln_new(st, 12 * (int)k, &p[i + k], keys.ptr[i + k], keys.len[i + k]);
         }
         if ((rc = vg__sq_exec(s, st, "vulnerability", 0, err)))
             break;

@@ -280,6 +280,11 @@ struct vg_vuln_put {
      * them (0: the store measures): a batch's documents are then not read
      * once more only to find their ends. */
     size_t doc_len, summary_len, details_len;
+    /* The aliases and packages as vg_store_vuln_keys writes them, keys_len
+     * bytes, when the caller has built them (on an import's parsing
+     * threads, off the writer's); NULL: the store builds them. */
+    const char *keys;
+    size_t keys_len;
 };
 
 struct vg_vuln_filter {
@@ -619,6 +624,11 @@ int vg_pool_open(const char *uri, int size, struct vg_store_pool **out, struct v
 void vg_pool_close(struct vg_store_pool *p);
 struct vg_store *vg_pool_get(struct vg_store_pool *p);
 void vg_pool_put(struct vg_store_pool *p, struct vg_store *s);
+/* Appends p's aliases and packages to b as the SQLite store keeps them
+ * beside the record ({"a":[alias,...],"p":[[ecosystem,name],...]}, JSON) and
+ * returns their length. Pure (no store, thread-safe): for
+ * vg_vuln_put.keys. */
+size_t vg_store_vuln_keys(struct vg_buf *b, const struct vg_vuln_put *p);
 /* Sets s up as the pool's writer: its checkpoints move to a thread of their
  * own (the writer then does not stop to copy the log into the database
  * file) and its page cache is sized for appending. A no-op for backends
