@@ -1,8 +1,8 @@
 /* Knowledge-base imports: records of OSV, CVE JSON 5, NVD API 2.0 and the CISA
  * KEV catalogue into the store in batches (upsert by `modified`, withdrawn
- * kept and flagged), each batch parsed and prepared outside the write
- * transaction (on several threads when it is large) and stored in one pass.
- * Not for: reading records or the match index (vulns.c). */
+ * kept and flagged), one write transaction each; a large batch is parsed
+ * and prepared in parts by helper threads while the transaction stores the
+ * parts before. Not for: reading records or the match index (vulns.c). */
 #include "service/service_int.h"
 #include "service/vulns_int.h"
 #include "core/buf.h"
@@ -542,7 +542,9 @@ static int store_part(struct vg_store *st, struct import_op *op, struct import_p
             continue;
         }
         op->imported++;
-        json_array_append_new(op->ids, json_stringn_nocheck(pt->r[i].v.id, strlen(pt->r[i].v.id)));
+        /* ids were read as valid UTF-8 (jscan or jansson): no second check */
+        const char *id = pt->r[i].v.id;
+        json_array_append_new(op->ids, json_stringn_nocheck(id, strlen(id)));
     }
     *w = vg_xrealloc(*w, (*nw + npw + 1) * sizeof(**w));
     memcpy(*w + *nw, pw, npw * sizeof(*pw));
@@ -573,9 +575,10 @@ static size_t last_written(struct vg_vuln_put **w, size_t n, struct vg_arena *a)
     return m;
 }
 
-/* The batch in the writer's transaction: the records stored in one pass,
- * every written one then matched against every unit's SBOMs, and one audit
- * entry naming them. */
+/* The batch in the writer's transaction: the records stored part by part
+ * as the parts are ready (their alias, package and full-text rows at the
+ * end), every written one then matched against every unit's SBOMs, and one
+ * audit entry naming them. */
 static int import_tx(struct vg_store *st, void *ctx)
 {
     struct import_op *op = ctx;
