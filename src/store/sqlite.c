@@ -884,6 +884,7 @@ static const struct vg_store_ops sqlite_ops = {
     .vuln_by_alias = vg__sq_vuln_by_alias,
     .vuln_put_many = vg__sq_vuln_put_many,
     .vuln_insert_new = vg__sq_vuln_insert_new,
+    .vuln_index_new = vg__sq_vuln_index_new,
     .vuln_list = vg__sq_vuln_list,
     .vuln_scan = vg__sq_vuln_scan,
     .vuln_ids_for_package = vg__sq_vuln_ids_for_package,

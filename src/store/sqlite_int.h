@@ -218,7 +218,9 @@ int vg__sq_vuln_get(struct vg_store *, const char *, struct vg_arena *, struct v
 int vg__sq_vuln_by_alias(struct vg_store *, const char *, struct vg_arena *, const char ***,
                          size_t *, struct vg_err *);
 int vg__sq_vuln_put_many(struct vg_store *, struct vg_vuln_put *, size_t, struct vg_err *);
-int vg__sq_vuln_insert_new(struct vg_store *, struct vg_vuln_put *, size_t, struct vg_err *);
+int vg__sq_vuln_insert_new(struct vg_store *, struct vg_vuln_put *, size_t, int,
+                           struct vg_err *);
+int vg__sq_vuln_index_new(struct vg_store *, const struct vg_vuln_put *, size_t, struct vg_err *);
 int vg__sq_vuln_list(struct vg_store *, const struct vg_vuln_filter *, int64_t, int,
                      struct vg_arena *, struct vg_vuln **, size_t *, struct vg_err *);
 int vg__sq_vuln_scan(struct vg_store *, int64_t, int, struct vg_arena *, struct vg_vuln **,

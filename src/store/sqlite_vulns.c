@@ -5,6 +5,7 @@
 #include "core/buf.h"
 #include "core/util.h"
 
+#include <limits.h>
 #include <stdlib.h>
 
 #define VULN_COLS                                                                                  \
@@ -161,6 +162,15 @@ static int by_rid(struct sqlite_store *s, const char *q, int64_t rid, struct vg_
     return vg__sq_exec(s, st, "vulnerability", 0, err);
 }
 
+/* Binds text s of n bytes (0: measured here), NULL as NULL. */
+static void bind_text(sqlite3_stmt *st, int i, const char *s, size_t n)
+{
+    if (s == NULL)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_text(st, i, s, n && n <= INT_MAX ? (int)n : -1, SQLITE_STATIC);
+}
+
 /* Binds row i of a batch's rows for one table at parameter col0 + 1. */
 typedef void (*bind_row_fn)(sqlite3_stmt *st, int col0, const void *rows, size_t i);
 
@@ -189,16 +199,17 @@ static int insert_rows(struct sqlite_store *s, const char *one, const char *many
     return rc;
 }
 
-/* A record's row: the record, and its keys as stored (keys_text). */
+/* A record's row: the record, and its keys as stored (keys_make). */
 struct vuln_row {
-    const struct vg_vuln *v;
+    const struct vg_vuln_put *p;
     const char *keys;
+    size_t keys_len;
 };
 
 static void bind_vuln(sqlite3_stmt *st, int c, const void *rows, size_t i)
 {
     const struct vuln_row *r = (const struct vuln_row *)rows + i;
-    const struct vg_vuln *v = r->v;
+    const struct vg_vuln *v = &r->p->v;
     sqlite3_bind_int64(st, c + 1, v->rid);
     vg__sq_bind_str(st, c + 2, v->id);
     sqlite3_bind_int64(st, c + 3, v->modified);
@@ -208,10 +219,10 @@ static void bind_vuln(sqlite3_stmt *st, int c, const void *rows, size_t i)
     sqlite3_bind_int(st, c + 7, v->public);
     sqlite3_bind_int(st, c + 8, v->score);
     vg__sq_bind_str(st, c + 9, v->grade);
-    vg__sq_bind_str(st, c + 10, v->summary);
-    vg__sq_bind_str(st, c + 11, v->doc);
+    bind_text(st, c + 10, v->summary, r->p->summary_len);
+    bind_text(st, c + 11, v->doc, r->p->doc_len);
     sqlite3_bind_int64(st, c + 12, v->updated_at);
-    vg__sq_bind_str(st, c + 13, r->keys);
+    bind_text(st, c + 13, r->keys, r->keys_len);
 }
 
 /* An alias row (a, NULL, rid) or a package row (ecosystem, name, rid). */
@@ -251,8 +262,8 @@ static int replace_one(struct sqlite_store *s, const struct vuln_row *r, struct 
 {
     sqlite3_stmt *st;
     int rc;
-    if ((rc = by_rid(s, q_del_aliases, r->v->rid, err)) ||
-        (rc = by_rid(s, q_del_packages, r->v->rid, err)))
+    if ((rc = by_rid(s, q_del_aliases, r->p->v.rid, err)) ||
+        (rc = by_rid(s, q_del_packages, r->p->v.rid, err)))
         return rc;
     if ((st = vg__sq_prep(s, q_vuln_update, err)) == NULL)
         return VG_EBACKEND;
@@ -260,91 +271,63 @@ static int replace_one(struct sqlite_store *s, const struct vuln_row *r, struct 
     return vg__sq_exec(s, st, "vulnerability", 1, err);
 }
 
-/* Writes (o) or counts (o NULL) s as a JSON string. */
-static size_t json_put(char *o, const char *s)
+size_t vg_store_vuln_keys(struct vg_buf *b, const struct vg_vuln_put *p)
 {
-    static const char hex[] = "0123456789abcdef";
-    char esc[6] = {'\\', 'u', '0', '0'};
-    size_t n = 1;
-    if (o)
-        o[0] = '"';
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        size_t k = 1;
-        esc[1] = 'u';
-        if (c == '"' || c == '\\') {
-            esc[1] = (char)c;
-            k = 2;
-        } else if (c < 0x20) {
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            k = 6;
-        }
-        if (o && k == 1)
-            o[n] = (char)c;
-        else if (o)
-            memcpy(o + n, esc, k);
-        n += k;
-    }
-    if (o)
-        o[n] = '"';
-    return n + 1;
-}
-
-/* Writes (o) or counts (o NULL) text t at o + at. */
-static size_t lit_put(char *o, size_t at, const char *t)
-{
-    size_t n = strlen(t);
-    if (o)
-        memcpy(o + at, t, n);
-    return n;
-}
-
-/* Writes (o) or counts (o NULL) the keys of record p: {"a":[alias,...],
- * "p":[[ecosystem,name],...]} and a NUL. */
-static size_t keys_put(char *o, const struct vg_vuln_put *p)
-{
-    size_t n = 0;
-    n += lit_put(o, n, "{\"a\":[");
+    size_t at = b->n;
+    vg_buf_append(b, "{\"a\":[", 6);
     for (size_t j = 0; j < p->naliases; j++) {
         if (j)
-            n += lit_put(o, n, ",");
-        n += json_put(o ? o + n : NULL, p->aliases[j]);
+            vg_buf_putc(b, ',');
+        vg_buf_put_jstr(b, p->aliases[j], strlen(p->aliases[j]));
     }
-    n += lit_put(o, n, "],\"p\":[");
+    vg_buf_append(b, "],\"p\":[", 7);
     for (size_t j = 0; j < p->npackages; j++) {
-        n += lit_put(o, n, j ? ",[" : "[");
-        n += json_put(o ? o + n : NULL, p->packages[2 * j]);
-        n += lit_put(o, n, ",");
-        n += json_put(o ? o + n : NULL, p->packages[2 * j + 1]);
-        n += lit_put(o, n, "]");
+        const char *eco = p->packages[2 * j], *name = p->packages[2 * j + 1];
+        vg_buf_append(b, j ? ",[" : "[", j ? 2 : 1);
+        vg_buf_put_jstr(b, eco, strlen(eco));
+        vg_buf_putc(b, ',');
+        vg_buf_put_jstr(b, name, strlen(name));
+        vg_buf_putc(b, ']');
     }
-    n += lit_put(o, n, "]}");
-    if (o)
-        o[n] = '\0';
-    return n + 1;
+    vg_buf_append(b, "]}", 2);
+    return b->n - at;
 }
 
 /* The keys of records p[0..n), as stored with them: row i's text is
- * keys[i] (NUL terminated), all in one block (keys[n]); keys_free frees. */
-static char **keys_text(const struct vg_vuln_put *p, size_t n)
+ * ptr[i], len[i] bytes; those the caller did not build (p[i].keys NULL) are
+ * written here, into one buffer (text; ptr[i] is set once it stops moving). */
+struct keys {
+    struct vg_buf text;
+    const char **ptr;
+    size_t *len;
+};
+
+static void keys_make(struct keys *k, const struct vg_vuln_put *p, size_t n)
 {
-    size_t total = 1;
-    for (size_t i = 0; i < n; i++)
-        total += keys_put(NULL, &p[i]);
-    char **keys = vg_xcalloc(n + 1, sizeof(*keys));
-    char *o = keys[n] = vg_xcalloc(total, 1);
+    size_t *at = vg_xcalloc(n + 1, sizeof(*at));
+    memset(k, 0, sizeof(*k));
+    k->ptr = vg_xcalloc(n + 1, sizeof(*k->ptr));
+    k->len = vg_xcalloc(n + 1, sizeof(*k->len));
     for (size_t i = 0; i < n; i++) {
-        keys[i] = o;
-        o += keys_put(o, &p[i]);
+        if (p[i].keys) {
+            k->ptr[i] = p[i].keys;
+            k->len[i] = p[i].keys_len;
+            continue;
+        }
+        at[i] = k->text.n;
+        k->len[i] = vg_store_vuln_keys(&k->text, &p[i]);
     }
-    return keys;
+    for (size_t i = 0; i < n; i++)
+        if (p[i].keys == NULL)
+            k->ptr[i] = k->text.p + at[i];
+    free(at);
 }
 
-static void keys_free(char **keys, size_t n)
+static void keys_free(struct keys *k)
 {
-    free(keys[n]);
-    free(keys);
+    vg_buf_free(&k->text);
+    free(k->ptr);
+    free(k->len);
 }
 
 /* Removes the full-text rows of the batch's records that replace stored
@@ -378,8 +361,8 @@ static int fts_insert(struct sqlite_store *s, const struct vg_vuln_put *p, struc
     if (st == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, p->v.rid);
-    vg__sq_bind_str(st, 2, p->v.summary ? p->v.summary : "");
-    vg__sq_bind_str(st, 3, p->details ? p->details : "");
+    bind_text(st, 2, p->v.summary ? p->v.summary : "", p->summary_len);
+    bind_text(st, 3, p->details ? p->details : "", p->details_len);
     return vg__sq_exec(s, st, "vulnerability text", 0, err);
 }
 
@@ -436,10 +419,11 @@ int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
     if ((rc = max_rid(s, &rid, err)))
         return rc;
     struct vuln_row *fresh = vg_xcalloc(n, sizeof(*fresh));
-    char **keys = keys_text(p, n);
+    struct keys keys;
+    keys_make(&keys, p, n);
     rc = fts_delete(s, p, n, err);
     for (size_t i = 0; i < n && rc == VG_OK; i++) {
-        struct vuln_row r = {&p[i].v, keys[i]};
+        struct vuln_row r = {&p[i], keys.ptr[i], keys.len[i]};
         if (p[i].v.rid) {
             rc = replace_one(s, &r, err);
         } else {
@@ -453,12 +437,14 @@ int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
     if (rc == VG_OK)
         rc = index_rows(s, p, n, err);
     free(fresh);
-    keys_free(keys, n);
+    keys_free(&keys);
     return rc;
 }
 
-static void bind_vuln_new(sqlite3_stmt *st, int c, const struct vg_vuln *v, const char *keys)
+static void bind_vuln_new(sqlite3_stmt *st, int c, const struct vg_vuln_put *p, const char *keys,
+                          size_t keys_len)
 {
+    const struct vg_vuln *v = &p->v;
     vg__sq_bind_str(st, c + 1, v->id);
     sqlite3_bind_int64(st, c + 2, v->modified);
     sqlite3_bind_int64(st, c + 3, v->published);
@@ -467,10 +453,10 @@ static void bind_vuln_new(sqlite3_stmt *st, int c, const struct vg_vuln *v, cons
     sqlite3_bind_int(st, c + 6, v->public);
     sqlite3_bind_int(st, c + 7, v->score);
     vg__sq_bind_str(st, c + 8, v->grade);
-    vg__sq_bind_str(st, c + 9, v->summary);
-    vg__sq_bind_str(st, c + 10, v->doc);
+    bind_text(st, c + 9, v->summary, p->summary_len);
+    bind_text(st, c + 10, v->doc, p->doc_len);
     sqlite3_bind_int64(st, c + 11, v->updated_at);
-    vg__sq_bind_str(st, c + 12, keys);
+    bind_text(st, c + 12, keys, keys_len);
 }
 
 /* After a statement inserted fewer of p[0..n) than it held (some ids were
@@ -496,7 +482,7 @@ static int match_new(struct sqlite_store *s, struct vg_vuln_put *p, size_t n, in
     return r == SQLITE_DONE ? VG_OK : vg__sq_err(s, r, "vulnerability", err);
 }
 
-int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t n,
+int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t n, int rows_only,
                            struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
@@ -507,7 +493,8 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
         return VG_OK;
     if ((rc = max_rid(s, &rid, err)))
         return rc;
-    char **keys = keys_text(p, n);
+    struct keys keys;
+    keys_make(&keys, p, n);
     while (rc == VG_OK && i < n) {
         size_t c = n - i >= 33 ? 33 : 1;
         sqlite3_stmt *st = vg__sq_prep(s, c == 33 ? q_vuln_new33 : q_vuln_new, err);
@@ -517,7 +504,7 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
         }
         for (size_t k = 0; k < c; k++) {
             p[i + k].v.rid = 0;
-            bind_vuln_new(st, 12 * (int)k, &p[i + k].v, keys[i + k]);
+            bind_vuln_new(st, 12 * (int)k, &p[i + k], keys.ptr[i + k], keys.len[i + k]);
         }
         if ((rc = vg__sq_exec(s, st, "vulnerability", 0, err)))
             break;
@@ -530,8 +517,8 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
         }
         i += c;
     }
-    keys_free(keys, n);
-    if (rc)
+    keys_free(&keys);
+    if (rc || rows_only)
         return rc;
     struct vg_vuln_put *in = vg_xcalloc(n, sizeof(*in)); /* the new ones, for their index rows */
     for (i = 0; i < n; i++)
@@ -540,6 +527,12 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
     rc = index_rows(s, in, m, err);
     free(in);
     return rc;
+}
+
+int vg__sq_vuln_index_new(struct vg_store *base, const struct vg_vuln_put *p, size_t n,
+                          struct vg_err *err)
+{
+    return index_rows(vg__sq(base), p, n, err);
 }
 
 int vg__sq_vuln_list(struct vg_store *base, const struct vg_vuln_filter *f, int64_t after,

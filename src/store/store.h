@@ -282,6 +282,15 @@ struct vg_vuln_put {
     const char *const *packages;    /* (ecosystem, name) pairs */
     size_t npackages;
     const char *details;            /* doc's details (full text with v.summary), or NULL */
+    /* Byte lengths of v.doc, v.summary and details when the caller knows
+     * them (0: the store measures): a batch's documents are then not read
+     * once more only to find their ends. */
+    size_t doc_len, summary_len, details_len;
+    /* The aliases and packages as vg_store_vuln_keys writes them, keys_len
+     * bytes, when the caller has built them (on an import's parsing
+     * threads, off the writer's); NULL: the store builds them. */
+    const char *keys;
+    size_t keys_len;
 };
 
 struct vg_vuln_filter {
@@ -487,9 +496,17 @@ struct vg_store_ops {
      * (ecosystem, name) pairs and full-text rows, setting their v.rid (new
      * rids in the order of p); a stored id is left as it is, its v.rid 0.
      * Ids are distinct. The common case of an import, without a lookup per
-     * record. */
-    int (*vuln_insert_new)(struct vg_store *s, struct vg_vuln_put *p, size_t n,
+     * record. With rows_only, the alias, package and full-text rows are left
+     * for vuln_index_new, which the caller runs in the same transaction
+     * before anything else writes those records (vuln_put_many replacing
+     * one included): an import stores its records as they are read, and
+     * their rows still go in together. */
+    int (*vuln_insert_new)(struct vg_store *s, struct vg_vuln_put *p, size_t n, int rows_only,
                            struct vg_err *err);
+    /* The alias, package and full-text rows of p[0..n), inserted by
+     * vuln_insert_new with rows_only (v.rid set). */
+    int (*vuln_index_new)(struct vg_store *s, const struct vg_vuln_put *p, size_t n,
+                          struct vg_err *err);
     int (*vuln_list)(struct vg_store *s, const struct vg_vuln_filter *f, int64_t after, int limit,
                      struct vg_arena *a, struct vg_vuln **out, size_t *n, struct vg_err *err);
     /* Every record by rid (for index builds), limit at a time. */
@@ -620,6 +637,11 @@ int vg_pool_open(const char *uri, int size, struct vg_store_pool **out, struct v
 void vg_pool_close(struct vg_store_pool *p);
 struct vg_store *vg_pool_get(struct vg_store_pool *p);
 void vg_pool_put(struct vg_store_pool *p, struct vg_store *s);
+/* Appends p's aliases and packages to b as the SQLite store keeps them
+ * beside the record ({"a":[alias,...],"p":[[ecosystem,name],...]}, JSON) and
+ * returns their length. Pure (no store, thread-safe): for
+ * vg_vuln_put.keys. */
+size_t vg_store_vuln_keys(struct vg_buf *b, const struct vg_vuln_put *p);
 /* Sets s up as the pool's writer: its checkpoints move to a thread of their
  * own (the writer then does not stop to copy the log into the database
  * file) and its page cache is sized for appending. A no-op for backends

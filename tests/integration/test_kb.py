@@ -200,6 +200,41 @@ class KnowledgeBase(unittest.TestCase):
         r = self.ndjson("osv", lines)
         self.assertEqual((r.json["imported"], r.json["unchanged"], r.json["skipped"]), (0, 2997, 3))
 
+    def test_bulk_parts_replace_within_request(self):
+        # A large request is stored part by part while later parts are still
+        # being parsed, its alias, package and full-text rows written at its
+        # end: a record replaced by a later part of the same request keeps
+        # none of the rows of the version it replaced, and a bad record in
+        # the middle changes nothing for the others.
+        pad = "y" * 300
+        lines = [self.rec(i, "PARTS", summary="parts %d %s" % (i, pad)) for i in range(2500)]
+        lines[3] = self.rec(3, "PARTS", summary="zqxpartsold", details="zqxpartsolddetail",
+                            aliases=["CVE-2099-92001"])
+        lines[3]["affected"][0]["package"]["name"] = "parts-old-pkg"
+        newer = self.rec(3, "PARTS", modified="2024-05-01T00:00:00Z", summary="zqxpartsnew",
+                         aliases=["CVE-2099-92002"])
+        newer["affected"][0]["package"]["name"] = "parts-new-pkg"
+        lines[2400] = newer
+        lines[1200] = {"id": "TEST-PARTS-BAD"}
+        r = self.ndjson("osv", lines)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json["imported"], r.json["unchanged"], r.json["skipped"]),
+                         (2499, 0, 1))
+        self.assertEqual([e["index"] for e in r.json["errors"]], [1200])
+        ids = lambda q: [v["id"] for v in self.s.get("/api/v1/vulns?" + q).json["items"]]
+        for q in ("q=zqxpartsold", "q=zqxpartsolddetail", "alias=CVE-2099-92001",
+                  "ecosystem=npm&package=parts-old-pkg"):
+            self.assertEqual(ids(q), [], q)
+        for q in ("q=zqxpartsnew", "alias=CVE-2099-92002", "ecosystem=npm&package=parts-new-pkg"):
+            self.assertEqual(ids(q), ["TEST-PARTS-3"], q)
+        self.assertEqual(ids("ecosystem=npm&package=parts-pkg-2401"), ["TEST-PARTS-2401"])
+        self.assertEqual(self.s.get("/api/v1/vulns/CVE-2099-92002").json["id"], "TEST-PARTS-3")
+        self.assertEqual(len(ids("q=parts&limit=1000")), 1000)
+        # the same request again changes nothing
+        r = self.ndjson("osv", lines)
+        self.assertEqual((r.json["imported"], r.json["unchanged"], r.json["skipped"]),
+                         (0, 2499, 1))
+
     def test_bulk_lines_alert_units(self):
         # records sent as lines are matched against registered components too
         s, a = self.s, self.s.admin
