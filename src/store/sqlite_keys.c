@@ -188,8 +188,7 @@ void vg__sq_keys_detach(struct sqlite_store *s)
 /* ---- catching up with the tables ---- */
 
 static const char *const q_tail[VG__SQK_N] = {
-    [VG__SQK_OBJ] = "SELECT date_added, id, NULL FROM taxii_objects WHERE date_added > ?"
-                    " ORDER BY date_added",
+    [VG__SQK_OBJ] = "SELECT date_added, id, NULL FROM taxii_objects WHERE date_added > ? ORDER BY date_added",
     [VG__SQK_IOC] = "SELECT id, type, value FROM iocs WHERE id > ? ORDER BY id",
     [VG__SQK_SRC] = "SELECT id, stix_id, NULL FROM ioc_sources WHERE id > ? ORDER BY id",
 };
