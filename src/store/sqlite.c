@@ -199,6 +199,30 @@ static sqlite3_stmt *prep(struct sqlite_store *s, int q, struct vg_err *err)
     return vg__sq_prep(s, sql[q], err);
 }
 
+int vg__sq_insert_rows(struct sqlite_store *s, const char *one, const char *many, int cols,
+                       vg__sq_bind_row_fn bind, const void *rows, size_t n, const char *what,
+                       struct vg_err *err)
+{
+    size_t i = 0;
+    int rc = VG_OK;
+    for (; rc == VG_OK && i + 33 <= n; i += 33) {
+        sqlite3_stmt *st = vg__sq_prep(s, many, err);
+        if (st == NULL)
+            return VG_EBACKEND;
+        for (int k = 0; k < 33; k++)
+            bind(st, k * cols, rows, i + (size_t)k);
+        rc = vg__sq_exec(s, st, what, 0, err);
+    }
+    for (; rc == VG_OK && i < n; i++) {
+        sqlite3_stmt *st = vg__sq_prep(s, one, err);
+        if (st == NULL)
+            return VG_EBACKEND;
+        bind(st, 0, rows, i);
+        rc = vg__sq_exec(s, st, what, 0, err);
+    }
+    return rc;
+}
+
 /* ---- transactions ---- */
 
 static int sq_simple(struct sqlite_store *s, int q, const char *what, struct vg_err *err)

@@ -131,6 +131,13 @@ int vg__sq_exec(struct sqlite_store *s, sqlite3_stmt *st, const char *what, int 
 
 /* Multi-row statements: ROWS32(" (?,?),") " (?,?)" is 33 rows of two. */
 #define ROWS32(x) x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x
+/* Binds row i of a batch's rows for one table at parameter col0 + 1. */
+typedef void (*vg__sq_bind_row_fn)(sqlite3_stmt *st, int col0, const void *rows, size_t i);
+/* Inserts n rows 33 a statement (many: ROWS32 of cols parameters, plus one),
+ * the rest one by one (one). */
+int vg__sq_insert_rows(struct sqlite_store *s, const char *one, const char *many, int cols,
+                       vg__sq_bind_row_fn bind, const void *rows, size_t n, const char *what,
+                       struct vg_err *err);
 
 /* Steps a one-row query into out via read; VG_ENOTFOUND when no row. */
 #define GET_ONE(s, st, what, err, READ)                                                            \

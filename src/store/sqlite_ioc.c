@@ -154,33 +154,33 @@ static void hv_text(struct sqlite_store *s, struct held_val *row, const char *t)
     vg_buf_append(&h->text, t ? t : "", v->len);
 }
 
+/* What vg__sq_insert_rows binds from: the held rows of one kind. */
+struct held_rows {
+    const struct vg__sq_held *h;
+    int kind, ncol;
+};
+
+static void bind_held(sqlite3_stmt *st, int col0, const void *rows, size_t i)
+{
+    const struct held_rows *r = rows;
+    for (int c = 0; c < r->ncol; c++) {
+        const struct held_val *v = &r->h->v[r->kind][i * HELD_COLS + c];
+        if (v->type == SQLITE_INTEGER)
+            sqlite3_bind_int64(st, col0 + c + 1, v->i);
+        else if (v->type == SQLITE_TEXT)
+            sqlite3_bind_text(st, col0 + c + 1, r->h->text.p + v->off, (int)v->len,
+                              SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, col0 + c + 1);
+    }
+}
+
 static int held_store(struct sqlite_store *s, int kind, struct vg_err *err)
 {
-    struct vg__sq_held *h = s->held;
-    int ncol = held_sql[kind].ncol, rc = VG_OK;
-    size_t i = 0, n = h->n[kind];
-    while (rc == VG_OK && i < n) {
-        size_t k = n - i >= HELD_ROWS ? HELD_ROWS : 1;
-        sqlite3_stmt *st = vg__sq_prep(s, k > 1 ? held_sql[kind].many : held_sql[kind].one, err);
-        if (st == NULL) {
-            rc = VG_EBACKEND;
-            break;
-        }
-        for (size_t r = 0; r < k; r++)
-            for (int c = 0; c < ncol; c++) {
-                const struct held_val *v = &h->v[kind][(i + r) * HELD_COLS + c];
-                int at = (int)r * ncol + c + 1;
-                if (v->type == SQLITE_INTEGER)
-                    sqlite3_bind_int64(st, at, v->i);
-                else if (v->type == SQLITE_TEXT)
-                    sqlite3_bind_text(st, at, h->text.p + v->off, (int)v->len, SQLITE_STATIC);
-                else
-                    sqlite3_bind_null(st, at);
-            }
-        rc = vg__sq_exec(s, st, held_sql[kind].what, 0, err);
-        i += k;
-    }
-    h->n[kind] = 0;
+    struct held_rows r = {s->held, kind, held_sql[kind].ncol};
+    int rc = vg__sq_insert_rows(s, held_sql[kind].one, held_sql[kind].many, r.ncol, bind_held, &r,
+                                s->held->n[kind], held_sql[kind].what, err);
+    s->held->n[kind] = 0;
     return rc;
 }
 

@@ -211,8 +211,8 @@ static int tail_max(struct sqlite_store *s, int kind, int64_t *max, struct vg_er
 }
 
 /* Adds the rows this connection sees beyond what the index covers. Called
- * with the write lock held. check: rows may be there already (after an
- * undo lowered seen). */
+ * with the write lock held. Once the index holds entries, a row already in
+ * it (an undo may have lowered seen below it) is not added twice. */
 static int tail_add(struct sqlite_store *s, int kind, struct vg_err *err)
 {
     struct keymap *m = &s->keys->m[kind];
@@ -297,9 +297,7 @@ void vg__sq_refs_json(const struct vg__sq_refs *r, struct vg_buf *b)
             vg_buf_putc(b, ',');
         vg_buf_put_i64(b, r->v[i]);
     }
-    vg_buf_putc(b, ']');
-    vg_buf_putc(b, '\0');
-    b->n--;
+    vg_buf_putc(b, ']'); /* a vg_buf is NUL-terminated: b->p is the text */
 }
 
 int vg__sq_keys_add(struct sqlite_store *s, int kind, uint64_t h, int64_t ref, int check,

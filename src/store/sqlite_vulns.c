@@ -171,34 +171,6 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s, size_t n)
         sqlite3_bind_text(st, i, s, n && n <= INT_MAX ? (int)n : -1, SQLITE_STATIC);
 }
 
-/* Binds row i of a batch's rows for one table at parameter col0 + 1. */
-typedef void (*bind_row_fn)(sqlite3_stmt *st, int col0, const void *rows, size_t i);
-
-/* Inserts n rows 33 a statement (many), the rest one by one (one). */
-static int insert_rows(struct sqlite_store *s, const char *one, const char *many, int cols,
-                       bind_row_fn bind, const void *rows, size_t n, const char *what,
-                       struct vg_err *err)
-{
-    size_t i = 0;
-    int rc = VG_OK;
-    for (; rc == VG_OK && i + 33 <= n; i += 33) {
-        sqlite3_stmt *st = vg__sq_prep(s, many, err);
-        if (st == NULL)
-            return VG_EBACKEND;
-        for (int k = 0; k < 33; k++)
-            bind(st, k * cols, rows, i + (size_t)k);
-        rc = vg__sq_exec(s, st, what, 0, err);
-    }
-    for (; rc == VG_OK && i < n; i++) {
-        sqlite3_stmt *st = vg__sq_prep(s, one, err);
-        if (st == NULL)
-            return VG_EBACKEND;
-        bind(st, 0, rows, i);
-        rc = vg__sq_exec(s, st, what, 0, err);
-    }
-    return rc;
-}
-
 /* A record's row: the record, and its keys as stored (keys_make). */
 struct vuln_row {
     const struct vg_vuln_put *p;
@@ -206,23 +178,14 @@ struct vuln_row {
     size_t keys_len;
 };
 
+static void bind_vuln_new(sqlite3_stmt *st, int c, const struct vg_vuln_put *p, const char *keys,
+                          size_t keys_len);
+
 static void bind_vuln(sqlite3_stmt *st, int c, const void *rows, size_t i)
 {
     const struct vuln_row *r = (const struct vuln_row *)rows + i;
-    const struct vg_vuln *v = &r->p->v;
-    sqlite3_bind_int64(st, c + 1, v->rid);
-    vg__sq_bind_str(st, c + 2, v->id);
-    sqlite3_bind_int64(st, c + 3, v->modified);
-    sqlite3_bind_int64(st, c + 4, v->published);
-    sqlite3_bind_int64(st, c + 5, v->withdrawn);
-    vg__sq_bind_str(st, c + 6, v->source);
-    sqlite3_bind_int(st, c + 7, v->public);
-    sqlite3_bind_int(st, c + 8, v->score);
-    vg__sq_bind_str(st, c + 9, v->grade);
-    bind_text(st, c + 10, v->summary, r->p->summary_len);
-    bind_text(st, c + 11, v->doc, r->p->doc_len);
-    sqlite3_bind_int64(st, c + 12, v->updated_at);
-    bind_text(st, c + 13, r->keys, r->keys_len);
+    sqlite3_bind_int64(st, c + 1, r->p->v.rid);
+    bind_vuln_new(st, c + 1, r->p, r->keys, r->keys_len);
 }
 
 /* An alias row (a, NULL, rid) or a package row (ecosystem, name, rid). */
@@ -381,14 +344,14 @@ static int index_rows(struct sqlite_store *s, const struct vg_vuln_put *p, size_
         for (size_t j = 0; j < p[i].naliases; j++)
             rows[k++] = (struct key_row){p[i].aliases[j], NULL, p[i].v.rid};
     qsort(rows, nal, sizeof(*rows), cmp_key_row);
-    rc = insert_rows(s, q_alias_ins, q_alias_ins33, 2, bind_alias, rows, nal, "alias", err);
+    rc = vg__sq_insert_rows(s, q_alias_ins, q_alias_ins33, 2, bind_alias, rows, nal, "alias", err);
     for (size_t i = k = 0; i < n; i++)
         for (size_t j = 0; j < p[i].npackages; j++)
             rows[k++] =
                 (struct key_row){p[i].packages[2 * j], p[i].packages[2 * j + 1], p[i].v.rid};
     qsort(rows, npk, sizeof(*rows), cmp_key_row);
     if (rc == VG_OK)
-        rc = insert_rows(s, q_pkg_ins, q_pkg_ins33, 3, bind_package, rows, npk, "package", err);
+        rc = vg__sq_insert_rows(s, q_pkg_ins, q_pkg_ins33, 3, bind_package, rows, npk, "package", err);
     for (size_t i = 0; i < n && rc == VG_OK; i++)
         rc = fts_insert(s, &p[i], err);
     free(rows);
@@ -432,7 +395,7 @@ int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
         }
     }
     if (rc == VG_OK)
-        rc = insert_rows(s, q_vuln_ins, q_vuln_ins33, 13, bind_vuln, fresh, nnew, "vulnerability",
+        rc = vg__sq_insert_rows(s, q_vuln_ins, q_vuln_ins33, 13, bind_vuln, fresh, nnew, "vulnerability",
                          err);
     if (rc == VG_OK)
         rc = index_rows(s, p, n, err);
