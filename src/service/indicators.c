@@ -6,6 +6,7 @@
 #include "service/indicators.h"
 #include "service/service_int.h"
 #include "core/json.h"
+#include "core/sha256.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "engine/stix/ioc_index.h"
@@ -80,7 +81,7 @@ static void org_identity(int64_t org, char out[64])
     unsigned char h[32];
     char in[48];
     snprintf(in, sizeof(in), "vigil-unit-%lld", (long long)org);
-    crypto_hash_sha256(h, (const unsigned char *)in, strlen(in));
+    vg_sha256(in, strlen(in), h);
     h[6] = (unsigned char)((h[6] & 0x0f) | 0x50);
     h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
     snprintf(out, 64,
@@ -478,14 +479,15 @@ static void *prep_run(void *ctx)
     struct vg_err perr = {0};
     const unsigned char *raw = (const unsigned char *)p->raw;
     unsigned char h[32];
-    crypto_hash_sha256_state hs;
+    struct vg_sha256 hs;
     size_t i, ready = 0, digested = 0;
     int rc = VG_OK, prc = VG_OK;
     /* The body's digest (for the audit entry, written last) is taken along
      * with the items, a slice of the body per 256 of them, rather than
-     * first: libsodium's SHA-256 takes about as long per object as the rest
-     * of its preparation, and the writer would wait for all of it. */
-    crypto_hash_sha256_init(&hs);
+     * first, so that the writer does not wait for all of it (without the
+     * SHA extensions it costs about as much per object as the rest of the
+     * preparation; with them, a fifth of that). */
+    vg_sha256_init(&hs);
     for (i = 0; i < g->n; i++) {
         if (b && b->id && (rc = vg_stix_bundle_object(b, i, p->scratch, &p->err)) != VG_OK)
             break;
@@ -503,7 +505,7 @@ static void *prep_run(void *ctx)
         if ((i & 255) == 255) {
             size_t upto = (size_t)((double)p->rawlen * (double)(i + 1) / (double)g->n);
             if (upto > digested && upto <= p->rawlen) {
-                crypto_hash_sha256_update(&hs, raw + digested, upto - digested);
+                vg_sha256_update(&hs, raw + digested, upto - digested);
                 digested = upto;
             }
             prep_publish(p, ready, 0, VG_OK);
@@ -513,8 +515,8 @@ static void *prep_run(void *ctx)
         rc = prc;
         p->err = perr;
     }
-    crypto_hash_sha256_update(&hs, raw + digested, p->rawlen - digested);
-    crypto_hash_sha256_final(&hs, h);
+    vg_sha256_update(&hs, raw + digested, p->rawlen - digested);
+    vg_sha256_final(&hs, h);
     vg_hex(h, 32, g->sha256);
     prep_publish(p, ready, 1, rc);
     return NULL;

@@ -5,12 +5,12 @@
 #include "service/indicators.h"
 #include "service/service_int.h"
 #include "core/json.h"
+#include "core/sha256.h"
 #include "core/util.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sodium.h>
 #include <string.h>
 
 struct coll {
@@ -399,7 +399,7 @@ int vg_svc_taxii_add(struct vg_server *srv, const struct vg_actor *who, const ch
     ctx.requested = vg__now_us();
     vg__uuid4(idn);
     ctx.status_id = g.submission_id = vg_arena_strdup(g.a, idn);
-    crypto_hash_sha256(h, (const unsigned char *)raw, rawlen);
+    vg_sha256(raw, rawlen, h);
     vg_hex(h, 32, g.sha256);
     g.n = objs->n;
     g.items = vg_arena_calloc(g.a, g.n ? g.n : 1, sizeof(*g.items));
