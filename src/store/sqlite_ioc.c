@@ -184,7 +184,9 @@ static int held_store(struct sqlite_store *s, int kind, struct vg_err *err)
     return rc;
 }
 
-/* Stores what is held of kind (HELD_N: of every kind), indicators first. */
+/* Stores what is held of kind (HELD_N: of every kind), indicators first
+ * when sources are stored (they refer to them; objects do not: storing the
+ * indicators held with every 33 objects stored them one statement each). */
 static int held_flush(struct sqlite_store *s, int kind, struct vg_err *err)
 {
     struct vg__sq_held *h = s->held;
@@ -192,7 +194,7 @@ static int held_flush(struct sqlite_store *s, int kind, struct vg_err *err)
     if (h == NULL)
         return VG_OK;
     for (int k = 0; rc == VG_OK && k < HELD_N; k++)
-        if (h->n[k] && (kind == HELD_N || k == kind || k == HELD_IOC))
+        if (h->n[k] && (kind == HELD_N || k == kind || (k == HELD_IOC && kind == HELD_SRC)))
             rc = held_store(s, k, err);
     if (h->n[HELD_IOC] + h->n[HELD_OBJ] + h->n[HELD_SRC] == 0)
         vg_buf_reset(&h->text);
