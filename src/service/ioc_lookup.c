@@ -115,7 +115,8 @@ static void state_put(struct vg_ioc_state *s, const struct vg__touched *t)
         memset(s->by_src + s->cap, 0, (nc - s->cap) * sizeof(*s->by_src));
         s->cap = nc;
     }
-    if (vg_ioc_index_add(s->ix, ty, t->value, strlen(t->value), t->source_id, until, &e) != VG_OK)
+    if (vg_ioc_index_add_normal(s->ix, ty, t->value, strlen(t->value), t->source_id, until, &e) !=
+        VG_OK)
         return;
     m = &s->by_src[t->source_id];
     if (m->value == NULL)

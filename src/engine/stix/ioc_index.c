@@ -400,19 +400,26 @@ int vg_ioc_index_lookup(const struct vg_ioc_index *ix, enum vg_ioc_type t, const
 }
 
 /* The table and key an entry is stored under. */
+/* The key of a value; one already in normal form (as stored) is taken as
+ * it is: normalising an address formats it again, which cost the writer more
+ * than the rest of adding an entry. */
 static int entry_key(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value, size_t n,
-                     int *table, uint64_t k[2], struct vg_ip *ipo, int *labels,
+                     int normal, int *table, uint64_t k[2], struct vg_ip *ipo, int *labels,
                      struct vg_err *err)
 {
-    char norm[VG_IOC_MAX + 1];
-    size_t nn;
-    int rc = vg_ioc_normalize(t, value, n, norm, sizeof(norm), &nn, err);
-    if (rc)
+    char buf[VG_IOC_MAX + 1];
+    const char *norm = value;
+    size_t nn = n;
+    int rc;
+    if (!normal && (rc = vg_ioc_normalize(t, value, n, buf, sizeof(buf), &nn, err)) != VG_OK)
         return rc;
+    if (!normal)
+        norm = buf;
     *table = TAB_EXACT;
     ipo->family = 0;
     if (t == VG_IOC_IP) {
-        vg_ip_parse(norm, nn, 1, ipo);
+        if (vg_ip_parse(norm, nn, 1, ipo) != 0)
+            return vg_err_set(err, VG_EINVAL, "not an IP address or network");
         ip_key(ix, ipo, ipo->prefix, k);
         if (ipo->prefix != (ipo->family == 4 ? 32 : 128))
             *table = TAB_NET;
@@ -427,8 +434,8 @@ static int entry_key(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *va
     return VG_OK;
 }
 
-int vg_ioc_index_add(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value, size_t n,
-                     int64_t indicator_id, int64_t valid_until, struct vg_err *err)
+static int index_add(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value, size_t n,
+                     int normal, int64_t indicator_id, int64_t valid_until, struct vg_err *err)
 {
     uint64_t k[2];
     int table, rc;
@@ -436,7 +443,7 @@ int vg_ioc_index_add(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *va
     if (indicator_id < 0)
         return vg_err_set(err, VG_EINVAL, "indicator id must be >= 0");
     int labels;
-    if ((rc = entry_key(ix, t, value, n, &table, k, &ip, &labels, err)))
+    if ((rc = entry_key(ix, t, value, n, normal, &table, k, &ip, &labels, err)))
         return rc;
     if (table_add(&ix->t[table], k[0], k[1], indicator_id, valid_until)) {
         if (table == TAB_NET && ip.family == 4)
@@ -449,6 +456,19 @@ int vg_ioc_index_add(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *va
     return VG_OK;
 }
 
+int vg_ioc_index_add(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value, size_t n,
+                     int64_t indicator_id, int64_t valid_until, struct vg_err *err)
+{
+    return index_add(ix, t, value, n, 0, indicator_id, valid_until, err);
+}
+
+int vg_ioc_index_add_normal(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
+                            size_t n, int64_t indicator_id, int64_t valid_until,
+                            struct vg_err *err)
+{
+    return index_add(ix, t, value, n, 1, indicator_id, valid_until, err);
+}
+
 int vg_ioc_index_remove(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
                         size_t n, int64_t indicator_id, struct vg_err *err)
 {
@@ -456,7 +476,7 @@ int vg_ioc_index_remove(struct vg_ioc_index *ix, enum vg_ioc_type t, const char 
     int table, rc;
     struct vg_ip ip;
     int labels;
-    if ((rc = entry_key(ix, t, value, n, &table, k, &ip, &labels, err)))
+    if ((rc = entry_key(ix, t, value, n, 0, &table, k, &ip, &labels, err)))
         return rc;
     if (!table_del(&ix->t[table], k[0], k[1], indicator_id))
         return vg_err_set(err, VG_ENOTFOUND, "no such indicator entry");

@@ -45,6 +45,11 @@ void vg_ioc_index_free(struct vg_ioc_index *ix); /* NULL-safe */
  * Errors: VG_EINVAL (value does not normalise), VG_ETOOBIG. */
 int vg_ioc_index_add(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value, size_t n,
                      int64_t indicator_id, int64_t valid_until, struct vg_err *err);
+/* The same for a value already in normal form (as vg_ioc_normalize writes
+ * it, e.g. as stored): not normalised again. */
+int vg_ioc_index_add_normal(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
+                            size_t n, int64_t indicator_id, int64_t valid_until,
+                            struct vg_err *err);
 /* Removes the entry (type, value, id); VG_ENOTFOUND when absent. */
 int vg_ioc_index_remove(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
                         size_t n, int64_t indicator_id, struct vg_err *err);

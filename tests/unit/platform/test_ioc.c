@@ -17,6 +17,8 @@
 #include <sqlite3.h>
 
 #include "core/buf.h"
+#include "engine/stix/ioc.h"
+#include "engine/stix/ioc_index.h"
 #include "service/indicators.h"
 #include "store/store.h"
 
@@ -366,11 +368,66 @@ static void test_store_keys(void **state)
     vg_arena_free(a);
 }
 
+/* The lookup index fed stored (normal) values without normalising them again
+ * answers as when fed the raw values. */
+static void test_index_add_normal(void **state)
+{
+    static const struct {
+        enum vg_ioc_type t;
+        const char *raw;
+    } in[] = {
+        {VG_IOC_IP, "198.51.100.7"},
+        {VG_IOC_IP, "203.0.113.0/24"},
+        {VG_IOC_IP, "2001:0DB8:0:0::/32"},
+        {VG_IOC_IP, "::ffff:192.0.2.1"},
+        {VG_IOC_DOMAIN, "Example.COM."},
+        {VG_IOC_DOMAIN, "b\303\274cher.example"},
+        {VG_IOC_URL, "HTTP://Evil.test:80/a/../login"},
+        {VG_IOC_SHA256, "EF537F25C895BFA782526529A9B63D97AA631564D5D789C2B765448C8635FB6C"},
+        {VG_IOC_EMAIL, "phish@Evil.test"},
+    };
+    static const char *probe[] = {
+        "198.51.100.7", "203.0.113.9", "2001:db8::1", "192.0.2.1", "www.example.com",
+        "xn--bcher-kva.example", "http://evil.test/login", "ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c",
+        "phish@evil.test", "203.0.114.1", "example.org",
+    };
+    struct vg_ioc_index *raw = vg_ioc_index_new(7, 8), *norm = vg_ioc_index_new(7, 8);
+    struct vg_ioc_hit h1[16], h2[16];
+    struct vg_err e = {0};
+    (void)state;
+    for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+        char buf[VG_IOC_MAX + 1];
+        size_t n;
+        assert_int_equal(vg_ioc_normalize(in[i].t, in[i].raw, strlen(in[i].raw), buf, sizeof(buf),
+                                          &n, &e), VG_OK);
+        assert_int_equal(vg_ioc_index_add(raw, in[i].t, in[i].raw, strlen(in[i].raw),
+                                          (int64_t)i + 1, VG_IOC_FOREVER, &e), VG_OK);
+        assert_int_equal(vg_ioc_index_add_normal(norm, in[i].t, buf, n, (int64_t)i + 1,
+                                                 VG_IOC_FOREVER, &e), VG_OK);
+    }
+    for (size_t i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
+        size_t n1 = 0, n2 = 0;
+        assert_int_equal(vg_ioc_index_lookup(raw, VG_IOC_NONE, probe[i], strlen(probe[i]), 0, h1,
+                                             16, &n1, &e), VG_OK);
+        assert_int_equal(vg_ioc_index_lookup(norm, VG_IOC_NONE, probe[i], strlen(probe[i]), 0, h2,
+                                             16, &n2, &e), VG_OK);
+        assert_int_equal(n1, n2);
+        assert_int_equal(n1, i < 9 ? 1 : 0);
+        for (size_t k = 0; k < n1; k++)
+            assert_int_equal(h1[k].indicator_id, h2[k].indicator_id);
+    }
+    assert_int_equal(vg_ioc_index_add_normal(norm, VG_IOC_IP, "not-an-ip", 9, 99, VG_IOC_FOREVER,
+                                             &e), VG_EINVAL);
+    vg_ioc_index_free(raw);
+    vg_ioc_index_free(norm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_relation_matrix),
         cmocka_unit_test(test_json_str_and_time),
+        cmocka_unit_test(test_index_add_normal),
         cmocka_unit_test_setup_teardown(test_store_indicators, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_store_taxii, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_store_keys, open_store, close_store),
