@@ -403,7 +403,8 @@ struct vg__prep {
     const char *raw;
     size_t rawlen;
     struct vg_stix_bundle *bundle;  /* objects of a bundle, or */
-    const struct vg_jval *plain;    /* the plain JSON "indicators" list */
+    const struct vg_jval *plain;    /* the plain JSON "indicators" list, or */
+    int checked;                    /* items read and checked by the caller (TAXII) */
     int64_t now;
     struct vg_arena *a, *scratch;   /* the thread's: items' text, observables */
     struct vg_buf text;
@@ -440,6 +441,12 @@ static int prep_item(struct vg__prep *p, size_t i, struct vg_err *err)
         rc = plain_item(p->who, &p->plain->u.a[i], i, p->now, p->a, &p->text, it, err);
         if (rc)
             return rc;
+    } else if (p->checked) { /* TAXII: a failed object is reported, the rest stored */
+        if (it->failed)
+            return VG_OK;
+        vg_buf_reset(&p->text);
+        vg_stix_json_write(it->obj, &p->text);
+        it->body = vg_arena_strndup(p->a, p->text.p, p->text.n);
     } else {
         struct vg_stix_bundle *b = p->bundle;
         it->obj = b->objects[i].json;
@@ -456,8 +463,15 @@ static int prep_item(struct vg__prep *p, size_t i, struct vg_err *err)
         vg_stix_json_write(it->obj, &p->text);
         it->body = vg_arena_strndup(p->a, p->text.p, p->text.n);
     }
-    if ((rc = observables(it, p->a, p->scratch, &it->obs, &it->nobs)) != VG_OK)
-        return rc;
+    if ((rc = observables(it, p->a, p->scratch, &it->obs, &it->nobs)) != VG_OK) {
+        vg_arena_reset(p->scratch);
+        if (!p->checked)
+            return rc;
+        it->failed = 1; /* before it is stored: a failure stores nothing */
+        it->msg = vg_arena_printf(p->a, "%s: its pattern's observables cannot be taken",
+                                  it->so.id);
+        return VG_OK;
+    }
     vg_arena_reset(p->scratch);
     if (it->nobs && (labels = vg_jget(it->obj, "labels")) != NULL) {
         vg_buf_reset(&p->text);
@@ -556,7 +570,7 @@ static void prep_start(struct vg__prep *p)
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     g->prep = p;
-    if (g->n >= 1024 && pthread_create(&p->thread, NULL, prep_run, p) == 0) {
+    if (g->n >= 256 && pthread_create(&p->thread, NULL, prep_run, p) == 0) {
         p->threaded = 1;
         return;
     }
@@ -623,6 +637,24 @@ static int ingest_tx(struct vg_store *st, void *ctx)
 int vg__ioc_ingest(struct vg_server *srv, struct vg__ingest *g)
 {
     return vg__ioc_tx(srv, ingest_tx, g, ingest_touched, g->err);
+}
+
+int vg__ioc_ingest_checked(struct vg_server *srv, struct vg__ingest *g, const char *raw,
+                           size_t rawlen)
+{
+    struct vg__prep prep;
+    int rc;
+    memset(&prep, 0, sizeof(prep));
+    prep.g = g;
+    prep.who = g->who;
+    prep.raw = raw;
+    prep.rawlen = rawlen;
+    prep.now = vg_time_now_ms();
+    prep.checked = 1;
+    prep_start(&prep);
+    rc = vg__ioc_ingest(srv, g);
+    prep_end(&prep);
+    return rc;
 }
 
 /* TLP and recipients of one object; VG_EINVAL naming the field. */

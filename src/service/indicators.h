@@ -165,6 +165,12 @@ struct vg__ingest {
 };
 
 int vg__ioc_ingest(struct vg_server *srv, struct vg__ingest *g);
+/* The same for items the caller has read and checked (obj, so, tlp, recips;
+ * the failed ones marked, with msg): their stored text and observables are
+ * taken on a second thread while the writer stores, and the digest of raw
+ * into g->sha256. */
+int vg__ioc_ingest_checked(struct vg_server *srv, struct vg__ingest *g, const char *raw,
+                           size_t rawlen);
 int vg__ioc_item_prepare(struct vg__ioc_item *it, const char *path, struct vg_arena *a,
                          struct vg_err *err);
 /* A write transaction whose touched sources enter the index after commit,

@@ -5,7 +5,6 @@
 #include "service/indicators.h"
 #include "service/service_int.h"
 #include "core/json.h"
-#include "core/sha256.h"
 #include "core/util.h"
 
 #include <ctype.h>
@@ -363,7 +362,6 @@ int vg_svc_taxii_add(struct vg_server *srv, const struct vg_actor *who, const ch
     struct add_ctx ctx;
     const struct vg_jval *env = NULL, *objs;
     struct vg_arena *doc;
-    unsigned char h[32];
     char idn[37];
     int rc;
     if ((rc = vg_authz(who, VG_ACT_IOC_READ, err)) != VG_OK)
@@ -399,8 +397,6 @@ int vg_svc_taxii_add(struct vg_server *srv, const struct vg_actor *who, const ch
     ctx.requested = vg__now_us();
     vg__uuid4(idn);
     ctx.status_id = g.submission_id = vg_arena_strdup(g.a, idn);
-    vg_sha256(raw, rawlen, h);
-    vg_hex(h, 32, g.sha256);
     g.n = objs->n;
     g.items = vg_arena_calloc(g.a, g.n ? g.n : 1, sizeof(*g.items));
     for (size_t i = 0; i < g.n; i++) {
@@ -422,7 +418,7 @@ int vg_svc_taxii_add(struct vg_server *srv, const struct vg_actor *who, const ch
                                       it->so.id, vg_tlp_name((enum vg_tlp)it->tlp));
         }
     }
-    rc = vg__ioc_ingest(srv, &g);
+    rc = vg__ioc_ingest_checked(srv, &g, raw ? raw : "", rawlen);
     if (rc == VG_OK) {
         *out = ctx.status;
         ctx.status = NULL;

@@ -222,7 +222,7 @@ class Indicators(unittest.TestCase):
         self.assertEqual(got["sources"][0]["reports"], 1)
 
     def test_large_bodies(self):
-        """Bodies of 1,024 objects or more are checked by a second thread while
+        """Bodies of 256 objects or more are checked by a second thread while
         they are stored: the same answers, and nothing stored when one fails."""
         n = 1500
         ips = ["198.18.%d.%d" % (i // 250, i % 250 + 1) for i in range(n)]

@@ -7,6 +7,7 @@ wrong Content-Type, HTTP Basic (user name + API token) and Bearer auth, TAXII
 error bodies, and the public TLP:CLEAR collection."""
 import base64
 import datetime
+import hashlib
 import json
 import unittest
 import uuid
@@ -136,6 +137,35 @@ class Taxii(unittest.TestCase):
         r = self.s.request("POST", self.base + "objects/", raw=b'{"objects": 5}', token=self.tok,
                            headers={"Accept": MEDIA, "Content-Type": MEDIA})
         self.assertEqual(r.status, 400)
+
+    def test_add_large_envelope(self):
+        """An envelope of 256 objects or more is stored while a second thread
+        writes the objects' stored text and takes their observables: the same
+        status, failures reported and not stored, the audit entry holding the
+        digest of the body as sent."""
+        objs = [ind("big-%03d.taxii.example" % i) for i in range(300)]
+        objs[7] = dict(objs[7], pattern="[domain-name:value = ")
+        objs[250] = {"type": "x"}
+        objs[299] = dict(objs[299], object_marking_refs=[AMBER])
+        raw = json.dumps({"objects": objs}).encode()
+        r = self.s.request("POST", self.base + "objects/", raw=raw, token=self.tok,
+                           headers={"Accept": MEDIA, "Content-Type": MEDIA})
+        self.assertEqual(r.status, 202, r)
+        st = r.json
+        self.assertEqual((st["total_count"], st["success_count"], st["failure_count"]), (300, 298, 2))
+        self.assertEqual(st["failures"][0]["id"], objs[7]["id"])
+        self.assertIn("pattern", st["failures"][0]["message"])
+        self.assertEqual([s["id"] for s in st["successes"]][:3], [objs[0]["id"], objs[1]["id"], objs[2]["id"]])
+        self.assertEqual(st["successes"][-1]["id"], objs[299]["id"])
+        digest = hashlib.sha256(raw).hexdigest()
+        audit = self.s.get("/api/v1/audit?limit=1000", self.s.admin).json["items"]
+        self.assertTrue(any(e["action"] == "taxii.add" and digest in json.dumps(e) for e in audit), digest)
+        r = self.get(self.base + "objects/?match[id]=%s,%s,%s" % (objs[0]["id"], objs[7]["id"], objs[298]["id"]), self.tok)
+        self.assertEqual(sorted(o["id"] for o in r.json["objects"]), sorted([objs[0]["id"], objs[298]["id"]]))
+        self.assertEqual([o for o in r.json["objects"] if o["id"] == objs[298]["id"]], [objs[298]])
+        r = self.s.post("/api/v1/indicators/lookup",
+                        {"values": ["www.big-298.taxii.example", "www.big-007.taxii.example"]}, self.tok)
+        self.assertEqual([x["hit"] for x in r.json["results"]], [True, False])
 
     def test_paging_added_after_next(self):
         objs = [ind("page-%02d.taxii.example" % i) for i in range(25)]
