@@ -3,19 +3,19 @@
  * made directly in the database breaks the chain at that entry. An anchor row
  * (the head's seq and hash) written with each append catches a cut tail. */
 #include "service/service_int.h"
+#include "service/digest.h"
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/util.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void sha256_hex(const char *p, size_t n, char out[65])
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)p, n);
+    unsigned char h[32];
+    vg__sha256(p, n, h);
     vg_hex(h, sizeof(h), out);
 }
 

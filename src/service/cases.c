@@ -4,6 +4,7 @@
  * peer centres, vendors and reporters through the transactional outbox.
  * Not for: matching cases against SBOMs (exposure) or the knowledge base. */
 #include "service/service_int.h"
+#include "service/digest.h"
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/jscan.h"
@@ -1083,7 +1084,7 @@ static json_t *doc_ref(const struct vg_case *c)
 {
     unsigned char h[32];
     char hex[65];
-    crypto_hash_sha256(h, (const unsigned char *)c->doc, strlen(c->doc));
+    vg__sha256(c->doc, strlen(c->doc), h);
     vg_hex(h, 32, hex);
     return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "case_id", c->id, "state", c->state,
                      "doc_sha256", hex, "reporter_org", (json_int_t)c->reporter_org, "vendor_org",
@@ -1514,7 +1515,7 @@ static int create_tx(struct vg_store *st, void *ctx)
     /* The audit entry names the stored document by its hash (see doc_ref),
      * with the receipt: canonical {case_id, doc_sha256, late, receipt,
      * reporter_org, state, tlp, vendor_org}. */
-    crypto_hash_sha256(h, (const unsigned char *)c->doc, b.n);
+    vg__sha256(c->doc, b.n, h);
     vg_hex(h, 32, hex);
     vg_buf_reset(&b);
     vg_buf_puts(&b, "{\"case_id\":");
@@ -1572,7 +1573,7 @@ int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who,
     op.a = vg_arena_new(0);
     vg__tx_expect(srv, 1); /* the writer may wait for this one (group commit) */
     if ((rc = decode(srv, who, body, vg_time_now_ms(), op.a, &in, err)) == VG_OK) {
-        crypto_hash_sha256(h, (const unsigned char *)raw, rawlen);
+        vg__sha256(raw, rawlen, h);
         vg_hex(h, 32, in.sha);
         op.srv = srv;
         op.who = who;

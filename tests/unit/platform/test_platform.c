@@ -20,6 +20,7 @@
 #include "core/json.h"
 #include "service/service.h"
 #include "service/service_int.h"
+#include "service/digest.h"
 #include "store/store.h"
 
 static void test_config_table(void **state)
@@ -136,6 +137,39 @@ static void test_audit_hash(void **state)
         free(c);
         json_decref(a);
     }
+}
+
+/* vg__sha256 (libcrypto) against the FIPS 180-2 examples and libsodium's
+ * SHA-256 over every length around the block edges and a case-sized text. */
+static void test_sha256(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *hex;
+    } kat[] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    };
+    unsigned char d[32], ref[32];
+    char hex[65];
+    for (size_t i = 0; i < sizeof(kat) / sizeof(kat[0]); i++) {
+        vg__sha256(kat[i].in, strlen(kat[i].in), d);
+        for (int k = 0; k < 32; k++)
+            snprintf(hex + 2 * k, 3, "%02x", d[k]);
+        assert_string_equal(hex, kat[i].hex);
+    }
+    unsigned char *buf = malloc(4096);
+    assert_non_null(buf);
+    for (size_t i = 0; i < 4096; i++)
+        buf[i] = (unsigned char)(i * 131 + 7);
+    for (size_t n = 0; n <= 4096; n = n < 300 ? n + 1 : n * 2 + 5) {
+        vg__sha256(buf, n > 4096 ? 4096 : n, d);
+        crypto_hash_sha256(ref, buf, n > 4096 ? 4096 : n);
+        assert_memory_equal(d, ref, 32);
+    }
+    free(buf);
 }
 
 #define FIXTURE_NAME "platform"
@@ -660,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_config_table),
         cmocka_unit_test(test_token_hash),
         cmocka_unit_test(test_audit_hash),
+        cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_jansson_put),
         cmocka_unit_test_setup_teardown(test_store_contract_and_chain, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_case_numbers_and_dedup, open_store, close_store),
