@@ -84,7 +84,7 @@ static int tx_ready(const struct vg_server *srv)
 }
 
 static int tx_write(struct vg_server *srv, int expected, int (*fn)(struct vg_store *st, void *ctx),
-                    void *ctx, struct vg_err *err)
+                    void *ctx, const struct vg_tx_hooks *hooks, struct vg_err *err)
 {
     /* The first to queue leads: it takes everything queued so far and runs
      * it as one batch. Then it wakes the owners of that batch, one by one,
@@ -103,10 +103,18 @@ static int tx_write(struct vg_server *srv, int expected, int (*fn)(struct vg_sto
     srv->txq_len++;
     if (expected)
         srv->tx_coming--;
+    if (hooks && hooks->queued)
+        hooks->queued(ctx);
     if (srv->tx_waiting && tx_ready(srv))
         pthread_cond_signal(&srv->tx_waiting->cv);
     if (!srv->tx_leader)
         srv->tx_leader = me.lead = 1;
+    if (hooks && hooks->prepare) {
+        /* a leader may take the op meanwhile, and even finish it */
+        pthread_mutex_unlock(&srv->txmu);
+        hooks->prepare(ctx);
+        pthread_mutex_lock(&srv->txmu);
+    }
     while (!me.done && !me.lead)
         pthread_cond_wait(&me.cv, &srv->txmu);
     if (!me.done) {
@@ -158,7 +166,7 @@ int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void
         vg_pool_put(srv->pool, st);
         return rc;
     }
-    return tx_write(srv, 0, fn, ctx, err);
+    return tx_write(srv, 0, fn, ctx, NULL, err);
 }
 
 void vg__tx_expect(struct vg_server *srv, int delta)
@@ -173,7 +181,13 @@ void vg__tx_expect(struct vg_server *srv, int delta)
 int vg__tx_expected(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
                     struct vg_err *err)
 {
-    return tx_write(srv, 1, fn, ctx, err);
+    return tx_write(srv, 1, fn, ctx, NULL, err);
+}
+
+int vg__tx_expected_hooked(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
+                           void *ctx, const struct vg_tx_hooks *hooks, struct vg_err *err)
+{
+    return tx_write(srv, 1, fn, ctx, hooks, err);
 }
 
 int vg__result(int rc, json_t *res, json_t **out)

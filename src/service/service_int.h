@@ -64,6 +64,18 @@ int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void
 void vg__tx_expect(struct vg_server *srv, int delta);
 int vg__tx_expected(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
                     struct vg_err *err);
+/* vg__tx_expected with work for the op's owner around queueing: queued(ctx)
+ * runs under the queue's lock as the op takes its place (writes queued
+ * before it run before it), prepare(ctx) right after, unlocked, before the
+ * owner waits or leads, while batches ahead of it run. A leader may run the
+ * op while prepare is still at work: fn must not count on what prepare does.
+ * Either hook may be NULL. */
+struct vg_tx_hooks {
+    void (*queued)(void *ctx);
+    void (*prepare)(void *ctx);
+};
+int vg__tx_expected_hooked(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
+                           void *ctx, const struct vg_tx_hooks *hooks, struct vg_err *err);
 /* Appends s as a JSON string, byte for byte as jansson writes it (compact,
  * no ASCII or slash escaping): for text that must read like a dump. */
 struct vg_buf;
