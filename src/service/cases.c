@@ -1403,18 +1403,24 @@ static void case_id_text(struct vg_buf *b, const char *prefix, int year, int64_t
     vg_buf_printf(b, "%s-%04d-%05lld", prefix, year, (long long)seq);
 }
 
+int64_t vg__case_foresee(struct vg_server *srv, int year, uint64_t *epoch)
+{
+    int64_t seq = 0;
+    pthread_mutex_lock(&srv->rcpt_mu);
+    if (srv->rcpt_year != 0 && year == srv->rcpt_year) {
+        seq = srv->rcpt_next++;
+        *epoch = srv->rcpt_epoch;
+    }
+    pthread_mutex_unlock(&srv->rcpt_mu);
+    return seq;
+}
+
 /* Under the queue's lock, as the case takes its place: the number it will
  * get if every case queued before it is stored. */
 static void create_queued(void *ctx)
 {
     struct create_op *op = ctx;
-    struct vg_server *srv = op->srv;
-    pthread_mutex_lock(&srv->rcpt_mu);
-    if (srv->rcpt_year != 0 && op->ps.year == srv->rcpt_year) {
-        op->ps.seq = srv->rcpt_next++;
-        op->ps.epoch = srv->rcpt_epoch;
-    }
-    pthread_mutex_unlock(&srv->rcpt_mu);
+    op->ps.seq = vg__case_foresee(op->srv, op->ps.year, &op->ps.epoch);
 }
 
 /* The owner signs the receipt for that number while the writer is busy
@@ -1442,22 +1448,20 @@ static void create_prepare(void *ctx)
     atomic_store_explicit(&op->ps.state, PS_DONE, memory_order_release);
 }
 
-/* The writer, once the case has its number: the foresight is corrected
- * when it was wrong (a case undone, another year, the first case since
- * start), so that the cases queued from now on are foreseen right. */
-static void create_numbered(struct create_op *op, int year, int64_t seq)
+void vg__case_numbered(struct vg_server *srv, int year, int64_t foreseen, uint64_t epoch,
+                       int64_t seq)
 {
-    struct vg_server *srv = op->srv;
     pthread_mutex_lock(&srv->rcpt_mu);
-    if (op->ps.seq == 0) {
+    if (foreseen == 0) {
         if (srv->rcpt_year == 0 || year > srv->rcpt_year) {
             srv->rcpt_year = year;
             srv->rcpt_next = seq + 1;
             srv->rcpt_epoch++;
         }
-    } else if (op->ps.seq != seq && op->ps.epoch == srv->rcpt_epoch) {
-        /* the cases queued after this one were foreseen as far off */
-        srv->rcpt_next += seq - op->ps.seq;
+    } else if (foreseen != seq && epoch == srv->rcpt_epoch) {
+        /* the cases queued after this one were foreseen as far off; those
+         * foreseen before this correction (an older epoch) correct nothing */
+        srv->rcpt_next += seq - foreseen;
         srv->rcpt_epoch++;
     }
     pthread_mutex_unlock(&srv->rcpt_mu);
@@ -1524,7 +1528,7 @@ static int create_tx(struct vg_store *st, void *ctx)
     if ((rc = st->ops->case_next_seq(st, c->year, &seq, op->err)))
         return rc;
     c->seq = seq;
-    create_numbered(op, c->year, seq);
+    vg__case_numbered(op->srv, c->year, op->ps.seq, op->ps.epoch, seq);
     case_id_text(&b, op->srv->cfg.case_prefix, c->year, seq);
     c->id = vg_arena_strndup(a, b.p, b.n);
     vg_buf_reset(&b);
