@@ -1550,13 +1550,12 @@ static int create_tx(struct vg_store *st, void *ctx)
     vg_time_format(c->received_at, at);
     receipt_text(&r, c->id, at, in->sha);
     int idle = PS_IDLE;
-    if (!atomic_compare_exchange_strong(&op->ps.state, &idle, PS_TAKEN) &&
-        idle == PS_DONE && op->ps.msg.n == r.n && memcmp(op->ps.msg.p, r.p, r.n) == 0) {
+    if (!atomic_compare_exchange_strong(&op->ps.state, &idle, PS_TAKEN) && idle == PS_DONE &&
+        op->ps.msg.n == r.n && memcmp(op->ps.msg.p, r.p, r.n) == 0) {
         b64 = op->ps.b64;
     } else {
         crypto_sign_detached(sig, NULL, (const unsigned char *)r.p, r.n, op->srv->sign_sk);
-        sodium_bin2base64(b64buf, sizeof(b64buf), sig, sizeof(sig),
-                          sodium_base64_VARIANT_ORIGINAL);
+        sodium_bin2base64(b64buf, sizeof(b64buf), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
     }
     /* ... stored canonically: {alg, case_id, key_id, received_at, sha256, signature} */
     vg_buf_reset(&r);
