@@ -4,19 +4,22 @@
 #include "core/json.h"
 #include "core/util.h"
 
+#include <semaphore.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-/* A queued write operation; its owner sleeps on cv until it is done or
- * made the next leader. */
+/* A queued write operation; its owner sleeps on wake until it is done or
+ * made the next leader (posted once, after done or lead is set), and a
+ * leader waiting for more writes sleeps on cv. */
 struct vg_txreq {
     int (*fn)(struct vg_store *st, void *ctx);
     void *ctx;
     struct vg_err *err;
     int rc, done, lead;
     pthread_cond_t cv;
+    sem_t wake;
     struct vg_txreq *next;
 };
 
@@ -84,16 +87,20 @@ static int tx_ready(const struct vg_server *srv)
 }
 
 static int tx_write(struct vg_server *srv, int expected, int (*fn)(struct vg_store *st, void *ctx),
-                    void *ctx, struct vg_err *err)
+                    void *ctx, const struct vg_tx_hooks *hooks, struct vg_err *err)
 {
     /* The first to queue leads: it takes everything queued so far and runs
      * it as one batch. Then it wakes the owners of that batch, one by one,
      * and hands the lead to the first of those queued meanwhile, who takes
      * the next batch. Nobody else wakes: a broadcast woke every waiter to
      * find its operation still queued, on a machine whose cores the leader
-     * needs. */
+     * needs. The owners sleep on a semaphore each, posted outside the
+     * queue's lock: woken under it from a condition variable, each had to
+     * take the lock again, behind the others of its batch. */
     struct vg_txreq me = {.fn = fn, .ctx = ctx, .err = err};
+    int leading;
     pthread_cond_init(&me.cv, NULL);
+    sem_init(&me.wake, 0, 0);
     pthread_mutex_lock(&srv->txmu);
     if (srv->txq_tail)
         srv->txq_tail->next = &me;
@@ -103,13 +110,26 @@ static int tx_write(struct vg_server *srv, int expected, int (*fn)(struct vg_sto
     srv->txq_len++;
     if (expected)
         srv->tx_coming--;
+    if (hooks && hooks->queued)
+        hooks->queued(ctx);
     if (srv->tx_waiting && tx_ready(srv))
         pthread_cond_signal(&srv->tx_waiting->cv);
     if (!srv->tx_leader)
         srv->tx_leader = me.lead = 1;
-    while (!me.done && !me.lead)
-        pthread_cond_wait(&me.cv, &srv->txmu);
+    leading = me.lead;
+    pthread_mutex_unlock(&srv->txmu);
+    /* a leader may take the op meanwhile, and even finish it */
+    if (hooks && hooks->prepare)
+        hooks->prepare(ctx);
+    /* Not the leader: exactly one post comes, after done or lead is set
+     * (the post orders those writes before these reads). Waiting for it
+     * even when done is set already keeps me alive until the leader is
+     * through with it. */
+    if (!leading)
+        while (sem_wait(&me.wake) != 0)
+            ;
     if (!me.done) {
+        pthread_mutex_lock(&srv->txmu);
         /* Announced writes being prepared would each pay a commit of their
          * own a moment later: wait for them, briefly. So would the owners of
          * the last batch, whose next writes come back together: under a
@@ -123,28 +143,30 @@ static int tx_write(struct vg_server *srv, int expected, int (*fn)(struct vg_sto
                 ;
             srv->tx_waiting = NULL;
         }
-        struct vg_txreq *batch = srv->txq_head;
+        struct vg_txreq *batch = srv->txq_head, *next_lead;
         srv->txq_head = srv->txq_tail = NULL;
         srv->tx_last = srv->txq_len;
         srv->txq_len = 0;
         pthread_mutex_unlock(&srv->txmu);
         run_batch(srv, batch);
         pthread_mutex_lock(&srv->txmu);
+        for (struct vg_txreq *r = batch; r; r = r->next)
+            r->done = 1;
+        if ((next_lead = srv->txq_head) != NULL)
+            next_lead->lead = 1;
+        else
+            srv->tx_leader = 0;
+        pthread_mutex_unlock(&srv->txmu);
         for (struct vg_txreq *r = batch; r;) {
-            struct vg_txreq *next = r->next;
-            r->done = 1; /* r may be gone once its owner wakes (after the unlock) */
+            struct vg_txreq *next = r->next; /* r may be gone once posted */
             if (r != &me)
-                pthread_cond_signal(&r->cv);
+                sem_post(&r->wake);
             r = next;
         }
-        if (srv->txq_head) {
-            srv->txq_head->lead = 1;
-            pthread_cond_signal(&srv->txq_head->cv);
-        } else {
-            srv->tx_leader = 0;
-        }
+        if (next_lead)
+            sem_post(&next_lead->wake);
     }
-    pthread_mutex_unlock(&srv->txmu);
+    sem_destroy(&me.wake);
     pthread_cond_destroy(&me.cv);
     return me.rc;
 }
@@ -158,7 +180,7 @@ int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void
         vg_pool_put(srv->pool, st);
         return rc;
     }
-    return tx_write(srv, 0, fn, ctx, err);
+    return tx_write(srv, 0, fn, ctx, NULL, err);
 }
 
 void vg__tx_expect(struct vg_server *srv, int delta)
@@ -173,7 +195,13 @@ void vg__tx_expect(struct vg_server *srv, int delta)
 int vg__tx_expected(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
                     struct vg_err *err)
 {
-    return tx_write(srv, 1, fn, ctx, err);
+    return tx_write(srv, 1, fn, ctx, NULL, err);
+}
+
+int vg__tx_expected_hooked(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
+                           void *ctx, const struct vg_tx_hooks *hooks, struct vg_err *err)
+{
+    return tx_write(srv, 1, fn, ctx, hooks, err);
 }
 
 int vg__result(int rc, json_t *res, json_t **out)

@@ -111,6 +111,7 @@ int vg_server_open(struct vg_server *srv, const struct vg_config *cfg, struct vg
     pthread_cond_init(&srv->cv, NULL);
     pthread_mutex_init(&srv->txmu, NULL);
     pthread_cond_init(&srv->txcv, NULL);
+    pthread_mutex_init(&srv->rcpt_mu, NULL);
     if (sodium_init() < 0)
         return vg_err_set(err, VG_EBACKEND, "libsodium failed to initialise");
     vg_config_store_uri(cfg, srv->store_uri, sizeof(srv->store_uri));
@@ -200,6 +201,7 @@ void vg_server_close(struct vg_server *srv)
     pthread_cond_destroy(&srv->cv);
     pthread_mutex_destroy(&srv->txmu);
     pthread_cond_destroy(&srv->txcv);
+    pthread_mutex_destroy(&srv->rcpt_mu);
 }
 
 /* ---- init ---- */

@@ -67,6 +67,14 @@ struct vg_server {
     /* operations queued now, and how many the last batch had: a leader
      * also waits (as briefly) until as many are queued again */
     int txq_len, tx_last;
+
+    /* ---- cases: the number the next queued case will get, foreseen so
+     * that its owner signs the receipt before the writer comes to it
+     * (cases.c); a guess, which the writer checks ---- */
+    pthread_mutex_t rcpt_mu;
+    int rcpt_year;       /* the year foreseen (0: none yet) */
+    int64_t rcpt_next;   /* the next number in it */
+    uint64_t rcpt_epoch; /* moves with each correction of rcpt_next */
 };
 
 /* Who is calling: resolved from a token by vg_svc_authenticate. */

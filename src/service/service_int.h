@@ -64,6 +64,28 @@ int vg__tx(struct vg_server *srv, int write, int (*fn)(struct vg_store *st, void
 void vg__tx_expect(struct vg_server *srv, int delta);
 int vg__tx_expected(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
                     struct vg_err *err);
+/* vg__tx_expected with work for the op's owner around queueing: queued(ctx)
+ * runs under the queue's lock as the op takes its place (writes queued
+ * before it run before it), prepare(ctx) right after, unlocked, before the
+ * owner waits or leads, while batches ahead of it run. A leader may run the
+ * op while prepare is still at work: fn must not count on what prepare does.
+ * Either hook may be NULL. */
+struct vg_tx_hooks {
+    void (*queued)(void *ctx);
+    void (*prepare)(void *ctx);
+};
+int vg__tx_expected_hooked(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
+                           void *ctx, const struct vg_tx_hooks *hooks, struct vg_err *err);
+/* Case numbers foreseen for receipts signed ahead of the writer (cases.c,
+ * srv->rcpt_*). vg__case_foresee, as a case of `year` is queued: the number
+ * it will get if the cases queued before it are stored, with the epoch of
+ * that guess, or 0 when there is no guess for that year. vg__case_numbered,
+ * by the writer once the case has its number `seq`: corrects the guesses of
+ * the cases queued from then on when this one was wrong (and of its epoch),
+ * or starts guessing from a first case, or a later year. Thread-safe. */
+int64_t vg__case_foresee(struct vg_server *srv, int year, uint64_t *epoch);
+void vg__case_numbered(struct vg_server *srv, int year, int64_t foreseen, uint64_t epoch,
+                       int64_t seq);
 /* Appends s as a JSON string, byte for byte as jansson writes it (compact,
  * no ASCII or slash escaping): for text that must read like a dump. */
 struct vg_buf;

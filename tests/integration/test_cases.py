@@ -449,6 +449,44 @@ class Cases(unittest.TestCase):
             self.assertEqual(p.returncode, 1, field)
             self.assertIn("invalid", p.stdout)
 
+    def test_receipts_signed_ahead_under_concurrency(self):
+        """Owners sign their receipts while the writer works on the cases ahead,
+        for the number each case is foreseen to get; a case backfilled into
+        another year is not foreseen. Every receipt verifies, names its case
+        and is the stored one, and numbers stay gap-free per year."""
+        staff_year = datetime.datetime.now(datetime.timezone.utc).year - 1
+        def one(i):
+            over = {"aliases": ["CVE-2072-%04d" % i], "discovered_at": ts(now_minus(1))}
+            who = "finder"
+            if i % 7 == 3:
+                over = {"aliases": ["CVE-2073-%04d" % i],
+                        "discovered_at": "%d-06-01T00:00:00Z" % staff_year,
+                        "received_at": "%d-06-02T00:00:%02dZ" % (staff_year, i % 60)}
+                who = "analyst"
+            raw = json.dumps(log4j(**over)).encode()
+            return raw, self.s.post("/api/v1/cases", raw=raw, token=self.tok[who])
+        with concurrent.futures.ThreadPoolExecutor(12) as ex:
+            done = list(ex.map(one, range(60)))
+        pk = self.s.get("/api/v1/keys").json["keys"][0]["public_key"]
+        path = os.path.join(self.s.dir.name, "ahead.json")
+        for raw, r in done:
+            self.assertEqual(r.status, 201, r)
+            rc = r.json["receipt"]
+            self.assertEqual(rc["case_id"], r.json["id"])
+            self.assertEqual(rc["sha256"], hashlib.sha256(raw).hexdigest())
+            self.assertEqual(rc["received_at"], r.json["received_at"])
+            self.assertEqual(self.s.get("/api/v1/cases/" + r.json["id"],
+                                        self.tok["analyst"]).json["receipt"], rc)
+            with open(path, "w") as f:
+                json.dump(r.json, f)
+            p = run("receipt", "verify", path, "--key", pk)
+            self.assertEqual(p.returncode, 0, (r.json["id"], p.stdout + p.stderr))
+        every = [x["id"] for x in
+                 self.s.get("/api/v1/cases?limit=1000", self.tok["analyst"]).json["items"]]
+        for year in (staff_year, staff_year + 1):
+            nums = sorted(int(i.rsplit("-", 1)[1]) for i in every if i.startswith("VG-%d-" % year))
+            self.assertEqual(nums, list(range(1, len(nums) + 1)), year)
+
     # ---- compliance ----
 
     def test_compliance_figures(self):

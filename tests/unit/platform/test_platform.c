@@ -138,6 +138,42 @@ static void test_audit_hash(void **state)
     }
 }
 
+/* Case numbers foreseen for receipts signed ahead of the writer: queued
+ * cases are numbered in order; a wrong guess (a case undone before them)
+ * corrects those queued after the correction, once; a first case or a
+ * later year starts the guessing, a backfilled earlier year does not. */
+static void test_case_foresight(void **state)
+{
+    (void)state;
+    struct vg_server *srv = calloc(1, sizeof(*srv));
+    uint64_t e1 = 0, e2 = 0, e3 = 0, e4 = 0;
+    assert_non_null(srv);
+    pthread_mutex_init(&srv->rcpt_mu, NULL);
+    /* nothing known yet: no guess, and the first number starts them */
+    assert_int_equal(vg__case_foresee(srv, 2026, &e1), 0);
+    vg__case_numbered(srv, 2026, 0, 0, 7);
+    assert_int_equal(vg__case_foresee(srv, 2026, &e1), 8);
+    assert_int_equal(vg__case_foresee(srv, 2026, &e2), 9);
+    assert_int_equal(vg__case_foresee(srv, 2026, &e3), 10);
+    /* a backfilled case of an earlier year is not foreseen, nor moves them */
+    assert_int_equal(vg__case_foresee(srv, 2025, &e4), 0);
+    vg__case_numbered(srv, 2025, 0, 0, 3);
+    vg__case_numbered(srv, 2026, 8, e1, 8); /* right */
+    /* the case foreseen 9 was undone: 10 gets 9, and so on */
+    vg__case_numbered(srv, 2026, 10, e3, 9);
+    assert_int_equal(vg__case_foresee(srv, 2026, &e4), 10);
+    /* a case foreseen before the correction corrects nothing more */
+    vg__case_numbered(srv, 2026, 9, e2, 8);
+    assert_int_equal(vg__case_foresee(srv, 2026, &e4), 11);
+    /* a later year starts over from its first number */
+    assert_int_equal(vg__case_foresee(srv, 2027, &e4), 0);
+    vg__case_numbered(srv, 2027, 0, 0, 1);
+    assert_int_equal(vg__case_foresee(srv, 2027, &e4), 2);
+    assert_int_equal(vg__case_foresee(srv, 2026, &e4), 0);
+    pthread_mutex_destroy(&srv->rcpt_mu);
+    free(srv);
+}
+
 #define FIXTURE_NAME "platform"
 #include "store_fixture.h"
 
@@ -660,6 +696,7 @@ int main(void)
         cmocka_unit_test(test_config_table),
         cmocka_unit_test(test_token_hash),
         cmocka_unit_test(test_audit_hash),
+        cmocka_unit_test(test_case_foresight),
         cmocka_unit_test(test_jansson_put),
         cmocka_unit_test_setup_teardown(test_store_contract_and_chain, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_case_numbers_and_dedup, open_store, close_store),
