@@ -215,9 +215,13 @@ int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
     if (rc == VG_OK && touched && srv->ioc) {
         size_t n = 0;
         const struct vg__touched *t = touched(ctx, &n);
-        if (n) {
+        /* In slices, so that lookups are not held up for the whole of a
+         * large ingest (a committed batch may be seen in part meanwhile; the
+         * writer connection, still held, keeps updates in commit order). */
+        for (size_t i = 0; i < n;) {
+            size_t end = n - i > 4096 ? i + 4096 : n;
             pthread_rwlock_wrlock(&srv->ioc->lock);
-            for (size_t i = 0; i < n; i++)
+            for (; i < end; i++)
                 state_put(srv->ioc, &t[i]);
             pthread_rwlock_unlock(&srv->ioc->lock);
         }
