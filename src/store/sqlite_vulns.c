@@ -324,8 +324,10 @@ static int fts_insert(struct sqlite_store *s, const struct vg_vuln_put *p, struc
     if (st == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, p->v.rid);
-    bind_text(st, 2, p->v.summary ? p->v.summary : "", p->summary_len);
-    bind_text(st, 3, p->details ? p->details : "", p->details_len);
+    /* NUL-terminated texts bound as such (length -1): FTS5 reads them as C
+     * strings, and a text bound with its length is copied to add the NUL */
+    vg__sq_bind_str(st, 2, p->v.summary ? p->v.summary : "");
+    vg__sq_bind_str(st, 3, p->details ? p->details : "");
     return vg__sq_exec(s, st, "vulnerability text", 0, err);
 }
 
