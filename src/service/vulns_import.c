@@ -449,7 +449,9 @@ struct import_op {
     int queued;
     size_t alerted;
     int imported, unchanged;
-    json_t *ids;
+    /* the ids written, as the audit entry's "ids" array holds them: JSON
+     * strings joined by commas */
+    struct vg_buf ids;
     struct vg_err *err;
 };
 
@@ -516,6 +518,14 @@ static struct import_part *part_ready(struct import_op *op, size_t t)
     return pt;
 }
 
+/* Adds a written record's id to the audit entry's list. */
+static void ids_add(struct import_op *op, const char *id)
+{
+    if (op->ids.n)
+        vg_buf_putc(&op->ids, ',');
+    vg_buf_put_jstr(&op->ids, id, strlen(id));
+}
+
 static int kev_one(struct vg_store *st, struct import_op *op, const struct import_item *it)
 {
     struct vg_err e = {0};
@@ -531,7 +541,7 @@ static int kev_one(struct vg_store *st, struct import_op *op, const struct impor
     free(doc);
     if (rc == VG_OK && changed) {
         op->imported++;
-        json_array_append_new(op->ids, json_string(cve));
+        ids_add(op, cve);
     } else if (rc == VG_OK) {
         op->unchanged++;
     }
@@ -563,9 +573,7 @@ static int store_part(struct vg_store *st, struct import_op *op, struct import_p
             continue;
         }
         op->imported++;
-        /* ids were read as valid UTF-8 (jscan or jansson): no second check */
-        const char *id = pt->r[i].v.id;
-        json_array_append_new(op->ids, json_stringn_nocheck(id, strlen(id)));
+        ids_add(op, pt->r[i].v.id);
     }
     *w = vg_xrealloc(*w, (*nw + npw + 1) * sizeof(**w));
     memcpy(*w + *nw, pw, npw * sizeof(*pw));
@@ -644,11 +652,20 @@ static int import_tx(struct vg_store *st, void *ctx)
     }
     if (op->imported == 0)
         return VG_OK;
-    json_t *p = json_pack("{s:s, s:i, s:i, s:i, s:O}", "format", op->format, "imported",
-                          op->imported, "unchanged", op->unchanged, "skipped", skipped(op), "ids",
-                          op->ids);
-    rc = vg_audit_append(st, op->who, "vuln.import", "vulns", op->format, p, now, op->err);
-    json_decref(p);
+    /* The payload as vg_audit_append would write it (canonical JSON: keys
+     * in order, compact, strings escaped as jansson does), written here
+     * rather than built as a tree of one string per id and dumped. */
+    struct vg_buf p = {0};
+    vg_buf_append(&p, "{\"format\":", 10);
+    vg_buf_put_jstr(&p, op->format, strlen(op->format));
+    vg_buf_append(&p, ",\"ids\":[", 8);
+    if (op->ids.n)
+        vg_buf_append(&p, op->ids.p, op->ids.n);
+    vg_buf_printf(&p, "],\"imported\":%d,\"skipped\":%d,\"unchanged\":%d}", op->imported,
+                  skipped(op), op->unchanged);
+    rc = vg_audit_append_text(st, op->who, "vuln.import", "vulns", op->format, p.p, p.n, now,
+                              op->err);
+    vg_buf_free(&p);
     return rc;
 }
 
@@ -680,7 +697,6 @@ static void import_op_init(struct import_op *op, struct vg_server *srv,
     op->who = who;
     op->format = format;
     op->err = err;
-    op->ids = json_array();
     op->a = vg_arena_new(1 << 16);
     op->nparts = nparts;
     op->part = vg_xcalloc(nparts, sizeof(*op->part));
@@ -753,7 +769,7 @@ static int import_run(struct vg_server *srv, struct import_op *op, size_t helper
     pthread_mutex_destroy(&op->mu);
     pthread_cond_destroy(&op->cv);
     vg_arena_free(op->a);
-    json_decref(op->ids);
+    vg_buf_free(&op->ids);
     return rc;
 }
 

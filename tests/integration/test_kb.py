@@ -3,6 +3,7 @@ server: `vigil import` of every real file in ../shared/testdata (counts
 asserted), idempotence, malformed records reported with file and position,
 upsert by modified, withdrawn records, KEV, search filters, the OSV API shapes
 field by field, and Log4Shell."""
+import hashlib
 import json
 import os
 import tempfile
@@ -174,6 +175,15 @@ class KnowledgeBase(unittest.TestCase):
         audit = [e for e in self.s.get("/api/v1/audit?limit=1000", self.s.admin).json["items"]
                  if e["action"] == "vuln.import"]
         self.assertTrue(any("TEST-BULK-2" in json.dumps(e) for e in audit))
+        # the payload is canonical JSON (keys in order, compact), as hashed
+        for e in audit:
+            canon = json.dumps(e["payload"], sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False)
+            self.assertEqual(hashlib.sha256(canon.encode()).hexdigest(), e["payload_hash"], e)
+            self.assertEqual(sorted(e["payload"]),
+                             ["format", "ids", "imported", "skipped", "unchanged"])
+        self.assertTrue(any(e["payload"]["format"] == "kev" for e in audit))
+        self.assertTrue(any(e["payload"]["skipped"] for e in audit))
         # the form's own checks
         r = self.s.request("POST", "/api/v1/vulns/import", raw=b"{}\n", token=self.s.admin,
                            headers={"Content-Type": "application/x-ndjson"})
