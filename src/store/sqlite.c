@@ -1075,7 +1075,8 @@ int vg_sqlite_open(const char *path, int create, int do_migrate, struct vg_store
     }
     if (do_migrate && (rc = migrate(s, err)) != VG_OK)
         goto fail;
-    if ((rc = vg__sq_ioc_register(s, err)) != VG_OK)
+    if ((rc = vg__sq_ioc_register(s, err)) != VG_OK ||
+        (rc = vg__sq_vulns_register(s, err)) != VG_OK)
         goto fail;
     vg__sq_keys_attach(s, path);
     *out = &s->base;

@@ -291,6 +291,9 @@ int vg__sq_ioc_sighting_insert(struct vg_store *, struct vg_ioc_sighting *, stru
 int vg__sq_ioc_sightings(struct vg_store *, int64_t, struct vg_arena *, struct vg_ioc_sighting **,
                          size_t *, struct vg_err *);
 int vg__sq_taxii_put(struct vg_store *, struct vg_taxii_object *, struct vg_err *);
+/* Registers vg_rows, the table the knowledge base's batches are stored
+ * from (sqlite_vulns.c). */
+int vg__sq_vulns_register(struct sqlite_store *s, struct vg_err *err);
 /* Registers the SQL functions the indicator queries use (vg_obj_rows). */
 int vg__sq_ioc_register(struct sqlite_store *s, struct vg_err *err);
 int vg__sq_ioc_keys_build(struct vg_store *s, struct vg_err *err);

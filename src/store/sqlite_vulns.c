@@ -16,13 +16,11 @@ static const char q_get[] = "SELECT " VULN_COLS " FROM vulns v WHERE v.id = ?";
 static const char q_by_alias[] =
     "SELECT v.id FROM vuln_aliases a JOIN vulns v ON v.rid = a.rid WHERE a.alias = ? ORDER BY v.id";
 /* A batch writes its rows 33 to a statement (ROWS32 plus one), the rest one
- * by one; its full-text rows last, one a statement: FTS5 writes the terms it
- * holds to disk at every statement savepoint (which multi-row statements
- * open) and a single-row insert opens none, so a batch's terms go to disk
- * together, as one segment, when the batch ends. The multi-row inserts say
- * OR FAIL / OR IGNORE so that they need no statement journal (a copy of every
- * page they touch): a failed batch is undone by its savepoint anyway, and a
- * duplicate alias or package row is nothing to keep twice. */
+ * by one; its full-text rows last, all in one statement (fts_insert). The
+ * multi-row inserts say OR FAIL / OR IGNORE so that they need no statement
+ * journal (a copy of every page they touch): a failed batch is undone by its
+ * savepoint anyway, and a duplicate alias or package row is nothing to keep
+ * twice. */
 #define VULN_ROW " (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define VULN_INSERT                                                                                \
     "INSERT OR FAIL INTO vulns (rid, id, modified, published, withdrawn, source, public, score,"   \
@@ -71,7 +69,9 @@ static const char q_fts_del[] =
     "INSERT INTO vulns_fts (vulns_fts, rowid, summary, details) SELECT 'delete', rid,"
     " coalesce(summary, ''), coalesce(json_extract(doc, '$.details'), '') FROM vulns"
     " WHERE rid IN (SELECT value FROM json_each(?1))";
-static const char q_fts_ins[] = "INSERT INTO vulns_fts (rowid, summary, details) VALUES (?,?,?)";
+/* A batch's full-text rows in one statement, from vg_rows (below). */
+static const char q_fts_ins[] =
+    "INSERT INTO vulns_fts (rowid, summary, details) SELECT c0, c1, c2 FROM vg_rows(?1)";
 /* Filters are parameters: a NULL parameter means "any". */
 static const char q_list[] =
     "SELECT " VULN_COLS " FROM vulns v WHERE v.rid > ?1 AND (?2 = 1 OR v.public = 1)"
@@ -318,17 +318,174 @@ static int fts_delete(struct sqlite_store *s, const struct vg_vuln_put *p, size_
     return rc;
 }
 
-static int fts_insert(struct sqlite_store *s, const struct vg_vuln_put *p, struct vg_err *err)
+/* ---- vg_rows: a batch's rows in memory, read as a table ----
+ * An eponymous virtual table over an array in the writer's memory, given as
+ * a pointer (sqlite3_bind_pointer, type "vg_rows"): INSERT ... SELECT c0,
+ * c1, c2 FROM vg_rows(?) stores a whole batch in one statement, with no
+ * parameters bound per row and no statement stepped per row. */
+struct rows_src {
+    const void *rows;
+    size_t n;
+    /* column c (0..2) of row i, as an sqlite3_result_* */
+    void (*col)(sqlite3_context *ctx, const void *rows, size_t i, int c);
+};
+
+struct rows_cur {
+    sqlite3_vtab_cursor base;
+    const struct rows_src *src;
+    size_t i;
+};
+
+static int rows_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                        sqlite3_vtab **out, char **msg)
 {
-    sqlite3_stmt *st = vg__sq_prep(s, q_fts_ins, err);
+    (void)aux;
+    (void)argc;
+    (void)argv;
+    (void)msg;
+    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(c0, c1, c2, src HIDDEN)");
+    if (rc != SQLITE_OK)
+        return rc;
+    if ((*out = sqlite3_malloc(sizeof(**out))) == NULL)
+        return SQLITE_NOMEM;
+    memset(*out, 0, sizeof(**out));
+    return SQLITE_OK;
+}
+
+static int rows_disconnect(sqlite3_vtab *vt)
+{
+    sqlite3_free(vt);
+    return SQLITE_OK;
+}
+
+/* The only plan: src given (an equality on the hidden column). Without it
+ * the table is empty. */
+static int rows_best_index(sqlite3_vtab *vt, sqlite3_index_info *ix)
+{
+    (void)vt;
+    ix->estimatedCost = 1e12;
+    for (int k = 0; k < ix->nConstraint; k++) {
+        const struct sqlite3_index_constraint *c = &ix->aConstraint[k];
+        if (c->iColumn == 3 && c->op == SQLITE_INDEX_CONSTRAINT_EQ && c->usable) {
+            ix->aConstraintUsage[k].argvIndex = 1;
+            ix->aConstraintUsage[k].omit = 1;
+            ix->idxNum = 1;
+            ix->estimatedCost = 1;
+            break;
+        }
+    }
+    return SQLITE_OK;
+}
+
+static int rows_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
+{
+    (void)vt;
+    struct rows_cur *c = sqlite3_malloc(sizeof(*c));
+    if (c == NULL)
+        return SQLITE_NOMEM;
+    memset(c, 0, sizeof(*c));
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int rows_close(sqlite3_vtab_cursor *cur)
+{
+    sqlite3_free(cur);
+    return SQLITE_OK;
+}
+
+static int rows_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int argc,
+                       sqlite3_value **argv)
+{
+    struct rows_cur *c = (struct rows_cur *)cur;
+    (void)idxstr;
+    c->src = idx == 1 && argc == 1 ? sqlite3_value_pointer(argv[0], "vg_rows") : NULL;
+    c->i = 0;
+    return SQLITE_OK;
+}
+
+static int rows_next(sqlite3_vtab_cursor *cur)
+{
+    ((struct rows_cur *)cur)->i++;
+    return SQLITE_OK;
+}
+
+static int rows_eof(sqlite3_vtab_cursor *cur)
+{
+    const struct rows_cur *c = (const struct rows_cur *)cur;
+    return c->src == NULL || c->i >= c->src->n;
+}
+
+static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+    const struct rows_cur *c = (const struct rows_cur *)cur;
+    if (col < 3)
+        c->src->col(ctx, c->src->rows, c->i, col);
+    return SQLITE_OK;
+}
+
+static int rows_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
+{
+    *rowid = (sqlite3_int64)((const struct rows_cur *)cur)->i;
+    return SQLITE_OK;
+}
+
+static const sqlite3_module rows_module = {
+    .xConnect = rows_connect,
+    .xBestIndex = rows_best_index,
+    .xDisconnect = rows_disconnect,
+    .xOpen = rows_open,
+    .xClose = rows_close,
+    .xFilter = rows_filter,
+    .xNext = rows_next,
+    .xEof = rows_eof,
+    .xColumn = rows_column,
+    .xRowid = rows_rowid,
+};
+
+int vg__sq_vulns_register(struct sqlite_store *s, struct vg_err *err)
+{
+    if (sqlite3_create_module(s->db, "vg_rows", &rows_module, NULL) != SQLITE_OK)
+        return vg_err_set(err, VG_EBACKEND, "cannot register vg_rows: %s",
+                          sqlite3_errmsg(s->db));
+    return VG_OK;
+}
+
+/* Runs q (one parameter: ?1, the rows) over rows[0..n). */
+static int insert_from_rows(struct sqlite_store *s, const char *q, const struct rows_src *src,
+                            const char *what, struct vg_err *err)
+{
+    if (src->n == 0)
+        return VG_OK;
+    sqlite3_stmt *st = vg__sq_prep(s, q, err);
     if (st == NULL)
         return VG_EBACKEND;
-    sqlite3_bind_int64(st, 1, p->v.rid);
-    /* NUL-terminated texts bound as such (length -1): FTS5 reads them as C
-     * strings, and a text bound with its length is copied to add the NUL */
-    vg__sq_bind_str(st, 2, p->v.summary ? p->v.summary : "");
-    vg__sq_bind_str(st, 3, p->details ? p->details : "");
-    return vg__sq_exec(s, st, "vulnerability text", 0, err);
+    sqlite3_bind_pointer(st, 1, (void *)src, "vg_rows", NULL);
+    return vg__sq_exec(s, st, what, 0, err);
+}
+
+/* A record's full-text row: rid, summary, details. The texts are C strings
+ * (length -1: FTS5 reads them as such, and copies a counted text to end it). */
+static void fts_col(sqlite3_context *ctx, const void *rows, size_t i, int c)
+{
+    const struct vg_vuln_put *p = (const struct vg_vuln_put *)rows + i;
+    if (c == 0)
+        sqlite3_result_int64(ctx, p->v.rid);
+    else
+        sqlite3_result_text(ctx, c == 1 ? (p->v.summary ? p->v.summary : "")
+                                        : (p->details ? p->details : ""),
+                            -1, SQLITE_STATIC);
+}
+
+/* The full-text rows of records p[0..n), one statement: a single-row
+ * statement opens no statement savepoint, but this one, from a SELECT,
+ * does, and FTS5 writes out the terms it holds at each: it holds none when
+ * the statement begins (the batch's rows are all added by it). */
+static int fts_insert(struct sqlite_store *s, const struct vg_vuln_put *p, size_t n,
+                      struct vg_err *err)
+{
+    struct rows_src src = {p, n, fts_col};
+    return insert_from_rows(s, q_fts_ins, &src, "vulnerability text", err);
 }
 
 /* The alias, package and full-text rows of records p[0..n) (rids set). */
@@ -354,8 +511,8 @@ static int index_rows(struct sqlite_store *s, const struct vg_vuln_put *p, size_
     qsort(rows, npk, sizeof(*rows), cmp_key_row);
     if (rc == VG_OK)
         rc = vg__sq_insert_rows(s, q_pkg_ins, q_pkg_ins33, 3, bind_package, rows, npk, "package", err);
-    for (size_t i = 0; i < n && rc == VG_OK; i++)
-        rc = fts_insert(s, &p[i], err);
+    if (rc == VG_OK)
+        rc = fts_insert(s, p, n, err);
     free(rows);
     return rc;
 }
