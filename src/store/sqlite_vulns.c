@@ -15,12 +15,12 @@
 static const char q_get[] = "SELECT " VULN_COLS " FROM vulns v WHERE v.id = ?";
 static const char q_by_alias[] =
     "SELECT v.id FROM vuln_aliases a JOIN vulns v ON v.rid = a.rid WHERE a.alias = ? ORDER BY v.id";
-/* A batch writes its rows 33 to a statement (ROWS32 plus one), the rest one
- * by one; its full-text rows last, all in one statement (fts_insert). The
- * multi-row inserts say OR FAIL / OR IGNORE so that they need no statement
- * journal (a copy of every page they touch): a failed batch is undone by its
- * savepoint anyway, and a duplicate alias or package row is nothing to keep
- * twice. */
+/* A batch's replaced records are written 33 to a statement (ROWS32 plus
+ * one), the rest one by one; its alias, package and full-text rows each in
+ * one statement, from vg_rows (below). The inserts say OR FAIL / OR IGNORE
+ * so that they need no statement journal (a copy of every page they touch):
+ * a failed batch is undone by its savepoint anyway, and a duplicate alias or
+ * package row is nothing to keep twice. */
 #define VULN_ROW " (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define VULN_INSERT                                                                                \
     "INSERT OR FAIL INTO vulns (rid, id, modified, published, withdrawn, source, public, score,"   \
@@ -55,12 +55,10 @@ static const char q_del_packages[] =
     "DELETE FROM vuln_packages WHERE rid = ?1 AND (ecosystem, name) IN (SELECT"
     " json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM vulns v,"
     " json_each(v.keys, '$.p') j WHERE v.rid = ?1)";
-#define ALIAS_INSERT "INSERT OR IGNORE INTO vuln_aliases (alias, rid) VALUES"
-static const char q_alias_ins[] = ALIAS_INSERT " (?,?)";
-static const char q_alias_ins33[] = ALIAS_INSERT ROWS32(" (?,?),") " (?,?)";
-#define PKG_INSERT "INSERT OR IGNORE INTO vuln_packages (ecosystem, name, rid) VALUES"
-static const char q_pkg_ins[] = PKG_INSERT " (?,?,?)";
-static const char q_pkg_ins33[] = PKG_INSERT ROWS32(" (?,?,?),") " (?,?,?)";
+static const char q_alias_rows[] =
+    "INSERT OR IGNORE INTO vuln_aliases (alias, rid) SELECT c0, c2 FROM vg_rows(?1)";
+static const char q_pkg_rows[] = "INSERT OR IGNORE INTO vuln_packages (ecosystem, name, rid)"
+                                 " SELECT c0, c1, c2 FROM vg_rows(?1)";
 /* The full-text table keeps no copy of the text (contentless): a row is
  * removed by giving its words again, which the stored row still has
  * (summary, and details inside doc), before the row changes. ?1: the rids,
@@ -193,21 +191,6 @@ struct key_row {
     const char *a, *b;
     int64_t rid;
 };
-
-static void bind_alias(sqlite3_stmt *st, int c, const void *rows, size_t i)
-{
-    const struct key_row *r = (const struct key_row *)rows + i;
-    vg__sq_bind_str(st, c + 1, r->a);
-    sqlite3_bind_int64(st, c + 2, r->rid);
-}
-
-static void bind_package(sqlite3_stmt *st, int c, const void *rows, size_t i)
-{
-    const struct key_row *r = (const struct key_row *)rows + i;
-    vg__sq_bind_str(st, c + 1, r->a);
-    vg__sq_bind_str(st, c + 2, r->b);
-    sqlite3_bind_int64(st, c + 3, r->rid);
-}
 
 /* Rows go in key order: each lands near the one before. */
 static int cmp_key_row(const void *x, const void *y)
@@ -488,6 +471,18 @@ static int fts_insert(struct sqlite_store *s, const struct vg_vuln_put *p, size_
     return insert_from_rows(s, q_fts_ins, &src, "vulnerability text", err);
 }
 
+/* An alias row (alias, -, rid) or a package row (ecosystem, name, rid). */
+static void key_col(sqlite3_context *ctx, const void *rows, size_t i, int c)
+{
+    const struct key_row *r = (const struct key_row *)rows + i;
+    if (c == 2)
+        sqlite3_result_int64(ctx, r->rid);
+    else if (c == 1 && r->b == NULL)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_text(ctx, c ? r->b : r->a, -1, SQLITE_STATIC);
+}
+
 /* The alias, package and full-text rows of records p[0..n) (rids set). */
 static int index_rows(struct sqlite_store *s, const struct vg_vuln_put *p, size_t n,
                       struct vg_err *err)
@@ -503,14 +498,16 @@ static int index_rows(struct sqlite_store *s, const struct vg_vuln_put *p, size_
         for (size_t j = 0; j < p[i].naliases; j++)
             rows[k++] = (struct key_row){p[i].aliases[j], NULL, p[i].v.rid};
     qsort(rows, nal, sizeof(*rows), cmp_key_row);
-    rc = vg__sq_insert_rows(s, q_alias_ins, q_alias_ins33, 2, bind_alias, rows, nal, "alias", err);
+    struct rows_src src = {rows, nal, key_col};
+    rc = insert_from_rows(s, q_alias_rows, &src, "alias", err);
     for (size_t i = k = 0; i < n; i++)
         for (size_t j = 0; j < p[i].npackages; j++)
             rows[k++] =
                 (struct key_row){p[i].packages[2 * j], p[i].packages[2 * j + 1], p[i].v.rid};
     qsort(rows, npk, sizeof(*rows), cmp_key_row);
+    src.n = npk;
     if (rc == VG_OK)
-        rc = vg__sq_insert_rows(s, q_pkg_ins, q_pkg_ins33, 3, bind_package, rows, npk, "package", err);
+        rc = insert_from_rows(s, q_pkg_rows, &src, "package", err);
     if (rc == VG_OK)
         rc = fts_insert(s, p, n, err);
     free(rows);
