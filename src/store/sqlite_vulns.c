@@ -33,16 +33,14 @@ static const char q_vuln_update[] =
     " score = ?8, grade = ?9, summary = ?10, doc = ?11, updated_at = ?12, keys = ?13 WHERE"
     " rid = ?1 AND"
     " id = ?2";
-/* New records only (vuln_insert_new): rids as SQLite gives them (max + 1 on,
- * in order), a stored id skipped. */
-#define VULN_NEW_ROW " (?,?,?,?,?,?,?,?,?,?,?,?)"
-#define VULN_NEW_INSERT                                                                            \
-    "INSERT OR FAIL INTO vulns (id, modified, published, withdrawn, source, public, score, grade," \
-    " summary, doc, updated_at, keys) VALUES"
-#define VULN_NEW_SKIP " ON CONFLICT (id) DO NOTHING"
-static const char q_vuln_new[] = VULN_NEW_INSERT VULN_NEW_ROW VULN_NEW_SKIP;
-static const char q_vuln_new33[] = VULN_NEW_INSERT ROWS32(VULN_NEW_ROW ",") VULN_NEW_ROW
-    VULN_NEW_SKIP;
+/* New records only (vuln_insert_new), all in one statement from vg_rows:
+ * rids as SQLite gives them (max + 1 on, in order), a stored id skipped.
+ * (An upsert's SELECT needs its WHERE, which tells its ON CONFLICT from a
+ * join's ON.) */
+static const char q_vuln_new[] =
+    "INSERT OR FAIL INTO vulns (id, modified, published, withdrawn, source, public, score, grade,"
+    " summary, doc, updated_at, keys) SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11"
+    " FROM vg_rows(?1) WHERE true ON CONFLICT (id) DO NOTHING";
 static const char q_rids_after[] = "SELECT rid, id FROM vulns WHERE rid > ? ORDER BY rid";
 static const char q_max_rid[] = "SELECT coalesce(max(rid), 0) FROM vulns";
 /* A record's alias and package rows, found by their primary keys from the
@@ -306,10 +304,12 @@ static int fts_delete(struct sqlite_store *s, const struct vg_vuln_put *p, size_
  * a pointer (sqlite3_bind_pointer, type "vg_rows"): INSERT ... SELECT c0,
  * c1, c2 FROM vg_rows(?) stores a whole batch in one statement, with no
  * parameters bound per row and no statement stepped per row. */
+#define ROWS_COLS 12 /* c0..c11; then src */
+
 struct rows_src {
     const void *rows;
     size_t n;
-    /* column c (0..2) of row i, as an sqlite3_result_* */
+    /* column c (0..ROWS_COLS - 1) of row i, as an sqlite3_result_* */
     void (*col)(sqlite3_context *ctx, const void *rows, size_t i, int c);
 };
 
@@ -326,7 +326,8 @@ static int rows_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
     (void)argc;
     (void)argv;
     (void)msg;
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(c0, c1, c2, src HIDDEN)");
+    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9,"
+                                      " c10, c11, src HIDDEN)");
     if (rc != SQLITE_OK)
         return rc;
     if ((*out = sqlite3_malloc(sizeof(**out))) == NULL)
@@ -349,7 +350,7 @@ static int rows_best_index(sqlite3_vtab *vt, sqlite3_index_info *ix)
     ix->estimatedCost = 1e12;
     for (int k = 0; k < ix->nConstraint; k++) {
         const struct sqlite3_index_constraint *c = &ix->aConstraint[k];
-        if (c->iColumn == 3 && c->op == SQLITE_INDEX_CONSTRAINT_EQ && c->usable) {
+        if (c->iColumn == ROWS_COLS && c->op == SQLITE_INDEX_CONSTRAINT_EQ && c->usable) {
             ix->aConstraintUsage[k].argvIndex = 1;
             ix->aConstraintUsage[k].omit = 1;
             ix->idxNum = 1;
@@ -402,7 +403,7 @@ static int rows_eof(sqlite3_vtab_cursor *cur)
 static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 {
     const struct rows_cur *c = (const struct rows_cur *)cur;
-    if (col < 3)
+    if (col < ROWS_COLS)
         c->src->col(ctx, c->src->rows, c->i, col);
     return SQLITE_OK;
 }
@@ -458,6 +459,36 @@ static void fts_col(sqlite3_context *ctx, const void *rows, size_t i, int c)
         sqlite3_result_text(ctx, c == 1 ? (p->v.summary ? p->v.summary : "")
                                         : (p->details ? p->details : ""),
                             -1, SQLITE_STATIC);
+}
+
+/* Text s of n bytes (0: measured), NULL as NULL. */
+static void result_text(sqlite3_context *ctx, const char *s, size_t n)
+{
+    if (s == NULL)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_text(ctx, s, n && n <= INT_MAX ? (int)n : -1, SQLITE_STATIC);
+}
+
+/* A new record's row (vuln_insert_new), columns in q_vuln_new's order. */
+static void vuln_col(sqlite3_context *ctx, const void *rows, size_t i, int c)
+{
+    const struct vuln_row *r = (const struct vuln_row *)rows + i;
+    const struct vg_vuln *v = &r->p->v;
+    switch (c) {
+    case 0: result_text(ctx, v->id, 0); break;
+    case 1: sqlite3_result_int64(ctx, v->modified); break;
+    case 2: sqlite3_result_int64(ctx, v->published); break;
+    case 3: sqlite3_result_int64(ctx, v->withdrawn); break;
+    case 4: result_text(ctx, v->source, 0); break;
+    case 5: sqlite3_result_int(ctx, v->public); break;
+    case 6: sqlite3_result_int(ctx, v->score); break;
+    case 7: result_text(ctx, v->grade, 0); break;
+    case 8: result_text(ctx, v->summary, r->p->summary_len); break;
+    case 9: result_text(ctx, v->doc, r->p->doc_len); break;
+    case 10: sqlite3_result_int64(ctx, v->updated_at); break;
+    default: result_text(ctx, r->keys, r->keys_len); break;
+    }
 }
 
 /* The full-text rows of records p[0..n), one statement: a single-row
@@ -614,28 +645,22 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
         return rc;
     struct keys keys;
     keys_make(&keys, p, n);
-    while (rc == VG_OK && i < n) {
-        size_t c = n - i >= 33 ? 33 : 1;
-        sqlite3_stmt *st = vg__sq_prep(s, c == 33 ? q_vuln_new33 : q_vuln_new, err);
-        if (st == NULL) {
-            rc = VG_EBACKEND;
-            break;
-        }
-        for (size_t k = 0; k < c; k++) {
-            p[i + k].v.rid = 0;
-            bind_vuln_new(st, 12 * (int)k, &p[i + k], keys.ptr[i + k], keys.len[i + k]);
-        }
-        if ((rc = vg__sq_exec(s, st, "vulnerability", 0, err)))
-            break;
-        size_t in = (size_t)sqlite3_changes(s->db);
-        if (in == c) {
-            for (size_t k = 0; k < c; k++)
-                p[i + k].v.rid = ++rid;
-        } else if (in) { /* none: all stored (a re-import) */
-            rc = match_new(s, &p[i], c, &rid, err);
-        }
-        i += c;
+    struct vuln_row *rows = vg_xcalloc(n, sizeof(*rows));
+    for (i = 0; i < n; i++) {
+        p[i].v.rid = 0;
+        rows[i] = (struct vuln_row){&p[i], keys.ptr[i], keys.len[i]};
     }
+    struct rows_src src = {rows, n, vuln_col};
+    if ((rc = insert_from_rows(s, q_vuln_new, &src, "vulnerability", err)) == VG_OK) {
+        size_t in = (size_t)sqlite3_changes(s->db);
+        if (in == n) {
+            for (i = 0; i < n; i++)
+                p[i].v.rid = ++rid;
+        } else if (in) { /* none: all stored (a re-import) */
+            rc = match_new(s, p, n, &rid, err);
+        }
+    }
+    free(rows);
     keys_free(&keys);
     if (rc || rows_only)
         return rc;
