@@ -186,14 +186,35 @@ static void bind_vuln(sqlite3_stmt *st, int c, const void *rows, size_t i)
 
 /* An alias row (a, NULL, rid) or a package row (ecosystem, name, rid). */
 struct key_row {
+    /* the first 16 bytes of the key's text (a, then a NUL and b), as two
+     * big-endian numbers, zero-padded: compared as numbers they order as
+     * the texts do (no text holds a NUL), and most keys differ in them */
+    uint64_t pre[2];
     const char *a, *b;
     int64_t rid;
 };
+
+static struct key_row key_row(const char *a, const char *b, int64_t rid)
+{
+    struct key_row r = {{0, 0}, a, b, rid};
+    unsigned char t[16] = {0};
+    size_t n = strnlen(a, 16);
+    memcpy(t, a, n);
+    if (b && n < 15) /* t[n] stays 0: the NUL between a and b */
+        memcpy(t + n + 1, b, strnlen(b, 15 - n));
+    for (int k = 0; k < 16; k++)
+        r.pre[k >> 3] |= (uint64_t)t[k] << (8 * (7 - (k & 7)));
+    return r;
+}
 
 /* Rows go in key order: each lands near the one before. */
 static int cmp_key_row(const void *x, const void *y)
 {
     const struct key_row *p = x, *q = y;
+    if (p->pre[0] != q->pre[0])
+        return p->pre[0] < q->pre[0] ? -1 : 1;
+    if (p->pre[1] != q->pre[1])
+        return p->pre[1] < q->pre[1] ? -1 : 1;
     int c = strcmp(p->a, q->a);
     if (c == 0 && p->b)
         c = strcmp(p->b, q->b);
@@ -527,14 +548,13 @@ static int index_rows(struct sqlite_store *s, const struct vg_vuln_put *p, size_
     struct key_row *rows = vg_xcalloc(nal + npk + 1, sizeof(*rows));
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < p[i].naliases; j++)
-            rows[k++] = (struct key_row){p[i].aliases[j], NULL, p[i].v.rid};
+            rows[k++] = key_row(p[i].aliases[j], NULL, p[i].v.rid);
     qsort(rows, nal, sizeof(*rows), cmp_key_row);
     struct rows_src src = {rows, nal, key_col};
     rc = insert_from_rows(s, q_alias_rows, &src, "alias", err);
     for (size_t i = k = 0; i < n; i++)
         for (size_t j = 0; j < p[i].npackages; j++)
-            rows[k++] =
-                (struct key_row){p[i].packages[2 * j], p[i].packages[2 * j + 1], p[i].v.rid};
+            rows[k++] = key_row(p[i].packages[2 * j], p[i].packages[2 * j + 1], p[i].v.rid);
     qsort(rows, npk, sizeof(*rows), cmp_key_row);
     src.n = npk;
     if (rc == VG_OK)
