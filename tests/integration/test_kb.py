@@ -278,6 +278,33 @@ class KnowledgeBase(unittest.TestCase):
         self.assertEqual(ids("zqxolddetail"), [])
         self.assertEqual(ids("zqxnewword"), ["TEST-FTS-1"])
 
+    def test_keys_sharing_long_prefixes(self):
+        # alias and package rows are sorted by the first 16 bytes of their
+        # key before they are stored, and by the whole text on a tie: keys
+        # alike in those bytes (or shorter), a package named twice in one
+        # record, and records with no keys at all are all stored and found
+        long = "longprefix-package-name-"
+        recs = []
+        for i in range(40):
+            r = self.rec(i, "PFX", aliases=["GHSA-PFXA-PFXA-%04d" % i, "PFX-%d" % i])
+            r["affected"][0]["package"]["name"] = long + ("z" * (i % 3)) + str(i)
+            r["affected"].append({"package": {"ecosystem": "npm",
+                                              "name": r["affected"][0]["package"]["name"]}})
+            r["affected"].append({"package": {"ecosystem": "PyPI", "name": long + "py"}})
+            recs.append(r)
+        recs.append({"id": "TEST-PFX-NOKEYS", "modified": "2024-03-01T00:00:00Z"})
+        r = self.ndjson("osv", recs)
+        self.assertEqual((r.json["imported"], r.json["skipped"]), (41, 0), r)
+        ids = lambda q: [v["id"] for v in self.s.get("/api/v1/vulns?" + q).json["items"]]
+        for i in (0, 1, 2, 17, 39):
+            name = long + ("z" * (i % 3)) + str(i)
+            self.assertEqual(ids("ecosystem=npm&package=" + name), ["TEST-PFX-%d" % i], name)
+            self.assertEqual(ids("alias=GHSA-PFXA-PFXA-%04d" % i), ["TEST-PFX-%d" % i])
+            self.assertEqual(ids("alias=PFX-%d" % i), ["TEST-PFX-%d" % i])
+        self.assertEqual(len(ids("ecosystem=PyPI&package=" + long + "py&limit=100")), 40)
+        self.assertEqual(self.s.get("/api/v1/vulns/TEST-PFX-NOKEYS").status, 200)
+        self.assertEqual(self.ndjson("osv", recs).json["unchanged"], 41)
+
     def test_alias_and_package_rows_follow_updates(self):
         # a replaced record's alias and package rows go (found through the keys
         # it was stored with), in either request form; names needing escapes too
