@@ -143,6 +143,18 @@ static int kb_keeps(const struct vg_vuln *old, const struct vg_vuln *v)
     return same;
 }
 
+/* kb_keeps from the stored record's head (vuln_head: modified, public, and
+ * whether its doc is v's byte for byte): -1 when that does not decide
+ * (as new, as public, in other words): then its doc is to be read. */
+static int kb_keeps_head(const struct vg_vuln *head, int same, const struct vg_vuln *v)
+{
+    if (head->modified != v->modified)
+        return head->modified > v->modified;
+    if (head->public != v->public)
+        return 0;
+    return same ? 1 : -1;
+}
+
 struct kb_written {
     size_t at;
     struct vg_vuln_put *p;
@@ -240,6 +252,26 @@ static int kb_store(struct vg_store *st, struct vg_vuln_put *r, size_t n, struct
         struct vg_err e = {0};
         if (ps[k].v.rid) {
             put[k]->v.rid = ps[k].v.rid;
+            continue;
+        }
+        /* one record of this id in the batch (the usual re-import): weighed
+         * against the stored one's head, its doc compared in place, unless
+         * only the content can decide */
+        size_t f = first[k];
+        int same = 0, keeps = -1;
+        if (next[f] == n) {
+            if ((rc = st->ops->vuln_head(st, r[f].v.id, r[f].v.doc, r[f].doc_len, &old, &same,
+                                         &e)))
+                return vg_err_set(err, rc == VG_ENOTFOUND ? VG_EBACKEND : rc, "%s", e.msg);
+            keeps = kb_keeps_head(&old, same, &r[f].v);
+        }
+        if (keeps >= 0) {
+            changed[f] = !keeps;
+            put[k] = keeps ? NULL : &r[f];
+            if (put[k]) {
+                put[k]->v.rid = old.rid;
+                rep[nrep++] = *put[k];
+            }
             continue;
         }
         if ((rc = st->ops->vuln_get(st, ps[k].v.id, a, &old, &e)))

@@ -905,6 +905,7 @@ static const struct vg_store_ops sqlite_ops = {
     .delivery_insert = vg__sq_delivery_insert,
     .delivery_list = vg__sq_delivery_list,
     .vuln_get = vg__sq_vuln_get,
+    .vuln_head = vg__sq_vuln_head,
     .vuln_by_alias = vg__sq_vuln_by_alias,
     .vuln_put_many = vg__sq_vuln_put_many,
     .vuln_insert_new = vg__sq_vuln_insert_new,

@@ -220,6 +220,8 @@ int vg__sq_delivery_insert(struct vg_store *, struct vg_delivery *, struct vg_er
 int vg__sq_delivery_list(struct vg_store *, const char *, const char *, struct vg_arena *,
                          struct vg_delivery **, size_t *, struct vg_err *);
 /* sqlite_vulns.c */
+int vg__sq_vuln_head(struct vg_store *, const char *, const char *, size_t, struct vg_vuln *,
+                     int *, struct vg_err *);
 int vg__sq_vuln_get(struct vg_store *, const char *, struct vg_arena *, struct vg_vuln *,
                     struct vg_err *);
 int vg__sq_vuln_by_alias(struct vg_store *, const char *, struct vg_arena *, const char ***,

@@ -13,6 +13,8 @@
     "v.summary, v.doc, v.updated_at"
 
 static const char q_get[] = "SELECT " VULN_COLS " FROM vulns v WHERE v.id = ?";
+/* The doc compared in place (not read out): ?2, the doc given. */
+static const char q_head[] = "SELECT rid, modified, public, doc = ?2 FROM vulns WHERE id = ?1";
 static const char q_by_alias[] =
     "SELECT v.id FROM vuln_aliases a JOIN vulns v ON v.rid = a.rid WHERE a.alias = ? ORDER BY v.id";
 /* A batch's replaced records are written 33 to a statement (ROWS32 plus
@@ -117,6 +119,25 @@ int vg__sq_vuln_get(struct vg_store *base, const char *id, struct vg_arena *a, s
         return VG_EBACKEND;
     vg__sq_bind_str(st, 1, id);
     GET_ONE(s, st, "vulnerability", err, read_vuln(st, a, out));
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s, size_t n);
+
+int vg__sq_vuln_head(struct vg_store *base, const char *id, const char *doc, size_t n,
+                     struct vg_vuln *out, int *same, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_head, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, id);
+    bind_text(st, 2, doc, n);
+    GET_ONE(s, st, "vulnerability", err, {
+        out->rid = sqlite3_column_int64(st, 0);
+        out->modified = sqlite3_column_int64(st, 1);
+        out->public = sqlite3_column_int(st, 2);
+        *same = sqlite3_column_int(st, 3) == 1;
+    });
 }
 
 static int strings(struct sqlite_store *s, sqlite3_stmt *st, struct vg_arena *a,
