@@ -6,6 +6,7 @@ field by field, and Log4Shell."""
 import hashlib
 import json
 import os
+import sqlite3
 import tempfile
 import unittest
 import urllib.parse
@@ -277,6 +278,15 @@ class KnowledgeBase(unittest.TestCase):
         self.assertEqual(ids("zqxoldword"), [])
         self.assertEqual(ids("zqxolddetail"), [])
         self.assertEqual(ids("zqxnewword"), ["TEST-FTS-1"])
+
+    def test_full_text_merges_sixteen_segments_at_a_time(self):
+        # migration 92: FTS5's automerge setting, kept in the index's config
+        db = sqlite3.connect(os.path.join(self.s.data, "vigil.db"))
+        try:
+            row = db.execute("SELECT v FROM vulns_fts_config WHERE k = 'automerge'").fetchone()
+        finally:
+            db.close()
+        self.assertEqual(row, (16,))
 
     def test_keys_sharing_long_prefixes(self):
         # alias and package rows are sorted by the first 16 bytes of their
