@@ -143,6 +143,18 @@ static int kb_keeps(const struct vg_vuln *old, const struct vg_vuln *v)
     return same;
 }
 
+/* kb_keeps from the stored record's head (vuln_head: modified, public, and
+ * whether its doc is v's byte for byte): -1 when that does not decide
+ * (as new, as public, in other words): then its doc is to be read. */
+static int kb_keeps_head(const struct vg_vuln *head, int same, const struct vg_vuln *v)
+{
+    if (head->modified != v->modified)
+        return head->modified > v->modified;
+    if (head->public != v->public)
+        return 0;
+    return same ? 1 : -1;
+}
+
 struct kb_written {
     size_t at;
     struct vg_vuln_put *p;
@@ -240,6 +252,26 @@ static int kb_store(struct vg_store *st, struct vg_vuln_put *r, size_t n, struct
         struct vg_err e = {0};
         if (ps[k].v.rid) {
             put[k]->v.rid = ps[k].v.rid;
+            continue;
+        }
+        /* one record of this id in the batch (the usual re-import): weighed
+         * against the stored one's head, its doc compared in place, unless
+         * only the content can decide */
+        size_t f = first[k];
+        int same = 0, keeps = -1;
+        if (next[f] == n) {
+            if ((rc = st->ops->vuln_head(st, r[f].v.id, r[f].v.doc, r[f].doc_len, &old, &same,
+                                         &e)))
+                return vg_err_set(err, rc == VG_ENOTFOUND ? VG_EBACKEND : rc, "%s", e.msg);
+            keeps = kb_keeps_head(&old, same, &r[f].v);
+        }
+        if (keeps >= 0) {
+            changed[f] = !keeps;
+            put[k] = keeps ? NULL : &r[f];
+            if (put[k]) {
+                put[k]->v.rid = old.rid;
+                rep[nrep++] = *put[k];
+            }
             continue;
         }
         if ((rc = st->ops->vuln_get(st, ps[k].v.id, a, &old, &e)))
@@ -449,7 +481,9 @@ struct import_op {
     int queued;
     size_t alerted;
     int imported, unchanged;
-    json_t *ids;
+    /* the ids written, as the audit entry's "ids" array holds them: JSON
+     * strings joined by commas */
+    struct vg_buf ids;
     struct vg_err *err;
 };
 
@@ -516,6 +550,14 @@ static struct import_part *part_ready(struct import_op *op, size_t t)
     return pt;
 }
 
+/* Adds a written record's id to the audit entry's list. */
+static void ids_add(struct import_op *op, const char *id)
+{
+    if (op->ids.n)
+        vg_buf_putc(&op->ids, ',');
+    vg_buf_put_jstr(&op->ids, id, strlen(id));
+}
+
 static int kev_one(struct vg_store *st, struct import_op *op, const struct import_item *it)
 {
     struct vg_err e = {0};
@@ -531,7 +573,7 @@ static int kev_one(struct vg_store *st, struct import_op *op, const struct impor
     free(doc);
     if (rc == VG_OK && changed) {
         op->imported++;
-        json_array_append_new(op->ids, json_string(cve));
+        ids_add(op, cve);
     } else if (rc == VG_OK) {
         op->unchanged++;
     }
@@ -563,9 +605,7 @@ static int store_part(struct vg_store *st, struct import_op *op, struct import_p
             continue;
         }
         op->imported++;
-        /* ids were read as valid UTF-8 (jscan or jansson): no second check */
-        const char *id = pt->r[i].v.id;
-        json_array_append_new(op->ids, json_stringn_nocheck(id, strlen(id)));
+        ids_add(op, pt->r[i].v.id);
     }
     *w = vg_xrealloc(*w, (*nw + npw + 1) * sizeof(**w));
     memcpy(*w + *nw, pw, npw * sizeof(*pw));
@@ -644,11 +684,20 @@ static int import_tx(struct vg_store *st, void *ctx)
     }
     if (op->imported == 0)
         return VG_OK;
-    json_t *p = json_pack("{s:s, s:i, s:i, s:i, s:O}", "format", op->format, "imported",
-                          op->imported, "unchanged", op->unchanged, "skipped", skipped(op), "ids",
-                          op->ids);
-    rc = vg_audit_append(st, op->who, "vuln.import", "vulns", op->format, p, now, op->err);
-    json_decref(p);
+    /* The payload as vg_audit_append would write it (canonical JSON: keys
+     * in order, compact, strings escaped as jansson does), written here
+     * rather than built as a tree of one string per id and dumped. */
+    struct vg_buf p = {0};
+    vg_buf_append(&p, "{\"format\":", 10);
+    vg_buf_put_jstr(&p, op->format, strlen(op->format));
+    vg_buf_append(&p, ",\"ids\":[", 8);
+    if (op->ids.n)
+        vg_buf_append(&p, op->ids.p, op->ids.n);
+    vg_buf_printf(&p, "],\"imported\":%d,\"skipped\":%d,\"unchanged\":%d}", op->imported,
+                  skipped(op), op->unchanged);
+    rc = vg_audit_append_text(st, op->who, "vuln.import", "vulns", op->format, p.p, p.n, now,
+                              op->err);
+    vg_buf_free(&p);
     return rc;
 }
 
@@ -680,7 +729,6 @@ static void import_op_init(struct import_op *op, struct vg_server *srv,
     op->who = who;
     op->format = format;
     op->err = err;
-    op->ids = json_array();
     op->a = vg_arena_new(1 << 16);
     op->nparts = nparts;
     op->part = vg_xcalloc(nparts, sizeof(*op->part));
@@ -753,7 +801,7 @@ static int import_run(struct vg_server *srv, struct import_op *op, size_t helper
     pthread_mutex_destroy(&op->mu);
     pthread_cond_destroy(&op->cv);
     vg_arena_free(op->a);
-    json_decref(op->ids);
+    vg_buf_free(&op->ids);
     return rc;
 }
 

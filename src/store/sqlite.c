@@ -905,6 +905,7 @@ static const struct vg_store_ops sqlite_ops = {
     .delivery_insert = vg__sq_delivery_insert,
     .delivery_list = vg__sq_delivery_list,
     .vuln_get = vg__sq_vuln_get,
+    .vuln_head = vg__sq_vuln_head,
     .vuln_by_alias = vg__sq_vuln_by_alias,
     .vuln_put_many = vg__sq_vuln_put_many,
     .vuln_insert_new = vg__sq_vuln_insert_new,
@@ -1075,7 +1076,8 @@ int vg_sqlite_open(const char *path, int create, int do_migrate, struct vg_store
     }
     if (do_migrate && (rc = migrate(s, err)) != VG_OK)
         goto fail;
-    if ((rc = vg__sq_ioc_register(s, err)) != VG_OK)
+    if ((rc = vg__sq_ioc_register(s, err)) != VG_OK ||
+        (rc = vg__sq_vulns_register(s, err)) != VG_OK)
         goto fail;
     vg__sq_keys_attach(s, path);
     *out = &s->base;

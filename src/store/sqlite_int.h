@@ -220,6 +220,8 @@ int vg__sq_delivery_insert(struct vg_store *, struct vg_delivery *, struct vg_er
 int vg__sq_delivery_list(struct vg_store *, const char *, const char *, struct vg_arena *,
                          struct vg_delivery **, size_t *, struct vg_err *);
 /* sqlite_vulns.c */
+int vg__sq_vuln_head(struct vg_store *, const char *, const char *, size_t, struct vg_vuln *,
+                     int *, struct vg_err *);
 int vg__sq_vuln_get(struct vg_store *, const char *, struct vg_arena *, struct vg_vuln *,
                     struct vg_err *);
 int vg__sq_vuln_by_alias(struct vg_store *, const char *, struct vg_arena *, const char ***,
@@ -291,6 +293,9 @@ int vg__sq_ioc_sighting_insert(struct vg_store *, struct vg_ioc_sighting *, stru
 int vg__sq_ioc_sightings(struct vg_store *, int64_t, struct vg_arena *, struct vg_ioc_sighting **,
                          size_t *, struct vg_err *);
 int vg__sq_taxii_put(struct vg_store *, struct vg_taxii_object *, struct vg_err *);
+/* Registers vg_rows, the table the knowledge base's batches are stored
+ * from (sqlite_vulns.c). */
+int vg__sq_vulns_register(struct sqlite_store *s, struct vg_err *err);
 /* Registers the SQL functions the indicator queries use (vg_obj_rows). */
 int vg__sq_ioc_register(struct sqlite_store *s, struct vg_err *err);
 int vg__sq_ioc_keys_build(struct vg_store *s, struct vg_err *err);

@@ -13,16 +13,16 @@
     "v.summary, v.doc, v.updated_at"
 
 static const char q_get[] = "SELECT " VULN_COLS " FROM vulns v WHERE v.id = ?";
+/* The doc compared in place (not read out): ?2, the doc given. */
+static const char q_head[] = "SELECT rid, modified, public, doc = ?2 FROM vulns WHERE id = ?1";
 static const char q_by_alias[] =
     "SELECT v.id FROM vuln_aliases a JOIN vulns v ON v.rid = a.rid WHERE a.alias = ? ORDER BY v.id";
-/* A batch writes its rows 33 to a statement (ROWS32 plus one), the rest one
- * by one; its full-text rows last, one a statement: FTS5 writes the terms it
- * holds to disk at every statement savepoint (which multi-row statements
- * open) and a single-row insert opens none, so a batch's terms go to disk
- * together, as one segment, when the batch ends. The multi-row inserts say
- * OR FAIL / OR IGNORE so that they need no statement journal (a copy of every
- * page they touch): a failed batch is undone by its savepoint anyway, and a
- * duplicate alias or package row is nothing to keep twice. */
+/* A batch's replaced records are written 33 to a statement (ROWS32 plus
+ * one), the rest one by one; its alias, package and full-text rows each in
+ * one statement, from vg_rows (below). The inserts say OR FAIL / OR IGNORE
+ * so that they need no statement journal (a copy of every page they touch):
+ * a failed batch is undone by its savepoint anyway, and a duplicate alias or
+ * package row is nothing to keep twice. */
 #define VULN_ROW " (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define VULN_INSERT                                                                                \
     "INSERT OR FAIL INTO vulns (rid, id, modified, published, withdrawn, source, public, score,"   \
@@ -35,16 +35,14 @@ static const char q_vuln_update[] =
     " score = ?8, grade = ?9, summary = ?10, doc = ?11, updated_at = ?12, keys = ?13 WHERE"
     " rid = ?1 AND"
     " id = ?2";
-/* New records only (vuln_insert_new): rids as SQLite gives them (max + 1 on,
- * in order), a stored id skipped. */
-#define VULN_NEW_ROW " (?,?,?,?,?,?,?,?,?,?,?,?)"
-#define VULN_NEW_INSERT                                                                            \
-    "INSERT OR FAIL INTO vulns (id, modified, published, withdrawn, source, public, score, grade," \
-    " summary, doc, updated_at, keys) VALUES"
-#define VULN_NEW_SKIP " ON CONFLICT (id) DO NOTHING"
-static const char q_vuln_new[] = VULN_NEW_INSERT VULN_NEW_ROW VULN_NEW_SKIP;
-static const char q_vuln_new33[] = VULN_NEW_INSERT ROWS32(VULN_NEW_ROW ",") VULN_NEW_ROW
-    VULN_NEW_SKIP;
+/* New records only (vuln_insert_new), all in one statement from vg_rows:
+ * rids as SQLite gives them (max + 1 on, in order), a stored id skipped.
+ * (An upsert's SELECT needs its WHERE, which tells its ON CONFLICT from a
+ * join's ON.) */
+static const char q_vuln_new[] =
+    "INSERT OR FAIL INTO vulns (id, modified, published, withdrawn, source, public, score, grade,"
+    " summary, doc, updated_at, keys) SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11"
+    " FROM vg_rows(?1) WHERE true ON CONFLICT (id) DO NOTHING";
 static const char q_rids_after[] = "SELECT rid, id FROM vulns WHERE rid > ? ORDER BY rid";
 static const char q_max_rid[] = "SELECT coalesce(max(rid), 0) FROM vulns";
 /* A record's alias and package rows, found by their primary keys from the
@@ -57,12 +55,10 @@ static const char q_del_packages[] =
     "DELETE FROM vuln_packages WHERE rid = ?1 AND (ecosystem, name) IN (SELECT"
     " json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM vulns v,"
     " json_each(v.keys, '$.p') j WHERE v.rid = ?1)";
-#define ALIAS_INSERT "INSERT OR IGNORE INTO vuln_aliases (alias, rid) VALUES"
-static const char q_alias_ins[] = ALIAS_INSERT " (?,?)";
-static const char q_alias_ins33[] = ALIAS_INSERT ROWS32(" (?,?),") " (?,?)";
-#define PKG_INSERT "INSERT OR IGNORE INTO vuln_packages (ecosystem, name, rid) VALUES"
-static const char q_pkg_ins[] = PKG_INSERT " (?,?,?)";
-static const char q_pkg_ins33[] = PKG_INSERT ROWS32(" (?,?,?),") " (?,?,?)";
+static const char q_alias_rows[] =
+    "INSERT OR IGNORE INTO vuln_aliases (alias, rid) SELECT c0, c2 FROM vg_rows(?1)";
+static const char q_pkg_rows[] = "INSERT OR IGNORE INTO vuln_packages (ecosystem, name, rid)"
+                                 " SELECT c0, c1, c2 FROM vg_rows(?1)";
 /* The full-text table keeps no copy of the text (contentless): a row is
  * removed by giving its words again, which the stored row still has
  * (summary, and details inside doc), before the row changes. ?1: the rids,
@@ -71,7 +67,9 @@ static const char q_fts_del[] =
     "INSERT INTO vulns_fts (vulns_fts, rowid, summary, details) SELECT 'delete', rid,"
     " coalesce(summary, ''), coalesce(json_extract(doc, '$.details'), '') FROM vulns"
     " WHERE rid IN (SELECT value FROM json_each(?1))";
-static const char q_fts_ins[] = "INSERT INTO vulns_fts (rowid, summary, details) VALUES (?,?,?)";
+/* A batch's full-text rows in one statement, from vg_rows (below). */
+static const char q_fts_ins[] =
+    "INSERT INTO vulns_fts (rowid, summary, details) SELECT c0, c1, c2 FROM vg_rows(?1)";
 /* Filters are parameters: a NULL parameter means "any". */
 static const char q_list[] =
     "SELECT " VULN_COLS " FROM vulns v WHERE v.rid > ?1 AND (?2 = 1 OR v.public = 1)"
@@ -121,6 +119,25 @@ int vg__sq_vuln_get(struct vg_store *base, const char *id, struct vg_arena *a, s
         return VG_EBACKEND;
     vg__sq_bind_str(st, 1, id);
     GET_ONE(s, st, "vulnerability", err, read_vuln(st, a, out));
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s, size_t n);
+
+int vg__sq_vuln_head(struct vg_store *base, const char *id, const char *doc, size_t n,
+                     struct vg_vuln *out, int *same, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    sqlite3_stmt *st = vg__sq_prep(s, q_head, err);
+    if (st == NULL)
+        return VG_EBACKEND;
+    vg__sq_bind_str(st, 1, id);
+    bind_text(st, 2, doc, n);
+    GET_ONE(s, st, "vulnerability", err, {
+        out->rid = sqlite3_column_int64(st, 0);
+        out->modified = sqlite3_column_int64(st, 1);
+        out->public = sqlite3_column_int(st, 2);
+        *same = sqlite3_column_int(st, 3) == 1;
+    });
 }
 
 static int strings(struct sqlite_store *s, sqlite3_stmt *st, struct vg_arena *a,
@@ -190,29 +207,35 @@ static void bind_vuln(sqlite3_stmt *st, int c, const void *rows, size_t i)
 
 /* An alias row (a, NULL, rid) or a package row (ecosystem, name, rid). */
 struct key_row {
+    /* the first 16 bytes of the key's text (a, then a NUL and b), as two
+     * big-endian numbers, zero-padded: compared as numbers they order as
+     * the texts do (no text holds a NUL), and most keys differ in them */
+    uint64_t pre[2];
     const char *a, *b;
     int64_t rid;
 };
 
-static void bind_alias(sqlite3_stmt *st, int c, const void *rows, size_t i)
+static struct key_row key_row(const char *a, const char *b, int64_t rid)
 {
-    const struct key_row *r = (const struct key_row *)rows + i;
-    vg__sq_bind_str(st, c + 1, r->a);
-    sqlite3_bind_int64(st, c + 2, r->rid);
-}
-
-static void bind_package(sqlite3_stmt *st, int c, const void *rows, size_t i)
-{
-    const struct key_row *r = (const struct key_row *)rows + i;
-    vg__sq_bind_str(st, c + 1, r->a);
-    vg__sq_bind_str(st, c + 2, r->b);
-    sqlite3_bind_int64(st, c + 3, r->rid);
+    struct key_row r = {{0, 0}, a, b, rid};
+    unsigned char t[16] = {0};
+    size_t n = strnlen(a, 16);
+    memcpy(t, a, n);
+    if (b && n < 15) /* t[n] stays 0: the NUL between a and b */
+        memcpy(t + n + 1, b, strnlen(b, 15 - n));
+    for (int k = 0; k < 16; k++)
+        r.pre[k >> 3] |= (uint64_t)t[k] << (8 * (7 - (k & 7)));
+    return r;
 }
 
 /* Rows go in key order: each lands near the one before. */
 static int cmp_key_row(const void *x, const void *y)
 {
     const struct key_row *p = x, *q = y;
+    if (p->pre[0] != q->pre[0])
+        return p->pre[0] < q->pre[0] ? -1 : 1;
+    if (p->pre[1] != q->pre[1])
+        return p->pre[1] < q->pre[1] ? -1 : 1;
     int c = strcmp(p->a, q->a);
     if (c == 0 && p->b)
         c = strcmp(p->b, q->b);
@@ -318,15 +341,219 @@ static int fts_delete(struct sqlite_store *s, const struct vg_vuln_put *p, size_
     return rc;
 }
 
-static int fts_insert(struct sqlite_store *s, const struct vg_vuln_put *p, struct vg_err *err)
+/* ---- vg_rows: a batch's rows in memory, read as a table ----
+ * An eponymous virtual table over an array in the writer's memory, given as
+ * a pointer (sqlite3_bind_pointer, type "vg_rows"): INSERT ... SELECT c0,
+ * c1, c2 FROM vg_rows(?) stores a whole batch in one statement, with no
+ * parameters bound per row and no statement stepped per row. */
+#define ROWS_COLS 12 /* c0..c11; then src */
+
+struct rows_src {
+    const void *rows;
+    size_t n;
+    /* column c (0..ROWS_COLS - 1) of row i, as an sqlite3_result_* */
+    void (*col)(sqlite3_context *ctx, const void *rows, size_t i, int c);
+};
+
+struct rows_cur {
+    sqlite3_vtab_cursor base;
+    const struct rows_src *src;
+    size_t i;
+};
+
+static int rows_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                        sqlite3_vtab **out, char **msg)
 {
-    sqlite3_stmt *st = vg__sq_prep(s, q_fts_ins, err);
+    (void)aux;
+    (void)argc;
+    (void)argv;
+    (void)msg;
+    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9,"
+                                      " c10, c11, src HIDDEN)");
+    if (rc != SQLITE_OK)
+        return rc;
+    if ((*out = sqlite3_malloc(sizeof(**out))) == NULL)
+        return SQLITE_NOMEM;
+    memset(*out, 0, sizeof(**out));
+    return SQLITE_OK;
+}
+
+static int rows_disconnect(sqlite3_vtab *vt)
+{
+    sqlite3_free(vt);
+    return SQLITE_OK;
+}
+
+/* The only plan: src given (an equality on the hidden column). Without it
+ * the table is empty. */
+static int rows_best_index(sqlite3_vtab *vt, sqlite3_index_info *ix)
+{
+    (void)vt;
+    ix->estimatedCost = 1e12;
+    for (int k = 0; k < ix->nConstraint; k++) {
+        const struct sqlite3_index_constraint *c = &ix->aConstraint[k];
+        if (c->iColumn == ROWS_COLS && c->op == SQLITE_INDEX_CONSTRAINT_EQ && c->usable) {
+            ix->aConstraintUsage[k].argvIndex = 1;
+            ix->aConstraintUsage[k].omit = 1;
+            ix->idxNum = 1;
+            ix->estimatedCost = 1;
+            break;
+        }
+    }
+    return SQLITE_OK;
+}
+
+static int rows_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
+{
+    (void)vt;
+    struct rows_cur *c = sqlite3_malloc(sizeof(*c));
+    if (c == NULL)
+        return SQLITE_NOMEM;
+    memset(c, 0, sizeof(*c));
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int rows_close(sqlite3_vtab_cursor *cur)
+{
+    sqlite3_free(cur);
+    return SQLITE_OK;
+}
+
+static int rows_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int argc,
+                       sqlite3_value **argv)
+{
+    struct rows_cur *c = (struct rows_cur *)cur;
+    (void)idxstr;
+    c->src = idx == 1 && argc == 1 ? sqlite3_value_pointer(argv[0], "vg_rows") : NULL;
+    c->i = 0;
+    return SQLITE_OK;
+}
+
+static int rows_next(sqlite3_vtab_cursor *cur)
+{
+    ((struct rows_cur *)cur)->i++;
+    return SQLITE_OK;
+}
+
+static int rows_eof(sqlite3_vtab_cursor *cur)
+{
+    const struct rows_cur *c = (const struct rows_cur *)cur;
+    return c->src == NULL || c->i >= c->src->n;
+}
+
+static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+    const struct rows_cur *c = (const struct rows_cur *)cur;
+    if (col < ROWS_COLS)
+        c->src->col(ctx, c->src->rows, c->i, col);
+    return SQLITE_OK;
+}
+
+static int rows_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
+{
+    *rowid = (sqlite3_int64)((const struct rows_cur *)cur)->i;
+    return SQLITE_OK;
+}
+
+static const sqlite3_module rows_module = {
+    .xConnect = rows_connect,
+    .xBestIndex = rows_best_index,
+    .xDisconnect = rows_disconnect,
+    .xOpen = rows_open,
+    .xClose = rows_close,
+    .xFilter = rows_filter,
+    .xNext = rows_next,
+    .xEof = rows_eof,
+    .xColumn = rows_column,
+    .xRowid = rows_rowid,
+};
+
+int vg__sq_vulns_register(struct sqlite_store *s, struct vg_err *err)
+{
+    if (sqlite3_create_module(s->db, "vg_rows", &rows_module, NULL) != SQLITE_OK)
+        return vg_err_set(err, VG_EBACKEND, "cannot register vg_rows: %s",
+                          sqlite3_errmsg(s->db));
+    return VG_OK;
+}
+
+/* Runs q (one parameter: ?1, the rows) over rows[0..n). */
+static int insert_from_rows(struct sqlite_store *s, const char *q, const struct rows_src *src,
+                            const char *what, struct vg_err *err)
+{
+    if (src->n == 0)
+        return VG_OK;
+    sqlite3_stmt *st = vg__sq_prep(s, q, err);
     if (st == NULL)
         return VG_EBACKEND;
-    sqlite3_bind_int64(st, 1, p->v.rid);
-    bind_text(st, 2, p->v.summary ? p->v.summary : "", p->summary_len);
-    bind_text(st, 3, p->details ? p->details : "", p->details_len);
-    return vg__sq_exec(s, st, "vulnerability text", 0, err);
+    sqlite3_bind_pointer(st, 1, (void *)src, "vg_rows", NULL);
+    return vg__sq_exec(s, st, what, 0, err);
+}
+
+/* A record's full-text row: rid, summary, details. The texts are C strings
+ * (length -1: FTS5 reads them as such, and copies a counted text to end it). */
+static void fts_col(sqlite3_context *ctx, const void *rows, size_t i, int c)
+{
+    const struct vg_vuln_put *p = (const struct vg_vuln_put *)rows + i;
+    if (c == 0)
+        sqlite3_result_int64(ctx, p->v.rid);
+    else
+        sqlite3_result_text(ctx, c == 1 ? (p->v.summary ? p->v.summary : "")
+                                        : (p->details ? p->details : ""),
+                            -1, SQLITE_STATIC);
+}
+
+/* Text s of n bytes (0: measured), NULL as NULL. */
+static void result_text(sqlite3_context *ctx, const char *s, size_t n)
+{
+    if (s == NULL)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_text(ctx, s, n && n <= INT_MAX ? (int)n : -1, SQLITE_STATIC);
+}
+
+/* A new record's row (vuln_insert_new), columns in q_vuln_new's order. */
+static void vuln_col(sqlite3_context *ctx, const void *rows, size_t i, int c)
+{
+    const struct vuln_row *r = (const struct vuln_row *)rows + i;
+    const struct vg_vuln *v = &r->p->v;
+    switch (c) {
+    case 0: result_text(ctx, v->id, 0); break;
+    case 1: sqlite3_result_int64(ctx, v->modified); break;
+    case 2: sqlite3_result_int64(ctx, v->published); break;
+    case 3: sqlite3_result_int64(ctx, v->withdrawn); break;
+    case 4: result_text(ctx, v->source, 0); break;
+    case 5: sqlite3_result_int(ctx, v->public); break;
+    case 6: sqlite3_result_int(ctx, v->score); break;
+    case 7: result_text(ctx, v->grade, 0); break;
+    case 8: result_text(ctx, v->summary, r->p->summary_len); break;
+    case 9: result_text(ctx, v->doc, r->p->doc_len); break;
+    case 10: sqlite3_result_int64(ctx, v->updated_at); break;
+    default: result_text(ctx, r->keys, r->keys_len); break;
+    }
+}
+
+/* The full-text rows of records p[0..n), one statement: a single-row
+ * statement opens no statement savepoint, but this one, from a SELECT,
+ * does, and FTS5 writes out the terms it holds at each: it holds none when
+ * the statement begins (the batch's rows are all added by it). */
+static int fts_insert(struct sqlite_store *s, const struct vg_vuln_put *p, size_t n,
+                      struct vg_err *err)
+{
+    struct rows_src src = {p, n, fts_col};
+    return insert_from_rows(s, q_fts_ins, &src, "vulnerability text", err);
+}
+
+/* An alias row (alias, -, rid) or a package row (ecosystem, name, rid). */
+static void key_col(sqlite3_context *ctx, const void *rows, size_t i, int c)
+{
+    const struct key_row *r = (const struct key_row *)rows + i;
+    if (c == 2)
+        sqlite3_result_int64(ctx, r->rid);
+    else if (c == 1 && r->b == NULL)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_text(ctx, c ? r->b : r->a, -1, SQLITE_STATIC);
 }
 
 /* The alias, package and full-text rows of records p[0..n) (rids set). */
@@ -342,18 +569,19 @@ static int index_rows(struct sqlite_store *s, const struct vg_vuln_put *p, size_
     struct key_row *rows = vg_xcalloc(nal + npk + 1, sizeof(*rows));
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < p[i].naliases; j++)
-            rows[k++] = (struct key_row){p[i].aliases[j], NULL, p[i].v.rid};
+            rows[k++] = key_row(p[i].aliases[j], NULL, p[i].v.rid);
     qsort(rows, nal, sizeof(*rows), cmp_key_row);
-    rc = vg__sq_insert_rows(s, q_alias_ins, q_alias_ins33, 2, bind_alias, rows, nal, "alias", err);
+    struct rows_src src = {rows, nal, key_col};
+    rc = insert_from_rows(s, q_alias_rows, &src, "alias", err);
     for (size_t i = k = 0; i < n; i++)
         for (size_t j = 0; j < p[i].npackages; j++)
-            rows[k++] =
-                (struct key_row){p[i].packages[2 * j], p[i].packages[2 * j + 1], p[i].v.rid};
+            rows[k++] = key_row(p[i].packages[2 * j], p[i].packages[2 * j + 1], p[i].v.rid);
     qsort(rows, npk, sizeof(*rows), cmp_key_row);
+    src.n = npk;
     if (rc == VG_OK)
-        rc = vg__sq_insert_rows(s, q_pkg_ins, q_pkg_ins33, 3, bind_package, rows, npk, "package", err);
-    for (size_t i = 0; i < n && rc == VG_OK; i++)
-        rc = fts_insert(s, &p[i], err);
+        rc = insert_from_rows(s, q_pkg_rows, &src, "package", err);
+    if (rc == VG_OK)
+        rc = fts_insert(s, p, n, err);
     free(rows);
     return rc;
 }
@@ -458,28 +686,22 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
         return rc;
     struct keys keys;
     keys_make(&keys, p, n);
-    while (rc == VG_OK && i < n) {
-        size_t c = n - i >= 33 ? 33 : 1;
-        sqlite3_stmt *st = vg__sq_prep(s, c == 33 ? q_vuln_new33 : q_vuln_new, err);
-        if (st == NULL) {
-            rc = VG_EBACKEND;
-            break;
-        }
-        for (size_t k = 0; k < c; k++) {
-            p[i + k].v.rid = 0;
-            bind_vuln_new(st, 12 * (int)k, &p[i + k], keys.ptr[i + k], keys.len[i + k]);
-        }
-        if ((rc = vg__sq_exec(s, st, "vulnerability", 0, err)))
-            break;
-        size_t in = (size_t)sqlite3_changes(s->db);
-        if (in == c) {
-            for (size_t k = 0; k < c; k++)
-                p[i + k].v.rid = ++rid;
-        } else if (in) { /* none: all stored (a re-import) */
-            rc = match_new(s, &p[i], c, &rid, err);
-        }
-        i += c;
+    struct vuln_row *rows = vg_xcalloc(n, sizeof(*rows));
+    for (i = 0; i < n; i++) {
+        p[i].v.rid = 0;
+        rows[i] = (struct vuln_row){&p[i], keys.ptr[i], keys.len[i]};
     }
+    struct rows_src src = {rows, n, vuln_col};
+    if ((rc = insert_from_rows(s, q_vuln_new, &src, "vulnerability", err)) == VG_OK) {
+        size_t in = (size_t)sqlite3_changes(s->db);
+        if (in == n) {
+            for (i = 0; i < n; i++)
+                p[i].v.rid = ++rid;
+        } else if (in) { /* none: all stored (a re-import) */
+            rc = match_new(s, p, n, &rid, err);
+        }
+    }
+    free(rows);
     keys_free(&keys);
     if (rc || rows_only)
         return rc;

@@ -483,6 +483,12 @@ struct vg_store_ops {
     /* ---- knowledge base ---- */
     int (*vuln_get)(struct vg_store *s, const char *id, struct vg_arena *a, struct vg_vuln *out,
                     struct vg_err *err);
+    /* Record id's rid, modified and public into out (nothing else set), and
+     * *same 1 when its stored doc is doc[0..n) byte for byte (n 0: measured),
+     * without reading the doc out: an import's check of a record it is
+     * given against the stored one. VG_ENOTFOUND when id is not stored. */
+    int (*vuln_head)(struct vg_store *s, const char *id, const char *doc, size_t n,
+                     struct vg_vuln *out, int *same, struct vg_err *err);
     /* Ids of records holding alias (upper-case), ascending. */
     int (*vuln_by_alias)(struct vg_store *s, const char *alias, struct vg_arena *a,
                          const char ***ids, size_t *n, struct vg_err *err);

@@ -3,8 +3,10 @@ server: `vigil import` of every real file in ../shared/testdata (counts
 asserted), idempotence, malformed records reported with file and position,
 upsert by modified, withdrawn records, KEV, search filters, the OSV API shapes
 field by field, and Log4Shell."""
+import hashlib
 import json
 import os
+import sqlite3
 import tempfile
 import unittest
 import urllib.parse
@@ -174,6 +176,15 @@ class KnowledgeBase(unittest.TestCase):
         audit = [e for e in self.s.get("/api/v1/audit?limit=1000", self.s.admin).json["items"]
                  if e["action"] == "vuln.import"]
         self.assertTrue(any("TEST-BULK-2" in json.dumps(e) for e in audit))
+        # the payload is canonical JSON (keys in order, compact), as hashed
+        for e in audit:
+            canon = json.dumps(e["payload"], sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False)
+            self.assertEqual(hashlib.sha256(canon.encode()).hexdigest(), e["payload_hash"], e)
+            self.assertEqual(sorted(e["payload"]),
+                             ["format", "ids", "imported", "skipped", "unchanged"])
+        self.assertTrue(any(e["payload"]["format"] == "kev" for e in audit))
+        self.assertTrue(any(e["payload"]["skipped"] for e in audit))
         # the form's own checks
         r = self.s.request("POST", "/api/v1/vulns/import", raw=b"{}\n", token=self.s.admin,
                            headers={"Content-Type": "application/x-ndjson"})
@@ -267,6 +278,42 @@ class KnowledgeBase(unittest.TestCase):
         self.assertEqual(ids("zqxoldword"), [])
         self.assertEqual(ids("zqxolddetail"), [])
         self.assertEqual(ids("zqxnewword"), ["TEST-FTS-1"])
+
+    def test_full_text_merges_sixteen_segments_at_a_time(self):
+        # migration 92: FTS5's automerge setting, kept in the index's config
+        db = sqlite3.connect(os.path.join(self.s.data, "vigil.db"))
+        try:
+            row = db.execute("SELECT v FROM vulns_fts_config WHERE k = 'automerge'").fetchone()
+        finally:
+            db.close()
+        self.assertEqual(row, (16,))
+
+    def test_keys_sharing_long_prefixes(self):
+        # alias and package rows are sorted by the first 16 bytes of their
+        # key before they are stored, and by the whole text on a tie: keys
+        # alike in those bytes (or shorter), a package named twice in one
+        # record, and records with no keys at all are all stored and found
+        long = "longprefix-package-name-"
+        recs = []
+        for i in range(40):
+            r = self.rec(i, "PFX", aliases=["GHSA-PFXA-PFXA-%04d" % i, "PFX-%d" % i])
+            r["affected"][0]["package"]["name"] = long + ("z" * (i % 3)) + str(i)
+            r["affected"].append({"package": {"ecosystem": "npm",
+                                              "name": r["affected"][0]["package"]["name"]}})
+            r["affected"].append({"package": {"ecosystem": "PyPI", "name": long + "py"}})
+            recs.append(r)
+        recs.append({"id": "TEST-PFX-NOKEYS", "modified": "2024-03-01T00:00:00Z"})
+        r = self.ndjson("osv", recs)
+        self.assertEqual((r.json["imported"], r.json["skipped"]), (41, 0), r)
+        ids = lambda q: [v["id"] for v in self.s.get("/api/v1/vulns?" + q).json["items"]]
+        for i in (0, 1, 2, 17, 39):
+            name = long + ("z" * (i % 3)) + str(i)
+            self.assertEqual(ids("ecosystem=npm&package=" + name), ["TEST-PFX-%d" % i], name)
+            self.assertEqual(ids("alias=GHSA-PFXA-PFXA-%04d" % i), ["TEST-PFX-%d" % i])
+            self.assertEqual(ids("alias=PFX-%d" % i), ["TEST-PFX-%d" % i])
+        self.assertEqual(len(ids("ecosystem=PyPI&package=" + long + "py&limit=100")), 40)
+        self.assertEqual(self.s.get("/api/v1/vulns/TEST-PFX-NOKEYS").status, 200)
+        self.assertEqual(self.ndjson("osv", recs).json["unchanged"], 41)
 
     def test_alias_and_package_rows_follow_updates(self):
         # a replaced record's alias and package rows go (found through the keys
