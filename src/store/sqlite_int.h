@@ -296,6 +296,18 @@ int vg__sq_taxii_put(struct vg_store *, struct vg_taxii_object *, struct vg_err 
 /* Registers vg_rows, the table the knowledge base's batches are stored
  * from (sqlite_vulns.c). */
 int vg__sq_vulns_register(struct sqlite_store *s, struct vg_err *err);
+/* vg_rows (sqlite_vulns.c): rows in the writer's memory read as a table,
+ * for INSERT ... SELECT c0, c1, ... FROM vg_rows(?1) of a whole batch. */
+#define VG__SQ_ROWS_COLS 12
+struct rows_src {
+    const void *rows;
+    size_t n;
+    /* column c (0..VG__SQ_ROWS_COLS - 1) of row i, as an sqlite3_result_* */
+    void (*col)(sqlite3_context *ctx, const void *rows, size_t i, int c);
+};
+/* Runs q (its one parameter ?1: the rows) over src. */
+int vg__sq_rows_insert(struct sqlite_store *s, const char *q, const struct rows_src *src,
+                       const char *what, struct vg_err *err);
 /* Registers the SQL functions the indicator queries use (vg_obj_rows). */
 int vg__sq_ioc_register(struct sqlite_store *s, struct vg_err *err);
 int vg__sq_ioc_keys_build(struct vg_store *s, struct vg_err *err);

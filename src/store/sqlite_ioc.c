@@ -79,39 +79,30 @@ static const char q_taxii_last[] = "SELECT coalesce(max(date_added), 0) FROM tax
 
 /* ---- rows held back by the writer ----
  * In a write transaction, new indicators, objects and sources get their row
- * ids from the writer (the newest read once per transaction; it holds the
- * lock) and are held back, to be stored 33 to a statement: one statement's
- * setup (its cursors on the table and its indexes) for 33 rows. They are
- * stored when 33 of a kind are held, before anything else reads or changes
- * these tables, and before a savepoint is set or released or the
- * transaction commits (sqlite.c); a rollback or an undone savepoint drops
- * them. Indicators go first: sources refer to them. */
+ * ids from the writer (the newest read once per transaction and after an
+ * undo; it holds the lock) and are held back, to be stored 512 at a time in
+ * one INSERT ... SELECT from vg_rows (sqlite_vulns.c): no statement set up
+ * or parameter bound per row. They are stored when 512 of a kind are held,
+ * before anything else reads or changes these tables, and before a
+ * savepoint is set or released or the transaction commits (sqlite.c); a
+ * rollback or an undone savepoint drops them. Indicators go first: sources
+ * refer to them. */
 enum { HELD_IOC, HELD_OBJ, HELD_SRC, HELD_N };
-#define HELD_ROWS 33
-#define HELD_COLS 13
-#define IOC_ROW " (?,?,?,?,?,?,?)"
-#define TAXII_ROW " (?,?,?,?,?,?,?,?,?,?,?,?)"
-#define SRC_ROW " (?,?,?,?,?,?,?,?,?,?,?,?,1)"
-#define IOC_INS "INSERT INTO iocs (id, type, value, first_seen, last_seen, created_at, updated_at) VALUES"
-#define TAXII_INS                                                                                  \
-    "INSERT INTO taxii_objects (collection, id, type, spec_version, version, version_ms,"         \
-    " date_added, tlp, org_id, recipients, body, newer) VALUES"
-#define SRC_INS                                                                                    \
-    "INSERT INTO ioc_sources (id, ioc_id, org_id, stix_id, tlp, confidence, labels, recipients,"   \
-    " valid_from, valid_until, first_seen, last_seen, reports) VALUES"
-static const char q_held_ioc1[] = IOC_INS IOC_ROW;
-static const char q_held_ioc33[] = IOC_INS ROWS32(IOC_ROW ",") IOC_ROW;
-static const char q_held_obj1[] = TAXII_INS TAXII_ROW;
-static const char q_held_obj33[] = TAXII_INS ROWS32(TAXII_ROW ",") TAXII_ROW;
-static const char q_held_src1[] = SRC_INS SRC_ROW;
-static const char q_held_src33[] = SRC_INS ROWS32(SRC_ROW ",") SRC_ROW;
+#define HELD_ROWS 512
+#define HELD_COLS 12
 static const struct {
-    const char *one, *many, *what;
+    const char *sql, *what;
     int ncol;
 } held_sql[HELD_N] = {
-    [HELD_IOC] = {q_held_ioc1, q_held_ioc33, "indicator", 7},
-    [HELD_OBJ] = {q_held_obj1, q_held_obj33, "object", 12},
-    [HELD_SRC] = {q_held_src1, q_held_src33, "indicator source", 12},
+    [HELD_IOC] = {"INSERT INTO iocs (type, value, first_seen, last_seen, created_at, updated_at)"
+                  " SELECT c1, c2, c3, c4, c5, c6 FROM vg_rows(?1)", "indicator", 7},
+    [HELD_OBJ] = {"INSERT INTO taxii_objects (collection, id, type, spec_version, version,"
+                  " version_ms, date_added, tlp, org_id, recipients, body, newer) SELECT c0, c1,"
+                  " c2, c3, c4, c5, c6, c7, c8, c9, c10, c11 FROM vg_rows(?1)", "object", 12},
+    [HELD_SRC] = {"INSERT INTO ioc_sources (ioc_id, org_id, stix_id, tlp, confidence, labels,"
+                  " recipients, valid_from, valid_until, first_seen, last_seen, reports) SELECT"
+                  " c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, 1 FROM vg_rows(?1)",
+                  "indicator source", 12},
 };
 static const char q_ioc_last[] = "SELECT coalesce(max(id), 0) FROM iocs";
 static const char q_src_last[] = "SELECT coalesce(max(id), 0) FROM ioc_sources";
@@ -154,33 +145,39 @@ static void hv_text(struct sqlite_store *s, struct held_val *row, const char *t)
     vg_buf_append(&h->text, t ? t : "", v->len);
 }
 
-/* What vg__sq_insert_rows binds from: the held rows of one kind. */
+/* What vg_rows reads: the held rows of one kind. */
 struct held_rows {
     const struct vg__sq_held *h;
     int kind, ncol;
 };
 
-static void bind_held(sqlite3_stmt *st, int col0, const void *rows, size_t i)
+static void held_col(sqlite3_context *ctx, const void *rows, size_t i, int c)
 {
     const struct held_rows *r = rows;
-    for (int c = 0; c < r->ncol; c++) {
-        const struct held_val *v = &r->h->v[r->kind][i * HELD_COLS + c];
-        if (v->type == SQLITE_INTEGER)
-            sqlite3_bind_int64(st, col0 + c + 1, v->i);
-        else if (v->type == SQLITE_TEXT)
-            sqlite3_bind_text(st, col0 + c + 1, r->h->text.p + v->off, (int)v->len,
-                              SQLITE_STATIC);
-        else
-            sqlite3_bind_null(st, col0 + c + 1);
-    }
+    const struct held_val *v = &r->h->v[r->kind][i * HELD_COLS + c];
+    if (c >= r->ncol || v->type == SQLITE_NULL)
+        sqlite3_result_null(ctx);
+    else if (v->type == SQLITE_INTEGER)
+        sqlite3_result_int64(ctx, v->i);
+    else
+        sqlite3_result_text(ctx, r->h->text.p + v->off, (int)v->len, SQLITE_STATIC);
 }
 
+
+/* Indicators and sources take the row ids SQLite gives (the next after the
+ * largest: an append without a search for the id), which are the ones the
+ * writer gave them (it numbers from the largest, read again after an undo);
+ * a difference would be an error, never a wrong key. */
 static int held_store(struct sqlite_store *s, int kind, struct vg_err *err)
 {
     struct held_rows r = {s->held, kind, held_sql[kind].ncol};
-    int rc = vg__sq_insert_rows(s, held_sql[kind].one, held_sql[kind].many, r.ncol, bind_held, &r,
-                                s->held->n[kind], held_sql[kind].what, err);
+    size_t n = s->held->n[kind];
+    struct rows_src src = {&r, n, held_col};
+    int rc = vg__sq_rows_insert(s, held_sql[kind].sql, &src, held_sql[kind].what, err);
     s->held->n[kind] = 0;
+    if (rc == VG_OK && n && kind != HELD_OBJ &&
+        sqlite3_last_insert_rowid(s->db) != s->held->v[kind][(n - 1) * HELD_COLS].i)
+        rc = vg_err_set(err, VG_EBACKEND, "%s: row ids out of step", held_sql[kind].what);
     return rc;
 }
 
@@ -201,7 +198,7 @@ static int held_flush(struct sqlite_store *s, int kind, struct vg_err *err)
     return rc;
 }
 
-/* A row of kind was added: stored with 32 others. */
+/* A row of kind was added: stored with 511 others. */
 static int held_added(struct sqlite_store *s, int kind, struct vg_err *err)
 {
     return ++s->held->n[kind] == HELD_ROWS ? held_flush(s, kind, err) : VG_OK;
@@ -214,6 +211,7 @@ int vg__sq_ioc_flush(struct sqlite_store *s, struct vg_err *err)
 
 void vg__sq_ioc_discard(struct sqlite_store *s)
 {
+    s->ioc_ok = s->src_ok = 0; /* the largest ids are read again */
     if (s->held) {
         memset(s->held->n, 0, sizeof(s->held->n));
         vg_buf_reset(&s->held->text);

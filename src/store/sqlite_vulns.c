@@ -346,14 +346,7 @@ static int fts_delete(struct sqlite_store *s, const struct vg_vuln_put *p, size_
  * a pointer (sqlite3_bind_pointer, type "vg_rows"): INSERT ... SELECT c0,
  * c1, c2 FROM vg_rows(?) stores a whole batch in one statement, with no
  * parameters bound per row and no statement stepped per row. */
-#define ROWS_COLS 12 /* c0..c11; then src */
-
-struct rows_src {
-    const void *rows;
-    size_t n;
-    /* column c (0..ROWS_COLS - 1) of row i, as an sqlite3_result_* */
-    void (*col)(sqlite3_context *ctx, const void *rows, size_t i, int c);
-};
+#define ROWS_COLS VG__SQ_ROWS_COLS /* c0..c11; then src */
 
 struct rows_cur {
     sqlite3_vtab_cursor base;
@@ -478,6 +471,14 @@ int vg__sq_vulns_register(struct sqlite_store *s, struct vg_err *err)
 }
 
 /* Runs q (one parameter: ?1, the rows) over rows[0..n). */
+static int insert_from_rows(struct sqlite_store *s, const char *q, const struct rows_src *src,
+                            const char *what, struct vg_err *err);
+int vg__sq_rows_insert(struct sqlite_store *s, const char *q, const struct rows_src *src,
+                       const char *what, struct vg_err *err)
+{
+    return insert_from_rows(s, q, src, what, err);
+}
+
 static int insert_from_rows(struct sqlite_store *s, const char *q, const struct rows_src *src,
                             const char *what, struct vg_err *err)
 {

@@ -296,7 +296,13 @@ static void test_store_keys(void **state)
     put_obj(st, "indicator--s2", 100, VG_OK);
     assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 1, &id, &e), VG_OK);
     assert_int_equal(st->ops->savepoint(st, 2, &e), VG_OK);
+    /* an indicator after the undo takes the id the undone one had */
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "t.example", 1, &id2, &e), VG_OK);
+    assert_int_equal(id2, id);
     assert_int_equal(st->ops->commit(st, &e), VG_OK);
+    struct vg_ioc_row ir;
+    assert_int_equal(st->ops->ioc_get(st, id2, a, &ir, &e), VG_OK);
+    assert_string_equal(ir.value, "t.example");
     assert_int_equal(count_versions(st, "[\"indicator--s1\"]"), 1);
     assert_int_equal(count_versions(st, "[\"indicator--s2\"]"), 0);
     assert_int_equal(count_value(st, "s.example"), 0);
@@ -311,11 +317,11 @@ static void test_store_keys(void **state)
     put_obj(st, "indicator--many", 17, VG_ECONFLICT);
     vg_err_clear(&e);
     assert_int_equal(count_versions(st, "[\"indicator--many\", \"indicator--s1\"]"), 41);
-    /* a transaction's new objects are stored 33 to a statement: all there,
+    /* a transaction's new objects are stored 512 to a statement: all there,
      * in order, each found by id */
     assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
     int64_t last = 0;
-    for (int i = 0; i < 70; i++) {
+    for (int i = 0; i < 1100; i++) {
         char oid[40];
         snprintf(oid, sizeof(oid), "indicator--bulk-%d", i);
         int64_t d = put_obj(st, oid, 1, VG_OK);
@@ -325,8 +331,8 @@ static void test_store_keys(void **state)
     put_obj(st, "indicator--bulk-68", 1, VG_ECONFLICT); /* held back, yet a duplicate */
     vg_err_clear(&e);
     assert_int_equal(st->ops->commit(st, &e), VG_OK);
-    assert_int_equal(count_versions(st, "[\"indicator--bulk-0\", \"indicator--bulk-33\","
-                                        " \"indicator--bulk-69\"]"), 3);
+    assert_int_equal(count_versions(st, "[\"indicator--bulk-0\", \"indicator--bulk-511\","
+                                        " \"indicator--bulk-512\", \"indicator--bulk-1099\"]"), 4);
     /* rows another connection commits are caught up before the next use */
     sqlite3 *db;
     assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
