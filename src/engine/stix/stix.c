@@ -863,8 +863,12 @@ static void write_real(double d, struct vg_buf *b)
     vg_buf_puts(b, t);
 }
 
-void vg_stix_json_write(const struct vg_jval *v, struct vg_buf *b)
+/* Containers write their brackets, commas and colons straight into the
+ * buffer (vg_buf_room), strings through vg_buf_put_jstr's copy-and-check:
+ * the stored text of each object of a bundle is written here. */
+static void json_write(const struct vg_jval *v, struct vg_buf *b)
 {
+    char *o;
     switch ((enum vg_jtype)v->type) {
     case VG_JNULL: vg_buf_append(b, "null", 4); break;
     case VG_JFALSE: vg_buf_append(b, "false", 5); break;
@@ -873,24 +877,47 @@ void vg_stix_json_write(const struct vg_jval *v, struct vg_buf *b)
     case VG_JREAL: write_real(v->u.d, b); break;
     case VG_JSTR: vg_buf_put_jstr(b, v->u.s, v->n); break;
     case VG_JARR:
-        vg_buf_putc(b, '[');
+        o = vg_buf_room(b, 2);
+        *o = '[';
+        b->n++;
         for (uint32_t i = 0; i < v->n; i++) {
-            if (i)
-                vg_buf_putc(b, ',');
-            vg_stix_json_write(&v->u.a[i], b);
+            if (i) {
+                o = vg_buf_room(b, 1);
+                *o = ',';
+                b->n++;
+            }
+            json_write(&v->u.a[i], b);
         }
-        vg_buf_putc(b, ']');
+        o = vg_buf_room(b, 1);
+        *o = ']';
+        b->n++;
         break;
     case VG_JOBJ:
-        vg_buf_putc(b, '{');
+        o = vg_buf_room(b, 1);
+        *o = '{';
+        b->n++;
         for (uint32_t i = 0; i < v->n; i++) {
-            if (i)
-                vg_buf_putc(b, ',');
-            vg_buf_put_jstr(b, v->u.o[i].key.u.s, v->u.o[i].key.n);
-            vg_buf_putc(b, ':');
-            vg_stix_json_write(&v->u.o[i].val, b);
+            const struct vg_jval *k = &v->u.o[i].key;
+            if (i) {
+                o = vg_buf_room(b, 1);
+                *o = ',';
+                b->n++;
+            }
+            vg_buf_put_jstr(b, k->u.s, k->n);
+            o = vg_buf_room(b, 1);
+            *o = ':';
+            b->n++;
+            json_write(&v->u.o[i].val, b);
         }
-        vg_buf_putc(b, '}');
+        o = vg_buf_room(b, 1);
+        *o = '}';
+        b->n++;
         break;
     }
+}
+
+void vg_stix_json_write(const struct vg_jval *v, struct vg_buf *b)
+{
+    json_write(v, b);
+    b->p[b->n] = '\0';
 }
