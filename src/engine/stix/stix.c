@@ -600,11 +600,11 @@ static int check_props(struct vg__stix_ctx *c, const struct vg_jval *o, int know
 #define CLS_STACK 64
 
 static int validate(const struct vg_jval *o, const char *path, struct vg_stix_object *out,
-                    struct vg_arena *scratch, struct vg_err *err)
+                    struct vg_arena *scratch, int keep_ast, struct vg_err *err)
 {
     const struct vg_jval *pr[P_INDEXED] = {0};
     unsigned char cls_stack[CLS_STACK], *cls = cls_stack;
-    struct vg__stix_ctx c = {path ? path : "", err, scratch, pr};
+    struct vg__stix_ctx c = {path ? path : "", err, scratch, pr, keep_ast};
     int rc = VG_OK;
     const char *type = NULL, *id = NULL;
     if (!VG_SJ_OBJ(o)) {
@@ -720,13 +720,13 @@ out:
 
 int vg_stix_validate_object(const struct vg_jval *obj, const char *path, struct vg_err *err)
 {
-    return validate(obj, path, NULL, NULL, err);
+    return validate(obj, path, NULL, NULL, 0, err);
 }
 
 int vg_stix_object_read(const struct vg_jval *obj, const char *path, struct vg_stix_object *out,
                         struct vg_err *err)
 {
-    return validate(obj, path, out, NULL, err);
+    return validate(obj, path, out, NULL, 0, err);
 }
 
 /* "objects[i]" without printf (once per object of a bundle) */
@@ -751,7 +751,8 @@ int vg_stix_bundle_object(struct vg_stix_bundle *b, size_t i, struct vg_arena *s
     char path[48];
     const struct vg_jval *ov = b->objects[i].json;
     object_path(i, path);
-    return validate(ov, path, &b->objects[i], scratch, err);
+    vg_arena_reset(scratch); /* the previous object's AST */
+    return validate(ov, path, &b->objects[i], scratch, 1, err);
 }
 
 int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_arena *a,
@@ -838,7 +839,7 @@ int vg_stix_read_bundle(const struct vg_jval *root, unsigned flags, struct vg_ar
         const struct vg_jval *ov = &objs->u.a[i];
         int r1;
         object_path(i, path);
-        r1 = validate(ov, path, o, scratch, &e1);
+        r1 = validate(ov, path, o, scratch, 0, &e1);
         if (r1 == VG_OK)
             continue;
         if (!(flags & VG_STIX_KEEP_INVALID)) {

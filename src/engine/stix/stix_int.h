@@ -72,6 +72,7 @@ struct vg__stix_ctx {
     struct vg_err *err;
     struct vg_arena *scratch; /* for pattern ASTs; NULL: one per pattern */
     const struct vg_jval *const *prop; /* [P_INDEXED]: the object's member of that class or NULL */
+    int keep_ast; /* leave a pattern's AST in scratch, as out->pattern_ast */
 };
 
 /* Each records the first error in c->err naming "<base>.<prop>" and returns

@@ -48,7 +48,9 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o,
                 snprintf(field, sizeof(field), "%s%spattern", c->base, *c->base ? "." : "");
                 rc = vg_stix_pattern_parse(pat, plen, a, field, &root, c->err);
             }
-            if (c->scratch)
+            if (rc == VG_OK && c->keep_ast && c->scratch && out)
+                out->pattern_ast = root;
+            else if (c->scratch)
                 vg_arena_reset(a);
             else
                 vg_arena_free(a);
