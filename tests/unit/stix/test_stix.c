@@ -519,6 +519,87 @@ static void norm_bad(enum vg_ioc_type t, const char *in)
     assert_int_not_equal(rc, VG_OK);
 }
 
+/* vg_ip_format against printf: every zero-run layout of IPv6 groups,
+ * v4-mapped addresses, IPv4, and prefixes (including out of range). */
+static void ip_ref(const struct vg_ip *ip, char out[64])
+{
+    size_t k = 0;
+    const unsigned char *a = ip->addr;
+    if (ip->family == 4) {
+        k = (size_t)snprintf(out, 64, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+        if (ip->prefix != 32)
+            snprintf(out + k, 64 - k, "/%d", ip->prefix);
+        return;
+    }
+    unsigned g[8];
+    int best = -1, bestn = 0;
+    for (int i = 0; i < 8; i++)
+        g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+    if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+        k = (size_t)snprintf(out, 64, "::ffff:%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+    } else {
+        for (int i = 0; i < 8;) {
+            int j = i;
+            while (j < 8 && g[j] == 0)
+                j++;
+            if (j - i > bestn && j - i >= 2) {
+                best = i;
+                bestn = j - i;
+            }
+            i = j > i ? j : i + 1;
+        }
+        for (int i = 0; i < 8; i++) {
+            if (i == best) {
+                k += (size_t)snprintf(out + k, 64 - k, "::");
+                i += bestn - 1;
+                continue;
+            }
+            k += (size_t)snprintf(out + k, 64 - k, "%s%x", (i && i != best + bestn) ? ":" : "",
+                                  g[i]);
+        }
+    }
+    if (ip->prefix != 128)
+        snprintf(out + k, 64 - k, "/%d", ip->prefix);
+}
+
+static void t_ip_format(void **state)
+{
+    (void)state;
+    uint64_t r = 88172645463325252ULL;
+    for (int n = 0; n < 70000; n++) {
+        struct vg_ip ip;
+        char got[64], want[64];
+        memset(&ip, 0, sizeof(ip));
+        if (n < 65536) { /* v6: group i zero when bit i of n is clear (0-255), else random */
+            ip.family = 6;
+            for (int i = 0; i < 8; i++) {
+                r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+                unsigned v = (n >> i & 1) ? (unsigned)(r % 65535 + 1) : 0;
+                if ((n >> 8 & 3) == 1 && v)
+                    v &= 0xf; /* short groups */
+                ip.addr[2 * i] = (unsigned char)(v >> 8);
+                ip.addr[2 * i + 1] = (unsigned char)v;
+            }
+            if ((n >> 10 & 7) == 3) /* v4-mapped */
+                memcpy(ip.addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12);
+            ip.prefix = (n >> 13 & 1) ? (int)(r % 129) : 128;
+        } else {
+            ip.family = 4;
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            memcpy(ip.addr, &r, 4);
+            ip.addr[n % 4] = (unsigned char)(n % 3 == 0 ? 0 : n % 3 == 1 ? 255 : 9);
+            ip.prefix = n % 5 ? (int)(r >> 40) % 33 : 32;
+        }
+        if (n % 1000 == 7)
+            ip.prefix = n % 2000 == 7 ? -5 : 1000; /* out of range: written as printf would */
+        vg_ip_format(&ip, got);
+        ip_ref(&ip, want);
+        if (strcmp(got, want) != 0)
+            fprintf(stderr, "ip %d: got %s want %s\n", n, got, want);
+        assert_string_equal(got, want);
+    }
+}
+
 static void t_normalize(void **state)
 {
     (void)state;
@@ -948,6 +1029,7 @@ int main(void)
         cmocka_unit_test(t_keep_invalid),    cmocka_unit_test(t_time),
         cmocka_unit_test(t_patterns),        cmocka_unit_test(t_pattern_ast),
         cmocka_unit_test(t_pattern_observables), cmocka_unit_test(t_normalize),
+        cmocka_unit_test(t_ip_format),
         cmocka_unit_test(t_punycode),        cmocka_unit_test(t_index),
         cmocka_unit_test(t_index_grow),      cmocka_unit_test(t_index_model),
         cmocka_unit_test(t_siphash),
