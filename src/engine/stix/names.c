@@ -148,6 +148,8 @@ int vg__stix_prop_class(const char *k, size_t n)
             return P_TIME;
         if (memcmp(k, "lang", 4) == 0)
             return P_LANG;
+        if (memcmp(k, "name", 4) == 0)
+            return P_PLAIN;
         if (memcmp(k, "type", 4) == 0)
             return P_TYPE;
         break;
@@ -160,6 +162,8 @@ int vg__stix_prop_class(const char *k, size_t n)
             return P_TIME;
         if (memcmp(k, "start", 5) == 0)
             return P_TIME;
+        if (memcmp(k, "value", 5) == 0)
+            return P_PLAIN;
         break;
     case 6:
         if (memcmp(k, "hashes", 6) == 0)
@@ -168,6 +172,8 @@ int vg__stix_prop_class(const char *k, size_t n)
             return P_LABELS;
         break;
     case 7:
+        if (memcmp(k, "aliases", 7) == 0)
+            return P_PLAIN;
         if (memcmp(k, "created", 7) == 0)
             return P_CREATED;
         if (memcmp(k, "pattern", 7) == 0)
@@ -198,12 +204,20 @@ int vg__stix_prop_class(const char *k, size_t n)
             return P_EXTENSIONS;
         if (memcmp(k, "first_seen", 10) == 0)
             return P_TIME;
+        if (memcmp(k, "source_ref", 10) == 0)
+            return P_PLAIN;
         if (memcmp(k, "start_time", 10) == 0)
             return P_TIME;
+        if (memcmp(k, "target_ref", 10) == 0)
+            return P_PLAIN;
         if (memcmp(k, "valid_from", 10) == 0)
             return P_VALID_FROM;
         break;
     case 11:
+        if (memcmp(k, "description", 11) == 0)
+            return P_PLAIN;
+        if (memcmp(k, "object_refs", 11) == 0)
+            return P_PLAIN;
         if (memcmp(k, "valid_until", 11) == 0)
             return P_VALID_UNTIL;
         break;
@@ -234,10 +248,18 @@ int vg__stix_prop_class(const char *k, size_t n)
             return P_TIME;
         if (memcmp(k, "account_expires", 15) == 0)
             return P_TIME;
+        if (memcmp(k, "indicator_types", 15) == 0)
+            return P_PLAIN;
         if (memcmp(k, "object_modified", 15) == 0)
             return P_TIME;
         if (memcmp(k, "pattern_version", 15) == 0)
             return P_PATTERN_VERSION;
+        if (memcmp(k, "sighting_of_ref", 15) == 0)
+            return P_PLAIN;
+        if (memcmp(k, "x_mitre_domains", 15) == 0)
+            return P_PLAIN;
+        if (memcmp(k, "x_mitre_version", 15) == 0)
+            return P_PLAIN;
         break;
     case 16:
         if (memcmp(k, "analysis_started", 16) == 0)
@@ -248,12 +270,18 @@ int vg__stix_prop_class(const char *k, size_t n)
             return P_GRANULAR_MARKINGS;
         if (memcmp(k, "kill_chain_phases", 17) == 0)
             return P_KILL_CHAIN_PHASES;
+        if (memcmp(k, "relationship_type", 17) == 0)
+            return P_PLAIN;
+        if (memcmp(k, "x_mitre_platforms", 17) == 0)
+            return P_PLAIN;
         break;
     case 18:
         if (memcmp(k, "account_last_login", 18) == 0)
             return P_TIME;
         if (memcmp(k, "validity_not_after", 18) == 0)
             return P_TIME;
+        if (memcmp(k, "x_mitre_deprecated", 18) == 0)
+            return P_PLAIN;
         break;
     case 19:
         if (memcmp(k, "account_first_login", 19) == 0)
@@ -268,6 +296,12 @@ int vg__stix_prop_class(const char *k, size_t n)
     case 23:
         if (memcmp(k, "credential_last_changed", 23) == 0)
             return P_TIME;
+        if (memcmp(k, "x_mitre_modified_by_ref", 23) == 0)
+            return P_PLAIN;
+        break;
+    case 27:
+        if (memcmp(k, "x_mitre_attack_spec_version", 27) == 0)
+            return P_PLAIN;
         break;
     case 34:
         if (memcmp(k, "private_key_usage_period_not_after", 34) == 0)

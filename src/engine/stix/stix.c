@@ -111,9 +111,24 @@ enum vg_stix_kind vg_stix_type_kind(const char *type)
     return t < 0 ? VG_STIX_CUSTOM : types[t].kind;
 }
 
+static const unsigned char hex_byte[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+};
+
 static int hexc(char c)
 {
-    return (unsigned)(c - '0') < 10u || (unsigned)((c | 0x20) - 'a') < 6u;
+    return hex_byte[(unsigned char)c];
+}
+
+/* n hex digits at s (stops at the first other byte, a NUL included) */
+static int hex_run(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!hex_byte[(unsigned char)s[i]])
+            return 0;
+    return 1;
 }
 
 int vg_stix_id_valid(const char *id, const char *type)
@@ -131,18 +146,14 @@ int vg_stix_id_valid(const char *id, const char *type)
     } else if (!type_name_valid(id, tn)) {
         return 0;
     }
-    /* 36 characters (a NUL before fails a test, as a 37th byte does):
-     * xxxxxxxx-xxxx-Mxxx-Nxxx-xxxxxxxxxxxx, M 1-5, N 8, 9, a or b */
+    /* xxxxxxxx-xxxx-Mxxx-Nxxx-xxxxxxxxxxxx and its end, in order (a NUL
+     * fails the test it meets), M 1-5, N 8, 9, a or b */
     u = id + tn + 2;
-    for (int i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (u[i] != '-')
-                return 0;
-        } else if (!hexc(u[i])) {
-            return 0;
-        }
-    }
-    if (u[36] != '\0' || u[14] < '1' || u[14] > '5')
+    if (!(hex_run(u, 8) && u[8] == '-' && hex_run(u + 9, 4) && u[13] == '-' &&
+          hex_run(u + 14, 4) && u[18] == '-' && hex_run(u + 19, 4) && u[23] == '-' &&
+          hex_run(u + 24, 12) && u[36] == '\0'))
+        return 0;
+    if (u[14] < '1' || u[14] > '5')
         return 0;
     return u[19] == '8' || u[19] == '9' || (u[19] | 0x20) == 'a' || (u[19] | 0x20) == 'b';
 }
@@ -423,6 +434,15 @@ static int check_extensions(struct vg__stix_ctx *c, const struct vg_jval *v)
 
 /* Property names: the spec's own are lower-case snake case; custom ones MUST
  * be [a-z0-9_]{3,250}. "id" is the only name shorter than three. */
+/* 1 for the bytes of a custom property name: a-z, 0-9, '_' */
+static const unsigned char prop_byte[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['_'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
+    ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1,
+    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
 static int prop_name_valid_n(const char *k, size_t n)
 {
     if (n == 2 && k[0] == 'i' && k[1] == 'd')
@@ -430,7 +450,7 @@ static int prop_name_valid_n(const char *k, size_t n)
     if (n < 3 || n > 250)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
+        if (!prop_byte[(unsigned char)k[i]])
             return 0;
     return 1;
 }
@@ -535,7 +555,7 @@ static int check_props(struct vg__stix_ctx *c, const struct vg_jval *o, int know
         const struct vg_jval *v = &o->u.o[i].val;
         size_t n = o->u.o[i].key.n;
         int pc = cls[i];
-        if (pc != P_ID && !prop_name_valid_n(k, n)) {
+        if (pc == P_OTHER && !prop_name_valid_n(k, n)) { /* the others are valid names */
             rc = vg__stix_fail(c, VG_EINVAL, k, "invalid property name%s", NULL);
             break;
         }

@@ -24,14 +24,17 @@ enum {
 
 /* Property classes (vg__stix_prop_class): the properties below P_INDEXED
  * are found once per object (struct vg__stix_ctx's prop); P_TIME is any
- * other timestamp property of the types the spec defines. */
+ * other timestamp property of the types the spec defines; P_PLAIN a
+ * frequent name with no rule of its own. Every name of a class other than
+ * P_OTHER is a valid property name (tests/unit/stix reads names.c). */
 enum {
     P_OTHER = 0, P_ID, P_TYPE, P_SPEC_VERSION, P_CREATED, P_MODIFIED, P_CREATED_BY_REF, P_REVOKED,
     P_CONFIDENCE, P_LABELS, P_LANG, P_EXTERNAL_REFERENCES, P_OBJECT_MARKING_REFS,
     P_GRANULAR_MARKINGS, P_EXTENSIONS, P_KILL_CHAIN_PHASES, P_HASHES, P_DEFANGED, P_PATTERN,
     P_PATTERN_TYPE, P_PATTERN_VERSION, P_VALID_FROM, P_VALID_UNTIL,
     P_INDEXED,
-    P_TIME = P_INDEXED
+    P_TIME = P_INDEXED,
+    P_PLAIN
 };
 
 /* T_* of the type name k[0..n), or -1. */

@@ -20,6 +20,7 @@
 #include "engine/stix/ioc_index.h"
 #include "engine/stix/pattern.h"
 #include "engine/stix/stix.h"
+#include "engine/stix/stix_int.h"
 #include "engine/stix/tlp.h"
 
 /* ---- objects ---- */
@@ -993,6 +994,63 @@ static void t_json_write(void **state)
     }
 }
 
+/* engine/stix/names.c, read as text: every name it looks up is spelt as
+ * its length case says, maps to the constant named after it (T_<TYPE>,
+ * P_<NAME>, or P_TIME / P_PLAIN), is found by the lookup, and is a valid
+ * type or property name (check_props skips the name check for them). */
+static void t_names(void **state)
+{
+    (void)state;
+    const char *src = getenv("VIGIL_SRC");
+    char path[512], line[256], name[128], sym[64];
+    int in_types = 0, in_props = 0, ntypes = 0, nprops = 0;
+    size_t n = 0;
+    FILE *f;
+    if (src == NULL)
+        src = ".";
+    snprintf(path, sizeof(path), "%s/src/engine/stix/names.c", src);
+    assert_non_null(f = fopen(path, "r"));
+    while (fgets(line, sizeof(line), f)) {
+        if (strstr(line, "vg__stix_type_index(const char"))
+            in_types = 1, in_props = 0;
+        if (strstr(line, "vg__stix_prop_class(const char"))
+            in_types = 0, in_props = 1;
+        if (sscanf(line, " if (memcmp(k, \"%127[^\"]\", %zu) == 0)", name, &n) == 2) {
+            char want[80];
+            size_t i;
+            assert_int_equal(strlen(name), n);
+            assert_non_null(fgets(line, sizeof(line), f));
+            assert_int_equal(sscanf(line, " return %63[A-Z0-9_];", sym), 1);
+            snprintf(want, sizeof(want), "%s%s", in_types ? "T_" : "P_", name);
+            for (i = 0; want[i]; i++)
+                want[i] = want[i] == '-' ? '_' : (char)(want[i] >= 'a' && want[i] <= 'z'
+                                                            ? want[i] - 'a' + 'A' : want[i]);
+            if (in_types) {
+                assert_string_equal(sym, want);
+                assert_true(vg__stix_type_index(name, n) >= 0);
+                assert_int_not_equal(vg_stix_type_kind(name), VG_STIX_CUSTOM);
+                assert_int_not_equal(vg_stix_type_kind(name), 0);
+                ntypes++;
+            } else if (in_props) {
+                if (strcmp(sym, "P_TIME") != 0 && strcmp(sym, "P_PLAIN") != 0)
+                    assert_string_equal(sym, want);
+                assert_int_not_equal(vg__stix_prop_class(name, n), P_OTHER);
+                assert_true(strcmp(name, "id") == 0 || (n >= 3 && n <= 250));
+                for (i = 0; i < n; i++)
+                    assert_true((name[i] >= 'a' && name[i] <= 'z') ||
+                                (name[i] >= '0' && name[i] <= '9') || name[i] == '_');
+                nprops++;
+            }
+        }
+    }
+    fclose(f);
+    assert_int_equal(ntypes, T_COUNT);
+    assert_true(nprops > 50);
+    assert_int_equal(vg__stix_type_index("indicatorx", 9), T_INDICATOR);
+    assert_int_equal(vg__stix_type_index("indicato", 8), -1);
+    assert_int_equal(vg__stix_prop_class("Type", 4), P_OTHER);
+}
+
 /* A document parsed already gives what parsing the text gives. */
 static void t_read_bundle(void **state)
 {
@@ -1035,6 +1093,7 @@ int main(void)
         cmocka_unit_test(t_siphash),
         cmocka_unit_test(t_tlp),
         cmocka_unit_test(t_json_write),      cmocka_unit_test(t_read_bundle),
+        cmocka_unit_test(t_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
