@@ -783,6 +783,49 @@ static void test_offsets(void **state)
     assert_int_equal(vg_jscan_parse(NULL, 0, A, NULL, &v, NULL, NULL), VG_EJSON);
 }
 
+/* Small objects (the linear duplicate check behind a bit per key): keys
+ * that share length, first and last byte (one bit) but differ inside are
+ * fine; a repeat of any of them, or of a key with a bit of its own, is the
+ * error at the repeat's offset. */
+static void test_small_dups(void **state)
+{
+    (void)state;
+    for (size_t k = 1; k <= 16; k++)
+        for (size_t j = 0; j <= k; j++) {
+            char s[512];
+            size_t o = 0, at = 0;
+            const struct vg_jval *v;
+            struct vg_err e = {0};
+            s[o++] = '{';
+            for (size_t i = 0; i < k; i++)
+                o += (size_t)snprintf(s + o, sizeof(s) - o, "%s\"a%cz\":%zu", i ? "," : "",
+                                      (char)('A' + i), i);
+            o += (size_t)snprintf(s + o, sizeof(s) - o, ",\"k%zu\":0", k);
+            if (j < k) { /* a repeat of key j (one bit with all the others) */
+                at = o + 1;
+                o += (size_t)snprintf(s + o, sizeof(s) - o, ",\"a%cz\":1", (char)('A' + j));
+            }
+            s[o++] = '}';
+            s[o] = '\0';
+            size_t pos = 0;
+            int rc = vg_jscan_parse(s, o, A, NULL, &v, &pos, &e);
+            if (j == k) {
+                assert_int_equal(rc, VG_OK);
+                assert_int_equal(v->n, k + 1);
+                continue;
+            }
+            assert_int_equal(rc, VG_EJSON);
+            assert_int_equal(pos, at);
+            assert_non_null(strstr(e.msg, "duplicate key"));
+            if (k < 15) { /* the key with a bit of its own, repeated (under 17 keys) */
+                char t[512];
+                size_t n = (size_t)snprintf(t, sizeof(t), "{\"k%zu\":0,%.*s,\"k%zu\":2}", k,
+                                            (int)(o - 2), s + 1, k);
+                assert_int_equal(vg_jscan_parse(t, n, A, NULL, &v, &pos, &e), VG_EJSON);
+            }
+        }
+}
+
 static char *big_object(size_t k, size_t prefix, int dup_at_end, size_t *n)
 {
     size_t cap = k * (prefix + 40) + 64, o = 0;
@@ -939,6 +982,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offsets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_dups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_big, setup, teardown),
         cmocka_unit_test_setup_teardown(test_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_testdata, setup, teardown),
