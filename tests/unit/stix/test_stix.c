@@ -1016,7 +1016,7 @@ static void t_names(void **state)
         if (strstr(line, "vg__stix_prop_class(const char"))
             in_types = 0, in_props = 1;
         if (sscanf(line, " if (memcmp(k, \"%127[^\"]\", %zu) == 0)", name, &n) == 2) {
-            char want[80];
+            char want[136];
             size_t i;
             assert_int_equal(strlen(name), n);
             assert_non_null(fgets(line, sizeof(line), f));
