@@ -88,7 +88,7 @@ void vg_buf_put_i64(struct vg_buf *b, long long v)
  * 0x80 up have their high bit set and are never flagged themselves, and a
  * borrow only starts at a flagged byte, so the lowest flagged byte is the
  * first one to escape. */
-static size_t copy_plain(char *o, const char *s, size_t n)
+size_t vg_buf_jplain(char *o, const char *s, size_t n)
 {
     size_t i = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -124,7 +124,7 @@ void vg_buf_put_jstr(struct vg_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     char *o = vg_buf_room(b, n + 2);
-    size_t i = copy_plain(o + 1, s, n), run;
+    size_t i = vg_buf_jplain(o + 1, s, n), run;
     o[0] = '"';
     if (i == n) { /* nothing to escape: the common case */
         o[n + 1] = '"';

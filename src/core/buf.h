@@ -35,6 +35,10 @@ static inline char *vg_buf_room(struct vg_buf *b, size_t n)
         vg__buf_grow(b, n);
     return b->p + b->n;
 }
+/* Copies s[0..n) to o (room for n bytes) up to the first byte that
+ * vg_buf_put_jstr escapes; returns the bytes copied (n: none to escape).
+ * For writers that put the quotes around it themselves. */
+size_t vg_buf_jplain(char *o, const char *s, size_t n);
 void vg_buf_reset(struct vg_buf *b);
 void vg_buf_free(struct vg_buf *b);
 /* Hands the bytes over (caller frees with free()); leaves b empty. */

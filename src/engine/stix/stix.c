@@ -908,8 +908,36 @@ static void write_real(double d, struct vg_buf *b)
 }
 
 /* Containers write their brackets, commas and colons straight into the
- * buffer (vg_buf_room), strings through vg_buf_put_jstr's copy-and-check:
- * the stored text of each object of a bundle is written here. */
+ * buffer (vg_buf_room), and a member's `,"key":` (or a string) at one room
+ * check when it has nothing to escape: the stored text of each object of a
+ * bundle is written here. */
+static void json_write(const struct vg_jval *v, struct vg_buf *b);
+
+/* sep (when not 0), then s[0..n) quoted, then after (when not 0) */
+static void put_str(struct vg_buf *b, char sep, const char *s, size_t n, char after)
+{
+    char *o = vg_buf_room(b, n + 4);
+    size_t k = 0;
+    if (sep)
+        o[k++] = sep;
+    o[k++] = '"';
+    if (vg_buf_jplain(o + k, s, n) == n) {
+        k += n;
+        o[k++] = '"';
+        if (after)
+            o[k++] = after;
+        b->n += k;
+        return;
+    }
+    b->n += k - 1; /* the separator stays; vg_buf_put_jstr writes the quotes */
+    vg_buf_put_jstr(b, s, n);
+    if (after) {
+        o = vg_buf_room(b, 1);
+        *o = after;
+        b->n++;
+    }
+}
+
 static void json_write(const struct vg_jval *v, struct vg_buf *b)
 {
     char *o;
@@ -919,18 +947,23 @@ static void json_write(const struct vg_jval *v, struct vg_buf *b)
     case VG_JTRUE: vg_buf_append(b, "true", 4); break;
     case VG_JINT: vg_buf_put_i64(b, v->u.i); break;
     case VG_JREAL: write_real(v->u.d, b); break;
-    case VG_JSTR: vg_buf_put_jstr(b, v->u.s, v->n); break;
+    case VG_JSTR: put_str(b, 0, v->u.s, v->n, 0); break;
     case VG_JARR:
         o = vg_buf_room(b, 2);
         *o = '[';
         b->n++;
         for (uint32_t i = 0; i < v->n; i++) {
+            const struct vg_jval *x = &v->u.a[i];
+            if (x->type == VG_JSTR) {
+                put_str(b, i ? ',' : 0, x->u.s, x->n, 0);
+                continue;
+            }
             if (i) {
                 o = vg_buf_room(b, 1);
                 *o = ',';
                 b->n++;
             }
-            json_write(&v->u.a[i], b);
+            json_write(x, b);
         }
         o = vg_buf_room(b, 1);
         *o = ']';
@@ -941,17 +974,12 @@ static void json_write(const struct vg_jval *v, struct vg_buf *b)
         *o = '{';
         b->n++;
         for (uint32_t i = 0; i < v->n; i++) {
-            const struct vg_jval *k = &v->u.o[i].key;
-            if (i) {
-                o = vg_buf_room(b, 1);
-                *o = ',';
-                b->n++;
-            }
-            vg_buf_put_jstr(b, k->u.s, k->n);
-            o = vg_buf_room(b, 1);
-            *o = ':';
-            b->n++;
-            json_write(&v->u.o[i].val, b);
+            const struct vg_jval *k = &v->u.o[i].key, *x = &v->u.o[i].val;
+            put_str(b, i ? ',' : 0, k->u.s, k->n, ':');
+            if (x->type == VG_JSTR)
+                put_str(b, 0, x->u.s, x->n, 0);
+            else
+                json_write(x, b);
         }
         o = vg_buf_room(b, 1);
         *o = '}';
