@@ -125,9 +125,12 @@ static void grow_values(struct js *J)
 
 static inline struct vg_jval *push(struct js *J)
 {
+    struct vg_jval *v;
     if (J->nv == J->cap)
         grow_values(J);
-    return &J->v[J->nv++];
+    v = &J->v[J->nv++];
+    v->plain = 0;
+    return v;
 }
 
 static int hex4(const unsigned char *p)
@@ -171,6 +174,7 @@ scan_string_rest(struct js *J, const unsigned char *p, const unsigned char *q0, 
                  struct vg_jval *out)
 {
     const unsigned char *end = J->end;
+    int plain = 1; /* no escape read (UTF-8 is written as is, controls are errors) */
 #ifdef JS_SSE2
     const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
                   space = _mm_set1_epi8(0x20);
@@ -226,12 +230,14 @@ scan_string_rest(struct js *J, const unsigned char *p, const unsigned char *q0, 
         if (*p == '"') {
             *o = '\0';
             out->type = VG_JSTR;
+            out->plain = (uint8_t)plain;
             out->n = (uint32_t)(o - o0);
             out->u.s = o0;
             J->sb = o + 1;
             return p + 1;
         }
         if (*p == '\\') {
+            plain = 0;
             if (end - p < 2) {
                 fail(J, q0, "unterminated string");
                 return NULL;
@@ -335,6 +341,7 @@ static inline const unsigned char *scan_string(struct js *J, const unsigned char
             o += p - p0;
             *o = '\0';
             out->type = VG_JSTR;
+            out->plain = 1;
             out->n = (uint32_t)(p - p0);
             out->u.s = J->sb;
             J->sb = o + 1;
@@ -679,6 +686,7 @@ after:
         }
         J->nv = f->start;
         slot = &J->v[J->nv++]; /* the container takes its first child's place */
+        slot->plain = 0;
         if (f->obj) {
             slot->type = VG_JOBJ;
             slot->n = (uint32_t)(cnt / 2);

@@ -913,15 +913,19 @@ static void write_real(double d, struct vg_buf *b)
  * bundle is written here. */
 static void json_write(const struct vg_jval *v, struct vg_buf *b);
 
-/* sep (when not 0), then s[0..n) quoted, then after (when not 0) */
-static void put_str(struct vg_buf *b, char sep, const char *s, size_t n, char after)
+/* sep (when not 0), then string v quoted, then after (when not 0); a
+ * string jscan read without escapes (plain) is copied without a look */
+static void put_str(struct vg_buf *b, char sep, const struct vg_jval *v, char after)
 {
+    const char *s = v->u.s;
+    size_t n = v->n, k = 0;
     char *o = vg_buf_room(b, n + 4);
-    size_t k = 0;
     if (sep)
         o[k++] = sep;
     o[k++] = '"';
-    if (vg_buf_jplain(o + k, s, n) == n) {
+    if (v->plain)
+        memcpy(o + k, s, n);
+    if (v->plain || vg_buf_jplain(o + k, s, n) == n) {
         k += n;
         o[k++] = '"';
         if (after)
@@ -947,7 +951,7 @@ static void json_write(const struct vg_jval *v, struct vg_buf *b)
     case VG_JTRUE: vg_buf_append(b, "true", 4); break;
     case VG_JINT: vg_buf_put_i64(b, v->u.i); break;
     case VG_JREAL: write_real(v->u.d, b); break;
-    case VG_JSTR: put_str(b, 0, v->u.s, v->n, 0); break;
+    case VG_JSTR: put_str(b, 0, v, 0); break;
     case VG_JARR:
         o = vg_buf_room(b, 2);
         *o = '[';
@@ -955,7 +959,7 @@ static void json_write(const struct vg_jval *v, struct vg_buf *b)
         for (uint32_t i = 0; i < v->n; i++) {
             const struct vg_jval *x = &v->u.a[i];
             if (x->type == VG_JSTR) {
-                put_str(b, i ? ',' : 0, x->u.s, x->n, 0);
+                put_str(b, i ? ',' : 0, x, 0);
                 continue;
             }
             if (i) {
@@ -975,9 +979,9 @@ static void json_write(const struct vg_jval *v, struct vg_buf *b)
         b->n++;
         for (uint32_t i = 0; i < v->n; i++) {
             const struct vg_jval *k = &v->u.o[i].key, *x = &v->u.o[i].val;
-            put_str(b, i ? ',' : 0, k->u.s, k->n, ':');
+            put_str(b, i ? ',' : 0, k, ':');
             if (x->type == VG_JSTR)
-                put_str(b, 0, x->u.s, x->n, 0);
+                put_str(b, 0, x, 0);
             else
                 json_write(x, b);
         }
