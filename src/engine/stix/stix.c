@@ -587,7 +587,10 @@ static int check_props(struct vg__stix_ctx *c, const struct vg_jval *o, int know
                 break;
             default:
                 if (known && is_time_class(pc))
-                    rc = vg__stix_check_time_v(c, v, k, 0, NULL);
+                    rc = vg__stix_check_time_v(c, v, k, 0,
+                                               pc == P_VALID_FROM    ? &c->valid_from
+                                               : pc == P_VALID_UNTIL ? &c->valid_until
+                                                                     : NULL);
                 break;
             }
         if (rc)
@@ -624,7 +627,8 @@ static int validate(const struct vg_jval *o, const char *path, struct vg_stix_ob
 {
     const struct vg_jval *pr[P_INDEXED] = {0};
     unsigned char cls_stack[CLS_STACK], *cls = cls_stack;
-    struct vg__stix_ctx c = {path ? path : "", err, scratch, pr, keep_ast};
+    struct vg__stix_ctx c = {path ? path : "", err, scratch, pr, keep_ast, VG_STIX_TIME_NONE,
+                             VG_STIX_TIME_NONE};
     int rc = VG_OK;
     const char *type = NULL, *id = NULL;
     if (!VG_SJ_OBJ(o)) {

@@ -76,6 +76,9 @@ struct vg__stix_ctx {
     struct vg_arena *scratch; /* for pattern ASTs; NULL: one per pattern */
     const struct vg_jval *const *prop; /* [P_INDEXED]: the object's member of that class or NULL */
     int keep_ast; /* leave a pattern's AST in scratch, as out->pattern_ast */
+    /* valid_from / valid_until as check_props read them (VG_STIX_TIME_NONE
+     * until then): the indicator rules take them from here */
+    int64_t valid_from, valid_until;
 };
 
 /* Each records the first error in c->err naming "<base>.<prop>" and returns

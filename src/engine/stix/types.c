@@ -24,11 +24,13 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o,
         const struct vg_jval *const *pr = c->prop; /* validate's index of the members */
         const char *pt = NULL, *pat = NULL;
         int64_t vf = 0, vu = 0;
+        /* valid_from and valid_until were read by check_props (a type the
+         * spec defines has its timestamps checked there, before these rules) */
         if ((rc = vg__stix_need_string_v(c, pr[P_PATTERN_TYPE], "pattern_type", &pt)) ||
-            (rc = vg__stix_need_string_v(c, pr[P_PATTERN], "pattern", &pat)) ||
-            (rc = vg__stix_check_time_v(c, pr[P_VALID_FROM], "valid_from", 0, &vf)) ||
-            (rc = vg__stix_check_time_v(c, pr[P_VALID_UNTIL], "valid_until", 0, &vu)))
+            (rc = vg__stix_need_string_v(c, pr[P_PATTERN], "pattern", &pat)))
             break;
+        vf = c->valid_from;
+        vu = c->valid_until;
         if (vu != VG_STIX_TIME_NONE && vu <= vf) {
             rc = vg__stix_fail(c, VG_EINVAL, "valid_until", "must be later than valid_from%s", NULL);
             break;
