@@ -2,11 +2,12 @@
 #include "core/buf.h"
 #include "core/util.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void grow(struct vg_buf *b, size_t extra)
+void vg__buf_grow(struct vg_buf *b, size_t extra)
 {
     size_t need = b->n + extra + 1;
     if (need <= b->cap)
@@ -16,6 +17,12 @@ static void grow(struct vg_buf *b, size_t extra)
         cap *= 2;
     b->p = vg_xrealloc(b->p, cap);
     b->cap = cap;
+}
+
+static inline void grow(struct vg_buf *b, size_t extra)
+{
+    if (b->cap - b->n < extra + 1)
+        vg__buf_grow(b, extra);
 }
 
 void vg_buf_append(struct vg_buf *b, const void *p, size_t n)
@@ -74,12 +81,59 @@ void vg_buf_put_i64(struct vg_buf *b, long long v)
     vg_buf_append(b, t + k, sizeof(t) - (size_t)k);
 }
 
+/* Bytes of s[0..n) before the first one JSON needs escaped ('"', '\\',
+ * controls), copied to o (room for n bytes) on the way. Eight bytes a step:
+ * a byte below 0x20 is found by the borrow of x - 0x20 (high bit set in the
+ * difference, clear in x), '"' and '\\' the same way after an XOR; bytes from
+ * 0x80 up have their high bit set and are never flagged themselves, and a
+ * borrow only starts at a flagged byte, so the lowest flagged byte is the
+ * first one to escape. */
+size_t vg_buf_jplain(char *o, const char *s, size_t n)
+{
+    size_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t x, a, q, t;
+    if (n >= 8) {
+        for (;;) {
+            memcpy(&x, s + i, 8);
+            memcpy(o + i, &x, 8);
+            a = x ^ (ones * '"');
+            q = x ^ (ones * '\\');
+            t = (((a - ones) & ~a) | ((q - ones) & ~q) | ((x - ones * 0x20) & ~x)) & high;
+            if (t)
+                return i + (size_t)__builtin_ctzll(t) / 8;
+            if (i + 8 == n)
+                return n;
+            /* the last word overlaps the one before: its bytes below i
+             * were found plain, so its lowest flagged byte is at i or up */
+            i = n - i >= 16 ? i + 8 : n - 8;
+        }
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20 || ch == '"' || ch == '\\')
+            break;
+        o[i] = (char)ch;
+    }
+    return i;
+}
+
 void vg_buf_put_jstr(struct vg_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t run = 0;
-    vg_buf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
+    char *o = vg_buf_room(b, n + 2);
+    size_t i = vg_buf_jplain(o + 1, s, n), run;
+    o[0] = '"';
+    if (i == n) { /* nothing to escape: the common case */
+        o[n + 1] = '"';
+        b->n += n + 2;
+        b->p[b->n] = '\0';
+        return;
+    }
+    b->n += 1 + i;
+    for (run = i; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch >= 0x20 && ch != '"' && ch != '\\')
             continue;

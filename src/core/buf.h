@@ -24,6 +24,21 @@ void vg_buf_put_i64(struct vg_buf *b, long long v);
  * the rest as \u00XX; everything else, UTF-8 included, as is), so that
  * text built with it reads byte for byte like a jansson dump. */
 void vg_buf_put_jstr(struct vg_buf *b, const char *s, size_t n);
+/* Room for n more bytes and the NUL: returns b->p + b->n, where the caller
+ * writes up to n bytes, adds what it wrote to b->n and ends with the NUL
+ * (b->p[b->n] = '\0') before any other vg_buf call reads the text. For
+ * writers that put many small pieces (one check instead of one per piece). */
+void vg__buf_grow(struct vg_buf *b, size_t extra); /* for vg_buf_room only */
+static inline char *vg_buf_room(struct vg_buf *b, size_t n)
+{
+    if (b->cap - b->n < n + 1) /* cap is 0 until the first append */
+        vg__buf_grow(b, n);
+    return b->p + b->n;
+}
+/* Copies s[0..n) to o (room for n bytes) up to the first byte that
+ * vg_buf_put_jstr escapes; returns the bytes copied (n: none to escape).
+ * For writers that put the quotes around it themselves. */
+size_t vg_buf_jplain(char *o, const char *s, size_t n);
 void vg_buf_reset(struct vg_buf *b);
 void vg_buf_free(struct vg_buf *b);
 /* Hands the bytes over (caller frees with free()); leaves b empty. */

@@ -41,6 +41,7 @@ struct frame {
     uint32_t start; /* scratch index of the first child */
     uint8_t obj;
     uint8_t big; /* object with more than DUP_LINEAR keys: check at close */
+    uint64_t keys; /* small object: a bit per key (key_bit): no bit, no duplicate */
 };
 
 struct js {
@@ -106,9 +107,10 @@ static inline int is_ws(unsigned char c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
+/* Whitespace is at most ' ': compact input (the usual) stops at one test. */
 static inline const unsigned char *skip_ws(const unsigned char *p, const unsigned char *end)
 {
-    while (p < end && is_ws(*p))
+    while (p < end && *p <= ' ' && is_ws(*p))
         p++;
     return p;
 }
@@ -123,9 +125,12 @@ static void grow_values(struct js *J)
 
 static inline struct vg_jval *push(struct js *J)
 {
+    struct vg_jval *v;
     if (J->nv == J->cap)
         grow_values(J);
-    return &J->v[J->nv++];
+    v = &J->v[J->nv++];
+    v->plain = 0;
+    return v;
 }
 
 static int hex4(const unsigned char *p)
@@ -160,12 +165,16 @@ static inline char *put_utf8(char *o, unsigned cp)
     return o;
 }
 
-/* p: just past the opening quote. Fills *out; returns the byte past the
- * closing quote, or NULL with the error set. */
-static const unsigned char *scan_string(struct js *J, const unsigned char *p, struct vg_jval *out)
+/* The string whose text starts at o0 (its quote at q0), scanned and
+ * written up to p and o: the rest of it, escapes and UTF-8 included. Fills
+ * *out; returns the byte past the closing quote, or NULL with the error set.
+ * Out of line: scan_string, inlined in the parser, does the plain strings. */
+static __attribute__((noinline)) const unsigned char *
+scan_string_rest(struct js *J, const unsigned char *p, const unsigned char *q0, char *o, char *o0,
+                 struct vg_jval *out)
 {
-    const unsigned char *end = J->end, *q0 = p - 1;
-    char *o = J->sb, *o0 = o;
+    const unsigned char *end = J->end;
+    int plain = 1; /* no escape read (UTF-8 is written as is, controls are errors) */
 #ifdef JS_SSE2
     const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
                   space = _mm_set1_epi8(0x20);
@@ -221,12 +230,14 @@ static const unsigned char *scan_string(struct js *J, const unsigned char *p, st
         if (*p == '"') {
             *o = '\0';
             out->type = VG_JSTR;
+            out->plain = (uint8_t)plain;
             out->n = (uint32_t)(o - o0);
             out->u.s = o0;
             J->sb = o + 1;
             return p + 1;
         }
         if (*p == '\\') {
+            plain = 0;
             if (end - p < 2) {
                 fail(J, q0, "unterminated string");
                 return NULL;
@@ -304,6 +315,44 @@ static const unsigned char *scan_string(struct js *J, const unsigned char *p, st
             p += k;
         }
     }
+}
+
+/* p: just past the opening quote. Fills *out; returns the byte past the
+ * closing quote, or NULL with the error set. The common string (no escape,
+ * ASCII, 16 bytes of input left after it) ends here; the rest goes on in
+ * scan_string_rest. */
+static inline const unsigned char *scan_string(struct js *J, const unsigned char *p,
+                                               struct vg_jval *out)
+{
+    char *o = J->sb;
+#if defined(JS_SSE2)
+    const unsigned char *end = J->end, *p0 = p;
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                              _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                                 _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        _mm_storeu_si128((__m128i *)(void *)(o + (p - p0)), x);
+        if (bits) {
+            p += __builtin_ctz(bits);
+            if (*p != '"')
+                break;
+            o += p - p0;
+            *o = '\0';
+            out->type = VG_JSTR;
+            out->plain = 1;
+            out->n = (uint32_t)(p - p0);
+            out->u.s = J->sb;
+            J->sb = o + 1;
+            return p + 1;
+        }
+        p += 16;
+    }
+    return scan_string_rest(J, p, p0 - 1, o + (p - p0), o, out);
+#else
+    return scan_string_rest(J, p, p - 1, o, o, out);
+#endif
 }
 
 static const double pow10_tab[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -437,6 +486,16 @@ static const unsigned char *scan_number(struct js *J, const unsigned char *p, st
     }
 }
 
+/* One of 64 bits for a key, from its length and first and last bytes
+ * (equal keys get the same bit). */
+static inline uint64_t key_bit(const struct vg_jval *k)
+{
+    unsigned h = k->n;
+    if (k->n)
+        h = h * 7 + (unsigned char)k->u.s[0] * 3 + (unsigned char)k->u.s[k->n - 1];
+    return (uint64_t)1 << (h & 63);
+}
+
 static int key_cmp(const void *x, const void *y)
 {
     const struct vg_jval *a = *(const struct vg_jval *const *)x, *b = *(const struct vg_jval *const *)y;
@@ -512,6 +571,7 @@ value:
         f->start = (uint32_t)J->nv;
         f->obj = (uint8_t)obj;
         f->big = 0;
+        f->keys = 0;
         if (obj)
             goto key;
         goto value;
@@ -577,8 +637,11 @@ key:
             return VG_EJSON;
         if (!f->big) {
             size_t k = (at - f->start) / 2;
+            uint64_t bit = key_bit(slot);
             if (k >= DUP_LINEAR) {
                 f->big = 1;
+            } else if (!(f->keys & bit)) {
+                f->keys |= bit; /* no key before has this one's bit: none is equal */
             } else {
                 const struct vg_jval *kv = &J->v[f->start];
                 for (size_t i = 0; i < k; i++, kv += 2)
@@ -623,6 +686,7 @@ after:
         }
         J->nv = f->start;
         slot = &J->v[J->nv++]; /* the container takes its first child's place */
+        slot->plain = 0;
         if (f->obj) {
             slot->type = VG_JOBJ;
             slot->n = (uint32_t)(cnt / 2);

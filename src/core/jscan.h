@@ -38,7 +38,10 @@ struct vg_jmem;
 
 /* 16 bytes. n counts string bytes, array items or object members. */
 struct vg_jval {
-    uint8_t type; /* enum vg_jtype */
+    uint8_t type;  /* enum vg_jtype */
+    uint8_t plain; /* VG_JSTR: 1 when the text has no byte JSON escapes ('"',
+                    * '\\', controls; jscan sets it for strings read without
+                    * an escape), so a writer copies it as is; 0: not known */
     uint32_t n;
     union {
         const char *s;

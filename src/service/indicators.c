@@ -169,8 +169,10 @@ static const struct vg__touched *ingest_touched(void *ctx, size_t *n)
 
 /* Observables carried by a STIX object: pattern equalities of an indicator,
  * the value of an SCO, the hashes of a file. The results live in a; a
- * pattern's syntax tree in scratch (reset by the caller) when not NULL. */
-static int observables(struct vg__ioc_item *it, struct vg_arena *a, struct vg_arena *scratch,
+ * pattern's syntax tree in scratch (reset by the caller) when not NULL.
+ * tree: the pattern's tree from the validation, or NULL to parse it. */
+static int observables(struct vg__ioc_item *it, const struct vg_pat_node *tree,
+                       struct vg_arena *a, struct vg_arena *scratch,
                        struct vg_pat_observable **out, size_t *n)
 {
     const char *type = it->so.type;
@@ -191,9 +193,12 @@ static int observables(struct vg__ioc_item *it, struct vg_arena *a, struct vg_ar
         int rc;
         if (it->so.pattern_type == NULL || strcmp(it->so.pattern_type, "stix") != 0)
             return VG_OK;
-        if (vg_stix_pattern_parse(it->so.pattern, strlen(it->so.pattern), t, NULL, &root, &e))
-            return VG_OK; /* validated already; nothing to take */
-        if ((rc = vg_stix_pattern_observables(root, t, &o, n, NULL, &e)) != VG_OK || t == a) {
+        if (tree == NULL) {
+            if (vg_stix_pattern_parse(it->so.pattern, strlen(it->so.pattern), t, NULL, &root, &e))
+                return VG_OK; /* validated already; nothing to take */
+            tree = root;
+        }
+        if ((rc = vg_stix_pattern_observables(tree, t, &o, n, NULL, &e)) != VG_OK || t == a) {
             *out = o;
             return rc;
         }
@@ -341,7 +346,7 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
         nobs = it->nobs;
         ltext = it->ltext;
     } else {
-        if ((rc = observables(it, g->a, NULL, &obs, &nobs)) != VG_OK)
+        if ((rc = observables(it, NULL, g->a, NULL, &obs, &nobs)) != VG_OK)
             return rc;
         if (nobs && (labels = vg_jget(it->obj, "labels")) != NULL) {
             struct vg_buf lb = {0};
@@ -436,6 +441,7 @@ static int prep_item(struct vg__prep *p, size_t i, struct vg_err *err)
     struct vg__ingest *g = p->g;
     struct vg__ioc_item *it = &g->items[i];
     const struct vg_jval *labels;
+    const struct vg_pat_node *tree = NULL;
     int rc;
     if (p->plain) {
         rc = plain_item(p->who, &p->plain->u.a[i], i, p->now, p->a, &p->text, it, err);
@@ -451,6 +457,8 @@ static int prep_item(struct vg__prep *p, size_t i, struct vg_err *err)
         struct vg_stix_bundle *b = p->bundle;
         it->obj = b->objects[i].json;
         it->so = b->objects[i];
+        tree = it->so.pattern_ast; /* in p->scratch until the reset below */
+        it->so.pattern_ast = b->objects[i].pattern_ast = NULL;
         if ((rc = vg__ioc_item_prepare(it, "", p->a, err)) && b->id) {
             char path[40]; /* written only for the message */
             snprintf(path, sizeof(path), "objects[%zu]", i);
@@ -463,7 +471,7 @@ static int prep_item(struct vg__prep *p, size_t i, struct vg_err *err)
         vg_stix_json_write(it->obj, &p->text);
         it->body = vg_arena_strndup(p->a, p->text.p, p->text.n);
     }
-    if ((rc = observables(it, p->a, p->scratch, &it->obs, &it->nobs)) != VG_OK) {
+    if ((rc = observables(it, tree, p->a, p->scratch, &it->obs, &it->nobs)) != VG_OK) {
         vg_arena_reset(p->scratch);
         if (!p->checked)
             return rc;

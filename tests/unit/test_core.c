@@ -66,6 +66,63 @@ static void test_buf(void **state)
     vg_buf_free(&b);
 }
 
+/* vg_buf_put_jstr against the escaping rule spelled out byte by byte: a
+ * byte to escape (or two) at every offset of strings of 0..40 bytes, so the
+ * word-at-a-time scan meets it in every lane, in the overlapping last word
+ * and in the byte loop; appended after earlier text (the length and the
+ * NUL kept). */
+static void jstr_ref(struct vg_buf *b, const unsigned char *s, size_t n)
+{
+    vg_buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = s[i];
+        if (c == '"' || c == '\\')
+            vg_buf_printf(b, "\\%c", c);
+        else if (c == '\b')
+            vg_buf_puts(b, "\\b");
+        else if (c == '\f')
+            vg_buf_puts(b, "\\f");
+        else if (c == '\n')
+            vg_buf_puts(b, "\\n");
+        else if (c == '\r')
+            vg_buf_puts(b, "\\r");
+        else if (c == '\t')
+            vg_buf_puts(b, "\\t");
+        else if (c < 0x20)
+            vg_buf_printf(b, "\\u%04X", c);
+        else
+            vg_buf_putc(b, (char)c);
+    }
+    vg_buf_putc(b, '"');
+}
+
+static void test_buf_jstr(void **state)
+{
+    (void)state;
+    static const unsigned char odd[] = {'"', '\\', 0x01, '\n', 0x1f, '\t', 0x20, 0x7f, 0x80, 0xc3,
+                                        0xff, '!', 0x5d, 0x21, 0x1e};
+    unsigned char s[48];
+    for (size_t n = 0; n <= 40; n++)
+        for (size_t at = 0; at <= n; at++)
+            for (size_t k = 0; k < sizeof(odd); k++) {
+                struct vg_buf got = {0}, want = {0};
+                for (size_t i = 0; i < n; i++)
+                    s[i] = (unsigned char)('a' + i % 26);
+                if (at < n)
+                    s[at] = odd[k];
+                if (n > 2 && k % 3 == 0)
+                    s[n - 1 - at % 2] = odd[(k + at) % sizeof(odd)];
+                vg_buf_puts(&got, "pre");
+                vg_buf_puts(&want, "pre");
+                vg_buf_put_jstr(&got, (const char *)s, n);
+                jstr_ref(&want, s, n);
+                assert_int_equal(got.n, want.n);
+                assert_string_equal(got.p, want.p);
+                vg_buf_free(&got);
+                vg_buf_free(&want);
+            }
+}
+
 static void test_err(void **state)
 {
     (void)state;
@@ -185,7 +242,7 @@ static void test_util(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_arena), cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_arena), cmocka_unit_test(test_buf), cmocka_unit_test(test_buf_jstr),
         cmocka_unit_test(test_err),   cmocka_unit_test(test_json_strict),
         cmocka_unit_test(test_time),  cmocka_unit_test(test_util),
     };

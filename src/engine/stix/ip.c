@@ -1,6 +1,5 @@
 /* IPv4/IPv6 addresses and CIDR blocks: strict parsing, RFC 5952 text,
  * IPv4-mapped addresses. Not for: lookups (ioc_index.c). */
-#include <stdio.h>
 #include <string.h>
 
 #include "engine/stix/ioc.h"
@@ -163,22 +162,72 @@ void vg__ip_unmap(struct vg_ip *ip)
     }
 }
 
+/* Decimal / lower-case hex digits of v at o; the count. (vg_ip_format runs
+ * once per address taken from a submission: no printf.) */
+static size_t put_dec(char *o, unsigned v)
+{
+    char t[10];
+    size_t k = 0, n;
+    do {
+        t[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (n = 0; n < k; n++)
+        o[n] = t[k - 1 - n];
+    return k;
+}
+
+static size_t put_hex(char *o, unsigned v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char t[8];
+    size_t k = 0, n;
+    do {
+        t[k++] = hex[v & 15];
+        v >>= 4;
+    } while (v);
+    for (n = 0; n < k; n++)
+        o[n] = t[k - 1 - n];
+    return k;
+}
+
+/* "/len" (any int, as "/%d" writes it) */
+static size_t put_prefix(char *o, int prefix)
+{
+    o[0] = '/';
+    if (prefix < 0) {
+        o[1] = '-';
+        return 2 + put_dec(o + 2, 0u - (unsigned)prefix);
+    }
+    return 1 + put_dec(o + 1, (unsigned)prefix);
+}
+
+static size_t put_v4(char *o, const unsigned char *a)
+{
+    size_t k = put_dec(o, a[0]);
+    for (int i = 1; i < 4; i++) {
+        o[k++] = '.';
+        k += put_dec(o + k, a[i]);
+    }
+    return k;
+}
+
 void vg_ip_format(const struct vg_ip *ip, char out[64])
 {
     size_t k = 0;
     if (ip->family == 4) {
-        k = (size_t)snprintf(out, 64, "%u.%u.%u.%u", ip->addr[0], ip->addr[1], ip->addr[2],
-                             ip->addr[3]);
+        k = put_v4(out, ip->addr);
         if (ip->prefix != 32)
-            snprintf(out + k, 64 - k, "/%d", ip->prefix);
+            k += put_prefix(out + k, ip->prefix);
+        out[k] = '\0';
         return;
     }
     unsigned g[8];
     for (int i = 0; i < 8; i++)
         g[i] = (unsigned)ip->addr[2 * i] << 8 | ip->addr[2 * i + 1];
     if (is_v4_mapped(ip->addr)) {
-        k = (size_t)snprintf(out, 64, "::ffff:%u.%u.%u.%u", ip->addr[12], ip->addr[13],
-                             ip->addr[14], ip->addr[15]);
+        memcpy(out, "::ffff:", 7);
+        k = 7 + put_v4(out + 7, ip->addr + 12);
     } else {
         int best = -1, bestn = 0;
         for (int i = 0; i < 8;) {
@@ -197,15 +246,17 @@ void vg_ip_format(const struct vg_ip *ip, char out[64])
         }
         for (int i = 0; i < 8; i++) {
             if (i == best) {
-                k += (size_t)snprintf(out + k, 64 - k, "::");
+                out[k++] = ':';
+                out[k++] = ':';
                 i += bestn - 1;
                 continue;
             }
-            k += (size_t)snprintf(out + k, 64 - k, "%s%x", (i && i != best + bestn) ? ":" : "",
-                                  g[i]);
+            if (i && i != best + bestn)
+                out[k++] = ':';
+            k += put_hex(out + k, g[i]);
         }
     }
     if (ip->prefix != 128)
-        snprintf(out + k, 64 - k, "/%d", ip->prefix);
+        k += put_prefix(out + k, ip->prefix);
+    out[k] = '\0';
 }
-

@@ -304,13 +304,14 @@ static int next(struct parser *p)
         size_t len = i - p->pos;
         const char *w = p->s + p->pos;
         p->pos = i;
-        for (size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++)
+        /* keywords are upper-case: an identifier starting otherwise is none */
+        for (size_t k = 0; c >= 'A' && c <= 'Z' && k < sizeof(keywords) / sizeof(keywords[0]); k++)
             if (strlen(keywords[k].w) == len && memcmp(keywords[k].w, w, len) == 0) {
                 p->t = keywords[k].t;
                 return VG_OK;
             }
-        if ((len == 4 && strncasecmp(w, "true", 4) == 0) ||
-            (len == 5 && strncasecmp(w, "false", 5) == 0)) {
+        if ((len == 4 && (c | 0x20) == 't' && strncasecmp(w, "true", 4) == 0) ||
+            (len == 5 && (c | 0x20) == 'f' && strncasecmp(w, "false", 5) == 0)) {
             memset(&p->lit, 0, sizeof(p->lit));
             p->t = K_BOOL;
             p->lit.kind = VG_PAT_BOOL;

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/json.h"
@@ -69,33 +70,11 @@ static const struct type_spec types[T_COUNT] = {
                                  "created_by_ref"}},
 };
 
-/* Timestamp-valued properties of the types the spec defines (sorted, for
- * bsearch). */
-static const char *const time_props[] = {
-    "account_created", "account_expires", "account_first_login", "account_last_login",
-    "analysis_ended", "analysis_started", "atime", "created_time", "credential_last_changed",
-    "ctime", "date", "end", "first_observed", "first_seen", "last_observed", "last_seen",
-    "modified_time", "mtime", "object_modified", "private_key_usage_period_not_after",
-    "private_key_usage_period_not_before", "published", "start", "start_time", "stop_time",
-    "submitted", "valid_from", "valid_until", "validity_not_after", "validity_not_before",
-};
-
-static int cmp_str(const void *a, const void *b)
+/* The timestamp-valued properties of the types the spec defines are the
+ * P_TIME class of names.c (with valid_from and valid_until). */
+static int is_time_class(int cls)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int is_time_prop(const char *k)
-{
-    return bsearch(&k, time_props, VG_ARRAY_LEN(time_props), sizeof(*time_props), cmp_str) != NULL;
-}
-
-static int find_type(const char *t)
-{
-    for (int i = 0; i < T_COUNT; i++)
-        if (types[i].name[0] == t[0] && types[i].name[1] == t[1] && strcmp(types[i].name, t) == 0)
-            return i;
-    return -1;
+    return cls == P_TIME || cls == P_VALID_FROM || cls == P_VALID_UNTIL;
 }
 
 int vg__stix_in_list(const char *s, const char *const *list)
@@ -107,9 +86,8 @@ int vg__stix_in_list(const char *s, const char *const *list)
 }
 
 /* ^([a-z][a-z0-9]*)+(-[a-z0-9]+)*-?$, 3..250: hyphen-separated, no "--". */
-static int type_name_valid(const char *t)
+static int type_name_valid(const char *t, size_t n)
 {
-    size_t n = strlen(t);
     if (n < 3 || n > 250 || !(t[0] >= 'a' && t[0] <= 'z'))
         return 0;
     for (size_t i = 0; i < n; i++) {
@@ -126,49 +104,58 @@ static int type_name_valid(const char *t)
 
 enum vg_stix_kind vg_stix_type_kind(const char *type)
 {
-    if (type == NULL || !type_name_valid(type))
+    size_t n = type ? strlen(type) : 0;
+    if (type == NULL || !type_name_valid(type, n))
         return 0;
-    int t = find_type(type);
+    int t = vg__stix_type_index(type, n);
     return t < 0 ? VG_STIX_CUSTOM : types[t].kind;
 }
 
+static const unsigned char hex_byte[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+};
+
 static int hexc(char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return hex_byte[(unsigned char)c];
+}
+
+/* n hex digits at s (stops at the first other byte, a NUL included) */
+static int hex_run(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!hex_byte[(unsigned char)s[i]])
+            return 0;
+    return 1;
 }
 
 int vg_stix_id_valid(const char *id, const char *type)
 {
-    const char *sep = id ? strstr(id, "--") : NULL;
-    if (sep == NULL)
+    size_t tn;
+    const char *u;
+    if (id == NULL)
         return 0;
-    size_t tn = (size_t)(sep - id);
+    for (tn = 0; !(id[tn] == '-' && id[tn + 1] == '-'); tn++) /* the first "--" ends the type */
+        if (id[tn] == '\0')
+            return 0;
     if (type) {
-        if (strlen(type) != tn || memcmp(type, id, tn) != 0)
+        if (strncmp(type, id, tn) != 0 || type[tn] != '\0')
             return 0;
-    } else {
-        char t[256];
-        if (tn >= sizeof(t))
-            return 0;
-        memcpy(t, id, tn);
-        t[tn] = '\0';
-        if (!type_name_valid(t))
-            return 0;
-    }
-    const char *u = sep + 2;
-    if (strlen(u) != 36)
+    } else if (!type_name_valid(id, tn)) {
         return 0;
-    for (int i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (u[i] != '-')
-                return 0;
-        } else if (!hexc(u[i])) {
-            return 0;
-        }
     }
+    /* xxxxxxxx-xxxx-Mxxx-Nxxx-xxxxxxxxxxxx and its end, in order (a NUL
+     * fails the test it meets), M 1-5, N 8, 9, a or b */
+    u = id + tn + 2;
+    if (!(hex_run(u, 8) && u[8] == '-' && hex_run(u + 9, 4) && u[13] == '-' &&
+          hex_run(u + 14, 4) && u[18] == '-' && hex_run(u + 19, 4) && u[23] == '-' &&
+          hex_run(u + 24, 12) && u[36] == '\0'))
+        return 0;
     if (u[14] < '1' || u[14] > '5')
         return 0;
-    return strchr("89abAB", u[19]) != NULL;
+    return u[19] == '8' || u[19] == '9' || (u[19] | 0x20) == 'a' || (u[19] | 0x20) == 'b';
 }
 
 int vg_stix_time_parse(const char *s, int min_frac, int64_t *ms)
@@ -193,27 +180,31 @@ int vg__stix_fail(struct vg__stix_ctx *c, int code, const char *prop, const char
     return vg_err_field(c->err, code, field, "%s: %s", field[0] ? field : "object", msg);
 }
 
-int vg__stix_need_string(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
-                         const char **out)
+int vg__stix_need_string_v(struct vg__stix_ctx *c, const struct vg_jval *v, const char *k,
+                           const char **out)
 {
-    const struct vg_jval *v = vg_jget(o, k);
     if (v == NULL)
         return vg__stix_fail(c, VG_EMISSING, k, "required property missing%s", NULL);
     if (!VG_SJ_STR(v))
         return vg__stix_fail(c, VG_EINVAL, k, "must be a string%s", NULL);
     if (out)
-        *out = vg_jstr(v);
+        *out = v->u.s;
     return VG_OK;
 }
 
-int vg__stix_check_time(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
-                        int min_frac, int64_t *out)
+int vg__stix_need_string(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                         const char **out)
 {
-    const struct vg_jval *v = vg_jget(o, k);
+    return vg__stix_need_string_v(c, vg_jget(o, k), k, out);
+}
+
+int vg__stix_check_time_v(struct vg__stix_ctx *c, const struct vg_jval *v, const char *k,
+                          int min_frac, int64_t *out)
+{
     int64_t ms = VG_STIX_TIME_NONE;
     if (v == NULL)
         goto out;
-    if (!VG_SJ_STR(v) || vg_stix_time_parse(vg_jstr(v), min_frac, &ms) != 0)
+    if (!VG_SJ_STR(v) || vg_stix_time_parse(v->u.s, min_frac, &ms) != 0)
         return vg__stix_fail(c, VG_EINVAL, k,
                     min_frac ? "must be a UTC timestamp with millisecond precision "
                                "(YYYY-MM-DDTHH:MM:SS.sssZ)%s"
@@ -223,6 +214,12 @@ out:
     if (out)
         *out = ms;
     return VG_OK;
+}
+
+int vg__stix_check_time(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
+                        int min_frac, int64_t *out)
+{
+    return vg__stix_check_time_v(c, vg_jget(o, k), k, min_frac, out);
 }
 
 int vg__stix_check_ref(struct vg__stix_ctx *c, const char *prop, const struct vg_jval *v)
@@ -437,17 +434,30 @@ static int check_extensions(struct vg__stix_ctx *c, const struct vg_jval *v)
 
 /* Property names: the spec's own are lower-case snake case; custom ones MUST
  * be [a-z0-9_]{3,250}. "id" is the only name shorter than three. */
-static int prop_name_valid(const char *k)
+/* 1 for the bytes of a custom property name: a-z, 0-9, '_' */
+static const unsigned char prop_byte[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['_'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
+    ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1,
+    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+static int prop_name_valid_n(const char *k, size_t n)
 {
-    size_t n = strlen(k);
-    if (strcmp(k, "id") == 0)
+    if (n == 2 && k[0] == 'i' && k[1] == 'd')
         return 1;
     if (n < 3 || n > 250)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
+        if (!prop_byte[(unsigned char)k[i]])
             return 0;
     return 1;
+}
+
+static int prop_name_valid(const char *k)
+{
+    return prop_name_valid_n(k, strlen(k));
 }
 
 int vg__stix_check_enum(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
@@ -533,15 +543,19 @@ int vg__stix_has_other_than(const struct vg_jval *o, const char *const *ignore)
 }
 
 /* Checks applied by property name on every object: the spec reserves the
- * _ref/_refs suffixes for identifiers and gives the common properties types. */
-static int check_props(struct vg__stix_ctx *c, const struct vg_jval *o, int known)
+ * _ref/_refs suffixes for identifiers and gives the common properties types.
+ * cls[i]: the class of member i's name (vg__stix_prop_class). */
+static int check_props(struct vg__stix_ctx *c, const struct vg_jval *o, int known,
+                       const unsigned char *cls)
 {
-    const char *k;
-    const struct vg_jval *v;
+    const struct vg_jval *const *pr = c->prop;
     int rc = VG_OK;
-    VG_SJ_OBJ_FOREACH(o, k, v) {
-        size_t n = strlen(k);
-        if (!prop_name_valid(k)) {
+    for (size_t i = 0; i < o->n; i++) {
+        const char *k = o->u.o[i].key.u.s;
+        const struct vg_jval *v = &o->u.o[i].val;
+        size_t n = o->u.o[i].key.n;
+        int pc = cls[i];
+        if (pc == P_OTHER && !prop_name_valid_n(k, n)) { /* the others are valid names */
             rc = vg__stix_fail(c, VG_EINVAL, k, "invalid property name%s", NULL);
             break;
         }
@@ -549,83 +563,110 @@ static int check_props(struct vg__stix_ctx *c, const struct vg_jval *o, int know
             rc = vg__stix_fail(c, VG_EINVAL, k, "null is not a STIX value%s", NULL);
             break;
         }
-        if (strncmp(k, "x_", 2) == 0)
+        if (k[0] == 'x' && k[1] == '_')
             continue; /* custom property: only its name has rules (x_mitre_data_source_ref
                        * is "" in ATT&CK) */
-        if (n > 4 && strcmp(k + n - 4, "_ref") == 0)
+        if (n > 4 && memcmp(k + n - 4, "_ref", 4) == 0)
             rc = vg__stix_check_ref(c, k, v);
-        else if (n > 5 && strcmp(k + n - 5, "_refs") == 0)
+        else if (n > 5 && memcmp(k + n - 5, "_refs", 5) == 0)
             rc = check_ref_list(c, k, v);
-        else if (strcmp(k, "hashes") == 0)
-            rc = check_hashes(c, k, v);
-        else if (strcmp(k, "labels") == 0)
-            rc = vg__stix_check_string_list(c, k, v);
-        else if (strcmp(k, "external_references") == 0)
-            rc = check_ext_refs(c, v);
-        else if (strcmp(k, "granular_markings") == 0)
-            rc = check_granular(c, v);
-        else if (strcmp(k, "kill_chain_phases") == 0)
-            rc = check_kill_chain(c, v);
-        else if (strcmp(k, "extensions") == 0)
-            rc = check_extensions(c, v);
-        else if (strcmp(k, "confidence") == 0)
-            rc = vg__stix_check_int(c, o, k, 0, 100);
-        else if (strcmp(k, "revoked") == 0 || strcmp(k, "defanged") == 0)
-            rc = vg__stix_check_bool(c, o, k);
-        else if (strcmp(k, "lang") == 0 && !VG_SJ_STR(v))
-            rc = vg__stix_fail(c, VG_EINVAL, k, "must be a string%s", NULL);
-        else if (known && is_time_prop(k))
-            rc = vg__stix_check_time(c, o, k, 0, NULL);
+        else
+            switch (pc) {
+            case P_HASHES: rc = check_hashes(c, k, v); break;
+            case P_LABELS: rc = vg__stix_check_string_list(c, k, v); break;
+            case P_EXTERNAL_REFERENCES: rc = check_ext_refs(c, v); break;
+            case P_GRANULAR_MARKINGS: rc = check_granular(c, v); break;
+            case P_KILL_CHAIN_PHASES: rc = check_kill_chain(c, v); break;
+            case P_EXTENSIONS: rc = check_extensions(c, v); break;
+            case P_CONFIDENCE: rc = vg__stix_check_int(c, o, k, 0, 100); break;
+            case P_REVOKED:
+            case P_DEFANGED: rc = vg__stix_check_bool(c, o, k); break;
+            case P_LANG:
+                if (!VG_SJ_STR(v))
+                    rc = vg__stix_fail(c, VG_EINVAL, k, "must be a string%s", NULL);
+                break;
+            default:
+                if (known && is_time_class(pc))
+                    rc = vg__stix_check_time_v(c, v, k, 0,
+                                               pc == P_VALID_FROM    ? &c->valid_from
+                                               : pc == P_VALID_UNTIL ? &c->valid_until
+                                                                     : NULL);
+                break;
+            }
         if (rc)
             break;
     }
     if (rc == VG_OK) {
         /* every object_marking_refs entry names a marking definition */
-        const struct vg_jval *m = vg_jget(o, "object_marking_refs");
-        for (size_t i = 0; m && i < sj_alen(m); i++)
-            if (!vg__stix_has_prefix(vg_jstr(vg_jat(m, i)), "marking-definition--")) {
+        const struct vg_jval *m = pr[P_OBJECT_MARKING_REFS];
+        for (size_t i = 0; m && i < sj_alen(m); i++) {
+            const struct vg_jval *r = &m->u.a[i];
+            if (!(r->type == VG_JSTR && r->n >= 20 &&
+                  memcmp(r->u.s, "marking-definition--", 20) == 0)) {
                 char p[64];
                 snprintf(p, sizeof(p), "object_marking_refs[%zu]", i);
                 rc = vg__stix_fail(c, VG_EINVAL, p, "must be a marking-definition id%s", NULL);
                 break;
             }
+        }
     }
-    if (rc == VG_OK)
-        rc = vg__stix_ref_is(c, o, "created_by_ref", "identity--");
+    if (rc == VG_OK) {
+        const struct vg_jval *v = pr[P_CREATED_BY_REF];
+        if (v && VG_SJ_STR(v) && !(v->n >= 10 && memcmp(v->u.s, "identity--", 10) == 0))
+            rc = vg__stix_fail(c, VG_EINVAL, "created_by_ref", "must refer to a %s", "identity--");
+    }
     return rc;
 }
 
+/* Objects of up to this many members have their names' classes on the
+ * stack; larger ones (rare) in the scratch arena or a heap block. */
+#define CLS_STACK 64
+
 static int validate(const struct vg_jval *o, const char *path, struct vg_stix_object *out,
-                    struct vg_arena *scratch, struct vg_err *err)
+                    struct vg_arena *scratch, int keep_ast, struct vg_err *err)
 {
-    struct vg__stix_ctx c = {path ? path : "", err, scratch};
+    const struct vg_jval *pr[P_INDEXED] = {0};
+    unsigned char cls_stack[CLS_STACK], *cls = cls_stack;
+    struct vg__stix_ctx c = {path ? path : "", err, scratch, pr, keep_ast, VG_STIX_TIME_NONE,
+                             VG_STIX_TIME_NONE};
     int rc = VG_OK;
     const char *type = NULL, *id = NULL;
     if (!VG_SJ_OBJ(o)) {
         rc = vg__stix_fail(&c, VG_EINVAL, NULL, "a STIX object must be a JSON object%s", NULL);
         goto out;
     }
-    if ((rc = vg__stix_need_string(&c, o, "type", &type)))
+    /* one pass over the names: each member's class, the common ones kept */
+    if (o->n > CLS_STACK)
+        cls = vg_xmalloc(o->n);
+    for (size_t i = 0; i < o->n; i++) {
+        const struct vg_jmem *m = &o->u.o[i];
+        int pc = vg__stix_prop_class(m->key.u.s, m->key.n);
+        cls[i] = (unsigned char)pc;
+        if (pc != P_OTHER && pc < P_INDEXED)
+            pr[pc] = &m->val;
+    }
+    if ((rc = vg__stix_need_string_v(&c, pr[P_TYPE], "type", &type)))
         goto out;
-    enum vg_stix_kind kind = vg_stix_type_kind(type);
-    if (kind == 0) {
+    size_t tlen = pr[P_TYPE]->n;
+    if (!type_name_valid(type, tlen)) {
         rc = vg__stix_fail(&c, VG_EINVAL, "type",
                   "invalid type name '%.64s' (3-250 of a-z, 0-9, single hyphens)", type);
         goto out;
     }
-    int t = find_type(type);
-    if ((rc = vg__stix_need_string(&c, o, "id", &id)))
+    int t = vg__stix_type_index(type, tlen);
+    enum vg_stix_kind kind = t < 0 ? VG_STIX_CUSTOM : types[t].kind;
+    if ((rc = vg__stix_need_string_v(&c, pr[P_ID], "id", &id)))
         goto out;
     if (!vg_stix_id_valid(id, type)) {
         rc = vg__stix_fail(&c, VG_EINVAL, "id", "must be '%.64s--' followed by an RFC 4122 UUID", type);
         goto out;
     }
-    const struct vg_jval *sv = vg_jget(o, "spec_version");
+    const struct vg_jval *sv = pr[P_SPEC_VERSION];
     if (sv == NULL && kind != VG_STIX_SCO && kind != VG_STIX_CUSTOM) {
         rc = vg__stix_fail(&c, VG_EMISSING, "spec_version", "required property missing%s", NULL);
         goto out;
     }
-    if (sv && (!VG_SJ_STR(sv) || strcmp(vg_jstr(sv), "2.1") != 0)) {
+    if (sv && !(VG_SJ_STR(sv) && sv->n == 3 && memcmp(sv->u.s, "2.1", 3) == 0)) {
         rc = vg__stix_fail(&c, VG_EINVAL, "spec_version", "must be \"2.1\" (STIX 2.0 is not accepted)%s",
                   NULL);
         goto out;
@@ -633,32 +674,36 @@ static int validate(const struct vg_jval *o, const char *path, struct vg_stix_ob
     int64_t created = VG_STIX_TIME_NONE, modified = VG_STIX_TIME_NONE;
     if (kind == VG_STIX_SDO || kind == VG_STIX_SRO || t == T_LANGUAGE_CONTENT ||
         t == T_EXTENSION_DEFINITION || t == T_MARKING_DEFINITION) {
-        if (!vg_jget(o, "created")) {
+        if (!pr[P_CREATED]) {
             rc = vg__stix_fail(&c, VG_EMISSING, "created", "required property missing%s", NULL);
             goto out;
         }
-        if (t != T_MARKING_DEFINITION && !vg_jget(o, "modified")) {
+        if (t != T_MARKING_DEFINITION && !pr[P_MODIFIED]) {
             rc = vg__stix_fail(&c, VG_EMISSING, "modified", "required property missing%s", NULL);
             goto out;
         }
     }
     if (kind == VG_STIX_SCO) {
-        static const char *const sdo_only[] = {"created", "modified", "created_by_ref",
-                                               "revoked", "labels", "confidence", "lang",
-                                               "external_references", NULL};
-        for (int i = 0; sdo_only[i]; i++)
-            if (vg_jget(o, sdo_only[i])) {
-                rc = vg__stix_fail(&c, VG_EINVAL, sdo_only[i], "not a property of cyber-observables%s",
-                          NULL);
+        static const struct {
+            int cls;
+            const char *name;
+        } sdo_only[] = {{P_CREATED, "created"}, {P_MODIFIED, "modified"},
+                        {P_CREATED_BY_REF, "created_by_ref"}, {P_REVOKED, "revoked"},
+                        {P_LABELS, "labels"}, {P_CONFIDENCE, "confidence"}, {P_LANG, "lang"},
+                        {P_EXTERNAL_REFERENCES, "external_references"}};
+        for (size_t i = 0; i < VG_ARRAY_LEN(sdo_only); i++)
+            if (pr[sdo_only[i].cls]) {
+                rc = vg__stix_fail(&c, VG_EINVAL, sdo_only[i].name,
+                                   "not a property of cyber-observables%s", NULL);
                 goto out;
             }
     }
-    if (t == T_MARKING_DEFINITION && vg_jget(o, "modified")) {
+    if (t == T_MARKING_DEFINITION && pr[P_MODIFIED]) {
         rc = vg__stix_fail(&c, VG_EINVAL, "modified", "marking definitions are not versioned%s", NULL);
         goto out;
     }
-    if ((rc = vg__stix_check_time(&c, o, "created", 3, &created)) ||
-        (rc = vg__stix_check_time(&c, o, "modified", 3, &modified)))
+    if ((rc = vg__stix_check_time_v(&c, pr[P_CREATED], "created", 3, &created)) ||
+        (rc = vg__stix_check_time_v(&c, pr[P_MODIFIED], "modified", 3, &modified)))
         goto out;
     if (created != VG_STIX_TIME_NONE && modified != VG_STIX_TIME_NONE && modified < created) {
         rc = vg__stix_fail(&c, VG_EINVAL, "modified", "must not be before created%s", NULL);
@@ -671,7 +716,7 @@ static int validate(const struct vg_jval *o, const char *path, struct vg_stix_ob
                           NULL);
                 goto out;
             }
-    if ((rc = check_props(&c, o, t >= 0)))
+    if ((rc = check_props(&c, o, t >= 0, cls)))
         goto out;
     if (out) {
         memset(out, 0, sizeof(*out));
@@ -680,30 +725,32 @@ static int validate(const struct vg_jval *o, const char *path, struct vg_stix_ob
     if (t >= 0 && (rc = vg__stix_check_type(&c, t, o, out)))
         goto out;
     if (out) {
+        const struct vg_jval *cf = pr[P_CONFIDENCE];
         out->type = type;
         out->id = id;
         out->kind = kind;
         out->created = created;
         out->modified = modified;
-        out->created_by_ref = vg_jstr(vg_jget(o, "created_by_ref"));
-        out->revoked = VG_SJ_TRUE(vg_jget(o, "revoked"));
-        const struct vg_jval *cf = vg_jget(o, "confidence");
+        out->created_by_ref = vg_jstr(pr[P_CREATED_BY_REF]);
+        out->revoked = VG_SJ_TRUE(pr[P_REVOKED]);
         out->confidence = cf ? (int)sj_int(cf) : -1;
         out->json = o;
     }
 out:
+    if (cls != cls_stack)
+        free(cls);
     return rc;
 }
 
 int vg_stix_validate_object(const struct vg_jval *obj, const char *path, struct vg_err *err)
 {
-    return validate(obj, path, NULL, NULL, err);
+    return validate(obj, path, NULL, NULL, 0, err);
 }
 
 int vg_stix_object_read(const struct vg_jval *obj, const char *path, struct vg_stix_object *out,
                         struct vg_err *err)
 {
-    return validate(obj, path, out, NULL, err);
+    return validate(obj, path, out, NULL, 0, err);
 }
 
 /* "objects[i]" without printf (once per object of a bundle) */
@@ -728,7 +775,8 @@ int vg_stix_bundle_object(struct vg_stix_bundle *b, size_t i, struct vg_arena *s
     char path[48];
     const struct vg_jval *ov = b->objects[i].json;
     object_path(i, path);
-    return validate(ov, path, &b->objects[i], scratch, err);
+    vg_arena_reset(scratch); /* the previous object's AST */
+    return validate(ov, path, &b->objects[i], scratch, 1, err);
 }
 
 int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_arena *a,
@@ -815,7 +863,7 @@ int vg_stix_read_bundle(const struct vg_jval *root, unsigned flags, struct vg_ar
         const struct vg_jval *ov = &objs->u.a[i];
         int r1;
         object_path(i, path);
-        r1 = validate(ov, path, o, scratch, &e1);
+        r1 = validate(ov, path, o, scratch, 0, &e1);
         if (r1 == VG_OK)
             continue;
         if (!(flags & VG_STIX_KEEP_INVALID)) {
@@ -863,34 +911,93 @@ static void write_real(double d, struct vg_buf *b)
     vg_buf_puts(b, t);
 }
 
-void vg_stix_json_write(const struct vg_jval *v, struct vg_buf *b)
+/* Containers write their brackets, commas and colons straight into the
+ * buffer (vg_buf_room), and a member's `,"key":` (or a string) at one room
+ * check when it has nothing to escape: the stored text of each object of a
+ * bundle is written here. */
+static void json_write(const struct vg_jval *v, struct vg_buf *b);
+
+/* sep (when not 0), then string v quoted, then after (when not 0); a
+ * string jscan read without escapes (plain) is copied without a look */
+static void put_str(struct vg_buf *b, char sep, const struct vg_jval *v, char after)
 {
+    const char *s = v->u.s;
+    size_t n = v->n, k = 0;
+    char *o = vg_buf_room(b, n + 4);
+    if (sep)
+        o[k++] = sep;
+    o[k++] = '"';
+    if (v->plain)
+        memcpy(o + k, s, n);
+    if (v->plain || vg_buf_jplain(o + k, s, n) == n) {
+        k += n;
+        o[k++] = '"';
+        if (after)
+            o[k++] = after;
+        b->n += k;
+        return;
+    }
+    b->n += k - 1; /* the separator stays; vg_buf_put_jstr writes the quotes */
+    vg_buf_put_jstr(b, s, n);
+    if (after) {
+        o = vg_buf_room(b, 1);
+        *o = after;
+        b->n++;
+    }
+}
+
+static void json_write(const struct vg_jval *v, struct vg_buf *b)
+{
+    char *o;
     switch ((enum vg_jtype)v->type) {
     case VG_JNULL: vg_buf_append(b, "null", 4); break;
     case VG_JFALSE: vg_buf_append(b, "false", 5); break;
     case VG_JTRUE: vg_buf_append(b, "true", 4); break;
     case VG_JINT: vg_buf_put_i64(b, v->u.i); break;
     case VG_JREAL: write_real(v->u.d, b); break;
-    case VG_JSTR: vg_buf_put_jstr(b, v->u.s, v->n); break;
+    case VG_JSTR: put_str(b, 0, v, 0); break;
     case VG_JARR:
-        vg_buf_putc(b, '[');
+        o = vg_buf_room(b, 2);
+        *o = '[';
+        b->n++;
         for (uint32_t i = 0; i < v->n; i++) {
-            if (i)
-                vg_buf_putc(b, ',');
-            vg_stix_json_write(&v->u.a[i], b);
+            const struct vg_jval *x = &v->u.a[i];
+            if (x->type == VG_JSTR) {
+                put_str(b, i ? ',' : 0, x, 0);
+                continue;
+            }
+            if (i) {
+                o = vg_buf_room(b, 1);
+                *o = ',';
+                b->n++;
+            }
+            json_write(x, b);
         }
-        vg_buf_putc(b, ']');
+        o = vg_buf_room(b, 1);
+        *o = ']';
+        b->n++;
         break;
     case VG_JOBJ:
-        vg_buf_putc(b, '{');
+        o = vg_buf_room(b, 1);
+        *o = '{';
+        b->n++;
         for (uint32_t i = 0; i < v->n; i++) {
-            if (i)
-                vg_buf_putc(b, ',');
-            vg_buf_put_jstr(b, v->u.o[i].key.u.s, v->u.o[i].key.n);
-            vg_buf_putc(b, ':');
-            vg_stix_json_write(&v->u.o[i].val, b);
+            const struct vg_jval *k = &v->u.o[i].key, *x = &v->u.o[i].val;
+            put_str(b, i ? ',' : 0, k, ':');
+            if (x->type == VG_JSTR)
+                put_str(b, 0, x, 0);
+            else
+                json_write(x, b);
         }
-        vg_buf_putc(b, '}');
+        o = vg_buf_room(b, 1);
+        *o = '}';
+        b->n++;
         break;
     }
+}
+
+void vg_stix_json_write(const struct vg_jval *v, struct vg_buf *b)
+{
+    json_write(v, b);
+    b->p[b->n] = '\0';
 }

@@ -24,6 +24,8 @@ enum vg_stix_kind {
     VG_STIX_CUSTOM,    /* a type the spec does not define (x-mitre-tactic, …) */
 };
 
+struct vg_pat_node; /* engine/stix/pattern.h */
+
 /* One validated object. Strings are borrowed from json (a jscan document),
  * json is borrowed: both live as long as the document's arena (for
  * vg_stix_parse_bundle, the arena given to the parse). */
@@ -38,6 +40,10 @@ struct vg_stix_object {
     /* indicator only (NULL / VG_STIX_TIME_NONE otherwise) */
     const char *pattern, *pattern_type;
     int64_t valid_from, valid_until;
+    /* an indicator validated by vg_stix_bundle_object with a scratch arena:
+     * the syntax tree of its "stix" pattern, in that arena (valid until the
+     * arena is reset); NULL otherwise */
+    const struct vg_pat_node *pattern_ast;
     const struct vg_jval *json;
     /* with VG_STIX_KEEP_INVALID: rc != VG_OK for an invalid object, with the
      * message and the path at fault (arena-owned); otherwise always VG_OK */
@@ -79,8 +85,11 @@ int vg_stix_read_bundle(const struct vg_jval *root, unsigned flags, struct vg_ar
 
 /* Validates object i of a bundle read with VG_STIX_DEFER_OBJECTS into
  * b->objects[i], errors naming "objects[i]…" (rc and err as vg_stix_object_read).
- * scratch: an arena for pattern ASTs (left reset) or NULL. Each i may be
- * validated by a different thread than the one that read the bundle. */
+ * scratch: an arena for pattern ASTs, reset on entry, or NULL; with scratch,
+ * a valid indicator's pattern AST stays there as objects[i].pattern_ast
+ * (for taking its observables without a second parse) until the caller
+ * resets scratch or calls again. Each i may be validated by a different
+ * thread than the one that read the bundle. */
 int vg_stix_bundle_object(struct vg_stix_bundle *b, size_t i, struct vg_arena *scratch,
                           struct vg_err *err);
 

@@ -22,6 +22,26 @@ enum {
     T_COUNT
 };
 
+/* Property classes (vg__stix_prop_class): the properties below P_INDEXED
+ * are found once per object (struct vg__stix_ctx's prop); P_TIME is any
+ * other timestamp property of the types the spec defines; P_PLAIN a
+ * frequent name with no rule of its own. Every name of a class other than
+ * P_OTHER is a valid property name (tests/unit/stix reads names.c). */
+enum {
+    P_OTHER = 0, P_ID, P_TYPE, P_SPEC_VERSION, P_CREATED, P_MODIFIED, P_CREATED_BY_REF, P_REVOKED,
+    P_CONFIDENCE, P_LABELS, P_LANG, P_EXTERNAL_REFERENCES, P_OBJECT_MARKING_REFS,
+    P_GRANULAR_MARKINGS, P_EXTENSIONS, P_KILL_CHAIN_PHASES, P_HASHES, P_DEFANGED, P_PATTERN,
+    P_PATTERN_TYPE, P_PATTERN_VERSION, P_VALID_FROM, P_VALID_UNTIL,
+    P_INDEXED,
+    P_TIME = P_INDEXED,
+    P_PLAIN
+};
+
+/* T_* of the type name k[0..n), or -1. */
+int vg__stix_type_index(const char *k, size_t n);
+/* P_* of the property name k[0..n) (P_OTHER for the rest). */
+int vg__stix_prop_class(const char *k, size_t n);
+
 /* jscan accessors in the shape of the checks (NULL-safe, like jansson's). */
 #define VG_SJ_STR(v) vg_jis((v), VG_JSTR)
 #define VG_SJ_ARR(v) vg_jis((v), VG_JARR)
@@ -54,6 +74,11 @@ struct vg__stix_ctx {
     const char *base; /* path prefix of the object, "" or "objects[3]" */
     struct vg_err *err;
     struct vg_arena *scratch; /* for pattern ASTs; NULL: one per pattern */
+    const struct vg_jval *const *prop; /* [P_INDEXED]: the object's member of that class or NULL */
+    int keep_ast; /* leave a pattern's AST in scratch, as out->pattern_ast */
+    /* valid_from / valid_until as check_props read them (VG_STIX_TIME_NONE
+     * until then): the indicator rules take them from here */
+    int64_t valid_from, valid_until;
 };
 
 /* Each records the first error in c->err naming "<base>.<prop>" and returns
@@ -64,6 +89,11 @@ int vg__stix_need_string(struct vg__stix_ctx *c, const struct vg_jval *o, const 
                          const char **out);
 int vg__stix_check_time(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,
                         int min_frac, int64_t *out);
+/* The same two for the member's value v (NULL when absent), named k. */
+int vg__stix_need_string_v(struct vg__stix_ctx *c, const struct vg_jval *v, const char *k,
+                           const char **out);
+int vg__stix_check_time_v(struct vg__stix_ctx *c, const struct vg_jval *v, const char *k,
+                          int min_frac, int64_t *out);
 int vg__stix_check_ref(struct vg__stix_ctx *c, const char *prop, const struct vg_jval *v);
 int vg__stix_check_string_list(struct vg__stix_ctx *c, const char *prop, const struct vg_jval *v);
 int vg__stix_check_enum(struct vg__stix_ctx *c, const struct vg_jval *o, const char *k,

@@ -34,8 +34,12 @@ int vg_tlp_parse(const char *s, enum vg_tlp *out)
     int rc = -1;
     if (s == NULL)
         goto out;
-    for (size_t i = 0; i < VG_ARRAY_LEN(marking_ids); i++)
-        if (strcasecmp(s, marking_ids[i].id) == 0) {
+    /* the ids: 56 bytes, the first of the UUID (a digit or a-f in the
+     * table) tells most apart before the full comparison */
+    size_t n = strlen(s);
+    for (size_t i = 0; i < VG_ARRAY_LEN(marking_ids) && n == 56; i++)
+        if (((unsigned char)s[20] | 0x20) == (unsigned char)marking_ids[i].id[20] &&
+            strcasecmp(s, marking_ids[i].id) == 0) {
             *out = marking_ids[i].t;
             rc = 0;
             goto out;

@@ -21,18 +21,21 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o,
                                              NULL};
     switch (t) {
     case T_INDICATOR: {
+        const struct vg_jval *const *pr = c->prop; /* validate's index of the members */
         const char *pt = NULL, *pat = NULL;
         int64_t vf = 0, vu = 0;
-        if ((rc = vg__stix_need_string(c, o, "pattern_type", &pt)) ||
-            (rc = vg__stix_need_string(c, o, "pattern", &pat)) ||
-            (rc = vg__stix_check_time(c, o, "valid_from", 0, &vf)) ||
-            (rc = vg__stix_check_time(c, o, "valid_until", 0, &vu)))
+        /* valid_from and valid_until were read by check_props (a type the
+         * spec defines has its timestamps checked there, before these rules) */
+        if ((rc = vg__stix_need_string_v(c, pr[P_PATTERN_TYPE], "pattern_type", &pt)) ||
+            (rc = vg__stix_need_string_v(c, pr[P_PATTERN], "pattern", &pat)))
             break;
+        vf = c->valid_from;
+        vu = c->valid_until;
         if (vu != VG_STIX_TIME_NONE && vu <= vf) {
             rc = vg__stix_fail(c, VG_EINVAL, "valid_until", "must be later than valid_from%s", NULL);
             break;
         }
-        const struct vg_jval *pv = vg_jget(o, "pattern_version");
+        const struct vg_jval *pv = pr[P_PATTERN_VERSION];
         if (pv && !VG_SJ_STR(pv)) {
             rc = vg__stix_fail(c, VG_EINVAL, "pattern_version", "must be a string%s", NULL);
             break;
@@ -41,13 +44,15 @@ int vg__stix_check_type(struct vg__stix_ctx *c, int t, const struct vg_jval *o,
             struct vg_arena *a = c->scratch ? c->scratch : vg_arena_new(0);
             struct vg_pat_node *root;
             char field[256];
-            size_t plen = strlen(pat);
+            size_t plen = pr[P_PATTERN]->n;
             /* the field is named only in a message: written when there is one */
             if ((rc = vg_stix_pattern_parse(pat, plen, a, NULL, &root, NULL)) != VG_OK) {
                 snprintf(field, sizeof(field), "%s%spattern", c->base, *c->base ? "." : "");
                 rc = vg_stix_pattern_parse(pat, plen, a, field, &root, c->err);
             }
-            if (c->scratch)
+            if (rc == VG_OK && c->keep_ast && c->scratch && out)
+                out->pattern_ast = root;
+            else if (c->scratch)
                 vg_arena_reset(a);
             else
                 vg_arena_free(a);

@@ -783,6 +783,87 @@ static void test_offsets(void **state)
     assert_int_equal(vg_jscan_parse(NULL, 0, A, NULL, &v, NULL, NULL), VG_EJSON);
 }
 
+/* The plain flag: 1 for a string read without an escape (nothing in it
+ * JSON escapes), in the inline path (16 bytes of input after it) and at
+ * the end of the input alike; 0 after any escape and for other values. */
+static void test_plain(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        int plain;
+    } t[] = {
+        {"[\"abc\",1,2,3,4,5,6,7,8,9,10,11]", 1},
+        {"[\"abc\"]", 1},
+        {"[\"caf\xc3\xa9 \xe4\xb8\xad and more than sixteen bytes\",0,0,0,0,0,0,0,0,0,0]", 1},
+        {"[\"a string of more than sixteen bytes, plain\",0,0,0,0,0,0,0,0,0,0]", 1},
+        {"[\"\",0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]", 1},
+        {"[\"a\\nb\",0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]", 0},
+        {"[\"a\\\"b\"]", 0},
+        {"[\"\\u00e9\",0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]", 0},
+        {"[\"\\/\"]", 0},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        const struct vg_jval *v;
+        assert_int_equal(vg_jscan_parse(t[i].s, strlen(t[i].s), A, NULL, &v, NULL, NULL), VG_OK);
+        assert_int_equal(v->u.a[0].type, VG_JSTR);
+        if (v->u.a[0].plain != t[i].plain)
+            fail_msg("%s: plain %d", t[i].s, v->u.a[0].plain);
+        for (uint32_t k = 1; k < v->n; k++)
+            assert_int_equal(v->u.a[k].plain, 0);
+        assert_int_equal(v->plain, 0);
+    }
+    const struct vg_jval *o;
+    const char *d = "{\"key\":{\"k\\u0041\":[]},\"z\":null}";
+    assert_int_equal(vg_jscan_parse(d, strlen(d), A, NULL, &o, NULL, NULL), VG_OK);
+    assert_int_equal(o->u.o[0].key.plain, 1);
+    assert_int_equal(o->u.o[0].val.u.o[0].key.plain, 0);
+    assert_int_equal(o->u.o[1].val.plain, 0);
+}
+
+/* Small objects (the linear duplicate check behind a bit per key): keys
+ * that share length, first and last byte (one bit) but differ inside are
+ * fine; a repeat of any of them, or of a key with a bit of its own, is the
+ * error at the repeat's offset. */
+static void test_small_dups(void **state)
+{
+    (void)state;
+    for (size_t k = 1; k <= 16; k++)
+        for (size_t j = 0; j <= k; j++) {
+            char s[512];
+            size_t o = 0, at = 0;
+            const struct vg_jval *v;
+            struct vg_err e = {0};
+            s[o++] = '{';
+            for (size_t i = 0; i < k; i++)
+                o += (size_t)snprintf(s + o, sizeof(s) - o, "%s\"a%cz\":%zu", i ? "," : "",
+                                      (char)('A' + i), i);
+            o += (size_t)snprintf(s + o, sizeof(s) - o, ",\"k%zu\":0", k);
+            if (j < k) { /* a repeat of key j (one bit with all the others) */
+                at = o + 1;
+                o += (size_t)snprintf(s + o, sizeof(s) - o, ",\"a%cz\":1", (char)('A' + j));
+            }
+            s[o++] = '}';
+            s[o] = '\0';
+            size_t pos = 0;
+            int rc = vg_jscan_parse(s, o, A, NULL, &v, &pos, &e);
+            if (j == k) {
+                assert_int_equal(rc, VG_OK);
+                assert_int_equal(v->n, k + 1);
+                continue;
+            }
+            assert_int_equal(rc, VG_EJSON);
+            assert_int_equal(pos, at);
+            assert_non_null(strstr(e.msg, "duplicate key"));
+            if (k < 15) { /* the key with a bit of its own, repeated (under 17 keys) */
+                char t[512];
+                size_t n = (size_t)snprintf(t, sizeof(t), "{\"k%zu\":0,%.*s,\"k%zu\":2}", k,
+                                            (int)(o - 2), s + 1, k);
+                assert_int_equal(vg_jscan_parse(t, n, A, NULL, &v, &pos, &e), VG_EJSON);
+            }
+        }
+}
+
 static char *big_object(size_t k, size_t prefix, int dup_at_end, size_t *n)
 {
     size_t cap = k * (prefix + 40) + 64, o = 0;
@@ -939,6 +1020,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offsets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_dups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_big, setup, teardown),
         cmocka_unit_test_setup_teardown(test_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_testdata, setup, teardown),

@@ -20,6 +20,7 @@
 #include "engine/stix/ioc_index.h"
 #include "engine/stix/pattern.h"
 #include "engine/stix/stix.h"
+#include "engine/stix/stix_int.h"
 #include "engine/stix/tlp.h"
 
 /* ---- objects ---- */
@@ -519,6 +520,87 @@ static void norm_bad(enum vg_ioc_type t, const char *in)
     assert_int_not_equal(rc, VG_OK);
 }
 
+/* vg_ip_format against printf: every zero-run layout of IPv6 groups,
+ * v4-mapped addresses, IPv4, and prefixes (including out of range). */
+static void ip_ref(const struct vg_ip *ip, char out[64])
+{
+    size_t k = 0;
+    const unsigned char *a = ip->addr;
+    if (ip->family == 4) {
+        k = (size_t)snprintf(out, 64, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+        if (ip->prefix != 32)
+            snprintf(out + k, 64 - k, "/%d", ip->prefix);
+        return;
+    }
+    unsigned g[8];
+    int best = -1, bestn = 0;
+    for (int i = 0; i < 8; i++)
+        g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+    if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+        k = (size_t)snprintf(out, 64, "::ffff:%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+    } else {
+        for (int i = 0; i < 8;) {
+            int j = i;
+            while (j < 8 && g[j] == 0)
+                j++;
+            if (j - i > bestn && j - i >= 2) {
+                best = i;
+                bestn = j - i;
+            }
+            i = j > i ? j : i + 1;
+        }
+        for (int i = 0; i < 8; i++) {
+            if (i == best) {
+                k += (size_t)snprintf(out + k, 64 - k, "::");
+                i += bestn - 1;
+                continue;
+            }
+            k += (size_t)snprintf(out + k, 64 - k, "%s%x", (i && i != best + bestn) ? ":" : "",
+                                  g[i]);
+        }
+    }
+    if (ip->prefix != 128)
+        snprintf(out + k, 64 - k, "/%d", ip->prefix);
+}
+
+static void t_ip_format(void **state)
+{
+    (void)state;
+    uint64_t r = 88172645463325252ULL;
+    for (int n = 0; n < 70000; n++) {
+        struct vg_ip ip;
+        char got[64], want[64];
+        memset(&ip, 0, sizeof(ip));
+        if (n < 65536) { /* v6: group i zero when bit i of n is clear (0-255), else random */
+            ip.family = 6;
+            for (int i = 0; i < 8; i++) {
+                r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+                unsigned v = (n >> i & 1) ? (unsigned)(r % 65535 + 1) : 0;
+                if ((n >> 8 & 3) == 1 && v)
+                    v &= 0xf; /* short groups */
+                ip.addr[2 * i] = (unsigned char)(v >> 8);
+                ip.addr[2 * i + 1] = (unsigned char)v;
+            }
+            if ((n >> 10 & 7) == 3) /* v4-mapped */
+                memcpy(ip.addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12);
+            ip.prefix = (n >> 13 & 1) ? (int)(r % 129) : 128;
+        } else {
+            ip.family = 4;
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            memcpy(ip.addr, &r, 4);
+            ip.addr[n % 4] = (unsigned char)(n % 3 == 0 ? 0 : n % 3 == 1 ? 255 : 9);
+            ip.prefix = n % 5 ? (int)(r >> 40) % 33 : 32;
+        }
+        if (n % 1000 == 7)
+            ip.prefix = n % 2000 == 7 ? -5 : 1000; /* out of range: written as printf would */
+        vg_ip_format(&ip, got);
+        ip_ref(&ip, want);
+        if (strcmp(got, want) != 0)
+            fprintf(stderr, "ip %d: got %s want %s\n", n, got, want);
+        assert_string_equal(got, want);
+    }
+}
+
 static void t_normalize(void **state)
 {
     (void)state;
@@ -912,6 +994,63 @@ static void t_json_write(void **state)
     }
 }
 
+/* engine/stix/names.c, read as text: every name it looks up is spelt as
+ * its length case says, maps to the constant named after it (T_<TYPE>,
+ * P_<NAME>, or P_TIME / P_PLAIN), is found by the lookup, and is a valid
+ * type or property name (check_props skips the name check for them). */
+static void t_names(void **state)
+{
+    (void)state;
+    const char *src = getenv("VIGIL_SRC");
+    char path[512], line[256], name[128], sym[64];
+    int in_types = 0, in_props = 0, ntypes = 0, nprops = 0;
+    size_t n = 0;
+    FILE *f;
+    if (src == NULL)
+        src = ".";
+    snprintf(path, sizeof(path), "%s/src/engine/stix/names.c", src);
+    assert_non_null(f = fopen(path, "r"));
+    while (fgets(line, sizeof(line), f)) {
+        if (strstr(line, "vg__stix_type_index(const char"))
+            in_types = 1, in_props = 0;
+        if (strstr(line, "vg__stix_prop_class(const char"))
+            in_types = 0, in_props = 1;
+        if (sscanf(line, " if (memcmp(k, \"%127[^\"]\", %zu) == 0)", name, &n) == 2) {
+            char want[136];
+            size_t i;
+            assert_int_equal(strlen(name), n);
+            assert_non_null(fgets(line, sizeof(line), f));
+            assert_int_equal(sscanf(line, " return %63[A-Z0-9_];", sym), 1);
+            snprintf(want, sizeof(want), "%s%s", in_types ? "T_" : "P_", name);
+            for (i = 0; want[i]; i++)
+                want[i] = want[i] == '-' ? '_' : (char)(want[i] >= 'a' && want[i] <= 'z'
+                                                            ? want[i] - 'a' + 'A' : want[i]);
+            if (in_types) {
+                assert_string_equal(sym, want);
+                assert_true(vg__stix_type_index(name, n) >= 0);
+                assert_int_not_equal(vg_stix_type_kind(name), VG_STIX_CUSTOM);
+                assert_int_not_equal(vg_stix_type_kind(name), 0);
+                ntypes++;
+            } else if (in_props) {
+                if (strcmp(sym, "P_TIME") != 0 && strcmp(sym, "P_PLAIN") != 0)
+                    assert_string_equal(sym, want);
+                assert_int_not_equal(vg__stix_prop_class(name, n), P_OTHER);
+                assert_true(strcmp(name, "id") == 0 || (n >= 3 && n <= 250));
+                for (i = 0; i < n; i++)
+                    assert_true((name[i] >= 'a' && name[i] <= 'z') ||
+                                (name[i] >= '0' && name[i] <= '9') || name[i] == '_');
+                nprops++;
+            }
+        }
+    }
+    fclose(f);
+    assert_int_equal(ntypes, T_COUNT);
+    assert_true(nprops > 50);
+    assert_int_equal(vg__stix_type_index("indicatorx", 9), T_INDICATOR);
+    assert_int_equal(vg__stix_type_index("indicato", 8), -1);
+    assert_int_equal(vg__stix_prop_class("Type", 4), P_OTHER);
+}
+
 /* A document parsed already gives what parsing the text gives. */
 static void t_read_bundle(void **state)
 {
@@ -948,11 +1087,13 @@ int main(void)
         cmocka_unit_test(t_keep_invalid),    cmocka_unit_test(t_time),
         cmocka_unit_test(t_patterns),        cmocka_unit_test(t_pattern_ast),
         cmocka_unit_test(t_pattern_observables), cmocka_unit_test(t_normalize),
+        cmocka_unit_test(t_ip_format),
         cmocka_unit_test(t_punycode),        cmocka_unit_test(t_index),
         cmocka_unit_test(t_index_grow),      cmocka_unit_test(t_index_model),
         cmocka_unit_test(t_siphash),
         cmocka_unit_test(t_tlp),
         cmocka_unit_test(t_json_write),      cmocka_unit_test(t_read_bundle),
+        cmocka_unit_test(t_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
