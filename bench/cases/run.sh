@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/cases: sustained case submissions over HTTP into SQLite (each one a
 # transaction with its audit entry, dedup keys, timeline event, signed receipt
-# and the inbox entry for its two peer centres), measured with wrk; p50/p99 and
+# and the inbox entry for its two peer centres; one in 20 names the alias of an
+# earlier one and is linked as a possible duplicate), measured with wrk; p50/p99 and
 # rate, printed with /healthz throughput from the same run and the ratio, and
 # the server's CPU time per submission (user + system, from /proc), which
 # varies less than the rate on a shared machine.
