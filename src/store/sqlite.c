@@ -199,30 +199,6 @@ static sqlite3_stmt *prep(struct sqlite_store *s, int q, struct vg_err *err)
     return vg__sq_prep(s, sql[q], err);
 }
 
-int vg__sq_insert_rows(struct sqlite_store *s, const char *one, const char *many, int cols,
-                       vg__sq_bind_row_fn bind, const void *rows, size_t n, const char *what,
-                       struct vg_err *err)
-{
-    size_t i = 0;
-    int rc = VG_OK;
-    for (; rc == VG_OK && i + 33 <= n; i += 33) {
-        sqlite3_stmt *st = vg__sq_prep(s, many, err);
-        if (st == NULL)
-            return VG_EBACKEND;
-        for (int k = 0; k < 33; k++)
-            bind(st, k * cols, rows, i + (size_t)k);
-        rc = vg__sq_exec(s, st, what, 0, err);
-    }
-    for (; rc == VG_OK && i < n; i++) {
-        sqlite3_stmt *st = vg__sq_prep(s, one, err);
-        if (st == NULL)
-            return VG_EBACKEND;
-        bind(st, 0, rows, i);
-        rc = vg__sq_exec(s, st, what, 0, err);
-    }
-    return rc;
-}
-
 /* ---- transactions ---- */
 
 static int sq_simple(struct sqlite_store *s, int q, const char *what, struct vg_err *err)
@@ -1077,7 +1053,7 @@ int vg_sqlite_open(const char *path, int create, int do_migrate, struct vg_store
     if (do_migrate && (rc = migrate(s, err)) != VG_OK)
         goto fail;
     if ((rc = vg__sq_ioc_register(s, err)) != VG_OK ||
-        (rc = vg__sq_vulns_register(s, err)) != VG_OK)
+        (rc = vg__sq_rows_register(s, err)) != VG_OK)
         goto fail;
     vg__sq_keys_attach(s, path);
     *out = &s->base;

@@ -131,13 +131,6 @@ int vg__sq_exec(struct sqlite_store *s, sqlite3_stmt *st, const char *what, int 
 
 /* Multi-row statements: ROWS32(" (?,?),") " (?,?)" is 33 rows of two. */
 #define ROWS32(x) x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x
-/* Binds row i of a batch's rows for one table at parameter col0 + 1. */
-typedef void (*vg__sq_bind_row_fn)(sqlite3_stmt *st, int col0, const void *rows, size_t i);
-/* Inserts n rows 33 a statement (many: ROWS32 of cols parameters, plus one),
- * the rest one by one (one). */
-int vg__sq_insert_rows(struct sqlite_store *s, const char *one, const char *many, int cols,
-                       vg__sq_bind_row_fn bind, const void *rows, size_t n, const char *what,
-                       struct vg_err *err);
 
 /* Steps a one-row query into out via read; VG_ENOTFOUND when no row. */
 #define GET_ONE(s, st, what, err, READ)                                                            \
@@ -293,20 +286,18 @@ int vg__sq_ioc_sighting_insert(struct vg_store *, struct vg_ioc_sighting *, stru
 int vg__sq_ioc_sightings(struct vg_store *, int64_t, struct vg_arena *, struct vg_ioc_sighting **,
                          size_t *, struct vg_err *);
 int vg__sq_taxii_put(struct vg_store *, struct vg_taxii_object *, struct vg_err *);
-/* Registers vg_rows, the table the knowledge base's batches are stored
- * from (sqlite_vulns.c). */
-int vg__sq_vulns_register(struct sqlite_store *s, struct vg_err *err);
-/* vg_rows (sqlite_vulns.c): rows in the writer's memory read as a table,
- * for INSERT ... SELECT c0, c1, ... FROM vg_rows(?1) of a whole batch. */
+/* sqlite_rows.c: vg_rows, rows in the writer's memory read as a table, for
+ * INSERT ... SELECT c0, c1, ... FROM vg_rows(?1) of a whole batch. */
 #define VG__SQ_ROWS_COLS 12
-struct rows_src {
+struct vg__sq_rows {
     const void *rows;
     size_t n;
     /* column c (0..VG__SQ_ROWS_COLS - 1) of row i, as an sqlite3_result_* */
     void (*col)(sqlite3_context *ctx, const void *rows, size_t i, int c);
 };
-/* Runs q (its one parameter ?1: the rows) over src. */
-int vg__sq_rows_insert(struct sqlite_store *s, const char *q, const struct rows_src *src,
+int vg__sq_rows_register(struct sqlite_store *s, struct vg_err *err);
+/* Runs q (its one parameter ?1: the rows) over src; nothing when src->n is 0. */
+int vg__sq_rows_insert(struct sqlite_store *s, const char *q, const struct vg__sq_rows *src,
                        const char *what, struct vg_err *err);
 /* Registers the SQL functions the indicator queries use (vg_obj_rows). */
 int vg__sq_ioc_register(struct sqlite_store *s, struct vg_err *err);

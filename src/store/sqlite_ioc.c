@@ -81,7 +81,7 @@ static const char q_taxii_last[] = "SELECT coalesce(max(date_added), 0) FROM tax
  * In a write transaction, new indicators, objects and sources get their row
  * ids from the writer (the newest read once per transaction and after an
  * undo; it holds the lock) and are held back, to be stored 512 at a time in
- * one INSERT ... SELECT from vg_rows (sqlite_vulns.c): no statement set up
+ * one INSERT ... SELECT from vg_rows (sqlite_rows.c): no statement set up
  * or parameter bound per row. They are stored when 512 of a kind are held,
  * before anything else reads or changes these tables, and before a
  * savepoint is set or released or the transaction commits (sqlite.c); a
@@ -172,7 +172,7 @@ static int held_store(struct sqlite_store *s, int kind, struct vg_err *err)
 {
     struct held_rows r = {s->held, kind, held_sql[kind].ncol};
     size_t n = s->held->n[kind];
-    struct rows_src src = {&r, n, held_col};
+    struct vg__sq_rows src = {&r, n, held_col};
     int rc = vg__sq_rows_insert(s, held_sql[kind].sql, &src, held_sql[kind].what, err);
     s->held->n[kind] = 0;
     if (rc == VG_OK && n && kind != HELD_OBJ &&

@@ -17,19 +17,13 @@ static const char q_get[] = "SELECT " VULN_COLS " FROM vulns v WHERE v.id = ?";
 static const char q_head[] = "SELECT rid, modified, public, doc = ?2 FROM vulns WHERE id = ?1";
 static const char q_by_alias[] =
     "SELECT v.id FROM vuln_aliases a JOIN vulns v ON v.rid = a.rid WHERE a.alias = ? ORDER BY v.id";
-/* A batch's replaced records are written 33 to a statement (ROWS32 plus
- * one), the rest one by one; its alias, package and full-text rows each in
- * one statement, from vg_rows (below). The inserts say OR FAIL / OR IGNORE
+/* A batch's new records, and its alias, package and full-text rows, are
+ * each written in one statement, from vg_rows (sqlite_rows.c); replaced
+ * records one by one. The inserts say OR FAIL / OR IGNORE
  * so that they need no statement journal (a copy of every page they touch):
  * a failed batch is undone by its savepoint anyway, and a duplicate alias or
  * package row is nothing to keep twice. */
-#define VULN_ROW " (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-#define VULN_INSERT                                                                                \
-    "INSERT OR FAIL INTO vulns (rid, id, modified, published, withdrawn, source, public, score,"   \
-    " grade, summary, doc, updated_at, keys) VALUES"
-static const char q_vuln_ins[] = VULN_INSERT VULN_ROW;
-static const char q_vuln_ins33[] = VULN_INSERT ROWS32(VULN_ROW ",") VULN_ROW;
-/* The insert's parameters, in the same places. */
+/* A replaced record: rid, then the columns of q_vuln_new, as ?1.. ?13. */
 static const char q_vuln_update[] =
     "UPDATE vulns SET modified = ?3, published = ?4, withdrawn = ?5, source = ?6, public = ?7,"
     " score = ?8, grade = ?9, summary = ?10, doc = ?11, updated_at = ?12, keys = ?13 WHERE"
@@ -39,10 +33,14 @@ static const char q_vuln_update[] =
  * rids as SQLite gives them (max + 1 on, in order), a stored id skipped.
  * (An upsert's SELECT needs its WHERE, which tells its ON CONFLICT from a
  * join's ON.) */
-static const char q_vuln_new[] =
-    "INSERT OR FAIL INTO vulns (id, modified, published, withdrawn, source, public, score, grade,"
-    " summary, doc, updated_at, keys) SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11"
-    " FROM vg_rows(?1) WHERE true ON CONFLICT (id) DO NOTHING";
+#define VULN_NEW                                                                                   \
+    "INSERT OR FAIL INTO vulns (id, modified, published, withdrawn, source, public, score, grade,"  \
+    " summary, doc, updated_at, keys) SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11"     \
+    " FROM vg_rows(?1)"
+static const char q_vuln_new[] = VULN_NEW " WHERE true ON CONFLICT (id) DO NOTHING";
+/* New records known not to be stored (vuln_put_many): rids as SQLite gives
+ * them, which are the ones the writer counted (checked). */
+static const char q_vuln_fresh[] = VULN_NEW;
 static const char q_rids_after[] = "SELECT rid, id FROM vulns WHERE rid > ? ORDER BY rid";
 static const char q_max_rid[] = "SELECT coalesce(max(rid), 0) FROM vulns";
 /* A record's alias and package rows, found by their primary keys from the
@@ -67,7 +65,7 @@ static const char q_fts_del[] =
     "INSERT INTO vulns_fts (vulns_fts, rowid, summary, details) SELECT 'delete', rid,"
     " coalesce(summary, ''), coalesce(json_extract(doc, '$.details'), '') FROM vulns"
     " WHERE rid IN (SELECT value FROM json_each(?1))";
-/* A batch's full-text rows in one statement, from vg_rows (below). */
+/* A batch's full-text rows in one statement, from vg_rows (sqlite_rows.c). */
 static const char q_fts_ins[] =
     "INSERT INTO vulns_fts (rowid, summary, details) SELECT c0, c1, c2 FROM vg_rows(?1)";
 /* Filters are parameters: a NULL parameter means "any". */
@@ -341,156 +339,6 @@ static int fts_delete(struct sqlite_store *s, const struct vg_vuln_put *p, size_
     return rc;
 }
 
-/* ---- vg_rows: a batch's rows in memory, read as a table ----
- * An eponymous virtual table over an array in the writer's memory, given as
- * a pointer (sqlite3_bind_pointer, type "vg_rows"): INSERT ... SELECT c0,
- * c1, c2 FROM vg_rows(?) stores a whole batch in one statement, with no
- * parameters bound per row and no statement stepped per row. */
-#define ROWS_COLS VG__SQ_ROWS_COLS /* c0..c11; then src */
-
-struct rows_cur {
-    sqlite3_vtab_cursor base;
-    const struct rows_src *src;
-    size_t i;
-};
-
-static int rows_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                        sqlite3_vtab **out, char **msg)
-{
-    (void)aux;
-    (void)argc;
-    (void)argv;
-    (void)msg;
-    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9,"
-                                      " c10, c11, src HIDDEN)");
-    if (rc != SQLITE_OK)
-        return rc;
-    if ((*out = sqlite3_malloc(sizeof(**out))) == NULL)
-        return SQLITE_NOMEM;
-    memset(*out, 0, sizeof(**out));
-    return SQLITE_OK;
-}
-
-static int rows_disconnect(sqlite3_vtab *vt)
-{
-    sqlite3_free(vt);
-    return SQLITE_OK;
-}
-
-/* The only plan: src given (an equality on the hidden column). Without it
- * the table is empty. */
-static int rows_best_index(sqlite3_vtab *vt, sqlite3_index_info *ix)
-{
-    (void)vt;
-    ix->estimatedCost = 1e12;
-    for (int k = 0; k < ix->nConstraint; k++) {
-        const struct sqlite3_index_constraint *c = &ix->aConstraint[k];
-        if (c->iColumn == ROWS_COLS && c->op == SQLITE_INDEX_CONSTRAINT_EQ && c->usable) {
-            ix->aConstraintUsage[k].argvIndex = 1;
-            ix->aConstraintUsage[k].omit = 1;
-            ix->idxNum = 1;
-            ix->estimatedCost = 1;
-            break;
-        }
-    }
-    return SQLITE_OK;
-}
-
-static int rows_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
-{
-    (void)vt;
-    struct rows_cur *c = sqlite3_malloc(sizeof(*c));
-    if (c == NULL)
-        return SQLITE_NOMEM;
-    memset(c, 0, sizeof(*c));
-    *out = &c->base;
-    return SQLITE_OK;
-}
-
-static int rows_close(sqlite3_vtab_cursor *cur)
-{
-    sqlite3_free(cur);
-    return SQLITE_OK;
-}
-
-static int rows_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int argc,
-                       sqlite3_value **argv)
-{
-    struct rows_cur *c = (struct rows_cur *)cur;
-    (void)idxstr;
-    c->src = idx == 1 && argc == 1 ? sqlite3_value_pointer(argv[0], "vg_rows") : NULL;
-    c->i = 0;
-    return SQLITE_OK;
-}
-
-static int rows_next(sqlite3_vtab_cursor *cur)
-{
-    ((struct rows_cur *)cur)->i++;
-    return SQLITE_OK;
-}
-
-static int rows_eof(sqlite3_vtab_cursor *cur)
-{
-    const struct rows_cur *c = (const struct rows_cur *)cur;
-    return c->src == NULL || c->i >= c->src->n;
-}
-
-static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
-{
-    const struct rows_cur *c = (const struct rows_cur *)cur;
-    if (col < ROWS_COLS)
-        c->src->col(ctx, c->src->rows, c->i, col);
-    return SQLITE_OK;
-}
-
-static int rows_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
-{
-    *rowid = (sqlite3_int64)((const struct rows_cur *)cur)->i;
-    return SQLITE_OK;
-}
-
-static const sqlite3_module rows_module = {
-    .xConnect = rows_connect,
-    .xBestIndex = rows_best_index,
-    .xDisconnect = rows_disconnect,
-    .xOpen = rows_open,
-    .xClose = rows_close,
-    .xFilter = rows_filter,
-    .xNext = rows_next,
-    .xEof = rows_eof,
-    .xColumn = rows_column,
-    .xRowid = rows_rowid,
-};
-
-int vg__sq_vulns_register(struct sqlite_store *s, struct vg_err *err)
-{
-    if (sqlite3_create_module(s->db, "vg_rows", &rows_module, NULL) != SQLITE_OK)
-        return vg_err_set(err, VG_EBACKEND, "cannot register vg_rows: %s",
-                          sqlite3_errmsg(s->db));
-    return VG_OK;
-}
-
-/* Runs q (one parameter: ?1, the rows) over rows[0..n). */
-static int insert_from_rows(struct sqlite_store *s, const char *q, const struct rows_src *src,
-                            const char *what, struct vg_err *err);
-int vg__sq_rows_insert(struct sqlite_store *s, const char *q, const struct rows_src *src,
-                       const char *what, struct vg_err *err)
-{
-    return insert_from_rows(s, q, src, what, err);
-}
-
-static int insert_from_rows(struct sqlite_store *s, const char *q, const struct rows_src *src,
-                            const char *what, struct vg_err *err)
-{
-    if (src->n == 0)
-        return VG_OK;
-    sqlite3_stmt *st = vg__sq_prep(s, q, err);
-    if (st == NULL)
-        return VG_EBACKEND;
-    sqlite3_bind_pointer(st, 1, (void *)src, "vg_rows", NULL);
-    return vg__sq_exec(s, st, what, 0, err);
-}
-
 /* A record's full-text row: rid, summary, details. The texts are C strings
  * (length -1: FTS5 reads them as such, and copies a counted text to end it). */
 static void fts_col(sqlite3_context *ctx, const void *rows, size_t i, int c)
@@ -541,8 +389,8 @@ static void vuln_col(sqlite3_context *ctx, const void *rows, size_t i, int c)
 static int fts_insert(struct sqlite_store *s, const struct vg_vuln_put *p, size_t n,
                       struct vg_err *err)
 {
-    struct rows_src src = {p, n, fts_col};
-    return insert_from_rows(s, q_fts_ins, &src, "vulnerability text", err);
+    struct vg__sq_rows src = {p, n, fts_col};
+    return vg__sq_rows_insert(s, q_fts_ins, &src, "vulnerability text", err);
 }
 
 /* An alias row (alias, -, rid) or a package row (ecosystem, name, rid). */
@@ -572,15 +420,15 @@ static int index_rows(struct sqlite_store *s, const struct vg_vuln_put *p, size_
         for (size_t j = 0; j < p[i].naliases; j++)
             rows[k++] = key_row(p[i].aliases[j], NULL, p[i].v.rid);
     qsort(rows, nal, sizeof(*rows), cmp_key_row);
-    struct rows_src src = {rows, nal, key_col};
-    rc = insert_from_rows(s, q_alias_rows, &src, "alias", err);
+    struct vg__sq_rows src = {rows, nal, key_col};
+    rc = vg__sq_rows_insert(s, q_alias_rows, &src, "alias", err);
     for (size_t i = k = 0; i < n; i++)
         for (size_t j = 0; j < p[i].npackages; j++)
             rows[k++] = key_row(p[i].packages[2 * j], p[i].packages[2 * j + 1], p[i].v.rid);
     qsort(rows, npk, sizeof(*rows), cmp_key_row);
     src.n = npk;
     if (rc == VG_OK)
-        rc = insert_from_rows(s, q_pkg_rows, &src, "package", err);
+        rc = vg__sq_rows_insert(s, q_pkg_rows, &src, "package", err);
     if (rc == VG_OK)
         rc = fts_insert(s, p, n, err);
     free(rows);
@@ -623,9 +471,12 @@ int vg__sq_vuln_put_many(struct vg_store *base, struct vg_vuln_put *p, size_t n,
             fresh[nnew++] = r;
         }
     }
-    if (rc == VG_OK)
-        rc = vg__sq_insert_rows(s, q_vuln_ins, q_vuln_ins33, 13, bind_vuln, fresh, nnew, "vulnerability",
-                         err);
+    if (rc == VG_OK) {
+        struct vg__sq_rows src = {fresh, nnew, vuln_col};
+        rc = vg__sq_rows_insert(s, q_vuln_fresh, &src, "vulnerability", err);
+        if (rc == VG_OK && nnew && sqlite3_last_insert_rowid(s->db) != rid)
+            rc = vg_err_set(err, VG_EBACKEND, "vulnerability: row ids out of step");
+    }
     if (rc == VG_OK)
         rc = index_rows(s, p, n, err);
     free(fresh);
@@ -692,8 +543,8 @@ int vg__sq_vuln_insert_new(struct vg_store *base, struct vg_vuln_put *p, size_t 
         p[i].v.rid = 0;
         rows[i] = (struct vuln_row){&p[i], keys.ptr[i], keys.len[i]};
     }
-    struct rows_src src = {rows, n, vuln_col};
-    if ((rc = insert_from_rows(s, q_vuln_new, &src, "vulnerability", err)) == VG_OK) {
+    struct vg__sq_rows src = {rows, n, vuln_col};
+    if ((rc = vg__sq_rows_insert(s, q_vuln_new, &src, "vulnerability", err)) == VG_OK) {
         size_t in = (size_t)sqlite3_changes(s->db);
         if (in == n) {
             for (i = 0; i < n; i++)

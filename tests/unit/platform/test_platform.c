@@ -688,6 +688,52 @@ static void test_jansson_put(void **state)
     }
 }
 
+/* vuln_put_many: new records (their rids counted by the writer and given by
+ * SQLite, in order) and a replaced one, each found by id and alias. */
+static void test_vuln_put_many(void **state)
+{
+    struct vg_store *st = *state;
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    static const char *const al1[] = {"CVE-2099-0001"}, *const al2[] = {"CVE-2099-0002"};
+    struct vg_vuln_put p[2];
+    struct vg_vuln got;
+    const char **ids;
+    size_t n;
+    memset(p, 0, sizeof(p));
+    for (int i = 0; i < 2; i++) {
+        p[i].v.id = i ? "VG-TEST-2" : "VG-TEST-1";
+        p[i].v.modified = 1000 + i;
+        p[i].v.source = "osv";
+        p[i].v.public = 1;
+        p[i].v.score = -1;
+        p[i].v.summary = "a test record";
+        p[i].v.doc = i ? "{\"id\":\"VG-TEST-2\"}" : "{\"id\":\"VG-TEST-1\"}";
+        p[i].aliases = i ? al2 : al1;
+        p[i].naliases = 1;
+    }
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->vuln_put_many(st, p, 2, &e), VG_OK);
+    assert_int_equal(st->ops->commit(st, &e), VG_OK);
+    assert_true(p[0].v.rid > 0);
+    assert_int_equal(p[1].v.rid, p[0].v.rid + 1);
+    assert_int_equal(st->ops->vuln_get(st, "VG-TEST-2", a, &got, &e), VG_OK);
+    assert_int_equal(got.rid, p[1].v.rid);
+    assert_int_equal(got.modified, 1001);
+    /* replaced: same rid, new content */
+    p[1].v.modified = 2000;
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->vuln_put_many(st, &p[1], 1, &e), VG_OK);
+    assert_int_equal(st->ops->commit(st, &e), VG_OK);
+    assert_int_equal(st->ops->vuln_get(st, "VG-TEST-2", a, &got, &e), VG_OK);
+    assert_int_equal(got.rid, p[1].v.rid);
+    assert_int_equal(got.modified, 2000);
+    assert_int_equal(st->ops->vuln_by_alias(st, "CVE-2099-0001", a, &ids, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "VG-TEST-1");
+    vg_arena_free(a);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -700,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_jansson_put),
         cmocka_unit_test_setup_teardown(test_store_contract_and_chain, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_case_numbers_and_dedup, open_store, close_store),
+        cmocka_unit_test_setup_teardown(test_vuln_put_many, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_shared_notifications, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_writer_org_cache, open_store, close_store),
     };
