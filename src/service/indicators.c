@@ -568,6 +568,18 @@ static int prep_wait(struct vg__prep *p, size_t k, struct vg_err *err)
     return rc;
 }
 
+/* The preparation of g's items, whose body (raw) is digested along. */
+static void prep_init(struct vg__prep *p, struct vg__ingest *g, const char *raw, size_t rawlen,
+                      int64_t now)
+{
+    memset(p, 0, sizeof(*p));
+    p->g = g;
+    p->who = g->who;
+    p->raw = raw;
+    p->rawlen = rawlen;
+    p->now = now;
+}
+
 /* Prepares on a second thread when there is enough to share (else here,
  * before the transaction); the caller joins with prep_end. */
 static void prep_start(struct vg__prep *p)
@@ -652,12 +664,7 @@ int vg__ioc_ingest_checked(struct vg_server *srv, struct vg__ingest *g, const ch
 {
     struct vg__prep prep;
     int rc;
-    memset(&prep, 0, sizeof(prep));
-    prep.g = g;
-    prep.who = g->who;
-    prep.raw = raw;
-    prep.rawlen = rawlen;
-    prep.now = vg_time_now_ms();
+    prep_init(&prep, g, raw, rawlen, vg_time_now_ms());
     prep.checked = 1;
     prep_start(&prep);
     rc = vg__ioc_ingest(srv, g);
@@ -956,7 +963,6 @@ int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who,
     if ((rc = vg_authz(who, VG_ACT_IOC_SUBMIT, err)) != VG_OK)
         return rc;
     memset(&g, 0, sizeof(g));
-    memset(&prep, 0, sizeof(prep));
     g.a = vg_arena_new(0);
     g.who = who;
     g.collection = VG_TAXII_COMMUNITY;
@@ -964,11 +970,7 @@ int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who,
     g.err = err;
     g.iocs = json_array();
     g.audit_action = "indicator.submit";
-    prep.g = &g;
-    prep.who = who;
-    prep.raw = raw;
-    prep.rawlen = rawlen;
-    prep.now = now;
+    prep_init(&prep, &g, raw, rawlen, now);
     if (vg_jget(body, "indicators")) {
         static const char *const keys[] = {"indicators", NULL};
         const struct vg_jval *arr = vg_jget(body, "indicators");

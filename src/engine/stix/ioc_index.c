@@ -410,11 +410,12 @@ static int entry_key(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *va
     char buf[VG_IOC_MAX + 1];
     const char *norm = value;
     size_t nn = n;
-    int rc;
-    if (!normal && (rc = vg_ioc_normalize(t, value, n, buf, sizeof(buf), &nn, err)) != VG_OK)
-        return rc;
-    if (!normal)
+    if (!normal) {
+        int rc = vg_ioc_normalize(t, value, n, buf, sizeof(buf), &nn, err);
+        if (rc != VG_OK)
+            return rc;
         norm = buf;
+    }
     *table = TAB_EXACT;
     ipo->family = 0;
     if (t == VG_IOC_IP) {
