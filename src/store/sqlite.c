@@ -1031,7 +1031,7 @@ int vg_sqlite_open(const char *path, int create, int do_migrate, struct vg_store
     if (sqlite3_open_v2(path, &s->db,
                         SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
                             SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
+                        vg__sq_vfs()) != SQLITE_OK) {
         rc = vg_err_set(err, VG_EIO, "cannot open database %s: %s", path,
                         s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;

@@ -93,7 +93,7 @@ int vg__sq_ckpt_start(struct sqlite_store *s, struct vg_err *err)
     if (s->ckpt || path == NULL || *path == '\0')
         return VG_OK; /* in-memory databases have no WAL */
     c = vg_xcalloc(1, sizeof(*c));
-    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vg__sq_vfs()) !=
         SQLITE_OK) {
         int rc = vg_err_set(err, VG_EIO, "cannot open database %s for checkpoints: %s", path,
                             c->db ? sqlite3_errmsg(c->db) : "out of memory");

@@ -115,6 +115,19 @@ void vg__sq_dedup_free(struct sqlite_store *s);
 int vg__sq_ckpt_start(struct sqlite_store *s, struct vg_err *err);
 void vg__sq_ckpt_stop(struct sqlite_store *s);
 
+/* sqlite_vfs.c: the VFS the store's connections open with -- the unix VFS,
+ * with a WAL's frames written a transaction (or 128 KiB) at a time --
+ * or NULL (SQLite's default) when it could not be registered. The counts
+ * are of every connection of the process: xWrite calls on its files, the
+ * writes of gathered WAL frames that replaced them, and how many of those
+ * the safety net made (at a barrier or lock: 0 while every commit frame is
+ * recognised). */
+const char *vg__sq_vfs(void);
+struct vg__sq_vfs_stats {
+    unsigned long writes, flushes, late;
+};
+struct vg__sq_vfs_stats vg__sq_vfs_stats(void);
+
 struct sqlite_store *vg__sq(struct vg_store *s);
 /* Maps a SQLite failure to VG_E* (unique -> VG_ECONFLICT, ...). */
 int vg__sq_err(struct sqlite_store *s, int rc, const char *what, struct vg_err *err);
