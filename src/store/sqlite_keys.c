@@ -102,6 +102,15 @@ static int map_grow(struct keymap *m)
     return 0;
 }
 
+/* Room for n more entries without growing. */
+static int map_reserve(struct keymap *m, size_t n)
+{
+    while ((m->used + n) * 4 > m->cap * 3)
+        if (map_grow(m) != 0)
+            return -1;
+    return 0;
+}
+
 /* Adds (h, ref) unless there already (when check is set). */
 static int map_add(struct keymap *m, uint64_t h, int64_t ref, int check)
 {
@@ -210,30 +219,82 @@ static int tail_max(struct sqlite_store *s, int kind, int64_t *max, struct vg_er
     return rc == SQLITE_ROW ? VG_OK : vg__sq_err(s, rc, "key index", err);
 }
 
-/* Adds the rows this connection sees beyond what the index covers. Called
- * with the write lock held. Once the index holds entries, a row already in
- * it (an undo may have lowered seen below it) is not added twice. */
-static int tail_add(struct sqlite_store *s, int kind, struct vg_err *err)
+/* How many rows the first build adds, at most: indicators and sources
+ * are numbered 1, 2, ... (max is the largest id); objects are counted
+ * through their (collection, date_added) index, a tenth of the table. */
+static int first_count(struct sqlite_store *s, int kind, int64_t max, size_t *n,
+                       struct vg_err *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (kind != VG__SQK_OBJ) {
+        *n = max > 0 ? (size_t)max : 0;
+        return VG_OK;
+    }
+    if ((st = vg__sq_prep(s, "SELECT count(*) FROM taxii_objects", err)) == NULL)
+        return VG_EBACKEND;
+    rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? VG_OK : vg__sq_err(s, rc, "key index", err);
+}
+
+/* Adds the keys gathered in b[0..n): their slots are fetched into the cache
+ * all at once first (an insert into a table of tens of megabytes is a cache
+ * miss; the misses then overlap instead of following each other). */
+#define KEYS_AHEAD 32
+static int add_batch(struct keymap *m, const struct slot *b, size_t n, int check)
+{
+    if (map_reserve(m, n) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        __builtin_prefetch(&m->t[(size_t)b[i].h & (m->cap - 1)], 1);
+    for (size_t i = 0; i < n; i++)
+        if (map_add(m, b[i].h, b[i].ref, check) != 0)
+            return -1;
+    return 0;
+}
+
+/* Adds the rows this connection sees beyond what the index covers (up to
+ * max, the largest row id it saw). Called with the write lock held. Once
+ * the index holds entries, a row already in it (an undo may have lowered
+ * seen below it) is not added twice; the first build sizes the table for
+ * every row first (no growth on the way). */
+static int tail_add(struct sqlite_store *s, int kind, int64_t max, struct vg_err *err)
 {
     struct keymap *m = &s->keys->m[kind];
-    sqlite3_stmt *st = vg__sq_prep(s, q_tail[kind], err);
+    sqlite3_stmt *st;
+    struct slot b[KEYS_AHEAD];
+    size_t nb = 0, want;
     int64_t last = m->seen;
     int rc, check = m->used > 0; /* the first build has nothing to skip */
-    if (st == NULL)
+    if (!check && m->seen == 0) {
+        if ((rc = first_count(s, kind, max, &want, err)) != VG_OK)
+            return rc;
+        if (map_reserve(m, want) != 0)
+            return vg_err_set(err, VG_ENOMEM, "key index: out of memory");
+    }
+    if ((st = vg__sq_prep(s, q_tail[kind], err)) == NULL)
         return VG_EBACKEND;
     sqlite3_bind_int64(st, 1, m->seen);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *k1 = (const char *)sqlite3_column_text(st, 1);
         const char *k2 = (const char *)sqlite3_column_text(st, 2);
         last = sqlite3_column_int64(st, 0);
-        if (k1 && map_add(m, vg__sq_keys_hash(k1, k2), last, check) != 0) {
-            sqlite3_reset(st);
-            return vg_err_set(err, VG_ENOMEM, "key index: out of memory");
+        if (k1 == NULL)
+            continue;
+        b[nb++] = (struct slot){vg__sq_keys_hash(k1, k2), last};
+        if (nb == KEYS_AHEAD) {
+            if (add_batch(m, b, nb, check) != 0)
+                break;
+            nb = 0;
         }
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return vg__sq_err(s, rc, "key index", err);
+    if (rc == SQLITE_ROW || add_batch(m, b, nb, check) != 0)
+        return vg_err_set(err, VG_ENOMEM, "key index: out of memory");
     m->seen = last;
     return VG_OK;
 }
@@ -255,7 +316,7 @@ int vg__sq_keys_sync(struct sqlite_store *s, struct vg_err *err)
     if (behind) {
         pthread_rwlock_wrlock(&k->lock);
         for (int i = 0, rc2; i < VG__SQK_N; i++)
-            if (max[i] > k->m[i].seen && (rc2 = tail_add(s, i, err)) != VG_OK) {
+            if (max[i] > k->m[i].seen && (rc2 = tail_add(s, i, max[i], err)) != VG_OK) {
                 pthread_rwlock_unlock(&k->lock);
                 return rc2;
             }

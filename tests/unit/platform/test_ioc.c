@@ -367,6 +367,10 @@ static void test_store_keys(void **state)
     assert_int_equal(vg_store_open(fixture_db, 0, 1, &st, &e), VG_OK);
     *state = st;
     assert_int_equal(count_versions(st, "[\"indicator--many\"]"), 40);
+    /* every row, the first and the last of the build's batches too */
+    assert_int_equal(count_versions(st, "[\"indicator--bulk-0\", \"indicator--bulk-31\","
+                                        " \"indicator--bulk-32\", \"indicator--bulk-1098\","
+                                        " \"indicator--bulk-1099\", \"indicator--foreign\"]"), 6);
     put_obj(st, "indicator--many", 40, VG_ECONFLICT);
     vg_err_clear(&e);
     assert_int_equal(st->ops->ioc_upsert(st, "domain", "f.example", 4, &id2, &e), VG_OK);
