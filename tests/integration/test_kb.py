@@ -8,6 +8,8 @@ import json
 import os
 import sqlite3
 import tempfile
+import threading
+import time
 import unittest
 import urllib.parse
 
@@ -210,6 +212,48 @@ class KnowledgeBase(unittest.TestCase):
             "share 20 "))
         r = self.ndjson("osv", lines)
         self.assertEqual((r.json["imported"], r.json["unchanged"], r.json["skipped"]), (0, 2997, 3))
+
+    def test_bulk_session_order(self):
+        # Requests numbered in a session (?session=&seq=, as `vigil import`
+        # sends two at a time) are stored in their order, whichever arrives
+        # first: the later waits for the earlier to be done.
+        def send(seq, lines, out, fmt="osv", session="order-T1"):
+            body = "".join(json.dumps(x) + "\n" for x in lines)
+            out[seq] = self.s.request(
+                "POST", "/api/v1/vulns/import?format=%s&session=%s&seq=%d" % (fmt, session, seq),
+                raw=body.encode(), token=self.s.admin,
+                headers={"Content-Type": "application/x-ndjson"})
+
+        first = [self.rec(1, "ORDA", summary="first"), self.rec(2, "ORDA")]
+        second = [self.rec(1, "ORDA", summary="second"), self.rec(3, "ORDA")]
+        out = {}
+        later = threading.Thread(target=send, args=(1, second, out))
+        later.start()
+        time.sleep(1)  # seq 1 is in first; it waits
+        self.assertNotIn(1, out)
+        send(0, first, out)
+        later.join()
+        self.assertEqual((out[0].status, out[1].status), (200, 200), out)
+        self.assertEqual((out[0].json["imported"], out[1].json["imported"]), (2, 2))
+        self.assertEqual(self.s.get("/api/v1/vulns/TEST-ORDA-1").json["summary"], "second")
+        q = urllib.parse.quote('"bulk record 2" OR "bulk record 3"')
+        ids = [v["id"] for v in self.s.get("/api/v1/vulns?limit=100&q=" + q).json["items"]
+               if v["id"].startswith("TEST-ORDA-")]
+        self.assertEqual(ids, ["TEST-ORDA-2", "TEST-ORDA-3"])  # in the order stored
+        # a refused request keeps its turn: the next goes on at once
+        send(0, first, out, fmt="xml", session="order-T2")
+        self.assertEqual((out[0].status, out[0].field), (400, "format"))
+        send(1, [self.rec(4, "ORDA")], out, session="order-T2")
+        self.assertEqual((out[1].status, out[1].json["imported"]), (200, 1))
+        # both or neither, and well formed
+        base = "/api/v1/vulns/import?format=osv"
+        for q, field in (("&session=x", "seq"), ("&seq=0", "session"),
+                         ("&session=a%20b&seq=0", "session"), ("&session=" + "x" * 33 + "&seq=0",
+                                                               "session"),
+                         ("&session=x&seq=-1", "seq"), ("&session=x&seq=one", "seq")):
+            r = self.s.request("POST", base + q, raw=b"", token=self.s.admin,
+                               headers={"Content-Type": "application/x-ndjson"})
+            self.assertEqual((r.status, r.field), (400, field), q)
 
     def test_bulk_parts_replace_within_request(self):
         # A large request is stored part by part while later parts are still
