@@ -179,6 +179,18 @@ static void report(struct importer *im, struct batch *b, int was_sent)
     json_decref(resp);
 }
 
+/* 1 when the server refused batch b for coming before the one before it
+ * (409, field seq: nothing stored); it is sent again once that one is
+ * answered. */
+static int out_of_turn(const struct batch *b)
+{
+    json_t *resp = b->status == 409 && b->out.p ? json_loads(b->out.p, 0, NULL) : NULL;
+    const char *field = json_string_value(json_object_get(json_object_get(resp, "error"), "field"));
+    int yes = field && strcmp(field, "seq") == 0;
+    json_decref(resp);
+    return yes;
+}
+
 /* Waits for the oldest batch with the server, if any, and reports it. */
 static void settle_one(struct importer *im)
 {
@@ -188,6 +200,10 @@ static void settle_one(struct importer *im)
     if (b->threaded)
         pthread_join(b->th, NULL);
     b->threaded = 0;
+    if (!im->failed && out_of_turn(b)) { /* the ones before are answered */
+        vg_buf_free(&b->out);
+        send_batch(b);
+    }
     memmove(im->sent, im->sent + 1, (IN_FLIGHT - 1) * sizeof(*im->sent));
     im->sent[IN_FLIGHT - 1] = NULL;
     report(im, b, 1);

@@ -747,19 +747,23 @@ static void import_op_init(struct import_op *op, struct vg_server *srv,
  * `vigil import` sends a batch while the one before is still with the
  * server, so that its upload and parsing overlap the transaction before
  * (the writer waited for each upload, 5-10% of an import). A request of a
- * session waits, after it is parsed and before its transaction, until every
- * request before it in the session is done (stored or failed): batches are
- * stored in the order sent, as when sent one by one. One table for the
- * process: a session is a client's, not a server's. */
+ * session is stored after every request before it in the session is done
+ * (stored or refused): batches are stored in the order sent, as when sent
+ * one by one. It waits for them, after it is parsed, only when they have
+ * all come (each is then in a handler of its own, on another thread: the
+ * HTTP server reads a connection's request only on the thread that runs
+ * its handler, so waiting for one that has not come could wait for this
+ * very thread); else it is refused at once (409, field seq, nothing
+ * stored) and the client sends it again once the one before is answered.
+ * One table for the process: a session is a client's, not a server's. */
 #define ORDER_SESSIONS 64
-#define ORDER_WAIT_US (30L * 1000 * 1000) /* for a request before that never came */
 
 struct order_session {
     char id[VG_IMPORT_SESSION_MAX + 1]; /* "" for a free slot */
     uint64_t next;                      /* the requests before it are done */
     uint64_t came;                      /* bit i: request next + i has come */
     int64_t used;                       /* when last left (ms), to reuse the oldest */
-    int inside;                         /* requests between order_enter and order_leave */
+    int inside;                         /* requests between order_arrive and order_leave */
 };
 
 static struct {
@@ -768,16 +772,12 @@ static struct {
     struct order_session s[ORDER_SESSIONS];
 } order = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {{{0}, 0, 0, 0, 0}}};
 
-/* Waits until request o->seq is its session's next: *out is then its slot
- * (for order_leave). A request before it that has come is waited for as
- * long as it takes; VG_ECONFLICT: one that has not come in time. VG_ERATE:
- * every slot is taken by requests in progress. */
-static int order_enter(const struct vg_import_order *o, struct order_session **out,
-                       struct vg_err *err)
+/* Request o->seq has come: *out is its session's slot (for order_wait and
+ * order_leave). VG_ERATE: every slot is taken by requests in progress. */
+static int order_arrive(const struct vg_import_order *o, struct order_session **out,
+                        struct vg_err *err)
 {
     struct order_session *os = NULL, *oldest = NULL;
-    struct timespec until;
-    int timed_out = 0;
     pthread_mutex_lock(&order.mu);
     for (int k = 0; k < ORDER_SESSIONS && os == NULL; k++) {
         struct order_session *x = &order.s[k];
@@ -791,43 +791,45 @@ static int order_enter(const struct vg_import_order *o, struct order_session **o
         snprintf(os->id, sizeof(os->id), "%s", o->session);
         os->next = os->came = 0;
     }
-    *out = NULL;
-    if (os == NULL) {
-        pthread_mutex_unlock(&order.mu);
-        return vg_err_set(err, VG_ERATE, "session: too many imports in progress; try again");
-    }
-    os->inside++;
-    if (o->seq >= os->next && o->seq - os->next < 64)
-        os->came |= (uint64_t)1 << (o->seq - os->next);
-    vg_deadline_us(&until, ORDER_WAIT_US);
-    while (os->next < o->seq && !timed_out) {
-        if (os->came & 1) /* the next has come: it will be done */
-            pthread_cond_wait(&order.cv, &order.mu);
-        else
-            timed_out = pthread_cond_timedwait(&order.cv, &order.mu, &until) == ETIMEDOUT;
-    }
-    if (os->next < o->seq) {
-        uint64_t missing = os->next;
-        if (o->seq - os->next < 64)
-            os->came &= ~((uint64_t)1 << (o->seq - os->next));
-        os->inside--;
-        pthread_mutex_unlock(&order.mu);
-        return vg_err_field(err, VG_ECONFLICT, "seq",
-                            "seq: request %llu of this session has not come; nothing stored",
-                            (unsigned long long)missing);
+    *out = os;
+    if (os) {
+        os->inside++;
+        if (o->seq >= os->next && o->seq - os->next < 64)
+            os->came |= (uint64_t)1 << (o->seq - os->next);
     }
     pthread_mutex_unlock(&order.mu);
-    *out = os;
+    return os ? VG_OK : vg_err_set(err, VG_ERATE, "session: too many imports; try again");
+}
+
+/* Waits until request o->seq is its session's next, while the one it waits
+ * for has come. VG_ECONFLICT: one before it has not come. */
+static int order_wait(struct order_session *os, const struct vg_import_order *o,
+                      struct vg_err *err)
+{
+    uint64_t missing = 0;
+    pthread_mutex_lock(&order.mu);
+    while (os->next < o->seq && (os->came & 1))
+        pthread_cond_wait(&order.cv, &order.mu);
+    if (os->next < o->seq)
+        missing = os->next + 1;
+    pthread_mutex_unlock(&order.mu);
+    if (missing)
+        return vg_err_field(err, VG_ECONFLICT, "seq",
+                            "seq: request %llu of this session has not come; nothing stored, "
+                            "send this one again once it is answered",
+                            (unsigned long long)(missing - 1));
     return VG_OK;
 }
 
-/* Request seq of os is done: the next may go. */
+/* Request o->seq is done (stored or refused): the next may go. */
 static void order_leave(struct order_session *os, const struct vg_import_order *o)
 {
     pthread_mutex_lock(&order.mu);
     if (os->next == o->seq) {
         os->next = o->seq + 1;
         os->came >>= 1;
+    } else if (o->seq > os->next && o->seq - os->next < 64) {
+        os->came &= ~((uint64_t)1 << (o->seq - os->next)); /* refused: may come again */
     }
     os->inside--;
     os->used = vg_time_now_ms();
@@ -835,14 +837,15 @@ static void order_leave(struct order_session *os, const struct vg_import_order *
     pthread_mutex_unlock(&order.mu);
 }
 
-/* A request refused before its transaction, in its turn: the session's
- * next waits for it. */
-static void order_pass(const struct vg_import_order *o)
+/* A request refused before its transaction, done in its turn when it can
+ * be (the session's next then goes on). */
+static void order_refused(struct order_session *os, const struct vg_import_order *o)
 {
-    struct order_session *os = NULL;
     struct vg_err e = {0};
-    if (o && order_enter(o, &os, &e) == VG_OK)
+    if (os) {
+        order_wait(os, o, &e);
         order_leave(os, o);
+    }
 }
 
 /* Prepares the parts and stores them in one transaction. With helpers (a
@@ -851,9 +854,9 @@ static void order_pass(const struct vg_import_order *o)
  * first part only. Without, every part is prepared before the transaction
  * begins, so that the writer is held for the storing alone. */
 static int import_run(struct vg_server *srv, struct import_op *op, size_t helpers,
-                      const struct vg_import_order *o, json_t **out, struct vg_err *err)
+                      struct order_session *os, const struct vg_import_order *o, json_t **out,
+                      struct vg_err *err)
 {
-    struct order_session *os = NULL;
     pthread_t th[IMPORT_HELPERS];
     size_t t, i, started = 0;
     struct import_part *pt;
@@ -866,7 +869,7 @@ static int import_run(struct vg_server *srv, struct import_op *op, size_t helper
             while ((pt = claim(op)) != NULL)
                 parse_part(op, pt);
         /* in its session's order: the helpers parse meanwhile */
-        if (o == NULL || (rc = order_enter(o, &os, err)) == VG_OK)
+        if (os == NULL || (rc = order_wait(os, o, err)) == VG_OK)
             rc = vg__tx(srv, 1, import_tx, op, err);
         if (os)
             order_leave(os, o);
@@ -877,7 +880,7 @@ static int import_run(struct vg_server *srv, struct import_op *op, size_t helper
         for (t = 0; t < started; t++)
             pthread_join(th[t], NULL);
     } else {
-        order_pass(o);
+        order_refused(os, o);
     }
     json_t *errors = op->part[0].errors;
     for (t = 0; t < op->nparts; t++) {
@@ -930,7 +933,7 @@ int vg_svc_vuln_import(struct vg_server *srv, const struct vg_actor *who, const 
     pt->items = vg_arena_alloc(pt->a, (json_array_size(records) + 1) * sizeof(*pt->items));
     json_array_foreach(records, i, r) pt->items[pt->nitems++] =
         (struct import_item){.rec = json_incref(r), .index = i};
-    return import_run(srv, &op, 0, NULL, out, err);
+    return import_run(srv, &op, 0, NULL, NULL, out, err);
 }
 
 int vg_svc_vuln_import_lines(struct vg_server *srv, const struct vg_actor *who,
@@ -941,11 +944,14 @@ int vg_svc_vuln_import_lines(struct vg_server *srv, const struct vg_actor *who,
     struct import_op op;
     size_t lines = 0, nparts, t, helpers;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    struct order_session *os = NULL;
     int rc;
+    if (o && (rc = order_arrive(o, &os, err)))
+        return rc;
     for (const char *q = body; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
         lines++;
     if ((rc = import_check(who, format, (long)(lines + (n && end[-1] != '\n')), err))) {
-        order_pass(o);
+        order_refused(os, o);
         return rc;
     }
     /* Parts of about IMPORT_PART_BYTES, which helper threads (one fewer
@@ -974,5 +980,5 @@ int vg_svc_vuln_import_lines(struct vg_server *srv, const struct vg_actor *who,
             lines++;
         p = e;
     }
-    return import_run(srv, &op, helpers, o, out, err);
+    return import_run(srv, &op, helpers, os, o, out, err);
 }
