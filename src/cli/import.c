@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zip.h>
 
@@ -48,20 +49,30 @@ struct batch {
     size_t nnotes;
     long status; /* the server's answer */
     struct vg_buf out;
+    /* while with the server: its number in the session, its sender */
+    struct importer *im;
+    uint64_t seq;
+    pthread_t th;
+    int threaded; /* sent by th (else sent already, by the main thread) */
 };
 
-/* One batch is filled while the one before is with the server (a thread of
- * its own sends it): reading the files overlaps the server's work. Answers
- * are read, and problems printed, in batch order on the main thread. */
+/* One batch is filled while the two before are with the server (a thread
+ * of its own sends each): reading the files overlaps the server's work, and
+ * the upload and parsing of a batch overlap the transaction of the one
+ * before, which the server finishes first (the batches are numbered in a
+ * session of this run: ?session=&seq=). Answers are read, and problems
+ * printed, in batch order on the main thread. */
+#define IN_FLIGHT 2
+
 struct importer {
     struct vg_config cfg;
     const char *format; /* as the server knows it (nedb -> osv) */
     const char *kind;   /* as given */
-    struct batch b[2];
-    struct batch *cur;  /* being filled */
-    struct batch *sent; /* with the server, or NULL */
-    pthread_t th;
-    int threaded; /* sent is being sent by th */
+    struct batch b[IN_FLIGHT + 1];
+    struct batch *cur;             /* being filled */
+    struct batch *sent[IN_FLIGHT]; /* with the server, oldest first; NULL after them */
+    char session[17];
+    uint64_t seq; /* of the next batch sent */
     long imported, unchanged, skipped, seen;
     int failed, tty;
 };
@@ -113,18 +124,15 @@ static void batch_free(struct batch *b)
     free(b->notes);
 }
 
-static void send_batch(const struct importer *im, struct batch *b)
+static void *send_batch(void *arg)
 {
-    char path[64];
-    snprintf(path, sizeof(path), "/api/v1/vulns/import?format=%s", im->format);
+    struct batch *b = arg;
+    const struct importer *im = b->im;
+    char path[128];
+    snprintf(path, sizeof(path), "/api/v1/vulns/import?format=%s&session=%s&seq=%llu",
+             im->format, im->session, (unsigned long long)b->seq);
     b->status = vg_cli_request_as(&im->cfg, "POST", path, "application/x-ndjson", b->body.p,
                                   b->body.n, &b->out);
-}
-
-static void *send_run(void *arg)
-{
-    struct importer *im = arg;
-    send_batch(im, im->sent);
     return NULL;
 }
 
@@ -171,41 +179,97 @@ static void report(struct importer *im, struct batch *b, int was_sent)
     json_decref(resp);
 }
 
-/* Waits for the batch with the server, if any, and reports it. */
-static int settle(struct importer *im)
+/* 1 when the server refused batch b for coming before the one before it
+ * (409, field seq: nothing stored); it is sent again once that one is
+ * answered. */
+static int out_of_turn(const struct batch *b)
 {
-    struct batch *b = im->sent;
+    json_t *resp = b->status == 409 && b->out.p ? json_loads(b->out.p, 0, NULL) : NULL;
+    const char *field = json_string_value(json_object_get(json_object_get(resp, "error"), "field"));
+    int yes = field && strcmp(field, "seq") == 0;
+    json_decref(resp);
+    return yes;
+}
+
+/* Waits for the oldest batch with the server, if any, and reports it. */
+static void settle_one(struct importer *im)
+{
+    struct batch *b = im->sent[0];
     if (b == NULL)
-        return im->failed ? -1 : 0;
-    if (im->threaded)
-        pthread_join(im->th, NULL);
-    im->sent = NULL;
-    im->threaded = 0;
+        return;
+    if (b->threaded)
+        pthread_join(b->th, NULL);
+    b->threaded = 0;
+    if (!im->failed && out_of_turn(b)) { /* the ones before are answered */
+        vg_buf_free(&b->out);
+        send_batch(b);
+    }
+    memmove(im->sent, im->sent + 1, (IN_FLIGHT - 1) * sizeof(*im->sent));
+    im->sent[IN_FLIGHT - 1] = NULL;
     report(im, b, 1);
     batch_reset(b);
     progress(im);
+}
+
+/* Waits for every batch with the server and reports them, in order (after
+ * a failure too: those sent after it have their answers). */
+static int settle(struct importer *im)
+{
+    while (im->sent[0])
+        settle_one(im);
     return im->failed ? -1 : 0;
 }
 
-/* Hands the batch being filled to the server (once the one before is
- * answered) and starts filling the other. */
+/* Hands the batch being filled to the server (once a place is free: the
+ * oldest answered) and starts filling a free one. */
 static int flush(struct importer *im)
 {
     struct batch *b = im->cur;
-    if (settle(im))
-        return -1;
-    if (b->nwhere == 0) { /* nothing to send: its notes only */
+    if (im->sent[IN_FLIGHT - 1])
+        settle_one(im);
+    if (im->failed)
+        return settle(im);
+    if (b->nwhere == 0) { /* nothing to send: its notes only, after those before */
+        if (settle(im))
+            return -1;
         report(im, b, 0);
         batch_reset(b);
         progress(im);
         return 0;
     }
-    im->sent = b;
-    im->cur = b == &im->b[0] ? &im->b[1] : &im->b[0];
-    im->threaded = pthread_create(&im->th, NULL, send_run, im) == 0;
-    if (!im->threaded)
-        send_batch(im, b);
+    int k = 0, busy;
+    while (im->sent[k])
+        k++;
+    im->sent[k] = b;
+    b->im = im;
+    b->seq = im->seq++;
+    b->threaded = pthread_create(&b->th, NULL, send_batch, b) == 0;
+    if (!b->threaded)
+        send_batch(b);
+    for (size_t i = 0; i <= IN_FLIGHT; i++) {
+        busy = 0;
+        for (k = 0; k < IN_FLIGHT; k++)
+            busy |= im->sent[k] == &im->b[i];
+        if (!busy)
+            im->cur = &im->b[i];
+    }
     return 0;
+}
+
+/* A session id for this run's batches: 16 random hex digits. */
+static void session_id(char out[17])
+{
+    unsigned char r[8] = {0};
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (f == NULL || fread(r, 1, sizeof(r), f) != sizeof(r)) {
+        uint64_t x = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15u ^ (uint64_t)getpid() << 32 ^
+                     (uint64_t)(uintptr_t)out;
+        memcpy(r, &x, sizeof(r));
+    }
+    if (f)
+        fclose(f);
+    for (int i = 0; i < 8; i++)
+        snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
 /* One record as one line of JSON text (no newline in it). */
@@ -462,6 +526,7 @@ int vg_cli_import(int argc, char **argv)
     im.format = strcmp(im.kind, "nedb") == 0 ? "osv" : im.kind;
     im.tty = isatty(2);
     im.cur = &im.b[0];
+    session_id(im.session);
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before the sending thread */
     rc = 0;
     for (int i = 1; i < np && rc == 0; i++)
@@ -474,8 +539,8 @@ int vg_cli_import(int argc, char **argv)
         report(&im, im.cur, 0); /* stopped at a path: what was found up to it */
     if (im.tty)
         fputc('\n', stderr);
-    batch_free(&im.b[0]);
-    batch_free(&im.b[1]);
+    for (size_t i = 0; i <= IN_FLIGHT; i++)
+        batch_free(&im.b[i]);
     printf("imported %ld, unchanged %ld, skipped %ld\n", im.imported, im.unchanged, im.skipped);
     if (rc || im.failed)
         return 2;

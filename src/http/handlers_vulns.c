@@ -6,6 +6,25 @@
 #include <string.h>
 #include <strings.h>
 
+/* ?session=&seq= of a bulk import: both or neither; the session 1..32 of
+ * [A-Za-z0-9_-], seq a number from 0. */
+static int import_order(const char *session, const char *seq, int64_t *n, struct vg_err *err)
+{
+    size_t len = session ? strlen(session) : 0;
+    if (session == NULL && seq == NULL)
+        return VG_OK;
+    if (session == NULL)
+        return vg_err_field(err, VG_EMISSING, "session", "session: required with seq");
+    if (seq == NULL)
+        return vg_err_field(err, VG_EMISSING, "seq", "seq: required with session");
+    if (len == 0 || len > VG_IMPORT_SESSION_MAX ||
+        strspn(session, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != len)
+        return vg_err_field(err, VG_EINVAL, "session", "session: 1 to 32 of A-Z a-z 0-9 _ -");
+    if (vg_parse_i64(seq, 0, INT64_MAX, n) != 0)
+        return vg_err_field(err, VG_EINVAL, "seq", "seq: a number from 0");
+    return VG_OK;
+}
+
 /* {"format", "records": [...]}, or the records as JSON lines
  * (application/x-ndjson) with ?format=: the bulk form, each record stored as
  * sent and a malformed line reported like a malformed record. */
@@ -17,10 +36,16 @@ int vg_h_vuln_import(struct vg_req *r)
     json_t *b, *out = NULL;
     int rc;
     if (ct && strncasecmp(ct, "application/x-ndjson", 20) == 0) {
+        const char *session = vg_req_query(r, "session"), *seq = vg_req_query(r, "seq");
+        struct vg_import_order o = {session, 0};
+        int64_t n = 0;
         if ((format = vg_req_query(r, "format")) == NULL)
             return vg_err_field(&r->err, VG_EMISSING, "format", "format: required (?format=)");
+        if ((rc = import_order(session, seq, &n, &r->err)))
+            return rc;
+        o.seq = (uint64_t)n;
         rc = vg_svc_vuln_import_lines(r->srv, &r->actor, format, r->body.p ? r->body.p : "",
-                                      r->body.n, &out, &r->err);
+                                      r->body.n, session ? &o : NULL, &out, &r->err);
         return vg_reply_rc(r, rc, 200, out);
     }
     if ((rc = vg_req_json_object(r, &b)) || (rc = vg_json_only(b, keys, NULL, &r->err)) ||

@@ -198,12 +198,22 @@ int vg_receipt_verify(json_t *receipt, const unsigned char pk[32], struct vg_err
  * Staff only. *out: {format, imported, unchanged, skipped, errors[{index, field, message}]}. */
 int vg_svc_vuln_import(struct vg_server *srv, const struct vg_actor *who, const char *format,
                        json_t *records, json_t **out, struct vg_err *err);
+/* A client's place for a bulk request: its session (1..32 of [A-Za-z0-9_-])
+ * and the request's number in it, from 0. */
+#define VG_IMPORT_SESSION_MAX 32
+struct vg_import_order {
+    const char *session;
+    uint64_t seq;
+};
 /* The same with the records as JSON lines, body[0..n) (one record a line;
  * errors[].index is the line's, from 0). A malformed line is skipped and
- * reported like a malformed record; an OSV record is stored as sent. */
+ * reported like a malformed record; an OSV record is stored as sent. With o
+ * (or NULL), the request is stored after the session's requests numbered
+ * before it are done (VG_ECONFLICT, nothing stored, when one of them has
+ * not come within 30 s). */
 int vg_svc_vuln_import_lines(struct vg_server *srv, const struct vg_actor *who,
-                             const char *format, const char *body, size_t n, json_t **out,
-                             struct vg_err *err);
+                             const char *format, const char *body, size_t n,
+                             const struct vg_import_order *o, json_t **out, struct vg_err *err);
 /* By id or alias; who NULL = anonymous. osv_api: the platform's fields go
  * into database_specific.vigil instead of a top-level "vigil". */
 int vg_svc_vuln_get(struct vg_server *srv, const struct vg_actor *who, const char *id,

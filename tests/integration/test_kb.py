@@ -8,6 +8,8 @@ import json
 import os
 import sqlite3
 import tempfile
+import threading
+import time
 import unittest
 import urllib.parse
 
@@ -210,6 +212,60 @@ class KnowledgeBase(unittest.TestCase):
             "share 20 "))
         r = self.ndjson("osv", lines)
         self.assertEqual((r.json["imported"], r.json["unchanged"], r.json["skipped"]), (0, 2997, 3))
+
+    def test_bulk_session_order(self):
+        # Requests numbered in a session (?session=&seq=, as `vigil import`
+        # sends two at a time) are stored in their order. One whose
+        # predecessor has not come is refused at once (409, field seq,
+        # nothing stored); one whose predecessor is in progress waits for it.
+        def send(seq, lines, out, fmt="osv", session="order-T1"):
+            body = "".join(json.dumps(x) + "\n" for x in lines)
+            out[seq] = self.s.request(
+                "POST", "/api/v1/vulns/import?format=%s&session=%s&seq=%d" % (fmt, session, seq),
+                raw=body.encode(), token=self.s.admin,
+                headers={"Content-Type": "application/x-ndjson"})
+
+        out = {}
+        send(1, [self.rec(1, "ORDA", summary="second")], out)
+        self.assertEqual((out[1].status, out[1].field), (409, "seq"))
+        self.assertEqual(self.s.get("/api/v1/vulns/TEST-ORDA-1").status, 404)
+        send(0, [self.rec(1, "ORDA", summary="first")], out)
+        send(1, [self.rec(1, "ORDA", summary="second")], out)
+        self.assertEqual((out[0].status, out[1].status), (200, 200))
+        self.assertEqual(self.s.get("/api/v1/vulns/TEST-ORDA-1").json["summary"], "second")
+        # seq 1 sent while seq 0 (a large request) is being stored: stored after it
+        pad = "y" * 300
+        big = [self.rec(i, "ORDB", summary="big %d %s" % (i, pad)) for i in range(4000)]
+        big[0] = self.rec(0, "ORDB", summary="first")
+        later = [self.rec(0, "ORDB", summary="second"), self.rec(9999, "ORDB")]
+        t = threading.Thread(target=send, args=(0, big, out, "osv", "order-T2"))
+        t.start()
+        time.sleep(0.2)
+        send(1, later, out, session="order-T2")
+        t.join()
+        self.assertEqual(out[0].status, 200, out[0])
+        if out[1].status == 409:  # seq 0 had not come yet: again, as vigil import does
+            send(1, later, out, session="order-T2")
+        self.assertEqual(out[1].status, 200, out[1])
+        self.assertEqual(self.s.get("/api/v1/vulns/TEST-ORDB-0").json["summary"], "second")
+        q = urllib.parse.quote('"big 3999" OR "bulk record 9999"')
+        ids = [v["id"] for v in self.s.get("/api/v1/vulns?limit=100&q=" + q).json["items"]
+               if v["id"].startswith("TEST-ORDB-")]
+        self.assertEqual(ids, ["TEST-ORDB-3999", "TEST-ORDB-9999"])  # in the order stored
+        # a refused request is done in its turn: the next goes on
+        send(0, [self.rec(4, "ORDA")], out, fmt="xml", session="order-T3")
+        self.assertEqual((out[0].status, out[0].field), (400, "format"))
+        send(1, [self.rec(4, "ORDA")], out, session="order-T3")
+        self.assertEqual((out[1].status, out[1].json["imported"]), (200, 1))
+        # both or neither, and well formed
+        base = "/api/v1/vulns/import?format=osv"
+        for q, field in (("&session=x", "seq"), ("&seq=0", "session"),
+                         ("&session=a%20b&seq=0", "session"), ("&session=" + "x" * 33 + "&seq=0",
+                                                               "session"),
+                         ("&session=x&seq=-1", "seq"), ("&session=x&seq=one", "seq")):
+            r = self.s.request("POST", base + q, raw=b"", token=self.s.admin,
+                               headers={"Content-Type": "application/x-ndjson"})
+            self.assertEqual((r.status, r.field), (400, field), q)
 
     def test_bulk_parts_replace_within_request(self):
         # A large request is stored part by part while later parts are still

@@ -734,6 +734,78 @@ static void test_vuln_put_many(void **state)
     vg_arena_free(a);
 }
 
+/* A batch's alias and package rows, sorted by the store before they go in
+ * (its own merge sort): every row is stored once, whatever the order and
+ * overlap of the keys -- long shared prefixes (past the 16 bytes compared as
+ * numbers), a key given twice in a record, a key shared by records, runs
+ * already in order and runs reversed. */
+static void test_vuln_key_rows(void **state)
+{
+    enum { N = 700 };
+    struct vg_store *st = *state;
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_vuln_put *p = vg_arena_calloc(a, N, sizeof(*p));
+    const char **ids;
+    size_t n;
+    unsigned x = 12345;
+    for (int i = 0; i < N; i++) {
+        const char **al = vg_arena_calloc(a, 4, sizeof(char *));
+        const char **pk = vg_arena_calloc(a, 4, sizeof(char *));
+        int r = i < 300 ? i : i < 500 ? 799 - i : (int)((x = x * 1103515245u + 12345u) >> 8) % 997;
+        p[i].v.id = vg_arena_printf(a, "VG-KEY-%04d", i);
+        p[i].v.modified = 1000;
+        p[i].v.source = "osv";
+        p[i].v.public = 1;
+        p[i].v.score = -1;
+        p[i].v.doc = vg_arena_printf(a, "{\"id\":\"%s\"}", p[i].v.id);
+        al[0] = vg_arena_printf(a, "CVE-2099-LONG-SHARED-PREFIX-%05d", r);
+        al[1] = al[0]; /* twice: one row */
+        al[2] = vg_arena_printf(a, "GHSA-%03d", r % 50); /* shared by records */
+        p[i].aliases = al;
+        p[i].naliases = 3;
+        pk[0] = "Maven";
+        pk[1] = vg_arena_printf(a, "org.example.long.group:artifact-%d", r);
+        pk[2] = "npm";
+        pk[3] = vg_arena_printf(a, "p%d", r % 7);
+        p[i].packages = pk;
+        p[i].npackages = 2;
+    }
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->vuln_insert_new(st, p, N, 0, &e), VG_OK);
+    assert_int_equal(st->ops->commit(st, &e), VG_OK);
+    for (int i = 0; i < N; i++) { /* each record once under its keys, with those sharing them */
+        size_t same = 0, found = 0;
+        for (int j = 0; j < N; j++)
+            same += strcmp(p[j].aliases[0], p[i].aliases[0]) == 0;
+        assert_int_equal(st->ops->vuln_by_alias(st, p[i].aliases[0], a, &ids, &n, &e), VG_OK);
+        assert_int_equal(n, same);
+        for (size_t k = 0; k < n; k++)
+            found += strcmp(ids[k], p[i].v.id) == 0;
+        assert_int_equal(found, 1);
+        assert_int_equal(st->ops->vuln_ids_for_package(st, "Maven", p[i].packages[1], a, &ids, &n,
+                                                       &e),
+                         VG_OK);
+        assert_int_equal(n, same);
+        for (size_t k = found = 0; k < n; k++)
+            found += strcmp(ids[k], p[i].v.id) == 0;
+        assert_int_equal(found, 1);
+    }
+    /* every record holding GHSA-007 or npm p3, each once */
+    size_t want = 0, want_p = 0;
+    for (int i = 0; i < N; i++) {
+        want += strcmp(p[i].aliases[2], "GHSA-007") == 0;
+        want_p += strcmp(p[i].packages[3], "p3") == 0;
+    }
+    assert_int_equal(st->ops->vuln_by_alias(st, "GHSA-007", a, &ids, &n, &e), VG_OK);
+    assert_int_equal(n, want);
+    for (size_t k = 1; k < n; k++)
+        assert_true(strcmp(ids[k - 1], ids[k]) < 0);
+    assert_int_equal(st->ops->vuln_ids_for_package(st, "npm", "p3", a, &ids, &n, &e), VG_OK);
+    assert_int_equal(n, want_p);
+    vg_arena_free(a);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -747,6 +819,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_contract_and_chain, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_case_numbers_and_dedup, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_vuln_put_many, open_store, close_store),
+        cmocka_unit_test_setup_teardown(test_vuln_key_rows, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_shared_notifications, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_writer_org_cache, open_store, close_store),
     };
