@@ -138,6 +138,13 @@ static json_t *string_array_or_err(json_t *v, const char *key, size_t maxn, size
 }
 
 static void put_jansson(struct vg_buf *b, const json_t *v, int sort);
+
+/* An empty buffer with room for n bytes: the texts of a submission are
+ * some hundreds of bytes to 2 KB, which would grow 256, 512, 1024, ... */
+static void buf_sized(struct vg_buf *b, size_t n)
+{
+    vg_buf_room(b, n)[0] = '\0';
+}
 static void put_jstr_or_null(struct vg_buf *b, const char *s);
 static void put_jtime(struct vg_buf *b, int64_t ms);
 
@@ -504,6 +511,9 @@ static int decode(struct vg_server *srv, const struct vg_actor *who, const struc
     struct vg_buf aff = {0}, scored = {0};
     struct vg_gbt_result res;
     int rc, best = -1, graded = 0;
+    buf_sized(&in->lo, 1023);
+    buf_sized(&in->hi, 1023);
+    buf_sized(&in->sum, 1023);
 
     if ((rc = vg_jonly(b, keys, NULL, err)) ||
         (rc = jstr_field(b, "title", "", 1, 500, &title, err)) ||
@@ -1527,6 +1537,7 @@ static int create_tx(struct vg_store *st, void *ctx)
     c->year = op->ps.year;
     if ((rc = st->ops->case_next_seq(st, c->year, &seq, op->err)))
         return rc;
+    buf_sized(&b, 2047);
     c->seq = seq;
     vg__case_numbered(op->srv, c->year, op->ps.seq, op->ps.epoch, seq);
     case_id_text(&b, op->srv->cfg.case_prefix, c->year, seq);
@@ -1694,6 +1705,7 @@ int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who,
     }
     if (rc == VG_OK) {
         struct vg_buf b = {0};
+        buf_sized(&b, 2047);
         case_text(&in.c, &b);
         *out = vg_buf_steal(&b, outlen);
     }
