@@ -71,6 +71,51 @@ struct vg_jscan_opt {
 int vg_jscan_parse(const char *s, size_t n, struct vg_arena *a, const struct vg_jscan_opt *opt,
                    const struct vg_jval **out, size_t *errpos, struct vg_err *err);
 
+/* ---- big documents a piece at a time ----
+ * An object document whose members (and the items of one array member) are
+ * read one by one: vg_jscan_top finds where they are without reading them,
+ * vg_jscan_parse_span reads each as the whole text's parse would. A reader
+ * that parses every span vg_jscan_top gave, and checks the top-level keys
+ * for duplicates, accepts exactly what vg_jscan_parse accepts; the first
+ * span that fails (in document order) fails with the message and offset of
+ * the whole text's parse (tests/unit/core, tests/fuzz/core/fuzz_jscan.c). */
+
+/* s[off, off + len) */
+struct vg_jspan {
+    uint32_t off, len;
+};
+
+struct vg_jtop {
+    struct vg_jspan *key; /* member i's key, with its quotes (no escapes in it) */
+    struct vg_jspan *val; /* member i's value */
+    size_t nmem;
+    size_t arr;            /* the member whose items are in item, or (size_t)-1 */
+    struct vg_jspan *item; /* that array's items */
+    size_t nitem;
+};
+
+/* Finds the members of the object s[0..n) and, when the member `name` is an
+ * array, its items: strings, brackets, colons and commas only, no value read
+ * (a value is delimited: a string by its quotes, an array or object by its
+ * bracket count, anything else by the next comma, bracket or space). VG_OK
+ * with *out filled (malloc'd; vg_jtop_free), or VG_EJSON, no message and
+ * *out empty, when the text is not laid out so: not an object, brackets that
+ * do not close, a key with an escape, `name` twice, anything else around the
+ * values that jscan would not accept. VG_OK does not mean valid JSON: parse
+ * each span with vg_jscan_parse_span to know that. */
+int vg_jscan_top(const char *s, size_t n, const char *name, struct vg_jtop *out);
+void vg_jtop_free(struct vg_jtop *t); /* NULL-safe; empties *t */
+
+/* Parses the value at span sp of the text s (a span vg_jscan_top gave),
+ * nested in depth containers (1: a member of the top-level object, 2: an
+ * item of its array), ctx the bracket that closes its container ('}' or
+ * ']'; 0: none, the span is one whole text). As vg_jscan_parse otherwise;
+ * offsets in messages and *errpos count from s, the depth limit counts the
+ * containers around. */
+int vg_jscan_parse_span(const char *s, struct vg_jspan sp, unsigned depth, char ctx,
+                        struct vg_arena *a, const struct vg_jscan_opt *opt,
+                        const struct vg_jval **out, size_t *errpos, struct vg_err *err);
+
 /* Member `key` of object o, or NULL when o is NULL, not an object, or has no
  * such member. Linear in the members, compared by length first: for objects
  * of thousands of members, iterate with VG_JOBJ_FOREACH instead. */

@@ -10,13 +10,9 @@
 
 int vg_h_ioc_submit(struct vg_req *r)
 {
-    const struct vg_jval *b;
     json_t *out = NULL;
-    int rc = vg_req_jscan_object(r, &b);
-    if (rc)
-        return rc;
-    rc = vg_svc_ioc_submit(r->srv, &r->actor, b, r->body.p ? r->body.p : "", r->body.n, &out,
-                           &r->err);
+    int rc = vg_svc_ioc_submit_raw(r->srv, &r->actor, r->body.p ? r->body.p : "", r->body.n,
+                                   r->a, &out, &r->err);
     return vg_reply_rc(r, rc, 201, out);
 }
 
