@@ -157,13 +157,9 @@ static void touch_add(struct vg__ingest *g, const struct vg__touched *t)
         c.recipients = t->recipients ? vg_arena_strdup(g->a, t->recipients) : NULL;
     }
     t = &c;
-    if (g->ntouched == g->captouched) {
-        size_t nc = g->captouched ? 2 * g->captouched : 64;
-        struct vg__touched *na = vg_arena_alloc(g->a, nc * sizeof(*na));
-        if (g->ntouched)
-            memcpy(na, g->touched, g->ntouched * sizeof(*na));
-        g->touched = na;
-        g->captouched = nc;
+    if (g->ntouched == g->captouched) { /* malloc'd (realloc moves no pages): vg__ioc_ingest frees */
+        g->captouched = g->captouched ? 2 * g->captouched : 64;
+        g->touched = vg_xrealloc(g->touched, g->captouched * sizeof(*g->touched));
     }
     g->touched[g->ntouched++] = *t;
 }
@@ -816,7 +812,11 @@ static int ingest_tx(struct vg_store *st, void *ctx)
 
 int vg__ioc_ingest(struct vg_server *srv, struct vg__ingest *g)
 {
-    return vg__ioc_tx(srv, ingest_tx, g, ingest_touched, g->err);
+    int rc = vg__ioc_tx(srv, ingest_tx, g, ingest_touched, g->err); /* index updated: */
+    free(g->touched);
+    g->touched = NULL;
+    g->ntouched = g->captouched = 0;
+    return rc;
 }
 
 int vg__ioc_ingest_checked(struct vg_server *srv, struct vg__ingest *g, const char *raw,
