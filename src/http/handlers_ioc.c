@@ -11,7 +11,8 @@
 int vg_h_ioc_submit(struct vg_req *r)
 {
     json_t *out = NULL;
-    int rc = vg_svc_ioc_submit_raw(r->srv, &r->actor, r->body.p ? r->body.p : "", r->body.n,
+    /* the body is read no more after this (server.c frees it) */
+    int rc = vg_svc_ioc_submit_raw(r->srv, &r->actor, r->body.p ? r->body.p : "", r->body.n, 1,
                                    r->a, &out, &r->err);
     return vg_reply_rc(r, rc, 201, out);
 }

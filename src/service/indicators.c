@@ -15,6 +15,8 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -434,6 +436,8 @@ struct vg__prep {
     size_t ring, released;
     struct vg_arena *ca[8];
     struct vg_arena *check;         /* a document only checked, after a failure */
+    int give;                       /* raw's pages go back to the system once read */
+    size_t given;                   /* raw[0, given) is given back */
 };
 
 #define CHUNK 256 /* items published at a time, and a ring's chunk */
@@ -598,6 +602,24 @@ static void *prep_run(void *ctx)
     return NULL;
 }
 
+/* Gives the pages of raw[0, upto) back to the system (they read as zeros
+ * after): a streamed body, when its caller gave it, once digested and
+ * parsed. In steps of 1 MiB or more, whole pages inside raw only. */
+static void give_back(struct vg__prep *p, size_t upto)
+{
+#ifdef MADV_DONTNEED
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), base = (uintptr_t)p->raw;
+    uintptr_t lo = (base + p->given + pg - 1) / pg * pg, hi = (base + upto) / pg * pg;
+    if (!p->give || pg == 0 || hi < lo + ((uintptr_t)1 << 20))
+        return;
+    if (madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0)
+        p->given = hi - base;
+#else
+    (void)p;
+    (void)upto;
+#endif
+}
+
 /* prep_run for a bundle whose objects are parsed here, each from its span
  * (p->top), into its chunk's arena. The answer is the one of parsing the
  * whole body first, then checking every object: the first object that is
@@ -662,6 +684,9 @@ static void *stream_run(void *ctx)
                 vg_sha256_update(&hs, raw + digested, upto - digested);
                 digested = upto;
             }
+            if (i + 1 < g->n)
+                give_back(p, p->top->item[i + 1].off < digested ? p->top->item[i + 1].off
+                                                                 : digested);
             prep_publish(p, ready, 0, VG_OK);
         }
     }
@@ -1250,7 +1275,7 @@ static int stream_root(const char *raw, const struct vg_jtop *t, struct vg_arena
 }
 
 static int submit_stream(struct vg_server *srv, const struct vg_actor *who, const char *raw,
-                         size_t rawlen, const struct vg_jtop *t, json_t **out,
+                         size_t rawlen, int give, const struct vg_jtop *t, json_t **out,
                          struct vg_err *err)
 {
     struct vg__ingest g;
@@ -1282,6 +1307,7 @@ static int submit_stream(struct vg_server *srv, const struct vg_actor *who, cons
     g.n = t->nitem;
     prep_init(&prep, &g, raw, rawlen, vg_time_now_ms());
     prep.top = t;
+    prep.give = give;
     prep.ring = g.n > RING ? RING : 0;
     g.items = vg_arena_calloc(g.a, prep.ring ? prep.ring : g.n ? g.n : 1, sizeof(*g.items));
     prep_start(&prep);
@@ -1303,14 +1329,15 @@ out:
 }
 
 int vg_svc_ioc_submit_raw(struct vg_server *srv, const struct vg_actor *who, const char *raw,
-                          size_t rawlen, struct vg_arena *a, json_t **out, struct vg_err *err)
+                          size_t rawlen, int give, struct vg_arena *a, json_t **out,
+                          struct vg_err *err)
 {
     struct vg_jtop t;
     const struct vg_jval *body;
     int rc;
     raw = raw ? raw : "";
     if (vg_jscan_top(raw, rawlen, "objects", &t) == VG_OK) {
-        rc = submit_stream(srv, who, raw, rawlen, &t, out, err);
+        rc = submit_stream(srv, who, raw, rawlen, give, &t, out, err);
         vg_jtop_free(&t);
         if (rc != STREAM_NO)
             return rc;

@@ -401,6 +401,35 @@ class Indicators(unittest.TestCase):
                 self.assertEqual(got.status, 200, got)
                 self.assertEqual(got.json["objects"][0], objs[i])
 
+    def test_streamed_body_given_back(self):
+        """A streamed body of some MiB: its pages are given back to the system
+        as they are read (1 MiB at a time or more): every object still stored as
+        sent, the digest of the body as sent, and a late error still found."""
+        n = 2100
+        ips = ["198.19.%d.%d" % (200 + i // 250, i % 250 + 1) for i in range(n)]
+        objs = [indicator("[ipv4-addr:value = '%s']" % v, "green", description="%05d" % i + "d" * 3800)
+                for i, v in enumerate(ips)]
+        texts = [json.dumps(o) for o in objs]
+        head = '"type": "bundle", "id": "%s"' % sid("bundle")
+        bad = list(texts)
+        bad[-1] = bad[-1].replace('"type"', '"type"::', 1)
+        st, wh, offs = self.stream_pair("A", head, bad)
+        self.assert_same_answer(st, wh, 400, "bad_json", "invalid JSON at byte %d: unexpected ':': a"
+                                " value is expected" % (offs[-1] + bad[-1].index('::') + 1))
+        self.assertFalse(self.hit("A", ips[0]))
+        raw = ('{%s, "objects": [%s]}' % (head, ", ".join(texts))).encode()
+        self.assertGreater(len(raw), 8 << 20)
+        r = self.s.post("/api/v1/indicators", None, self.tok["A"], raw=raw)
+        self.assertEqual((r.status, r.json["stored"], r.json["indicators_reported"]), (201, n, n), r)
+        digest = hashlib.sha256(raw).hexdigest()
+        audit = self.s.get("/api/v1/audit?limit=1000", self.tok["admin"]).json["items"]
+        self.assertTrue(any(e["action"] == "indicator.submit" and digest in json.dumps(e)
+                            for e in audit), digest)
+        for i in (0, 1, 700, 1500, n - 1):
+            got = self.s.request("GET", "/taxii2/vigil/collections/%s/objects/%s/" % (COMMUNITY, objs[i]["id"]),
+                                 token=self.tok["A"], headers=TAXII)
+            self.assertEqual((got.status, got.json["objects"][0]), (200, objs[i]))
+
     def test_correlation_across_units(self):
         self.submit("A", [{"type": "ip", "value": "203.0.113.50", "tlp": "green", "confidence": 40}])
         time.sleep(0.01)
