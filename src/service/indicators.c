@@ -408,6 +408,10 @@ static int plain_item(const struct vg_actor *who, const struct vg_jval *e, size_
  * waits for each item; an invalid object stops the transaction (nothing is
  * stored) and is the answer, as when every object was checked first. */
 
+#define CHUNK 256 /* items published at a time, and a ring's chunk */
+#define NCHUNK 8
+#define RING (CHUNK * NCHUNK)
+
 struct vg__prep {
     struct vg__ingest *g;
     const struct vg_actor *who;
@@ -434,15 +438,11 @@ struct vg__prep {
      * ca[c % NCHUNK], used again once the writer is done with c (released:
      * the items it is done with; SIZE_MAX when it stopped). */
     size_t ring, released;
-    struct vg_arena *ca[8];
+    struct vg_arena *ca[NCHUNK];
     struct vg_arena *check;         /* a document only checked, after a failure */
     int give;                       /* raw's pages go back to the system once read */
     size_t given;                   /* raw[0, given) is given back */
 };
-
-#define CHUNK 256 /* items published at a time, and a ring's chunk */
-#define NCHUNK 8
-#define RING (CHUNK * NCHUNK)
 
 static int items_reused(const struct vg__ingest *g)
 {
@@ -764,7 +764,7 @@ static void prep_start(struct vg__prep *p)
 static void prep_end(struct vg__prep *p)
 {
     if (p->threaded) {
-        ring_release(p, SIZE_MAX); /* the writer is gone: the rest is only checked */
+        ring_release(p, SIZE_MAX); /* the writer is gone: no slot to wait for */
         pthread_join(p->thread, NULL);
     }
     pthread_mutex_destroy(&p->mu);
