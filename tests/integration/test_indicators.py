@@ -9,6 +9,7 @@ import datetime
 import hashlib
 import json
 import os
+import random
 import time
 import unittest
 import uuid
@@ -429,6 +430,44 @@ class Indicators(unittest.TestCase):
             got = self.s.request("GET", "/taxii2/vigil/collections/%s/objects/%s/" % (COMMUNITY, objs[i]["id"]),
                                  token=self.tok["A"], headers=TAXII)
             self.assertEqual((got.status, got.json["objects"][0]), (200, objs[i]))
+
+    def test_streamed_mutations(self):
+        """Small bundles with a byte or two replaced, added or dropped anywhere
+        (seeded): read a piece at a time or parsed whole, the same answer."""
+        rnd = random.Random(6)
+        toks = " \t\n{}[]\",:\\0123456789-+.eEtrufalsn\x01\x7f\u00e9\udcff"
+        enc = lambda x: x.encode("utf-8", "surrogateescape")
+        for rnd_i in range(80):
+            n = rnd.choice([2, 3, 300])
+            objs = [indicator("[ipv4-addr:value = '198.19.%d.%d']" % (230 + i // 250, i % 250 + 1),
+                              "green", labels=["x\u00e9\"y"], x_n=[1, 2.5, {"k": None}])
+                    for i in range(n)]
+            head = '"type": "bundle", "id": "%s"' % sid("bundle")
+            texts = [json.dumps(o) for o in objs]
+            b = list('{%s, "objects": [%s]' % (head, ", ".join(texts)))
+            for _ in range(rnd.choice([1, 1, 2])):
+                region = rnd.choice(["head", "tail", "any"])
+                if region == "head":
+                    pos = rnd.randrange(0, len(head) + 15)
+                elif region == "tail":
+                    pos = rnd.randrange(max(0, len(b) - 3 * len(texts[-1])), len(b))
+                else:
+                    pos = rnd.randrange(0, len(b))
+                op, c = rnd.random(), rnd.choice(toks)
+                if op < 0.5:
+                    b[pos] = c
+                elif op < 0.75:
+                    b.insert(pos, c)
+                else:
+                    del b[pos]
+            body = "".join(b)
+            r1 = self.s.post("/api/v1/indicators", None, self.tok["A"], raw=enc(body + "}"))
+            r2 = self.s.post("/api/v1/indicators", None, self.tok["A"], raw=enc(body + ', "x_\\u0070ad": 1}'))
+            if r1.status == 201:  # the second is a duplicate of the first
+                self.assertEqual((r2.status, r2.json["objects"], r2.json["stored"] + r2.json["duplicates"]),
+                                 (201, r1.json["objects"], r1.json["stored"] + r1.json["duplicates"]), body)
+            else:
+                self.assertEqual((r1.status, r1.json), (r2.status, r2.json), body)
 
     def test_correlation_across_units(self):
         self.submit("A", [{"type": "ip", "value": "203.0.113.50", "tlp": "green", "confidence": 40}])
