@@ -721,6 +721,58 @@ done:
     return VG_OK;
 }
 
+/* The scratch of opt->keep into J, or none. */
+static void scratch_take(struct js *J, const struct vg_jscan_opt *opt)
+{
+    struct vg_jscan_keep *k = opt ? opt->keep : NULL;
+    if (k == NULL)
+        return;
+    J->v = k->v;
+    J->koff = k->koff;
+    J->cap = k->cap;
+    J->f = k->f;
+    J->fcap = k->fcap;
+    J->sort = k->sort;
+    J->sortcap = k->sortcap;
+    J->nbuf = k->nbuf;
+    J->nbufcap = k->nbufcap;
+}
+
+/* J's scratch back into opt->keep, or freed. */
+static void scratch_done(struct js *J, const struct vg_jscan_opt *opt)
+{
+    struct vg_jscan_keep *k = opt ? opt->keep : NULL;
+    if (k == NULL) {
+        free(J->v);
+        free(J->koff);
+        free(J->f);
+        free(J->sort);
+        free(J->nbuf);
+        return;
+    }
+    k->v = J->v;
+    k->koff = J->koff;
+    k->cap = J->cap;
+    k->f = J->f;
+    k->fcap = J->fcap;
+    k->sort = J->sort;
+    k->sortcap = J->sortcap;
+    k->nbuf = J->nbuf;
+    k->nbufcap = J->nbufcap;
+}
+
+void vg_jscan_keep_free(struct vg_jscan_keep *k)
+{
+    if (k == NULL)
+        return;
+    free(k->v);
+    free(k->koff);
+    free(k->f);
+    free(k->sort);
+    free(k->nbuf);
+    memset(k, 0, sizeof(*k));
+}
+
 int vg_jscan_parse(const char *s, size_t n, struct vg_arena *a, const struct vg_jscan_opt *opt,
                    const struct vg_jval **out, size_t *errpos, struct vg_err *err)
 {
@@ -740,16 +792,13 @@ int vg_jscan_parse(const char *s, size_t n, struct vg_arena *a, const struct vg_
     J.a = a;
     J.err = err;
     J.max_depth = opt && opt->max_depth ? opt->max_depth : VG_JSCAN_MAX_DEPTH;
+    scratch_take(&J, opt);
     /* a string's text and NUL fit in its quoted form; +16 for the SIMD store */
     J.sb = vg_arena_alloc(a, n + 16);
     rc = parse(&J, out);
     if (rc != VG_OK && errpos)
         *errpos = J.errpos;
-    free(J.v);
-    free(J.koff);
-    free(J.f);
-    free(J.sort);
-    free(J.nbuf);
+    scratch_done(&J, opt);
     return rc;
 }
 
@@ -768,6 +817,7 @@ int vg_jscan_parse_span(const char *s, struct vg_jspan sp, unsigned depth, char 
     J.a = a;
     J.err = err;
     J.ctx = ctx == '}' || ctx == ']' ? ctx : 0;
+    scratch_take(&J, opt);
     if (depth >= max) { /* the value is a level too deep, whatever it is */
         J.errpos = sp.off;
         rc = vg_err_set(err, VG_EJSON, "invalid JSON at byte %zu: nested deeper than %u levels",
@@ -780,11 +830,7 @@ int vg_jscan_parse_span(const char *s, struct vg_jspan sp, unsigned depth, char 
     }
     if (rc != VG_OK && errpos)
         *errpos = J.errpos;
-    free(J.v);
-    free(J.koff);
-    free(J.f);
-    free(J.sort);
-    free(J.nbuf);
+    scratch_done(&J, opt);
     return rc;
 }
 
@@ -810,6 +856,18 @@ static inline uint64_t eq64(const __m128i x[4], char c)
     uint64_t m = 0;
     for (int k = 0; k < 4; k++)
         m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x[k], v)) << (16 * k);
+    return m;
+}
+
+/* The same for x[i] | 0x20 == c: '{' and '[' (0x7B, 0x5B) at once, or '}'
+ * and ']' (0x7D, 0x5D); no other byte maps to either. */
+static inline uint64_t eq64_fold(const __m128i x[4], char c)
+{
+    const __m128i v = _mm_set1_epi8(c), bit = _mm_set1_epi8(0x20);
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++)
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(x[k], bit), v))
+             << (16 * k);
     return m;
 }
 
@@ -843,8 +901,8 @@ static const unsigned char *skim_container(const unsigned char *p, const unsigne
                 x[k] = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
             if (eq64(x, '\\') == 0) {
                 uint64_t str = prefix_xor(eq64(x, '"')) ^ (instr ? ~(uint64_t)0 : 0);
-                uint64_t open = (eq64(x, '{') | eq64(x, '[')) & ~str;
-                uint64_t close = (eq64(x, '}') | eq64(x, ']')) & ~str;
+                uint64_t open = eq64_fold(x, '{') & ~str;
+                uint64_t close = eq64_fold(x, '}') & ~str;
                 uint64_t m = open | close;
                 instr = (int)(str >> 63);
                 while (m) {

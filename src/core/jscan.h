@@ -57,9 +57,22 @@ struct vg_jmem {
     struct vg_jval val;
 };
 
+struct vg_jscan_keep;
+
 struct vg_jscan_opt {
     unsigned max_depth; /* 0: VG_JSCAN_MAX_DEPTH */
+    struct vg_jscan_keep *keep; /* NULL, or the parser's scratch kept between calls */
 };
+
+/* The parser's scratch memory (its value stack and the like), kept from one
+ * call to the next by the one thread that owns it: for many small values in
+ * a row (a bundle's objects one by one), no malloc and free per call. Zero
+ * it first; vg_jscan_keep_free when done. */
+struct vg_jscan_keep {
+    void *v, *koff, *f, *sort, *nbuf;
+    size_t cap, fcap, sortcap, nbufcap;
+};
+void vg_jscan_keep_free(struct vg_jscan_keep *k); /* NULL-safe; empties *k */
 
 /* Parses exactly one JSON value from s[0..n) into a (nodes and strings live
  * until a is freed or reset; about n bytes of strings plus 16 per value). On

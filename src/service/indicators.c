@@ -440,6 +440,7 @@ struct vg__prep {
     size_t ring, released;
     struct vg_arena *ca[NCHUNK];
     struct vg_arena *check;         /* a document only checked, after a failure */
+    struct vg_jscan_keep keep;      /* the parser's scratch, from one object to the next */
     int give;                       /* raw's pages go back to the system once read */
     size_t given;                   /* raw[0, given) is given back */
 };
@@ -635,6 +636,7 @@ static void *stream_run(void *ctx)
     struct vg_sha256 hs;
     size_t i, ready = 0, digested = 0;
     int rc = VG_OK, prc = VG_OK;
+    const struct vg_jscan_opt opt = {.keep = &p->keep};
     vg_sha256_init(&hs);
     for (i = 0; i < g->n; i++) {
         struct vg_err e = {0};
@@ -656,7 +658,7 @@ static void *stream_run(void *ctx)
         } else {
             vg_arena_reset(a);
         }
-        if (vg_jscan_parse_span(p->raw, p->top->item[i], 2, ']', a, NULL, &ov, NULL, &e) !=
+        if (vg_jscan_parse_span(p->raw, p->top->item[i], 2, ']', a, &opt, &ov, NULL, &e) !=
             VG_OK) {
             rc = e.code;
             p->err = e;
@@ -772,6 +774,7 @@ static void prep_end(struct vg__prep *p)
     vg_buf_free(&p->text);
     vg_arena_free(p->scratch);
     vg_arena_free(p->check);
+    vg_jscan_keep_free(&p->keep);
     for (size_t k = 0; k < NCHUNK; k++)
         vg_arena_free(p->ca[k]);
     vg_arena_free(p->a);
@@ -1229,12 +1232,15 @@ out:
 static int spans_check(const char *raw, const struct vg_jtop *t, struct vg_err *err)
 {
     struct vg_arena *a = vg_arena_new(0);
+    struct vg_jscan_keep keep = {0};
+    const struct vg_jscan_opt opt = {.keep = &keep};
     int rc = VG_OK;
     for (size_t i = 0; rc == VG_OK && i < t->nitem; i++) {
         const struct vg_jval *v;
         vg_arena_reset(a);
-        rc = vg_jscan_parse_span(raw, t->item[i], 2, ']', a, NULL, &v, NULL, err);
+        rc = vg_jscan_parse_span(raw, t->item[i], 2, ']', a, &opt, &v, NULL, err);
     }
+    vg_jscan_keep_free(&keep);
     vg_arena_free(a);
     return rc;
 }

@@ -1215,6 +1215,64 @@ static void test_spans_long(void **state)
     assert_true(hows[1] + hows[0] > 100);
 }
 
+/* The parser's scratch kept between calls: the same documents and errors
+ * as without, whatever the previous call grew (stack, frames, the sort of a
+ * big object, a long real's copy). */
+static void test_keep(void **state)
+{
+    (void)state;
+    struct vg_jscan_keep keep = {0};
+    const struct vg_jscan_opt with = {.keep = &keep};
+    struct vg_buf big = {0};
+    const char *docs[8];
+    size_t nd = 0;
+    vg_buf_puts(&big, "{");
+    for (int i = 0; i < 600; i++)
+        vg_buf_printf(&big, "%s\"k%d\":[%d,\"%d\"]", i ? "," : "", i, i, i);
+    vg_buf_puts(&big, "}");
+    docs[nd++] = big.p;
+    docs[nd++] = "[1,2,{\"a\":1.00000000000000000000000000000000000000000000000000000000000000001}]";
+    char *deep = nested(300, "0", 1);
+    docs[nd++] = deep;
+    docs[nd++] = "{\"a\":1,\"b\":2,\"a\":3}";
+    docs[nd++] = "{\"x\":[true,false,null,\"\\u00e9\"]}";
+    docs[nd++] = "[[[[[[[[[[[[]]]]]]]]]]]]";
+    docs[nd++] = "{\"k0\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,\"k8\":8,"
+                 "\"k9\":9,\"k10\":10,\"k11\":11,\"k12\":12,\"k13\":13,\"k14\":14,\"k15\":15,"
+                 "\"k16\":16,\"k3\":17}";
+    docs[nd++] = "1e400";
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < nd; i++) {
+            const struct vg_jval *v1, *v2;
+            struct vg_err e1 = {0}, e2 = {0};
+            size_t p1 = 0, p2 = 0, n = strlen(docs[i]);
+            int r1 = vg_jscan_parse(docs[i], n, A, NULL, &v1, &p1, &e1);
+            int r2 = vg_jscan_parse(docs[i], n, A, &with, &v2, &p2, &e2);
+            assert_int_equal(r1, r2);
+            if (r1 == VG_OK) {
+                assert_true(jval_same(v1, v2));
+            } else {
+                assert_int_equal(p1, p2);
+                assert_string_equal(e1.msg, e2.msg);
+            }
+            /* and a span of it, as an item */
+            memset(&e2, 0, sizeof(e2));
+            r2 = vg_jscan_parse_span(docs[i], (struct vg_jspan){0, (uint32_t)n}, 0, 0, A, &with, &v2,
+                                     &p2, &e2);
+            assert_int_equal(r1, r2);
+            if (r1 == VG_OK)
+                assert_true(jval_same(v1, v2));
+            else
+                assert_string_equal(e1.msg, e2.msg);
+        }
+    assert_non_null(keep.v);
+    vg_jscan_keep_free(&keep);
+    assert_null(keep.v);
+    vg_jscan_keep_free(NULL);
+    vg_buf_free(&big);
+    free(deep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1234,6 +1292,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_span_parse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spans_mutations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spans_long, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
