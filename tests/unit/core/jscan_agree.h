@@ -131,6 +131,8 @@ static inline const char *jscan_spans_agree(const char *s, size_t n, const char 
     struct vg_jtop t;
     const char *why = NULL;
     int rw = vg_jscan_parse(s, n, a, NULL, &whole, &pw, &ew);
+    struct vg_jscan_keep keep = {0};
+    const struct vg_jscan_opt keep_opt = {.keep = &keep};
     if (how)
         *how = 0;
     if (vg_jscan_top(s, n, name, &t) != VG_OK) {
@@ -159,7 +161,8 @@ static inline const char *jscan_spans_agree(const char *s, size_t n, const char 
     for (size_t i = 0; why == NULL && i < t.nitem; i++) {
         struct vg_err e = {0};
         size_t pos = (size_t)-1;
-        if (vg_jscan_parse_span(s, t.item[i], 2, ']', a, NULL, &v, &pos, &e) != VG_OK) {
+        /* the parser's scratch kept from one item to the next, as the service does */
+        if (vg_jscan_parse_span(s, t.item[i], 2, ']', a, &keep_opt, &v, &pos, &e) != VG_OK) {
             if (how)
                 *how = 1;
             if (rw == VG_OK)
@@ -196,6 +199,7 @@ static inline const char *jscan_spans_agree(const char *s, size_t n, const char 
         }
     }
 out:
+    vg_jscan_keep_free(&keep);
     vg_jtop_free(&t);
     vg_arena_free(a);
     return why;
