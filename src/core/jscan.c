@@ -45,7 +45,8 @@ struct frame {
 };
 
 struct js {
-    const unsigned char *s, *end;
+    const unsigned char *s, *end; /* s: where offsets count from */
+    const unsigned char *start;   /* where the value starts (s, but for a span) */
     struct vg_arena *a;
     struct vg_jval *v; /* scratch stack of values */
     uint32_t *koff;    /* input offset of each key on the stack */
@@ -60,6 +61,8 @@ struct js {
     size_t nbufcap;
     size_t errpos;
     struct vg_err *err;
+    unsigned depth0; /* vg_jscan_parse_span: containers around the value */
+    char ctx;        /* vg_jscan_parse_span: '}' or ']' (what holds the value), or 0 */
 };
 
 /* 1 for bytes that end the plain run of a string: '"', '\\', controls, non-ASCII */
@@ -532,7 +535,7 @@ static size_t big_dup(struct js *J, const struct vg_jval *v, size_t k)
 
 static int parse(struct js *J, const struct vg_jval **out)
 {
-    const unsigned char *p = J->s, *end = J->end;
+    const unsigned char *p = J->start, *end = J->end;
     struct frame *f;
     struct vg_jval *slot;
 
@@ -542,7 +545,7 @@ static int parse(struct js *J, const struct vg_jval **out)
 
 value:
     if (J->nf >= J->max_depth)
-        return fail(J, p, "nested deeper than %u levels", J->max_depth);
+        return fail(J, p, "nested deeper than %u levels", J->max_depth + J->depth0);
     if (p >= end)
         return fail(J, p, "unexpected end of input: a value is expected");
     switch (*p) {
@@ -705,6 +708,9 @@ after:
     return fail(J, p, "',' or ']' is expected after an item");
 
 done:
+    if (p != end && J->ctx) /* what the whole text's parse says after a member or item */
+        return fail(J, p, "',' or '%c' is expected after %s", J->ctx,
+                    J->ctx == '}' ? "a member" : "an item");
     if (p != end)
         return fail(J, p, "trailing data after the JSON value");
     {
@@ -713,6 +719,58 @@ done:
         *out = root;
     }
     return VG_OK;
+}
+
+/* The scratch of opt->keep into J, or none. */
+static void scratch_take(struct js *J, const struct vg_jscan_opt *opt)
+{
+    struct vg_jscan_keep *k = opt ? opt->keep : NULL;
+    if (k == NULL)
+        return;
+    J->v = k->v;
+    J->koff = k->koff;
+    J->cap = k->cap;
+    J->f = k->f;
+    J->fcap = k->fcap;
+    J->sort = k->sort;
+    J->sortcap = k->sortcap;
+    J->nbuf = k->nbuf;
+    J->nbufcap = k->nbufcap;
+}
+
+/* J's scratch back into opt->keep, or freed. */
+static void scratch_done(struct js *J, const struct vg_jscan_opt *opt)
+{
+    struct vg_jscan_keep *k = opt ? opt->keep : NULL;
+    if (k == NULL) {
+        free(J->v);
+        free(J->koff);
+        free(J->f);
+        free(J->sort);
+        free(J->nbuf);
+        return;
+    }
+    k->v = J->v;
+    k->koff = J->koff;
+    k->cap = J->cap;
+    k->f = J->f;
+    k->fcap = J->fcap;
+    k->sort = J->sort;
+    k->sortcap = J->sortcap;
+    k->nbuf = J->nbuf;
+    k->nbufcap = J->nbufcap;
+}
+
+void vg_jscan_keep_free(struct vg_jscan_keep *k)
+{
+    if (k == NULL)
+        return;
+    free(k->v);
+    free(k->koff);
+    free(k->f);
+    free(k->sort);
+    free(k->nbuf);
+    memset(k, 0, sizeof(*k));
 }
 
 int vg_jscan_parse(const char *s, size_t n, struct vg_arena *a, const struct vg_jscan_opt *opt,
@@ -730,20 +788,263 @@ int vg_jscan_parse(const char *s, size_t n, struct vg_arena *a, const struct vg_
     memset(&J, 0, sizeof(J));
     J.s = (const unsigned char *)(s ? s : "");
     J.end = J.s + n;
+    J.start = J.s;
     J.a = a;
     J.err = err;
     J.max_depth = opt && opt->max_depth ? opt->max_depth : VG_JSCAN_MAX_DEPTH;
+    scratch_take(&J, opt);
     /* a string's text and NUL fit in its quoted form; +16 for the SIMD store */
     J.sb = vg_arena_alloc(a, n + 16);
     rc = parse(&J, out);
     if (rc != VG_OK && errpos)
         *errpos = J.errpos;
-    free(J.v);
-    free(J.koff);
-    free(J.f);
-    free(J.sort);
-    free(J.nbuf);
+    scratch_done(&J, opt);
     return rc;
+}
+
+int vg_jscan_parse_span(const char *s, struct vg_jspan sp, unsigned depth, char ctx,
+                        struct vg_arena *a, const struct vg_jscan_opt *opt,
+                        const struct vg_jval **out, size_t *errpos, struct vg_err *err)
+{
+    struct js J;
+    unsigned max = opt && opt->max_depth ? opt->max_depth : VG_JSCAN_MAX_DEPTH;
+    int rc;
+    *out = NULL;
+    memset(&J, 0, sizeof(J));
+    J.s = (const unsigned char *)(s ? s : "");
+    J.start = J.s + sp.off;
+    J.end = J.start + sp.len;
+    J.a = a;
+    J.err = err;
+    J.ctx = ctx == '}' || ctx == ']' ? ctx : 0;
+    scratch_take(&J, opt);
+    if (depth >= max) { /* the value is a level too deep, whatever it is */
+        J.errpos = sp.off;
+        rc = vg_err_set(err, VG_EJSON, "invalid JSON at byte %zu: nested deeper than %u levels",
+                        J.errpos, max);
+    } else {
+        J.depth0 = depth;
+        J.max_depth = max - depth;
+        J.sb = vg_arena_alloc(a, (size_t)sp.len + 16);
+        rc = parse(&J, out);
+    }
+    if (rc != VG_OK && errpos)
+        *errpos = J.errpos;
+    scratch_done(&J, opt);
+    return rc;
+}
+
+/* ---- the top level without the values: vg_jscan_top ---- */
+
+/* p at '"': the byte past the closing quote, or NULL. */
+static const unsigned char *skim_string(const unsigned char *p, const unsigned char *end)
+{
+    for (p++; p < end; p++) {
+        if (*p == '"')
+            return p + 1;
+        if (*p == '\\' && ++p >= end)
+            break;
+    }
+    return NULL;
+}
+
+#ifdef JS_SSE2
+/* Bit i set when x[i] == c, over 64 bytes. */
+static inline uint64_t eq64(const __m128i x[4], char c)
+{
+    const __m128i v = _mm_set1_epi8(c);
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++)
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x[k], v)) << (16 * k);
+    return m;
+}
+
+/* The same for x[i] | 0x20 == c: '{' and '[' (0x7B, 0x5B) at once, or '}'
+ * and ']' (0x7D, 0x5D); no other byte maps to either. */
+static inline uint64_t eq64_fold(const __m128i x[4], char c)
+{
+    const __m128i v = _mm_set1_epi8(c), bit = _mm_set1_epi8(0x20);
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++)
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(x[k], bit), v))
+             << (16 * k);
+    return m;
+}
+
+/* Bit i: an odd number of bits at or below i (the bytes of a string and
+ * its opening quote, for quote bits without escapes). */
+static inline uint64_t prefix_xor(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+#endif
+
+/* p at '{' or '[': the byte past the bracket that closes it (brackets of
+ * either kind counted alike, those in strings skipped), or NULL at the end
+ * first. 64 bytes a step when they hold no backslash; a byte a step else. */
+static const unsigned char *skim_container(const unsigned char *p, const unsigned char *end)
+{
+    size_t depth = 0;
+    int instr = 0, esc = 0;
+    while (p < end) {
+        const unsigned char *stop;
+#ifdef JS_SSE2
+        if (!esc && end - p >= 64) {
+            __m128i x[4];
+            for (int k = 0; k < 4; k++)
+                x[k] = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+            if (eq64(x, '\\') == 0) {
+                uint64_t str = prefix_xor(eq64(x, '"')) ^ (instr ? ~(uint64_t)0 : 0);
+                uint64_t open = eq64_fold(x, '{') & ~str;
+                uint64_t close = eq64_fold(x, '}') & ~str;
+                uint64_t m = open | close;
+                instr = (int)(str >> 63);
+                while (m) {
+                    unsigned b = (unsigned)__builtin_ctzll(m);
+                    if (open >> b & 1)
+                        depth++;
+                    else if (--depth == 0)
+                        return p + b + 1;
+                    m &= m - 1;
+                }
+                p += 64;
+                continue;
+            }
+        }
+#endif
+        for (stop = end - p > 64 ? p + 64 : end; p < stop; p++) {
+            unsigned char c = *p;
+            if (instr) {
+                if (esc)
+                    esc = 0;
+                else if (c == '\\')
+                    esc = 1;
+                else if (c == '"')
+                    instr = 0;
+            } else if (c == '"') {
+                instr = 1;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                if (--depth == 0)
+                    return p + 1;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* The end of the value at p (not checked, only delimited), or NULL. */
+static const unsigned char *skim_value(const unsigned char *p, const unsigned char *end)
+{
+    const unsigned char *q = p;
+    if (p >= end)
+        return NULL;
+    if (*p == '"')
+        return skim_string(p, end);
+    if (*p == '{' || *p == '[')
+        return skim_container(p, end);
+    while (p < end && !is_ws(*p) && *p != ',' && *p != ']' && *p != '}')
+        p++;
+    return p > q ? p : NULL;
+}
+
+static void span_push(struct vg_jspan **v, size_t *n, size_t *cap, const unsigned char *base,
+                      const unsigned char *from, const unsigned char *to)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        *v = vg_xrealloc(*v, *cap * sizeof(**v));
+    }
+    (*v)[*n].off = (uint32_t)(from - base);
+    (*v)[*n].len = (uint32_t)(to - from);
+    (*n)++;
+}
+
+int vg_jscan_top(const char *s, size_t n, const char *name, struct vg_jtop *out)
+{
+    const unsigned char *base = (const unsigned char *)(s ? s : ""), *p = base, *end = base + n;
+    size_t nlen = strlen(name), capk = 0, capv = 0, capi = 0, nk = 0;
+    memset(out, 0, sizeof(*out));
+    out->arr = (size_t)-1;
+    if (n >= VG_JSCAN_MAX_BYTES)
+        goto bad;
+    p = skip_ws(p, end);
+    if (p >= end || *p != '{')
+        goto bad;
+    p = skip_ws(p + 1, end);
+    for (;;) {
+        const unsigned char *k = p, *v;
+        if (p >= end || *p != '"' || (p = skim_string(p, end)) == NULL ||
+            memchr(k, '\\', (size_t)(p - k)) != NULL)
+            goto bad;
+        span_push(&out->key, &nk, &capk, base, k, p);
+        p = skip_ws(p, end);
+        if (p >= end || *p != ':')
+            goto bad;
+        v = p = skip_ws(p + 1, end);
+        if (out->key[nk - 1].len == nlen + 2 && memcmp(k + 1, name, nlen) == 0 && p < end &&
+            *p == '[') {
+            if (out->arr != (size_t)-1)
+                goto bad;
+            out->arr = nk - 1;
+            p = skip_ws(p + 1, end);
+            if (p < end && *p == ']') {
+                p++;
+            } else {
+                for (;;) {
+                    const unsigned char *it = p;
+                    if ((p = skim_value(p, end)) == NULL)
+                        goto bad;
+                    span_push(&out->item, &out->nitem, &capi, base, it, p);
+                    p = skip_ws(p, end);
+                    if (p < end && *p == ',') {
+                        p = skip_ws(p + 1, end);
+                        continue;
+                    }
+                    if (p < end && *p == ']') {
+                        p++;
+                        break;
+                    }
+                    goto bad;
+                }
+            }
+        } else if ((p = skim_value(p, end)) == NULL) {
+            goto bad;
+        }
+        span_push(&out->val, &out->nmem, &capv, base, v, p);
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p = skip_ws(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == '}')
+            break;
+        goto bad;
+    }
+    if (skip_ws(p + 1, end) != end)
+        goto bad;
+    return VG_OK;
+bad:
+    vg_jtop_free(out);
+    out->arr = (size_t)-1;
+    return VG_EJSON;
+}
+
+void vg_jtop_free(struct vg_jtop *t)
+{
+    if (t == NULL)
+        return;
+    free(t->key);
+    free(t->val);
+    free(t->item);
+    memset(t, 0, sizeof(*t));
 }
 
 const struct vg_jval *vg_jgetn(const struct vg_jval *o, const char *key, size_t klen)

@@ -57,9 +57,22 @@ struct vg_jmem {
     struct vg_jval val;
 };
 
+struct vg_jscan_keep;
+
 struct vg_jscan_opt {
     unsigned max_depth; /* 0: VG_JSCAN_MAX_DEPTH */
+    struct vg_jscan_keep *keep; /* NULL, or the parser's scratch kept between calls */
 };
+
+/* The parser's scratch memory (its value stack and the like), kept from one
+ * call to the next by the one thread that owns it: for many small values in
+ * a row (a bundle's objects one by one), no malloc and free per call. Zero
+ * it first; vg_jscan_keep_free when done. */
+struct vg_jscan_keep {
+    void *v, *koff, *f, *sort, *nbuf;
+    size_t cap, fcap, sortcap, nbufcap;
+};
+void vg_jscan_keep_free(struct vg_jscan_keep *k); /* NULL-safe; empties *k */
 
 /* Parses exactly one JSON value from s[0..n) into a (nodes and strings live
  * until a is freed or reset; about n bytes of strings plus 16 per value). On
@@ -70,6 +83,51 @@ struct vg_jscan_opt {
  * functions see all of them. */
 int vg_jscan_parse(const char *s, size_t n, struct vg_arena *a, const struct vg_jscan_opt *opt,
                    const struct vg_jval **out, size_t *errpos, struct vg_err *err);
+
+/* ---- big documents a piece at a time ----
+ * An object document whose members (and the items of one array member) are
+ * read one by one: vg_jscan_top finds where they are without reading them,
+ * vg_jscan_parse_span reads each as the whole text's parse would. A reader
+ * that parses every span vg_jscan_top gave, and checks the top-level keys
+ * for duplicates, accepts exactly what vg_jscan_parse accepts; the first
+ * span that fails (in document order) fails with the message and offset of
+ * the whole text's parse (tests/unit/core, tests/fuzz/core/fuzz_jscan.c). */
+
+/* s[off, off + len) */
+struct vg_jspan {
+    uint32_t off, len;
+};
+
+struct vg_jtop {
+    struct vg_jspan *key; /* member i's key, with its quotes (no escapes in it) */
+    struct vg_jspan *val; /* member i's value */
+    size_t nmem;
+    size_t arr;            /* the member whose items are in item, or (size_t)-1 */
+    struct vg_jspan *item; /* that array's items */
+    size_t nitem;
+};
+
+/* Finds the members of the object s[0..n) and, when the member `name` is an
+ * array, its items: strings, brackets, colons and commas only, no value read
+ * (a value is delimited: a string by its quotes, an array or object by its
+ * bracket count, anything else by the next comma, bracket or space). VG_OK
+ * with *out filled (malloc'd; vg_jtop_free), or VG_EJSON, no message and
+ * *out empty, when the text is not laid out so: not an object, brackets that
+ * do not close, a key with an escape, `name` twice, anything else around the
+ * values that jscan would not accept. VG_OK does not mean valid JSON: parse
+ * each span with vg_jscan_parse_span to know that. */
+int vg_jscan_top(const char *s, size_t n, const char *name, struct vg_jtop *out);
+void vg_jtop_free(struct vg_jtop *t); /* NULL-safe; empties *t */
+
+/* Parses the value at span sp of the text s (a span vg_jscan_top gave),
+ * nested in depth containers (1: a member of the top-level object, 2: an
+ * item of its array), ctx the bracket that closes its container ('}' or
+ * ']'; 0: none, the span is one whole text). As vg_jscan_parse otherwise;
+ * offsets in messages and *errpos count from s, the depth limit counts the
+ * containers around. */
+int vg_jscan_parse_span(const char *s, struct vg_jspan sp, unsigned depth, char ctx,
+                        struct vg_arena *a, const struct vg_jscan_opt *opt,
+                        const struct vg_jval **out, size_t *errpos, struct vg_err *err);
 
 /* Member `key` of object o, or NULL when o is NULL, not an object, or has no
  * such member. Linear in the members, compared by length first: for objects

@@ -10,13 +10,10 @@
 
 int vg_h_ioc_submit(struct vg_req *r)
 {
-    const struct vg_jval *b;
     json_t *out = NULL;
-    int rc = vg_req_jscan_object(r, &b);
-    if (rc)
-        return rc;
-    rc = vg_svc_ioc_submit(r->srv, &r->actor, b, r->body.p ? r->body.p : "", r->body.n, &out,
-                           &r->err);
+    /* the body is read no more after this (server.c frees it) */
+    int rc = vg_svc_ioc_submit_raw(r->srv, &r->actor, r->body.p ? r->body.p : "", r->body.n, 1,
+                                   r->a, &out, &r->err);
     return vg_reply_rc(r, rc, 201, out);
 }
 

@@ -15,6 +15,8 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,15 +149,19 @@ void vg__json_str(struct vg_buf *b, const char *s)
 
 /* ---- ingest: STIX objects (from REST, plain JSON or TAXII) into the store ---- */
 
+static int items_reused(const struct vg__ingest *g);
+
 static void touch_add(struct vg__ingest *g, const struct vg__touched *t)
 {
-    if (g->ntouched == g->captouched) {
-        size_t nc = g->captouched ? 2 * g->captouched : 64;
-        struct vg__touched *na = vg_arena_alloc(g->a, nc * sizeof(*na));
-        if (g->ntouched)
-            memcpy(na, g->touched, g->ntouched * sizeof(*na));
-        g->touched = na;
-        g->captouched = nc;
+    struct vg__touched c = *t;
+    if (items_reused(g)) { /* the item's memory is used again before the commit */
+        c.value = vg_arena_strdup(g->a, t->value);
+        c.recipients = t->recipients ? vg_arena_strdup(g->a, t->recipients) : NULL;
+    }
+    t = &c;
+    if (g->ntouched == g->captouched) { /* malloc'd (realloc moves no pages): vg__ioc_ingest frees */
+        g->captouched = g->captouched ? 2 * g->captouched : 64;
+        g->touched = vg_xrealloc(g->touched, g->captouched * sizeof(*g->touched));
     }
     g->touched[g->ntouched++] = *t;
 }
@@ -402,6 +408,10 @@ static int plain_item(const struct vg_actor *who, const struct vg_jval *e, size_
  * waits for each item; an invalid object stops the transaction (nothing is
  * stored) and is the answer, as when every object was checked first. */
 
+#define CHUNK 256 /* items published at a time, and a ring's chunk */
+#define NCHUNK 8
+#define RING (CHUNK * NCHUNK)
+
 struct vg__prep {
     struct vg__ingest *g;
     const struct vg_actor *who;
@@ -410,6 +420,8 @@ struct vg__prep {
     struct vg_stix_bundle *bundle;  /* objects of a bundle, or */
     const struct vg_jval *plain;    /* the plain JSON "indicators" list, or */
     int checked;                    /* items read and checked by the caller (TAXII) */
+    const struct vg_jtop *top;      /* or the spans of a bundle's objects in raw, each
+                                     * parsed here (vg_svc_ioc_submit_raw) */
     int64_t now;
     struct vg_arena *a, *scratch;   /* the thread's: items' text, observables */
     struct vg_buf text;
@@ -421,7 +433,50 @@ struct vg__prep {
     size_t seen;                    /* the writer's last look at ready (its own) */
     int done, rc;
     struct vg_err err;
+    /* A streamed bundle of more than RING items: its items in a ring (item i
+     * in g->items[i % ring]), chunk c's text, observables and document in
+     * ca[c % NCHUNK], used again once the writer is done with c (released:
+     * the items it is done with; SIZE_MAX when it stopped). */
+    size_t ring, released;
+    struct vg_arena *ca[NCHUNK];
+    struct vg_arena *check;         /* a document only checked, after a failure */
+    struct vg_jscan_keep keep;      /* the parser's scratch, from one object to the next */
+    int give;                       /* raw's pages go back to the system once read */
+    size_t given;                   /* raw[0, given) is given back */
 };
+
+static int items_reused(const struct vg__ingest *g)
+{
+    return g->prep && g->prep->ring;
+}
+
+/* Item i of g (in a ring or not). */
+static inline struct vg__ioc_item *item_at(struct vg__ingest *g, size_t i)
+{
+    return g->prep && g->prep->ring ? &g->items[i % g->prep->ring] : &g->items[i];
+}
+
+/* The preparing thread: waits until the writer is done with chunk
+ * c - NCHUNK, whose slots and arena chunk c takes. */
+static void ring_wait(struct vg__prep *p, size_t c)
+{
+    if (c < NCHUNK)
+        return;
+    pthread_mutex_lock(&p->mu);
+    while (p->released < (c - NCHUNK + 1) * CHUNK)
+        pthread_cond_wait(&p->cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* The writer: it is done with items [0, k) (SIZE_MAX: with all, it stops). */
+static void ring_release(struct vg__prep *p, size_t k)
+{
+    pthread_mutex_lock(&p->mu);
+    if (k > p->released)
+        p->released = k;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
 
 static void prep_publish(struct vg__prep *p, size_t ready, int done, int rc)
 {
@@ -435,16 +490,17 @@ static void prep_publish(struct vg__prep *p, size_t ready, int done, int rc)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* Item i once valid (a bundle's object validated by the caller). */
-static int prep_item(struct vg__prep *p, size_t i, struct vg_err *err)
+/* Item i once valid (a bundle's object validated by the caller; a streamed
+ * one with obj and so set), its text and observables in a. */
+static int prep_item(struct vg__prep *p, size_t i, struct vg_arena *a, struct vg_err *err)
 {
     struct vg__ingest *g = p->g;
-    struct vg__ioc_item *it = &g->items[i];
+    struct vg__ioc_item *it = item_at(g, i);
     const struct vg_jval *labels;
     const struct vg_pat_node *tree = NULL;
     int rc;
     if (p->plain) {
-        rc = plain_item(p->who, &p->plain->u.a[i], i, p->now, p->a, &p->text, it, err);
+        rc = plain_item(p->who, &p->plain->u.a[i], i, p->now, a, &p->text, it, err);
         if (rc)
             return rc;
     } else if (p->checked) { /* TAXII: a failed object is reported, the rest stored */
@@ -452,31 +508,34 @@ static int prep_item(struct vg__prep *p, size_t i, struct vg_err *err)
             return VG_OK;
         vg_buf_reset(&p->text);
         vg_stix_json_write(it->obj, &p->text);
-        it->body = vg_arena_strndup(p->a, p->text.p, p->text.n);
+        it->body = vg_arena_strndup(a, p->text.p, p->text.n);
     } else {
         struct vg_stix_bundle *b = p->bundle;
-        it->obj = b->objects[i].json;
-        it->so = b->objects[i];
+        if (p->top == NULL) {
+            it->obj = b->objects[i].json;
+            it->so = b->objects[i];
+            b->objects[i].pattern_ast = NULL;
+        }
         tree = it->so.pattern_ast; /* in p->scratch until the reset below */
-        it->so.pattern_ast = b->objects[i].pattern_ast = NULL;
-        if ((rc = vg__ioc_item_prepare(it, "", p->a, err)) && b->id) {
+        it->so.pattern_ast = NULL;
+        if ((rc = vg__ioc_item_prepare(it, "", a, err)) && (p->top || b->id)) {
             char path[40]; /* written only for the message */
             snprintf(path, sizeof(path), "objects[%zu]", i);
             vg_err_clear(err);
-            rc = vg__ioc_item_prepare(it, path, p->a, err);
+            rc = vg__ioc_item_prepare(it, path, a, err);
         }
         if (rc)
             return rc;
         vg_buf_reset(&p->text);
         vg_stix_json_write(it->obj, &p->text);
-        it->body = vg_arena_strndup(p->a, p->text.p, p->text.n);
+        it->body = vg_arena_strndup(a, p->text.p, p->text.n);
     }
-    if ((rc = observables(it, tree, p->a, p->scratch, &it->obs, &it->nobs)) != VG_OK) {
+    if ((rc = observables(it, tree, a, p->scratch, &it->obs, &it->nobs)) != VG_OK) {
         vg_arena_reset(p->scratch);
         if (!p->checked)
             return rc;
         it->failed = 1; /* before it is stored: a failure stores nothing */
-        it->msg = vg_arena_printf(p->a, "%s: its pattern's observables cannot be taken",
+        it->msg = vg_arena_printf(a, "%s: its pattern's observables cannot be taken",
                                   it->so.id);
         return VG_OK;
     }
@@ -484,7 +543,7 @@ static int prep_item(struct vg__prep *p, size_t i, struct vg_err *err)
     if (it->nobs && (labels = vg_jget(it->obj, "labels")) != NULL) {
         vg_buf_reset(&p->text);
         vg_stix_json_write(labels, &p->text);
-        it->ltext = vg_arena_strndup(p->a, p->text.p, p->text.n);
+        it->ltext = vg_arena_strndup(a, p->text.p, p->text.n);
     }
     it->has_obs = 1;
     return VG_OK;
@@ -515,7 +574,7 @@ static void *prep_run(void *ctx)
             break;
         if (prc != VG_OK)
             continue;
-        if ((prc = prep_item(p, i, &perr)) != VG_OK) {
+        if ((prc = prep_item(p, i, p->a, &perr)) != VG_OK) {
             if (p->plain) {
                 rc = prc;
                 p->err = perr;
@@ -537,6 +596,104 @@ static void *prep_run(void *ctx)
         rc = prc;
         p->err = perr;
     }
+    vg_sha256_update(&hs, raw + digested, p->rawlen - digested);
+    vg_sha256_final(&hs, h);
+    vg_hex(h, 32, g->sha256);
+    prep_publish(p, ready, 1, rc);
+    return NULL;
+}
+
+/* Gives the pages of raw[0, upto) back to the system (they read as zeros
+ * after): a streamed body, when its caller gave it, once digested and
+ * parsed. In steps of 1 MiB or more, whole pages inside raw only. */
+static void give_back(struct vg__prep *p, size_t upto)
+{
+#ifdef MADV_DONTNEED
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), base = (uintptr_t)p->raw;
+    uintptr_t lo = (base + p->given + pg - 1) / pg * pg, hi = (base + upto) / pg * pg;
+    if (!p->give || pg == 0 || hi < lo + ((uintptr_t)1 << 20))
+        return;
+    if (madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0)
+        p->given = hi - base;
+#else
+    (void)p;
+    (void)upto;
+#endif
+}
+
+/* prep_run for a bundle whose objects are parsed here, each from its span
+ * (p->top), into its chunk's arena. The answer is the one of parsing the
+ * whole body first, then checking every object: the first object that is
+ * not JSON (in document order: every span before it parsed), else the
+ * first invalid object, else the first whose TLP or recipients are wrong;
+ * after a failure the rest are only parsed (or parsed and validated). */
+static void *stream_run(void *ctx)
+{
+    struct vg__prep *p = ctx;
+    struct vg__ingest *g = p->g;
+    const unsigned char *raw = (const unsigned char *)p->raw;
+    unsigned char h[32];
+    struct vg_sha256 hs;
+    size_t i, ready = 0, digested = 0;
+    int rc = VG_OK, prc = VG_OK;
+    const struct vg_jscan_opt opt = {.keep = &p->keep};
+    vg_sha256_init(&hs);
+    for (i = 0; i < g->n; i++) {
+        struct vg_err e = {0};
+        struct vg_arena *a = p->check;
+        const struct vg_jval *ov;
+        struct vg_stix_object so;
+        int r;
+        if (rc == VG_OK && prc == VG_OK) { /* to be stored: in its chunk */
+            a = p->a;
+            if (p->ring) {
+                a = p->ca[i / CHUNK % NCHUNK];
+                if (i % CHUNK == 0) {
+                    size_t k = g->n - i < CHUNK ? g->n - i : CHUNK;
+                    ring_wait(p, i / CHUNK);
+                    vg_arena_reset(a);
+                    memset(item_at(g, i), 0, k * sizeof(*g->items));
+                }
+            }
+        } else {
+            vg_arena_reset(a);
+        }
+        if (vg_jscan_parse_span(p->raw, p->top->item[i], 2, ']', a, &opt, &ov, NULL, &e) !=
+            VG_OK) {
+            rc = e.code;
+            p->err = e;
+            break;
+        }
+        if (rc != VG_OK)
+            continue;
+        if ((r = vg_stix_bundle_object_json(ov, i, p->scratch, &so, &e)) != VG_OK) {
+            rc = r;
+            p->err = e;
+            continue;
+        }
+        if (prc != VG_OK)
+            continue;
+        item_at(g, i)->obj = ov;
+        item_at(g, i)->so = so;
+        if ((prc = prep_item(p, i, a, &e)) != VG_OK) {
+            p->err = e; /* unless an invalid object comes */
+            continue;
+        }
+        ready = i + 1;
+        if ((i & 255) == 255) {
+            size_t upto = (size_t)((double)p->rawlen * (double)(i + 1) / (double)g->n);
+            if (upto > digested && upto <= p->rawlen) {
+                vg_sha256_update(&hs, raw + digested, upto - digested);
+                digested = upto;
+            }
+            if (i + 1 < g->n)
+                give_back(p, p->top->item[i + 1].off < digested ? p->top->item[i + 1].off
+                                                                 : digested);
+            prep_publish(p, ready, 0, VG_OK);
+        }
+    }
+    if (rc == VG_OK)
+        rc = prc;
     vg_sha256_update(&hs, raw + digested, p->rawlen - digested);
     vg_sha256_final(&hs, h);
     vg_hex(h, 32, g->sha256);
@@ -585,38 +742,54 @@ static void prep_init(struct vg__prep *p, struct vg__ingest *g, const char *raw,
 static void prep_start(struct vg__prep *p)
 {
     struct vg__ingest *g = p->g;
+    void *(*run)(void *) = p->top ? stream_run : prep_run;
     p->a = vg_arena_new(0);
     p->scratch = vg_arena_new(0);
+    if (p->top)
+        p->check = vg_arena_new(0);
+    for (size_t k = 0; p->ring && k < NCHUNK; k++)
+        p->ca[k] = vg_arena_new(1 << 20);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     g->prep = p;
-    if (g->n >= 256 && pthread_create(&p->thread, NULL, prep_run, p) == 0) {
+    if (g->n >= 256 && pthread_create(&p->thread, NULL, run, p) == 0) {
         p->threaded = 1;
         return;
     }
-    prep_run(p);
+    if (p->ring) { /* all of them before the writer starts: no ring */
+        g->items = vg_arena_calloc(g->a, g->n, sizeof(*g->items));
+        p->ring = 0;
+    }
+    run(p);
 }
 
 static void prep_end(struct vg__prep *p)
 {
-    if (p->threaded)
+    if (p->threaded) {
+        ring_release(p, SIZE_MAX); /* the writer is gone: no slot to wait for */
         pthread_join(p->thread, NULL);
+    }
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     vg_buf_free(&p->text);
     vg_arena_free(p->scratch);
+    vg_arena_free(p->check);
+    vg_jscan_keep_free(&p->keep);
+    for (size_t k = 0; k < NCHUNK; k++)
+        vg_arena_free(p->ca[k]);
     vg_arena_free(p->a);
     p->g->prep = NULL;
 }
 
-static int ingest_tx(struct vg_store *st, void *ctx)
+static int ingest_run(struct vg_store *st, struct vg__ingest *g)
 {
-    struct vg__ingest *g = ctx;
     int64_t now = vg_time_now_ms();
     json_t *audit;
     int rc = VG_OK;
     for (size_t i = 0; i < g->n; i++) {
-        struct vg__ioc_item *it = &g->items[i];
+        struct vg__ioc_item *it = item_at(g, i);
+        if (g->prep && g->prep->ring && i % CHUNK == 0 && i > 0)
+            ring_release(g->prep, i); /* the chunk before is stored */
         if (g->prep && (rc = prep_wait(g->prep, i + 1, g->err)) != VG_OK)
             return rc;
         if (it->failed)
@@ -635,6 +808,8 @@ static int ingest_tx(struct vg_store *st, void *ctx)
                          g->plain ? "indicators" : "objects", i);
             /* an invalid object anywhere in the body is the answer, as when
              * every object was checked before storing */
+            if (g->prep && g->prep->ring)
+                ring_release(g->prep, SIZE_MAX); /* lest it wait for a slot */
             if (g->prep && prep_wait(g->prep, g->n, NULL) != VG_OK)
                 return prep_wait(g->prep, g->n, g->err);
             return rc;
@@ -654,9 +829,22 @@ static int ingest_tx(struct vg_store *st, void *ctx)
     return rc;
 }
 
+static int ingest_tx(struct vg_store *st, void *ctx)
+{
+    struct vg__ingest *g = ctx;
+    int rc = ingest_run(st, g);
+    if (g->prep && g->prep->ring)
+        ring_release(g->prep, SIZE_MAX);
+    return rc;
+}
+
 int vg__ioc_ingest(struct vg_server *srv, struct vg__ingest *g)
 {
-    return vg__ioc_tx(srv, ingest_tx, g, ingest_touched, g->err);
+    int rc = vg__ioc_tx(srv, ingest_tx, g, ingest_touched, g->err); /* index updated: */
+    free(g->touched);
+    g->touched = NULL;
+    g->ntouched = g->captouched = 0;
+    return rc;
 }
 
 int vg__ioc_ingest_checked(struct vg_server *srv, struct vg__ingest *g, const char *raw,
@@ -1021,6 +1209,150 @@ out:
     vg_buf_free(&g.text);
     vg_arena_free(g.a);
     return rc;
+}
+
+/* ---- a big bundle read a piece at a time ----
+ * The body's top level is found first (core/jscan.h vg_jscan_top: no value
+ * read); its members other than "objects" are parsed, then each object is
+ * parsed from its span by the preparing thread, into the arena of its chunk
+ * of items, used again once the writer has stored that chunk: the writer
+ * starts at once, and no document of the whole body is built. The answers
+ * are those of parsing the whole body first (vg_svc_ioc_submit): a text
+ * that is not JSON anywhere is that error, before any other (every span
+ * parsed in document order gives the whole parse's message and offset),
+ * then authorisation, the bundle's checks, its objects. A body that is not
+ * a bundle with an objects list, or whose top level is out of the common
+ * (an escape in a key, a key twice, more than 64 members, one that does not
+ * parse) is read whole, as before. */
+
+#define STREAM_NO 1 /* not read a piece at a time: read it whole */
+
+/* Parses the objects of t (the check only, in one arena reset each time):
+ * VG_OK or the error of the first that fails. */
+static int spans_check(const char *raw, const struct vg_jtop *t, struct vg_err *err)
+{
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_jscan_keep keep = {0};
+    const struct vg_jscan_opt opt = {.keep = &keep};
+    int rc = VG_OK;
+    for (size_t i = 0; rc == VG_OK && i < t->nitem; i++) {
+        const struct vg_jval *v;
+        vg_arena_reset(a);
+        rc = vg_jscan_parse_span(raw, t->item[i], 2, ']', a, &opt, &v, NULL, err);
+    }
+    vg_jscan_keep_free(&keep);
+    vg_arena_free(a);
+    return rc;
+}
+
+/* The body's root object without its objects (an empty stand-in list), in
+ * a; VG_OK or STREAM_NO. */
+static int stream_root(const char *raw, const struct vg_jtop *t, struct vg_arena *a,
+                       const struct vg_jval **root)
+{
+    static const struct vg_jval none = {.type = VG_JARR};
+    struct vg_jmem *m;
+    struct vg_jval *r;
+    const struct vg_jval *type;
+    if (t->arr == (size_t)-1 || t->nmem > 64)
+        return STREAM_NO;
+    m = vg_arena_alloc(a, t->nmem * sizeof(*m));
+    for (size_t i = 0; i < t->nmem; i++) {
+        struct vg_err e = {0};
+        const struct vg_jval *k, *v = &none;
+        if (vg_jscan_parse_span(raw, t->key[i], 1, 0, a, NULL, &k, NULL, &e) != VG_OK ||
+            (i != t->arr && vg_jscan_parse_span(raw, t->val[i], 1, '}', a, NULL, &v, NULL, &e)))
+            return STREAM_NO;
+        for (size_t j = 0; j < i; j++)
+            if (m[j].key.n == k->n && memcmp(m[j].key.u.s, k->u.s, k->n) == 0)
+                return STREAM_NO;
+        m[i].key = *k;
+        m[i].val = *v;
+    }
+    r = vg_arena_calloc(a, 1, sizeof(*r));
+    r->type = VG_JOBJ;
+    r->n = (uint32_t)t->nmem;
+    r->u.o = m;
+    type = vg_jget(r, "type");
+    if (vg_jget(r, "indicators") || !vg_jis(type, VG_JSTR) || strcmp(type->u.s, "bundle") != 0)
+        return STREAM_NO;
+    *root = r;
+    return VG_OK;
+}
+
+static int submit_stream(struct vg_server *srv, const struct vg_actor *who, const char *raw,
+                         size_t rawlen, int give, const struct vg_jtop *t, json_t **out,
+                         struct vg_err *err)
+{
+    struct vg__ingest g;
+    struct vg__prep prep;
+    struct vg_stix_bundle b;
+    const struct vg_jval *root;
+    int rc;
+    memset(&g, 0, sizeof(g));
+    g.a = vg_arena_new(0);
+    if ((rc = stream_root(raw, t, g.a, &root)) != VG_OK)
+        goto out;
+    if ((rc = vg_authz(who, VG_ACT_IOC_SUBMIT, err)) != VG_OK ||
+        (rc = vg_stix_read_bundle_head(root, t->nitem, g.a, &b, err)) != VG_OK) {
+        struct vg_err e = {0};
+        if (spans_check(raw, t, &e) != VG_OK) { /* not JSON: that is the answer */
+            vg_err_clear(err);
+            *err = e;
+            rc = e.code;
+        }
+        goto out;
+    }
+    g.who = who;
+    g.collection = VG_TAXII_COMMUNITY;
+    g.strict = 1;
+    g.err = err;
+    g.iocs = json_array();
+    g.audit_action = "indicator.submit";
+    g.submission_id = b.id;
+    g.n = t->nitem;
+    prep_init(&prep, &g, raw, rawlen, vg_time_now_ms());
+    prep.top = t;
+    prep.give = give;
+    prep.ring = g.n > RING ? RING : 0;
+    g.items = vg_arena_calloc(g.a, prep.ring ? prep.ring : g.n ? g.n : 1, sizeof(*g.items));
+    prep_start(&prep);
+    if (!prep.threaded && prep.rc != VG_OK) { /* prepared here already: no transaction */
+        vg_err_clear(err);
+        *err = prep.err;
+        rc = prep.rc;
+    } else {
+        rc = vg__ioc_ingest(srv, &g);
+    }
+    prep_end(&prep);
+    if (rc == VG_OK)
+        *out = submit_result(&g);
+out:
+    json_decref(g.iocs);
+    vg_buf_free(&g.text);
+    vg_arena_free(g.a);
+    return rc;
+}
+
+int vg_svc_ioc_submit_raw(struct vg_server *srv, const struct vg_actor *who, const char *raw,
+                          size_t rawlen, int give, struct vg_arena *a, json_t **out,
+                          struct vg_err *err)
+{
+    struct vg_jtop t;
+    const struct vg_jval *body;
+    int rc;
+    raw = raw ? raw : "";
+    if (vg_jscan_top(raw, rawlen, "objects", &t) == VG_OK) {
+        rc = submit_stream(srv, who, raw, rawlen, give, &t, out, err);
+        vg_jtop_free(&t);
+        if (rc != STREAM_NO)
+            return rc;
+    }
+    if ((rc = vg_jscan_parse(raw, rawlen, a, NULL, &body, NULL, err)) != VG_OK)
+        return rc;
+    if (!vg_jis(body, VG_JOBJ))
+        return vg_err_set(err, VG_EJSON, "the body must be a JSON object");
+    return vg_svc_ioc_submit(srv, who, body, raw, rawlen, out, err);
 }
 
 /* ---- reading ---- */

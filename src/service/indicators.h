@@ -36,6 +36,18 @@ void vg_ioc_close(struct vg_server *srv);
 int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who,
                       const struct vg_jval *body, const char *raw, size_t rawlen, json_t **out,
                       struct vg_err *err);
+/* The same for the body's text raw[0..rawlen) as received: a bundle is read
+ * a piece at a time (its objects parsed as they are stored, in bounded
+ * memory), anything else parsed whole into a (jscan) first; the answers are
+ * those of vg_svc_ioc_submit on the parsed body, a JSON syntax error first
+ * ("the body must be a JSON object" for another value). give: raw is the
+ * caller's own and read no more after the call: the whole pages of a big
+ * bundle's text may be given back to the system once read (madvise; they
+ * read as zeros after), so that the body does not stay in memory to the
+ * end; 0: raw is left as it is. */
+int vg_svc_ioc_submit_raw(struct vg_server *srv, const struct vg_actor *who, const char *raw,
+                          size_t rawlen, int give, struct vg_arena *a, json_t **out,
+                          struct vg_err *err);
 int vg_svc_ioc_get(struct vg_server *srv, const struct vg_actor *who, int64_t id, json_t **out,
                    struct vg_err *err);
 /* type/value filters may be NULL; value is normalised as type first. */

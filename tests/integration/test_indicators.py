@@ -9,6 +9,7 @@ import datetime
 import hashlib
 import json
 import os
+import random
 import time
 import unittest
 import uuid
@@ -271,6 +272,202 @@ class Indicators(unittest.TestCase):
         self.assertEqual(t.json["objects"], [objs[0], objs[n - 1]])
 
     # ---- correlation, sightings, expiry ----
+
+    # ---- a bundle read a piece at a time ----
+
+    def stream_pair(self, who, head, texts, tail=""):
+        """Posts the bundle {head, "objects": [texts...] tail} as it is (read
+        a piece at a time) and again with one more member after the objects
+        whose key has an escape (that body is parsed whole first, as before:
+        the same errors at the same offsets). Returns both answers, the
+        offset of each object's text."""
+        enc = lambda x: x.encode("utf-8", "surrogateescape")  # "\udcff": a byte 0xff
+        pre = '{%s, "objects": [' % head
+        offs, pos = [], len(enc(pre))
+        for t in texts:
+            offs.append(pos)
+            pos += len(enc(t)) + 2
+        body = pre + ", ".join(texts) + "]" + tail
+        streamed = self.s.post("/api/v1/indicators", None, self.tok[who], raw=enc(body + "}"))
+        whole = self.s.post("/api/v1/indicators", None, self.tok[who],
+                            raw=enc(body + ', "x_\\u0070ad": 1}'))
+        return streamed, whole, offs
+
+    def assert_same_answer(self, streamed, whole, status, code=None, msg=None):
+        self.assertEqual((streamed.status, streamed.code), (status, code or streamed.code), streamed)
+        self.assertEqual((streamed.status, streamed.json), (whole.status, whole.json))
+        if msg is not None:
+            self.assertEqual(streamed.json["error"]["message"], msg, streamed)
+
+    def test_streamed_bundles(self):
+        """Bodies of every size go through the pipeline without a parse of
+        the whole first (objects parsed one by one by the preparing thread,
+        in a ring of 2048 items past that size): the answers of the whole
+        parse, a syntax error anywhere first, nothing stored from a rejected
+        body."""
+        for n in (3, 600, 5000):
+            base = {3: 100, 600: 110, 5000: 120}[n]
+            ips = ["198.19.%d.%d" % (base + i // 250, i % 250 + 1) for i in range(n)]
+            objs = [indicator("[ipv4-addr:value = '%s']" % v, "green") for v in ips]
+            texts = [json.dumps(o) for o in objs]
+            head = '"type": "bundle", "id": "%s"' % sid("bundle")
+            last = n - 1
+
+            def variant(i, old, new):
+                t = list(texts)
+                self.assertIn(old, t[i])
+                t[i] = t[i].replace(old, new, 1)
+                return t, len(t[i][:t[i].index(new)].encode())
+
+            def nothing_stored():
+                self.assertFalse(any(x["hit"] for x in self.lookup("A", [ips[0], ips[last]])))
+
+            # not JSON, in the last object: a control byte, bad UTF-8, a key
+            # twice, too deep; the message's offset counts in the whole body
+            for old, new, why in (("'%s'" % ips[last], "'\x01'", "control character 0x01 in string"),
+                                  ("'%s'" % ips[last], "'\udcff'", "invalid UTF-8 byte 0xff"),
+                                  ('"created"', '"valid_from": "x", "created"', None),
+                                  ('"spec_version"', '"x_deep": %s1%s, "spec_version"' %
+                                   ("[" * 2046, "]" * 2046), "nested deeper than 2048 levels"),
+                                  ('}', '}}', None)):
+                t, at = variant(last, old, new)
+                st, wh, offs = self.stream_pair("A", head, t)
+                if why is not None:
+                    skip = 1 if why.startswith("control") or why.startswith("invalid UTF") else 0
+                    if why.startswith("nested"):
+                        skip = len('"x_deep": ') + 2045
+                    msg = "invalid JSON at byte %d: %s" % (offs[last] + at + skip, why)
+                else:
+                    msg = None
+                self.assert_same_answer(st, wh, 400, "bad_json", msg)
+                nothing_stored()
+            # an invalid object, and a syntax error after it: the syntax error
+            t, _ = variant(1, "'%s'" % ips[1], "'%s'" % ips[1] + "x")
+            t2, at = variant(last, '"type"', '"type"::')
+            t2[1] = t[1]
+            for body in (t, t2):
+                st, wh, offs = self.stream_pair("A", head, body)
+                if body is t:
+                    self.assert_same_answer(st, wh, 400, "invalid_field")
+                    self.assertEqual(st.field, "objects[1].pattern")
+                else:
+                    self.assert_same_answer(st, wh, 400, "bad_json",
+                                            "invalid JSON at byte %d: unexpected ':': a value is expected"
+                                            % (offs[last] + at + 7))
+                nothing_stored()
+            # wrong recipients early, an invalid object late: the object
+            t, _ = variant(0, '"type"', '"x_vigil_recipients": [], "type"')
+            t[last] = t[last].replace("'%s'" % ips[last], "'%s'x" % ips[last])
+            st, wh, _ = self.stream_pair("A", head, t)
+            self.assert_same_answer(st, wh, 400, "invalid_field")
+            self.assertEqual(st.field, "objects[%d].pattern" % last)
+            t[last] = texts[last]
+            st, wh, _ = self.stream_pair("A", head, t)
+            self.assert_same_answer(st, wh, 400, "invalid_field")
+            self.assertEqual(st.field, "objects[0].x_vigil_recipients")
+            # a recipient unknown to the store (the writer's error) late
+            t, _ = variant(last, '"type"', '"x_vigil_recipients": [999999], "type"')
+            st, wh, _ = self.stream_pair("A", head, t)
+            self.assert_same_answer(st, wh, 400)
+            nothing_stored()
+            # not allowed to submit, a bad bundle id, a bad member after the
+            # objects: a syntax error anywhere first, else that answer
+            bad, at = variant(last, '"type"', '"type":: ')
+            for who, hd, tail, code in (("Areader", head, "", "forbidden"),
+                                        ("A", '"type": "bundle", "id": "bundle--1"', "", "invalid_field"),
+                                        ("A", head, ', "spec_version": "2.1"', "invalid_field"),
+                                        ("A", head, ', "x_after": tru', "bad_json"),
+                                        ("A", head, ', "x_after": 1, "x_after": 2', "bad_json")):
+                st, wh, offs = self.stream_pair(who, hd, texts, tail)
+                self.assert_same_answer(st, wh, 403 if code == "forbidden" else 400, code)
+                st, wh, offs = self.stream_pair(who, hd, bad, tail)
+                self.assert_same_answer(st, wh, 400, "bad_json",
+                                        "invalid JSON at byte %d: unexpected ':': a value is expected"
+                                        % (offs[last] + at + 7))
+                nothing_stored()
+            # the whole bundle: stored, found, the digest of the body as sent
+            raw = ('{%s, "objects": [%s]}' % (head, ", ".join(texts))).encode()
+            r = self.s.post("/api/v1/indicators", None, self.tok["A"], raw=raw)
+            self.assertEqual((r.status, r.json["objects"], r.json["stored"],
+                              r.json["indicators_reported"]), (201, n, n, n), r)
+            self.assertTrue(all(x["hit"] for x in self.lookup("C", [ips[0], ips[n // 2], ips[last]])))
+            digest = hashlib.sha256(raw).hexdigest()
+            audit = self.s.get("/api/v1/audit?limit=1000", self.tok["admin"]).json["items"]
+            self.assertTrue(any(e["action"] == "indicator.submit" and digest in json.dumps(e)
+                                for e in audit), digest)
+            # every object stored as received (compact), the last one too
+            for i in (0, last):
+                got = self.s.request("GET", "/taxii2/vigil/collections/%s/objects/%s/" % (COMMUNITY, objs[i]["id"]),
+                                     token=self.tok["A"], headers=TAXII)
+                self.assertEqual(got.status, 200, got)
+                self.assertEqual(got.json["objects"][0], objs[i])
+
+    def test_streamed_body_given_back(self):
+        """A streamed body of some MiB: its pages are given back to the system
+        as they are read (1 MiB at a time or more): every object still stored as
+        sent, the digest of the body as sent, and a late error still found."""
+        n = 2100
+        ips = ["198.19.%d.%d" % (200 + i // 250, i % 250 + 1) for i in range(n)]
+        objs = [indicator("[ipv4-addr:value = '%s']" % v, "green", description="%05d" % i + "d" * 3800)
+                for i, v in enumerate(ips)]
+        texts = [json.dumps(o) for o in objs]
+        head = '"type": "bundle", "id": "%s"' % sid("bundle")
+        bad = list(texts)
+        bad[-1] = bad[-1].replace('"type"', '"type"::', 1)
+        st, wh, offs = self.stream_pair("A", head, bad)
+        self.assert_same_answer(st, wh, 400, "bad_json", "invalid JSON at byte %d: unexpected ':': a"
+                                " value is expected" % (offs[-1] + bad[-1].index('::') + 1))
+        self.assertFalse(self.hit("A", ips[0]))
+        raw = ('{%s, "objects": [%s]}' % (head, ", ".join(texts))).encode()
+        self.assertGreater(len(raw), 8 << 20)
+        r = self.s.post("/api/v1/indicators", None, self.tok["A"], raw=raw)
+        self.assertEqual((r.status, r.json["stored"], r.json["indicators_reported"]), (201, n, n), r)
+        digest = hashlib.sha256(raw).hexdigest()
+        audit = self.s.get("/api/v1/audit?limit=1000", self.tok["admin"]).json["items"]
+        self.assertTrue(any(e["action"] == "indicator.submit" and digest in json.dumps(e)
+                            for e in audit), digest)
+        for i in (0, 1, 700, 1500, n - 1):
+            got = self.s.request("GET", "/taxii2/vigil/collections/%s/objects/%s/" % (COMMUNITY, objs[i]["id"]),
+                                 token=self.tok["A"], headers=TAXII)
+            self.assertEqual((got.status, got.json["objects"][0]), (200, objs[i]))
+
+    def test_streamed_mutations(self):
+        """Small bundles with a byte or two replaced, added or dropped anywhere
+        (seeded): read a piece at a time or parsed whole, the same answer."""
+        rnd = random.Random(6)
+        toks = " \t\n{}[]\",:\\0123456789-+.eEtrufalsn\x01\x7f\u00e9\udcff"
+        enc = lambda x: x.encode("utf-8", "surrogateescape")
+        for rnd_i in range(80):
+            n = rnd.choice([2, 3, 300])
+            objs = [indicator("[ipv4-addr:value = '198.19.%d.%d']" % (230 + i // 250, i % 250 + 1),
+                              "green", labels=["x\u00e9\"y"], x_n=[1, 2.5, {"k": None}])
+                    for i in range(n)]
+            head = '"type": "bundle", "id": "%s"' % sid("bundle")
+            texts = [json.dumps(o) for o in objs]
+            b = list('{%s, "objects": [%s]' % (head, ", ".join(texts)))
+            for _ in range(rnd.choice([1, 1, 2])):
+                region = rnd.choice(["head", "tail", "any"])
+                if region == "head":
+                    pos = rnd.randrange(0, len(head) + 15)
+                elif region == "tail":
+                    pos = rnd.randrange(max(0, len(b) - 3 * len(texts[-1])), len(b))
+                else:
+                    pos = rnd.randrange(0, len(b))
+                op, c = rnd.random(), rnd.choice(toks)
+                if op < 0.5:
+                    b[pos] = c
+                elif op < 0.75:
+                    b.insert(pos, c)
+                else:
+                    del b[pos]
+            body = "".join(b)
+            r1 = self.s.post("/api/v1/indicators", None, self.tok["A"], raw=enc(body + "}"))
+            r2 = self.s.post("/api/v1/indicators", None, self.tok["A"], raw=enc(body + ', "x_\\u0070ad": 1}'))
+            if r1.status == 201:  # the second is a duplicate of the first
+                self.assertEqual((r2.status, r2.json["objects"], r2.json["stored"] + r2.json["duplicates"]),
+                                 (201, r1.json["objects"], r1.json["stored"] + r1.json["duplicates"]), body)
+            else:
+                self.assertEqual((r1.status, r1.json), (r2.status, r2.json), body)
 
     def test_correlation_across_units(self):
         self.submit("A", [{"type": "ip", "value": "203.0.113.50", "tlp": "green", "confidence": 40}])

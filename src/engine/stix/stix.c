@@ -779,6 +779,15 @@ int vg_stix_bundle_object(struct vg_stix_bundle *b, size_t i, struct vg_arena *s
     return validate(ov, path, &b->objects[i], scratch, 1, err);
 }
 
+int vg_stix_bundle_object_json(const struct vg_jval *ov, size_t i, struct vg_arena *scratch,
+                               struct vg_stix_object *out, struct vg_err *err)
+{
+    char path[48];
+    object_path(i, path);
+    vg_arena_reset(scratch);
+    return validate(ov, path, out, scratch, 1, err);
+}
+
 int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_arena *a,
                          struct vg_stix_bundle *out, struct vg_err *err)
 {
@@ -790,62 +799,82 @@ int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_ar
     return vg_stix_read_bundle(root, flags, a, out, err);
 }
 
+/* The bundle's own checks, up to its objects list (*objs: NULL when it has
+ * none). *lone: root is one object (not a bundle), read into out. */
+static int read_head(const struct vg_jval *root, struct vg_arena *a, struct vg_stix_bundle *out,
+                     const struct vg_jval **objs, int *lone, struct vg_err *err)
+{
+    *objs = NULL;
+    *lone = 0;
+    if (!VG_SJ_OBJ(root))
+        return vg_err_set(err, VG_EINVAL, "a STIX document must be a JSON object");
+    const struct vg_jval *type = vg_jget(root, "type");
+    if (!VG_SJ_STR(type))
+        return vg_err_field(err, type ? VG_EINVAL : VG_EMISSING, "type",
+                            "type: a string is required");
+    if (strcmp(vg_jstr(type), "bundle") != 0) {
+        /* one object on its own */
+        *lone = 1;
+        out->objects = vg_arena_calloc(a, 1, sizeof(*out->objects));
+        out->n = 1;
+        return vg_stix_object_read(root, "", &out->objects[0], err);
+    }
+    const struct vg_jval *id = vg_jget(root, "id");
+    if (!VG_SJ_STR(id) || !vg_stix_id_valid(vg_jstr(id), "bundle"))
+        return vg_err_field(err, id ? VG_EINVAL : VG_EMISSING, "id", "id: must be bundle--UUID");
+    out->id = vg_jstr(id);
+    if (vg_jget(root, "spec_version"))
+        return vg_err_field(err, VG_EINVAL, "spec_version",
+                            "spec_version: a STIX 2.1 bundle has none (STIX 2.0 is not accepted)");
+    for (size_t i = 0; i < sj_olen(root); i++) {
+        const char *k = root->u.o[i].key.u.s;
+        if (strcmp(k, "type") && strcmp(k, "id") && strcmp(k, "objects") && !prop_name_valid(k))
+            return vg_err_field(err, VG_EINVAL, k, "%.60s: invalid property name", k);
+    }
+    *objs = vg_jget(root, "objects");
+    if (*objs != NULL && !VG_SJ_ARR(*objs))
+        return vg_err_field(err, VG_EINVAL, "objects", "objects: must be a list");
+    return VG_OK;
+}
+
+static int check_count(size_t cnt, struct vg_err *err)
+{
+    if (cnt > VG_STIX_MAX_OBJECTS)
+        return vg_err_field(err, VG_ETOOBIG, "objects", "objects: more than %u objects",
+                            (unsigned)VG_STIX_MAX_OBJECTS);
+    return VG_OK;
+}
+
+int vg_stix_read_bundle_head(const struct vg_jval *root, size_t nobjects, struct vg_arena *a,
+                             struct vg_stix_bundle *out, struct vg_err *err)
+{
+    const struct vg_jval *objs;
+    int lone, rc;
+    memset(out, 0, sizeof(*out));
+    out->root = root;
+    if ((rc = read_head(root, a, out, &objs, &lone, err)) != VG_OK)
+        return rc;
+    if (lone || objs == NULL)
+        return vg_err_set(err, VG_EINVAL, "a bundle with an objects list is expected");
+    if ((rc = check_count(nobjects, err)) != VG_OK)
+        return rc;
+    out->n = nobjects;
+    return VG_OK;
+}
+
 int vg_stix_read_bundle(const struct vg_jval *root, unsigned flags, struct vg_arena *a,
                         struct vg_stix_bundle *out, struct vg_err *err)
 {
     struct vg_arena *scratch = NULL;
-    int rc = VG_OK;
+    const struct vg_jval *objs;
+    int lone, rc;
     memset(out, 0, sizeof(*out));
     out->root = root;
-    if (!VG_SJ_OBJ(root)) {
-        rc = vg_err_set(err, VG_EINVAL, "a STIX document must be a JSON object");
+    if ((rc = read_head(root, a, out, &objs, &lone, err)) != VG_OK || lone || objs == NULL)
         goto out;
-    }
-    const struct vg_jval *type = vg_jget(root, "type");
-    if (!VG_SJ_STR(type)) {
-        rc = vg_err_field(err, type ? VG_EINVAL : VG_EMISSING, "type",
-                          "type: a string is required");
-        goto out;
-    }
-    if (strcmp(vg_jstr(type), "bundle") != 0) {
-        /* one object on its own */
-        out->objects = vg_arena_calloc(a, 1, sizeof(*out->objects));
-        out->n = 1;
-        rc = vg_stix_object_read(root, "", &out->objects[0], err);
-        goto out;
-    }
-    const struct vg_jval *id = vg_jget(root, "id");
-    if (!VG_SJ_STR(id) || !vg_stix_id_valid(vg_jstr(id), "bundle")) {
-        rc = vg_err_field(err, id ? VG_EINVAL : VG_EMISSING, "id",
-                          "id: must be bundle--UUID");
-        goto out;
-    }
-    out->id = vg_jstr(id);
-    if (vg_jget(root, "spec_version")) {
-        rc = vg_err_field(err, VG_EINVAL, "spec_version",
-                          "spec_version: a STIX 2.1 bundle has none (STIX 2.0 is not accepted)");
-        goto out;
-    }
-    for (size_t i = 0; i < sj_olen(root); i++) {
-        const char *k = root->u.o[i].key.u.s;
-        if (strcmp(k, "type") && strcmp(k, "id") && strcmp(k, "objects") && !prop_name_valid(k)) {
-            rc = vg_err_field(err, VG_EINVAL, k, "%.60s: invalid property name", k);
-            goto out;
-        }
-    }
-    const struct vg_jval *objs = vg_jget(root, "objects");
-    if (objs == NULL)
-        goto out;
-    if (!VG_SJ_ARR(objs)) {
-        rc = vg_err_field(err, VG_EINVAL, "objects", "objects: must be a list");
-        goto out;
-    }
     size_t cnt = sj_alen(objs);
-    if (cnt > VG_STIX_MAX_OBJECTS) {
-        rc = vg_err_field(err, VG_ETOOBIG, "objects", "objects: more than %u objects",
-                          (unsigned)VG_STIX_MAX_OBJECTS);
+    if ((rc = check_count(cnt, err)) != VG_OK)
         goto out;
-    }
     out->objects = cnt ? vg_arena_alloc(a, cnt * sizeof(*out->objects)) : NULL;
     out->n = cnt;
     if (flags & VG_STIX_DEFER_OBJECTS) {

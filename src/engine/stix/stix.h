@@ -83,6 +83,22 @@ int vg_stix_parse_bundle(const char *buf, size_t n, unsigned flags, struct vg_ar
 int vg_stix_read_bundle(const struct vg_jval *root, unsigned flags, struct vg_arena *a,
                         struct vg_stix_bundle *out, struct vg_err *err);
 
+/* The checks of vg_stix_read_bundle on a bundle whose objects are read
+ * apart, one by one (a big body read a piece at a time: core/jscan.h
+ * vg_jscan_top): root's "objects" member must be a list, its items are not
+ * looked at (it may be an empty stand-in); nobjects is their count. out->n
+ * is nobjects, out->objects NULL (validate each object with
+ * vg_stix_bundle_object_json). VG_EINVAL (with no field) when root is not
+ * a bundle with an objects list: read that with vg_stix_read_bundle. */
+int vg_stix_read_bundle_head(const struct vg_jval *root, size_t nobjects, struct vg_arena *a,
+                             struct vg_stix_bundle *out, struct vg_err *err);
+
+/* vg_stix_bundle_object for object i of such a bundle: ov (borrowed) is
+ * validated into *out, errors naming "objects[i]…", a valid indicator's
+ * pattern AST left in scratch (reset on entry; required). */
+int vg_stix_bundle_object_json(const struct vg_jval *ov, size_t i, struct vg_arena *scratch,
+                               struct vg_stix_object *out, struct vg_err *err);
+
 /* Validates object i of a bundle read with VG_STIX_DEFER_OBJECTS into
  * b->objects[i], errors naming "objects[i]…" (rc and err as vg_stix_object_read).
  * scratch: an arena for pattern ASTs, reset on entry, or NULL; with scratch,

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/jscan.h"
 #include "jscan_agree.h"
 #include "../../conformance/testdata.h"
@@ -1010,6 +1011,268 @@ static void test_testdata(void **state)
     assert_true(files_seen > 100);
 }
 
+/* ---- a big document a piece at a time: vg_jscan_top, vg_jscan_parse_span ---- */
+
+static void span_is(const char *s, struct vg_jspan sp, const char *want)
+{
+    if (sp.len != strlen(want) || memcmp(s + sp.off, want, sp.len) != 0)
+        fail_msg("span \"%.*s\", expected \"%s\"", (int)sp.len, s + sp.off, want);
+}
+
+static void test_top_layout(void **state)
+{
+    (void)state;
+    struct vg_jtop t;
+    const char *s = " {\"type\":\"bundle\", \"objects\" :\t[ {\"a\":1} ,{\"b\":[2,{\"c\":\"]}\\\"[\"}]},3,"
+                    "\"s\\\"\",true , -1.5e3],\"z\":null}\n";
+    assert_int_equal(vg_jscan_top(s, strlen(s), "objects", &t), VG_OK);
+    assert_int_equal(t.nmem, 3);
+    assert_int_equal(t.arr, 1);
+    span_is(s, t.key[0], "\"type\"");
+    span_is(s, t.val[0], "\"bundle\"");
+    span_is(s, t.key[1], "\"objects\"");
+    span_is(s, t.val[1], "[ {\"a\":1} ,{\"b\":[2,{\"c\":\"]}\\\"[\"}]},3,\"s\\\"\",true , -1.5e3]");
+    span_is(s, t.key[2], "\"z\"");
+    span_is(s, t.val[2], "null");
+    assert_int_equal(t.nitem, 6);
+    span_is(s, t.item[0], "{\"a\":1}");
+    span_is(s, t.item[1], "{\"b\":[2,{\"c\":\"]}\\\"[\"}]}");
+    span_is(s, t.item[2], "3");
+    span_is(s, t.item[3], "\"s\\\"\"");
+    span_is(s, t.item[4], "true");
+    span_is(s, t.item[5], "-1.5e3");
+    vg_jtop_free(&t);
+    assert_null(t.item);
+
+    /* the member named is no array: no items; an empty list */
+    assert_int_equal(vg_jscan_top("{\"objects\":{\"a\":[]}}", 20, "objects", &t), VG_OK);
+    assert_int_equal(t.arr, (size_t)-1);
+    assert_int_equal(t.nmem, 1);
+    vg_jtop_free(&t);
+    assert_int_equal(vg_jscan_top("{\"objects\":[ ]}", 15, "objects", &t), VG_OK);
+    assert_int_equal(t.arr, 0);
+    assert_int_equal(t.nitem, 0);
+    vg_jtop_free(&t);
+
+    /* brackets of either kind are counted alike: the item's parse tells */
+    assert_int_equal(vg_jscan_top("{\"objects\":[{\"a\":1]]}", 21, "objects", &t), VG_OK);
+    span_is("{\"objects\":[{\"a\":1]]}", t.item[0], "{\"a\":1]");
+    vg_jtop_free(&t);
+
+    /* not laid out as jscan reads it: no spans, *out empty */
+    static const char *const bad[] = {
+        "", " ", "[]", "{}", "1", "{\"a\":1} x", "{\"a\":1}}", "{\"a\" 1}", "{\"a\":}", "{\"a\":1,}",
+        "{a:1}", "{\"a\":[}", "{\"a\":\"}", "{\"a\\u0062\":1}", "{\"objects\":[],\"objects\":[1]}",
+        "{\"objects\":[1,]}", "{\"objects\":[,1]}", "{\"objects\":[1 2]}", "{\"objects\":[1}",
+"{\"objects\":[{\"a\":1}", "{\"a\":1,\"b\":2", "{\"a\":1 \"b\":2}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (vg_jscan_top(bad[i], strlen(bad[i]), "objects", &t) == VG_OK)
+            fail_msg("vg_jscan_top accepts %s", bad[i]);
+        assert_null(t.key);
+        assert_null(t.item);
+        assert_int_equal(t.nmem, 0);
+        assert_int_equal(t.arr, (size_t)-1);
+    }
+}
+
+/* A span's value read as in the whole text: offsets, depth, what follows. */
+static void test_span_parse(void **state)
+{
+    (void)state;
+    const struct vg_jval *v;
+    struct vg_err e = {0};
+    size_t pos = 0;
+    const char *s = "{\"objects\":[{\"a\":[1,2]},{\"b\":\"x\\qy\"}]}";
+    struct vg_jspan sp = {12, 11}; /* {"a":[1,2]} */
+    assert_int_equal(vg_jscan_parse_span(s, sp, 2, ']', A, NULL, &v, &pos, &e), VG_OK);
+    assert_int_equal(v->type, VG_JOBJ);
+    assert_int_equal(vg_jget(v, "a")->u.a[1].u.i, 2);
+    sp = (struct vg_jspan){24, 14}; /* {"b":"x\qy"}: the escape's offset in s */
+    assert_int_equal(vg_jscan_parse_span(s, sp, 2, ']', A, NULL, &v, &pos, &e), VG_EJSON);
+    assert_null(v);
+    assert_int_equal(pos, 31);
+    assert_string_equal(e.msg, "invalid JSON at byte 31: invalid escape");
+    /* a scalar item read short: what the whole parse says after an item */
+    s = "{\"objects\":[1x]}";
+    memset(&e, 0, sizeof(e));
+    assert_int_equal(vg_jscan_parse_span(s, (struct vg_jspan){12, 2}, 2, ']', A, NULL, &v, &pos, &e),
+                     VG_EJSON);
+    assert_string_equal(e.msg, "invalid JSON at byte 13: ',' or ']' is expected after an item");
+    memset(&e, 0, sizeof(e));
+    assert_int_equal(vg_jscan_parse_span(s, (struct vg_jspan){12, 2}, 1, '}', A, NULL, &v, &pos, &e),
+                     VG_EJSON);
+    assert_string_equal(e.msg, "invalid JSON at byte 13: ',' or '}' is expected after a member");
+    /* the depth counts the containers around */
+    memset(&e, 0, sizeof(e));
+    struct vg_jscan_opt o = {.max_depth = 4};
+    s = "{\"o\":[[[1]]]}";
+    assert_int_equal(vg_jscan_parse_span(s, (struct vg_jspan){6, 5}, 2, ']', A, &o, &v, &pos, &e),
+                     VG_EJSON);
+    assert_string_equal(e.msg, "invalid JSON at byte 8: nested deeper than 4 levels");
+    assert_int_equal(vg_jscan_parse(s, strlen(s), A, &o, &v, &pos, &e), VG_EJSON);
+    assert_int_equal(pos, 8);
+    memset(&e, 0, sizeof(e));
+    assert_int_equal(vg_jscan_parse_span(s, (struct vg_jspan){6, 5}, 4, ']', A, &o, &v, &pos, &e),
+                     VG_EJSON);
+    assert_string_equal(e.msg, "invalid JSON at byte 6: nested deeper than 4 levels");
+    o.max_depth = 5;
+    assert_int_equal(vg_jscan_parse_span(s, (struct vg_jspan){6, 5}, 2, ']', A, &o, &v, &pos, &e),
+                     VG_OK);
+}
+
+static void spans_agree(const char *s, size_t n, int *hows)
+{
+    int how;
+    const char *why = jscan_spans_agree(s, n, "objects", &how);
+    if (why)
+        fail_msg("%s: %.*s", why, (int)(n < 300 ? n : 300), s);
+    hows[how]++;
+}
+
+/* Every byte of a small bundle replaced (by each of a set of bytes) or
+ * dropped, and every prefix: the piece-wise reading agrees with the whole
+ * parse, message and offset included, wherever the fault is. */
+static void test_spans_mutations(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "{\"type\":\"bundle\",\"id\":\"bundle--1\",\"objects\":[{\"type\":\"indicator\",\"n\":-12.5e-3,"
+        "\"l\":[\"a\\\"]\",{\"x\":[true,false,null]}],\"u\":\"\\u00e9\\ud83d\\ude00\xc3\xa9\"},"
+        "{\"type\":\"x\",\"k\":{\"a\":1,\"b\":2}},[1,{}],\"s\",7],\"x_z\":{\"q\":[0]}}";
+    static const char subst[] = {'"', '{', '}', '[', ']', ',', ':', '\\', 'x', '1', ' ', '\t',
+                                 '\x80', '\xc3', '\x01', '\0', 'e', '-', '.', 'u', 'n'};
+    size_t n = sizeof(doc) - 1;
+    char buf[sizeof(doc)];
+    int hows[3] = {0, 0, 0};
+    spans_agree(doc, n, hows);
+    assert_int_equal(hows[2], 1);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < sizeof(subst); k++) {
+            memcpy(buf, doc, n);
+            buf[i] = subst[k];
+            spans_agree(buf, n, hows);
+        }
+        memcpy(buf, doc, i);
+        memcpy(buf + i, doc + i + 1, n - i - 1);
+        spans_agree(buf, n - 1, hows);
+        spans_agree(doc, i, hows);
+    }
+    /* all three outcomes are met: read whole, an item's error, accepted */
+    assert_true(hows[0] > 100);
+    assert_true(hows[1] > 100);
+    assert_true(hows[2] > 100);
+}
+
+/* Items longer than the scan's 64-byte steps, with escapes, quotes and
+ * brackets in strings at every alignment. */
+static void test_spans_long(void **state)
+{
+    (void)state;
+    static const char *const parts[] = {"\"a\\\\\"", "\"]}\"", "\"\\\"[{\"", "[", "]", "{\"k\":", "}",
+                                        "12", "\"\\u005d\"", "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""};
+    struct vg_buf b = {0};
+    int hows[3] = {0, 0, 0};
+    unsigned seed = 7;
+    for (int round = 0; round < 300; round++) {
+        vg_buf_reset(&b);
+        vg_buf_puts(&b, "{\"objects\":[");
+        for (int item = 0; item < 8; item++) {
+            int depth = 0;
+            if (item)
+                vg_buf_putc(&b, ',');
+            vg_buf_puts(&b, "{\"v\":[");
+            for (int k = 0; k < 40; k++) {
+                seed = seed * 1103515245u + 12345u;
+                unsigned r = (seed >> 16) % 10;
+                if (r == 3) { /* open an array */
+                    vg_buf_puts(&b, k ? ",[" : "[");
+                    depth++;
+                    k = -1; /* the next one has no comma */
+                    if (depth > 4)
+                        break;
+                    continue;
+                }
+                if (r == 4 || r == 5 || r == 6) /* closing, keys: keep it simple */
+                    r = 7;
+                if (k)
+                    vg_buf_putc(&b, ',');
+                vg_buf_puts(&b, parts[r]);
+            }
+            while (depth-- > 0)
+                vg_buf_putc(&b, ']');
+            vg_buf_puts(&b, "]}");
+        }
+        vg_buf_puts(&b, "]}");
+        spans_agree(b.p, b.n, hows);
+        /* and broken once, somewhere */
+        seed = seed * 1103515245u + 12345u;
+        b.p[(seed >> 8) % b.n] = "\"\\]}x"[(seed >> 4) % 5];
+        spans_agree(b.p, b.n, hows);
+    }
+    vg_buf_free(&b);
+    assert_true(hows[2] > 250);
+    assert_true(hows[1] + hows[0] > 100);
+}
+
+/* The parser's scratch kept between calls: the same documents and errors
+ * as without, whatever the previous call grew (stack, frames, the sort of a
+ * big object, a long real's copy). */
+static void test_keep(void **state)
+{
+    (void)state;
+    struct vg_jscan_keep keep = {0};
+    const struct vg_jscan_opt with = {.keep = &keep};
+    struct vg_buf big = {0};
+    const char *docs[8];
+    size_t nd = 0;
+    vg_buf_puts(&big, "{");
+    for (int i = 0; i < 600; i++)
+        vg_buf_printf(&big, "%s\"k%d\":[%d,\"%d\"]", i ? "," : "", i, i, i);
+    vg_buf_puts(&big, "}");
+    docs[nd++] = big.p;
+    docs[nd++] = "[1,2,{\"a\":1.00000000000000000000000000000000000000000000000000000000000000001}]";
+    char *deep = nested(300, "0", 1);
+    docs[nd++] = deep;
+    docs[nd++] = "{\"a\":1,\"b\":2,\"a\":3}";
+    docs[nd++] = "{\"x\":[true,false,null,\"\\u00e9\"]}";
+    docs[nd++] = "[[[[[[[[[[[[]]]]]]]]]]]]";
+    docs[nd++] = "{\"k0\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,\"k8\":8,"
+                 "\"k9\":9,\"k10\":10,\"k11\":11,\"k12\":12,\"k13\":13,\"k14\":14,\"k15\":15,"
+                 "\"k16\":16,\"k3\":17}";
+    docs[nd++] = "1e400";
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < nd; i++) {
+            const struct vg_jval *v1, *v2;
+            struct vg_err e1 = {0}, e2 = {0};
+            size_t p1 = 0, p2 = 0, n = strlen(docs[i]);
+            int r1 = vg_jscan_parse(docs[i], n, A, NULL, &v1, &p1, &e1);
+            int r2 = vg_jscan_parse(docs[i], n, A, &with, &v2, &p2, &e2);
+            assert_int_equal(r1, r2);
+            if (r1 == VG_OK) {
+                assert_true(jval_same(v1, v2));
+            } else {
+                assert_int_equal(p1, p2);
+                assert_string_equal(e1.msg, e2.msg);
+            }
+            /* and a span of it, as an item */
+            memset(&e2, 0, sizeof(e2));
+            r2 = vg_jscan_parse_span(docs[i], (struct vg_jspan){0, (uint32_t)n}, 0, 0, A, &with, &v2,
+                                     &p2, &e2);
+            assert_int_equal(r1, r2);
+            if (r1 == VG_OK)
+                assert_true(jval_same(v1, v2));
+            else
+                assert_string_equal(e1.msg, e2.msg);
+        }
+    assert_non_null(keep.v);
+    vg_jscan_keep_free(&keep);
+    assert_null(keep.v);
+    vg_jscan_keep_free(NULL);
+    vg_buf_free(&big);
+    free(deep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1025,6 +1288,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_big, setup, teardown),
         cmocka_unit_test_setup_teardown(test_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_testdata, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_top_layout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_span_parse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spans_mutations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spans_long, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
