@@ -168,6 +168,17 @@ out:
     return rc;
 }
 
+/* x, sep, y into a (a batch query maps a purl per query: no printf). */
+static const char *join(struct vg_arena *a, const char *x, char sep, const char *y)
+{
+    size_t nx = strlen(x), ny = strlen(y);
+    char *r = vg_arena_alloc(a, nx + ny + 2);
+    memcpy(r, x, nx);
+    r[nx] = sep;
+    memcpy(r + nx + 1, y, ny + 1);
+    return r;
+}
+
 int vg_match_purl_pkg(const struct vg_purl *p, struct vg_arena *a, int *eco, const char **name,
                       const char **version, struct vg_err *err)
 {
@@ -180,19 +191,19 @@ int vg_match_purl_pkg(const struct vg_purl *p, struct vg_arena *a, int *eco, con
         goto out;
     }
     if (p->ns && (strcmp(t, "maven") == 0))
-        *name = vg_arena_printf(a, "%s:%s", p->ns, p->name);
+        *name = join(a, p->ns, ':', p->name);
     else if (p->ns && (strcmp(t, "npm") == 0 || strcmp(t, "golang") == 0 ||
                        strcmp(t, "composer") == 0 || strcmp(t, "swift") == 0 ||
                        strcmp(t, "github") == 0 || strcmp(t, "hackage") == 0 ||
                        strcmp(t, "conan") == 0))
-        *name = vg_arena_printf(a, "%s/%s", p->ns, p->name);
+        *name = join(a, p->ns, '/', p->name);
     else
         *name = p->name;
     *version = p->version;
     if (p->version && strcmp(t, "rpm") == 0 && strchr(p->version, ':') == NULL) {
         const char *epoch = vg_purl_qual(p, "epoch");
         if (epoch)
-            *version = vg_arena_printf(a, "%s:%s", epoch, p->version);
+            *version = join(a, epoch, ':', p->version);
     }
     *eco = e;
 out:

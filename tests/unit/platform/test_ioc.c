@@ -76,6 +76,37 @@ static void test_json_str_and_time(void **state)
     vg__json_str(&b, "a\"b\\c\n\x01");
     assert_string_equal(b.p, "\"plain.example\"\"a\\\"b\\\\c\\u000a\\u0001\"");
     vg_buf_free(&b);
+    /* every byte value at every place of strings of 1..24 bytes (the
+     * eight-byte test and its tail): escaped exactly when JSON needs it */
+    for (size_t len = 1; len <= 24; len++)
+        for (size_t at = 0; at < len; at++)
+            for (int c = 1; c < 256; c++) {
+                char in[32], want[200];
+                size_t k = 0;
+                memset(in, 'x', len);
+                in[at] = (char)c;
+                in[len] = '\0';
+                want[k++] = '"';
+                for (size_t i = 0; i < len; i++) {
+                    unsigned char ch = (unsigned char)in[i];
+                    if (ch == '"' || ch == '\\') {
+                        want[k++] = '\\';
+                        want[k++] = (char)ch;
+                    } else if (ch < 0x20) {
+                        k += (size_t)snprintf(want + k, 8, "\\u%04x", ch);
+                    } else {
+                        want[k++] = (char)ch;
+                    }
+                }
+                want[k++] = '"';
+                want[k] = '\0';
+                vg_buf_reset(&b);
+                vg__json_str(&b, in);
+                vg_buf_putc(&b, '\0');
+                if (strcmp(b.p, want) != 0)
+                    fail_msg("byte %d at %zu of %zu: %s, want %s", c, at, len, b.p, want);
+            }
+    vg_buf_free(&b);
     vg__ioc_time_us(1638316800123456LL, t);
     assert_string_equal(t, "2021-12-01T00:00:00.123456Z");
     vg__ioc_time_us(1638316800000001LL, t);
