@@ -1158,6 +1158,25 @@ static json_t *submit_result(struct vg__ingest *g)
                      g->indicators > 1000);
 }
 
+/* Prepares and stores g's items, and answers: both ways in of a submission. */
+static int submit_run(struct vg_server *srv, struct vg__ingest *g, struct vg__prep *prep,
+                      json_t **out, struct vg_err *err)
+{
+    int rc;
+    prep_start(prep);
+    if (!prep->threaded && prep->rc != VG_OK) { /* prepared here already: no transaction */
+        vg_err_clear(err);
+        *err = prep->err;
+        rc = prep->rc;
+    } else {
+        rc = vg__ioc_ingest(srv, g);
+    }
+    prep_end(prep);
+    if (rc == VG_OK)
+        *out = submit_result(g);
+    return rc;
+}
+
 int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who,
                       const struct vg_jval *body, const char *raw, size_t rawlen, json_t **out,
                       struct vg_err *err)
@@ -1213,17 +1232,7 @@ int vg_svc_ioc_submit(struct vg_server *srv, const struct vg_actor *who,
             g.submission_id = vg_arena_printf(g.a, "submission--%s", idn);
         }
     }
-    prep_start(&prep);
-    if (!prep.threaded && prep.rc != VG_OK) { /* prepared here already: no transaction */
-        vg_err_clear(err);
-        *err = prep.err;
-        rc = prep.rc;
-    } else {
-        rc = vg__ioc_ingest(srv, &g);
-    }
-    prep_end(&prep);
-    if (rc == VG_OK)
-        *out = submit_result(&g);
+    rc = submit_run(srv, &g, &prep, out, err);
 out:
     json_decref(g.iocs);
     vg_buf_free(&g.text);
@@ -1336,17 +1345,7 @@ static int submit_stream(struct vg_server *srv, const struct vg_actor *who, cons
     prep.give = give;
     prep.ring = g.n > RING ? RING : 0;
     g.items = vg_arena_calloc(g.a, prep.ring ? prep.ring : g.n ? g.n : 1, sizeof(*g.items));
-    prep_start(&prep);
-    if (!prep.threaded && prep.rc != VG_OK) { /* prepared here already: no transaction */
-        vg_err_clear(err);
-        *err = prep.err;
-        rc = prep.rc;
-    } else {
-        rc = vg__ioc_ingest(srv, &g);
-    }
-    prep_end(&prep);
-    if (rc == VG_OK)
-        *out = submit_result(&g);
+    rc = submit_run(srv, &g, &prep, out, err);
 out:
     json_decref(g.iocs);
     vg_buf_free(&g.text);
