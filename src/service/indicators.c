@@ -569,6 +569,45 @@ static int prep_item(struct vg__prep *p, size_t i, struct vg_arena *a, struct vg
     return VG_OK;
 }
 
+/* The body's SHA-256 (for the audit entry, written last), taken by the
+ * preparing thread along with the items -- the share of the body the items
+ * prepared so far take -- rather than first, so that the writer does not
+ * wait for all of it (without the SHA extensions it costs about as much per
+ * object as the rest of the preparation; with them, a fifth of that). */
+struct body_digest {
+    const struct vg__prep *p;
+    struct vg_sha256 hs;
+    size_t done; /* bytes of the body digested */
+};
+
+static void digest_start(const struct vg__prep *p, struct body_digest *d)
+{
+    d->p = p;
+    d->done = 0;
+    vg_sha256_init(&d->hs);
+}
+
+/* Digests up to the share of the body that items [0, items) take. */
+static void digest_upto(struct body_digest *d, size_t items)
+{
+    const struct vg__prep *p = d->p;
+    size_t upto = (size_t)((double)p->rawlen * (double)items / (double)p->g->n);
+    if (upto > d->done && upto <= p->rawlen) {
+        vg_sha256_update(&d->hs, (const unsigned char *)p->raw + d->done, upto - d->done);
+        d->done = upto;
+    }
+}
+
+/* The rest of the body; the digest into g->sha256. */
+static void digest_end(struct body_digest *d)
+{
+    const struct vg__prep *p = d->p;
+    unsigned char h[32];
+    vg_sha256_update(&d->hs, (const unsigned char *)p->raw + d->done, p->rawlen - d->done);
+    vg_sha256_final(&d->hs, h);
+    vg_hex(h, 32, p->g->sha256);
+}
+
 /* The answer is the one of checking every object first: a bundle's first
  * invalid object, else the first object whose TLP or recipients are wrong
  * (after which the rest are only validated). */
@@ -578,17 +617,10 @@ static void *prep_run(void *ctx)
     struct vg__ingest *g = p->g;
     struct vg_stix_bundle *b = p->bundle;
     struct vg_err perr = {0};
-    const unsigned char *raw = (const unsigned char *)p->raw;
-    unsigned char h[32];
-    struct vg_sha256 hs;
-    size_t i, ready = 0, digested = 0;
+    struct body_digest d;
+    size_t i, ready = 0;
     int rc = VG_OK, prc = VG_OK;
-    /* The body's digest (for the audit entry, written last) is taken along
-     * with the items, a slice of the body per 256 of them, rather than
-     * first, so that the writer does not wait for all of it (without the
-     * SHA extensions it costs about as much per object as the rest of the
-     * preparation; with them, a fifth of that). */
-    vg_sha256_init(&hs);
+    digest_start(p, &d);
     for (i = 0; i < g->n; i++) {
         if (b && b->id && (rc = vg_stix_bundle_object(b, i, p->scratch, &p->err)) != VG_OK)
             break;
@@ -604,11 +636,7 @@ static void *prep_run(void *ctx)
         }
         ready = i + 1;
         if ((i & 255) == 255) {
-            size_t upto = (size_t)((double)p->rawlen * (double)(i + 1) / (double)g->n);
-            if (upto > digested && upto <= p->rawlen) {
-                vg_sha256_update(&hs, raw + digested, upto - digested);
-                digested = upto;
-            }
+            digest_upto(&d, i + 1);
             prep_publish(p, ready, 0, VG_OK);
         }
     }
@@ -616,9 +644,7 @@ static void *prep_run(void *ctx)
         rc = prc;
         p->err = perr;
     }
-    vg_sha256_update(&hs, raw + digested, p->rawlen - digested);
-    vg_sha256_final(&hs, h);
-    vg_hex(h, 32, g->sha256);
+    digest_end(&d);
     prep_publish(p, ready, 1, rc);
     return NULL;
 }
@@ -651,13 +677,11 @@ static void *stream_run(void *ctx)
 {
     struct vg__prep *p = ctx;
     struct vg__ingest *g = p->g;
-    const unsigned char *raw = (const unsigned char *)p->raw;
-    unsigned char h[32];
-    struct vg_sha256 hs;
-    size_t i, ready = 0, digested = 0;
+    struct body_digest d;
+    size_t i, ready = 0;
     int rc = VG_OK, prc = VG_OK;
     const struct vg_jscan_opt opt = {.keep = &p->keep};
-    vg_sha256_init(&hs);
+    digest_start(p, &d);
     for (i = 0; i < g->n; i++) {
         struct vg_err e = {0};
         struct vg_arena *a = p->check;
@@ -701,22 +725,16 @@ static void *stream_run(void *ctx)
         }
         ready = i + 1;
         if ((i & 255) == 255) {
-            size_t upto = (size_t)((double)p->rawlen * (double)(i + 1) / (double)g->n);
-            if (upto > digested && upto <= p->rawlen) {
-                vg_sha256_update(&hs, raw + digested, upto - digested);
-                digested = upto;
-            }
+            digest_upto(&d, i + 1);
             if (i + 1 < g->n)
-                give_back(p, p->top->item[i + 1].off < digested ? p->top->item[i + 1].off
-                                                                 : digested);
+                give_back(p, p->top->item[i + 1].off < d.done ? p->top->item[i + 1].off
+                                                               : d.done);
             prep_publish(p, ready, 0, VG_OK);
         }
     }
     if (rc == VG_OK)
         rc = prc;
-    vg_sha256_update(&hs, raw + digested, p->rawlen - digested);
-    vg_sha256_final(&hs, h);
-    vg_hex(h, 32, g->sha256);
+    digest_end(&d);
     prep_publish(p, ready, 1, rc);
     return NULL;
 }
