@@ -121,40 +121,17 @@ static json_t *time_or_null(int64_t ms)
     return ms ? vg__time_json(ms) : json_null();
 }
 
-/* Whether s[0..n) holds a byte JSON escapes ('"', '\\', a control), eight
- * bytes a step: a byte below 0x20, or one that XORed with '"' or '\\' is
- * zero, sets its top bit in the test (exact as a yes/no answer). */
-static int json_plain(const unsigned char *s, size_t n)
-{
-    const uint64_t ones = 0x0101010101010101u, top = 0x8080808080808080u;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w, q, e;
-        memcpy(&w, s + i, 8);
-        q = w ^ (ones * '"');
-        e = w ^ (ones * '\\');
-        if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((e - ones) & ~e)) & top)
-            return 0;
-    }
-    for (; i < n; i++)
-        if (s[i] < 0x20 || s[i] == '"' || s[i] == '\\')
-            return 0;
-    return 1;
-}
-
 /* JSON string escaping for output written by hand (the hot lookup and
- * querybatch paths). */
+ * querybatch paths): the plain prefix copied by vg_buf_jplain (eight bytes
+ * a step), controls after it as \u00xx. */
 void vg__json_str(struct vg_buf *b, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
-    vg_buf_putc(b, '"');
-    if (json_plain(p, n)) { /* nothing to escape: the common case */
-        vg_buf_append(b, s, n);
-        vg_buf_putc(b, '"');
-        return;
-    }
-    for (; *p; p++) {
+    size_t n = strlen(s), i;
+    char *o = vg_buf_room(b, n + 2);
+    o[0] = '"';
+    i = vg_buf_jplain(o + 1, s, n);
+    b->n += 1 + i;
+    for (const unsigned char *p = (const unsigned char *)s + i; *p; p++) {
         if (*p == '"' || *p == '\\') {
             vg_buf_putc(b, '\\');
             vg_buf_putc(b, (char)*p);
