@@ -583,6 +583,22 @@ static void put_result(struct vg_buf *out, int first, const struct osv_hit *h, s
  * more is asked again alone. */
 #define BATCH_HITS 16
 
+/* Starts fetching the facts of a query's hits (at most BATCH_HITS): the
+ * records themselves, or (ids) the id strings they point to. */
+static void prefetch_hits(const struct vg_kb *kb, const struct vg_match_index *ix,
+                          const struct vg_match_hit *h, size_t n, int ids)
+{
+    for (size_t j = 0; j < n && j < BATCH_HITS; j++) {
+        const struct vg_match_advisory *ad = vg_match_advisory(ix, h[j].adv);
+        if (!ids) {
+            __builtin_prefetch(&kb->adv[h[j].adv]);
+            __builtin_prefetch(ad);
+        } else if (ad) {
+            __builtin_prefetch(ad->id);
+        }
+    }
+}
+
 /* The queries are resolved first, then matched in one pass over the index
  * under one hold of its lock (vg_match_query_many overlaps their memory
  * fetches), and the answer is written as it is read: ids and modified times
@@ -631,17 +647,9 @@ int vg_svc_osv_querybatch(struct vg_server *srv, const struct vg_actor *who,
          * queries ahead while this one is written (their records four
          * queries ahead, the ids those records name two ahead) */
         if (ix && i + 4 < bad && slot[i + 4] != SIZE_MAX && rcs[slot[i + 4]] == VG_OK)
-            for (size_t j = 0, f = slot[i + 4]; j < counts[f] && j < BATCH_HITS; j++) {
-                __builtin_prefetch(&srv->kb->adv[hits[f * BATCH_HITS + j].adv]);
-                __builtin_prefetch(vg_match_advisory(ix, hits[f * BATCH_HITS + j].adv));
-            }
+            prefetch_hits(srv->kb, ix, &hits[slot[i + 4] * BATCH_HITS], counts[slot[i + 4]], 0);
         if (ix && i + 2 < bad && slot[i + 2] != SIZE_MAX && rcs[slot[i + 2]] == VG_OK)
-            for (size_t j = 0, f = slot[i + 2]; j < counts[f] && j < BATCH_HITS; j++) {
-                const struct vg_match_advisory *ad =
-                    vg_match_advisory(ix, hits[f * BATCH_HITS + j].adv);
-                if (ad)
-                    __builtin_prefetch(ad->id);
-            }
+            prefetch_hits(srv->kb, ix, &hits[slot[i + 2] * BATCH_HITS], counts[slot[i + 2]], 1);
         if (ix && k != SIZE_MAX && rcs[k] == VG_OK && counts[k] <= BATCH_HITS) {
             n = keep_hits(srv->kb, ix, all, &hits[k * BATCH_HITS], counts[k], kept);
             put_result(out, i == 0, kept, n);
