@@ -89,8 +89,12 @@ static void test_wal_blocks_reserved(void **state)
     struct vg_err e = {0};
     char wal[128];
     struct stat sb;
-    if (!can_reserve())
+    if (!can_reserve()) { /* a file system without it; never under CI */
+        const char *ci = getenv("CI");
+        if (ci && strcmp(ci, "true") == 0)
+            fail_msg("fallocate(FALLOC_FL_KEEP_SIZE) is unavailable here, and CI=true");
         skip();
+    }
     assert_int_equal(vg_store_open(path, 1, 1, &st, &e), VG_OK);
     assert_int_equal(vg_store_writer_setup(st, &e), VG_OK);
     sqlite3 *db = vg__sq(st)->db;
