@@ -80,6 +80,27 @@ void vg_hex(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+void vg_base64(const unsigned char *in, size_t n, char *out)
+{
+    static const char d[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        *out++ = d[v >> 18];
+        *out++ = d[v >> 12 & 63];
+        *out++ = d[v >> 6 & 63];
+        *out++ = d[v & 63];
+    }
+    if (i < n) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+        *out++ = d[v >> 18];
+        *out++ = d[v >> 12 & 63];
+        *out++ = i + 1 < n ? d[v >> 6 & 63] : '=';
+        *out++ = '=';
+    }
+    *out = '\0';
+}
+
 int vg_hexval(int c)
 {
     if (c >= '0' && c <= '9')

@@ -26,6 +26,10 @@ int vg_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void vg_hex(const unsigned char *in, size_t n, char *out);
 /* The value of one hex digit, either case; -1 for anything else. */
+/* RFC 4648 base64 (standard alphabet, padded) of in[0..n) into out, which
+ * holds 4 * ((n + 2) / 3) + 1 bytes; not constant-time: for public data
+ * (signatures, keys), where sodium_bin2base64 costs ~70 instructions a byte. */
+void vg_base64(const unsigned char *in, size_t n, char *out);
 int vg_hexval(int c);
 /* The length of the well-formed UTF-8 sequence of 2 to 4 bytes at p (< end),
  * or 0 (Unicode table 3-7: no overlongs, no surrogates, nothing above

@@ -412,10 +412,12 @@ int vg_http_start(struct vg_server *srv, struct vg_http **out, struct vg_err *er
     atomic_init(&h->stopping, 0);
     atomic_init(&h->next_id, 1);
     atomic_init(&h->inflight, 0);
-    /* MHD zeroes a connection's whole memory pool after each request on it:
-     * 32 KB (its default) rather than 64 KB halves that, 2% of a case
-     * submission's CPU; headers and the read buffer fit, and a body reaches
-     * on_request in pieces whatever the pool's size. */
+    /* MHD zeroes a connection's memory pool after each request on it: 16 KB
+     * rather than its 32 KB default halves that (~25,000 instructions and a
+     * 32 KB sweep of the cache per request, 1-2% of a case submission's
+     * CPU). The request line and headers still fit up to about 12 KB (431
+     * above, docs/operations.md), and a body reaches on_request in pieces
+     * whatever the pool's size. */
     h->d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
             MHD_USE_TURBO,
@@ -423,7 +425,7 @@ int vg_http_start(struct vg_server *srv, struct vg_http **out, struct vg_err *er
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv->cfg.threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)srv->cfg.timeout,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_CONNECTION_LIMIT, 4096u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (h->d == NULL) {
         vg_streams_stop(h->streams);

@@ -174,13 +174,22 @@ static void intake_free(struct intake *in)
     vg_buf_free(&in->sum);
 }
 
-static int lower_dup(struct vg_arena *a, const char *s, const char **out)
+/* The dedup key vendor|product|package, lower-cased (ASCII), in a. */
+static const char *product_key(struct vg_arena *a, const char *vendor, const char *name,
+                               const char *pkg)
 {
-    char *p = vg_arena_strdup(a, s);
-    for (char *q = p; *q; q++)
+    size_t nv = strlen(vendor), nn = strlen(name), np = strlen(pkg);
+    char *p = vg_arena_alloc(a, nv + nn + np + 3), *q = p;
+    memcpy(q, vendor, nv);
+    q += nv;
+    *q++ = '|';
+    memcpy(q, name, nn);
+    q += nn;
+    *q++ = '|';
+    memcpy(q, pkg, np + 1);
+    for (q = p; *q; q++)
         *q = (char)tolower((unsigned char)*q);
-    *out = p;
-    return 0;
+    return p;
 }
 
 /* jansson's text for k / 10.0, 0 <= k <= 100: every CVSS score and the
@@ -581,13 +590,12 @@ static int decode(struct vg_server *srv, const struct vg_actor *who, const struc
         }
         in->products = vg_arena_calloc(a, affected->n + 1, sizeof(char *));
         for (size_t i = 0; i < affected->n; i++) {
-            const char *kp = NULL, *key;
+            const char *kp = NULL;
             if (i)
                 vg_buf_putc(&aff, ',');
             if ((rc = decode_affected(&affected->u.a[i], i, a, &aff, &kp, err)) != VG_OK)
                 goto out;
-            lower_dup(a, vg_arena_printf(a, "%s|%s|%s", pv, pn, kp), &key);
-            in->products[in->nproducts++] = key;
+            in->products[in->nproducts++] = product_key(a, pv, pn, kp);
         }
     }
     vg_buf_putc(&aff, ']');
@@ -801,7 +809,7 @@ static int decode(struct vg_server *srv, const struct vg_actor *who, const struc
     put_jtime(&in->sum, c->received_at);
     vg_buf_puts(&in->sum, ",\"report_due\":");
     put_jtime(&in->sum, c->report_due);
-    vg_buf_printf(&in->sum, ",\"late\":%s}", c->late ? "true" : "false");
+    vg_buf_puts(&in->sum, c->late ? ",\"late\":true}" : ",\"late\":false}");
     vg_buf_free(&sev_sorted);
     vg_buf_free(&sev_doc);
 out:
@@ -1056,12 +1064,13 @@ static void case_text(const struct vg_case *c, struct vg_buf *b)
     put_jtime(b, c->received_at);
     vg_buf_puts(b, ",\"report_due\":");
     put_jtime(b, c->report_due);
-    vg_buf_printf(b, ",\"late\":%s,\"late_by\":", c->late ? "true" : "false");
+    vg_buf_puts(b, c->late ? ",\"late\":true,\"late_by\":" : ",\"late\":false,\"late_by\":");
     if (c->late)
         duration(c->late_by_ms, dur, sizeof(dur));
     put_jstr_or_null(b, c->late ? dur : NULL);
-    vg_buf_printf(b,
-                  ",\"late_by_seconds\":%lld,\"duplicate_of\":", (long long)(c->late_by_ms / 1000));
+    vg_buf_puts(b, ",\"late_by_seconds\":");
+    vg_buf_put_i64(b, (long long)(c->late_by_ms / 1000));
+    vg_buf_puts(b, ",\"duplicate_of\":");
     put_jstr_or_null(b, c->duplicate_of);
     vg_buf_puts(b, ",\"vendor_notified_at\":");
     put_jtime(b, c->vendor_notified_at);
@@ -1069,12 +1078,17 @@ static void case_text(const struct vg_case *c, struct vg_buf *b)
     put_jtime(b, c->published_at);
     vg_buf_puts(b, ",\"updated_at\":");
     put_jtime(b, c->updated_at);
-    vg_buf_printf(b, ",\"reporter\":{\"org_id\":%lld,\"user_id\":%lld},\"vendor_org_id\":",
-                  (long long)c->reporter_org, (long long)c->reporter_user);
-    if (c->vendor_org)
-        vg_buf_printf(b, "%lld}", (long long)c->vendor_org);
-    else
+    vg_buf_puts(b, ",\"reporter\":{\"org_id\":");
+    vg_buf_put_i64(b, (long long)c->reporter_org);
+    vg_buf_puts(b, ",\"user_id\":");
+    vg_buf_put_i64(b, (long long)c->reporter_user);
+    vg_buf_puts(b, "},\"vendor_org_id\":");
+    if (c->vendor_org) {
+        vg_buf_put_i64(b, (long long)c->vendor_org);
+        vg_buf_putc(b, '}');
+    } else {
         vg_buf_puts(b, "null}");
+    }
 }
 
 /* A short form for notifications: enough to act on, nothing restricted. */
@@ -1410,7 +1424,21 @@ static void receipt_text(struct vg_buf *r, const char *id, const char *at, const
 
 static void case_id_text(struct vg_buf *b, const char *prefix, int year, int64_t seq)
 {
-    vg_buf_printf(b, "%s-%04d-%05lld", prefix, year, (long long)seq);
+    if (year < 0 || year > 9999 || seq < 0 || seq > 99999) {
+        vg_buf_printf(b, "%s-%04d-%05lld", prefix, year, (long long)seq);
+        return;
+    }
+    /* PREFIX-YYYY-NNNNN, what the printf above writes, without its cost */
+    vg_buf_puts(b, prefix);
+    char *o = vg_buf_room(b, 11);
+    o[0] = '-';
+    for (int i = 4; i >= 1; i--, year /= 10)
+        o[i] = (char)('0' + year % 10);
+    o[5] = '-';
+    for (int i = 10; i >= 6; i--, seq /= 10)
+        o[i] = (char)('0' + seq % 10);
+    b->n += 11;
+    b->p[b->n] = '\0';
 }
 
 int64_t vg__case_foresee(struct vg_server *srv, int year, uint64_t *epoch)
@@ -1453,8 +1481,7 @@ static void create_prepare(void *ctx)
     vg_buf_free(&id);
     crypto_sign_detached(sig, NULL, (const unsigned char *)op->ps.msg.p, op->ps.msg.n,
                          op->srv->sign_sk);
-    sodium_bin2base64(op->ps.b64, sizeof(op->ps.b64), sig, sizeof(sig),
-                      sodium_base64_VARIANT_ORIGINAL);
+    vg_base64(sig, sizeof(sig), op->ps.b64);
     atomic_store_explicit(&op->ps.state, PS_DONE, memory_order_release);
 }
 
@@ -1566,7 +1593,7 @@ static int create_tx(struct vg_store *st, void *ctx)
         b64 = op->ps.b64;
     } else {
         crypto_sign_detached(sig, NULL, (const unsigned char *)r.p, r.n, op->srv->sign_sk);
-        sodium_bin2base64(b64buf, sizeof(b64buf), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
+        vg_base64(sig, sizeof(sig), b64buf);
     }
     /* ... stored canonically: {alg, case_id, key_id, received_at, sha256, signature} */
     vg_buf_reset(&r);

@@ -298,6 +298,19 @@ out:
     return rc;
 }
 
+/* Appends s to buf[k..size) as snprintf would (truncated, terminated), and
+ * returns the length it would have had. */
+static size_t put_part(char *buf, size_t size, size_t k, const char *s)
+{
+    size_t n = strlen(s);
+    if (k < size) {
+        size_t m = size - k - 1 < n ? size - k - 1 : n;
+        memcpy(buf + k, s, m);
+        buf[k + m] = '\0';
+    }
+    return k + n;
+}
+
 size_t vg_cvss_vector(const struct vg_cvss *c, char *buf, size_t size)
 {
     const struct vg__cvss_def *def = vg__cvss_def(c->version);
@@ -308,42 +321,77 @@ size_t vg_cvss_vector(const struct vg_cvss *c, char *buf, size_t size)
     if (def == NULL)
         return 0;
     if (def->prefix) {
-        k += (size_t)snprintf(buf, size, "%s", def->prefix);
+        k = put_part(buf, size, k, def->prefix);
         first = 0;
     }
     for (size_t m = 0; m < def->n; m++) {
         if (!(c->present & (UINT32_C(1) << m)))
             continue;
-        k += (size_t)snprintf(k < size ? buf + k : NULL, k < size ? size - k : 0, "%s%s:%s",
-                              first ? "" : "/", def->metrics[m].abbr,
-                              def->metrics[m].values[c->val[m]]);
+        if (!first)
+            k = put_part(buf, size, k, "/");
+        k = put_part(buf, size, k, def->metrics[m].abbr);
+        k = put_part(buf, size, k, ":");
+        k = put_part(buf, size, k, def->metrics[m].values[c->val[m]]);
         first = 0;
     }
     return k;
 }
 
+/* A score in tenths as JSON: 9.8, 10.0, 0.0. */
+static void put_tenths(struct vg_buf *out, int tenths)
+{
+    if (tenths < 0 || tenths >= 1000) { /* never a CVSS score */
+        vg_buf_printf(out, "%d.%d", tenths / 10, tenths % 10);
+        return;
+    }
+    char *o = vg_buf_room(out, 4);
+    size_t k = 0;
+    if (tenths >= 100)
+        o[k++] = (char)('0' + tenths / 100);
+    o[k++] = (char)('0' + tenths / 10 % 10);
+    o[k++] = '.';
+    o[k++] = (char)('0' + tenths % 10);
+    out->n += k;
+    out->p[out->n] = '\0';
+}
+
 static void put_score(struct vg_buf *out, const char *name, int version, int tenths)
 {
-    vg_buf_printf(out, ",\"%s_score\":%d.%d,\"%s_severity\":\"%s\"", name, tenths / 10,
-                  tenths % 10, name, vg_cvss_severity(version, tenths));
+    vg_buf_puts(out, ",\"");
+    vg_buf_puts(out, name);
+    vg_buf_puts(out, "_score\":");
+    put_tenths(out, tenths);
+    vg_buf_puts(out, ",\"");
+    vg_buf_puts(out, name);
+    vg_buf_puts(out, "_severity\":\"");
+    vg_buf_puts(out, vg_cvss_severity(version, tenths));
+    vg_buf_putc(out, '"');
 }
 
 void vg_cvss_json(const struct vg_cvss *c, struct vg_buf *out)
 {
     char vec[VG_CVSS_MAX_INPUT + 16];
     vg_cvss_vector(c, vec, sizeof(vec));
-    vg_buf_printf(out, "{\"vector\":\"%s\",\"version\":\"%s\"", vec,
-                  vg_cvss_version_name(c->version));
+    vg_buf_puts(out, "{\"vector\":\"");
+    vg_buf_puts(out, vec);
+    vg_buf_puts(out, "\",\"version\":\"");
+    vg_buf_puts(out, vg_cvss_version_name(c->version));
+    vg_buf_putc(out, '"');
     put_score(out, "base", c->version, c->base);
     if (c->version == VG_CVSS_V4_0) {
         if (c->groups & VG_CVSS_G_TEMPORAL)
             put_score(out, "threat", c->version, c->threat);
         if (c->groups & VG_CVSS_G_ENVIRONMENTAL)
             put_score(out, "environmental", c->version, c->environmental);
-        vg_buf_printf(out, ",\"score\":%d.%d,\"severity\":\"%s\",\"nomenclature\":\"%s\"",
-                      c->score / 10, c->score % 10, vg_cvss_severity(c->version, c->score),
-                      vg_cvss_nomenclature(c));
-        vg_buf_printf(out, ",\"macrovector\":\"%s\"", c->macrovector);
+        vg_buf_puts(out, ",\"score\":");
+        put_tenths(out, c->score);
+        vg_buf_puts(out, ",\"severity\":\"");
+        vg_buf_puts(out, vg_cvss_severity(c->version, c->score));
+        vg_buf_puts(out, "\",\"nomenclature\":\"");
+        vg_buf_puts(out, vg_cvss_nomenclature(c));
+        vg_buf_puts(out, "\",\"macrovector\":\"");
+        vg_buf_puts(out, c->macrovector);
+        vg_buf_putc(out, '"');
         if (c->groups & VG_CVSS_G_SUPPLEMENTAL) {
             /* carried, never scored: {"S":"P","AU":"Y",...} with the defined ones */
             const struct vg__cvss_def *def = vg__cvss_def(c->version);
@@ -364,5 +412,7 @@ void vg_cvss_json(const struct vg_cvss *c, struct vg_buf *out)
         if (c->groups & VG_CVSS_G_ENVIRONMENTAL)
             put_score(out, "environmental", c->version, c->environmental);
     }
-    vg_buf_printf(out, ",\"national_grade\":\"%s\"}", vg_grade_name(vg_grade_from_score(c->score)));
+    vg_buf_puts(out, ",\"national_grade\":\"");
+    vg_buf_puts(out, vg_grade_name(vg_grade_from_score(c->score)));
+    vg_buf_puts(out, "\"}");
 }

@@ -258,6 +258,11 @@ static void test_json(void **state)
     assert_non_null(strstr(b.p, ",\"supplemental\":{\"AU\":\"Y\",\"U\":\"Red\"},"));
     assert_non_null(strstr(b.p, "\"score\":0.0,\"severity\":\"NONE\""));
     assert_non_null(strstr(b.p, "\"national_grade\":\"none\"}"));
+    /* three digits */
+    vg_buf_reset(&b);
+    c = parse_ok("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H");
+    vg_cvss_json(&c, &b);
+    assert_non_null(strstr(b.p, ",\"base_score\":10.0,\"base_severity\":\"CRITICAL\","));
     vg_buf_free(&b);
 }
 
