@@ -32,6 +32,16 @@ static const struct {
     {"TIMES", K_TIMES},
 };
 
+int vg__stix_pattern_reserved(const char *w, size_t len)
+{
+    for (size_t k = 0; len && w[0] >= 'A' && w[0] <= 'Z' && k < sizeof(keywords) / sizeof(keywords[0]);
+         k++)
+        if (strlen(keywords[k].w) == len && memcmp(keywords[k].w, w, len) == 0)
+            return 1;
+    return (len == 4 && strncasecmp(w, "true", 4) == 0) ||
+           (len == 5 && strncasecmp(w, "false", 5) == 0);
+}
+
 struct parser {
     const char *s;
     size_t n, pos;

@@ -107,5 +107,8 @@ int vg_stix_pattern_observables(const struct vg_pat_node *root, struct vg_arena 
  * where precedence needs them) into a; it parses back to the same text. For tests
  * and logs. */
 char *vg_stix_pattern_format(const struct vg_pat_node *root, struct vg_arena *a);
+/* Whether the word w[0..len) reads as a keyword (AND, SECONDS, ...) or a
+ * boolean rather than an identifier: a path key spelt so is written quoted. */
+int vg__stix_pattern_reserved(const char *w, size_t len);
 
 #endif

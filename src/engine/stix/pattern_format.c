@@ -76,6 +76,8 @@ static void fmt_path(struct vg_buf *b, const struct vg_pat_path *p)
             int plain = is_alpha(s->key[0]);
             for (const char *c = s->key; *c && plain; c++)
                 plain = is_alpha(*c) || is_digit(*c);
+            /* hashes.'SECONDS' is a key; hashes.SECONDS does not parse */
+            plain = plain && !vg__stix_pattern_reserved(s->key, strlen(s->key));
             if (i)
                 vg_buf_putc(b, '.');
             if (plain) {

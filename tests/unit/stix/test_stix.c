@@ -445,6 +445,16 @@ static void t_pattern_ast(void **state)
     assert_int_equal(vg_stix_pattern_parse(p, strlen(p), a, NULL, &r, NULL), VG_OK);
     assert_string_equal(vg_stix_pattern_format(r, a),
                         "[(aaa:b = 1 OR aaa:b = 2) AND aaa:c = 3 OR aaa:d = 4]");
+    /* keys spelt like keywords or booleans stay quoted (the fuzzer's find:
+     * hashes.SECONDS did not parse again), others go plain */
+    p = "[file:hashes.'SECONDS' = 'a' AND x-y:'true'.'AND'.'and'.'Stop'.'FALSE' = 1]";
+    assert_int_equal(vg_stix_pattern_parse(p, strlen(p), a, NULL, &r, NULL), VG_OK);
+    assert_string_equal(vg_stix_pattern_format(r, a),
+                        "[file:hashes.'SECONDS' = 'a' AND x-y:'true'.'AND'.and.Stop.'FALSE' = 1]");
+    assert_int_equal(vg_stix_pattern_parse(vg_stix_pattern_format(r, a),
+                                           strlen(vg_stix_pattern_format(r, a)), a, NULL, &r,
+                                           NULL),
+                     VG_OK);
     /* a long flat chain formats without nesting */
     char chain[8192];
     size_t cl = 0;
