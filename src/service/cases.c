@@ -1534,6 +1534,9 @@ static int create_tx(struct vg_store *st, void *ctx)
     const char *b64 = b64buf;
     int64_t seq;
     int rc, dup;
+    /* it may run again after a rollback (vg_tx_hooks.rerun): all it does
+     * starts over, and what it counts */
+    op->queued = 0;
     c->year = op->ps.year;
     if ((rc = st->ops->case_next_seq(st, c->year, &seq, op->err)))
         return rc;
@@ -1686,7 +1689,7 @@ int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who,
     op.a = vg_arena_new(0);
     vg__tx_expect(srv, 1); /* the writer may wait for this one (group commit) */
     if ((rc = decode(srv, who, body, vg_time_now_ms(), op.a, &in, err)) == VG_OK) {
-        static const struct vg_tx_hooks hooks = {create_queued, create_prepare};
+        static const struct vg_tx_hooks hooks = {create_queued, create_prepare, 1};
         struct tm tm;
         time_t tt = (time_t)(in.c.received_at / 1000);
         gmtime_r(&tt, &tm);
