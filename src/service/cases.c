@@ -1309,12 +1309,12 @@ static int notify_orgs(struct vg_store *st, const char *topic, const char *objec
  * index entry and ~600 bytes of WAL per peer and case. */
 static int notify_kind(struct vg_store *st, int kind, const char *topic, const char *object_type,
                        const char *object_id, const struct vg_org *units, size_t n,
-                       json_t *facts, const char *text, int64_t origin_at, int *queued,
+                       const char *library, const char *text, int64_t origin_at, int *queued,
                        struct vg_arena *a, struct vg_err *err)
 {
     int64_t now = vg_time_now_ms(), shared = VG_NOTIFY_KIND(kind);
     struct vg_buf env = {0}, rcp = {0};
-    const char *library = json_string_value(json_object_get(facts, "library"));
+    json_t *facts = NULL; /* what a subscription filter tests, made for the first */
     int rc;
     vg_buf_puts(&env, "{\"topic\":");
     vg__jansson_str(&env, topic);
@@ -1343,8 +1343,11 @@ static int notify_kind(struct vg_store *st, int kind, const char *topic, const c
         size_t nsubs;
         rc = st->ops->sub_list(st, units[k].id, a, &subs, &nsubs, err);
         for (size_t i = 0; rc == VG_OK && i < nsubs; i++) {
-            if (strcmp(subs[i].channel, "webhook") != 0 ||
-                !filter_takes(subs[i].filter, topic, library, facts))
+            if (strcmp(subs[i].channel, "webhook") != 0)
+                continue;
+            if (facts == NULL && library)
+                facts = json_pack("{s:s}", "library", library);
+            if (!filter_takes(subs[i].filter, topic, library, facts))
                 continue;
             /* the body is the inbox entry's, stored once: see outbox_due */
             struct vg_outbox o = {.created_at = now, .origin_at = origin_at,
@@ -1363,6 +1366,7 @@ static int notify_kind(struct vg_store *st, int kind, const char *topic, const c
     }
     vg_buf_free(&env);
     vg_buf_free(&rcp);
+    json_decref(facts);
     return rc;
 }
 
@@ -1664,10 +1668,8 @@ static int create_tx(struct vg_store *st, void *ctx)
     vg_buf_putc(&b, ',');
     vg_buf_append(&b, in->sum.p, in->sum.n);
     /* what a subscription filter tests: the library */
-    json_t *facts = json_pack("{s:s}", "library", c->library);
-    rc = notify_kind(st, VG_ORG_PEER, "case.received", "case", c->id, peers, np, facts, b.p,
+    rc = notify_kind(st, VG_ORG_PEER, "case.received", "case", c->id, peers, np, c->library, b.p,
                      c->received_at, &op->queued, a, op->err);
-    json_decref(facts);
 out:
     vg_buf_free(&b);
     vg_buf_free(&r);
