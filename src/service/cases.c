@@ -1316,6 +1316,7 @@ static int notify_kind(struct vg_store *st, int kind, const char *topic, const c
     struct vg_buf env = {0}, rcp = {0};
     json_t *facts = NULL; /* what a subscription filter tests, made for the first */
     int rc;
+    buf_sized(&env, 1023); /* the envelope around a case's summary: ~600 bytes */
     vg_buf_puts(&env, "{\"topic\":");
     vg__jansson_str(&env, topic);
     vg_buf_puts(&env, ",\"object_type\":");
@@ -1566,6 +1567,7 @@ static int create_tx(struct vg_store *st, void *ctx)
     /* The receipt: Ed25519 over the canonical {case_id, received_at, sha256},
      * signed by the owner already when it foresaw this text. */
     vg_time_format(c->received_at, at);
+    buf_sized(&r, 511); /* the stored receipt: ~330 bytes */
     receipt_text(&r, c->id, at, in->sha);
     int idle = PS_IDLE;
     if (!atomic_compare_exchange_strong(&op->ps.state, &idle, PS_TAKEN) && idle == PS_DONE &&
