@@ -18,23 +18,54 @@ struct vg_txreq {
     void *ctx;
     struct vg_err *err;
     int rc, done, lead;
+    int rerun; /* fn may run again after a rollback (vg_tx_hooks.rerun) */
     pthread_cond_t cv;
     sem_t wake;
     struct vg_txreq *next;
 };
 
+/* A batch of operations that may all run again runs without savepoints:
+ * a savepoint made SQLite copy each page an operation changed first (the
+ * tail page of every b-tree a case writes to) into its statement journal,
+ * a third of the cost of a case's inserts. Should one fail, the whole
+ * transaction is rolled back and the batch runs again, each operation in
+ * its savepoint as any other batch; nothing of the first attempt remains. */
+static int batch_bare(const struct vg_txreq *batch)
+{
+    for (const struct vg_txreq *r = batch; r; r = r->next)
+        if (!r->rerun)
+            return 0;
+    return 1;
+}
+
 /* Group commit: runs a batch of write operations in one transaction, each in
- * a savepoint so that one failing operation undoes only itself. Their audit
- * entries chain in queue order. A commit that fails fails them all. */
+ * a savepoint so that one failing operation undoes only itself (or, when
+ * every one may run again, without: see batch_bare). Their audit entries
+ * chain in queue order. A commit that fails fails them all. */
 static void run_batch(struct vg_server *srv, struct vg_txreq *batch)
 {
     struct vg_store *st = vg_pool_writer(srv->pool);
     struct vg_err be = {0};
-    int rc = st->ops->begin(st, 1, &be), any = 0;
+    int bare = batch_bare(batch), rc, any;
+again:
+    rc = st->ops->begin(st, 1, &be);
+    any = 0;
     for (struct vg_txreq *r = batch; r; r = r->next) {
         if (rc) {
             r->rc = vg_err_set(r->err, rc, "%s", be.msg);
             continue;
+        }
+        if (bare) {
+            if ((r->rc = r->fn(st, r->ctx)) == VG_OK) {
+                any = 1;
+                continue;
+            }
+            /* undo it all, and run them again each in its savepoint (the
+             * others ran without a word in their err: see vg_tx_hooks) */
+            st->ops->rollback(st);
+            vg_err_clear(r->err);
+            bare = 0;
+            goto again;
         }
         struct vg_err se = {0};
         if ((r->rc = st->ops->savepoint(st, 0, &se)) != VG_OK) {
@@ -97,7 +128,7 @@ static int tx_write(struct vg_server *srv, int expected, int (*fn)(struct vg_sto
      * needs. The owners sleep on a semaphore each, posted outside the
      * queue's lock: woken under it from a condition variable, each had to
      * take the lock again, behind the others of its batch. */
-    struct vg_txreq me = {.fn = fn, .ctx = ctx, .err = err};
+    struct vg_txreq me = {.fn = fn, .ctx = ctx, .err = err, .rerun = hooks && hooks->rerun};
     int leading;
     pthread_cond_init(&me.cv, NULL);
     sem_init(&me.wake, 0, 0);

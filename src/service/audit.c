@@ -24,8 +24,15 @@ static void sha256_hex(const char *p, size_t n, char out[65])
 void vg_audit_hash(const struct vg_audit *e, char out[65])
 {
     struct vg_buf b = {0};
-    vg_buf_printf(&b, "[%lld,%lld,%lld,%lld,", (long long)e->seq, (long long)e->at,
-                  (long long)e->actor_user, (long long)e->actor_org);
+    vg_buf_putc(&b, '[');
+    vg_buf_put_i64(&b, e->seq);
+    vg_buf_putc(&b, ',');
+    vg_buf_put_i64(&b, e->at);
+    vg_buf_putc(&b, ',');
+    vg_buf_put_i64(&b, e->actor_user);
+    vg_buf_putc(&b, ',');
+    vg_buf_put_i64(&b, e->actor_org);
+    vg_buf_putc(&b, ',');
     vg__jansson_str(&b, e->action);
     vg_buf_putc(&b, ',');
     vg__jansson_str(&b, e->object_type);

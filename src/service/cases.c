@@ -1323,13 +1323,14 @@ static int notify_orgs(struct vg_store *st, const char *topic, const char *objec
  * index entry and ~600 bytes of WAL per peer and case. */
 static int notify_kind(struct vg_store *st, int kind, const char *topic, const char *object_type,
                        const char *object_id, const struct vg_org *units, size_t n,
-                       json_t *facts, const char *text, int64_t origin_at, int *queued,
+                       const char *library, const char *text, int64_t origin_at, int *queued,
                        struct vg_arena *a, struct vg_err *err)
 {
     int64_t now = vg_time_now_ms(), shared = VG_NOTIFY_KIND(kind);
     struct vg_buf env = {0}, rcp = {0};
-    const char *library = json_string_value(json_object_get(facts, "library"));
+    json_t *facts = NULL; /* what a subscription filter tests, made for the first */
     int rc;
+    buf_sized(&env, 1023); /* the envelope around a case's summary: ~600 bytes */
     vg_buf_puts(&env, "{\"topic\":");
     vg__jansson_str(&env, topic);
     vg_buf_puts(&env, ",\"object_type\":");
@@ -1357,8 +1358,11 @@ static int notify_kind(struct vg_store *st, int kind, const char *topic, const c
         size_t nsubs;
         rc = st->ops->sub_list(st, units[k].id, a, &subs, &nsubs, err);
         for (size_t i = 0; rc == VG_OK && i < nsubs; i++) {
-            if (strcmp(subs[i].channel, "webhook") != 0 ||
-                !filter_takes(subs[i].filter, topic, library, facts))
+            if (strcmp(subs[i].channel, "webhook") != 0)
+                continue;
+            if (facts == NULL && library)
+                facts = json_pack("{s:s}", "library", library);
+            if (!filter_takes(subs[i].filter, topic, library, facts))
                 continue;
             /* the body is the inbox entry's, stored once: see outbox_due */
             struct vg_outbox o = {.created_at = now, .origin_at = origin_at,
@@ -1377,6 +1381,7 @@ static int notify_kind(struct vg_store *st, int kind, const char *topic, const c
     }
     vg_buf_free(&env);
     vg_buf_free(&rcp);
+    json_decref(facts);
     return rc;
 }
 
@@ -1561,6 +1566,9 @@ static int create_tx(struct vg_store *st, void *ctx)
     const char *b64 = b64buf;
     int64_t seq;
     int rc, dup;
+    /* it may run again after a rollback (vg_tx_hooks.rerun): all it does
+     * starts over, and what it counts */
+    op->queued = 0;
     c->year = op->ps.year;
     if ((rc = st->ops->case_next_seq(st, c->year, &seq, op->err)))
         return rc;
@@ -1586,6 +1594,7 @@ static int create_tx(struct vg_store *st, void *ctx)
     /* The receipt: Ed25519 over the canonical {case_id, received_at, sha256},
      * signed by the owner already when it foresaw this text. */
     vg_time_format(c->received_at, at);
+    buf_sized(&r, 511); /* the stored receipt: ~330 bytes */
     receipt_text(&r, c->id, at, in->sha);
     int idle = PS_IDLE;
     if (!atomic_compare_exchange_strong(&op->ps.state, &idle, PS_TAKEN) && idle == PS_DONE &&
@@ -1688,10 +1697,8 @@ static int create_tx(struct vg_store *st, void *ctx)
     vg_buf_putc(&b, ',');
     vg_buf_append(&b, in->sum.p, in->sum.n);
     /* what a subscription filter tests: the library */
-    json_t *facts = json_pack("{s:s}", "library", c->library);
-    rc = notify_kind(st, VG_ORG_PEER, "case.received", "case", c->id, peers, np, facts, b.p,
+    rc = notify_kind(st, VG_ORG_PEER, "case.received", "case", c->id, peers, np, c->library, b.p,
                      c->received_at, &op->queued, a, op->err);
-    json_decref(facts);
 out:
     vg_buf_free(&b);
     vg_buf_free(&r);
@@ -1713,7 +1720,7 @@ int vg_svc_case_create(struct vg_server *srv, const struct vg_actor *who,
     op.a = vg_arena_new(0);
     vg__tx_expect(srv, 1); /* the writer may wait for this one (group commit) */
     if ((rc = decode(srv, who, body, vg_time_now_ms(), op.a, &in, err)) == VG_OK) {
-        static const struct vg_tx_hooks hooks = {create_queued, create_prepare};
+        static const struct vg_tx_hooks hooks = {create_queued, create_prepare, 1};
         struct tm tm;
         time_t tt = (time_t)(in.c.received_at / 1000);
         gmtime_r(&tt, &tm);

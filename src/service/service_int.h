@@ -69,10 +69,16 @@ int vg__tx_expected(struct vg_server *srv, int (*fn)(struct vg_store *st, void *
  * before it run before it), prepare(ctx) right after, unlocked, before the
  * owner waits or leads, while batches ahead of it run. A leader may run the
  * op while prepare is still at work: fn must not count on what prepare does.
- * Either hook may be NULL. */
+ * Either hook may be NULL. rerun 1 says that fn may be run again from the
+ * start after its transaction is rolled back (it keeps nothing of a run
+ * that it would not redo the same), that it sets nothing in its err when it
+ * succeeds, and that once it has written it fails only as the store does:
+ * a batch of such ops runs without a savepoint per op, and is rolled back
+ * and run again with them should one fail. */
 struct vg_tx_hooks {
     void (*queued)(void *ctx);
     void (*prepare)(void *ctx);
+    int rerun;
 };
 int vg__tx_expected_hooked(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
                            void *ctx, const struct vg_tx_hooks *hooks, struct vg_err *err);

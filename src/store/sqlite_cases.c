@@ -338,8 +338,13 @@ int vg__sq_case_next_seq(struct vg_store *base, int year, int64_t *seq, struct v
     struct sqlite_store *s = vg__sq(base);
     int64_t dv = 0;
     int rc;
+    if (s->seq_year == year && s->in_tx && s->seq_seen_tx == s->tx_n) {
+        *seq = s->seq_next; /* found current earlier in this transaction */
+        return VG_OK;
+    }
     if ((rc = data_version(s, &dv, err)))
         return rc;
+    s->seq_seen_tx = s->in_tx ? s->tx_n : 0;
     if (s->seq_year == year && s->seq_dv == dv) {
         *seq = s->seq_next;
         return VG_OK;

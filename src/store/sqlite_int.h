@@ -36,9 +36,11 @@ struct sqlite_store {
     } coll[4];
     /* cases: the next case number of seq_year, valid while no other
      * connection has committed (seq_dv = PRAGMA data_version then) and no
-     * rollback has happened since; seq_year 0 = unknown */
+     * rollback has happened since; seq_year 0 = unknown. Asked once per
+     * transaction (seq_seen_tx): none can commit during a write one. */
     int seq_year;
     int64_t seq_next, seq_dv;
+    uint64_t seq_seen_tx;
     struct vg__sq_ckpt *ckpt; /* the writer's background checkpoints, or NULL */
     struct vg__sq_keys *keys; /* sqlite_keys.c: shared by the file's connections */
     struct vg__sq_undo {      /* the key additions of the writer's transaction */

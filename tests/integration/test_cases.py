@@ -629,5 +629,54 @@ class OutboxDurability(unittest.TestCase):
             rx.close()
 
 
+class PeerFilters(unittest.TestCase):
+    """A peer centre's webhook with a library filter is sent the cases of
+    that library only; the inbox entry is every peer's either way."""
+
+    def test_library_filter_on_forwarding(self):
+        rx = Receiver()
+        s = Server()
+        try:
+            a = s.admin
+            toks = {}
+            for name, flt in (("ics", {"libraries": ["ics"]}), ("all", None)):
+                o = s.post("/api/v1/orgs", {"name": "Peer " + name, "kind": "peer"}, a).json
+                u = s.post("/api/v1/users", {"org_id": o["id"], "name": name + "@p",
+                                             "role": "member"}, a).json
+                toks[name] = s.post("/api/v1/tokens", {"user_id": u["id"]}, a).json["token"]
+                sub = {"channel": "webhook", "url": rx.url + "/" + name, "secret": SECRET}
+                if flt:
+                    sub["filter"] = flt
+                self.assertEqual(s.post("/api/v1/subscriptions", sub, toks[name]).status, 201)
+            gen = s.post("/api/v1/cases", log4j(aliases=["CVE-2042-0001"]), a).json["id"]
+            ics = s.post("/api/v1/cases", log4j(aliases=["CVE-2042-0002"], library="ics"),
+                         a).json["id"]
+            for cid in (gen, ics):
+                self.assertTrue(self.rx_has(rx, "/all", cid), cid)
+            self.assertTrue(self.rx_has(rx, "/ics", ics))
+            # every row the outbox had is delivered: none was for /ics about gen
+            deadline = time.time() + 15
+            while time.time() < deadline and "vigil_outbox_pending 0" not in s.get("/metrics").raw:
+                time.sleep(0.05)
+            self.assertIn("vigil_outbox_pending 0", s.get("/metrics").raw)
+            urls = [d["url"] for d in s.get("/api/v1/cases/%s/deliveries" % gen, a).json["items"]]
+            self.assertEqual(urls, [rx.url + "/all"])
+            urls = [d["url"] for d in s.get("/api/v1/cases/%s/deliveries" % ics, a).json["items"]]
+            self.assertEqual(sorted(urls), [rx.url + "/all", rx.url + "/ics"])
+            self.assertFalse([r for r in rx.requests
+                              if r["path"] == "/ics" and gen.encode() in r["body"]])
+            for name in toks:
+                inbox = s.get("/api/v1/notifications", toks[name]).json["items"]
+                self.assertEqual(sorted(n["object_id"] for n in inbox
+                                        if n["topic"] == "case.received"), sorted([gen, ics]))
+        finally:
+            s.close()
+            rx.close()
+
+    @staticmethod
+    def rx_has(rx, path, cid):
+        return rx.wait_for(lambda r: r["path"] == path and cid.encode() in r["body"])
+
+
 if __name__ == "__main__":
     harness.main()
