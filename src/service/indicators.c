@@ -269,8 +269,40 @@ static int check_recipients(struct vg_store *st, const char *recips, struct vg_a
     return rc;
 }
 
+/* The stored row's columns of it that its document gives: spec_version,
+ * and its version (modified, else created, else none). */
+static void item_row(struct vg__ioc_item *it)
+{
+    it->spec_version = vg_jstr(vg_jget(it->obj, "spec_version"));
+    if (it->spec_version == NULL)
+        it->spec_version = "2.1";
+    it->version = vg_jstr(vg_jget(it->obj, "modified"));
+    it->version_ms = it->so.modified;
+    if (it->version == NULL) {
+        it->version = vg_jstr(vg_jget(it->obj, "created"));
+        it->version_ms = it->so.created;
+    }
+    if (it->version == NULL || it->version_ms == VG_STIX_TIME_NONE) {
+        it->version = "";
+        it->version_ms = 0;
+    }
+    it->has_row = 1;
+}
+
+/* The store's key hashes of a prepared item (its id; each observable's
+ * type and value), in a: taken off the writer, which then only probes. */
+static void item_hashes(struct vg__ioc_item *it, struct vg_arena *a)
+{
+    it->id_hash = vg_store_key_hash(it->so.id, NULL);
+    it->obs_hash = it->nobs ? vg_arena_alloc(a, it->nobs * sizeof(*it->obs_hash)) : NULL;
+    for (size_t i = 0; i < it->nobs; i++)
+        it->obs_hash[i] = vg_store_key_hash(vg_ioc_type_name(it->obs[i].type), it->obs[i].value);
+}
+
+/* Stores item it; ahead (or NULL) is one the writer stores a few items
+ * later, ready already: the store fetches its key slots meanwhile. */
 static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc_item *it,
-                       int64_t now, struct vg_err *err)
+                       const struct vg__ioc_item *ahead, int64_t now, struct vg_err *err)
 {
     struct vg_taxii_object o;
     struct vg_pat_observable *obs;
@@ -284,18 +316,15 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
     o.collection = g->collection;
     o.id = it->so.id;
     o.type = it->so.type;
-    o.spec_version = vg_jstr(vg_jget(it->obj, "spec_version"));
-    if (o.spec_version == NULL)
-        o.spec_version = "2.1";
-    o.version = vg_jstr(vg_jget(it->obj, "modified"));
-    o.version_ms = it->so.modified;
-    if (o.version == NULL) {
-        o.version = vg_jstr(vg_jget(it->obj, "created"));
-        o.version_ms = it->so.created;
-    }
-    if (o.version == NULL || o.version_ms == VG_STIX_TIME_NONE) {
-        o.version = "";
-        o.version_ms = 0;
+    if (!it->has_row)
+        item_row(it);
+    o.spec_version = it->spec_version;
+    o.version = it->version;
+    o.version_ms = it->version_ms;
+    o.key_hash = it->id_hash;
+    if (ahead) {
+        o.ahead_id = ahead->id_hash;
+        o.ahead_value = ahead->obs_hash ? ahead->obs_hash[0] : 0;
     }
     o.date_added = vg__now_us();
     o.tlp = it->tlp;
@@ -362,12 +391,14 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
         struct vg_ioc_source src;
         const char *tname = vg_ioc_type_name(obs[i].type);
         int64_t id;
-        if ((rc = st->ops->ioc_upsert(st, tname, obs[i].value, now, &id, err)) != VG_OK)
+        uint64_t vh = it->has_obs && it->obs_hash ? it->obs_hash[i] : 0;
+        if ((rc = st->ops->ioc_upsert(st, tname, obs[i].value, vh, now, &id, err)) != VG_OK)
             return rc;
         memset(&src, 0, sizeof(src));
         src.ioc_id = id;
         src.org_id = g->who->org_id;
         src.stix_id = it->so.id;
+        src.key_hash = it->id_hash;
         src.tlp = it->tlp;
         src.confidence = it->so.confidence >= 0 ? it->so.confidence : DEFAULT_CONFIDENCE;
         src.labels = ltext;
@@ -543,6 +574,8 @@ static int prep_item(struct vg__prep *p, size_t i, struct vg_arena *a, struct vg
         it->ltext = vg_arena_strndup(a, p->text.p, p->text.n);
     }
     it->has_obs = 1;
+    item_hashes(it, a);
+    item_row(it);
     return VG_OK;
 }
 
@@ -796,8 +829,13 @@ static void prep_end(struct vg__prep *p)
     p->g->prep = NULL;
 }
 
+/* How far ahead the writer has the store fetch key slots: enough items to
+ * cover a memory load's latency, a few of those within a chunk. */
+#define AHEAD 8
+
 static int ingest_run(struct vg_store *st, struct vg__ingest *g)
 {
+    const struct vg__ioc_item *ahead;
     int64_t now = vg_time_now_ms();
     json_t *audit;
     int rc = VG_OK;
@@ -809,7 +847,11 @@ static int ingest_run(struct vg_store *st, struct vg__ingest *g)
             return rc;
         if (it->failed)
             continue;
-        rc = ingest_item(st, g, it, now, g->err);
+        /* an item a few ahead, prepared already (the writer saw it so) */
+        ahead = NULL;
+        if (i + AHEAD < (g->prep ? g->prep->seen : g->n))
+            ahead = item_at(g, i + AHEAD);
+        rc = ingest_item(st, g, it, ahead, now, g->err);
         if (rc == VG_EINVAL && !g->strict) { /* one object's fault: report it, go on */
             it->failed = 1;
             it->msg = vg_arena_strdup(g->a, g->err->msg);

@@ -154,6 +154,13 @@ struct vg__ioc_item {
     struct vg_pat_observable *obs;
     size_t nobs;
     const char *ltext;           /* labels as JSON text, or NULL */
+    /* Taken by the preparing thread (the writer then only probes): the
+     * store's key hashes (vg_store_key_hash) of so.id and of each
+     * observable's (type, value), or 0 / NULL; the stored row's columns. */
+    uint64_t id_hash, *obs_hash;
+    int has_row;                 /* spec_version, version, version_ms set */
+    const char *spec_version, *version;
+    int64_t version_ms;
 };
 
 struct vg__ingest {

@@ -28,8 +28,10 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct slot {
     uint64_t h; /* 0: empty */
@@ -79,14 +81,41 @@ uint64_t vg__sq_keys_hash(const char *k1, const char *k2)
     return h ? h : 1;
 }
 
+uint64_t vg_store_key_hash(const char *k1, const char *k2)
+{
+    pthread_once(&hkey_once, hkey_init);
+    return vg__sq_keys_hash(k1, k2);
+}
+
+/* A table of n bytes, zeroed; from 4 MiB on its aligned inside in huge
+ * pages where the system has them: a table of millions of slots is probed
+ * at random, and with 4 KiB pages nearly every probe missed the TLB too, and
+ * faulting it in cost a page fault per 256 slots. */
+static struct slot *table_new(size_t nc)
+{
+    struct slot *t = calloc(nc, sizeof(*t));
+#ifdef MADV_HUGEPAGE
+    size_t n = nc * sizeof(*t), huge = (size_t)2 << 20;
+    if (t && n >= 2 * huge) {
+        uintptr_t lo = ((uintptr_t)t + huge - 1) & ~(uintptr_t)(huge - 1);
+        uintptr_t hi = ((uintptr_t)t + n) & ~(uintptr_t)(huge - 1);
+        if (hi > lo)
+            (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    }
+#endif
+    return t;
+}
+
 static int map_grow(struct keymap *m)
 {
     size_t nc = m->cap ? 2 * m->cap : 1024, live = 0;
-    struct slot *nt = calloc(nc, sizeof(*nt));
+    struct slot *nt = table_new(nc);
     if (nt == NULL)
         return -1;
     for (size_t i = 0; i < m->cap; i++) {
         struct slot *o = &m->t[i];
+        if (i + 16 < m->cap && m->t[i + 16].h) /* its new slot, a miss: ahead */
+            __builtin_prefetch(&nt[(size_t)m->t[i + 16].h & (nc - 1)], 1);
         if (o->h == 0 || o->ref == 0)
             continue;
         size_t j = (size_t)o->h & (nc - 1);
@@ -347,6 +376,19 @@ size_t vg__sq_keys_find(struct sqlite_store *s, int kind, uint64_t h, struct vg_
     }
     pthread_rwlock_unlock(&k->lock);
     return out->n;
+}
+
+void vg__sq_keys_prefetch(struct sqlite_store *s, uint64_t id, uint64_t value)
+{
+    struct vg__sq_keys *k = s->keys;
+    pthread_rwlock_rdlock(&k->lock);
+    for (int i = 0; i < VG__SQK_N; i++) {
+        const struct keymap *m = &k->m[i];
+        uint64_t h = i == VG__SQK_IOC ? value : id;
+        if (h && m->cap)
+            __builtin_prefetch(&m->t[(size_t)h & (m->cap - 1)], 1);
+    }
+    pthread_rwlock_unlock(&k->lock);
 }
 
 void vg__sq_refs_json(const struct vg__sq_refs *r, struct vg_buf *b)

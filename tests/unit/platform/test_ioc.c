@@ -128,8 +128,8 @@ static void test_store_indicators(void **state)
     struct vg_err e = {0};
     struct vg_arena *a = vg_arena_new(0);
     int64_t id1, id2;
-    assert_int_equal(st->ops->ioc_upsert(st, "ip", "192.0.2.1", 1000, &id1, &e), VG_OK);
-    assert_int_equal(st->ops->ioc_upsert(st, "ip", "192.0.2.1", 2000, &id2, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "ip", "192.0.2.1", 0, 1000, &id1, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "ip", "192.0.2.1", 0, 2000, &id2, &e), VG_OK);
     assert_int_equal(id1, id2);
     struct vg_ioc_source s1 = {.ioc_id = id1, .org_id = 5, .stix_id = "indicator--x", .tlp = 3,
                                .confidence = 40, .valid_from = 1000, .first_seen = 1000,
@@ -315,7 +315,7 @@ static void test_store_keys(void **state)
     /* a rolled back transaction leaves no key behind */
     assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
     put_obj(st, "indicator--r", 100, VG_OK);
-    assert_int_equal(st->ops->ioc_upsert(st, "domain", "r.example", 1, &id, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "r.example", 0, 1, &id, &e), VG_OK);
     st->ops->rollback(st);
     assert_int_equal(count_versions(st, "[\"indicator--r\"]"), 0);
     put_obj(st, "indicator--r", 100, VG_OK); /* not a duplicate of the undone one */
@@ -325,10 +325,10 @@ static void test_store_keys(void **state)
     put_obj(st, "indicator--s1", 100, VG_OK);
     assert_int_equal(st->ops->savepoint(st, 0, &e), VG_OK);
     put_obj(st, "indicator--s2", 100, VG_OK);
-    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 1, &id, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 0, 1, &id, &e), VG_OK);
     assert_int_equal(st->ops->savepoint(st, 2, &e), VG_OK);
     /* an indicator after the undo takes the id the undone one had */
-    assert_int_equal(st->ops->ioc_upsert(st, "domain", "t.example", 1, &id2, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "t.example", 0, 1, &id2, &e), VG_OK);
     assert_int_equal(id2, id);
     assert_int_equal(st->ops->commit(st, &e), VG_OK);
     struct vg_ioc_row ir;
@@ -339,8 +339,8 @@ static void test_store_keys(void **state)
     assert_int_equal(count_value(st, "s.example"), 0);
     put_obj(st, "indicator--s1", 100, VG_ECONFLICT);
     put_obj(st, "indicator--s2", 100, VG_OK);
-    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 1, &id, &e), VG_OK);
-    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 2, &id2, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 0, 1, &id, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 0, 2, &id2, &e), VG_OK);
     assert_int_equal(id, id2);
     /* many versions of one id: all found, each a duplicate when sent again */
     for (int v = 1; v <= 40; v++)
@@ -386,7 +386,7 @@ static void test_store_keys(void **state)
     put_obj(st, "indicator--foreign", 7, VG_ECONFLICT);
     vg_err_clear(&e);
     assert_int_equal(count_value(st, "f.example"), 1);
-    assert_int_equal(st->ops->ioc_upsert(st, "domain", "f.example", 3, &id, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "f.example", 0, 3, &id, &e), VG_OK);
     struct vg_ioc_source *src;
     size_t n;
     assert_int_equal(st->ops->ioc_sources_by_stix(st, "indicator--foreign", a, &src, &n, &e),
@@ -404,7 +404,7 @@ static void test_store_keys(void **state)
                                         " \"indicator--bulk-1099\", \"indicator--foreign\"]"), 6);
     put_obj(st, "indicator--many", 40, VG_ECONFLICT);
     vg_err_clear(&e);
-    assert_int_equal(st->ops->ioc_upsert(st, "domain", "f.example", 4, &id2, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "f.example", 0, 4, &id2, &e), VG_OK);
     assert_int_equal(id, id2);
     vg_arena_free(a);
 }
