@@ -297,6 +297,7 @@ static void item_hashes(struct vg__ioc_item *it, struct vg_arena *a)
     it->obs_hash = it->nobs ? vg_arena_alloc(a, it->nobs * sizeof(*it->obs_hash)) : NULL;
     for (size_t i = 0; i < it->nobs; i++)
         it->obs_hash[i] = vg_store_key_hash(vg_ioc_type_name(it->obs[i].type), it->obs[i].value);
+    it->value_hash = it->nobs ? it->obs_hash[0] : 0;
 }
 
 /* Stores item it; ahead (or NULL) is one the writer stores a few items
@@ -324,7 +325,7 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
     o.key_hash = it->id_hash;
     if (ahead) {
         o.ahead_id = ahead->id_hash;
-        o.ahead_value = ahead->obs_hash ? ahead->obs_hash[0] : 0;
+        o.ahead_value = ahead->value_hash;
     }
     o.date_added = vg__now_us();
     o.tlp = it->tlp;

@@ -157,7 +157,8 @@ struct vg__ioc_item {
     /* Taken by the preparing thread (the writer then only probes): the
      * store's key hashes (vg_store_key_hash) of so.id and of each
      * observable's (type, value), or 0 / NULL; the stored row's columns. */
-    uint64_t id_hash, *obs_hash;
+    uint64_t id_hash, value_hash; /* value_hash: obs_hash[0], here for a look ahead */
+    uint64_t *obs_hash;
     int has_row;                 /* spec_version, version, version_ms set */
     const char *spec_version, *version;
     int64_t version_ms;
