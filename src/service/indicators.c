@@ -333,6 +333,7 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
     o.recipients = it->recips;
     if (it->body) { /* written by plain_item */
         o.body = it->body;
+        o.body_len = it->body_len;
     } else { /* as received, compact: what TAXII serves verbatim */
         vg_buf_reset(&g->text);
         vg_stix_json_write(it->obj, &g->text);
@@ -538,6 +539,7 @@ static int prep_item(struct vg__prep *p, size_t i, struct vg_arena *a, struct vg
         vg_buf_reset(&p->text);
         vg_stix_json_write(it->obj, &p->text);
         it->body = vg_arena_strndup(a, p->text.p, p->text.n);
+        it->body_len = p->text.n;
     } else {
         struct vg_stix_bundle *b = p->bundle;
         if (p->top == NULL) {
@@ -558,6 +560,7 @@ static int prep_item(struct vg__prep *p, size_t i, struct vg_arena *a, struct vg
         vg_buf_reset(&p->text);
         vg_stix_json_write(it->obj, &p->text);
         it->body = vg_arena_strndup(a, p->text.p, p->text.n);
+        it->body_len = p->text.n;
     }
     if ((rc = observables(it, tree, a, p->scratch, &it->obs, &it->nobs)) != VG_OK) {
         vg_arena_reset(p->scratch);
@@ -1158,6 +1161,7 @@ static int plain_item(const struct vg_actor *who, const struct vg_jval *e, size_
     }
     vg_buf_putc(b, '}');
     it->body = vg_arena_strndup(a, b->p, b->n);
+    it->body_len = b->n;
     if ((rc = vg_jscan_parse(it->body, b->n, a, NULL, &o, NULL, err)) != VG_OK)
         return rc; /* not reached: the text was written from checked parts */
     it->obj = o;

@@ -143,6 +143,7 @@ struct vg__touched {
 struct vg__ioc_item {
     const struct vg_jval *obj;   /* borrowed (jscan document of the request) */
     const char *body;            /* its stored text once written (plain JSON, prepared), or NULL */
+    size_t body_len;             /* strlen(body) when set with it, else 0 */
     struct vg_stix_object so;
     int tlp;
     const char *recips;          /* ",ID,…," or NULL */

@@ -135,14 +135,20 @@ static void hv_int(struct sqlite_store *s, struct held_val *row, int64_t i)
     row[s->held->nv++] = (struct held_val){.i = i, .type = SQLITE_INTEGER};
 }
 
-static void hv_text(struct sqlite_store *s, struct held_val *row, const char *t)
+/* Text t (NULL: a NULL) of n bytes (0: strlen(t)). */
+static void hv_textn(struct sqlite_store *s, struct held_val *row, const char *t, size_t n)
 {
     struct vg__sq_held *h = s->held;
     struct held_val *v = &row[h->nv++];
     v->type = t ? SQLITE_TEXT : SQLITE_NULL;
     v->off = h->text.n;
-    v->len = t ? strlen(t) : 0;
+    v->len = t ? (n ? n : strlen(t)) : 0;
     vg_buf_append(&h->text, t ? t : "", v->len);
+}
+
+static void hv_text(struct sqlite_store *s, struct held_val *row, const char *t)
+{
+    hv_textn(s, row, t, 0);
 }
 
 /* What vg_rows reads: the held rows of one kind. */
@@ -767,7 +773,7 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
         hv_int(s, v, o->tlp);
         hv_int(s, v, o->org_id);
         hv_text(s, v, o->recipients);
-        hv_text(s, v, o->body);
+        hv_textn(s, v, o->body, o->body_len);
         hv_int(s, v, newer);
         o->rid = o->date_added = s->added_last;
         if ((rc = vg__sq_keys_add(s, VG__SQK_OBJ, h, o->date_added, 0, err)) == VG_OK)

@@ -357,12 +357,24 @@ int vg__sq_keys_sync(struct sqlite_store *s, struct vg_err *err)
 
 /* ---- use ---- */
 
+/* The writer, in its transaction and caught up (synced), is the one thread
+ * that changes the indexes until it ends (other connections see no row it
+ * has not added: they find nothing to catch up with), so it reads them
+ * without the lock; everyone else takes it. */
+static int lock_rd(struct sqlite_store *s)
+{
+    if (s->ktx && s->ksynced)
+        return 0;
+    pthread_rwlock_rdlock(&s->keys->lock);
+    return 1;
+}
+
 size_t vg__sq_keys_find(struct sqlite_store *s, int kind, uint64_t h, struct vg__sq_refs *out)
 {
     struct vg__sq_keys *k = s->keys;
     struct keymap *m = &k->m[kind];
+    int locked = lock_rd(s);
     out->n = 0;
-    pthread_rwlock_rdlock(&k->lock);
     for (size_t j = m->cap ? (size_t)h & (m->cap - 1) : 0; m->cap && m->t[j].h;
          j = (j + 1) & (m->cap - 1)) {
         if (m->t[j].h != h || m->t[j].ref == 0)
@@ -374,21 +386,23 @@ size_t vg__sq_keys_find(struct sqlite_store *s, int kind, uint64_t h, struct vg_
         }
         out->v[out->n++] = m->t[j].ref;
     }
-    pthread_rwlock_unlock(&k->lock);
+    if (locked)
+        pthread_rwlock_unlock(&k->lock);
     return out->n;
 }
 
 void vg__sq_keys_prefetch(struct sqlite_store *s, uint64_t id, uint64_t value)
 {
     struct vg__sq_keys *k = s->keys;
-    pthread_rwlock_rdlock(&k->lock);
+    int locked = lock_rd(s);
     for (int i = 0; i < VG__SQK_N; i++) {
         const struct keymap *m = &k->m[i];
         uint64_t h = i == VG__SQK_IOC ? value : id;
         if (h && m->cap)
             __builtin_prefetch(&m->t[(size_t)h & (m->cap - 1)], 1);
     }
-    pthread_rwlock_unlock(&k->lock);
+    if (locked)
+        pthread_rwlock_unlock(&k->lock);
 }
 
 void vg__sq_refs_json(const struct vg__sq_refs *r, struct vg_buf *b)

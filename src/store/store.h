@@ -214,6 +214,7 @@ struct vg_taxii_object {
     int64_t org_id;
     const char *recipients;
     const char *body;           /* the object's JSON */
+    size_t body_len;            /* strlen(body) when the caller knows it, else 0 */
     /* For a bulk writer (taxii_put), each 0 when not taken: the key hash of
      * id (vg_store_key_hash(id, NULL)), and those of an object it will store
      * a few objects later (its id, and its first observable's type and value
