@@ -333,10 +333,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 if (r->body.p == NULL &&
                     (cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length")) &&
                     vg_parse_i64(cl, 0, h->srv->cfg.body_limit, &len) == 0 &&
-                    (size_t)len > *upload_size) {
-                    /* the whole body's room at once (no regrowth), a large one in
-                     * huge pages (its aligned inside): a fault per 2 MiB, not per 4 KiB */
-                    r->body.p = vg_xmalloc((size_t)len + 1);
+                    (size_t)len > *upload_size && (r->body.p = malloc((size_t)len + 1)) != NULL) {
+                    /* the whole body's room at once (no regrowth; when the system has
+                     * it: else grown as it comes), a large one in huge pages (its
+                     * aligned inside): a fault per 2 MiB, not per 4 KiB */
                     r->body.cap = (size_t)len + 1;
 #ifdef MADV_HUGEPAGE
                     uintptr_t lo = ((uintptr_t)r->body.p + ((uintptr_t)2 << 20) - 1) &
