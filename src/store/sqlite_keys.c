@@ -8,17 +8,19 @@
  *
  * An index maps a 64-bit keyed hash (SipHash, libsodium's crypto_shorthash,
  * with a key drawn per process, so a submitter cannot aim collisions) to
- * row ids: a multimap, open addressing with linear probing. A hit is a
- * candidate only; every reader confirms it against the row (its id, type
- * and value columns), so a collision costs a row read, never a wrong
- * answer, and a row the writer added in a transaction another connection
- * does not see yet is simply not found there.
+ * row ids: a multimap, open addressing with linear probing (the hash is
+ * vg_store_key_hash's: a bulk writer takes it ahead on another thread). A
+ * hit is a candidate only; every reader confirms it against the row (its
+ * id, type and value columns), so a collision costs a row read, never a
+ * wrong answer, and a row the writer added in a transaction another
+ * connection does not see yet is simply not found there.
  *
  * One set of indexes serves every connection of a database file in the
- * process (a registry by path), under a read-write lock. They are built
- * from the tables on first use and kept current by the writer, which adds
- * each row it inserts and takes the additions back when its transaction or
- * savepoint is undone. Rows committed by another process are caught up
+ * process (a registry by path), under a read-write lock (which the writer,
+ * the one thread changing them, skips for its own reads inside its
+ * transaction: lock_rd). They are built from the tables on first use and
+ * kept current by the writer, which adds each row it inserts and takes the
+ * additions back when its transaction or savepoint is undone. Rows committed by another process are caught up
  * before use: each index remembers the highest row id it covers, and the
  * tables' row ids only grow. (Another process re-pointing a source to a new
  * STIX id is not seen until restart: vigil serve is the one writer.) */
