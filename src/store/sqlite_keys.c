@@ -89,22 +89,25 @@ uint64_t vg_store_key_hash(const char *k1, const char *k2)
     return vg__sq_keys_hash(k1, k2);
 }
 
-/* A table of n bytes, zeroed; from 4 MiB on its aligned inside in huge
- * pages where the system has them: a table of millions of slots is probed
- * at random, and with 4 KiB pages nearly every probe missed the TLB too, and
- * faulting it in cost a page fault per 256 slots. */
+/* A table of nc slots, zeroed. A large one (4 MiB on) is aligned to and
+ * advised for huge pages before it is zeroed (calloc may zero reused memory
+ * in 4 KiB pages before advice could apply): a table of millions of slots
+ * is probed at random, and with 4 KiB pages nearly every probe missed the
+ * TLB too, and faulting it in cost a fault per 256 slots. (Not for blocks
+ * grown by realloc: advice on a part of a mapping splits it, and glibc's
+ * realloc then copies instead of moving the mapping.) */
 static struct slot *table_new(size_t nc)
 {
-    struct slot *t = calloc(nc, sizeof(*t));
+    size_t n = nc * sizeof(struct slot);
+    void *t;
+    if (n < ((size_t)4 << 20))
+        return calloc(nc, sizeof(struct slot));
+    if (posix_memalign(&t, (size_t)2 << 20, n) != 0)
+        return NULL;
 #ifdef MADV_HUGEPAGE
-    size_t n = nc * sizeof(*t), huge = (size_t)2 << 20;
-    if (t && n >= 2 * huge) {
-        uintptr_t lo = ((uintptr_t)t + huge - 1) & ~(uintptr_t)(huge - 1);
-        uintptr_t hi = ((uintptr_t)t + n) & ~(uintptr_t)(huge - 1);
-        if (hi > lo)
-            (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-    }
+    (void)madvise(t, n & ~(((size_t)2 << 20) - 1), MADV_HUGEPAGE);
 #endif
+    memset(t, 0, n);
     return t;
 }
 
