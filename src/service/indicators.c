@@ -17,6 +17,7 @@
 #include <sodium.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,24 @@ void vg__json_str(struct vg_buf *b, const char *s)
 
 static int items_reused(const struct vg__ingest *g);
 
+/* Huge pages over the aligned inside of p[0, n), a block not touched yet,
+ * when it is 4 MiB or more: a big ingest's list of touched sources faults in
+ * 2 MiB at a time rather than 4 KiB. (A block grown by realloc is left as it
+ * is: advice on a part of its mapping splits it, and realloc then copies.) */
+static void huge_advise(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    size_t huge = (size_t)2 << 20;
+    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
+    uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(huge - 1);
+    if (n >= 2 * huge && hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
 static void touch_add(struct vg__ingest *g, const struct vg__touched *t)
 {
     struct vg__touched c = *t;
@@ -157,8 +176,14 @@ static void touch_add(struct vg__ingest *g, const struct vg__touched *t)
     }
     t = &c;
     if (g->ntouched == g->captouched) { /* malloc'd (realloc moves no pages): vg__ioc_ingest frees */
-        g->captouched = g->captouched ? 2 * g->captouched : 64;
-        g->touched = vg_xrealloc(g->touched, g->captouched * sizeof(*g->touched));
+        if (g->captouched == 0 && g->n >= 4096) { /* a big ingest: room for one each, at once */
+            g->captouched = g->n;
+            g->touched = vg_xmalloc(g->captouched * sizeof(*g->touched));
+            huge_advise(g->touched, g->captouched * sizeof(*g->touched));
+        } else {
+            g->captouched = g->captouched ? 2 * g->captouched : 64;
+            g->touched = vg_xrealloc(g->touched, g->captouched * sizeof(*g->touched));
+        }
     }
     g->touched[g->ntouched++] = *t;
 }
@@ -269,8 +294,41 @@ static int check_recipients(struct vg_store *st, const char *recips, struct vg_a
     return rc;
 }
 
+/* The stored row's columns of it that its document gives: spec_version,
+ * and its version (modified, else created, else none). */
+static void item_row(struct vg__ioc_item *it)
+{
+    it->spec_version = vg_jstr(vg_jget(it->obj, "spec_version"));
+    if (it->spec_version == NULL)
+        it->spec_version = "2.1";
+    it->version = vg_jstr(vg_jget(it->obj, "modified"));
+    it->version_ms = it->so.modified;
+    if (it->version == NULL) {
+        it->version = vg_jstr(vg_jget(it->obj, "created"));
+        it->version_ms = it->so.created;
+    }
+    if (it->version == NULL || it->version_ms == VG_STIX_TIME_NONE) {
+        it->version = "";
+        it->version_ms = 0;
+    }
+    it->has_row = 1;
+}
+
+/* The store's key hashes of a prepared item (its id; each observable's
+ * type and value), in a: taken off the writer, which then only probes. */
+static void item_hashes(struct vg__ioc_item *it, struct vg_arena *a)
+{
+    it->id_hash = vg_store_key_hash(it->so.id, NULL);
+    it->obs_hash = it->nobs ? vg_arena_alloc(a, it->nobs * sizeof(*it->obs_hash)) : NULL;
+    for (size_t i = 0; i < it->nobs; i++)
+        it->obs_hash[i] = vg_store_key_hash(vg_ioc_type_name(it->obs[i].type), it->obs[i].value);
+    it->value_hash = it->nobs ? it->obs_hash[0] : 0;
+}
+
+/* Stores item it; ahead (or NULL) is one the writer stores a few items
+ * later, ready already: the store fetches its key slots meanwhile. */
 static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc_item *it,
-                       int64_t now, struct vg_err *err)
+                       const struct vg__ioc_item *ahead, int64_t now, struct vg_err *err)
 {
     struct vg_taxii_object o;
     struct vg_pat_observable *obs;
@@ -284,18 +342,15 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
     o.collection = g->collection;
     o.id = it->so.id;
     o.type = it->so.type;
-    o.spec_version = vg_jstr(vg_jget(it->obj, "spec_version"));
-    if (o.spec_version == NULL)
-        o.spec_version = "2.1";
-    o.version = vg_jstr(vg_jget(it->obj, "modified"));
-    o.version_ms = it->so.modified;
-    if (o.version == NULL) {
-        o.version = vg_jstr(vg_jget(it->obj, "created"));
-        o.version_ms = it->so.created;
-    }
-    if (o.version == NULL || o.version_ms == VG_STIX_TIME_NONE) {
-        o.version = "";
-        o.version_ms = 0;
+    if (!it->has_row)
+        item_row(it);
+    o.spec_version = it->spec_version;
+    o.version = it->version;
+    o.version_ms = it->version_ms;
+    o.key_hash = it->id_hash;
+    if (ahead) {
+        o.ahead_id = ahead->id_hash;
+        o.ahead_value = ahead->value_hash;
     }
     o.date_added = vg__now_us();
     o.tlp = it->tlp;
@@ -303,6 +358,7 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
     o.recipients = it->recips;
     if (it->body) { /* written by plain_item */
         o.body = it->body;
+        o.body_len = it->body_len;
     } else { /* as received, compact: what TAXII serves verbatim */
         vg_buf_reset(&g->text);
         vg_stix_json_write(it->obj, &g->text);
@@ -362,12 +418,14 @@ static int ingest_item(struct vg_store *st, struct vg__ingest *g, struct vg__ioc
         struct vg_ioc_source src;
         const char *tname = vg_ioc_type_name(obs[i].type);
         int64_t id;
-        if ((rc = st->ops->ioc_upsert(st, tname, obs[i].value, now, &id, err)) != VG_OK)
+        uint64_t vh = it->has_obs && it->obs_hash ? it->obs_hash[i] : 0;
+        if ((rc = st->ops->ioc_upsert(st, tname, obs[i].value, vh, now, &id, err)) != VG_OK)
             return rc;
         memset(&src, 0, sizeof(src));
         src.ioc_id = id;
         src.org_id = g->who->org_id;
         src.stix_id = it->so.id;
+        src.key_hash = it->id_hash;
         src.tlp = it->tlp;
         src.confidence = it->so.confidence >= 0 ? it->so.confidence : DEFAULT_CONFIDENCE;
         src.labels = ltext;
@@ -506,6 +564,7 @@ static int prep_item(struct vg__prep *p, size_t i, struct vg_arena *a, struct vg
         vg_buf_reset(&p->text);
         vg_stix_json_write(it->obj, &p->text);
         it->body = vg_arena_strndup(a, p->text.p, p->text.n);
+        it->body_len = p->text.n;
     } else {
         struct vg_stix_bundle *b = p->bundle;
         if (p->top == NULL) {
@@ -526,6 +585,7 @@ static int prep_item(struct vg__prep *p, size_t i, struct vg_arena *a, struct vg
         vg_buf_reset(&p->text);
         vg_stix_json_write(it->obj, &p->text);
         it->body = vg_arena_strndup(a, p->text.p, p->text.n);
+        it->body_len = p->text.n;
     }
     if ((rc = observables(it, tree, a, p->scratch, &it->obs, &it->nobs)) != VG_OK) {
         vg_arena_reset(p->scratch);
@@ -543,6 +603,8 @@ static int prep_item(struct vg__prep *p, size_t i, struct vg_arena *a, struct vg
         it->ltext = vg_arena_strndup(a, p->text.p, p->text.n);
     }
     it->has_obs = 1;
+    item_hashes(it, a);
+    item_row(it);
     return VG_OK;
 }
 
@@ -796,8 +858,13 @@ static void prep_end(struct vg__prep *p)
     p->g->prep = NULL;
 }
 
+/* How far ahead the writer has the store fetch key slots: enough items to
+ * cover a memory load's latency, a few of those within a chunk. */
+#define AHEAD 8
+
 static int ingest_run(struct vg_store *st, struct vg__ingest *g)
 {
+    const struct vg__ioc_item *ahead;
     int64_t now = vg_time_now_ms();
     json_t *audit;
     int rc = VG_OK;
@@ -809,7 +876,11 @@ static int ingest_run(struct vg_store *st, struct vg__ingest *g)
             return rc;
         if (it->failed)
             continue;
-        rc = ingest_item(st, g, it, now, g->err);
+        /* an item a few ahead, prepared already (the writer saw it so) */
+        ahead = NULL;
+        if (i + AHEAD < (g->prep ? g->prep->seen : g->n))
+            ahead = item_at(g, i + AHEAD);
+        rc = ingest_item(st, g, it, ahead, now, g->err);
         if (rc == VG_EINVAL && !g->strict) { /* one object's fault: report it, go on */
             it->failed = 1;
             it->msg = vg_arena_strdup(g->a, g->err->msg);
@@ -1115,6 +1186,7 @@ static int plain_item(const struct vg_actor *who, const struct vg_jval *e, size_
     }
     vg_buf_putc(b, '}');
     it->body = vg_arena_strndup(a, b->p, b->n);
+    it->body_len = b->n;
     if ((rc = vg_jscan_parse(it->body, b->n, a, NULL, &o, NULL, err)) != VG_OK)
         return rc; /* not reached: the text was written from checked parts */
     it->obj = o;

@@ -143,6 +143,7 @@ struct vg__touched {
 struct vg__ioc_item {
     const struct vg_jval *obj;   /* borrowed (jscan document of the request) */
     const char *body;            /* its stored text once written (plain JSON, prepared), or NULL */
+    size_t body_len;             /* strlen(body) when set with it, else 0 */
     struct vg_stix_object so;
     int tlp;
     const char *recips;          /* ",ID,…," or NULL */
@@ -154,6 +155,14 @@ struct vg__ioc_item {
     struct vg_pat_observable *obs;
     size_t nobs;
     const char *ltext;           /* labels as JSON text, or NULL */
+    /* Taken by the preparing thread (the writer then only probes): the
+     * store's key hashes (vg_store_key_hash) of so.id and of each
+     * observable's (type, value), or 0 / NULL; the stored row's columns. */
+    uint64_t id_hash, value_hash; /* value_hash: obs_hash[0], here for a look ahead */
+    uint64_t *obs_hash;
+    int has_row;                 /* spec_version, version, version_ms set */
+    const char *spec_version, *version;
+    int64_t version_ms;
 };
 
 struct vg__ingest {

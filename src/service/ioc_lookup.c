@@ -98,15 +98,34 @@ int vg__ioc_parse_recips(const char *s, int64_t **out)
     return n;
 }
 
-/* Adds or refreshes one source; the caller holds the write lock. */
-static void state_put(struct vg_ioc_state *s, const struct vg__touched *t)
+/* Where a source's value goes in the index (vg_ioc_index_entry); -1 when it
+ * is not indexed. Needs no lock (the index's seeds only). */
+static int state_entry(struct vg_ioc_state *s, const struct vg__touched *t,
+                       struct vg_ioc_entry *en)
 {
     struct vg_err e = {0};
     enum vg_ioc_type ty = vg_ioc_type_parse(t->type);
+    if (t->source_id < 0 || ty == VG_IOC_NONE ||
+        vg_ioc_index_entry(s->ix, ty, t->value, strlen(t->value), en, &e) != VG_OK)
+        return -1;
+    return 0;
+}
+
+/* Adds or refreshes one source, at its entry en (NULL: worked out here);
+ * the caller holds the write lock. */
+static void state_put(struct vg_ioc_state *s, const struct vg__touched *t,
+                      const struct vg_ioc_entry *en)
+{
+    struct vg_ioc_entry own;
+    enum vg_ioc_type ty;
     int64_t until = t->valid_until ? t->valid_until : VG_IOC_FOREVER;
     struct ioc_meta *m;
-    if (t->source_id < 0 || ty == VG_IOC_NONE)
-        return;
+    if (en == NULL) {
+        if (state_entry(s, t, &own) != 0)
+            return;
+        en = &own;
+    }
+    ty = (enum vg_ioc_type)en->type;
     if ((size_t)t->source_id >= s->cap) {
         size_t nc = s->cap ? s->cap : 1024;
         while (nc <= (size_t)t->source_id)
@@ -115,9 +134,7 @@ static void state_put(struct vg_ioc_state *s, const struct vg__touched *t)
         memset(s->by_src + s->cap, 0, (nc - s->cap) * sizeof(*s->by_src));
         s->cap = nc;
     }
-    if (vg_ioc_index_add_normal(s->ix, ty, t->value, strlen(t->value), t->source_id, until, &e) !=
-        VG_OK)
-        return;
+    vg_ioc_index_add_entry(s->ix, en, t->source_id, until);
     m = &s->by_src[t->source_id];
     if (m->value == NULL)
         m->value = vg_xstrdup(t->value);
@@ -167,7 +184,7 @@ int vg_ioc_open(struct vg_server *srv, struct vg_err *err)
                                     .valid_until = src[i].valid_until,
                                     .valid_from = src[i].valid_from, .type = src[i].type,
                                     .value = src[i].value, .recipients = src[i].recipients};
-            state_put(s, &t);
+            state_put(s, &t, NULL);
         }
         total += n;
         if (n < 10000)
@@ -218,13 +235,24 @@ int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
         /* In slices, so that lookups are not held up for the whole of a
          * large ingest (a committed batch may be seen in part meanwhile; the
          * writer connection, still held, keeps updates in commit order). */
+        struct vg_ioc_entry *en = n ? vg_xmalloc((n < 4096 ? n : 4096) * sizeof(*en)) : NULL;
         for (size_t i = 0; i < n;) {
-            size_t end = n - i > 4096 ? i + 4096 : n;
+            size_t end = n - i > 4096 ? i + 4096 : n, i0 = i;
+            /* the slice's keys first, out of the lock; then each entry's slot
+             * fetched a few entries ahead of adding it */
+            for (size_t k = i; k < end; k++)
+                if (state_entry(srv->ioc, &t[k], &en[k - i0]) != 0)
+                    en[k - i0].table = -1;
             pthread_rwlock_wrlock(&srv->ioc->lock);
-            for (; i < end; i++)
-                state_put(srv->ioc, &t[i]);
+            for (; i < end; i++) {
+                if (i + 8 < end && en[i + 8 - i0].table >= 0)
+                    vg_ioc_index_prefetch(srv->ioc->ix, &en[i + 8 - i0]);
+                if (en[i - i0].table >= 0)
+                    state_put(srv->ioc, &t[i], &en[i - i0]);
+            }
             pthread_rwlock_unlock(&srv->ioc->lock);
         }
+        free(en);
     }
     vg_pool_writer_put(srv->pool);
     return rc;

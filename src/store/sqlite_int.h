@@ -91,6 +91,9 @@ uint64_t vg__sq_keys_hash(const char *k1, const char *k2);
 int vg__sq_keys_sync(struct sqlite_store *s, struct vg_err *err);
 /* The row ids stored under h, into out (grown with vg_xrealloc; the caller frees out->v). */
 size_t vg__sq_keys_find(struct sqlite_store *s, int kind, uint64_t h, struct vg__sq_refs *out);
+/* Fetches into the cache the slots a later object's keys fall in (0: none):
+ * its STIX id (objects and sources) and its observable (indicators). */
+void vg__sq_keys_prefetch(struct sqlite_store *s, uint64_t id, uint64_t value);
 /* out as a JSON array of numbers, NUL-terminated (for json_each). */
 void vg__sq_refs_json(const struct vg__sq_refs *r, struct vg_buf *b);
 /* The writer: a row it inserted (check: skip when there already). */
@@ -283,8 +286,8 @@ int vg__sq_risk_notice_list(struct vg_store *, int64_t, int, struct vg_arena *,
 
 
 /* ---- indicators and TAXII: ops implemented in sqlite_ioc.c ---- */
-int vg__sq_ioc_upsert(struct vg_store *, const char *, const char *, int64_t, int64_t *,
-                      struct vg_err *);
+int vg__sq_ioc_upsert(struct vg_store *, const char *, const char *, uint64_t, int64_t,
+                      int64_t *, struct vg_err *);
 int vg__sq_ioc_get(struct vg_store *, int64_t, struct vg_arena *, struct vg_ioc_row *,
                    struct vg_err *);
 int vg__sq_ioc_list(struct vg_store *, const struct vg_ioc_viewer *, const char *, const char *,

@@ -135,14 +135,20 @@ static void hv_int(struct sqlite_store *s, struct held_val *row, int64_t i)
     row[s->held->nv++] = (struct held_val){.i = i, .type = SQLITE_INTEGER};
 }
 
-static void hv_text(struct sqlite_store *s, struct held_val *row, const char *t)
+/* Text t (NULL: a NULL) of n bytes (0: strlen(t)). */
+static void hv_textn(struct sqlite_store *s, struct held_val *row, const char *t, size_t n)
 {
     struct vg__sq_held *h = s->held;
     struct held_val *v = &row[h->nv++];
     v->type = t ? SQLITE_TEXT : SQLITE_NULL;
     v->off = h->text.n;
-    v->len = t ? strlen(t) : 0;
+    v->len = t ? (n ? n : strlen(t)) : 0;
     vg_buf_append(&h->text, t ? t : "", v->len);
+}
+
+static void hv_text(struct sqlite_store *s, struct held_val *row, const char *t)
+{
+    hv_textn(s, row, t, 0);
 }
 
 /* What vg_rows reads: the held rows of one kind. */
@@ -343,13 +349,13 @@ static size_t key_rows(struct sqlite_store *s, int kind, uint64_t h, struct vg_b
     return n;
 }
 
-int vg__sq_ioc_upsert(struct vg_store *base, const char *type, const char *value, int64_t at,
-                      int64_t *id, struct vg_err *err)
+int vg__sq_ioc_upsert(struct vg_store *base, const char *type, const char *value,
+                      uint64_t key_hash, int64_t at, int64_t *id, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st;
     struct vg__sq_refs r = {0};
-    uint64_t h = vg__sq_keys_hash(type, value);
+    uint64_t h = key_hash ? key_hash : vg__sq_keys_hash(type, value);
     int rc;
     s->ioc_new = 0;
     if ((rc = vg__sq_keys_sync(s, err)) != VG_OK)
@@ -465,6 +471,12 @@ int vg__sq_ioc_list(struct vg_store *base, const struct vg_ioc_viewer *v, const 
     GET_MANY(s, st, "indicators", a, struct vg_ioc_row, out, n, err, read_ioc(st, a, it));
 }
 
+/* The key of a source: its STIX id's hash, taken by the caller or here. */
+static uint64_t src_hash(const struct vg_ioc_source *src)
+{
+    return src->key_hash ? src->key_hash : vg__sq_keys_hash(src->stix_id, NULL);
+}
+
 int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
@@ -504,8 +516,7 @@ int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, stru
         hv_int(s, v, src->valid_until);
         hv_int(s, v, src->first_seen);
         hv_int(s, v, src->last_seen);
-        if ((rc = vg__sq_keys_add(s, VG__SQK_SRC, vg__sq_keys_hash(src->stix_id, NULL), src->id,
-                                  0, err)) != VG_OK)
+        if ((rc = vg__sq_keys_add(s, VG__SQK_SRC, src_hash(src), src->id, 0, err)) != VG_OK)
             return rc;
         return held_added(s, HELD_SRC, err);
     }
@@ -531,8 +542,7 @@ int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, stru
         src->id = sqlite3_last_insert_rowid(s->db);
     /* found by its (new) STIX id from now on; the key it had stays and is
      * not confirmed by the row any more */
-    return vg__sq_keys_add(s, VG__SQK_SRC, vg__sq_keys_hash(src->stix_id, NULL), src->id, found,
-                           err);
+    return vg__sq_keys_add(s, VG__SQK_SRC, src_hash(src), src->id, found, err);
 }
 
 static void read_src(sqlite3_stmt *st, struct vg_arena *a, struct vg_ioc_source *r)
@@ -704,15 +714,19 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
     struct sqlite_store *s = vg__sq(base);
     sqlite3_stmt *st;
     struct vg_buf rows = {0};
-    uint64_t h = vg__sq_keys_hash(o->id, NULL);
+    struct vg__sq_refs r = {0};
+    uint64_t h = o->key_hash ? o->key_hash : vg__sq_keys_hash(o->id, NULL);
     int64_t lo = 0, hi = 0, coll = 0;
     int rc, older = 0, newer = 0;
     if ((rc = coll_num(s, o->collection, 1, &coll, err)) != VG_OK ||
         (rc = vg__sq_keys_sync(s, err)) != VG_OK)
         return rc;
-    /* A new id (the bulk case) has no rows to read. */
-    if (key_rows(s, VG__SQK_OBJ, h, &rows)) {
+    if (o->ahead_id || o->ahead_value) /* a later object's slots, while this one is stored */
+        vg__sq_keys_prefetch(s, o->ahead_id, o->ahead_value);
+    /* A new id (the bulk case) has no rows to read (nor a list to write). */
+    if (vg__sq_keys_find(s, VG__SQK_OBJ, h, &r)) {
         int same = 0;
+        vg__sq_refs_json(&r, &rows);
         if ((rc = vg__sq_ioc_flush(s, err)) != VG_OK)
             goto out;
         if ((st = vg__sq_prep(s, q_taxii_span, err)) == NULL)
@@ -759,7 +773,7 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
         hv_int(s, v, o->tlp);
         hv_int(s, v, o->org_id);
         hv_text(s, v, o->recipients);
-        hv_text(s, v, o->body);
+        hv_textn(s, v, o->body, o->body_len);
         hv_int(s, v, newer);
         o->rid = o->date_added = s->added_last;
         if ((rc = vg__sq_keys_add(s, VG__SQK_OBJ, h, o->date_added, 0, err)) == VG_OK)
@@ -795,9 +809,11 @@ int vg__sq_taxii_put(struct vg_store *base, struct vg_taxii_object *o, struct vg
     rc = vg__sq_exec(s, st, "object", 0, err);
 out:
     vg_buf_free(&rows);
+    free(r.v);
     return rc;
 fail:
     vg_buf_free(&rows);
+    free(r.v);
     return VG_EBACKEND;
 }
 

@@ -8,17 +8,19 @@
  *
  * An index maps a 64-bit keyed hash (SipHash, libsodium's crypto_shorthash,
  * with a key drawn per process, so a submitter cannot aim collisions) to
- * row ids: a multimap, open addressing with linear probing. A hit is a
- * candidate only; every reader confirms it against the row (its id, type
- * and value columns), so a collision costs a row read, never a wrong
- * answer, and a row the writer added in a transaction another connection
- * does not see yet is simply not found there.
+ * row ids: a multimap, open addressing with linear probing (the hash is
+ * vg_store_key_hash's: a bulk writer takes it ahead on another thread). A
+ * hit is a candidate only; every reader confirms it against the row (its
+ * id, type and value columns), so a collision costs a row read, never a
+ * wrong answer, and a row the writer added in a transaction another
+ * connection does not see yet is simply not found there.
  *
  * One set of indexes serves every connection of a database file in the
- * process (a registry by path), under a read-write lock. They are built
- * from the tables on first use and kept current by the writer, which adds
- * each row it inserts and takes the additions back when its transaction or
- * savepoint is undone. Rows committed by another process are caught up
+ * process (a registry by path), under a read-write lock (which the writer,
+ * the one thread changing them, skips for its own reads inside its
+ * transaction: lock_rd). They are built from the tables on first use and
+ * kept current by the writer, which adds each row it inserts and takes the
+ * additions back when its transaction or savepoint is undone. Rows committed by another process are caught up
  * before use: each index remembers the highest row id it covers, and the
  * tables' row ids only grow. (Another process re-pointing a source to a new
  * STIX id is not seen until restart: vigil serve is the one writer.) */
@@ -28,8 +30,10 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct slot {
     uint64_t h; /* 0: empty */
@@ -79,14 +83,44 @@ uint64_t vg__sq_keys_hash(const char *k1, const char *k2)
     return h ? h : 1;
 }
 
+uint64_t vg_store_key_hash(const char *k1, const char *k2)
+{
+    pthread_once(&hkey_once, hkey_init);
+    return vg__sq_keys_hash(k1, k2);
+}
+
+/* A table of nc slots, zeroed. A large one (4 MiB on) is aligned to and
+ * advised for huge pages before it is zeroed (calloc may zero reused memory
+ * in 4 KiB pages before advice could apply): a table of millions of slots
+ * is probed at random, and with 4 KiB pages nearly every probe missed the
+ * TLB too, and faulting it in cost a fault per 256 slots. (Not for blocks
+ * grown by realloc: advice on a part of a mapping splits it, and glibc's
+ * realloc then copies instead of moving the mapping.) */
+static struct slot *table_new(size_t nc)
+{
+    size_t n = nc * sizeof(struct slot);
+    void *t;
+    if (n < ((size_t)4 << 20))
+        return calloc(nc, sizeof(struct slot));
+    if (posix_memalign(&t, (size_t)2 << 20, n) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(t, n & ~(((size_t)2 << 20) - 1), MADV_HUGEPAGE);
+#endif
+    memset(t, 0, n);
+    return t;
+}
+
 static int map_grow(struct keymap *m)
 {
     size_t nc = m->cap ? 2 * m->cap : 1024, live = 0;
-    struct slot *nt = calloc(nc, sizeof(*nt));
+    struct slot *nt = table_new(nc);
     if (nt == NULL)
         return -1;
     for (size_t i = 0; i < m->cap; i++) {
         struct slot *o = &m->t[i];
+        if (i + 16 < m->cap && m->t[i + 16].h) /* its new slot, a miss: ahead */
+            __builtin_prefetch(&nt[(size_t)m->t[i + 16].h & (nc - 1)], 1);
         if (o->h == 0 || o->ref == 0)
             continue;
         size_t j = (size_t)o->h & (nc - 1);
@@ -328,12 +362,24 @@ int vg__sq_keys_sync(struct sqlite_store *s, struct vg_err *err)
 
 /* ---- use ---- */
 
+/* The writer, in its transaction and caught up (synced), is the one thread
+ * that changes the indexes until it ends (other connections see no row it
+ * has not added: they find nothing to catch up with), so it reads them
+ * without the lock; everyone else takes it. */
+static int lock_rd(struct sqlite_store *s)
+{
+    if (s->ktx && s->ksynced)
+        return 0;
+    pthread_rwlock_rdlock(&s->keys->lock);
+    return 1;
+}
+
 size_t vg__sq_keys_find(struct sqlite_store *s, int kind, uint64_t h, struct vg__sq_refs *out)
 {
     struct vg__sq_keys *k = s->keys;
     struct keymap *m = &k->m[kind];
+    int locked = lock_rd(s);
     out->n = 0;
-    pthread_rwlock_rdlock(&k->lock);
     for (size_t j = m->cap ? (size_t)h & (m->cap - 1) : 0; m->cap && m->t[j].h;
          j = (j + 1) & (m->cap - 1)) {
         if (m->t[j].h != h || m->t[j].ref == 0)
@@ -345,8 +391,23 @@ size_t vg__sq_keys_find(struct sqlite_store *s, int kind, uint64_t h, struct vg_
         }
         out->v[out->n++] = m->t[j].ref;
     }
-    pthread_rwlock_unlock(&k->lock);
+    if (locked)
+        pthread_rwlock_unlock(&k->lock);
     return out->n;
+}
+
+void vg__sq_keys_prefetch(struct sqlite_store *s, uint64_t id, uint64_t value)
+{
+    struct vg__sq_keys *k = s->keys;
+    int locked = lock_rd(s);
+    for (int i = 0; i < VG__SQK_N; i++) {
+        const struct keymap *m = &k->m[i];
+        uint64_t h = i == VG__SQK_IOC ? value : id;
+        if (h && m->cap)
+            __builtin_prefetch(&m->t[(size_t)h & (m->cap - 1)], 1);
+    }
+    if (locked)
+        pthread_rwlock_unlock(&k->lock);
 }
 
 void vg__sq_refs_json(const struct vg__sq_refs *r, struct vg_buf *b)

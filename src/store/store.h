@@ -189,6 +189,8 @@ struct vg_ioc_source {
     const char *recipients;
     int64_t valid_from, valid_until, first_seen, last_seen, reports;
     const char *type, *value;   /* joined from the entity on reads */
+    uint64_t key_hash;          /* vg_store_key_hash(stix_id, NULL) when the caller took
+                                 * it already, else 0 (source_put) */
 };
 
 struct vg_ioc_sighting {
@@ -212,6 +214,13 @@ struct vg_taxii_object {
     int64_t org_id;
     const char *recipients;
     const char *body;           /* the object's JSON */
+    size_t body_len;            /* strlen(body) when the caller knows it, else 0 */
+    /* For a bulk writer (taxii_put), each 0 when not taken: the key hash of
+     * id (vg_store_key_hash(id, NULL)), and those of an object it will store
+     * a few objects later (its id, and its first observable's type and value
+     * as given to ioc_upsert), whose key slots the store then fetches into
+     * the cache meanwhile. */
+    uint64_t key_hash, ahead_id, ahead_value;
 };
 
 struct vg_buf;
@@ -575,9 +584,11 @@ struct vg_store_ops {
                             struct vg_risk_notice **out, size_t *n, struct vg_err *err);
 
     /* ---- indicators and TAXII ---- */
-    /* The entity of (type, value), created when absent; last_seen = max(at). */
-    int (*ioc_upsert)(struct vg_store *s, const char *type, const char *value, int64_t at,
-                      int64_t *id, struct vg_err *err);
+    /* The entity of (type, value), created when absent; last_seen = max(at).
+     * key_hash: vg_store_key_hash(type, value) when the caller took it
+     * already (on another thread, say), else 0. */
+    int (*ioc_upsert)(struct vg_store *s, const char *type, const char *value,
+                      uint64_t key_hash, int64_t at, int64_t *id, struct vg_err *err);
     int (*ioc_get)(struct vg_store *s, int64_t id, struct vg_arena *a, struct vg_ioc_row *out,
                    struct vg_err *err);
     /* Entities with id > after that have a source visible to v, ascending;
@@ -648,6 +659,11 @@ void vg_pool_put(struct vg_store_pool *p, struct vg_store *s);
  * returns their length. Pure (no store, thread-safe): for
  * vg_vuln_put.keys. */
 size_t vg_store_vuln_keys(struct vg_buf *b, const struct vg_vuln_put *p);
+/* The hash under which the store's in-memory key indexes file a key (k2
+ * NULL: one part): an indicator's (type, value), a STIX id. Pure and
+ * thread-safe: a bulk writer takes it ahead, on another thread, for
+ * ioc_upsert, vg_ioc_source.key_hash and vg_taxii_object's hints. */
+uint64_t vg_store_key_hash(const char *k1, const char *k2);
 /* Sets s up as the pool's writer: its checkpoints move to a thread of their
  * own (the writer then does not stop to copy the log into the database
  * file) and its page cache is sized for appending. A no-op for backends

@@ -469,6 +469,64 @@ class Indicators(unittest.TestCase):
             else:
                 self.assertEqual((r1.status, r1.json), (r2.status, r2.json), body)
 
+    def test_repeats_across_chunks(self):
+        """A bundle past the ring's size (5,000 objects: the store's key
+        hashes taken by the preparing thread, key slots fetched ahead by the
+        writer) whose values and ids come back across chunk boundaries
+        correlates as one entity per value and one source per unit, counts
+        the duplicates, and stores new versions of an id."""
+        n, nv = 5000, 700
+        vals = ["100.96.%d.%d" % (i // 200, i % 200 + 1) for i in range(nv)]
+        objs = []
+        for i in range(n):
+            v = vals[(i * 7) % nv]
+            if i % 11 == 0:  # two observables, the second one's hash too
+                pat = "[ipv4-addr:value = '%s' OR ipv4-addr:value = '%s']" % (v, vals[(i + 1) % nv])
+            else:
+                pat = "[ipv4-addr:value = '%s']" % v
+            objs.append(indicator(pat, "green"))
+        for k in range(100):  # the same id and version again, chunks later
+            objs[3000 + k] = objs[10 + k]
+        newer = ts(now(5))
+        for k in range(20):  # the same id, a newer version
+            objs[4900 + k] = dict(objs[200 + k], modified=newer)
+        want = {}
+        reported, stored, dups, seen = 0, 0, 0, set()
+        for o in objs:
+            key = (o["id"], o["modified"])
+            if key in seen:
+                dups += 1
+                continue
+            seen.add(key)
+            stored += 1
+            for v in o["pattern"].split("'")[1::2]:
+                want[v] = want.get(v, 0) + 1
+                reported += 1
+        r = self.s.post("/api/v1/indicators", bundle(*objs), self.tok["T"])
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual((r.json["stored"], r.json["duplicates"], r.json["indicators_reported"]),
+                         (stored, dups, reported))
+        ids = {}
+        for x in r.json["indicators"]:  # one entity per value, whatever the chunk
+            self.assertEqual(ids.setdefault(x["value"], x["id"]), x["id"], x)
+        self.assertEqual(len(set(ids.values())), len(ids))
+        for res in self.lookup("T", vals):
+            self.assertEqual(len(res["matches"]), 1 if res["value"] in want else 0, res)
+            if res["value"] not in want:
+                continue
+            self.assertEqual(res["matches"][0]["sources"], 1, res)
+            if res["value"] in ids:
+                self.assertEqual(res["matches"][0]["id"], ids[res["value"]])
+        for v in sorted(want)[::9]:
+            lst = self.s.get("/api/v1/indicators?type=ip&value=%s" % v, self.tok["T"]).json
+            self.assertEqual(len(lst["items"]), 1, lst)
+            src = lst["items"][0]["sources"]
+            self.assertEqual([(x["org_id"], x["reports"]) for x in src], [(self.org["T"], want[v])])
+        t = self.s.request("GET", "/taxii2/vigil/collections/%s/objects/?match[id]=%s&match[version]=all"
+                           % (COMMUNITY, objs[200]["id"]), token=self.tok["T"], headers=TAXII)
+        self.assertEqual(t.status, 200, t)
+        self.assertEqual(len(t.json["objects"]), 2, t.json)
+
     def test_correlation_across_units(self):
         self.submit("A", [{"type": "ip", "value": "203.0.113.50", "tlp": "green", "confidence": 40}])
         time.sleep(0.01)

@@ -4,8 +4,10 @@
  * indicator id and its expiry. Not for: TLP or persistence. */
 #include "engine/stix/ioc_index.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/util.h"
 
@@ -92,6 +94,15 @@ static void table_init(struct table *t, size_t cap)
     t->cap = cap;
     t->used = t->live = 0;
     t->s = vg_xmalloc(cap * sizeof(*t->s));
+#ifdef MADV_HUGEPAGE
+    { /* a large table in huge pages (its aligned inside): probed at random */
+        size_t n = cap * sizeof(*t->s), huge = (size_t)2 << 20;
+        uintptr_t lo = ((uintptr_t)t->s + huge - 1) & ~(uintptr_t)(huge - 1);
+        uintptr_t hi = ((uintptr_t)t->s + n) & ~(uintptr_t)(huge - 1);
+        if (n >= 2 * huge && hi > lo)
+            (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    }
+#endif
     for (size_t i = 0; i < cap; i++)
         t->s[i].id = EMPTY;
 }
@@ -403,7 +414,7 @@ int vg_ioc_index_lookup(const struct vg_ioc_index *ix, enum vg_ioc_type t, const
 /* The key of a value; one already in normal form (as stored) is taken as
  * it is: normalising an address formats it again, which cost the writer more
  * than the rest of adding an entry. */
-static int entry_key(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value, size_t n,
+static int entry_key(const struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value, size_t n,
                      int normal, int *table, uint64_t k[2], struct vg_ip *ipo, int *labels,
                      struct vg_err *err)
 {
@@ -438,23 +449,52 @@ static int entry_key(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *va
 static int index_add(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value, size_t n,
                      int normal, int64_t indicator_id, int64_t valid_until, struct vg_err *err)
 {
-    uint64_t k[2];
-    int table, rc;
+    struct vg_ioc_entry e;
     struct vg_ip ip;
+    int rc;
     if (indicator_id < 0)
         return vg_err_set(err, VG_EINVAL, "indicator id must be >= 0");
-    int labels;
-    if ((rc = entry_key(ix, t, value, n, normal, &table, k, &ip, &labels, err)))
+    if ((rc = entry_key(ix, t, value, n, normal, &e.table, e.k, &ip, &e.labels, err)))
         return rc;
-    if (table_add(&ix->t[table], k[0], k[1], indicator_id, valid_until)) {
-        if (table == TAB_NET && ip.family == 4)
-            ix->net4[ip.prefix]++;
-        else if (table == TAB_NET)
-            ix->net6[ip.prefix]++;
-        else if (t == VG_IOC_DOMAIN)
-            ix->dom[labels]++;
-    }
+    e.type = (int)t;
+    e.family = ip.family;
+    e.prefix = ip.family ? ip.prefix : 0;
+    vg_ioc_index_add_entry(ix, &e, indicator_id, valid_until);
     return VG_OK;
+}
+
+int vg_ioc_index_entry(const struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
+                       size_t n, struct vg_ioc_entry *out, struct vg_err *err)
+{
+    struct vg_ip ip;
+    int rc = entry_key(ix, t, value, n, 1, &out->table, out->k, &ip, &out->labels, err);
+    if (rc == VG_OK) {
+        out->type = (int)t;
+        out->family = ip.family;
+        out->prefix = ip.family ? ip.prefix : 0;
+    }
+    return rc;
+}
+
+void vg_ioc_index_prefetch(const struct vg_ioc_index *ix, const struct vg_ioc_entry *e)
+{
+    const struct table *t = &ix->t[e->table];
+    __builtin_prefetch(&t->s[(size_t)e->k[0] & (t->cap - 1)], 1);
+}
+
+void vg_ioc_index_add_entry(struct vg_ioc_index *ix, const struct vg_ioc_entry *e,
+                            int64_t indicator_id, int64_t valid_until)
+{
+    if (indicator_id < 0)
+        return;
+    if (table_add(&ix->t[e->table], e->k[0], e->k[1], indicator_id, valid_until)) {
+        if (e->table == TAB_NET && e->family == 4)
+            ix->net4[e->prefix]++;
+        else if (e->table == TAB_NET)
+            ix->net6[e->prefix]++;
+        else if (e->type == VG_IOC_DOMAIN)
+            ix->dom[e->labels]++;
+    }
 }
 
 int vg_ioc_index_add(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value, size_t n,

@@ -50,6 +50,20 @@ int vg_ioc_index_add(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *va
 int vg_ioc_index_add_normal(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
                             size_t n, int64_t indicator_id, int64_t valid_until,
                             struct vg_err *err);
+/* The same taken apart, for many entries added at once: where a value in
+ * normal form goes (its key, table and counts), worked out with no change
+ * to ix (so on any thread, as long as ix lives: only its seeds are read);
+ * the slot it goes to fetched into the cache (the caller holding ix as for
+ * adding); and the entry added. vg_ioc_index_add_normal is entry + add. */
+struct vg_ioc_entry {
+    uint64_t k[2];
+    int table, type, family, prefix, labels;
+};
+int vg_ioc_index_entry(const struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
+                       size_t n, struct vg_ioc_entry *out, struct vg_err *err);
+void vg_ioc_index_prefetch(const struct vg_ioc_index *ix, const struct vg_ioc_entry *e);
+void vg_ioc_index_add_entry(struct vg_ioc_index *ix, const struct vg_ioc_entry *e,
+                            int64_t indicator_id, int64_t valid_until);
 /* Removes the entry (type, value, id); VG_ENOTFOUND when absent. */
 int vg_ioc_index_remove(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
                         size_t n, int64_t indicator_id, struct vg_err *err);

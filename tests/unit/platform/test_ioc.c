@@ -128,8 +128,8 @@ static void test_store_indicators(void **state)
     struct vg_err e = {0};
     struct vg_arena *a = vg_arena_new(0);
     int64_t id1, id2;
-    assert_int_equal(st->ops->ioc_upsert(st, "ip", "192.0.2.1", 1000, &id1, &e), VG_OK);
-    assert_int_equal(st->ops->ioc_upsert(st, "ip", "192.0.2.1", 2000, &id2, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "ip", "192.0.2.1", 0, 1000, &id1, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "ip", "192.0.2.1", 0, 2000, &id2, &e), VG_OK);
     assert_int_equal(id1, id2);
     struct vg_ioc_source s1 = {.ioc_id = id1, .org_id = 5, .stix_id = "indicator--x", .tlp = 3,
                                .confidence = 40, .valid_from = 1000, .first_seen = 1000,
@@ -315,7 +315,7 @@ static void test_store_keys(void **state)
     /* a rolled back transaction leaves no key behind */
     assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
     put_obj(st, "indicator--r", 100, VG_OK);
-    assert_int_equal(st->ops->ioc_upsert(st, "domain", "r.example", 1, &id, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "r.example", 0, 1, &id, &e), VG_OK);
     st->ops->rollback(st);
     assert_int_equal(count_versions(st, "[\"indicator--r\"]"), 0);
     put_obj(st, "indicator--r", 100, VG_OK); /* not a duplicate of the undone one */
@@ -325,10 +325,10 @@ static void test_store_keys(void **state)
     put_obj(st, "indicator--s1", 100, VG_OK);
     assert_int_equal(st->ops->savepoint(st, 0, &e), VG_OK);
     put_obj(st, "indicator--s2", 100, VG_OK);
-    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 1, &id, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 0, 1, &id, &e), VG_OK);
     assert_int_equal(st->ops->savepoint(st, 2, &e), VG_OK);
     /* an indicator after the undo takes the id the undone one had */
-    assert_int_equal(st->ops->ioc_upsert(st, "domain", "t.example", 1, &id2, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "t.example", 0, 1, &id2, &e), VG_OK);
     assert_int_equal(id2, id);
     assert_int_equal(st->ops->commit(st, &e), VG_OK);
     struct vg_ioc_row ir;
@@ -339,8 +339,8 @@ static void test_store_keys(void **state)
     assert_int_equal(count_value(st, "s.example"), 0);
     put_obj(st, "indicator--s1", 100, VG_ECONFLICT);
     put_obj(st, "indicator--s2", 100, VG_OK);
-    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 1, &id, &e), VG_OK);
-    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 2, &id2, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 0, 1, &id, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "s.example", 0, 2, &id2, &e), VG_OK);
     assert_int_equal(id, id2);
     /* many versions of one id: all found, each a duplicate when sent again */
     for (int v = 1; v <= 40; v++)
@@ -386,7 +386,7 @@ static void test_store_keys(void **state)
     put_obj(st, "indicator--foreign", 7, VG_ECONFLICT);
     vg_err_clear(&e);
     assert_int_equal(count_value(st, "f.example"), 1);
-    assert_int_equal(st->ops->ioc_upsert(st, "domain", "f.example", 3, &id, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "f.example", 0, 3, &id, &e), VG_OK);
     struct vg_ioc_source *src;
     size_t n;
     assert_int_equal(st->ops->ioc_sources_by_stix(st, "indicator--foreign", a, &src, &n, &e),
@@ -404,13 +404,83 @@ static void test_store_keys(void **state)
                                         " \"indicator--bulk-1099\", \"indicator--foreign\"]"), 6);
     put_obj(st, "indicator--many", 40, VG_ECONFLICT);
     vg_err_clear(&e);
-    assert_int_equal(st->ops->ioc_upsert(st, "domain", "f.example", 4, &id2, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "f.example", 0, 4, &id2, &e), VG_OK);
+    assert_int_equal(id, id2);
+    vg_arena_free(a);
+}
+
+/* Key hashes a caller took ahead (vg_store_key_hash, as the preparing thread
+ * of a bulk ingest does) file and find rows exactly as the store's own: a
+ * row stored with a hint is found by a call without one and the other way
+ * round, in a write transaction (the writer's unlocked reads, slots fetched
+ * ahead for later objects) and outside one. */
+static void test_store_key_hints(void **state)
+{
+    struct vg_store *st = *state;
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_ioc_source *src;
+    size_t n;
+    int64_t id, id2;
+    uint64_t hv = vg_store_key_hash("domain", "hint.example");
+    assert_true(hv != 0);
+    assert_true(hv != vg_store_key_hash("domain", "hint.example2"));
+    assert_true(hv != vg_store_key_hash("domainhint", ".example")); /* the parts stay apart */
+    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "hint.example", hv, 1, &id, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "hint.example", 0, 2, &id2, &e), VG_OK);
+    assert_int_equal(id, id2);
+    int64_t p1, p2;
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "plain.example", 0, 1, &p1, &e), VG_OK);
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "plain.example",
+                                         vg_store_key_hash("domain", "plain.example"), 2, &p2,
+                                         &e), VG_OK);
+    assert_int_equal(p1, p2);
+    assert_true(p1 != id);
+    struct vg_taxii_object o = {.collection = "k", .id = "indicator--hint", .type = "indicator",
+                                .spec_version = "2.1", .version = "v", .version_ms = 1,
+                                .date_added = 1, .org_id = 5, .body = "{\"h\":1}", .body_len = 7,
+                                .key_hash = vg_store_key_hash("indicator--hint", NULL),
+                                .ahead_id = vg_store_key_hash("indicator--later", NULL),
+                                .ahead_value = hv};
+    assert_int_equal(st->ops->taxii_put(st, &o, &e), VG_OK);
+    o.ahead_id = 0x9e3779b97f4a7c15ULL; /* any value: a hint only */
+    o.ahead_value = 0;
+    o.key_hash = 0;
+    assert_int_equal(st->ops->taxii_put(st, &o, &e), VG_ECONFLICT);
+    vg_err_clear(&e);
+    put_obj(st, "indicator--hint2", 1, VG_OK);
+    o.id = "indicator--hint2";
+    o.key_hash = vg_store_key_hash("indicator--hint2", NULL);
+    assert_int_equal(st->ops->taxii_put(st, &o, &e), VG_ECONFLICT);
+    vg_err_clear(&e);
+    struct vg_ioc_source s1 = {.ioc_id = id, .org_id = 5, .stix_id = "indicator--hint",
+                               .tlp = 1, .confidence = 50, .valid_from = 1, .first_seen = 1,
+                               .last_seen = 1,
+                               .key_hash = vg_store_key_hash("indicator--hint", NULL)};
+    assert_int_equal(st->ops->ioc_source_put(st, &s1, &e), VG_OK);
+    assert_int_equal(st->ops->commit(st, &e), VG_OK);
+    assert_int_equal(count_versions(st, "[\"indicator--hint\", \"indicator--hint2\"]"), 2);
+    assert_int_equal(count_value(st, "hint.example"), 1);
+    assert_int_equal(st->ops->ioc_sources_by_stix(st, "indicator--hint", a, &src, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(src[0].id, s1.id);
+    /* the body stored as given, its length taken from the caller */
+    struct vg_taxii_object *out;
+    struct vg_taxii_filter f = {.collection = "k", .viewer = {.max_tlp = 4, .org = 5},
+                                .limit = 10, .version_mode = 2, .ids = "[\"indicator--hint\"]"};
+    assert_int_equal(st->ops->taxii_list(st, &f, a, &out, &n, &e), VG_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0].body, "{\"h\":1}");
+    /* outside a transaction too (the locked reads) */
+    assert_int_equal(st->ops->ioc_upsert(st, "domain", "hint.example", hv, 3, &id2, &e), VG_OK);
     assert_int_equal(id, id2);
     vg_arena_free(a);
 }
 
 /* The lookup index fed stored (normal) values without normalising them again
- * answers as when fed the raw values. */
+ * answers as when fed the raw values; and fed entries worked out apart
+ * (vg_ioc_index_entry, prefetch, add_entry: the post-commit update) too. */
 static void test_index_add_normal(void **state)
 {
     static const struct {
@@ -433,7 +503,8 @@ static void test_index_add_normal(void **state)
         "phish@evil.test", "203.0.114.1", "example.org",
     };
     struct vg_ioc_index *raw = vg_ioc_index_new(7, 8), *norm = vg_ioc_index_new(7, 8);
-    struct vg_ioc_hit h1[16], h2[16];
+    struct vg_ioc_index *ent = vg_ioc_index_new(7, 8);
+    struct vg_ioc_hit h1[16], h2[16], h3[16];
     struct vg_err e = {0};
     (void)state;
     for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
@@ -445,6 +516,11 @@ static void test_index_add_normal(void **state)
                                           (int64_t)i + 1, VG_IOC_FOREVER, &e), VG_OK);
         assert_int_equal(vg_ioc_index_add_normal(norm, in[i].t, buf, n, (int64_t)i + 1,
                                                  VG_IOC_FOREVER, &e), VG_OK);
+        struct vg_ioc_entry en;
+        assert_int_equal(vg_ioc_index_entry(ent, in[i].t, buf, n, &en, &e), VG_OK);
+        vg_ioc_index_prefetch(ent, &en);
+        vg_ioc_index_add_entry(ent, &en, (int64_t)i + 1, VG_IOC_FOREVER);
+        vg_ioc_index_add_entry(ent, &en, (int64_t)i + 1, VG_IOC_FOREVER); /* again: no change */
     }
     for (size_t i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
         size_t n1 = 0, n2 = 0;
@@ -452,15 +528,36 @@ static void test_index_add_normal(void **state)
                                              16, &n1, &e), VG_OK);
         assert_int_equal(vg_ioc_index_lookup(norm, VG_IOC_NONE, probe[i], strlen(probe[i]), 0, h2,
                                              16, &n2, &e), VG_OK);
+        size_t n3 = 0;
+        assert_int_equal(vg_ioc_index_lookup(ent, VG_IOC_NONE, probe[i], strlen(probe[i]), 0, h3,
+                                             16, &n3, &e), VG_OK);
         assert_int_equal(n1, n2);
+        assert_int_equal(n1, n3);
         assert_int_equal(n1, i < 9 ? 1 : 0);
-        for (size_t k = 0; k < n1; k++)
+        for (size_t k = 0; k < n1; k++) {
             assert_int_equal(h1[k].indicator_id, h2[k].indicator_id);
+            assert_int_equal(h1[k].indicator_id, h3[k].indicator_id);
+            assert_int_equal(h1[k].match, h3[k].match);
+        }
     }
+    struct vg_ioc_index_stats s2, s3;
+    vg_ioc_index_stats(norm, &s2);
+    vg_ioc_index_stats(ent, &s3);
+    assert_int_equal(s2.entries, s3.entries);
+    /* removed by value, an entry added apart leaves nothing behind */
+    for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+        assert_int_equal(vg_ioc_index_remove(ent, in[i].t, in[i].raw, strlen(in[i].raw),
+                                             (int64_t)i + 1, &e), VG_OK);
+    vg_ioc_index_stats(ent, &s3);
+    assert_int_equal(s3.entries, 0);
+    struct vg_ioc_entry bad;
+    assert_int_equal(vg_ioc_index_entry(ent, VG_IOC_IP, "not-an-ip", 9, &bad, &e), VG_EINVAL);
+    vg_err_clear(&e);
     assert_int_equal(vg_ioc_index_add_normal(norm, VG_IOC_IP, "not-an-ip", 9, 99, VG_IOC_FOREVER,
                                              &e), VG_EINVAL);
     vg_ioc_index_free(raw);
     vg_ioc_index_free(norm);
+    vg_ioc_index_free(ent);
 }
 
 int main(void)
@@ -472,6 +569,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_indicators, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_store_taxii, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_store_keys, open_store, close_store),
+        cmocka_unit_test_setup_teardown(test_store_key_hints, open_store, close_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
