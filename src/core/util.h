@@ -29,6 +29,11 @@ void vg_hex(const unsigned char *in, size_t n, char *out);
 /* RFC 4648 base64 (standard alphabet, padded) of in[0..n) into out, which
  * holds 4 * ((n + 2) / 3) + 1 bytes; not constant-time: for public data
  * (signatures, keys), where sodium_bin2base64 costs ~70 instructions a byte. */
+/* Asks for transparent huge pages over the 2 MiB-aligned inside of p[0, n)
+ * (madvise; nothing where the system has none): for large blocks probed at
+ * random, or faulted in at once. Not for a block realloc may still grow:
+ * advice on a part of its mapping splits it, and glibc then copies it. */
+void vg_huge_advise(void *p, size_t n);
 void vg_base64(const unsigned char *in, size_t n, char *out);
 int vg_hexval(int c);
 /* The length of the well-formed UTF-8 sequence of 2 to 4 bytes at p (< end),

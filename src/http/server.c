@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -338,13 +337,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                      * it: else grown as it comes), a large one in huge pages (its
                      * aligned inside): a fault per 2 MiB, not per 4 KiB */
                     r->body.cap = (size_t)len + 1;
-#ifdef MADV_HUGEPAGE
-                    uintptr_t lo = ((uintptr_t)r->body.p + ((uintptr_t)2 << 20) - 1) &
-                                   ~(((uintptr_t)2 << 20) - 1);
-                    uintptr_t hi = ((uintptr_t)r->body.p + (size_t)len) & ~(((uintptr_t)2 << 20) - 1);
-                    if (hi > lo)
-                        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-#endif
+                    vg_huge_advise(r->body.p, (size_t)len);
                 }
                 vg_buf_append(&r->body, upload_data, *upload_size);
             }

@@ -149,22 +149,12 @@ void vg__json_str(struct vg_buf *b, const char *s)
 
 static int items_reused(const struct vg__ingest *g);
 
-/* Huge pages over the aligned inside of p[0, n), a block not touched yet,
- * when it is 4 MiB or more: a big ingest's list of touched sources faults in
- * 2 MiB at a time rather than 4 KiB. (A block grown by realloc is left as it
- * is: advice on a part of its mapping splits it, and realloc then copies.) */
+/* A big ingest's list of touched sources (a block not touched yet, 4 MiB or
+ * more) faults in 2 MiB at a time rather than 4 KiB. */
 static void huge_advise(void *p, size_t n)
 {
-#ifdef MADV_HUGEPAGE
-    size_t huge = (size_t)2 << 20;
-    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
-    uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(huge - 1);
-    if (n >= 2 * huge && hi > lo)
-        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)n;
-#endif
+    if (n >= ((size_t)4 << 20))
+        vg_huge_advise(p, n);
 }
 
 static void touch_add(struct vg__ingest *g, const struct vg__touched *t)

@@ -33,7 +33,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 struct slot {
     uint64_t h; /* 0: empty */
@@ -104,9 +103,7 @@ static struct slot *table_new(size_t nc)
         return calloc(nc, sizeof(struct slot));
     if (posix_memalign(&t, (size_t)2 << 20, n) != 0)
         return NULL;
-#ifdef MADV_HUGEPAGE
-    (void)madvise(t, n & ~(((size_t)2 << 20) - 1), MADV_HUGEPAGE);
-#endif
+    vg_huge_advise(t, n);
     memset(t, 0, n);
     return t;
 }

@@ -28,19 +28,6 @@ struct vg__pool_chunk {
 #define POOL_FIRST ((size_t)64 << 10)
 #define POOL_HUGE ((size_t)2 << 20)
 
-void vg__huge(void *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-    uintptr_t s = ((uintptr_t)p + POOL_HUGE - 1) & ~(uintptr_t)(POOL_HUGE - 1);
-    uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(POOL_HUGE - 1);
-    if (e > s)
-        (void)madvise((void *)s, e - s, MADV_HUGEPAGE);
-#else
-    VG_UNUSED(p);
-    VG_UNUSED(n);
-#endif
-}
-
 void vg__pool_grow(struct vg__pool *pl, size_t n)
 {
     /* chunks double from 64 KiB to 2 MiB (then huge pages, 2 MiB aligned);
@@ -55,7 +42,7 @@ void vg__pool_grow(struct vg__pool *pl, size_t n)
         void *m = NULL;
         if (posix_memalign(&m, POOL_HUGE, size) == 0) {
             c = m;
-            vg__huge(m, size);
+            vg_huge_advise(m, size);
         }
     }
     if (c == NULL)
@@ -101,7 +88,7 @@ static void *grow_array(void *p, size_t used, size_t n)
     size_t r = (n + POOL_HUGE - 1) & ~(POOL_HUGE - 1);
     if (n < ((size_t)1 << 20) || posix_memalign(&q, POOL_HUGE, r) != 0)
         return vg_xrealloc(p, n);
-    vg__huge(q, r);
+    vg_huge_advise(q, r);
     if (used)
         memcpy(q, p, used);
     free(p);
@@ -115,7 +102,7 @@ static void *table_new(size_t n)
     void *p = NULL;
     if (n >= ((size_t)1 << 20) &&
         posix_memalign(&p, POOL_HUGE, (n + POOL_HUGE - 1) & ~(POOL_HUGE - 1)) == 0) {
-        vg__huge(p, (n + POOL_HUGE - 1) & ~(POOL_HUGE - 1));
+        vg_huge_advise(p, (n + POOL_HUGE - 1) & ~(POOL_HUGE - 1));
         memset(p, 0, n);
         return p;
     }

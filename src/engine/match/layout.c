@@ -437,7 +437,7 @@ int vg_match_index_finish(struct vg_match_index *ix, struct vg_err *err)
     /* 1. the intervals gathered by package, each package's in entry order */
     pstart = vg_xcalloc(ix->npkg + 2, sizeof(*pstart));
     recs = vg_xmalloc((ix->intervals + 1) * sizeof(*recs));
-    vg__huge(recs, (ix->intervals + 1) * sizeof(*recs));
+    vg_huge_advise(recs, (ix->intervals + 1) * sizeof(*recs));
     memset(gs, 0, sizeof(gs));
     for (size_t t = 0; t < nt; t++) {
         gs[t].ix = ix;
@@ -512,7 +512,7 @@ int vg_match_index_finish(struct vg_match_index *ix, struct vg_err *err)
         size_t bytes = ix->nbuckets * VG__BUCKET * sizeof(uint64_t), hp = (size_t)2 << 20;
         void *m = NULL;
         if (bytes >= ((size_t)256 << 10) && posix_memalign(&m, hp, (bytes + hp - 1) & ~(hp - 1)) == 0) {
-            vg__huge(m, (bytes + hp - 1) & ~(hp - 1));
+            vg_huge_advise(m, (bytes + hp - 1) & ~(hp - 1));
             memset(m, 0, bytes);
             ix->buckets = m;
         } else {

@@ -218,10 +218,6 @@ static inline char *vg__pool_strndup(struct vg__pool *pl, const char *s, size_t 
     return d;
 }
 
-/* Offers a large allocation to the kernel for transparent huge pages (fewer
- * page faults while it fills, fewer TLB misses after). */
-void vg__huge(void *p, size_t n);
-
 /* ---- the forward index: index.c fills it, layout.c lays it out for queries
  * (finish), query.c answers ------------------------------------------------ */
 

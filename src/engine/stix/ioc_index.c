@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "core/util.h"
 
@@ -94,15 +93,8 @@ static void table_init(struct table *t, size_t cap)
     t->cap = cap;
     t->used = t->live = 0;
     t->s = vg_xmalloc(cap * sizeof(*t->s));
-#ifdef MADV_HUGEPAGE
-    { /* a large table in huge pages (its aligned inside): probed at random */
-        size_t n = cap * sizeof(*t->s), huge = (size_t)2 << 20;
-        uintptr_t lo = ((uintptr_t)t->s + huge - 1) & ~(uintptr_t)(huge - 1);
-        uintptr_t hi = ((uintptr_t)t->s + n) & ~(uintptr_t)(huge - 1);
-        if (n >= 2 * huge && hi > lo)
-            (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-    }
-#endif
+    if (cap * sizeof(*t->s) >= ((size_t)4 << 20)) /* a large table: probed at random */
+        vg_huge_advise(t->s, cap * sizeof(*t->s));
     for (size_t i = 0; i < cap; i++)
         t->s[i].id = EMPTY;
 }
