@@ -20,22 +20,23 @@
  * copied. Under sustained writes that never happens by itself: a concurrent
  * copy covers the frames there were when it started, and the writer has
  * appended more by the time it ends. So once the WAL holds CKPT_RESTART
- * frames (512 MB), the thread is idle and its last copy ended at most
- * CKPT_TAIL frames short, the writer waits, between two transactions, for
- * one more pass of the thread (at most CKPT_WAIT_MS; a pass is two syncs and
- * a few hundred pages, ~10-15 ms here), and tries again CKPT_STEP frames
- * later if a reader still held the old frames. A WAL of 256 MB restarted
- * twice as often, and the p99 of the case bench was 20-31 ms rather than
- * 14. (The writer copying the tail itself took 80-110 ms
- * on its own connection.) Without it the WAL grew to CKPT_LIMIT frames
- * (~1 GB), where the writer's copy of the rest stopped it for 0.3-0.6 s, the
- * p99 of a sustained case submission bench. CKPT_LIMIT stays as the bound. */
+ * frames (512 MB) and the thread is not copying, the writer waits, between two
+ * transactions, for one more pass of it (at most CKPT_WAIT_MS; a pass is two
+ * syncs and the pages written since the last, ~10-15 ms here), and tries
+ * again CKPT_STEP frames later if a reader still held the old frames or the
+ * pass did not end in time. A WAL of 256 MB restarted twice as often, and
+ * the p99 of the case bench was 20-31 ms rather than 14. (The writer copying
+ * the tail itself took 80-110 ms on its own connection.) Without it the WAL
+ * grew to CKPT_LIMIT frames (~1 GB), where the writer's copy of the rest
+ * stopped it for 0.3-0.6 s, the p99 of a sustained case submission bench.
+ * CKPT_LIMIT stays as the bound. */
 #define CKPT_STEP 1000
 #define CKPT_AGAIN_MS 100
-#define CKPT_RESTART 131072
-#define CKPT_TAIL 2048
 #define CKPT_WAIT_MS 50
+#ifndef CKPT_RESTART /* tests/unit/platform builds a copy with small ones */
+#define CKPT_RESTART 131072
 #define CKPT_LIMIT 262144
+#endif
 
 /* Appending a frame past the end of the WAL file costs the kernel a block
  * allocation on top of the copy: with a commit's frames written at once
@@ -58,13 +59,11 @@ struct vg__sq_ckpt {
     int wake, stop; /* under mu */
     int behind;     /* the last copy left frames behind (under mu) */
     int mark;       /* WAL frames when the thread was last woken (under mu) */
-    int copied;     /* frames the thread's last complete copy covered, 0: none (under mu) */
-    int tried;      /* WAL frames at the writer's last copy (writer only) */
+    int tried;      /* WAL frames at the writer's last wait for a pass (under mu) */
     int wal_fd;     /* the WAL file, for fallocate; -1 when it could not be opened */
     int no_reserve; /* fallocate failed: not tried again (thread only) */
     long long frame;    /* bytes per frame: page size + 24 */
     long long reserved; /* bytes of the WAL file reserved (thread only) */
-    long long tails;    /* waits that ended with every frame copied (under mu) */
     int running;        /* a pass is under way (under mu) */
 };
 
@@ -112,7 +111,6 @@ static void *run(void *arg)
         int rc = sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
         pthread_mutex_lock(&c->mu);
         c->behind = rc != SQLITE_OK || done < log;
-        c->copied = rc == SQLITE_OK && done == log ? log : 0;
         c->passes++;
         c->running = 0;
         pthread_cond_broadcast(&c->passed);
@@ -126,7 +124,7 @@ static void *run(void *arg)
 static int on_commit(void *arg, sqlite3 *db, const char *name, int pages)
 {
     struct vg__sq_ckpt *c = arg;
-    int wake = 0, tail = 0;
+    int wake = 0;
     if (pages >= CKPT_LIMIT) {
         /* SQLITE_BUSY (the thread is copying) tries again after the next commit */
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
@@ -135,35 +133,26 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int pages)
     pthread_mutex_lock(&c->mu);
     if (pages < c->mark) {
         c->mark = 0; /* the WAL has restarted */
-        c->copied = 0;
         c->tried = 0;
     }
-    if (pages >= CKPT_RESTART && c->copied > 0 && pages - c->copied <= CKPT_TAIL &&
-        pages - c->tried >= CKPT_STEP && !c->running && !c->wake) {
-        tail = 1;
-        c->tried = pages;
+    if (pages >= CKPT_RESTART && pages - c->tried >= CKPT_STEP && !c->running) {
+        /* one whole pass of the thread, not copying now (if woken, it has
+         * not started): it starts after this commit, and nothing is
+         * appended while the writer waits */
+        struct timespec until;
+        long long want = c->passes + 1;
+        vg_deadline_us(&until, CKPT_WAIT_MS * 1000L);
+        c->tried = c->mark = pages;
+        c->wake = 1;
+        pthread_cond_signal(&c->cv);
+        while (c->passes < want && !c->stop &&
+               pthread_cond_timedwait(&c->passed, &c->mu, &until) == 0)
+            ;
     } else if (pages - c->mark >= CKPT_STEP && !c->wake) {
         c->wake = wake = 1;
         c->mark = pages;
     }
     pthread_mutex_unlock(&c->mu);
-    if (tail) {
-        /* one whole pass of the thread, idle until now: it starts after
-         * this commit, and nothing is appended while the writer waits */
-        struct timespec until;
-        vg_deadline_us(&until, CKPT_WAIT_MS * 1000L);
-        pthread_mutex_lock(&c->mu);
-        long long want = c->passes + 1; /* idle: the next pass starts after this commit */
-        c->wake = 1;
-        c->mark = pages;
-        pthread_cond_signal(&c->cv);
-        while (c->passes < want && !c->stop &&
-               pthread_cond_timedwait(&c->passed, &c->mu, &until) == 0)
-            ;
-        if (c->passes >= want && c->copied == pages)
-            c->tails++;
-        pthread_mutex_unlock(&c->mu);
-    }
     if (wake)
         pthread_cond_signal(&c->cv);
     return SQLITE_OK;
