@@ -27,6 +27,7 @@ struct vg_req {
     int route;                        /* index in the route table, -1 when none */
     const char *param[VG_MAX_PARAMS]; /* {captures} of the pattern, arena-owned */
     struct vg_buf body;
+    int64_t body_len; /* its Content-Length within the body limit, 0: none */
     int too_large;
     int64_t t0_ns;
     struct vg_actor actor;

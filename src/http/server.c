@@ -313,8 +313,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                  (unsigned long long)atomic_fetch_add(&h->next_id, 1));
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         int64_t len;
-        if (cl && vg_parse_i64(cl, 0, INT64_MAX, &len) == 0 && len > h->srv->cfg.body_limit)
-            r->too_large = 1;
+        if (cl && vg_parse_i64(cl, 0, INT64_MAX, &len) == 0) {
+            if (len > h->srv->cfg.body_limit)
+                r->too_large = 1;
+            else
+                r->body_len = len;
+        }
         atomic_fetch_add(&h->inflight, 1);
         *con_cls = r;
         return MHD_YES;
@@ -327,17 +331,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 r->too_large = 1;
                 vg_buf_free(&r->body);
             } else {
-                const char *cl;
-                int64_t len;
-                if (r->body.p == NULL &&
-                    (cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length")) &&
-                    vg_parse_i64(cl, 0, h->srv->cfg.body_limit, &len) == 0 &&
-                    (size_t)len > *upload_size && (r->body.p = malloc((size_t)len + 1)) != NULL) {
+                size_t len = (size_t)r->body_len;
+                if (r->body.p == NULL && len > *upload_size &&
+                    (r->body.p = malloc(len + 1)) != NULL) {
                     /* the whole body's room at once (no regrowth; when the system has
                      * it: else grown as it comes), a large one in huge pages (its
                      * aligned inside): a fault per 2 MiB, not per 4 KiB */
-                    r->body.cap = (size_t)len + 1;
-                    vg_huge_advise(r->body.p, (size_t)len);
+                    r->body.cap = len + 1;
+                    vg_huge_advise(r->body.p, len);
                 }
                 vg_buf_append(&r->body, upload_data, *upload_size);
             }
