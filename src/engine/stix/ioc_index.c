@@ -438,19 +438,38 @@ static int entry_key(const struct vg_ioc_index *ix, enum vg_ioc_type t, const ch
     return VG_OK;
 }
 
+/* Where value goes (entry_key) as an entry: its key, table and counts. */
+static int make_entry(const struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
+                      size_t n, int normal, struct vg_ioc_entry *e, struct vg_err *err)
+{
+    struct vg_ip ip;
+    int rc = entry_key(ix, t, value, n, normal, &e->table, e->k, &ip, &e->labels, err);
+    if (rc == VG_OK) {
+        e->type = (int)t;
+        e->family = ip.family;
+        e->prefix = ip.family ? ip.prefix : 0;
+    }
+    return rc;
+}
+
+/* The count of live entries an entry belongs to (CIDRs per prefix length,
+ * domains per label count), NULL for none. */
+static size_t *entry_count(struct vg_ioc_index *ix, const struct vg_ioc_entry *e)
+{
+    if (e->table == TAB_NET)
+        return e->family == 4 ? &ix->net4[e->prefix] : &ix->net6[e->prefix];
+    return e->type == VG_IOC_DOMAIN ? &ix->dom[e->labels] : NULL;
+}
+
 static int index_add(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value, size_t n,
                      int normal, int64_t indicator_id, int64_t valid_until, struct vg_err *err)
 {
     struct vg_ioc_entry e;
-    struct vg_ip ip;
     int rc;
     if (indicator_id < 0)
         return vg_err_set(err, VG_EINVAL, "indicator id must be >= 0");
-    if ((rc = entry_key(ix, t, value, n, normal, &e.table, e.k, &ip, &e.labels, err)))
+    if ((rc = make_entry(ix, t, value, n, normal, &e, err)))
         return rc;
-    e.type = (int)t;
-    e.family = ip.family;
-    e.prefix = ip.family ? ip.prefix : 0;
     vg_ioc_index_add_entry(ix, &e, indicator_id, valid_until);
     return VG_OK;
 }
@@ -458,14 +477,7 @@ static int index_add(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *va
 int vg_ioc_index_entry(const struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
                        size_t n, struct vg_ioc_entry *out, struct vg_err *err)
 {
-    struct vg_ip ip;
-    int rc = entry_key(ix, t, value, n, 1, &out->table, out->k, &ip, &out->labels, err);
-    if (rc == VG_OK) {
-        out->type = (int)t;
-        out->family = ip.family;
-        out->prefix = ip.family ? ip.prefix : 0;
-    }
-    return rc;
+    return make_entry(ix, t, value, n, 1, out, err);
 }
 
 void vg_ioc_index_prefetch(const struct vg_ioc_index *ix, const struct vg_ioc_entry *e)
@@ -477,16 +489,12 @@ void vg_ioc_index_prefetch(const struct vg_ioc_index *ix, const struct vg_ioc_en
 void vg_ioc_index_add_entry(struct vg_ioc_index *ix, const struct vg_ioc_entry *e,
                             int64_t indicator_id, int64_t valid_until)
 {
+    size_t *count;
     if (indicator_id < 0)
         return;
-    if (table_add(&ix->t[e->table], e->k[0], e->k[1], indicator_id, valid_until)) {
-        if (e->table == TAB_NET && e->family == 4)
-            ix->net4[e->prefix]++;
-        else if (e->table == TAB_NET)
-            ix->net6[e->prefix]++;
-        else if (e->type == VG_IOC_DOMAIN)
-            ix->dom[e->labels]++;
-    }
+    if (table_add(&ix->t[e->table], e->k[0], e->k[1], indicator_id, valid_until) &&
+        (count = entry_count(ix, e)) != NULL)
+        (*count)++;
 }
 
 int vg_ioc_index_add(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value, size_t n,
@@ -505,20 +513,15 @@ int vg_ioc_index_add_normal(struct vg_ioc_index *ix, enum vg_ioc_type t, const c
 int vg_ioc_index_remove(struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
                         size_t n, int64_t indicator_id, struct vg_err *err)
 {
-    uint64_t k[2];
-    int table, rc;
-    struct vg_ip ip;
-    int labels;
-    if ((rc = entry_key(ix, t, value, n, 0, &table, k, &ip, &labels, err)))
+    struct vg_ioc_entry e;
+    size_t *count;
+    int rc;
+    if ((rc = make_entry(ix, t, value, n, 0, &e, err)))
         return rc;
-    if (!table_del(&ix->t[table], k[0], k[1], indicator_id))
+    if (!table_del(&ix->t[e.table], e.k[0], e.k[1], indicator_id))
         return vg_err_set(err, VG_ENOTFOUND, "no such indicator entry");
-    if (table == TAB_NET && ip.family == 4)
-        ix->net4[ip.prefix]--;
-    else if (table == TAB_NET)
-        ix->net6[ip.prefix]--;
-    else if (t == VG_IOC_DOMAIN)
-        ix->dom[labels]--;
+    if ((count = entry_count(ix, &e)) != NULL)
+        (*count)--;
     return VG_OK;
 }
 
