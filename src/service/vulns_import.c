@@ -755,11 +755,14 @@ static void import_op_init(struct import_op *op, struct vg_server *srv,
  * its handler, so waiting for one that has not come could wait for this
  * very thread); else it is refused at once (409, field seq, nothing
  * stored) and the client sends it again once the one before is answered.
- * One table for the process: a session is a client's, not a server's. */
+ * One table for the process: a session is a client's, not a server's; it
+ * is the user's who sends it (another user's S is another session, so that
+ * nobody can hold up or reorder someone else's import). */
 #define ORDER_SESSIONS 64
 
 struct order_session {
     char id[VG_IMPORT_SESSION_MAX + 1]; /* "" for a free slot */
+    int64_t user;                       /* whose session it is */
     uint64_t next;                      /* the requests before it are done */
     uint64_t came;                      /* bit i: request next + i has come */
     int64_t used;                       /* when last left (ms), to reuse the oldest */
@@ -770,18 +773,18 @@ static struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct order_session s[ORDER_SESSIONS];
-} order = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {{{0}, 0, 0, 0, 0}}};
+} order = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {{{0}, 0, 0, 0, 0, 0}}};
 
 /* Request o->seq has come: *out is its session's slot (for order_wait and
  * order_leave). VG_ERATE: every slot is taken by requests in progress. */
-static int order_arrive(const struct vg_import_order *o, struct order_session **out,
-                        struct vg_err *err)
+static int order_arrive(const struct vg_import_order *o, int64_t user,
+                        struct order_session **out, struct vg_err *err)
 {
     struct order_session *os = NULL, *oldest = NULL;
     pthread_mutex_lock(&order.mu);
     for (int k = 0; k < ORDER_SESSIONS && os == NULL; k++) {
         struct order_session *x = &order.s[k];
-        if (strcmp(x->id, o->session) == 0)
+        if (x->user == user && strcmp(x->id, o->session) == 0)
             os = x;
         else if (x->inside == 0 && (oldest == NULL || x->used < oldest->used))
             oldest = x;
@@ -789,6 +792,7 @@ static int order_arrive(const struct vg_import_order *o, struct order_session **
     if (os == NULL && oldest) {
         os = oldest;
         snprintf(os->id, sizeof(os->id), "%s", o->session);
+        os->user = user;
         os->next = os->came = 0;
     }
     *out = os;
@@ -946,7 +950,7 @@ int vg_svc_vuln_import_lines(struct vg_server *srv, const struct vg_actor *who,
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     struct order_session *os = NULL;
     int rc;
-    if (o && (rc = order_arrive(o, &os, err)))
+    if (o && (rc = order_arrive(o, who->user_id, &os, err)))
         return rc;
     for (const char *q = body; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
         lines++;

@@ -218,11 +218,11 @@ class KnowledgeBase(unittest.TestCase):
         # sends two at a time) are stored in their order. One whose
         # predecessor has not come is refused at once (409, field seq,
         # nothing stored); one whose predecessor is in progress waits for it.
-        def send(seq, lines, out, fmt="osv", session="order-T1"):
+        def send(seq, lines, out, fmt="osv", session="order-T1", token=None):
             body = "".join(json.dumps(x) + "\n" for x in lines)
             out[seq] = self.s.request(
                 "POST", "/api/v1/vulns/import?format=%s&session=%s&seq=%d" % (fmt, session, seq),
-                raw=body.encode(), token=self.s.admin,
+                raw=body.encode(), token=token or self.s.admin,
                 headers={"Content-Type": "application/x-ndjson"})
 
         out = {}
@@ -257,6 +257,20 @@ class KnowledgeBase(unittest.TestCase):
         self.assertEqual((out[0].status, out[0].field), (400, "format"))
         send(1, [self.rec(4, "ORDA")], out, session="order-T3")
         self.assertEqual((out[1].status, out[1].json["imported"]), (200, 1))
+        # a session is its user's: another user's order-T4 neither waits for nor
+        # holds up this one's
+        a = self.s.admin
+        op = self.s.get("/api/v1/me", a).json["org_id"]
+        u = self.s.post("/api/v1/users", {"org_id": op, "name": "kb-order@t", "role": "analyst"},
+                        a).json
+        other = self.s.post("/api/v1/tokens", {"user_id": u["id"]}, a).json["token"]
+        send(0, [self.rec(5, "ORDA")], out, session="order-T4")
+        self.assertEqual(out[0].status, 200, out[0])
+        send(1, [self.rec(6, "ORDA")], out, session="order-T4", token=other)
+        self.assertEqual((out[1].status, out[1].field), (409, "seq"))
+        send(0, [self.rec(6, "ORDA")], out, session="order-T4", token=other)
+        send(1, [self.rec(7, "ORDA")], out, session="order-T4", token=other)
+        self.assertEqual((out[0].status, out[1].status), (200, 200))
         # both or neither, and well formed
         base = "/api/v1/vulns/import?format=osv"
         for q, field in (("&session=x", "seq"), ("&seq=0", "session"),
