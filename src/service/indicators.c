@@ -858,6 +858,10 @@ static int ingest_run(struct vg_store *st, struct vg__ingest *g)
     int64_t now = vg_time_now_ms();
     json_t *audit;
     int rc = VG_OK;
+    /* a big ingest: the store's room for its rows taken at once */
+    if (g->n >= 4096 && st->ops->ioc_reserve &&
+        (rc = st->ops->ioc_reserve(st, g->n, g->err)) != VG_OK)
+        return rc;
     for (size_t i = 0; i < g->n; i++) {
         struct vg__ioc_item *it = item_at(g, i);
         if (g->prep && g->prep->ring && i % CHUNK == 0 && i > 0)
@@ -1401,6 +1405,7 @@ static int submit_stream(struct vg_server *srv, const struct vg_actor *who, cons
     prep.top = t;
     prep.give = give;
     prep.ring = g.n > RING ? RING : 0;
+    VG_LOG(VG_LOG_DEBUG, "event=ioc_stream objects=%zu bytes=%zu", g.n, rawlen);
     g.items = vg_arena_calloc(g.a, prep.ring ? prep.ring : g.n ? g.n : 1, sizeof(*g.items));
     rc = submit_run(srv, &g, &prep, out, err);
 out:

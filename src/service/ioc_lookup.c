@@ -111,6 +111,19 @@ static int state_entry(struct vg_ioc_state *s, const struct vg__touched *t,
     return 0;
 }
 
+/* Room in by_src up to source id max; the caller holds the write lock. */
+static void meta_reserve(struct vg_ioc_state *s, int64_t max)
+{
+    size_t nc;
+    if ((size_t)max < s->cap)
+        return;
+    for (nc = s->cap ? s->cap : 1024; nc <= (size_t)max;)
+        nc *= 2;
+    s->by_src = vg_xrealloc(s->by_src, nc * sizeof(*s->by_src));
+    memset(s->by_src + s->cap, 0, (nc - s->cap) * sizeof(*s->by_src));
+    s->cap = nc;
+}
+
 /* Adds or refreshes one source, at its entry en (NULL: worked out here);
  * the caller holds the write lock. */
 static void state_put(struct vg_ioc_state *s, const struct vg__touched *t,
@@ -126,14 +139,7 @@ static void state_put(struct vg_ioc_state *s, const struct vg__touched *t,
         en = &own;
     }
     ty = (enum vg_ioc_type)en->type;
-    if ((size_t)t->source_id >= s->cap) {
-        size_t nc = s->cap ? s->cap : 1024;
-        while (nc <= (size_t)t->source_id)
-            nc *= 2;
-        s->by_src = vg_xrealloc(s->by_src, nc * sizeof(*s->by_src));
-        memset(s->by_src + s->cap, 0, (nc - s->cap) * sizeof(*s->by_src));
-        s->cap = nc;
-    }
+    meta_reserve(s, t->source_id);
     vg_ioc_index_add_entry(s->ix, en, t->source_id, until);
     m = &s->by_src[t->source_id];
     if (m->value == NULL)
@@ -232,10 +238,25 @@ int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
     if (rc == VG_OK && touched && srv->ioc) {
         size_t n = 0;
         const struct vg__touched *t = touched(ctx, &n);
+        VG_LOG(VG_LOG_DEBUG, "event=ioc_committed sources=%zu", n);
         /* In slices, so that lookups are not held up for the whole of a
          * large ingest (a committed batch may be seen in part meanwhile; the
          * writer connection, still held, keeps updates in commit order). */
         struct vg_ioc_entry *en = n ? vg_xmalloc((n < 4096 ? n : 4096) * sizeof(*en)) : NULL;
+        if (n >= 4096) { /* a big one: the room for it taken at once (upper bounds) */
+            size_t net = 0;
+            int64_t max = -1;
+            for (size_t i = 0; i < n; i++) {
+                net += strchr(t[i].value, '/') != NULL; /* a network: CIDR form */
+                if (t[i].source_id > max)
+                    max = t[i].source_id;
+            }
+            pthread_rwlock_wrlock(&srv->ioc->lock);
+            vg_ioc_index_reserve(srv->ioc->ix, n - net, net);
+            if (max >= 0)
+                meta_reserve(srv->ioc, max);
+            pthread_rwlock_unlock(&srv->ioc->lock);
+        }
         for (size_t i = 0; i < n;) {
             size_t end = n - i > 4096 ? i + 4096 : n, i0 = i;
             /* the slice's keys first, out of the lock; then each entry's slot
@@ -253,6 +274,7 @@ int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
             pthread_rwlock_unlock(&srv->ioc->lock);
         }
         free(en);
+        VG_LOG(VG_LOG_DEBUG, "event=ioc_indexed sources=%zu", n);
     }
     vg_pool_writer_put(srv->pool);
     return rc;

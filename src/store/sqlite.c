@@ -918,6 +918,7 @@ static const struct vg_store_ops sqlite_ops = {
     .ioc_sources = vg__sq_ioc_sources,
     .ioc_sources_by_stix = vg__sq_ioc_sources_by_stix,
     .ioc_keys_build = vg__sq_ioc_keys_build,
+    .ioc_reserve = vg__sq_ioc_reserve,
     .ioc_source_scan = vg__sq_ioc_source_scan,
     .ioc_sighting_insert = vg__sq_ioc_sighting_insert,
     .ioc_sightings = vg__sq_ioc_sightings,

@@ -99,6 +99,9 @@ void vg__sq_refs_json(const struct vg__sq_refs *r, struct vg_buf *b);
 /* The writer: a row it inserted (check: skip when there already). */
 int vg__sq_keys_add(struct sqlite_store *s, int kind, uint64_t h, int64_t ref, int check,
                     struct vg_err *err);
+/* The writer, in its transaction: room for n more rows of each kind in the
+ * indexes and for their additions in the undo log. */
+int vg__sq_keys_reserve(struct sqlite_store *s, size_t n, struct vg_err *err);
 void vg__sq_keys_begin(struct sqlite_store *s);
 void vg__sq_keys_savepoint(struct sqlite_store *s);
 void vg__sq_keys_undo_savepoint(struct sqlite_store *s);
@@ -320,6 +323,7 @@ int vg__sq_rows_insert(struct sqlite_store *s, const char *q, const struct vg__s
 /* Registers the SQL functions the indicator queries use (vg_obj_rows). */
 int vg__sq_ioc_register(struct sqlite_store *s, struct vg_err *err);
 int vg__sq_ioc_keys_build(struct vg_store *s, struct vg_err *err);
+int vg__sq_ioc_reserve(struct vg_store *s, size_t n, struct vg_err *err);
 /* The writer's held-back rows: stored (before a commit or a savepoint),
  * dropped (rollback, undone savepoint), freed (close). */
 int vg__sq_ioc_flush(struct sqlite_store *s, struct vg_err *err);

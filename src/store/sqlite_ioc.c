@@ -840,6 +840,16 @@ int vg__sq_ioc_keys_build(struct vg_store *base, struct vg_err *err)
     return rc ? rc : vg__sq_keys_sync(vg__sq(base), err);
 }
 
+int vg__sq_ioc_reserve(struct vg_store *base, size_t n, struct vg_err *err)
+{
+    struct sqlite_store *s = vg__sq(base);
+    int rc;
+    if (!s->ktx) /* outside a write transaction there is nothing to size */
+        return VG_OK;
+    rc = vg__sq_keys_sync(s, err); /* the first build first: it sizes for what is stored */
+    return rc ? rc : vg__sq_keys_reserve(s, n, err);
+}
+
 int vg__sq_ioc_register(struct sqlite_store *s, struct vg_err *err)
 {
     if (sqlite3_create_function(s->db, "vg_obj_rows", 1, SQLITE_UTF8, s, obj_rows_fn, NULL,

@@ -446,6 +446,28 @@ int vg__sq_keys_add(struct sqlite_store *s, int kind, uint64_t h, int64_t ref, i
 
 /* ---- transactions (the writer) ---- */
 
+int vg__sq_keys_reserve(struct sqlite_store *s, size_t n, struct vg_err *err)
+{
+    struct vg__sq_keys *k = s->keys;
+    struct vg__sq_undo *u = &s->kundo;
+    int rc = 0;
+    if (n == 0 || n > SIZE_MAX / (2 * VG__SQK_N * sizeof(*u->v)))
+        return VG_OK; /* a hint: nothing to take */
+    if (u->cap - u->n < VG__SQK_N * n) {
+        size_t nc = u->n + VG__SQK_N * n;
+        void *v = realloc(u->v, nc * sizeof(*u->v));
+        if (v == NULL)
+            return vg_err_set(err, VG_ENOMEM, "key index: out of memory");
+        u->v = v;
+        u->cap = nc;
+    }
+    pthread_rwlock_wrlock(&k->lock);
+    for (int i = 0; i < VG__SQK_N && rc == 0; i++)
+        rc = map_reserve(&k->m[i], n);
+    pthread_rwlock_unlock(&k->lock);
+    return rc ? vg_err_set(err, VG_ENOMEM, "key index: out of memory") : VG_OK;
+}
+
 void vg__sq_keys_begin(struct sqlite_store *s)
 {
     struct vg__sq_keys *k = s->keys;

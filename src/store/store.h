@@ -607,6 +607,11 @@ struct vg_store_ops {
      * and sources by key (SQLite: the key indexes, else built on first use);
      * NULL when there is nothing to build. Called once at start. */
     int (*ioc_keys_build)(struct vg_store *s, struct vg_err *err);
+    /* In a write transaction about to store up to n objects, indicators and
+     * sources: room for them in what the backend keeps in memory, taken at
+     * once (a big ingest then grows nothing on the way). A hint: NULL when
+     * the backend has nothing to size. */
+    int (*ioc_reserve)(struct vg_store *s, size_t n, struct vg_err *err);
     /* Every source with id > after (joined type/value), ascending: index build. */
     int (*ioc_source_scan)(struct vg_store *s, int64_t after, int limit, struct vg_arena *a,
                            struct vg_ioc_source **out, size_t *n, struct vg_err *err);

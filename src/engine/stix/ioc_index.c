@@ -122,10 +122,10 @@ static void table_put_raw(struct table *t, const struct slot *e)
     t->live++;
 }
 
-static void table_grow(struct table *t)
+static void table_resize(struct table *t, size_t cap)
 {
     struct table nt;
-    table_init(&nt, t->cap * 2);
+    table_init(&nt, cap);
     for (size_t i = 0; i < t->cap; i++)
         if (t->s[i].id != EMPTY)
             table_put_raw(&nt, &t->s[i]);
@@ -152,7 +152,7 @@ static int table_add(struct table *t, uint64_t k0, uint64_t k1, int64_t id, int6
         return 0;
     }
     if ((t->used + 1) * 10 > t->cap * 7)
-        table_grow(t);
+        table_resize(t, t->cap * 2);
     struct slot e = {k0, k1, id, vu};
     table_put_raw(t, &e);
     return 1;
@@ -484,6 +484,23 @@ void vg_ioc_index_prefetch(const struct vg_ioc_index *ix, const struct vg_ioc_en
 {
     const struct table *t = &ix->t[e->table];
     __builtin_prefetch(&t->s[(size_t)e->k[0] & (t->cap - 1)], 1);
+}
+
+static void table_reserve(struct table *t, size_t n)
+{
+    size_t cap = t->cap;
+    if (n > SIZE_MAX / 20 - t->used)
+        return; /* no such room: growth as entries arrive says so */
+    while ((t->used + n) * 10 > cap * 7)
+        cap *= 2;
+    if (cap != t->cap)
+        table_resize(t, cap);
+}
+
+void vg_ioc_index_reserve(struct vg_ioc_index *ix, size_t exact, size_t net)
+{
+    table_reserve(&ix->t[TAB_EXACT], exact);
+    table_reserve(&ix->t[TAB_NET], net);
 }
 
 void vg_ioc_index_add_entry(struct vg_ioc_index *ix, const struct vg_ioc_entry *e,

@@ -62,6 +62,11 @@ struct vg_ioc_entry {
 int vg_ioc_index_entry(const struct vg_ioc_index *ix, enum vg_ioc_type t, const char *value,
                        size_t n, struct vg_ioc_entry *out, struct vg_err *err);
 void vg_ioc_index_prefetch(const struct vg_ioc_index *ix, const struct vg_ioc_entry *e);
+/* Room for `exact` more exact values (addresses, domains, digests, ...) and
+ * `net` more networks (CIDRs) without growing, taken at once (a table grown
+ * by doubling as entries arrive is rebuilt once per doubling, each time in
+ * new memory). Counts are upper bounds: extra room is only memory. */
+void vg_ioc_index_reserve(struct vg_ioc_index *ix, size_t exact, size_t net);
 void vg_ioc_index_add_entry(struct vg_ioc_index *ix, const struct vg_ioc_entry *e,
                             int64_t indicator_id, int64_t valid_until);
 /* Removes the entry (type, value, id); VG_ENOTFOUND when absent. */

@@ -306,6 +306,101 @@ static size_t count_value(struct vg_store *st, const char *value)
     return n;
 }
 
+/* Room taken ahead for a big transaction changes no answer: everything put
+ * after it is found, a duplicate is one, and a rollback leaves nothing. */
+/* Room taken at once: tables sized once for what is to come, what they held
+ * kept, lookups as before (CIDR containment too). */
+static void test_index_reserve(void **state)
+{
+    struct vg_ioc_index *ix = vg_ioc_index_new(3, 4);
+    struct vg_ioc_index_stats s0, s1, s2;
+    struct vg_ioc_hit h[4];
+    struct vg_err e = {0};
+    char v[64];
+    size_t nh;
+    (void)state;
+    for (int i = 0; i < 2000; i++) {
+        snprintf(v, sizeof(v), "d%d.reserve.example", i);
+        assert_int_equal(vg_ioc_index_add_normal(ix, VG_IOC_DOMAIN, v, strlen(v), i + 1,
+                                                 VG_IOC_FOREVER, &e), VG_OK);
+    }
+    assert_int_equal(vg_ioc_index_add_normal(ix, VG_IOC_IP, "10.9.0.0/16", 11, 9000,
+                                             VG_IOC_FOREVER, &e), VG_OK);
+    vg_ioc_index_stats(ix, &s0);
+    vg_ioc_index_reserve(ix, 10000, 300);
+    vg_ioc_index_stats(ix, &s1);
+    assert_int_equal(s1.entries, s0.entries);
+    assert_true(s1.exact_capacity * 7 >= (2000 + 10000) * 10);
+    assert_true(s1.net_capacity * 7 >= (1 + 300) * 10);
+    vg_ioc_index_reserve(ix, 10, 0); /* room there already: no change */
+    vg_ioc_index_stats(ix, &s2);
+    assert_int_equal(s2.exact_capacity, s1.exact_capacity);
+    for (int i = 2000; i < 12000; i++) {
+        snprintf(v, sizeof(v), "d%d.reserve.example", i);
+        assert_int_equal(vg_ioc_index_add_normal(ix, VG_IOC_DOMAIN, v, strlen(v), i + 1,
+                                                 VG_IOC_FOREVER, &e), VG_OK);
+    }
+    vg_ioc_index_stats(ix, &s2);
+    assert_int_equal(s2.exact_capacity, s1.exact_capacity); /* no growth on the way */
+    assert_int_equal(s2.entries, 12001);
+    for (int i = 0; i < 12000; i += 7) {
+        snprintf(v, sizeof(v), "www.d%d.reserve.example", i);
+        assert_int_equal(vg_ioc_index_lookup(ix, VG_IOC_DOMAIN, v, strlen(v), 0, h, 4, &nh, &e),
+                         VG_OK);
+        assert_int_equal(nh, 1);
+        assert_int_equal(h[0].indicator_id, i + 1);
+    }
+    assert_int_equal(vg_ioc_index_lookup(ix, VG_IOC_IP, "10.9.8.7", 8, 0, h, 4, &nh, &e), VG_OK);
+    assert_int_equal(nh, 1);
+    assert_int_equal(h[0].indicator_id, 9000);
+    vg_ioc_index_free(ix);
+}
+
+static void test_store_reserve(void **state)
+{
+    struct vg_store *st = *state;
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    struct vg_ioc_row ir;
+    int64_t id, id2, id17 = 0;
+    char oid[48], val[48];
+    assert_non_null(st->ops->ioc_reserve);
+    assert_int_equal(st->ops->ioc_reserve(st, 100000, &e), VG_OK); /* no transaction: nothing */
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+        assert_int_equal(st->ops->ioc_reserve(st, 5000, &e), VG_OK);
+        for (int i = 0; i < 3000; i++) {
+            snprintf(oid, sizeof(oid), "indicator--res-%d", i);
+            snprintf(val, sizeof(val), "r%d.reserve.example", i);
+            put_obj(st, oid, 1, VG_OK);
+            assert_int_equal(st->ops->ioc_upsert(st, "domain", val, 0, 1, &id, &e), VG_OK);
+            assert_int_equal(st->ops->ioc_upsert(st, "domain", val, 0, 2, &id2, &e), VG_OK);
+            assert_int_equal(id, id2);
+            if (i == 17)
+                id17 = id;
+        }
+        put_obj(st, "indicator--res-2999", 1, VG_ECONFLICT);
+        vg_err_clear(&e);
+        if (round == 0) {
+            st->ops->rollback(st);
+            assert_int_equal(count_versions(st, "[\"indicator--res-0\", \"indicator--res-2999\"]"), 0);
+            assert_int_equal(st->ops->ioc_get(st, id17, a, &ir, &e), VG_ENOTFOUND);
+            vg_err_clear(&e);
+        } else {
+            assert_int_equal(st->ops->commit(st, &e), VG_OK);
+            assert_int_equal(count_versions(st, "[\"indicator--res-0\", \"indicator--res-2999\"]"), 2);
+            assert_int_equal(st->ops->ioc_get(st, id17, a, &ir, &e), VG_OK);
+            assert_string_equal(ir.value, "r17.reserve.example");
+            /* found by its key afterwards: the same entity */
+            assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+            assert_int_equal(st->ops->ioc_upsert(st, "domain", "r17.reserve.example", 0, 3, &id, &e), VG_OK);
+            assert_int_equal(st->ops->commit(st, &e), VG_OK);
+            assert_int_equal(id, id17);
+        }
+    }
+    vg_arena_free(a);
+}
+
 static void test_store_keys(void **state)
 {
     struct vg_store *st = *state;
@@ -566,9 +661,11 @@ int main(void)
         cmocka_unit_test(test_relation_matrix),
         cmocka_unit_test(test_json_str_and_time),
         cmocka_unit_test(test_index_add_normal),
+        cmocka_unit_test(test_index_reserve),
         cmocka_unit_test_setup_teardown(test_store_indicators, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_store_taxii, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_store_keys, open_store, close_store),
+        cmocka_unit_test_setup_teardown(test_store_reserve, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_store_key_hints, open_store, close_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
