@@ -2,6 +2,9 @@
 #include "core/util.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +96,60 @@ void vg_huge_advise(void *p, size_t n)
     VG_UNUSED(p);
     VG_UNUSED(n);
 #endif
+}
+
+#define PREFAULT_MIN ((size_t)16 << 20)
+#define PREFAULT_STEP ((size_t)8 << 20)
+
+struct vg_prefault {
+    pthread_t th;
+    char *p;
+    size_t n;
+    atomic_int stop;
+};
+
+static void *prefault_run(void *arg)
+{
+    struct vg_prefault *f = arg;
+#ifdef MADV_POPULATE_WRITE
+    const uintptr_t page = 4096;
+    uintptr_t lo = ((uintptr_t)f->p + page - 1) & ~(page - 1), end = (uintptr_t)f->p + f->n;
+    while (lo + page <= end && !atomic_load_explicit(&f->stop, memory_order_relaxed)) {
+        size_t step = end - lo > PREFAULT_STEP ? PREFAULT_STEP : (size_t)((end - lo) & ~(page - 1));
+        if (madvise((void *)lo, step, MADV_POPULATE_WRITE) != 0)
+            break; /* an older kernel: the writer faults as it goes */
+        lo += step;
+    }
+#endif
+    return NULL;
+}
+
+struct vg_prefault *vg_prefault_start(void *p, size_t n)
+{
+    struct vg_prefault *f;
+#ifndef MADV_POPULATE_WRITE
+    VG_UNUSED(p);
+    return NULL;
+#endif
+    if (p == NULL || n < PREFAULT_MIN || (f = calloc(1, sizeof(*f))) == NULL)
+        return NULL;
+    f->p = p;
+    f->n = n;
+    atomic_init(&f->stop, 0);
+    if (pthread_create(&f->th, NULL, prefault_run, f) != 0) {
+        free(f);
+        return NULL;
+    }
+    return f;
+}
+
+void vg_prefault_end(struct vg_prefault *f)
+{
+    if (f == NULL)
+        return;
+    atomic_store(&f->stop, 1);
+    pthread_join(f->th, NULL);
+    free(f);
 }
 
 void vg_base64(const unsigned char *in, size_t n, char *out)

@@ -34,6 +34,17 @@ void vg_hex(const unsigned char *in, size_t n, char *out);
  * random, or faulted in at once. Not for a block realloc may still grow:
  * advice on a part of its mapping splits it, and glibc then copies it. */
 void vg_huge_advise(void *p, size_t n);
+/* Faults p[0, n) in on a thread of its own, ahead of a writer that fills
+ * it from the start (madvise MADV_POPULATE_WRITE, which keeps what is
+ * there: the writer may overtake it). New memory costs a fault and the
+ * zeroing of each page on first write; for a large body received from a
+ * socket that is most of the receiving, and the other core has nothing to
+ * do meanwhile. NULL when not worth it or not possible (the writer then
+ * faults as it goes). vg_prefault_end stops it (after its current step)
+ * and joins it; NULL-safe. */
+struct vg_prefault;
+struct vg_prefault *vg_prefault_start(void *p, size_t n);
+void vg_prefault_end(struct vg_prefault *f);
 void vg_base64(const unsigned char *in, size_t n, char *out);
 int vg_hexval(int c);
 /* The length of the well-formed UTF-8 sequence of 2 to 4 bytes at p (< end),

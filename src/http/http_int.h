@@ -28,6 +28,7 @@ struct vg_req {
     const char *param[VG_MAX_PARAMS]; /* {captures} of the pattern, arena-owned */
     struct vg_buf body;
     int64_t body_len; /* its Content-Length within the body limit, 0: none */
+    struct vg_prefault *prefault; /* a large body's pages faulted in ahead of it */
     int too_large;
     int64_t t0_ns;
     struct vg_actor actor;

@@ -339,6 +339,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                      * aligned inside): a fault per 2 MiB, not per 4 KiB */
                     r->body.cap = len + 1;
                     vg_huge_advise(r->body.p, len);
+                    r->prefault = vg_prefault_start(r->body.p, len + 1);
                 }
                 vg_buf_append(&r->body, upload_data, *upload_size);
             }
@@ -346,6 +347,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
+    vg_prefault_end(r->prefault); /* the body is in */
+    r->prefault = NULL;
     dispatch(r);
     return send_response(r);
 }
@@ -370,6 +373,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(r->raw);
     if (r->stream)
         MHD_destroy_response(r->stream);
+    vg_prefault_end(r->prefault); /* a request cut short */
     vg_buf_free(&r->body);
     vg_arena_free(r->a);
     free(r);
