@@ -234,7 +234,9 @@ int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
                const struct vg__touched *(*touched)(void *ctx, size_t *n), struct vg_err *err)
 {
     struct vg_store *st = vg_pool_writer(srv->pool);
-    int rc = vg__tx_on(st, 1, fn, ctx, err);
+    /* its rows' references are the writer's own (VG_TX_BULK): each source
+     * and sighting refers to an indicator upserted or found just before */
+    int rc = vg__tx_on(st, VG_TX_BULK, fn, ctx, err);
     if (rc == VG_OK && touched && srv->ioc) {
         size_t n = 0;
         const struct vg__touched *t = touched(ctx, &n);

@@ -209,15 +209,31 @@ static int sq_simple(struct sqlite_store *s, int q, const char *what, struct vg_
     return vg__sq_exec(s, st, what, 0, err);
 }
 
+/* Foreign keys off for a VG_TX_BULK transaction (the pragma is a no-op
+ * inside one: set before BEGIN, restored after COMMIT or ROLLBACK). */
+static void fk_restore(struct sqlite_store *s)
+{
+    if (s->fk_off) {
+        sqlite3_exec(s->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+        s->fk_off = 0;
+    }
+}
+
 static int sq_begin(struct vg_store *base, int write, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
-    int rc = sq_simple(s, write ? Q_BEGIN_IMMEDIATE : Q_BEGIN, "begin", err);
+    int rc;
+    if (write == VG_TX_BULK && sqlite3_exec(s->db, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL) ==
+                                   SQLITE_OK)
+        s->fk_off = 1;
+    rc = sq_simple(s, write ? Q_BEGIN_IMMEDIATE : Q_BEGIN, "begin", err);
     if (rc == VG_OK) {
         s->in_tx = 1;
         s->tx_n++;
         if (write)
             vg__sq_keys_begin(s);
+    } else {
+        fk_restore(s);
     }
     return rc;
 }
@@ -235,6 +251,7 @@ static int sq_commit(struct vg_store *base, struct vg_err *err)
     rc = sq_simple(s, Q_COMMIT, "commit", err);
     if (rc == VG_OK) {
         s->in_tx = 0;
+        fk_restore(s);
         if (s->ktx)
             vg__sq_keys_commit(s);
         vg__sq_dedup_tx(s, VG__SQ_DD_COMMIT);
@@ -259,6 +276,7 @@ static void sq_rollback(struct vg_store *base)
         vg__sq_dedup_tx(s, VG__SQ_DD_ROLLBACK);
         s->org_gen++;
     }
+    fk_restore(s);
     s->audit_pending = s->audit_undone = 0;
 }
 

@@ -357,11 +357,18 @@ struct vg_risk_notice {
 
 struct vg_store;
 
+#define VG_TX_BULK 2
+
 struct vg_store_ops {
     const char *name; /* "sqlite" | "postgres" */
     void (*close)(struct vg_store *s);
     /* One transaction per service operation. write=1 takes the write lock at
-     * once (SQLite BEGIN IMMEDIATE) so read-then-write sequences serialise. */
+     * once (SQLite BEGIN IMMEDIATE) so read-then-write sequences serialise.
+     * write=2 (VG_TX_BULK) is a write whose caller makes every reference
+     * between the rows it writes itself (an indicator ingest: each source
+     * and sighting refers to an indicator it upserted or found in the same
+     * transaction): the backend does not check them again (SQLite: foreign
+     * keys off for that transaction, a probe of iocs per source row less). */
     int (*begin)(struct vg_store *s, int write, struct vg_err *err);
     int (*commit)(struct vg_store *s, struct vg_err *err);
     void (*rollback)(struct vg_store *s);

@@ -737,6 +737,28 @@ class Indicators(unittest.TestCase):
 
     # ---- restart, CLI ----
 
+    def test_zy_references_hold(self):
+        """Ingests run with SQLite's foreign-key checks off (their sources and
+        sightings refer to indicators the same transaction upserted or found):
+        after every submission of this class, bulk ones included, no row
+        refers to a missing one, and the checks are on again for the rest."""
+        import sqlite3
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.s.data, "vigil.db"), uri=True)
+        try:
+            self.assertEqual(db.execute("PRAGMA foreign_key_check").fetchall(), [])
+            n = db.execute("SELECT count(*) FROM ioc_sources").fetchone()[0]
+            self.assertGreater(n, 5000)
+        finally:
+            db.close()
+        # (that the checks are on again after such a transaction is unit_ioc's
+        # test_store_bulk_references); one more ingest, and still nothing dangles
+        self.submit("A", [{"type": "ip", "value": "198.51.100.77"}])
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.s.data, "vigil.db"), uri=True)
+        try:
+            self.assertEqual(db.execute("PRAGMA foreign_key_check").fetchall(), [])
+        finally:
+            db.close()
+
     def test_zz_index_rebuilt_at_restart(self):
         self.submit("A", [{"type": "ip", "value": "198.18.0.0/15", "tlp": "green"},
                           {"type": "domain", "value": "restart.example", "tlp": "amber"}])
