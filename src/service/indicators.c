@@ -920,7 +920,7 @@ static int ingest_tx(struct vg_store *st, void *ctx)
 
 int vg__ioc_ingest(struct vg_server *srv, struct vg__ingest *g)
 {
-    int rc = vg__ioc_tx(srv, ingest_tx, g, ingest_touched, g->err); /* index updated: */
+    int rc = vg__ioc_tx(srv, ingest_tx, g, ingest_touched, g->n, g->err); /* index updated: */
     free(g->touched);
     g->touched = NULL;
     g->ntouched = g->captouched = 0;

@@ -195,9 +195,12 @@ int vg__ioc_ingest_checked(struct vg_server *srv, struct vg__ingest *g, const ch
 int vg__ioc_item_prepare(struct vg__ioc_item *it, const char *path, struct vg_arena *a,
                          struct vg_err *err);
 /* A write transaction whose touched sources enter the index after commit,
- * while the writer connection is still held (updates apply in commit order). */
+ * while the writer connection is still held (updates apply in commit order).
+ * hint: how many objects it may store (from 4,096 on, the index's room for
+ * them is taken on another thread while the transaction runs). */
 int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
-               const struct vg__touched *(*touched)(void *ctx, size_t *n), struct vg_err *err);
+               const struct vg__touched *(*touched)(void *ctx, size_t *n), size_t hint,
+               struct vg_err *err);
 struct vg_ioc_viewer vg__ioc_viewer(const struct vg_actor *who);
 enum vg_tlp_relation vg__ioc_relation(const struct vg_actor *who, int64_t org,
                                       const int64_t *recips, int nrecips);

@@ -37,6 +37,7 @@ struct vg_ioc_state {
     struct vg_ioc_index *ix;
     struct ioc_meta *by_src; /* indexed by source id; a slot is used when value != NULL */
     size_t cap;
+    int64_t max_src;         /* the highest source id in by_src */
     pthread_t keys_th;       /* builds the store's key indexes after start */
     int keys_started;
 };
@@ -140,6 +141,8 @@ static void state_put(struct vg_ioc_state *s, const struct vg__touched *t,
     }
     ty = (enum vg_ioc_type)en->type;
     meta_reserve(s, t->source_id);
+    if (t->source_id > s->max_src)
+        s->max_src = t->source_id;
     vg_ioc_index_add_entry(s->ix, en, t->source_id, until);
     m = &s->by_src[t->source_id];
     if (m->value == NULL)
@@ -230,13 +233,38 @@ void vg_ioc_close(struct vg_server *srv)
 
 /* ---- the transaction with a post-commit index update ---- */
 
-int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
-               const struct vg__touched *(*touched)(void *ctx, size_t *n), struct vg_err *err)
+/* The room a big ingest's entries will take in the index, taken on a
+ * thread of its own while the writer stores them (new memory is faulted in
+ * and the tables rebuilt once, off the writer's path). Upper bounds: every
+ * object an exact value, every source id new. */
+struct ahead {
+    pthread_t th;
+    struct vg_ioc_state *s;
+    size_t n;
+};
+
+static void *ahead_run(void *arg)
 {
+    struct ahead *a = arg;
+    pthread_rwlock_wrlock(&a->s->lock);
+    vg_ioc_index_reserve(a->s->ix, a->n, 0);
+    meta_reserve(a->s, a->s->max_src + (int64_t)a->n);
+    pthread_rwlock_unlock(&a->s->lock);
+    return NULL;
+}
+
+int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
+               const struct vg__touched *(*touched)(void *ctx, size_t *n), size_t hint,
+               struct vg_err *err)
+{
+    struct ahead ah = {.s = srv->ioc, .n = hint};
+    int ahead = touched && srv->ioc && hint >= 4096 && pthread_create(&ah.th, NULL, ahead_run, &ah) == 0;
     struct vg_store *st = vg_pool_writer(srv->pool);
     /* its rows' references are the writer's own (VG_TX_BULK): each source
      * and sighting refers to an indicator upserted or found just before */
     int rc = vg__tx_on(st, VG_TX_BULK, fn, ctx, err);
+    if (ahead)
+        pthread_join(ah.th, NULL);
     if (rc == VG_OK && touched && srv->ioc) {
         size_t n = 0;
         const struct vg__touched *t = touched(ctx, &n);
