@@ -359,6 +359,21 @@ static void test_index_reserve(void **state)
 /* A VG_TX_BULK transaction leaves the references of its rows to its caller
  * (a source naming a missing indicator is stored), and the next
  * transaction checks them again (the same source is refused). */
+/* One source put in a transaction of kind `write`: what the commit says. */
+static int put_source(struct vg_store *st, int write, struct vg_ioc_source *src)
+{
+    struct vg_err e = {0};
+    int rc;
+    assert_int_equal(st->ops->begin(st, write, &e), VG_OK);
+    rc = st->ops->ioc_source_put(st, src, &e);
+    if (rc == VG_OK)
+        rc = st->ops->commit(st, &e);
+    if (rc != VG_OK)
+        st->ops->rollback(st);
+    vg_err_clear(&e);
+    return rc;
+}
+
 static void test_store_bulk_references(void **state)
 {
     struct vg_store *st = *state;
@@ -366,32 +381,15 @@ static void test_store_bulk_references(void **state)
     struct vg_ioc_source src = {.ioc_id = 987654321, .org_id = 5, .stix_id = "indicator--dangling",
                                 .tlp = 1, .confidence = 50, .valid_from = 1, .first_seen = 1,
                                 .last_seen = 1};
-    int rc;
-    assert_int_equal(st->ops->begin(st, VG_TX_BULK, &e), VG_OK);
-    rc = st->ops->ioc_source_put(st, &src, &e);
-    if (rc == VG_OK)
-        rc = st->ops->commit(st, &e);
-    assert_int_equal(rc, VG_OK);
-    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
+    assert_int_equal(put_source(st, VG_TX_BULK, &src), VG_OK);
     src.org_id = 6;
     src.stix_id = "indicator--dangling-2";
-    rc = st->ops->ioc_source_put(st, &src, &e);
-    if (rc == VG_OK)
-        rc = st->ops->commit(st, &e);
-    assert_int_not_equal(rc, VG_OK);
-    st->ops->rollback(st);
-    vg_err_clear(&e);
+    assert_int_not_equal(put_source(st, 1, &src), VG_OK);
     /* so does a bulk transaction rolled back */
     assert_int_equal(st->ops->begin(st, VG_TX_BULK, &e), VG_OK);
     st->ops->rollback(st);
-    assert_int_equal(st->ops->begin(st, 1, &e), VG_OK);
     src.org_id = 7;
-    rc = st->ops->ioc_source_put(st, &src, &e);
-    if (rc == VG_OK)
-        rc = st->ops->commit(st, &e);
-    assert_int_not_equal(rc, VG_OK);
-    st->ops->rollback(st);
-    vg_err_clear(&e);
+    assert_int_not_equal(put_source(st, 1, &src), VG_OK);
 }
 
 static void test_store_reserve(void **state)
