@@ -329,6 +329,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!r->too_large) {
             if (r->body.n + *upload_size > (size_t)h->srv->cfg.body_limit) {
                 r->too_large = 1;
+                vg_prefault_end(r->prefault);
+                r->prefault = NULL;
                 vg_buf_free(&r->body);
             } else {
                 size_t len = (size_t)r->body_len;
