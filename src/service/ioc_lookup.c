@@ -258,7 +258,8 @@ int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
                struct vg_err *err)
 {
     struct ahead ah = {.s = srv->ioc, .n = hint};
-    int ahead = touched && srv->ioc && hint >= 4096 && pthread_create(&ah.th, NULL, ahead_run, &ah) == 0;
+    int ahead = touched && srv->ioc && hint >= 4096 &&
+                pthread_create(&ah.th, NULL, ahead_run, &ah) == 0;
     struct vg_store *st = vg_pool_writer(srv->pool);
     /* its rows' references are the writer's own (VG_TX_BULK): each source
      * and sighting refers to an indicator upserted or found just before */
