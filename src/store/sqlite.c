@@ -209,12 +209,18 @@ static int sq_simple(struct sqlite_store *s, int q, const char *what, struct vg_
     return vg__sq_exec(s, st, what, 0, err);
 }
 
-/* Foreign keys off for a VG_TX_BULK transaction (the pragma is a no-op
- * inside one: set before BEGIN, restored after COMMIT or ROLLBACK). */
+/* A VG_TX_BULK transaction (an indicator ingest): foreign keys off (the
+ * pragma is a no-op inside a transaction: set before BEGIN, restored after
+ * COMMIT or ROLLBACK), and its cache spills: every b-tree an ingest writes
+ * grows at its end, so a transaction larger than the writer's cache writes
+ * its oldest pages to the WAL as uncommitted frames (which readers do not
+ * see) and seldom wants them again; the 1M-object ingest's ~700 MB of
+ * pages no longer sit in new heap memory until the commit (239k page
+ * faults -> 55k). */
 static void fk_restore(struct sqlite_store *s)
 {
     if (s->fk_off) {
-        sqlite3_exec(s->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+        sqlite3_exec(s->db, "PRAGMA foreign_keys=ON; PRAGMA cache_spill=OFF", NULL, NULL, NULL);
         s->fk_off = 0;
     }
 }
@@ -223,9 +229,10 @@ static int sq_begin(struct vg_store *base, int write, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
     int rc;
-    if (write == VG_TX_BULK && sqlite3_exec(s->db, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL) ==
-                                   SQLITE_OK)
+    if (write == VG_TX_BULK) {
         s->fk_off = 1;
+        sqlite3_exec(s->db, "PRAGMA foreign_keys=OFF; PRAGMA cache_spill=ON", NULL, NULL, NULL);
+    }
     rc = sq_simple(s, write ? Q_BEGIN_IMMEDIATE : Q_BEGIN, "begin", err);
     if (rc == VG_OK) {
         s->in_tx = 1;
@@ -1060,17 +1067,15 @@ int vg_sqlite_open(const char *path, int create, int do_migrate, struct vg_store
     /* mmap_size: map as much of the file as SQLite allows (it caps the
      * value at its compile-time maximum, 2 GB in Debian's build): reads of a
      * large collection then cost no read() copies into the page cache.
-     * The cache spills (SQLite's default): a transaction larger than the
-     * cache writes its oldest dirty pages to the WAL before the commit (as
-     * uncommitted frames, which readers do not see). Every b-tree a bulk
-     * ingest writes grows at its end, so a spilled page is seldom wanted
-     * again, and the 1M-object ingest's ~700 MB of pages no longer sit in
-     * fresh heap memory until the commit (239k page faults -> 55k). */
+     * A transaction keeps its dirty pages in the cache until it commits
+     * (cache_spill off): the knowledge base's imports write b-trees keyed by
+     * random text, whose pages a spill would write and read back again and
+     * again. A VG_TX_BULK transaction spills (sq_begin). */
     if (sqlite3_exec(s->db,
                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                      " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
                      " PRAGMA mmap_size=68719476736;"
-                     " PRAGMA wal_autocheckpoint=4000;",
+                     " PRAGMA wal_autocheckpoint=4000; PRAGMA cache_spill=OFF;",
                      NULL, NULL, NULL) != SQLITE_OK) {
         rc = vg_err_set(err, VG_EBACKEND, "cannot configure database: %s", sqlite3_errmsg(s->db));
         goto fail;
