@@ -133,6 +133,15 @@ static int close_server(void **state)
     return close_store(state);
 }
 
+/* What became of an op: its answer, how many times it ran, whether its row
+ * is stored. */
+static void expect_op(const struct op *o, int rc, int runs, int kept)
+{
+    assert_int_equal(o->rc, rc);
+    assert_int_equal(o->runs, runs);
+    assert_int_equal(stored(o->name), kept);
+}
+
 /* Ops that may run again share a batch without savepoints: each runs once
  * when all succeed. */
 static void test_bare_batch(void **state)
@@ -140,12 +149,8 @@ static void test_bare_batch(void **state)
     (void)state;
     struct op a = {.name = "bare a", .hooks.rerun = 1}, b = {.name = "bare b", .hooks.rerun = 1};
     batch(&a, &b);
-    assert_int_equal(a.rc, VG_OK);
-    assert_int_equal(b.rc, VG_OK);
-    assert_int_equal(a.runs, 1);
-    assert_int_equal(b.runs, 1);
-    assert_true(stored("bare a"));
-    assert_true(stored("bare b"));
+    expect_op(&a, VG_OK, 1, 1);
+    expect_op(&b, VG_OK, 1, 1);
 }
 
 /* One of them fails after writing: the batch is rolled back and runs
@@ -157,24 +162,16 @@ static void test_bare_batch_failing(void **state)
     struct op a = {.name = "rerun a", .hooks.rerun = 1},
               b = {.name = "rerun b", .fail = 1, .hooks.rerun = 1};
     batch(&a, &b);
-    assert_int_equal(a.rc, VG_OK);
+    expect_op(&a, VG_OK, 2, 1);
     assert_int_equal(a.err.code, VG_OK);
-    assert_int_equal(b.rc, VG_ECONFLICT);
+    expect_op(&b, VG_ECONFLICT, 2, 0);
     assert_string_equal(b.err.msg, "rerun b fails after writing (run 2)"); /* not run 1's */
-    assert_int_equal(a.runs, 2);
-    assert_int_equal(b.runs, 2);
-    assert_true(stored("rerun a"));
-    assert_false(stored("rerun b"));
     /* and the first one failing */
     struct op c = {.name = "rerun c", .fail = 1, .hooks.rerun = 1},
               d = {.name = "rerun d", .hooks.rerun = 1};
     batch(&c, &d);
-    assert_int_equal(c.rc, VG_ECONFLICT);
-    assert_int_equal(d.rc, VG_OK);
-    assert_int_equal(c.runs, 2);
-    assert_int_equal(d.runs, 1);
-    assert_false(stored("rerun c"));
-    assert_true(stored("rerun d"));
+    expect_op(&c, VG_ECONFLICT, 2, 0);
+    expect_op(&d, VG_OK, 1, 1);
 }
 
 /* With an op that may not run again, the batch keeps its savepoints:
@@ -184,12 +181,8 @@ static void test_mixed_batch(void **state)
     (void)state;
     struct op a = {.name = "mixed a", .hooks.rerun = 1}, b = {.name = "mixed b", .fail = 1};
     batch(&a, &b);
-    assert_int_equal(a.rc, VG_OK);
-    assert_int_equal(b.rc, VG_ECONFLICT);
-    assert_int_equal(a.runs, 1);
-    assert_int_equal(b.runs, 1);
-    assert_true(stored("mixed a"));
-    assert_false(stored("mixed b"));
+    expect_op(&a, VG_OK, 1, 1);
+    expect_op(&b, VG_ECONFLICT, 1, 0);
 }
 
 int main(void)
