@@ -233,10 +233,22 @@ void vg_ioc_close(struct vg_server *srv)
 
 /* ---- the transaction with a post-commit index update ---- */
 
+/* Room for `exact` more exact entries and `net` more networks in the index
+ * and for source ids up to max_src (-1: what is there plus exact), taken at
+ * once (upper bounds: extra room is only memory). */
+static void index_room(struct vg_ioc_state *s, size_t exact, size_t net, int64_t max_src)
+{
+    pthread_rwlock_wrlock(&s->lock);
+    vg_ioc_index_reserve(s->ix, exact, net);
+    meta_reserve(s, max_src >= 0 ? max_src : s->max_src + (int64_t)exact);
+    pthread_rwlock_unlock(&s->lock);
+}
+
 /* The room a big ingest's entries will take in the index, taken on a
  * thread of its own while the writer stores them (new memory is faulted in
- * and the tables rebuilt once, off the writer's path). Upper bounds: every
- * object an exact value, every source id new. */
+ * and the tables rebuilt once, off the writer's path): every object an
+ * exact value, every source id new. The writer tops it up after the commit
+ * with what it knows then (the networks among them). */
 struct ahead {
     pthread_t th;
     struct vg_ioc_state *s;
@@ -246,10 +258,7 @@ struct ahead {
 static void *ahead_run(void *arg)
 {
     struct ahead *a = arg;
-    pthread_rwlock_wrlock(&a->s->lock);
-    vg_ioc_index_reserve(a->s->ix, a->n, 0);
-    meta_reserve(a->s, a->s->max_src + (int64_t)a->n);
-    pthread_rwlock_unlock(&a->s->lock);
+    index_room(a->s, a->n, 0, -1);
     return NULL;
 }
 
@@ -276,17 +285,13 @@ int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
         struct vg_ioc_entry *en = n ? vg_xmalloc((n < 4096 ? n : 4096) * sizeof(*en)) : NULL;
         if (n >= 4096) { /* a big one: the room for it taken at once (upper bounds) */
             size_t net = 0;
-            int64_t max = -1;
+            int64_t max = 0;
             for (size_t i = 0; i < n; i++) {
                 net += strchr(t[i].value, '/') != NULL; /* a network: CIDR form */
                 if (t[i].source_id > max)
                     max = t[i].source_id;
             }
-            pthread_rwlock_wrlock(&srv->ioc->lock);
-            vg_ioc_index_reserve(srv->ioc->ix, n - net, net);
-            if (max >= 0)
-                meta_reserve(srv->ioc, max);
-            pthread_rwlock_unlock(&srv->ioc->lock);
+            index_room(srv->ioc, n - net, net, max);
         }
         for (size_t i = 0; i < n;) {
             size_t end = n - i > 4096 ? i + 4096 : n, i0 = i;
