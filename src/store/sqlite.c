@@ -217,11 +217,11 @@ static int sq_simple(struct sqlite_store *s, int q, const char *what, struct vg_
  * see) and seldom wants them again; the 1M-object ingest's ~700 MB of
  * pages no longer sit in new heap memory until the commit (239k page
  * faults -> 55k). */
-static void fk_restore(struct sqlite_store *s)
+static void bulk_end(struct sqlite_store *s)
 {
-    if (s->fk_off) {
+    if (s->bulk) {
         sqlite3_exec(s->db, "PRAGMA foreign_keys=ON; PRAGMA cache_spill=OFF", NULL, NULL, NULL);
-        s->fk_off = 0;
+        s->bulk = 0;
     }
 }
 
@@ -230,7 +230,7 @@ static int sq_begin(struct vg_store *base, int write, struct vg_err *err)
     struct sqlite_store *s = vg__sq(base);
     int rc;
     if (write == VG_TX_BULK) {
-        s->fk_off = 1;
+        s->bulk = 1;
         sqlite3_exec(s->db, "PRAGMA foreign_keys=OFF; PRAGMA cache_spill=ON", NULL, NULL, NULL);
     }
     rc = sq_simple(s, write ? Q_BEGIN_IMMEDIATE : Q_BEGIN, "begin", err);
@@ -240,7 +240,7 @@ static int sq_begin(struct vg_store *base, int write, struct vg_err *err)
         if (write)
             vg__sq_keys_begin(s);
     } else {
-        fk_restore(s);
+        bulk_end(s);
     }
     return rc;
 }
@@ -258,7 +258,7 @@ static int sq_commit(struct vg_store *base, struct vg_err *err)
     rc = sq_simple(s, Q_COMMIT, "commit", err);
     if (rc == VG_OK) {
         s->in_tx = 0;
-        fk_restore(s);
+        bulk_end(s);
         if (s->ktx)
             vg__sq_keys_commit(s);
         vg__sq_dedup_tx(s, VG__SQ_DD_COMMIT);
@@ -283,7 +283,7 @@ static void sq_rollback(struct vg_store *base)
         vg__sq_dedup_tx(s, VG__SQ_DD_ROLLBACK);
         s->org_gen++;
     }
-    fk_restore(s);
+    bulk_end(s);
     s->audit_pending = s->audit_undone = 0;
 }
 

@@ -28,7 +28,7 @@ struct sqlite_store {
         sqlite3_stmt *st;
     } cache[VG_SQ_CACHE];
     int in_tx;
-    int fk_off; /* a VG_TX_BULK transaction: foreign keys back on, no spill, at its end */
+    int bulk; /* in a VG_TX_BULK transaction: foreign keys back on, no spill, at its end */
     uint64_t tx_n; /* transactions begun on this connection */
     int64_t ioc_new; /* sqlite_ioc.c: the indicator the last upsert created (no source yet) */
     struct {         /* sqlite_ioc.c: TAXII collection ids and their numbers (never change) */
