@@ -166,7 +166,7 @@ static void touch_add(struct vg__ingest *g, const struct vg__touched *t)
     }
     t = &c;
     if (g->ntouched == g->captouched) { /* malloc'd (realloc moves no pages): vg__ioc_ingest frees */
-        if (g->captouched == 0 && g->n >= 4096) { /* a big ingest: room for one each, at once */
+        if (g->captouched == 0 && g->n >= VG_IOC_BIG) { /* a big ingest: room for one each, at once */
             g->captouched = g->n;
             g->touched = vg_xmalloc(g->captouched * sizeof(*g->touched));
             huge_advise(g->touched, g->captouched * sizeof(*g->touched));
@@ -859,7 +859,7 @@ static int ingest_run(struct vg_store *st, struct vg__ingest *g)
     json_t *audit;
     int rc = VG_OK;
     /* a big ingest: the store's room for its rows taken at once */
-    if (g->n >= 4096 && st->ops->ioc_reserve &&
+    if (g->n >= VG_IOC_BIG && st->ops->ioc_reserve &&
         (rc = st->ops->ioc_reserve(st, g->n, g->err)) != VG_OK)
         return rc;
     for (size_t i = 0; i < g->n; i++) {

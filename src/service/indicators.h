@@ -139,6 +139,11 @@ struct vg__touched {
     const char *type, *value, *recipients;
 };
 
+/* An ingest of this many objects or sources or more is a big one: the room
+ * for what it adds (touched list, store key tables, lookup index) is taken
+ * at once rather than grown on the way. */
+#define VG_IOC_BIG 4096
+
 /* One STIX object of a submission. */
 struct vg__ioc_item {
     const struct vg_jval *obj;   /* borrowed (jscan document of the request) */
@@ -196,7 +201,7 @@ int vg__ioc_item_prepare(struct vg__ioc_item *it, const char *path, struct vg_ar
                          struct vg_err *err);
 /* A write transaction whose touched sources enter the index after commit,
  * while the writer connection is still held (updates apply in commit order).
- * hint: how many objects it may store (from 4,096 on, the index's room for
+ * hint: how many objects it may store (from VG_IOC_BIG on, the index's room for
  * them is taken on another thread while the transaction runs). */
 int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
                const struct vg__touched *(*touched)(void *ctx, size_t *n), size_t hint,

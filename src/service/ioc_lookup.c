@@ -267,7 +267,7 @@ int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
                struct vg_err *err)
 {
     struct ahead ah = {.s = srv->ioc, .n = hint};
-    int ahead = touched && srv->ioc && hint >= 4096 &&
+    int ahead = touched && srv->ioc && hint >= VG_IOC_BIG &&
                 pthread_create(&ah.th, NULL, ahead_run, &ah) == 0;
     struct vg_store *st = vg_pool_writer(srv->pool);
     /* its rows' references are the writer's own (VG_TX_BULK): each source
@@ -283,7 +283,7 @@ int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx),
          * large ingest (a committed batch may be seen in part meanwhile; the
          * writer connection, still held, keeps updates in commit order). */
         struct vg_ioc_entry *en = n ? vg_xmalloc((n < 4096 ? n : 4096) * sizeof(*en)) : NULL;
-        if (n >= 4096) { /* a big one: the room for it taken at once (upper bounds) */
+        if (n >= VG_IOC_BIG) { /* the room for it taken at once (upper bounds) */
             size_t net = 0;
             int64_t max = 0;
             for (size_t i = 0; i < n; i++) {
