@@ -4,7 +4,7 @@
 # (the real schema, every migration) gets, in one transaction as the server's writer does and
 # with its pragmas, BUNDLE (1,000,000) objects' rows: the object row with its stored text (the
 # size of run.sh's generated indicators) and its (collection, date_added) index entry, the
-# correlated indicator's row, and the unit's source row with its (ioc_id, org_id) entry. The rows
+# correlated indicator's row naming its source (migration 72), and the unit's source row. The rows
 # come from a staged table in a second database (made first, not timed), through one
 # INSERT ... SELECT per table: SQLite's cheapest way in. Prints SQLite's CPU per object (user +
 # system, from the shell's .timer) and the rate one writer thread could not exceed with this
@@ -49,8 +49,9 @@ SELECT (SELECT n FROM taxii_collections WHERE id = 'floor'), sid, 'indicator', '
     'valid_from', '2026-01-01T00:00:00.000Z', 'labels', json_array('malicious-activity'),
     'object_marking_refs', json_array('marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da')), 0
 FROM st.stage;
-INSERT INTO iocs (id, type, value, first_seen, last_seen, created_at, updated_at)
-SELECT i, 'ip', v, 1767225600000, 1767225600000, 1767225600000, 1767225600000 FROM st.stage;
+INSERT INTO iocs (id, type, value, first_seen, last_seen, created_at, updated_at, srcs)
+SELECT i, 'ip', v, 1767225600000, 1767225600000, 1767225600000, 1767225600000, json_array(i)
+FROM st.stage;
 INSERT INTO ioc_sources (id, ioc_id, org_id, stix_id, tlp, confidence, labels, recipients,
   valid_from, valid_until, first_seen, last_seen, reports)
 SELECT i, i, 1, sid, 1, 50, '["malicious-activity"]', NULL, 1767225600000, 0, 1767225600000,
@@ -80,7 +81,7 @@ tu, ts = cpu(sys.argv[2])
 n = int(sys.argv[3])
 cpu_obj = max(u + s - tu - ts, 1e-9) / n
 size = os.path.getsize(sys.argv[4]) + (os.path.getsize(sys.argv[4] + "-wal") if os.path.exists(sys.argv[4] + "-wal") else 0)
-print("SQLite alone, %d objects' rows in one transaction (object + index entry, indicator, source + index entry):"
+print("SQLite alone, %d objects' rows in one transaction (object + index entry, indicator, source):"
       " %.2f us CPU per object (user %.2f s, system %.2f s, stored text built aside), %d bytes written per object;"
       " one writer thread cannot store more than %d objects/s in this form" % (n, cpu_obj * 1e6, u - tu, s - ts, size // n, 1 / cpu_obj))
 PY

@@ -7,6 +7,7 @@
 #include "core/buf.h"
 #include "core/util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 /* A row is visible to the viewer (?max, ?org) when its TLP is low enough, or
@@ -31,8 +32,14 @@ static const char q_ioc_list[] =
     "SELECT " IOC_COLS " FROM iocs i WHERE i.id > ?3 AND (?4 IS NULL OR i.type = ?4)"
     " AND (?5 IS NULL OR i.value = ?5) AND (?7 IS NULL OR i.id IN (SELECT value FROM"
     " json_each(?7))) AND EXISTS (SELECT 1 FROM ioc_sources s"
-    " WHERE s.ioc_id = i.id AND " VISIBLE("s", "?1", "?2") ") ORDER BY i.id LIMIT ?6";
-static const char q_src_find[] = "SELECT id FROM ioc_sources WHERE ioc_id = ?1 AND org_id = ?2";
+    " WHERE s.id IN (SELECT value FROM json_each(i.srcs)) AND " VISIBLE("s", "?1", "?2") ")"
+    " ORDER BY i.id LIMIT ?6";
+/* An indicator's sources are the rows its srcs names (migration 72). */
+#define SRCS_OF(IOC) "(SELECT value FROM json_each((SELECT srcs FROM iocs WHERE id = " IOC ")))"
+static const char q_src_find[] =
+    "SELECT id FROM ioc_sources WHERE id IN " SRCS_OF("?1") " AND ioc_id = ?1 AND org_id = ?2";
+static const char q_ioc_add_src[] =
+    "UPDATE iocs SET srcs = json_insert(coalesce(srcs, '[]'), '$[#]', ?2) WHERE id = ?1";
 static const char q_src_insert[] =
     "INSERT INTO ioc_sources (ioc_id, org_id, stix_id, tlp, confidence, labels, recipients,"
     " valid_from, valid_until, first_seen, last_seen, reports)"
@@ -45,8 +52,8 @@ static const char q_src_update[] =
     "s.id, s.ioc_id, s.org_id, s.stix_id, s.tlp, s.confidence, s.labels, s.recipients,"            \
     " s.valid_from, s.valid_until, s.first_seen, s.last_seen, s.reports, i.type, i.value"
 static const char q_src_list[] =
-    "SELECT " SRC_COLS " FROM ioc_sources s JOIN iocs i ON i.id = s.ioc_id WHERE s.ioc_id = ?"
-    " ORDER BY s.id";
+    "SELECT " SRC_COLS " FROM ioc_sources s JOIN iocs i ON i.id = s.ioc_id WHERE s.id IN "
+    SRCS_OF("?1") " AND s.ioc_id = ?1 ORDER BY s.id";
 static const char q_src_stix[] =
     "SELECT " SRC_COLS " FROM ioc_sources s JOIN iocs i ON i.id = s.ioc_id"
     " WHERE s.id IN (SELECT value FROM json_each(?2)) AND s.stix_id = ?1 ORDER BY s.id";
@@ -94,8 +101,8 @@ static const struct {
     const char *sql, *what;
     int ncol;
 } held_sql[HELD_N] = {
-    [HELD_IOC] = {"INSERT INTO iocs (type, value, first_seen, last_seen, created_at, updated_at)"
-                  " SELECT c1, c2, c3, c4, c5, c6 FROM vg_rows(?1)", "indicator", 7},
+    [HELD_IOC] = {"INSERT INTO iocs (type, value, first_seen, last_seen, created_at, updated_at,"
+                  " srcs) SELECT c1, c2, c3, c4, c5, c6, c7 FROM vg_rows(?1)", "indicator", 8},
     [HELD_OBJ] = {"INSERT INTO taxii_objects (collection, id, type, spec_version, version,"
                   " version_ms, date_added, tlp, org_id, recipients, body, newer) SELECT c0, c1,"
                   " c2, c3, c4, c5, c6, c7, c8, c9, c10, c11 FROM vg_rows(?1)", "object", 12},
@@ -149,6 +156,15 @@ static void hv_textn(struct sqlite_store *s, struct held_val *row, const char *t
 static void hv_text(struct sqlite_store *s, struct held_val *row, const char *t)
 {
     hv_textn(s, row, t, 0);
+}
+
+/* Column col of a row held already becomes text t. */
+static void hv_set_text(struct sqlite_store *s, struct held_val *row, int col, const char *t)
+{
+    size_t nv = s->held->nv;
+    s->held->nv = (size_t)col;
+    hv_textn(s, row, t, 0);
+    s->held->nv = nv;
 }
 
 /* What vg_rows reads: the held rows of one kind. */
@@ -400,6 +416,7 @@ int vg__sq_ioc_upsert(struct vg_store *base, const char *type, const char *value
         hv_text(s, v, value);
         for (int k = 0; k < 4; k++)
             hv_int(s, v, at);
+        hv_text(s, v, NULL); /* srcs: its first source sets it (ioc_add_src) */
         s->ioc_new = *id;
         if ((rc = vg__sq_keys_add(s, VG__SQK_IOC, h, *id, 0, err)) != VG_OK)
             return rc;
@@ -477,6 +494,33 @@ static uint64_t src_hash(const struct vg_ioc_source *src)
     return src->key_hash ? src->key_hash : vg__sq_keys_hash(src->stix_id, NULL);
 }
 
+/* Source src_id is the indicator's (its srcs lists it): in the indicator's
+ * row held back when the upsert just created it (the last one held), else
+ * in the stored row. */
+static int ioc_add_src(struct sqlite_store *s, int64_t ioc_id, int64_t src_id,
+                       struct vg_err *err)
+{
+    struct vg__sq_held *h = s->held;
+    sqlite3_stmt *st;
+    int rc;
+    if (h && h->n[HELD_IOC] > 0) {
+        struct held_val *row = h->v[HELD_IOC] + (h->n[HELD_IOC] - 1) * HELD_COLS;
+        if (row[0].i == ioc_id && row[7].type == SQLITE_NULL) {
+            char t[24];
+            snprintf(t, sizeof(t), "[%lld]", (long long)src_id);
+            hv_set_text(s, row, 7, t);
+            return VG_OK;
+        }
+    }
+    if ((rc = held_flush(s, HELD_IOC, err)) != VG_OK)
+        return rc;
+    if ((st = vg__sq_prep(s, q_ioc_add_src, err)) == NULL)
+        return VG_EBACKEND;
+    sqlite3_bind_int64(st, 1, ioc_id);
+    sqlite3_bind_int64(st, 2, src_id);
+    return vg__sq_exec(s, st, "indicator", 0, err); /* none: the foreign key's to refuse */
+}
+
 int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, struct vg_err *err)
 {
     struct sqlite_store *s = vg__sq(base);
@@ -501,8 +545,9 @@ int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, stru
     found = rc == VG_OK;
     if (!found && s->ktx) { /* held back and stored with others */
         struct held_val *v;
-        if ((rc = next_id(s, q_src_last, &s->src_last, &s->src_ok, &src->id, err)) != VG_OK)
-            return rc;
+        if ((rc = next_id(s, q_src_last, &s->src_last, &s->src_ok, &src->id, err)) != VG_OK ||
+            (rc = ioc_add_src(s, src->ioc_id, src->id, err)) != VG_OK) /* before the row: */
+            return rc;                        /* it may store what is held */
         v = held_row(s, HELD_SRC);
         hv_int(s, v, src->id);
         hv_int(s, v, src->ioc_id);
@@ -538,8 +583,11 @@ int vg__sq_ioc_source_put(struct vg_store *base, struct vg_ioc_source *src, stru
         sqlite3_bind_int64(st, 12, src->id);
     if ((rc = vg__sq_exec(s, st, "indicator source", found, err)) != VG_OK)
         return rc;
-    if (!found)
+    if (!found) {
         src->id = sqlite3_last_insert_rowid(s->db);
+        if ((rc = ioc_add_src(s, src->ioc_id, src->id, err)) != VG_OK)
+            return rc;
+    }
     /* found by its (new) STIX id from now on; the key it had stays and is
      * not confirmed by the row any more */
     return vg__sq_keys_add(s, VG__SQK_SRC, src_hash(src), src->id, found, err);

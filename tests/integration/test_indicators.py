@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import random
+import sqlite3
 import time
 import unittest
 import uuid
@@ -767,6 +768,49 @@ class Indicators(unittest.TestCase):
         self.assertTrue(self.hit("C", "198.19.255.255"))
         self.assertFalse(self.hit("C", "restart.example"))
         self.assertTrue(self.hit("analyst", "x.restart.example"))
+
+    def test_zz_sources_named_by_their_indicator(self):
+        # migration 72: an indicator's row names its sources (iocs.srcs); a
+        # store written before it is migrated at start, and sources are
+        # found, added and refreshed through that list afterwards
+        iid = self.submit("A", [{"type": "domain", "value": "srcs.example", "tlp": "green"}]).json[
+            "indicators"][0]["id"]
+        self.submit("B", [{"type": "domain", "value": "srcs.example", "tlp": "green"}])
+        self.s.stop()
+        db = sqlite3.connect(os.path.join(self.s.data, "vigil.db"))
+        try:  # the store as it was before migration 72
+            db.executescript(
+                "ALTER TABLE iocs DROP COLUMN srcs;"
+                "CREATE TABLE old (id INTEGER PRIMARY KEY, ioc_id INTEGER NOT NULL REFERENCES iocs(id),"
+                " org_id INTEGER NOT NULL, stix_id TEXT NOT NULL, tlp INTEGER NOT NULL, confidence"
+                " INTEGER NOT NULL, labels TEXT, recipients TEXT, valid_from INTEGER NOT NULL,"
+                " valid_until INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+                " reports INTEGER NOT NULL DEFAULT 1, UNIQUE (ioc_id, org_id));"
+                "INSERT INTO old SELECT * FROM ioc_sources;"
+                "DROP TABLE ioc_sources; ALTER TABLE old RENAME TO ioc_sources;"
+                "DELETE FROM schema_migrations WHERE version = 72;")
+            db.commit()
+        finally:
+            db.close()
+        self.s.start()
+        orgs = lambda: sorted(x["org_id"] for x in self.s.get(
+            "/api/v1/indicators/%d" % iid, self.tok["analyst"]).json["sources"])
+        self.assertEqual(orgs(), sorted([self.org["A"], self.org["B"]]))
+        self.submit("C", [{"type": "domain", "value": "srcs.example", "tlp": "green"}])
+        self.submit("A", [{"type": "domain", "value": "srcs.example", "tlp": "green"}])
+        self.assertEqual(orgs(), sorted([self.org["A"], self.org["B"], self.org["C"]]))
+        got = self.s.get("/api/v1/indicators/%d" % iid, self.tok["analyst"]).json
+        self.assertEqual([x["reports"] for x in got["sources"] if x["org_id"] == self.org["A"]], [2])
+        lst = self.s.get("/api/v1/indicators?value=srcs.example&type=domain", self.tok["C"]).json
+        self.assertEqual([x["id"] for x in lst["items"]], [iid])
+        db = sqlite3.connect(os.path.join(self.s.data, "vigil.db"))
+        try:
+            n = db.execute("SELECT json_array_length(srcs) FROM iocs WHERE id = ?", (iid,)).fetchone()
+            idx = db.execute("SELECT count(*) FROM sqlite_master WHERE tbl_name = 'ioc_sources'"
+                             " AND type = 'index'").fetchone()
+        finally:
+            db.close()
+        self.assertEqual((n, idx), ((3,), (0,)))
 
     def test_cli_lookup(self):
         self.submit("A", [{"type": "domain", "value": "cli-lookup.example", "tlp": "green"}])

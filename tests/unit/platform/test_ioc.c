@@ -510,7 +510,9 @@ static void test_store_keys(void **state)
                                   "INSERT INTO ioc_sources (ioc_id, org_id, stix_id, tlp,"
                                   " confidence, valid_from, valid_until, first_seen, last_seen)"
                                   " SELECT max(id), 9, 'indicator--foreign', 0, 50, 0, 0, 1, 1"
-                                  " FROM iocs;",
+                                  " FROM iocs;"
+                                  "UPDATE iocs SET srcs = json_array((SELECT max(id) FROM"
+                                  " ioc_sources)) WHERE id = (SELECT max(id) FROM iocs);",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
