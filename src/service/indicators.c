@@ -159,30 +159,26 @@ static void huge_advise(void *p, size_t n)
 
 static void touch_add(struct vg__ingest *g, const struct vg__touched *t)
 {
+    struct vg__touch_list *l = &g->touched;
     struct vg__touched c = *t;
     if (items_reused(g)) { /* the item's memory is used again before the commit */
         c.value = vg_arena_strdup(g->a, t->value);
         c.recipients = t->recipients ? vg_arena_strdup(g->a, t->recipients) : NULL;
     }
-    t = &c;
-    if (g->ntouched == g->captouched) { /* malloc'd (realloc moves no pages): vg__ioc_ingest frees */
-        if (g->captouched == 0 && g->n >= VG_IOC_BIG) { /* a big ingest: room for one each, at once */
-            g->captouched = g->n;
-            g->touched = vg_xmalloc(g->captouched * sizeof(*g->touched));
-            huge_advise(g->touched, g->captouched * sizeof(*g->touched));
+    if (l->n == l->cap) { /* malloc'd (realloc moves no pages): vg__ioc_ingest frees */
+        pthread_mutex_lock(&l->mu); /* the follower is not reading it */
+        if (l->cap == 0 && g->n >= VG_IOC_BIG) { /* a big ingest: room for one each, at once */
+            l->cap = g->n;
+            l->v = vg_xmalloc(l->cap * sizeof(*l->v));
+            huge_advise(l->v, l->cap * sizeof(*l->v));
         } else {
-            g->captouched = g->captouched ? 2 * g->captouched : 64;
-            g->touched = vg_xrealloc(g->touched, g->captouched * sizeof(*g->touched));
+            l->cap = l->cap ? 2 * l->cap : 64;
+            l->v = vg_xrealloc(l->v, l->cap * sizeof(*l->v));
         }
+        pthread_mutex_unlock(&l->mu);
     }
-    g->touched[g->ntouched++] = *t;
-}
-
-static const struct vg__touched *ingest_touched(void *ctx, size_t *n)
-{
-    struct vg__ingest *g = ctx;
-    *n = g->ntouched;
-    return g->touched;
+    l->v[l->n++] = c;
+    atomic_store_explicit(&l->pub, l->n, memory_order_release);
 }
 
 /* Observables carried by a STIX object: pattern equalities of an indicator,
@@ -920,10 +916,17 @@ static int ingest_tx(struct vg_store *st, void *ctx)
 
 int vg__ioc_ingest(struct vg_server *srv, struct vg__ingest *g)
 {
-    int rc = vg__ioc_tx(srv, ingest_tx, g, ingest_touched, g->n, g->err); /* index updated: */
-    free(g->touched);
-    g->touched = NULL;
-    g->ntouched = g->captouched = 0;
+    struct vg__touch_list *l = &g->touched;
+    int rc;
+    l->v = NULL;
+    l->n = l->cap = 0;
+    atomic_init(&l->pub, 0);
+    pthread_mutex_init(&l->mu, NULL);
+    rc = vg__ioc_tx(srv, ingest_tx, g, l, g->n, g->err); /* index updated: */
+    pthread_mutex_destroy(&l->mu);
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
     return rc;
 }
 

@@ -7,6 +7,8 @@
 #define VG_SERVICE_INDICATORS_H
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -139,6 +141,17 @@ struct vg__touched {
     const char *type, *value, *recipients;
 };
 
+/* The sources an ingest touched, in order. The writer appends; while a big
+ * ingest runs, a follower (ioc_lookup.c) enters the new ones published so
+ * far, v[0, pub), into the lookup index, holding mu while it reads v (the
+ * writer holds mu to move v). */
+struct vg__touch_list {
+    struct vg__touched *v;
+    size_t n, cap;
+    atomic_size_t pub;
+    pthread_mutex_t mu;
+};
+
 /* An ingest of this many objects or sources or more is a big one: the room
  * for what it adds (touched list, store key tables, lookup index) is taken
  * at once rather than grown on the way. */
@@ -181,8 +194,7 @@ struct vg__ingest {
     char sha256[65];
     size_t stored, duplicates, indicators, sightings;
     json_t *iocs;                /* [{id,type,value,stix_id}] (first 1000) or NULL */
-    struct vg__touched *touched;
-    size_t ntouched, captouched;
+    struct vg__touch_list touched;
     struct vg_buf text;          /* scratch for one object's text; freed by the caller */
     struct vg__prep *prep;       /* items prepared by another thread (NULL: all ready) */
     int (*after)(struct vg_store *st, struct vg__ingest *g); /* in the transaction, last */
@@ -199,12 +211,13 @@ int vg__ioc_ingest_checked(struct vg_server *srv, struct vg__ingest *g, const ch
                            size_t rawlen);
 int vg__ioc_item_prepare(struct vg__ioc_item *it, const char *path, struct vg_arena *a,
                          struct vg_err *err);
-/* A write transaction whose touched sources enter the index after commit,
- * while the writer connection is still held (updates apply in commit order).
- * hint: how many objects it may store (from VG_IOC_BIG on, the index's room for
- * them is taken on another thread while the transaction runs). */
+/* A write transaction whose touched sources enter the index, seen by
+ * lookups once it commits, while the writer connection is still held
+ * (updates apply in commit order). hint: how many objects it may store
+ * (from VG_IOC_BIG on, the index's room for them is taken, and its new
+ * sources entered as they come, on another thread while it runs). */
 int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
-               const struct vg__touched *(*touched)(void *ctx, size_t *n), size_t hint,
+               struct vg__touch_list *touched, size_t hint,
                struct vg_err *err);
 struct vg_ioc_viewer vg__ioc_viewer(const struct vg_actor *who);
 enum vg_tlp_relation vg__ioc_relation(const struct vg_actor *who, int64_t org,

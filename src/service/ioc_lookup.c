@@ -14,7 +14,9 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_HITS 64
@@ -38,6 +40,7 @@ struct vg_ioc_state {
     struct ioc_meta *by_src; /* indexed by source id; a slot is used when value != NULL */
     size_t cap;
     int64_t max_src;         /* the highest source id in by_src */
+    int64_t vis_src;         /* lookups see sources up to this id (the committed ones) */
     pthread_t keys_th;       /* builds the store's key indexes after start */
     int keys_started;
 };
@@ -67,10 +70,12 @@ static void meta_free(struct ioc_meta *m)
     free(m->value);
 }
 
-/* The source's metadata, or NULL when the index knows no such source. */
+/* The source's metadata, or NULL when the index knows no such source or
+ * its transaction has not committed yet. */
 static struct ioc_meta *meta_of(const struct vg_ioc_state *s, int64_t source_id)
 {
-    struct ioc_meta *m = (size_t)source_id < s->cap ? &s->by_src[source_id] : NULL;
+    struct ioc_meta *m = source_id <= s->vis_src && (size_t)source_id < s->cap
+                             ? &s->by_src[source_id] : NULL;
     return m && m->value ? m : NULL;
 }
 
@@ -200,6 +205,7 @@ int vg_ioc_open(struct vg_server *srv, struct vg_err *err)
             break;
         after = src[n - 1].id;
     }
+    s->vis_src = s->max_src;
     vg_pool_put(srv->pool, st);
     vg_arena_free(a);
     if (rc == VG_OK && total)
@@ -244,71 +250,146 @@ static void index_room(struct vg_ioc_state *s, size_t exact, size_t net, int64_t
     pthread_rwlock_unlock(&s->lock);
 }
 
-/* The room a big ingest's entries will take in the index, taken on a
- * thread of its own while the writer stores them (new memory is faulted in
- * and the tables rebuilt once, off the writer's path): every object an
- * exact value, every source id new. The writer tops it up after the commit
- * with what it knows then (the networks among them). */
-struct ahead {
+/* Which of the touched sources enter: all, the new ones (source id above
+ * vis_src as the transaction began), the others. */
+enum { ENTER_ALL, ENTER_NEW, ENTER_OLD };
+
+/* Enters touched sources t[lo, hi) (those `which` names) in slices of
+ * SLICE: each slice's keys worked out out of the lock, then its entries
+ * added under the write lock, each entry's slot fetched a few entries
+ * ahead (lookups wait one slice at most). */
+#define SLICE 4096
+static void enter(struct vg_ioc_state *s, const struct vg__touched *t, size_t lo, size_t hi,
+                  int64_t vis, int which, struct vg_ioc_entry *en)
+{
+    for (size_t i = lo; i < hi;) {
+        size_t end = hi - i > SLICE ? i + SLICE : hi, i0 = i;
+        for (size_t k = i; k < end; k++)
+            if ((which == ENTER_NEW && t[k].source_id <= vis) ||
+                (which == ENTER_OLD && t[k].source_id > vis) ||
+                state_entry(s, &t[k], &en[k - i0]) != 0)
+                en[k - i0].table = -1;
+        pthread_rwlock_wrlock(&s->lock);
+        for (; i < end; i++) {
+            if (i + 8 < end && en[i + 8 - i0].table >= 0)
+                vg_ioc_index_prefetch(s->ix, &en[i + 8 - i0]);
+            if (en[i - i0].table >= 0)
+                state_put(s, &t[i], &en[i - i0]);
+        }
+        pthread_rwlock_unlock(&s->lock);
+    }
+}
+
+/* A big ingest's follower: takes the room its entries will need in the
+ * index at once (new memory faulted in and tables rebuilt once, off the
+ * writer's path: every object an exact value, every source id new), then
+ * enters the new sources the writer publishes as it goes, unseen by
+ * lookups (meta_of) until the commit moves vis_src past them. Sources the
+ * transaction only refreshes are entered after the commit, as they change
+ * what lookups see. stop: 1 once the transaction committed (the rest is
+ * entered, then it returns), 2 once it failed (it returns). */
+struct follower {
     pthread_t th;
     struct vg_ioc_state *s;
-    size_t n;
+    struct vg__touch_list *l;
+    size_t hint, done;      /* l->v[0, done) followed */
+    int64_t vis;            /* vis_src as the transaction began */
+    atomic_int stop;
 };
 
-static void *ahead_run(void *arg)
+static void *follow_run(void *arg)
 {
-    struct ahead *a = arg;
-    index_room(a->s, a->n, 0, -1);
+    struct follower *f = arg;
+    struct vg_ioc_entry *en = vg_xmalloc(SLICE * sizeof(*en));
+    /* on time the writer and the preparing thread leave: what is not done
+     * by the commit is entered after it, as without a follower */
+    (void)setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
+    index_room(f->s, f->hint, 0, -1);
+    for (;;) {
+        size_t pub = atomic_load_explicit(&f->l->pub, memory_order_acquire), end;
+        int stop = atomic_load(&f->stop);
+        if (stop == 2 || (pub == f->done && stop))
+            break;
+        if (pub - f->done < SLICE && !stop) { /* a slice's worth, or the end */
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        end = pub - f->done > SLICE ? f->done + SLICE : pub;
+        pthread_mutex_lock(&f->l->mu); /* v stays where it is */
+        enter(f->s, f->l->v, f->done, end, f->vis, ENTER_NEW, en);
+        pthread_mutex_unlock(&f->l->mu);
+        f->done = end;
+    }
+    free(en);
     return NULL;
 }
 
-int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
-               const struct vg__touched *(*touched)(void *ctx, size_t *n), size_t hint,
-               struct vg_err *err)
+/* Takes out what a failed transaction's follower entered (sources above
+ * vis; their ids are given again); the caller holds the write lock. */
+static void unenter(struct vg_ioc_state *s, int64_t vis, int64_t max_src)
 {
-    struct ahead ah = {.s = srv->ioc, .n = hint};
-    int ahead = touched && srv->ioc && hint >= VG_IOC_BIG &&
-                pthread_create(&ah.th, NULL, ahead_run, &ah) == 0;
+    for (int64_t id = vis + 1; id <= s->max_src && (size_t)id < s->cap; id++) {
+        struct ioc_meta *m = &s->by_src[id];
+        struct vg_err e = {0};
+        if (m->value == NULL)
+            continue;
+        (void)vg_ioc_index_remove(s->ix, (enum vg_ioc_type)m->type, m->value, strlen(m->value), id,
+                                  &e);
+        meta_free(m);
+        memset(m, 0, sizeof(*m));
+    }
+    s->max_src = max_src;
+}
+
+int vg__ioc_tx(struct vg_server *srv, int (*fn)(struct vg_store *st, void *ctx), void *ctx,
+               struct vg__touch_list *touched, size_t hint, struct vg_err *err)
+{
+    struct vg_ioc_state *s = srv->ioc;
     struct vg_store *st = vg_pool_writer(srv->pool);
+    struct follower f = {.s = s, .l = touched, .hint = hint};
+    int64_t max_src = 0;
+    int follow = 0, rc;
+    if (touched && s) { /* no other transaction changes them while this one runs */
+        pthread_rwlock_rdlock(&s->lock);
+        f.vis = s->vis_src;
+        max_src = s->max_src;
+        pthread_rwlock_unlock(&s->lock);
+        atomic_init(&f.stop, 0);
+        follow = hint >= VG_IOC_BIG && pthread_create(&f.th, NULL, follow_run, &f) == 0;
+    }
     /* its rows' references are the writer's own (VG_TX_BULK): each source
      * and sighting refers to an indicator upserted or found just before */
-    int rc = vg__tx_on(st, VG_TX_BULK, fn, ctx, err);
-    if (ahead)
-        pthread_join(ah.th, NULL);
-    if (rc == VG_OK && touched && srv->ioc) {
-        size_t n = 0;
-        const struct vg__touched *t = touched(ctx, &n);
-        VG_LOG(VG_LOG_DEBUG, "event=ioc_committed sources=%zu", n);
-        /* In slices, so that lookups are not held up for the whole of a
-         * large ingest (a committed batch may be seen in part meanwhile; the
-         * writer connection, still held, keeps updates in commit order). */
-        struct vg_ioc_entry *en = n ? vg_xmalloc((n < 4096 ? n : 4096) * sizeof(*en)) : NULL;
-        if (n >= VG_IOC_BIG) { /* the room for it taken at once (upper bounds) */
-            size_t net = 0;
-            int64_t max = 0;
+    rc = vg__tx_on(st, VG_TX_BULK, fn, ctx, err);
+    if (follow) {
+        atomic_store(&f.stop, rc == VG_OK ? 1 : 2);
+        pthread_join(f.th, NULL);
+    }
+    if (rc != VG_OK && follow) {
+        pthread_rwlock_wrlock(&s->lock);
+        unenter(s, f.vis, max_src);
+        pthread_rwlock_unlock(&s->lock);
+    }
+    if (rc == VG_OK && touched && s) {
+        size_t n = touched->n, net = 0;
+        const struct vg__touched *t = touched->v;
+        struct vg_ioc_entry *en = n ? vg_xmalloc((n < SLICE ? n : SLICE) * sizeof(*en)) : NULL;
+        int64_t max = 0;
+        VG_LOG(VG_LOG_DEBUG, "event=ioc_committed sources=%zu followed=%zu", n, f.done);
+        if (n >= VG_IOC_BIG && !follow) { /* the room for it taken at once (upper bounds) */
             for (size_t i = 0; i < n; i++) {
                 net += strchr(t[i].value, '/') != NULL; /* a network: CIDR form */
                 if (t[i].source_id > max)
                     max = t[i].source_id;
             }
-            index_room(srv->ioc, n - net, net, max);
+            index_room(s, n - net, net, max);
         }
-        for (size_t i = 0; i < n;) {
-            size_t end = n - i > 4096 ? i + 4096 : n, i0 = i;
-            /* the slice's keys first, out of the lock; then each entry's slot
-             * fetched a few entries ahead of adding it */
-            for (size_t k = i; k < end; k++)
-                if (state_entry(srv->ioc, &t[k], &en[k - i0]) != 0)
-                    en[k - i0].table = -1;
-            pthread_rwlock_wrlock(&srv->ioc->lock);
-            for (; i < end; i++) {
-                if (i + 8 < end && en[i + 8 - i0].table >= 0)
-                    vg_ioc_index_prefetch(srv->ioc->ix, &en[i + 8 - i0]);
-                if (en[i - i0].table >= 0)
-                    state_put(srv->ioc, &t[i], &en[i - i0]);
-            }
-            pthread_rwlock_unlock(&srv->ioc->lock);
-        }
+        /* what the follower did not enter: all of a small one's; of a big
+         * one's, the sources it refreshed (seen at once, as the new ones) */
+        enter(s, t, 0, n, f.vis, follow ? ENTER_OLD : ENTER_ALL, en);
+        pthread_rwlock_wrlock(&s->lock);
+        s->vis_src = s->max_src;
+        pthread_rwlock_unlock(&s->lock);
         free(en);
         VG_LOG(VG_LOG_DEBUG, "event=ioc_indexed sources=%zu", n);
     }

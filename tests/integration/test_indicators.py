@@ -528,6 +528,36 @@ class Indicators(unittest.TestCase):
         self.assertEqual(t.status, 200, t)
         self.assertEqual(len(t.json["objects"]), 2, t.json)
 
+    def test_big_ingest_seen_at_commit(self):
+        """A big ingest's new sources enter the lookup index while it runs
+        (ioc_lookup.c's follower), seen by nobody until it commits: a bundle
+        rejected at its last object leaves no hit (its sources' ids are given
+        again to the next), the next one's values hit as themselves, and a
+        big ingest that only refreshes sources (the same unit again, now RED)
+        changes what lookups see once it commits."""
+        n = 12000
+        def ips(c):
+            return ["100.%d.%d.%d" % (c, i // 250, i % 250 + 1) for i in range(n)]
+        bad, good = ips(80), ips(81)
+        objs = [indicator("[ipv4-addr:value = '%s']" % v, "green") for v in bad]
+        objs[-1]["pattern"] = "[ipv4-addr:value = ]"
+        r = self.s.post("/api/v1/indicators", bundle(*objs), self.tok["A"])
+        self.assertEqual(r.status, 400, r)
+        self.assertFalse(any(x["hit"] for x in self.lookup("C", bad[::97])))
+        r = self.s.post("/api/v1/indicators", bundle(
+            *[indicator("[ipv4-addr:value = '%s']" % v, "green") for v in good]), self.tok["A"])
+        self.assertEqual(r.status, 201, r)
+        self.assertFalse(any(x["hit"] for x in self.lookup("C", bad[::97])))
+        res = self.lookup("C", good[::97])
+        self.assertTrue(all(x["hit"] and [m["value"] for m in x["matches"]] == [x["value"]]
+                            for x in res), res)
+        r = self.s.post("/api/v1/indicators", bundle(
+            *[indicator("[ipv4-addr:value = '%s']" % v, "red") for v in good]), self.tok["A"])
+        self.assertEqual(r.status, 201, r)
+        self.assertFalse(any(x["hit"] for x in self.lookup("C", good[::97])))
+        res = self.lookup("A", good[::97])
+        self.assertTrue(all(x["hit"] and x["matches"][0]["tlp"] == "red" for x in res), res)
+
     def test_correlation_across_units(self):
         self.submit("A", [{"type": "ip", "value": "203.0.113.50", "tlp": "green", "confidence": 40}])
         time.sleep(0.01)
