@@ -52,7 +52,7 @@ struct sqlite_store {
     int ktx, ksynced;         /* a write transaction is open; keys synced in it */
     /* sqlite_ioc.c: the newest TAXII date_added, read once per write
      * transaction (a value too high after an undo only leaves a gap) */
-    int added_ok;
+    int added_ok, added_next; /* added_next: one was given in this transaction */
     int64_t added_last;
     /* sqlite_ioc.c: new indicators, objects and sources held back by the
      * writer (or NULL), and the newest indicator and source ids, read once

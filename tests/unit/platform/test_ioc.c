@@ -174,6 +174,55 @@ static void test_store_indicators(void **state)
     vg_arena_free(a);
 }
 
+/* A bulk transaction's objects take consecutive date_added values after its
+ * first (which has the time), stored with no search for their row ids: the
+ * time once they lag it by more than a millisecond, and the next
+ * transaction's first the time again; every row found where it was put. */
+static void test_store_bulk_dates(void **state)
+{
+    struct vg_store *st = *state;
+    struct vg_err e = {0};
+    struct vg_arena *a = vg_arena_new(0);
+    const int64_t t0 = 1767225600000000; /* 2026-01-01, in us */
+    int64_t got[1300];
+    char id[64];
+    assert_int_equal(st->ops->begin(st, VG_TX_BULK, &e), VG_OK);
+    for (int i = 0; i < 1300; i++) {
+        snprintf(id, sizeof(id), "indicator--seq-%d", i);
+        struct vg_taxii_object o = {.collection = "seq", .id = id, .type = "indicator",
+                                    .spec_version = "2.1", .version = "v", .version_ms = 1,
+                                    .date_added = i < 600 ? t0 + i / 2 : t0 + 10000000,
+                                    .org_id = 5, .body = "{}"};
+        assert_int_equal(st->ops->taxii_put(st, &o, &e), VG_OK);
+        got[i] = o.date_added;
+    }
+    assert_int_equal(st->ops->commit(st, &e), VG_OK);
+    assert_int_equal(got[0], t0);
+    for (int i = 1; i < 1300; i++) /* the jump to the time at 600, lagging 10 s */
+        assert_int_equal(got[i], i == 600 ? t0 + 10000000 : got[i - 1] + 1);
+    struct vg_taxii_object *out;
+    size_t n;
+    struct vg_taxii_filter f = {.collection = "seq", .viewer = {.max_tlp = 4, .org = 5},
+                                .version_mode = 2, .limit = 2000};
+    assert_int_equal(st->ops->taxii_list(st, &f, a, &out, &n, &e), VG_OK);
+    assert_int_equal(n, 1300);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(id, sizeof(id), "indicator--seq-%zu", i);
+        assert_string_equal(out[i].id, id);
+        assert_int_equal(out[i].date_added, got[i]);
+    }
+    /* the next transaction's first object: the time, though within the lag */
+    struct vg_taxii_object o = {.collection = "seq", .id = "indicator--seq-next",
+                                .type = "indicator", .spec_version = "2.1", .version = "v",
+                                .version_ms = 1, .date_added = got[1299] + 500, .org_id = 5,
+                                .body = "{}"};
+    assert_int_equal(st->ops->begin(st, VG_TX_BULK, &e), VG_OK);
+    assert_int_equal(st->ops->taxii_put(st, &o, &e), VG_OK);
+    assert_int_equal(st->ops->commit(st, &e), VG_OK);
+    assert_int_equal(o.date_added, got[1299] + 500);
+    vg_arena_free(a);
+}
+
 static void test_store_taxii(void **state)
 {
     struct vg_store *st = *state;
@@ -702,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_index_reserve),
         cmocka_unit_test_setup_teardown(test_store_indicators, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_store_taxii, open_store, close_store),
+        cmocka_unit_test_setup_teardown(test_store_bulk_dates, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_store_keys, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_store_reserve, open_store, close_store),
         cmocka_unit_test_setup_teardown(test_store_bulk_references, open_store, close_store),
