@@ -133,7 +133,7 @@ void vg__sq_ckpt_stop(struct sqlite_store *s);
  * recognised). */
 const char *vg__sq_vfs(void);
 struct vg__sq_vfs_stats {
-    unsigned long writes, flushes, late;
+    unsigned long writes, flushes, late, windows, putbacks;
 };
 struct vg__sq_vfs_stats vg__sq_vfs_stats(void);
 
