@@ -9,7 +9,8 @@
 
 struct vg_arena;
 
-/* block: the size of each chunk (0 = 16 KiB). Aborts on out-of-memory. */
+/* block: the size of its chunks (0 = 16 KiB; doubled as it grows, see arena.c). Aborts on
+ * out-of-memory. */
 struct vg_arena *vg_arena_new(size_t block);
 /* Runs cleanups (last registered first) and frees everything. NULL-safe. */
 void vg_arena_free(struct vg_arena *a);

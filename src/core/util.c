@@ -152,6 +152,19 @@ void vg_prefault_end(struct vg_prefault *f)
     free(f);
 }
 
+void vg_populate(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+    const uintptr_t page = 4096;
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1), hi = ((uintptr_t)p + n) & ~(page - 1);
+    if (p != NULL && hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+    VG_UNUSED(p);
+    VG_UNUSED(n);
+#endif
+}
+
 void vg_base64(const unsigned char *in, size_t n, char *out)
 {
     static const char d[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

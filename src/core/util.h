@@ -45,6 +45,12 @@ void vg_huge_advise(void *p, size_t n);
 struct vg_prefault;
 struct vg_prefault *vg_prefault_start(void *p, size_t n);
 void vg_prefault_end(struct vg_prefault *f);
+/* Faults p[0, n) in now, writable, in one call (MADV_POPULATE_WRITE; the
+ * whole pages inside only; nothing where the kernel has no such call):
+ * for a block about to be written all over a little at a time, which would
+ * otherwise take a fault per page on the way. With huge pages
+ * (vg_huge_advise first) ~0.2 ms per MiB here. */
+void vg_populate(void *p, size_t n);
 void vg_base64(const unsigned char *in, size_t n, char *out);
 int vg_hexval(int c);
 /* The length of the well-formed UTF-8 sequence of 2 to 4 bytes at p (< end),

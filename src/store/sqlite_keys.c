@@ -453,11 +453,18 @@ int vg__sq_keys_reserve(struct sqlite_store *s, size_t n, struct vg_err *err)
     int rc = 0;
     if (n == 0 || n > SIZE_MAX / (2 * VG__SQK_N * sizeof(*u->v)))
         return VG_OK; /* a hint: nothing to take */
-    if (u->cap - u->n < VG__SQK_N * n) {
-        size_t nc = u->n + VG__SQK_N * n;
-        void *v = realloc(u->v, nc * sizeof(*u->v));
-        if (v == NULL)
+    if (u->cap - u->n < VG__SQK_N * n) { /* the undo log's room, faulted in at once */
+        size_t nc = u->n + VG__SQK_N * n, bytes = nc * sizeof(*u->v);
+        void *v = NULL;
+        if (bytes >= ((size_t)4 << 20) && posix_memalign(&v, (size_t)2 << 20, bytes) == 0) {
+            vg_huge_advise(v, bytes); /* written a little at a time, in order, by the */
+            vg_populate(v, bytes);    /* writer: a fault per 4 KiB page as it went */
+            if (u->n)
+                memcpy(v, u->v, u->n * sizeof(*u->v));
+            free(u->v);
+        } else if ((v = realloc(u->v, bytes)) == NULL) {
             return vg_err_set(err, VG_ENOMEM, "key index: out of memory");
+        }
         u->v = v;
         u->cap = nc;
     }
