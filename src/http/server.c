@@ -469,18 +469,17 @@ void vg_http_stop(struct vg_http *h, int grace)
 {
     if (h == NULL)
         return;
-    /* The listen socket stays open until the daemon has stopped: the worker
-     * threads drop it from their epoll sets asynchronously, and closing it
-     * under them makes libmicrohttpd abort. */
-    MHD_socket s = MHD_quiesce_daemon(h->d);
+    /* No MHD_quiesce_daemon: with a thread pool on epoll, libmicrohttpd
+     * 0.9.75 drops the listen socket from each worker's epoll set both there
+     * and in the worker, and aborts ("Failed to remove listen FD from epoll
+     * set") when the worker was first. Requests that arrive during the grace
+     * period are served; MHD_stop_daemon closes the socket. */
     /* streams end at once; MHD needs every suspended connection resumed */
     atomic_store(&h->stopping, 1);
     vg_streams_stop(h->streams);
     for (int i = 0; i < grace * 100 && atomic_load(&h->inflight) > 0; i++)
         usleep(10000);
     MHD_stop_daemon(h->d);
-    if (s != MHD_INVALID_SOCKET)
-        close(s);
     vg_streams_free(h->streams);
     vg_ratelimit_free(h->auth_limit);
     vg_metrics_free(h->metrics);
