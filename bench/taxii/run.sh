@@ -19,7 +19,7 @@
 # (run it with /usr/bin/python3); environ-config (hynek/environ-config, src/) and
 # jsonmerge (avian2/jsonmerge) are not packaged: point MEDALLION_PYTHONPATH at
 # checkouts of them.
-# Usage: [ROWS=10000000] [BUNDLE=1000000] bench/taxii/run.sh [N=200000]
+# Usage: [ROWS=10000000] [BUNDLE=1000000] [ONLY_A=1] bench/taxii/run.sh [N=200000]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-200000}
@@ -84,6 +84,8 @@ if nb > 0:
 PY
   kill "$pid"; wait "$pid" 2>/dev/null; pid=
 fi
+# ONLY_A=1: (a) alone, e.g. to compare two builds in alternating runs (BUILD=... each time)
+[ -n "${ONLY_A:-}" ] && exit 0
 rows=${ROWS:-10000000}
 if [ "$rows" -gt 0 ] && command -v sqlite3 >/dev/null; then
   t0=$(date +%s.%N)
