@@ -190,15 +190,13 @@ static void test_checkpoint_restart(void **state)
     sqlite3_close(w);
 }
 
-/* A writer killed right after its commits returned (no close, no
- * checkpoint): another process finds every one of them. */
-static void test_killed_writer(void **state)
+/* Runs work on a writer connection of the VFS in a child process, which is
+ * killed once work has returned (no close, no checkpoint). */
+static void killed_after(int (*work)(sqlite3 *w))
 {
     int fds[2];
     pid_t pid;
     char done = 0;
-    sqlite3 *r;
-    (void)state;
     assert_int_equal(pipe(fds), 0);
     pid = fork();
     assert_true(pid >= 0);
@@ -208,18 +206,9 @@ static void test_killed_writer(void **state)
         if (sqlite3_open_v2(db_path, &w, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                             vg__sq_vfs()) != SQLITE_OK ||
             sqlite3_exec(w, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                            " PRAGMA wal_autocheckpoint=0;"
-                            " CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB);",
-                         NULL, NULL, NULL) != SQLITE_OK)
-            _exit(1);
-        for (int i = 0; i < 50; i++)
-            if (sqlite3_exec(w, "INSERT INTO t (b) VALUES (randomblob(5000))", NULL, NULL,
-                             NULL) != SQLITE_OK)
-                _exit(1);
-        if (sqlite3_exec(w, "BEGIN; WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1"
-                            " FROM c WHERE i < 700) INSERT INTO t (b) SELECT randomblob(700)"
-                            " FROM c; COMMIT;",
-                         NULL, NULL, NULL) != SQLITE_OK)
+                            " PRAGMA wal_autocheckpoint=0;",
+                         NULL, NULL, NULL) != SQLITE_OK ||
+            work(w) != SQLITE_OK)
             _exit(1);
         if (write(fds[1], "x", 1) != 1)
             _exit(1);
@@ -231,6 +220,28 @@ static void test_killed_writer(void **state)
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     close(fds[0]);
+}
+
+static int small_and_large_commits(sqlite3 *w)
+{
+    int rc = sqlite3_exec(w, "CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)", NULL, NULL, NULL);
+    for (int i = 0; rc == SQLITE_OK && i < 50; i++)
+        rc = sqlite3_exec(w, "INSERT INTO t (b) VALUES (randomblob(5000))", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(w, "BEGIN; WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+                             " FROM c WHERE i < 700) INSERT INTO t (b) SELECT randomblob(700)"
+                             " FROM c; COMMIT;",
+                          NULL, NULL, NULL);
+    return rc;
+}
+
+/* A writer killed right after its commits returned: another process finds
+ * every one of them. */
+static void test_killed_writer(void **state)
+{
+    sqlite3 *r;
+    (void)state;
+    killed_after(small_and_large_commits);
     r = open_db(0);
     assert_int_equal(one_int(r, "SELECT count(*) FROM t"), 750);
     check_ok(r);
@@ -243,66 +254,45 @@ static void test_killed_writer(void **state)
  * headers reach the file before the commit is published. A reader on
  * SQLite's own VFS sees it whole; a process that opens the file after the
  * writer was killed recovers the WAL (every checksum checked) and finds it. */
-static void spill_over(sqlite3 *w, int rows)
+static int spill_over(sqlite3 *w, int rows)
 {
     char sql[200];
-    exec(w, "PRAGMA cache_size=30; PRAGMA cache_spill=ON");
-    exec(w, "CREATE TABLE IF NOT EXISTS u (id INTEGER PRIMARY KEY, k BLOB, b BLOB)");
-    exec(w, "CREATE INDEX IF NOT EXISTS u_k ON u(k)");
-    exec(w, "BEGIN");
+    int rc = sqlite3_exec(w, "PRAGMA cache_size=30; PRAGMA cache_spill=ON;"
+                             " CREATE TABLE IF NOT EXISTS u (id INTEGER PRIMARY KEY, k BLOB, b BLOB);"
+                             " CREATE INDEX IF NOT EXISTS u_k ON u(k); BEGIN",
+                          NULL, NULL, NULL);
     snprintf(sql, sizeof(sql),
              "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < %d)"
-             " INSERT INTO u (k, b) SELECT randomblob(16), randomblob(600) FROM c",
+             " INSERT INTO u (k, b) SELECT randomblob(16), randomblob(600) FROM c; COMMIT",
              rows);
-    exec(w, sql);
-    exec(w, "COMMIT");
+    return rc == SQLITE_OK ? sqlite3_exec(w, sql, NULL, NULL, NULL) : rc;
+}
+
+static int spill_5000(sqlite3 *w)
+{
+    return spill_over(w, 5000);
 }
 
 static void test_frames_written_over(void **state)
 {
     sqlite3 *w = open_db(1), *r = open_db(0);
     struct vg__sq_vfs_stats a, b;
-    int fds[2];
-    pid_t pid;
-    char done = 0;
     (void)state;
     a = vg__sq_vfs_stats();
-    spill_over(w, 6000);
+    assert_int_equal(spill_over(w, 6000), SQLITE_OK);
     b = vg__sq_vfs_stats();
     assert_true(b.windows - a.windows > 2); /* the checksums rewritten over windows */
     assert_true(b.putbacks - a.putbacks > 2);
     assert_int_equal(b.late - a.late, 0);
     assert_int_equal(one_int(r, "SELECT count(*) FROM u"), 6000);
     check_ok(r);
-    spill_over(w, 3000); /* again, over a WAL that holds the first */
+    assert_int_equal(spill_over(w, 3000), SQLITE_OK); /* again, over a WAL holding the first */
     assert_int_equal(one_int(r, "SELECT count(*) FROM u"), 9000);
     check_ok(r);
     sqlite3_close(r);
     sqlite3_close(w);
     rm_db();
-    assert_int_equal(pipe(fds), 0);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        sqlite3 *k = NULL;
-        close(fds[0]);
-        if (sqlite3_open_v2(db_path, &k, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                            vg__sq_vfs()) != SQLITE_OK ||
-            sqlite3_exec(k, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                            " PRAGMA wal_autocheckpoint=0;",
-                         NULL, NULL, NULL) != SQLITE_OK)
-            _exit(1);
-        spill_over(k, 5000);
-        if (write(fds[1], "x", 1) != 1)
-            _exit(1);
-        pause(); /* killed here, the connection open */
-        _exit(1);
-    }
-    close(fds[1]);
-    assert_int_equal(read(fds[0], &done, 1), 1);
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    close(fds[0]);
+    killed_after(spill_5000);
     r = open_db(0);
     assert_int_equal(one_int(r, "SELECT count(*) FROM u"), 5000);
     check_ok(r);
