@@ -339,12 +339,12 @@ class Platform(unittest.TestCase):
         big = b'{"name":"' + b"x" * (20 << 20) + b'","kind":"member"}'
         r = s.post("/api/v1/orgs", raw=big, token=a)
         self.assertEqual((r.status, r.code), (413, "too_large"))
-        # headers: up to about 12 KB are read (docs/operations.md), more is a 431
-        pad = {"X-Pad": "a" * 11000}
+        # headers: up to about 28 KB are read (docs/operations.md), more is a 431
+        pad = {"X-Pad": "a" * 26000}
         r = s.request("POST", "/api/v1/orgs", body={"name": "Pad", "kind": "nope"}, token=a,
                       headers=pad)
         self.assertEqual((r.status, r.code, r.field), (400, "invalid_field", "kind"))
-        r = s.request("GET", "/api/v1/orgs", token=a, headers={"X-Pad": "a" * 20000})
+        r = s.request("GET", "/api/v1/orgs", token=a, headers={"X-Pad": "a" * 36000})
         self.assertEqual(r.status, 431)
         self.assertEqual(self.counts(), before)
         self.assertEqual(s.get("/healthz").status, 200)
