@@ -36,14 +36,9 @@ struct vg_arena {
 
 static struct chunk *chunk_new(size_t size)
 {
-    struct chunk *c;
-    void *p;
-    if (size >= HUGE_MIN && posix_memalign(&p, (size_t)2 << 20, sizeof(*c) + size) == 0) {
-        vg_huge_advise(p, sizeof(*c) + size);
-        c = p;
-    } else {
+    struct chunk *c = size >= HUGE_MIN ? vg_huge_alloc(sizeof(*c) + size) : NULL;
+    if (c == NULL)
         c = vg_xmalloc(sizeof(*c) + size);
-    }
     c->next = NULL;
     c->size = size;
     c->used = 0;

@@ -98,6 +98,15 @@ void vg_huge_advise(void *p, size_t n)
 #endif
 }
 
+void *vg_huge_alloc(size_t n)
+{
+    void *p;
+    if (posix_memalign(&p, (size_t)2 << 20, n) != 0)
+        return NULL;
+    vg_huge_advise(p, n);
+    return p;
+}
+
 #define PREFAULT_MIN ((size_t)16 << 20)
 #define PREFAULT_STEP ((size_t)8 << 20)
 

@@ -34,6 +34,10 @@ void vg_hex(const unsigned char *in, size_t n, char *out);
  * random, or faulted in at once. Not for a block realloc may still grow:
  * advice on a part of its mapping splits it, and glibc then copies it. */
 void vg_huge_advise(void *p, size_t n);
+/* n bytes aligned to 2 MiB and advised for huge pages as a whole (free()
+ * them), or NULL when the system has no such memory: for a large block
+ * made at its full size, not one realloc will grow. */
+void *vg_huge_alloc(size_t n);
 /* Faults p[0, n) in on a thread of its own, ahead of a writer that fills
  * it from the start (madvise MADV_POPULATE_WRITE, which keeps what is
  * there: the writer may overtake it). New memory costs a fault and the

@@ -126,10 +126,9 @@ static void meta_reserve(struct vg_ioc_state *s, int64_t max)
     for (nc = s->cap ? s->cap : 1024; nc <= (size_t)max;)
         nc *= 2;
     if (nc * sizeof(*s->by_src) >= ((size_t)4 << 20)) { /* in huge pages: a fault per */
-        void *p;                                       /* 2 MiB, not per 73 sources */
-        if (posix_memalign(&p, (size_t)2 << 20, nc * sizeof(*s->by_src)) != 0)
+        void *p = vg_huge_alloc(nc * sizeof(*s->by_src)); /* 2 MiB, not per 73 sources */
+        if (p == NULL)
             abort();
-        vg_huge_advise(p, nc * sizeof(*s->by_src));
         if (s->cap)
             memcpy(p, s->by_src, s->cap * sizeof(*s->by_src));
         free(s->by_src);

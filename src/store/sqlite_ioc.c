@@ -159,16 +159,6 @@ static void hv_text(struct sqlite_store *s, struct held_val *row, const char *t)
     hv_textn(s, row, t, 0);
 }
 
-/* Column col of a row held already becomes text t of n bytes. */
-static void hv_set_textn(struct sqlite_store *s, struct held_val *row, int col, const char *t,
-                         size_t n)
-{
-    size_t nv = s->held->nv;
-    s->held->nv = (size_t)col;
-    hv_textn(s, row, t, n);
-    s->held->nv = nv;
-}
-
 /* What vg_rows reads: the held rows of one kind. */
 struct held_rows {
     const struct vg__sq_held *h;
@@ -536,14 +526,11 @@ static int ioc_add_src(struct sqlite_store *s, int64_t ioc_id, int64_t src_id,
     if (h && h->n[HELD_IOC] > 0) {
         struct held_val *row = h->v[HELD_IOC] + (h->n[HELD_IOC] - 1) * HELD_COLS;
         if (row[0].i == ioc_id && row[7].type == SQLITE_NULL) { /* "[src_id]" */
-            char t[24], *p = t + sizeof(t);
-            uint64_t u = (uint64_t)src_id;
-            *--p = ']';
-            do
-                *--p = (char)('0' + u % 10);
-            while ((u /= 10) != 0);
-            *--p = '[';
-            hv_set_textn(s, row, 7, p, (size_t)(t + sizeof(t) - p));
+            size_t off = h->text.n;
+            vg_buf_putc(&h->text, '[');
+            vg_buf_put_i64(&h->text, src_id);
+            vg_buf_putc(&h->text, ']');
+            row[7] = (struct held_val){.off = off, .len = h->text.n - off, .type = SQLITE_TEXT};
             return VG_OK;
         }
     }

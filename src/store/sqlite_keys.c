@@ -101,9 +101,8 @@ static struct slot *table_new(size_t nc)
     void *t;
     if (n < ((size_t)4 << 20))
         return calloc(nc, sizeof(struct slot));
-    if (posix_memalign(&t, (size_t)2 << 20, n) != 0)
+    if ((t = vg_huge_alloc(n)) == NULL)
         return NULL;
-    vg_huge_advise(t, n);
     memset(t, 0, n);
     return t;
 }
@@ -456,9 +455,9 @@ int vg__sq_keys_reserve(struct sqlite_store *s, size_t n, struct vg_err *err)
     if (u->cap - u->n < VG__SQK_N * n) { /* the undo log's room, faulted in at once */
         size_t nc = u->n + VG__SQK_N * n, bytes = nc * sizeof(*u->v);
         void *v = NULL;
-        if (bytes >= ((size_t)4 << 20) && posix_memalign(&v, (size_t)2 << 20, bytes) == 0) {
-            vg_huge_advise(v, bytes); /* written a little at a time, in order, by the */
-            vg_populate(v, bytes);    /* writer: a fault per 4 KiB page as it went */
+        if (bytes >= ((size_t)4 << 20) && (v = vg_huge_alloc(bytes)) != NULL) {
+            vg_populate(v, bytes); /* written a little at a time, in order, by the
+                                    * writer: a fault per 4 KiB page as it went */
             if (u->n)
                 memcpy(v, u->v, u->n * sizeof(*u->v));
             free(u->v);
